@@ -1,0 +1,208 @@
+// The host model built from a snapshot directory (see src/host/load.ts and README "Host snapshot").
+// Plain data: the kernel stages read it, state the kernel keeps at run time (learned FDB entries,
+// conntrack, fragments) lives in kernel/ objects created per replay, never here.
+//
+// Addresses: IPv4 as unsigned 32-bit numbers (host order), IPv6 as 16-byte Uint8Array;
+// the `*Str` fields keep the text form for output.
+
+export type Family = 4 | 6;
+
+export interface IfAddr {
+  family: Family;
+  /** IPv4: u32; IPv6: 16 bytes */
+  local: number | Uint8Array;
+  localStr: string;
+  prefixlen: number;
+  /** IPv4 broadcast address when set */
+  broadcast?: number;
+  /** IPv4 point-to-point peer (`ip addr add A peer B`) */
+  peer?: number | Uint8Array;
+  scope: string; // global | link | host | site
+  noprefixroute?: boolean;
+}
+
+export interface BridgePortInfo {
+  /** STP port state: disabled | listening | learning | forwarding | blocking */
+  state: string;
+  learning: boolean;
+  flood: boolean;
+  mcastFlood: boolean;
+  bcastFlood: boolean;
+  hairpin: boolean;
+  isolated: boolean;
+}
+
+export interface BridgeInfo {
+  vlanFiltering: boolean;
+  vlanProtocol: number;
+  defaultPvid: number;
+  stpState: number;
+  ageingTime: number; // centiseconds, as ip -d shows
+  /** br_netfilter knobs come from sysctl (net.bridge.bridge-nf-call-*) */
+}
+
+export interface VlanInfo {
+  id: number;
+  protocol: number; // 0x8100 or 0x88a8
+  /** ifindex of the lower device */
+  link: number;
+}
+
+export interface NetDevice {
+  ifindex: number;
+  name: string;
+  /** link kind from `ip -d link`: loopback, ether, veth, bridge, vlan, dummy, tun, macvlan, ... */
+  kind: string;
+  mtu: number;
+  /** 6-byte MAC, null for devices without one (loopback has 00:..:00, tun none) */
+  mac: Uint8Array | null;
+  macStr: string | null;
+  up: boolean;
+  /** IFF_* flags as ip prints them: UP, LOWER_UP, BROADCAST, MULTICAST, NOARP, PROMISC, LOOPBACK, POINTOPOINT */
+  flags: Set<string>;
+  operstate: string;
+  /** name of the master device (bridge, bond, vrf) */
+  master: string | null;
+  bridge?: BridgeInfo;
+  bridgePort?: BridgePortInfo;
+  vlan?: VlanInfo;
+  /** generic-receive-offload on (default true; ethtool state is not in ip -d, so assume kernel default) */
+  gro: boolean;
+  addrs: IfAddr[];
+}
+
+export type RouteType = 'unicast' | 'local' | 'broadcast' | 'multicast' | 'anycast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat';
+
+export interface Nexthop {
+  gateway?: number | Uint8Array;
+  gatewayStr?: string;
+  dev?: string;
+  weight?: number;
+  onlink?: boolean;
+}
+
+export interface Route {
+  family: Family;
+  /** table id: local 255, main 254, default 253 */
+  table: number;
+  type: RouteType;
+  dst: number | Uint8Array; // network address (0 for default)
+  dstStr: string; // as ip prints it: "default", "10.0.0.0/24", "10.0.0.1"
+  dstLen: number;
+  gateway?: number | Uint8Array;
+  gatewayStr?: string;
+  dev?: string;
+  prefsrc?: number | Uint8Array;
+  scope: string; // global | link | host | nowhere
+  metric: number;
+  protocol: string;
+  tos?: number;
+  nexthops?: Nexthop[];
+  mtu?: number;
+  onlink?: boolean;
+}
+
+export interface Rule {
+  family: Family;
+  priority: number;
+  not: boolean;
+  src?: number | Uint8Array;
+  srcStr?: string;
+  srcLen: number;
+  dst?: number | Uint8Array;
+  dstStr?: string;
+  dstLen: number;
+  iif?: string;
+  oif?: string;
+  fwmark?: number;
+  fwmask?: number;
+  tos?: number;
+  ipproto?: number;
+  sport?: [number, number];
+  dport?: [number, number];
+  /** 'to_tbl' | 'goto' | 'blackhole' | 'unreachable' | 'prohibit' | 'nop' */
+  action: string;
+  table?: number;
+  suppressPrefixlen?: number;
+  suppressIfgroup?: number;
+  /** the rule as `ip rule` prints it, for the timeline */
+  text: string;
+}
+
+export interface Neighbour {
+  family: Family;
+  dst: number | Uint8Array;
+  dstStr: string;
+  dev: string;
+  lladdr: Uint8Array | null;
+  lladdrStr: string | null;
+  /** NUD state(s) as ip prints them: PERMANENT, REACHABLE, STALE, FAILED, INCOMPLETE, NOARP ... */
+  state: string[];
+  router?: boolean;
+}
+
+export interface FdbEntry {
+  mac: Uint8Array;
+  macStr: string;
+  dev: string;
+  master?: string;
+  vlan?: number;
+  /** permanent/static entries never age; 'self' entries belong to the device's own table */
+  flags: string[];
+  state: string; // permanent | static | (empty = learned)
+}
+
+export interface SocketEntry {
+  proto: 'tcp' | 'udp';
+  state: string; // LISTEN, ESTAB, UNCONN, SYN-RECV, TIME-WAIT ...
+  family: Family;
+  local: number | Uint8Array | null; // null = wildcard (0.0.0.0, ::, *)
+  localStr: string; // as ss prints it: "0.0.0.0:22", "[::]:22", "*:68"
+  localPort: number;
+  /** SO_BINDTODEVICE / %dev suffix */
+  boundDev?: string;
+  peer: number | Uint8Array | null;
+  peerStr: string;
+  peerPort: number;
+  /** ipv6only unknown from ss: a [::] listener also takes IPv4 unless net.ipv6.bindv6only=1 */
+  v6only?: boolean;
+  process?: string;
+  recvQ: number;
+  sendQ: number;
+}
+
+/** Rule-set files as found, parsed later by netfilter (src/kernel/netfilter). */
+export interface RuleFile {
+  path: string;
+  text: string;
+}
+
+export interface Sysctls {
+  /** raw key -> value from sysctl.txt, net.* keys */
+  raw: Map<string, string>;
+  /** value with the kernel default when absent (see src/host/sysctl-defaults.ts) */
+  get(key: string): string;
+  getInt(key: string): number;
+  /** per-device key with the kernel's all/default/dev combination for that knob (e.g. rp_filter = max(all, dev)) */
+  conf(family: Family, dev: string, knob: string): number;
+}
+
+export interface Host {
+  dir: string;
+  devices: NetDevice[];
+  byName: Map<string, NetDevice>;
+  byIndex: Map<number, NetDevice>;
+  routes: Route[];
+  rules: Rule[];
+  neigh: Neighbour[];
+  fdb: FdbEntry[];
+  /** bridge -j vlan show: port -> vlans (pvid/untagged flags) */
+  bridgeVlans: Map<string, { vlan: number; pvid: boolean; untagged: boolean }[]>;
+  sockets: SocketEntry[];
+  sysctls: Sysctls;
+  nftText?: RuleFile;
+  nftJson?: RuleFile;
+  iptables?: RuleFile;
+  ip6tables?: RuleFile;
+  ipset?: RuleFile;
+}

@@ -1,0 +1,97 @@
+// sk_buff: one object for a frame's whole trip through the model (include/linux/skbuff.h).
+// One buffer plus header offsets and metadata. Stages read headers through the accessors in
+// src/packet/ at these offsets; nothing re-parses or copies per layer. A stage that must change
+// bytes (TTL, MAC rewrite, NAT) calls skb_ensure_writable() first: the capture's read buffer is
+// shared, so the first write copies the frame once (copy-on-write, like skb_cow / pskb_expand_head).
+
+import type { NetDevice } from '../host/types.js';
+
+/** include/uapi/linux/if_packet.h */
+export const PACKET_HOST = 0;
+export const PACKET_BROADCAST = 1;
+export const PACKET_MULTICAST = 2;
+export const PACKET_OTHERHOST = 3;
+export const PACKET_OUTGOING = 4;
+export const PACKET_LOOPBACK = 5;
+
+export const PKT_TYPE_NAMES = ['PACKET_HOST', 'PACKET_BROADCAST', 'PACKET_MULTICAST', 'PACKET_OTHERHOST', 'PACKET_OUTGOING', 'PACKET_LOOPBACK'];
+
+/** CHECKSUM_* (skb->ip_summed): how far the model may trust checksums of this frame. */
+export const CHECKSUM_NONE = 0; // verify in software
+export const CHECKSUM_UNNECESSARY = 1; // the NIC (or --checksums trust) vouched for it
+export const CHECKSUM_PARTIAL = 3; // outgoing: left to the NIC (offload), not yet filled in
+
+export class SkBuff {
+  /** frame bytes: starts at data[0] = first byte of the link-layer header as captured */
+  data: Uint8Array;
+  /** bytes present (caplen); wire length is `wireLen` */
+  len: number;
+  wireLen: number;
+  /** true once `data` is a private copy that stages may modify */
+  writable = false;
+
+  /** header offsets into `data`; -1 when absent */
+  mac_header = -1;
+  network_header = -1;
+  transport_header = -1;
+  /** ethertype of the network header (skb->protocol), host byte order */
+  protocol = 0;
+  /** hardware-accelerated VLAN tag (skb->vlan_tci) after untagging, 0 = none; vlan_proto too */
+  vlan_tci = 0;
+  vlan_proto = 0;
+  vlan_present = false;
+
+  /** metadata */
+  dev: NetDevice | null = null;
+  /** device the frame entered through (skb->skb_iif as a device) */
+  indev: NetDevice | null = null;
+  pkt_type = PACKET_HOST;
+  mark = 0;
+  ip_summed = CHECKSUM_NONE;
+  /** GRO merged segment count (skb_shinfo->gso_segs) */
+  gso_segs = 1;
+  /** capture timestamp, ns since epoch as two numbers (avoids bigint on the hot path) */
+  tstampSec = 0;
+  tstampNsec = 0;
+  /** conntrack entry and state (nf_conn / ctinfo), owned by netfilter */
+  ct: unknown = null;
+  ctinfo = 0;
+  /** routing result (skb_dst) */
+  dst: unknown = null;
+  /** 1-based frame number in the capture */
+  frameNo = 0;
+
+  constructor(data: Uint8Array, len: number, wireLen = len) {
+    this.data = data;
+    this.len = len;
+    this.wireLen = wireLen;
+  }
+
+  /** Copy the frame once before the first write (skb_ensure_writable). */
+  skb_ensure_writable(): void {
+    if (this.writable) return;
+    this.data = this.data.slice(0, this.len);
+    this.writable = true;
+  }
+
+  /** Replace the buffer with a larger one (headroom for a pushed header, e.g. VLAN re-insert). */
+  reset(data: Uint8Array, len: number, wireLen = len): void {
+    this.data = data;
+    this.len = len;
+    this.wireLen = wireLen;
+    this.writable = false;
+    this.mac_header = this.network_header = this.transport_header = -1;
+    this.protocol = 0;
+    this.vlan_tci = 0;
+    this.vlan_proto = 0;
+    this.vlan_present = false;
+    this.dev = this.indev = null;
+    this.pkt_type = PACKET_HOST;
+    this.mark = 0;
+    this.ip_summed = CHECKSUM_NONE;
+    this.gso_segs = 1;
+    this.ct = null;
+    this.ctinfo = 0;
+    this.dst = null;
+  }
+}
