@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// pktlife command line. Each subcommand lives in its own module and registers itself here.
+import { Command } from 'commander';
+
+const program = new Command();
+program
+  .name('pktlife')
+  .description('Replay packet captures through a model of the Linux kernel network path')
+  .version('0.1.0');
+
+// Subcommand registrations (one line each; modules in src/cli/).
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,110 @@
+// Per-frame trace context and the per-replay namespace state handed to every stage.
+//
+// Every stage returns normally after recording what it decided on `ctx`; nothing throws for
+// a packet-level outcome. Exactly one of drop()/consume()/deliver()/forward()/bridge() settles
+// the frame's fate; later calls (e.g. a flooded copy) add egress devices only.
+
+import type { FateKind, Reply, TimelineEvent, Verdict, FateRecord } from './fate.js';
+import type { Host } from '../host/types.js';
+import type { NfHooks } from './netfilter/hook.js';
+
+export type ChecksumMode = 'verify' | 'trust' | 'auto';
+
+export interface ReplayOptions {
+  checksums: ChecksumMode;
+  /** ingress interface name when the capture does not say (pcap, or pcapng without if_name) */
+  iface?: string;
+}
+
+export class FrameCtx {
+  frame = 0;
+  fate: FateKind | null = null;
+  reason: string | undefined;
+  egress: string[] = [];
+  replies: Reply[] = [];
+  verdicts: Verdict[] = [];
+  socket: string | undefined;
+  unsupported: string[] = [];
+  events: TimelineEvent[] = [];
+
+  reset(frame: number): void {
+    this.frame = frame;
+    this.fate = null;
+    this.reason = undefined;
+    this.egress = [];
+    this.replies = [];
+    this.verdicts = [];
+    this.socket = undefined;
+    this.unsupported = [];
+    this.events = [];
+  }
+
+  ev(fn: string, what: string, extra?: Omit<TimelineEvent, 'fn' | 'what'>): void {
+    this.events.push(extra ? { fn, what, ...extra } : { fn, what });
+  }
+
+  /** kfree_skb_reason(skb, reason) at `fn` */
+  drop(fn: string, reason: string, extra?: Omit<TimelineEvent, 'fn' | 'what'>): void {
+    this.ev(fn, `drop ${reason}`, extra);
+    if (this.fate === null) {
+      this.fate = 'dropped';
+      this.reason = reason;
+    }
+  }
+
+  /** consume_skb: used by the kernel without a drop and without reaching a socket */
+  consume(fn: string, what: string): void {
+    this.ev(fn, what);
+    if (this.fate === null) this.fate = 'consumed';
+  }
+
+  deliver(fn: string, socket: string): void {
+    this.ev(fn, `queued to ${socket}`);
+    if (this.fate === null) {
+      this.fate = 'delivered';
+      this.socket = socket;
+    }
+  }
+
+  /** the frame itself left through `dev` (dev_queue_xmit) after routing */
+  forward(dev: string): void {
+    this.egress.push(dev);
+    if (this.fate === null) this.fate = 'forwarded';
+  }
+
+  /** the frame left through a bridge port */
+  bridge(dev: string): void {
+    this.egress.push(dev);
+    if (this.fate === null) this.fate = 'bridged';
+  }
+
+  reply(iface: string, summary: string): void {
+    this.replies.push({ iface, summary });
+  }
+
+  toRecord(): FateRecord {
+    const r: FateRecord = { frame: this.frame, fate: this.fate ?? 'dropped', events: this.events };
+    if (this.fate === null) {
+      // A path that ends without a decision is a model bug; say so instead of guessing.
+      r.reason = 'NOT_SPECIFIED';
+      this.events.push({ fn: 'pktlife', what: 'model ended without a fate (bug)' });
+    }
+    if (this.reason !== undefined) r.reason = this.reason;
+    if (this.egress.length) r.egress = this.egress;
+    if (this.replies.length) r.replies = this.replies;
+    if (this.verdicts.length) r.verdicts = this.verdicts;
+    if (this.socket !== undefined) r.socket = this.socket;
+    if (this.unsupported.length) r.unsupported = this.unsupported;
+    return r;
+  }
+}
+
+/**
+ * struct net: one network namespace being replayed. Created per replay from a Host; holds the
+ * state the kernel keeps at run time. Kernel-path helpers extend it (src/kernel/net.ts builds it).
+ */
+export interface NetState {
+  host: Host;
+  nf: NfHooks;
+  opts: ReplayOptions;
+}
