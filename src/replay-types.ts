@@ -1,0 +1,26 @@
+// Contract between the replay engine (src/replay.ts) and its consumers (CLI formats, UI, golden tests).
+import type { FateRecord } from './kernel/fate.js';
+
+export interface ReplayItem {
+  /** 1-based frame number */
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+  /** ingress (or egress, for outbound frames) interface name */
+  iface: string | null;
+  /** tcpdump -nn style one-line summary of the frame as captured */
+  summary: string;
+  record: FateRecord;
+}
+
+/** Pull-based, so a consumer (the UI) can replay in slices between redraws. */
+export interface ReplaySource {
+  /** capture path or label */
+  title: string;
+  /** capture size in bytes, for progress (0 when unknown) */
+  totalBytes: number;
+  bytesRead(): number;
+  /** next frame's fate, or null at the end; throws CaptureError after the last good frame of a damaged file */
+  next(): ReplayItem | null;
+  close(): void;
+}
