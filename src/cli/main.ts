@@ -9,5 +9,6 @@ program
   .version('0.1.0');
 
 // Subcommand registrations (one line each; modules in src/cli/).
+(await import('./snapshot.js')).register(program);
 
 await program.parseAsync(process.argv);

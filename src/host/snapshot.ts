@@ -1,0 +1,158 @@
+// Record a host snapshot directory: the standard tools' own output, one file per command,
+// so a user can produce the same directory by hand (see docs/host-snapshot.md).
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { release } from 'node:os';
+
+export interface SnapshotCommand {
+  file: string;
+  argv: string[];
+  /** optional tools (ipset) are skipped silently when absent; all others are reported as missing */
+  optional?: boolean;
+  /** post-processing of stdout (sysctl: keep net.* sorted) */
+  filter?: (out: string) => string;
+}
+
+/** Keep net.* keys only, sorted by key (sysctl -a order depends on directory walk order). */
+export function filterSysctl(out: string): string {
+  const lines = out.split('\n').filter((l) => l.startsWith('net.'));
+  lines.sort((a, b) => {
+    const ka = a.slice(0, a.indexOf(' = ') >>> 0);
+    const kb = b.slice(0, b.indexOf(' = ') >>> 0);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+export const SNAPSHOT_COMMANDS: SnapshotCommand[] = [
+  { file: 'ip-link.json', argv: ['ip', '-j', '-d', 'link', 'show'] },
+  { file: 'ip-addr.json', argv: ['ip', '-j', 'addr', 'show'] },
+  { file: 'ip-route.json', argv: ['ip', '-j', 'route', 'show', 'table', 'all'] },
+  { file: 'ip6-route.json', argv: ['ip', '-j', '-6', 'route', 'show', 'table', 'all'] },
+  { file: 'ip-rule.json', argv: ['ip', '-j', 'rule', 'show'] },
+  { file: 'ip6-rule.json', argv: ['ip', '-j', '-6', 'rule', 'show'] },
+  { file: 'ip-neigh.json', argv: ['ip', '-j', 'neigh', 'show'] },
+  { file: 'bridge-fdb.json', argv: ['bridge', '-j', 'fdb', 'show'] },
+  { file: 'bridge-vlan.json', argv: ['bridge', '-j', 'vlan', 'show'] },
+  { file: 'nft.txt', argv: ['nft', 'list', 'ruleset'] },
+  { file: 'nft.json', argv: ['nft', '-j', 'list', 'ruleset'] },
+  { file: 'iptables.rules', argv: ['iptables-save'] },
+  { file: 'ip6tables.rules', argv: ['ip6tables-save'] },
+  { file: 'ipset.txt', argv: ['ipset', 'save'], optional: true },
+  { file: 'sysctl.txt', argv: ['sysctl', '-a'], filter: filterSysctl },
+  { file: 'ss.txt', argv: ['ss', '-Htuanp'] },
+];
+
+export interface SnapshotResult {
+  written: string[];
+  missingTools: string[];
+  meta: SnapshotMeta;
+}
+
+export interface SnapshotMeta {
+  pktlifeSnapshot: 1;
+  netns: string | null;
+  kernelRelease: string;
+  commands: { file: string; command: string }[];
+  missing: { file: string; tool: string }[];
+  versions: Record<string, string>;
+}
+
+export class SnapshotError extends Error {}
+
+/** Find an executable on PATH (plus the sbin dirs, which non-login root shells may lack). */
+export function which(tool: string): string | null {
+  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin', '/usr/bin', '/bin']);
+  for (const d of dirs) {
+    if (!d) continue;
+    const p = join(d, tool);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return null;
+}
+
+function run(argv: string[], netns: string | null): { code: number | null; out: string; err: string } {
+  const [exe, args] = netns ? [which('ip') ?? 'ip', ['netns', 'exec', netns, ...argv]] : [which(argv[0]!) ?? argv[0]!, argv.slice(1)];
+  const r = spawnSync(exe, args, { encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, LC_ALL: 'C' } });
+  if (r.error) return { code: null, out: '', err: String(r.error.message) };
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** First line of `tool --version`-like output, for snapshot.json only. */
+function version(tool: string): string | null {
+  const flags: Record<string, string[]> = {
+    ip: ['-V'],
+    bridge: ['-V'],
+    ss: ['-V'],
+    nft: ['-v'],
+    'iptables-save': ['-V'],
+    'ip6tables-save': ['-V'],
+    ipset: ['-v'],
+    sysctl: ['-V'],
+  };
+  const p = which(tool);
+  if (!p) return null;
+  const r = spawnSync(p, flags[tool] ?? ['--version'], { encoding: 'utf8' });
+  const s = `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0]?.trim();
+  return s || null;
+}
+
+export interface SnapshotOptions {
+  netns?: string | null;
+  /** reporter for missing tools (default: none) */
+  warn?: (msg: string) => void;
+}
+
+/**
+ * Run every snapshot command and write OUTDIR. A tool absent from PATH is reported and its file
+ * omitted; a command that fails is an error naming it (nothing half-written is hidden).
+ */
+export function takeSnapshot(outDir: string, opts: SnapshotOptions = {}): SnapshotResult {
+  const netns = opts.netns ?? null;
+  if (netns !== null) {
+    const r = run(['true'], netns);
+    if (r.code !== 0) throw new SnapshotError(`cannot enter network namespace "${netns}": ${r.err.trim() || `exit ${r.code}`}`);
+  }
+  mkdirSync(outDir, { recursive: true });
+  const written: string[] = [];
+  const missing: { file: string; tool: string }[] = [];
+  const commands: { file: string; command: string }[] = [];
+  const versions: Record<string, string> = {};
+  for (const c of SNAPSHOT_COMMANDS) {
+    const tool = c.argv[0]!;
+    if (!which(tool)) {
+      missing.push({ file: c.file, tool });
+      opts.warn?.(`${tool} not found: ${c.file} not written (loader uses the kernel default)`);
+      continue;
+    }
+    const r = run(c.argv, netns);
+    const cmdText = (netns ? `ip netns exec ${netns} ` : '') + c.argv.join(' ');
+    if (r.code !== 0) {
+      throw new SnapshotError(`snapshot command failed (exit ${r.code ?? 'signal'}): ${cmdText}: ${r.err.trim().split('\n').slice(0, 3).join(' | ')}`);
+    }
+    const out = c.filter ? c.filter(r.out) : r.out;
+    writeFileSync(join(outDir, c.file), out);
+    written.push(c.file);
+    commands.push({ file: c.file, command: cmdText });
+    if (!(tool in versions)) {
+      const v = version(tool);
+      if (v) versions[tool] = v;
+    }
+  }
+  const meta: SnapshotMeta = {
+    pktlifeSnapshot: 1,
+    netns,
+    kernelRelease: release(),
+    commands,
+    missing,
+    versions,
+  };
+  writeFileSync(join(outDir, 'snapshot.json'), JSON.stringify(meta, null, 2) + '\n');
+  return { written, missingTools: missing.map((m) => m.tool), meta };
+}
