@@ -11,6 +11,10 @@ export interface ReplayItem {
   /** tcpdump -nn style one-line summary of the frame as captured */
   summary: string;
   record: FateRecord;
+  /** optional: the captured bytes (a view, valid until the next next() call; consumers copy what
+   * they keep) and their LINKTYPE_*, so the UI can show decoded headers */
+  bytes?: Uint8Array;
+  linktype?: number;
 }
 
 /** Pull-based, so a consumer (the UI) can replay in slices between redraws. */
