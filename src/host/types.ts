@@ -19,6 +19,9 @@ export interface IfAddr {
   peer?: number | Uint8Array;
   scope: string; // global | link | host | site
   noprefixroute?: boolean;
+  /** IPv6 DAD not finished / failed: the kernel does not treat the address as local yet (ipv6_chk_addr) */
+  tentative?: boolean;
+  dadfailed?: boolean;
 }
 
 export interface BridgePortInfo {
@@ -100,6 +103,8 @@ export interface Route {
   nexthops?: Nexthop[];
   mtu?: number;
   onlink?: boolean;
+  /** attributes present in the snapshot that the model does not evaluate (encap, nhid, ...): report, never ignore */
+  unsupported?: string[];
 }
 
 export interface Rule {
@@ -127,6 +132,8 @@ export interface Rule {
   suppressIfgroup?: number;
   /** the rule as `ip rule` prints it, for the timeline */
   text: string;
+  /** selectors present that the model does not evaluate (uidrange, l3mdev, ...): report, never ignore */
+  unsupported?: string[];
 }
 
 export interface Neighbour {

@@ -1,0 +1,229 @@
+// Load a host snapshot directory (the files `pktlife snapshot` writes, see docs/host-snapshot.md)
+// into the Host model. Every file is optional: a missing one means what the kernel has in a fresh
+// network namespace. Bad input is a HostError naming the file and the place; a snapshot that
+// contradicts itself is a HostError naming both places.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Family, FdbEntry, Host, NetDevice, Neighbour, Route, Rule, RuleFile } from './types.js';
+import { HostError } from './errors.js';
+import { Cursor, parseJson } from './parse/json.js';
+import { parseAddrInfo, parseLink, parseNeigh, parseRoute, parseRule, routeFamily } from './parse/ip.js';
+import { parseFdb, parseVlanPort, type PortVlan } from './parse/bridge.js';
+import { parseSs } from './parse/ss.js';
+import { parseSysctlText, SysctlTable } from './sysctl.js';
+
+/** The files a snapshot may hold, in load order. */
+export const SNAPSHOT_FILES = [
+  'ip-link.json',
+  'ip-addr.json',
+  'ip-route.json',
+  'ip6-route.json',
+  'ip-rule.json',
+  'ip6-rule.json',
+  'ip-neigh.json',
+  'bridge-fdb.json',
+  'bridge-vlan.json',
+  'nft.txt',
+  'nft.json',
+  'iptables.rules',
+  'ip6tables.rules',
+  'ipset.txt',
+  'sysctl.txt',
+  'ss.txt',
+] as const;
+
+export function loadHost(dir: string): Host {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new HostError(dir, '', 'not a directory (expected a host snapshot directory)');
+  const files: Record<string, string> = {};
+  for (const f of SNAPSHOT_FILES) {
+    const p = join(dir, f);
+    if (existsSync(p)) files[f] = readFileSync(p, 'utf8');
+  }
+  return loadHostFromFiles(files, dir);
+}
+
+/** A fresh network namespace: only lo, down, no addresses (measured: fixtures/host-samples/fresh). */
+function defaultDevices(): NetDevice[] {
+  return [
+    {
+      ifindex: 1,
+      name: 'lo',
+      kind: 'loopback',
+      mtu: 65536,
+      mac: new Uint8Array(6),
+      macStr: '00:00:00:00:00:00',
+      up: false,
+      flags: new Set(['LOOPBACK']),
+      operstate: 'DOWN',
+      master: null,
+      gro: true,
+      addrs: [],
+    },
+  ];
+}
+
+/** Kernel's initial rules (fib_default_rules_init, fib6_rules_net_init): IPv4 0/32766/32767, IPv6 0/32766. */
+export function defaultRules(family: Family): Rule[] {
+  const mk = (priority: number, table: number, name: string): Rule => ({
+    family,
+    priority,
+    not: false,
+    srcLen: 0,
+    dstLen: 0,
+    action: 'to_tbl',
+    table,
+    text: `${priority}:\tfrom all lookup ${name}`.replace('\t', ' '),
+  });
+  const rules = [mk(0, 255, 'local'), mk(32766, 254, 'main')];
+  if (family === 4) rules.push(mk(32767, 253, 'default'));
+  return rules;
+}
+
+function devicesFrom(file: string, text: string): { devs: NetDevice[]; lowers: Map<NetDevice, { name: string; where: string }>; where: Map<NetDevice, string> } {
+  const top = new Cursor(file, '', parseJson(file, text));
+  const devs: NetDevice[] = [];
+  const lowers = new Map<NetDevice, { name: string; where: string }>();
+  const where = new Map<NetDevice, string>();
+  for (const c of top.array()) {
+    const d = parseLink(c) as NetDevice & { lowerName?: string };
+    if (d.lowerName !== undefined) {
+      lowers.set(d, { name: d.lowerName, where: `${c.path}.link` });
+      delete d.lowerName;
+    }
+    where.set(d, c.path);
+    devs.push(d);
+  }
+  return { devs, lowers, where };
+}
+
+export function loadHostFromFiles(files: Record<string, string>, dir = '(in memory)'): Host {
+  // ---- devices: ip-link.json, else ip-addr.json (same link fields), else a fresh namespace
+  const linkFile = files['ip-link.json'] !== undefined ? 'ip-link.json' : files['ip-addr.json'] !== undefined ? 'ip-addr.json' : null;
+  let devices: NetDevice[];
+  const byName = new Map<string, NetDevice>();
+  const byIndex = new Map<number, NetDevice>();
+  if (linkFile) {
+    const { devs, lowers, where } = devicesFrom(linkFile, files[linkFile]!);
+    devices = devs;
+    for (const d of devs) {
+      const prevI = byIndex.get(d.ifindex);
+      if (prevI) throw new HostError(linkFile, where.get(d)!, `duplicate ifindex ${d.ifindex}: also at ${where.get(prevI)} (${prevI.name})`);
+      const prevN = byName.get(d.name);
+      if (prevN) throw new HostError(linkFile, where.get(d)!, `duplicate device name "${d.name}": also at ${where.get(prevN)}`);
+      byIndex.set(d.ifindex, d);
+      byName.set(d.name, d);
+    }
+    for (const d of devs) {
+      if (d.master !== null && !byName.has(d.master)) {
+        throw new HostError(linkFile, `${where.get(d)}.master`, `master "${d.master}" of ${d.name} is not a device in ${linkFile}`);
+      }
+      if (d.bridgePort && d.master !== null && byName.get(d.master)!.kind !== 'bridge') {
+        throw new HostError(linkFile, `${where.get(d)}.master`, `${d.name} is a bridge port but its master "${d.master}" (${where.get(byName.get(d.master)!)}) is a ${byName.get(d.master)!.kind}, not a bridge`);
+      }
+      const low = lowers.get(d);
+      if (low) {
+        const lower = byName.get(low.name);
+        if (!lower) throw new HostError(linkFile, low.where, `lower device "${low.name}" of vlan ${d.name} is not a device in ${linkFile}`);
+        d.vlan!.link = lower.ifindex;
+      }
+    }
+  } else {
+    devices = defaultDevices();
+    for (const d of devices) {
+      byName.set(d.name, d);
+      byIndex.set(d.ifindex, d);
+    }
+  }
+  const linkSource = linkFile ?? '(no ip-link.json: a fresh namespace with only lo)';
+
+  // ---- addresses
+  if (files['ip-addr.json'] !== undefined) {
+    const f = 'ip-addr.json';
+    for (const c of new Cursor(f, '', parseJson(f, files[f]!)).array()) {
+      const name = c.str('ifname');
+      const dev = byName.get(name);
+      if (!dev) throw new HostError(f, `${c.path}.ifname`, `device "${name}" has addresses but is not in ${linkSource}`);
+      const idx = c.optNum('ifindex');
+      if (idx !== undefined && idx !== dev.ifindex) {
+        throw new HostError(f, `${c.path}.ifindex`, `${name} has ifindex ${idx} here but ${dev.ifindex} in ${linkSource}`);
+      }
+      if (c.has('addr_info')) dev.addrs = c.get('addr_info').array().map(parseAddrInfo);
+    }
+  }
+
+  const needDev = (file: string, c: Cursor, key: string, what: string): void => {
+    const name = c.optStr(key);
+    if (name !== undefined && !byName.has(name)) throw new HostError(file, `${c.path}.${key}`, `${what} uses device "${name}", which is not in ${linkSource}`);
+  };
+
+  // ---- routes: `ip -j route show table all` dumps IPv6 too; ip6-route.json, when present, is authoritative for IPv6
+  const routes: Route[] = [];
+  const haveV6File = files['ip6-route.json'] !== undefined;
+  for (const f of ['ip-route.json', 'ip6-route.json'] as const) {
+    if (files[f] === undefined) continue;
+    for (const c of new Cursor(f, '', parseJson(f, files[f]!)).array()) {
+      const fam: Family = f === 'ip6-route.json' ? 6 : routeFamily(c);
+      if (f === 'ip-route.json' && fam === 6 && haveV6File) continue;
+      needDev(f, c, 'dev', 'route');
+      if (c.has('nexthops')) for (const nh of c.get('nexthops').array()) needDev(f, nh, 'dev', 'route nexthop');
+      routes.push(parseRoute(c, fam));
+    }
+  }
+
+  // ---- rules
+  const rules: Rule[] = [];
+  for (const [f, fam] of [['ip-rule.json', 4], ['ip6-rule.json', 6]] as const) {
+    if (files[f] === undefined) {
+      rules.push(...defaultRules(fam));
+      continue;
+    }
+    for (const c of new Cursor(f, '', parseJson(f, files[f]!)).array()) rules.push(parseRule(c, fam));
+  }
+  // rules are consulted in priority order; equal priorities keep file order (the kernel's list order)
+  rules.sort((a, b) => a.family - b.family || a.priority - b.priority);
+
+  // ---- neighbours
+  const neigh: Neighbour[] = [];
+  if (files['ip-neigh.json'] !== undefined) {
+    const f = 'ip-neigh.json';
+    for (const c of new Cursor(f, '', parseJson(f, files[f]!)).array()) {
+      needDev(f, c, 'dev', 'neighbour');
+      neigh.push(parseNeigh(c));
+    }
+  }
+
+  // ---- bridge fdb and vlans
+  const fdb: FdbEntry[] = [];
+  if (files['bridge-fdb.json'] !== undefined) {
+    const f = 'bridge-fdb.json';
+    for (const c of new Cursor(f, '', parseJson(f, files[f]!)).array()) {
+      needDev(f, c, 'ifname', 'fdb entry');
+      needDev(f, c, 'master', 'fdb entry');
+      fdb.push(parseFdb(c));
+    }
+  }
+  const bridgeVlans = new Map<string, PortVlan[]>();
+  if (files['bridge-vlan.json'] !== undefined) {
+    const f = 'bridge-vlan.json';
+    for (const c of new Cursor(f, '', parseJson(f, files[f]!)).array()) {
+      needDev(f, c, 'ifname', 'vlan entry');
+      const { port, vlans } = parseVlanPort(c);
+      bridgeVlans.set(port, [...(bridgeVlans.get(port) ?? []), ...vlans]);
+    }
+  }
+
+  // ---- sockets, sysctls, rule files
+  const sockets = files['ss.txt'] !== undefined ? parseSs('ss.txt', files['ss.txt']) : [];
+  for (const s of sockets) {
+    if (s.boundDev !== undefined && !byName.has(s.boundDev)) {
+      throw new HostError('ss.txt', `socket ${s.proto} ${s.localStr}`, `bound to device "${s.boundDev}", which is not in ${linkSource}`);
+    }
+  }
+  const sysctls = new SysctlTable(files['sysctl.txt'] !== undefined ? parseSysctlText('sysctl.txt', files['sysctl.txt']) : new Map());
+  const rf = (name: string): RuleFile | undefined => (files[name] !== undefined ? { path: dir === '(in memory)' ? name : join(dir, name), text: files[name]! } : undefined);
+
+  const host: Host = { dir, devices, byName, byIndex, routes, rules, neigh, fdb, bridgeVlans, sockets, sysctls };
+  const opt = { nftText: rf('nft.txt'), nftJson: rf('nft.json'), iptables: rf('iptables.rules'), ip6tables: rf('ip6tables.rules'), ipset: rf('ipset.txt') };
+  for (const [k, v] of Object.entries(opt)) if (v) (host as unknown as Record<string, RuleFile>)[k] = v;
+  return host;
+}

@@ -1,0 +1,176 @@
+// JSON reading for snapshot files: errors name the file, line:column and what was expected,
+// and a Cursor walks parsed values keeping the key path (e.g. "[3].addr_info[0].local").
+import { HostError } from '../errors.js';
+
+/** Position (line/column, 1-based) and expectation of the first syntax error, by a strict scan. */
+export function jsonSyntaxError(text: string): { line: number; col: number; expected: string } | null {
+  let i = 0;
+  const n = text.length;
+  const fail = (expected: string): never => {
+    throw { pos: i, expected };
+  };
+  const ws = () => {
+    while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') { i++; return; }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail('a double-quoted key');
+        str();
+        ws();
+        if (text[i] !== ':') fail("':' after key");
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === '}') { i++; return; }
+        fail("',' or '}'");
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') { i++; return; }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === ']') { i++; return; }
+        fail("',' or ']'");
+      }
+    } else if (c === '"') str();
+    else if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
+      const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+      if (!m) fail('a number');
+      i += m![0].length;
+    } else {
+      for (const lit of ['true', 'false', 'null']) if (text.startsWith(lit, i)) { i += lit.length; return; }
+      fail(i >= n ? 'a value (input ended)' : 'a value');
+    }
+  };
+  const str = () => {
+    i++;
+    while (i < n && text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      else if (text.charCodeAt(i) < 0x20) fail('no control characters inside a string');
+      i++;
+    }
+    if (i >= n) fail('closing \'"\' (input ended)');
+    i++;
+  };
+  try {
+    value();
+    ws();
+    if (i < n) fail('end of input');
+    return null;
+  } catch (e) {
+    const { pos, expected } = e as { pos: number; expected: string };
+    let line = 1;
+    let col = 1;
+    for (let k = 0; k < pos && k < n; k++) {
+      if (text[k] === '\n') { line++; col = 1; } else col++;
+    }
+    return { line, col, expected };
+  }
+}
+
+export function parseJson(file: string, text: string): unknown {
+  if (text.trim() === '') return [];
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const where = jsonSyntaxError(text);
+    if (where) throw new HostError(file, `line ${where.line} column ${where.col}`, `invalid JSON: expected ${where.expected}`);
+    throw new HostError(file, '', `invalid JSON: ${(e as Error).message}`);
+  }
+}
+
+const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+/** A parsed JSON value with the key path that leads to it, for error messages. */
+export class Cursor {
+  constructor(
+    readonly file: string,
+    readonly path: string,
+    readonly value: unknown,
+  ) {}
+
+  err(problem: string, key?: string): HostError {
+    return new HostError(this.file, key === undefined ? this.path || '(top level)' : this.sub(key), problem);
+  }
+
+  private sub(key: string): string {
+    return /^[A-Za-z_][\w-]*$/.test(key) ? (this.path ? `${this.path}.${key}` : key) : `${this.path}[${JSON.stringify(key)}]`;
+  }
+
+  array(): Cursor[] {
+    if (!Array.isArray(this.value)) throw this.err(`expected an array, found ${kind(this.value)}`);
+    return this.value.map((v, i) => new Cursor(this.file, `${this.path}[${i}]`, v));
+  }
+
+  private obj(): Record<string, unknown> {
+    if (this.value === null || typeof this.value !== 'object' || Array.isArray(this.value)) {
+      throw this.err(`expected an object, found ${kind(this.value)}`);
+    }
+    return this.value as Record<string, unknown>;
+  }
+
+  has(key: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.obj(), key);
+  }
+
+  get(key: string): Cursor {
+    return new Cursor(this.file, this.sub(key), this.obj()[key]);
+  }
+
+  optStr(key: string): string | undefined {
+    const v = this.obj()[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') throw this.err(`expected a string, found ${kind(v)}`, key);
+    return v;
+  }
+
+  str(key: string): string {
+    const v = this.optStr(key);
+    if (v === undefined) throw this.err('missing (expected a string)', key);
+    return v;
+  }
+
+  optNum(key: string): number | undefined {
+    const v = this.obj()[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw this.err(`expected a number, found ${kind(v)}`, key);
+    return v;
+  }
+
+  num(key: string): number {
+    const v = this.optNum(key);
+    if (v === undefined) throw this.err('missing (expected a number)', key);
+    return v;
+  }
+
+  optBool(key: string): boolean | undefined {
+    const v = this.obj()[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'boolean') throw this.err(`expected true/false, found ${kind(v)}`, key);
+    return v;
+  }
+
+  /** iproute2 prints a set flag as `"key": null` (print_null) and omits it when unset. */
+  flag(key: string): boolean {
+    const v = this.obj()[key];
+    return v !== undefined && v !== false;
+  }
+
+  strArray(key: string): string[] {
+    const v = this.obj()[key];
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw this.err('expected an array of strings', key);
+    return v as string[];
+  }
+}
