@@ -1,0 +1,61 @@
+"""Listening sockets for a scenario, run inside the host netns by the recorder.
+
+argv: LOGFILE SPEC...   SPEC is the ss form the fate record uses: "tcp 0.0.0.0:80", "udp 10.0.1.1:53",
+"tcp [::]:22". Every datagram received and every accepted connection / data read is logged as one line
+"SPEC<TAB>event<TAB>peer<TAB>len", so the recorder can tell which socket a frame reached.
+"""
+import os
+import selectors
+import socket
+import sys
+
+log = open(sys.argv[1], 'a', buffering=1)
+sel = selectors.DefaultSelector()
+keep = []
+
+
+def parse(spec):
+    proto, addr = spec.split(' ', 1)
+    host, port = addr.rsplit(':', 1)
+    fam = socket.AF_INET6 if host.startswith('[') else socket.AF_INET
+    return proto, fam, host.strip('[]'), int(port)
+
+
+for spec in sys.argv[2:]:
+    proto, fam, host, port = parse(spec)
+    s = socket.socket(fam, socket.SOCK_STREAM if proto == 'tcp' else socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if fam == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind((host, port))
+    if proto == 'tcp':
+        s.listen(16)
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ, (spec, proto, 'listen'))
+
+log.write('ready\t%d\n' % os.getpid())
+while True:
+    for key, _ in sel.select():
+        s = key.fileobj
+        spec, proto, kind = key.data
+        try:
+            if proto == 'udp':
+                data, peer = s.recvfrom(65535)
+                log.write('%s\trecv\t%s:%d\t%d\n' % (spec, peer[0], peer[1], len(data)))
+            elif kind == 'listen':
+                c, peer = s.accept()
+                c.setblocking(False)
+                sel.register(c, selectors.EVENT_READ, (spec, proto, 'conn'))
+                log.write('%s\taccept\t%s:%d\t0\n' % (spec, peer[0], peer[1]))
+            else:
+                data = s.recv(65535)
+                peer = s.getpeername()
+                if data:
+                    log.write('%s\tdata\t%s:%d\t%d\n' % (spec, peer[0], peer[1], len(data)))
+                else:
+                    log.write('%s\teof\t%s:%d\t0\n' % (spec, peer[0], peer[1]))
+                    # keep it open: closing would make the host send a FIN into a later frame's window
+                    sel.unregister(s)
+                    keep.append(s)
+        except OSError as e:
+            log.write('%s\terror\t%s\t0\n' % (spec, e.strerror))

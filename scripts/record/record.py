@@ -1,0 +1,573 @@
+#!/usr/bin/env python3
+"""Record kernel-verified fixtures: play each scenario's frames through the real kernel in network
+namespaces and write what the kernel did with every frame, as pktlife fate records.
+
+usage: record.py [SCENARIO...]        (root only; scenarios live in fixtures/kernel/<name>/)
+
+Per scenario: setup.sh builds netns kfhost (the host) and kfpeer (the far ends), the listeners start,
+`pktlife snapshot --netns kfhost` writes host/, then a trace table is added (after the snapshot so the
+snapshot is the host's own) and every frame is injected alone from an AF_PACKET socket on the peer end
+of its ingress interface. The evidence of its window (nft trace, skb tracepoints filtered on this
+process's pid, peer captures, listener log, counter deltas) decides its fate; see docs/fixtures.md.
+"""
+import ctypes
+import importlib.util
+import json
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
+FIX = os.path.join(ROOT, 'fixtures', 'kernel')
+sys.path.insert(0, HERE)
+import pkt  # noqa: E402
+
+H, P = 'kfhost', 'kfpeer'
+TRACEFS = '/sys/kernel/tracing'
+INST = TRACEFS + '/instances/kfrec'
+TMP = '/tmp/kfrec'
+PEER_DROP = 'BRIDGE_INGRESS_STP_STATE'  # how the peers (ports of a down bridge) drop what they receive
+WINDOW = 0.15  # seconds of quiet after a frame before its evidence is read
+TS_BASE = 1_700_000_000 * 10**9  # frame timestamps: deterministic, not wall clock
+# frees in our context that are not the host's handling of the frame: the peer's packet taps
+# (tcpdump, the injecting socket) and deferred frees of skbs from earlier work flushed on this CPU
+NOT_HOST = {'tpacket_rcv', 'packet_rcv', 'skb_defer_free_flush', 'skb_attempt_defer_free'}
+STRAY_ICMP6 = {130, 131, 132, 133, 143}  # MLD queries/reports, RS: timer-driven, not answers
+
+
+def sh(*args, check=True, **kw):
+    return subprocess.run(args, check=check, capture_output=True, text=True, **kw)
+
+
+def skip(msg):
+    print('fixtures:record skipped: ' + msg, file=sys.stderr)
+    sys.exit(2)
+
+
+def preflight():
+    if os.geteuid() != 0:
+        skip('needs root (network namespaces, tracefs, raw sockets); the recorded fixtures are committed, '
+             'so `npm test` compares without root')
+    missing = [t for t in ('ip', 'nft', 'iptables', 'tcpdump', 'nstat') if not shutil.which(t)]
+    if missing:
+        pk = {'ip': 'iproute2', 'nstat': 'iproute2', 'nft': 'nftables', 'iptables': 'iptables', 'tcpdump': 'tcpdump'}
+        pkgs = sorted({pk[t] for t in missing})
+        print('installing ' + ' '.join(pkgs), file=sys.stderr)
+        r = subprocess.run(['apt-get', 'install', '-y'] + pkgs)
+        if r.returncode:
+            skip('missing tools %s and apt-get failed' % missing)
+    r = sh('ip', 'netns', 'add', 'kfprobe', check=False)
+    if r.returncode:
+        skip('network namespaces unavailable: ' + r.stderr.strip())
+    sh('ip', 'netns', 'del', 'kfprobe')
+    if not os.path.isdir(TRACEFS + '/events'):
+        sh('mount', '-t', 'tracefs', 'nodev', TRACEFS, check=False)
+    if not os.path.isdir(TRACEFS + '/events/skb'):
+        skip('tracefs skb events unavailable (need /sys/kernel/tracing/events/skb)')
+    cli = os.path.join(ROOT, 'dist', 'cli', 'main.js')
+    # the snapshot command comes from the project's own build
+    subprocess.run(['npx', 'tsc', '-p', '.'], cwd=ROOT, capture_output=True)
+    if not os.path.exists(cli):
+        skip('dist/cli/main.js missing after `npx tsc -p .`')
+
+
+# ---------------- namespaces ----------------
+
+libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+
+
+def in_netns(name, fn):
+    """Run fn() with this thread in netns `name` (sockets made there stay there)."""
+    orig = os.open('/proc/self/ns/net', os.O_RDONLY)
+    fd = os.open('/run/netns/' + name, os.O_RDONLY)
+    try:
+        if libc.setns(fd, CLONE_NEWNET):
+            raise OSError(ctypes.get_errno(), 'setns ' + name)
+        return fn()
+    finally:
+        libc.setns(orig, CLONE_NEWNET)
+        os.close(fd)
+        os.close(orig)
+
+
+def teardown(procs=()):
+    for p in procs:
+        try:
+            p.terminate()
+            p.wait(timeout=3)
+        except Exception:
+            try:
+                p.kill()
+            except Exception:
+                pass
+    for ns in (H, P):
+        sh('ip', 'netns', 'del', ns, check=False)
+    if os.path.isdir(INST):
+        for ev in ('kfree_skb', 'consume_skb'):
+            try:
+                open(INST + '/events/skb/%s/enable' % ev, 'w').write('0')
+            except OSError:
+                pass
+        try:
+            os.rmdir(INST)
+        except OSError:
+            pass
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+# ---------------- packet parsing (for classification and TCP fix-ups) ----------------
+
+def parse(b):
+    d = {'len': len(b)}
+    if len(b) < 14:
+        return d
+    et = struct.unpack('!H', b[12:14])[0]
+    off = 14
+    while et in (0x8100, 0x88a8) and len(b) >= off + 4:
+        et = struct.unpack('!H', b[off + 2:off + 4])[0]
+        off += 4
+    d['et'] = et
+    if et == 0x0800 and len(b) >= off + 20:
+        ihl = (b[off] & 15) * 4
+        d.update(v=4, ttl=b[off + 8], proto=b[off + 9], id=struct.unpack('!H', b[off + 4:off + 6])[0],
+                 tl=struct.unpack('!H', b[off + 2:off + 4])[0], src=socket.inet_ntop(socket.AF_INET, b[off + 12:off + 16]),
+                 dst=socket.inet_ntop(socket.AF_INET, b[off + 16:off + 20]), l3=off, l4=off + ihl,
+                 frag=struct.unpack('!H', b[off + 6:off + 8])[0] & 0x3fff)
+    elif et == 0x86dd and len(b) >= off + 40:
+        d.update(v=6, ttl=b[off + 7], proto=b[off + 6], src=socket.inet_ntop(socket.AF_INET6, b[off + 8:off + 24]),
+                 dst=socket.inet_ntop(socket.AF_INET6, b[off + 24:off + 40]), l3=off, l4=off + 40, frag=0)
+    if d.get('proto') == 6 and not d.get('frag') and len(b) >= d['l4'] + 20:
+        o = d['l4']
+        sp, dp, seq, ack, doff, fl = struct.unpack('!HHIIBB', b[o:o + 14])
+        d.update(sport=sp, dport=dp, seq=seq, ack=ack, tflags=fl, data=o + (doff >> 4) * 4)
+    return d
+
+
+def same_frame(inj, cap):
+    """'identical' (bridged), 'routed' (the injected packet, TTL/MAC/NAT rewritten) or None (something else)."""
+    if inj == cap:
+        return 'identical'
+    a, b = parse(inj), parse(cap)
+    if a.get('v') != b.get('v') or a.get('v') is None or a['proto'] != b['proto']:
+        return None
+    if b['ttl'] not in (a['ttl'], a['ttl'] - 1):
+        return None
+    if a['v'] == 4:
+        if a['id'] != b['id'] or a['tl'] != b['tl'] or a['frag'] != b['frag']:
+            return None
+        pa, pb = inj[a['l4']:a['l3'] + a['tl']], cap[b['l4']:b['l3'] + b['tl']]
+        if a['proto'] == 1 or a['frag']:
+            return 'routed' if pa[:1] == pb[:1] and pa[4:] == pb[4:] else None
+        if a['proto'] == 6 and 'data' in a and 'data' in b:
+            return 'routed' if (a['tflags'] == b['tflags'] and inj[a['data']:a['l3'] + a['tl']] == cap[b['data']:b['l3'] + b['tl']]
+                                and a['seq'] == b['seq']) else None
+        return 'routed' if pa[8:] == pb[8:] else None
+    # IPv6: everything after the addresses unchanged, hop limit at most one less
+    return 'routed' if inj[a['l3'] + 40:] == cap[b['l3'] + 40:] and inj[a['l3']:a['l3'] + 6] == cap[b['l3']:b['l3'] + 6] else None
+
+
+def is_stray(b):
+    d = parse(b)
+    if d.get('v') == 6 and d['proto'] == 58 and len(b) > d['l4'] and b[d['l4']] in STRAY_ICMP6:
+        return True
+    if d.get('v') == 6 and d['proto'] == 0:  # hop-by-hop: MLD reports
+        return True
+    if d.get('v') == 4 and d['proto'] == 2:  # IGMP
+        return True
+    return False
+
+
+# ---------------- tcpdump summaries ----------------
+
+def summaries(frames):
+    if not frames:
+        return []
+    path = TMP + '/sum.pcap'
+    pkt.write_pcap(path, frames)
+    out = sh('tcpdump', '-nn', '-t', '-S', '-r', path).stdout.splitlines()
+    if len(out) != len(frames):
+        raise RuntimeError('tcpdump gave %d lines for %d packets' % (len(out), len(frames)))
+    return out
+
+
+def summaries_e(frames):
+    if not frames:
+        return []
+    path = TMP + '/sume.pcap'
+    pkt.write_pcap(path, frames)
+    return sh('tcpdump', '-nn', '-t', '-e', '-S', '-r', path).stdout.splitlines()
+
+
+SEQ_RE = re.compile(r'(seq )(\d+)(?::(\d+))?')
+
+
+def normalise(summary, d, isns):
+    """Host-chosen TCP sequence numbers are random: write them relative to the flow's ISN."""
+    if 'sport' not in d:
+        return summary
+    isn = isns.get((d['src'], d['sport'], d['dst'], d['dport']))
+    if isn is None:
+        return summary
+
+    def rel(n):
+        k = (int(n) - isn) % (1 << 32)
+        return 'ISN' if k == 0 else 'ISN+%d' % k
+
+    def rep(m):
+        return m.group(1) + rel(m.group(2)) + (':' + rel(m.group(3)) if m.group(3) else '')
+    return SEQ_RE.sub(rep, summary, count=1)
+
+
+# ---------------- nft trace ----------------
+
+TERMINAL = {'accept', 'drop', 'queue', 'stolen', 'reject'}
+
+
+def chain_hooks():
+    js = json.loads(sh('ip', 'netns', 'exec', H, 'nft', '-j', 'list', 'chains').stdout or '{"nftables":[]}')
+    hooks = {}
+    for it in js.get('nftables', []):
+        c = it.get('chain')
+        if c and c.get('hook'):
+            hooks[(c['family'], c['table'], c['name'])] = c['hook']
+    return hooks
+
+
+def verdicts_from_trace(lines, hooks):
+    out = []
+    done = set()
+    cur = {}
+    for ln in lines:
+        t = ln.split()
+        if len(t) < 7 or t[0] != 'trace' or t[1] != 'id':
+            continue
+        tid, fam, table, chain = t[2], t[3], t[4], t[5]
+        if table == 'kftrace':
+            continue
+        key = (fam, table, chain)
+        if key in hooks:
+            cur[tid] = key
+        base = cur.get(tid)
+        if base is None:
+            continue
+        verdict = None
+        if t[6] == 'policy':
+            verdict = t[7]
+        elif t[6] == 'verdict' and t[7] in TERMINAL:
+            verdict = t[7]
+        elif t[6] == 'rule':
+            m = re.search(r'\(verdict (\w+)', ln)
+            if m and m.group(1) in TERMINAL:
+                verdict = m.group(1)
+        if verdict and (tid, base) not in done:
+            done.add((tid, base))
+            out.append({'hook': hooks[base], 'family': base[0], 'table': base[1], 'chain': base[2], 'verdict': verdict})
+    return out
+
+
+# ---------------- counters ----------------
+
+def read_counters(pid):
+    c = {}
+    for f in ('snmp', 'netstat'):
+        try:
+            lines = open('/proc/%d/net/%s' % (pid, f)).read().splitlines()
+        except OSError:
+            continue
+        for i in range(0, len(lines) - 1, 2):
+            hk, hv = lines[i].split(), lines[i + 1].split()
+            for k, v in zip(hk[1:], hv[1:]):
+                c[hk[0].rstrip(':') + k] = int(v)
+    try:
+        for ln in open('/proc/%d/net/snmp6' % pid):
+            k, v = ln.split()
+            c[k] = int(v)
+    except OSError:
+        pass
+    return c
+
+
+# ---------------- one scenario ----------------
+
+def load_module(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    return m
+
+
+def parse_trace_events(text):
+    evs = []
+    for ln in text.splitlines():
+        if ln.startswith('#') or ': ' not in ln:
+            continue
+        m = re.search(r'(kfree_skb|consume_skb): .*?location=([\w.]+)(?:\+\S+)?(?:.*reason: (\w+))?', ln)
+        if m:
+            evs.append((m.group(1), m.group(2), m.group(3)))
+    return evs
+
+
+def record(name):
+    d = os.path.join(FIX, name)
+    meta = json.load(open(os.path.join(d, 'scenario.json')))
+    gen = load_module(os.path.join(d, 'frames.py'), 'kf_frames_' + name)
+    frames = gen.frames()
+    teardown()
+    os.makedirs(TMP, exist_ok=True)
+    procs = []
+    try:
+        sh('ip', 'netns', 'add', H)
+        sh('ip', 'netns', 'add', P)
+        env = dict(os.environ, H=H, P=P, KF_LIB=os.path.join(HERE, 'lib.sh'))
+        r = subprocess.run(['bash', os.path.join(d, 'setup.sh')], env=env, capture_output=True, text=True)
+        if r.returncode:
+            raise RuntimeError('%s/setup.sh failed: %s' % (name, r.stderr.strip()))
+        ports = [l for l in sh('ip', '-n', P, '-o', 'link', 'show').stdout.split('\n') if 'kfp-' in l]
+        ifaces = sorted(re.search(r'kfp-([\w.]+)@', l).group(1) for l in ports)
+        log = TMP + '/listen.log'
+        open(log, 'w').close()
+        lp = subprocess.Popen(['ip', 'netns', 'exec', H, 'python3', os.path.join(HERE, 'listener.py'), log] + meta.get('listeners', []))
+        procs.append(lp)
+        for _ in range(100):
+            if 'ready' in open(log).read():
+                break
+            time.sleep(0.05)
+        else:
+            raise RuntimeError('listener did not start')
+        caps = {}
+        for i in ifaces:
+            path = '%s/cap-%s.pcap' % (TMP, i)
+            procs.append(subprocess.Popen(['ip', 'netns', 'exec', P, 'tcpdump', '-i', 'kfp-' + i, '-Q', 'in', '-U',
+                                           '--immediate-mode', '-s', '0', '-w', path], stderr=subprocess.DEVNULL))
+            caps[i] = path
+        time.sleep(meta.get('settle', 1.5))  # DAD, MLD and link-up chatter happen now, outside any window
+        hostdir = os.path.join(d, 'host')
+        shutil.rmtree(hostdir, ignore_errors=True)
+        r = subprocess.run(['node', os.path.join(ROOT, 'dist', 'cli', 'main.js'), 'snapshot', '--netns', H, hostdir],
+                           capture_output=True, text=True)
+        snap_note = 'snapshot: rc=%d %s' % (r.returncode, (r.stderr or '').strip()[:300])
+        # the trace table comes after the snapshot, so host/ holds only the scenario's own rules
+        tt = 'table inet kftrace {\n chain pre {\n  type filter hook prerouting priority -400\n  meta nftrace set 1\n }\n}\n'
+        if meta.get('bridge'):
+            tt += tt.replace('inet', 'bridge')
+        subprocess.run(['ip', 'netns', 'exec', H, 'nft', '-f', '-'], input=tt, text=True, check=True)
+        hooks = chain_hooks()
+        mon = subprocess.Popen(['ip', 'netns', 'exec', H, 'nft', 'monitor', 'trace'], stdout=subprocess.PIPE, text=True)
+        procs.append(mon)
+        mon_lines = []
+        lock = threading.Lock()
+
+        def pump():
+            for ln in mon.stdout:
+                with lock:
+                    mon_lines.append(ln.rstrip('\n'))
+        threading.Thread(target=pump, daemon=True).start()
+        # sockets on the peer ends; sending from this (main) thread makes the receive path run in our
+        # context, so the tracepoint filter common_pid == our pid attributes the host's frees to us
+        socks = in_netns(P, lambda: {i: _raw(i) for i in ifaces})
+        os.makedirs(INST, exist_ok=True)
+        for ev in ('kfree_skb', 'consume_skb'):
+            open(INST + '/events/skb/%s/filter' % ev, 'w').write('common_pid == %d' % os.getpid())
+            open(INST + '/events/skb/%s/enable' % ev, 'w').write('1')
+        time.sleep(0.5)
+        offs = {i: pkt.read_pcap(caps[i])[1] for i in ifaces}
+        logoff = os.path.getsize(log)
+        with lock:
+            monoff = len(mon_lines)
+        isns = {}
+        out, ev_trace, ev_nft, ev_cap, ev_sock, ev_nstat, ev_fix = [], [], [], [], [], [], []
+        pcap = pkt.Pcapng(os.path.join(d, 'frames.pcapng'))
+        for n, f in enumerate(frames, 1):
+            data = f['data']
+            comment = f.get('note')
+            fix = f.get('fix')
+            if fix == 'ack_from_synack':
+                q = parse(data)
+                key = (q['dst'], q['dport'], q['src'], q['sport'])
+                if key not in isns:
+                    raise RuntimeError('%s frame %d: no SYN-ACK seen for %s' % (name, n, key))
+                data = _set_ack(data, q, (isns[key] + 1 + f.get('ack_add', 0)) % (1 << 32))
+                ev_fix.append('frame %d: ack set to host ISN %d + %d (from the SYN-ACK the kernel sent)' % (n, isns[key], 1 + f.get('ack_add', 0)))
+                comment = (comment + '; ' if comment else '') + 'ack adjusted to the recorded SYN-ACK (host ISN+%d)' % (1 + f.get('ack_add', 0))
+            before = read_counters(lp.pid)
+            open(INST + '/trace', 'w').write('')
+            socks[f['iface']].send(data)
+            time.sleep(WINDOW)
+            # wait for quiet: nothing new on any peer for one more short interval
+            got = {}
+            for _ in range(10):
+                changed = False
+                for i in ifaces:
+                    recs, o2 = pkt.read_pcap(caps[i], offs[i])
+                    if recs:
+                        got.setdefault(i, []).extend(recs)
+                        offs[i] = o2
+                        changed = True
+                if not changed:
+                    break
+                time.sleep(0.05)
+            tr = open(INST + '/trace').read()
+            after = read_counters(lp.pid)
+            with lock:
+                nl = mon_lines[monoff:]
+                monoff = len(mon_lines)
+            with open(log) as lf:
+                lf.seek(logoff)
+                slines = [l.rstrip('\n') for l in lf.readlines()]
+                logoff = lf.tell()
+            pcap.packet(f['iface'], TS_BASE + n * 1_000_000, data, comment)
+            rec = derive(n, f, data, got, tr, nl, slines, hooks, meta, isns)
+            out.append(rec)
+            ev_trace.append('# frame %d\n' % n + '\n'.join(l.strip() for l in tr.splitlines() if not l.startswith('#')))
+            ev_nft.append('# frame %d\n' % n + '\n'.join(nl))
+            capl = []
+            for i in sorted(got):
+                for s in summaries_e(got[i]):
+                    capl.append('%s(peer of %s) %s' % ('kfp-' + i, i, s))
+            ev_cap.append('# frame %d\n' % n + '\n'.join(capl))
+            ev_sock.append('# frame %d\n' % n + '\n'.join(slines))
+            delta = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+            ev_nstat.append('# frame %d\n' % n + ' '.join('%s=%+d' % kv for kv in sorted(delta.items())))
+        pcap.close()
+        with open(os.path.join(d, 'expected.ndjson'), 'w') as fo:
+            for rec in out:
+                fo.write(json.dumps(rec, separators=(',', ':')) + '\n')
+        ev = os.path.join(d, 'evidence')
+        shutil.rmtree(ev, ignore_errors=True)
+        os.makedirs(ev)
+        for fn, body in (('tracepoints.txt', ev_trace), ('nft-trace.txt', ev_nft), ('peer-captures.txt', ev_cap),
+                         ('sockets.txt', ev_sock), ('nstat.txt', ev_nstat)):
+            open(os.path.join(ev, fn), 'w').write('\n'.join(body) + '\n')
+        open(os.path.join(ev, 'recorder.txt'), 'w').write(
+            'kernel: %s\nhost netns: %s, peer netns: %s, interfaces: %s\n%s\n'
+            'tracepoints: skb:kfree_skb and skb:consume_skb in tracefs instance kfrec, filter common_pid == recorder pid\n'
+            '  (frames are sent from the recorder main thread; veth receive runs in the sender context).\n'
+            '  Events with reason %s are the peers (ports of a down bridge) dropping what the host sent; they are\n'
+            '  not host events; nor are frees at %s (packet taps, deferred frees of earlier skbs).\n'
+            '  Frees deferred to another CPU or done with __kfree_skb (no tracepoint) are not seen.\n'
+            'stray packets ignored in replies: MLD/RS ICMPv6 types %s, IGMP (timer-driven, not answers)\n'
+            'tcp fix-ups:\n%s\n' % (os.uname().release, H, P, ', '.join(ifaces), snap_note, PEER_DROP, sorted(NOT_HOST),
+                                   sorted(STRAY_ICMP6), '\n'.join(ev_fix) or '  none'))
+        return len(out)
+    finally:
+        teardown(procs)
+
+
+def _raw(iface):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    s.bind(('kfp-' + iface, 0))
+    return s
+
+
+def _set_ack(data, q, ack):
+    o = q['l4']
+    b = bytearray(data)
+    b[o + 8:o + 12] = struct.pack('!I', ack)
+    b[o + 16:o + 18] = b'\0\0'
+    seg = bytes(b[o:q['l3'] + (q['tl'] if q['v'] == 4 else 40 + struct.unpack('!H', data[q['l3'] + 4:q['l3'] + 6])[0])])
+    if q['v'] == 4:
+        ph = socket.inet_pton(socket.AF_INET, q['src']) + socket.inet_pton(socket.AF_INET, q['dst']) + struct.pack('!BBH', 0, 6, len(seg))
+    else:
+        ph = socket.inet_pton(socket.AF_INET6, q['src']) + socket.inet_pton(socket.AF_INET6, q['dst']) + struct.pack('!IxxxB', len(seg), 6)
+    b[o + 16:o + 18] = struct.pack('!H', pkt.csum(ph + seg))
+    return bytes(b)
+
+
+def derive(n, f, data, got, tr, nlines, slines, hooks, meta, isns):
+    """The fate record of one frame, from its window's evidence only."""
+    egress, kind, replies = [], None, []
+    for i in sorted(got):
+        for c in got[i]:
+            s = same_frame(data, c)
+            if s:
+                egress.append(i)
+                kind = kind or ('bridged' if s == 'identical' else 'forwarded')
+            elif not is_stray(c):
+                replies.append((i, c))
+    rsum = summaries([c for _, c in replies])
+    reps = []
+    for (i, c), s in zip(replies, rsum):
+        q = parse(c)
+        if 'tflags' in q and q['tflags'] & 0x12 == 0x12:  # SYN-ACK: learn the host's ISN for this flow
+            isns[(q['src'], q['sport'], q['dst'], q['dport'])] = q['seq']
+        reps.append({'iface': i, 'summary': normalise(s, q, isns)})
+    events, drops, consumed = [], [], False
+    for ev, loc, reason in parse_trace_events(tr):
+        if ev == 'kfree_skb' and reason == PEER_DROP and loc == 'br_handle_frame':
+            continue
+        if loc in NOT_HOST:
+            continue
+        if ev == 'kfree_skb':
+            drops.append(reason)
+            events.append({'fn': loc, 'what': 'kfree_skb ' + reason})
+        else:
+            consumed = True
+            events.append({'fn': loc, 'what': 'consume_skb'})
+    rec = {'frame': n}
+    sock = None
+    for l in slines:
+        p = l.split('\t')
+        if len(p) >= 2 and p[1] in ('recv', 'accept', 'data', 'eof'):
+            sock = p[0]
+            events.append({'fn': 'listener', 'what': '%s %s' % (p[1], p[0])})
+            break
+    if sock is None:
+        # a SYN-ACK from a listening port: the SYN reached that listener
+        for r in replies:
+            q = parse(r[1])
+            if 'tflags' in q and q['tflags'] & 0x12 == 0x12:
+                for spec in meta.get('listeners', []):
+                    if spec.startswith('tcp') and spec.endswith(':%d' % q['sport']):
+                        sock = spec
+    if kind:
+        rec['fate'] = kind
+    elif sock:
+        rec['fate'] = 'delivered'
+    elif drops:
+        rec['fate'] = 'dropped'
+        rec['reason'] = drops[0]
+    elif consumed:
+        rec['fate'] = 'consumed'
+    else:
+        rec['fate'] = 'consumed'
+        events.append({'fn': 'recorder', 'what': 'no free event in the window: skb kept (queued) or freed without a tracepoint'})
+    if egress:
+        rec['egress'] = egress
+    if reps:
+        rec['replies'] = reps
+    v = verdicts_from_trace(nlines, hooks)
+    if v:
+        rec['verdicts'] = v
+    if sock and rec['fate'] == 'delivered':
+        rec['socket'] = sock
+    for i in egress:
+        events.append({'fn': 'dev_queue_xmit', 'what': 'left via ' + i})
+    rec['events'] = events
+    return rec
+
+
+def main():
+    names = sys.argv[1:] or sorted(x for x in os.listdir(FIX) if os.path.exists(os.path.join(FIX, x, 'scenario.json')))
+    preflight()
+    total = 0
+    for nme in names:
+        if not os.path.exists(os.path.join(FIX, nme, 'scenario.json')):
+            print('no such scenario: fixtures/kernel/%s/scenario.json' % nme, file=sys.stderr)
+            sys.exit(1)
+        t0 = time.time()
+        k = record(nme)
+        total += k
+        print('%-22s %3d frames  %.1fs' % (nme, k, time.time() - t0))
+    print('%d frames recorded' % total)
+
+
+if __name__ == '__main__':
+    main()
