@@ -1,0 +1,278 @@
+// The timeline application: list, detail, help and filter prompt over a RowStore that the
+// pump fills in slices. React state holds only the cursor and the mode; rows stay outside.
+import React, { useCallback, useEffect, useRef, useState } from 'react';
+import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { buildDetail, type Line } from './detail.js';
+import { FilteredView, FilterError, parseFilter } from './filter.js';
+import { headerText, columns, PacketList } from './components/PacketList.js';
+import { SummaryBar } from './components/SummaryBar.js';
+import { ProgressLine } from './components/ProgressLine.js';
+import { Help } from './components/Help.js';
+import { SegLine } from './components/Segs.js';
+import type { TimeMode } from './format.js';
+import { ReplayPump } from './pump.js';
+import { FATES, RowStore } from './store.js';
+
+const DROPPED = FATES.indexOf('dropped');
+
+export interface AppProps {
+  pump: ReplayPump;
+  /** colours on (off under NO_COLOR) */
+  color: boolean;
+  /** fixed size (tests); otherwise the terminal's, following resizes */
+  width?: number;
+  height?: number;
+  /** ms of replay per slice */
+  sliceMs?: number;
+  /** called after each keypress has been handled (bench) */
+  onKeyDone?: (input: string) => void;
+}
+
+type Mode = 'list' | 'detail' | 'help' | 'filter';
+
+interface UiState {
+  mode: Mode;
+  /** selected position in the (filtered) list, first visible position, detail scroll */
+  sel: number;
+  top: number;
+  scroll: number;
+  timeMode: TimeMode;
+  view: FilteredView | null;
+  prompt: string;
+  promptErr: string | null;
+  msg: string | null;
+}
+
+type Key = Parameters<Parameters<typeof useInput>[0]>[1];
+const NO_KEY = {} as Key;
+const RETURN = { return: true } as Key;
+const BACKSPACE = { backspace: true } as Key;
+
+function useTermSize(fixedW?: number, fixedH?: number): [number, number] {
+  const { stdout } = useStdout();
+  const get = (): [number, number] => [fixedW ?? stdout.columns ?? 80, fixedH ?? stdout.rows ?? 24];
+  const [size, setSize] = useState(get);
+  useEffect(() => {
+    if (fixedW && fixedH) return;
+    const on = (): void => setSize(get());
+    stdout.on('resize', on);
+    return () => {
+      stdout.off('resize', on);
+    };
+  }, [stdout, fixedW, fixedH]);
+  return size;
+}
+
+export function App({ pump, color, width: fw, height: fh, sliceMs = 8, onKeyDone }: AppProps): React.ReactElement {
+  const store: RowStore = pump.store;
+  const { exit } = useApp();
+  const [W, Hterm] = useTermSize(fw, fh);
+  // one line short of the terminal: ink repaints the whole screen when output fills it
+  const H = Math.max(6, fh ?? Hterm - 1);
+  const [, setVersion] = useState(0);
+  const redraw = useCallback(() => setVersion((x) => x + 1), []);
+  // cursor, mode and filter live in a ref: a burst of keys (ink may hand over "jjj" or a pasted
+  // filter in one event) is applied key by key against the current values, then drawn once
+  const ui = useRef<UiState>({ mode: 'list', sel: 0, top: 0, scroll: 0, timeMode: 'relative', view: null, prompt: '', promptErr: null, msg: null }).current;
+  const { mode, timeMode, view } = ui;
+
+  const sumLines = H >= 20 ? 3 : H >= 14 ? 2 : 1;
+  const listH = Math.max(1, H - sumLines - 3);
+  const detailH = H - 2;
+  const listLen = (): number => (ui.view ? ui.view.length : store.count);
+
+  // replay + filter in slices; redraw every 100 ms, at once when the first screen fills
+  const scheduled = useRef(false);
+  const lastBump = useRef(0);
+  const kick = useCallback(() => {
+    if (scheduled.current) return;
+    scheduled.current = true;
+    setImmediate(function loop() {
+      scheduled.current = false;
+      const before = store.count;
+      if (!pump.done) pump.step(sliceMs);
+      const v = ui.view;
+      let caught = true;
+      if (v) {
+        const t0 = performance.now();
+        do caught = v.advance(store, 8192);
+        while (!caught && performance.now() - t0 < sliceMs);
+      }
+      const now = performance.now();
+      const firstScreen = before < listH + 1 && store.count >= listH + 1;
+      if (firstScreen || now - lastBump.current > 100 || (pump.done && caught)) {
+        lastBump.current = now;
+        redraw();
+      }
+      if (!pump.done || !caught) {
+        scheduled.current = true;
+        setImmediate(loop);
+      }
+    });
+  }, [pump, store, sliceMs, listH]);
+  useEffect(() => {
+    kick();
+  }, [kick]);
+
+  const rowAt = (pos: number): number => (ui.view ? ui.view.idx[pos] : pos);
+  const moveTo = (pos: number): void => {
+    const n = Math.max(0, Math.min(listLen() - 1, pos));
+    ui.sel = n;
+    ui.top = n < ui.top ? n : n >= ui.top + listH ? n - listH + 1 : ui.top;
+    ui.scroll = 0;
+  };
+  const findDrop = (dir: 1 | -1): void => {
+    const len = listLen();
+    for (let p = ui.sel + dir; p >= 0 && p < len; p += dir) {
+      if (store.fate[rowAt(p)] === DROPPED) return moveTo(p);
+    }
+    ui.msg = dir > 0 ? (pump.done ? 'no later drop' : 'no later drop yet') : 'no earlier drop';
+  };
+  const center = (p: number): void => {
+    ui.sel = p;
+    ui.top = Math.max(0, p - Math.floor(listH / 2));
+    ui.scroll = 0;
+  };
+  const applyFilter = (text: string): boolean => {
+    let f;
+    try {
+      f = parseFilter(text);
+    } catch (e) {
+      if (!(e instanceof FilterError)) throw e;
+      ui.promptErr = e.message;
+      return false;
+    }
+    const curRow = listLen() ? rowAt(ui.sel) : 0;
+    if (!f) {
+      ui.view = null;
+      center(curRow);
+    } else {
+      const v = new FilteredView(f);
+      v.advance(store, 200_000);
+      ui.view = v;
+      center(Math.min(v.lowerBound(curRow), Math.max(0, v.length - 1)));
+      kick();
+    }
+    ui.promptErr = null;
+    return true;
+  };
+
+  const detailFor = useRef<{ row: number; lines: Line[] }>({ row: -1, lines: [] });
+  const detailLines = (): Line[] => {
+    const len = listLen();
+    if (!len) return [];
+    const row = rowAt(Math.min(ui.sel, len - 1));
+    if (detailFor.current.row !== row) detailFor.current = { row, lines: buildDetail(store, row) };
+    return detailFor.current.lines;
+  };
+
+  const onKey = (input: string, key: Key): void => {
+    if (ui.mode === 'help') {
+      ui.mode = 'list';
+    } else if (ui.mode === 'filter') {
+      if (key.escape) ui.mode = 'list';
+      else if (key.return) {
+        if (applyFilter(ui.prompt)) ui.mode = 'list';
+      } else if (key.backspace || key.delete) ui.prompt = ui.prompt.slice(0, -1);
+      else if (key.ctrl && input === 'u') ui.prompt = '';
+      else if (input && !key.ctrl && !key.meta && input >= ' ') ui.prompt += input;
+    } else if (input === 'q') {
+      exit();
+    } else if (input === '?') {
+      ui.mode = 'help';
+    } else if (input === 't') {
+      ui.timeMode = ui.timeMode === 'relative' ? 'absolute' : 'relative';
+    } else if (input === 'n') findDrop(1);
+    else if (input === 'N') findDrop(-1);
+    else if (ui.mode === 'detail') {
+      const maxS = Math.max(0, detailLines().length - detailH);
+      if (key.escape || key.leftArrow || input === 'h' || key.backspace) ui.mode = 'list';
+      else if (input === 'j' || key.downArrow) ui.scroll = Math.min(maxS, ui.scroll + 1);
+      else if (input === 'k' || key.upArrow) ui.scroll = Math.max(0, ui.scroll - 1);
+      else if (key.pageDown || input === ' ') ui.scroll = Math.min(maxS, ui.scroll + detailH - 1);
+      else if (key.pageUp) ui.scroll = Math.max(0, ui.scroll - detailH + 1);
+      else if (input === 'g' || key.home) ui.scroll = 0;
+      else if (input === 'G' || key.end) ui.scroll = maxS;
+      else if (input === ']') moveTo(ui.sel + 1);
+      else if (input === '[') moveTo(ui.sel - 1);
+    } else {
+      if (input === 'j' || key.downArrow) moveTo(ui.sel + 1);
+      else if (input === 'k' || key.upArrow) moveTo(ui.sel - 1);
+      else if (key.pageDown || input === ' ') moveTo(ui.sel + listH);
+      else if (key.pageUp) moveTo(ui.sel - listH);
+      else if (input === 'g' || key.home) moveTo(0);
+      else if (input === 'G' || key.end) moveTo(listLen() - 1);
+      else if (key.return && listLen()) ui.mode = 'detail';
+      else if (input === '/') {
+        ui.prompt = ui.view?.filter.text ?? '';
+        ui.promptErr = null;
+        ui.mode = 'filter';
+      } else if (key.escape && ui.view) applyFilter('');
+    }
+  };
+
+  useInput((input, key) => {
+    ui.msg = null;
+    // plain characters may arrive several at once (fast typing, paste, tmux send-keys):
+    // apply them one by one, so "jjj" moves three rows and "text\r" types then applies
+    if (input.length > 1 && !key.ctrl && !key.meta) {
+      for (const ch of input) {
+        if (ch === '\r' || ch === '\n') onKey('', RETURN);
+        else if (ch === '\x7f' || ch === '\b') onKey('', BACKSPACE);
+        else if (ch >= ' ') onKey(ch, NO_KEY);
+      }
+    } else onKey(input, key);
+    redraw();
+    onKeyDone?.(input);
+  });
+
+  const p = pump.progress();
+  if (mode === 'help') return <Help width={W} height={H} />;
+
+  if (mode === 'detail') {
+    const detail = detailLines();
+    const maxS = Math.max(0, detail.length - detailH);
+    const s = Math.min(ui.scroll, maxS);
+    return (
+      <Box flexDirection="column" width={W} height={H}>
+        <ProgressLine title={pump.source.title} p={p} width={W} color={color} />
+        <Box flexDirection="column" height={detailH} overflow="hidden">
+          {detail.slice(s, s + detailH).map((l, k) => (
+            <SegLine key={k} line={l} width={W} color={color} />
+          ))}
+        </Box>
+        <Text wrap="truncate-end" inverse>
+          {` ${ui.msg ?? 'Esc back  j/k scroll  ]/[ next/prev frame  n/N next/prev drop  ? help  q quit'}${detail.length > detailH ? `  (${s + 1}-${Math.min(detail.length, s + detailH)}/${detail.length})` : ''} `}
+        </Text>
+      </Box>
+    );
+  }
+
+  const c = columns(W, store, timeMode);
+  const len = listLen();
+  const pos = len ? Math.min(ui.sel, len - 1) : 0;
+  const footer =
+    mode === 'filter' ? (
+      <Text wrap="truncate-end">
+        <Text bold>/</Text>
+        {ui.prompt}
+        <Text inverse> </Text>
+        {ui.promptErr ? <Text color={color ? 'red' : undefined}>  {ui.promptErr}</Text> : <Text dimColor={color}>  Enter apply  Esc cancel</Text>}
+      </Text>
+    ) : (
+      <Text wrap="truncate-end" inverse>
+        {` ${len ? pos + 1 : 0}/${len}${view ? ` match [${view.filter.text}]${view.scanned < store.count ? ' (filtering…)' : ''}` : ''}  ${ui.msg ?? `Enter journey  / filter  n/N drops  t time:${timeMode === 'relative' ? 'rel' : 'abs'}  ? help  q quit`} `}
+      </Text>
+    );
+  return (
+    <Box flexDirection="column" width={W} height={H}>
+      <ProgressLine title={pump.source.title} p={p} width={W} color={color} />
+      <SummaryBar store={store} width={W} color={color} lines={sumLines} />
+      <Text bold wrap="truncate-end">
+        {headerText(c)}
+      </Text>
+      <PacketList store={store} view={view} top={Math.min(ui.top, Math.max(0, len - 1))} sel={pos} height={listH} width={W} timeMode={timeMode} color={color} />
+      {footer}
+    </Box>
+  );
+}

@@ -1,0 +1,64 @@
+// Text helpers shared by the components: fixed-width cells, timestamps, fate colours.
+import type { RowStore } from './store.js';
+
+/** pad or cut to exactly w columns (… marks a cut) */
+export function cell(s: string, w: number, right = false): string {
+  if (w <= 0) return '';
+  if (s.length > w) return w === 1 ? '…' : s.slice(0, w - 1) + '…';
+  return right ? s.padStart(w) : s.padEnd(w);
+}
+
+export type TimeMode = 'relative' | 'absolute';
+
+/** relative: seconds since the first frame, µs precision; absolute: UTC time of day */
+export function fmtTime(s: RowStore, i: number, mode: TimeMode): string {
+  const sec = s.tsSec[i];
+  const ns = s.tsNsec[i];
+  if (mode === 'absolute') {
+    const d = new Date(sec * 1000);
+    const hh = String(d.getUTCHours()).padStart(2, '0');
+    const mm = String(d.getUTCMinutes()).padStart(2, '0');
+    const ss = String(d.getUTCSeconds()).padStart(2, '0');
+    return `${hh}:${mm}:${ss}.${String(Math.floor(ns / 1000)).padStart(6, '0')}`;
+  }
+  const r = relMicros(s, i);
+  const neg = r < 0;
+  const a = Math.abs(r);
+  return `${neg ? '-' : ''}${Math.floor(a / 1e6)}.${String(a % 1e6).padStart(6, '0')}`;
+}
+
+/** µs since the first frame, computed on integers so it does not drift for late frames */
+function relMicros(s: RowStore, i: number): number {
+  return (s.tsSec[i] - s.tsSec[0]) * 1e6 + Math.floor(s.tsNsec[i] / 1000) - Math.floor(s.tsNsec[0] / 1000);
+}
+
+export function fmtDate(sec: number, nsec: number): string {
+  const d = new Date(sec * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  return `${d}.${String(nsec).padStart(9, '0')} UTC`;
+}
+
+export const FATE_COLOR: Record<string, string> = {
+  delivered: 'green',
+  forwarded: 'cyan',
+  bridged: 'blue',
+  consumed: 'gray',
+  dropped: 'red',
+};
+
+export function fmtCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function fmtBytes(n: number): string {
+  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+export function fmtDuration(sec: number): string {
+  if (!isFinite(sec) || sec < 0) return '?';
+  if (sec < 60) return `${Math.ceil(sec)}s`;
+  const m = Math.floor(sec / 60);
+  return m < 60 ? `${m}m${String(Math.floor(sec % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}

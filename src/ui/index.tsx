@@ -1,0 +1,72 @@
+// Entry point of the interactive timeline: `runTimelineUI(source)` takes over the terminal
+// (alternate screen), replays the source in slices and returns when the user quits.
+import React from 'react';
+import { render } from 'ink';
+import type { ReplaySource } from '../replay-types.js';
+import { App } from './App.js';
+import { ReplayPump } from './pump.js';
+import { RowStore } from './store.js';
+import { cell, fmtTime } from './format.js';
+
+export { App } from './App.js';
+export { RowStore } from './store.js';
+export { ReplayPump } from './pump.js';
+export { parseFilter, FilteredView } from './filter.js';
+export { arraySource, ndjsonSource } from './sources.js';
+
+/** NO_COLOR (https://no-color.org: present and not empty) and TERM=dumb turn colours off */
+export function colorEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return env.TERM !== 'dumb';
+}
+
+const ALT_ON = '\x1b[?1049h\x1b[H';
+const ALT_OFF = '\x1b[?1049l';
+
+export interface TimelineOptions {
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+}
+
+export async function runTimelineUI(source: ReplaySource, opts: TimelineOptions = {}): Promise<void> {
+  const stdout = opts.stdout ?? process.stdout;
+  const stdin = opts.stdin ?? process.stdin;
+  const store = new RowStore();
+  const pump = new ReplayPump(source, store);
+  if (!stdout.isTTY || !stdin.isTTY) return printPlain(pump, stdout);
+
+  let restored = false;
+  const restore = (): void => {
+    if (restored) return;
+    restored = true;
+    stdout.write(ALT_OFF + '\x1b[?25h');
+  };
+  stdout.write(ALT_ON);
+  process.once('exit', restore);
+  try {
+    const app = render(<App pump={pump} color={colorEnabled()} />, { stdout, stdin, exitOnCtrlC: true, maxFps: 60, patchConsole: false });
+    await app.waitUntilExit();
+  } finally {
+    restore();
+    process.off('exit', restore);
+    if (!pump.done) source.close();
+  }
+  if (pump.error) process.stderr.write(`pktlife: ${pump.error}\n`);
+}
+
+/** Not a terminal: one plain line per frame, no colours, no cursor movement. */
+function printPlain(pump: ReplayPump, out: NodeJS.WritableStream): void {
+  const s = pump.store;
+  let printed = 0;
+  while (!pump.done) {
+    pump.step(50);
+    let buf = '';
+    for (; printed < s.count; printed++) {
+      const i = printed;
+      const reason = s.reasonName(i);
+      buf += `${cell(String(s.frameNo[i]), 6, true)} ${cell(fmtTime(s, i, 'relative'), 11, true)} ${cell(s.ifaceName(i) || '-', 8)} ${s.fateName(i)}${reason ? ` ${reason}` : ''}  ${s.summaries[i]}\n`;
+    }
+    out.write(buf);
+  }
+  if (pump.error) process.stderr.write(`pktlife: ${pump.error}\n`);
+}
