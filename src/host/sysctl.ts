@@ -52,7 +52,7 @@ export const SYSCTL_DEFAULTS: Readonly<Record<string, string>> = {
   'net.ipv6.bindv6only': '0',
   'net.ipv6.ip_nonlocal_bind': '0',
   'net.ipv6.fwmark_reflect': '0',
-  'net.ipv6.icmp.ratelimit': '1000',
+  'net.ipv6.icmp.ratelimit': '100', // ms (HZ / 10), icmpv6_sk_init
   'net.ipv6.icmp.echo_ignore_all': '0',
   'net.ipv6.icmp.echo_ignore_multicast': '0',
   'net.ipv6.icmp.echo_ignore_anycast': '0',
