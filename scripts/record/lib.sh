@@ -13,6 +13,8 @@ kf_init() {
   ip netns exec "$P" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   ip -n "$H" link set lo up
   hx sysctl -qw net.ipv4.tcp_synack_retries=0
+  # no ICMP rate limiting: errors sent in quick succession would otherwise depend on timing
+  hx sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
   # IPv6 off unless the scenario turns it on: keeps DAD/RS/MLD traffic out of the frame windows.
   if [ "${1:-}" != ipv6 ]; then
     hx sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1

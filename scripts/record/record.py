@@ -161,7 +161,11 @@ def same_frame(inj, cap):
     if b['ttl'] not in (a['ttl'], a['ttl'] - 1):
         return None
     if a['v'] == 4:
-        if a['id'] != b['id'] or a['tl'] != b['tl'] or a['frag'] != b['frag']:
+        if a['id'] != b['id']:
+            return None
+        if not a['frag'] and b['frag'] and a['src'] == b['src']:
+            return 'routed'  # a fragment of the injected packet (fragmented on the way out)
+        if a['tl'] != b['tl'] or a['frag'] != b['frag']:
             return None
         pa, pb = inj[a['l4']:a['l3'] + a['tl']], cap[b['l4']:b['l3'] + b['tl']]
         if a['proto'] == 1 or a['frag']:
