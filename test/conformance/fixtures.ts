@@ -1,0 +1,111 @@
+// Reading the kernel-recorded fixtures (fixtures/kernel/<scenario>/) and comparing fate records.
+// The comparison is field by field on what the kernel's evidence can show: fate, reason, egress,
+// replies, verdicts (hook, family, table, chain, verdict) and socket. Events are not compared: the
+// recorder only sees the kfree_skb/consume_skb locations, the model gives a full timeline.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FateRecord, Reply, Verdict } from '../../src/kernel/fate.js';
+
+export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'kernel');
+
+export interface Scenario {
+  name: string;
+  dir: string;
+  expected: FateRecord[];
+}
+
+export function scenarios(): Scenario[] {
+  return readdirSync(FIXTURES, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(FIXTURES, d.name, 'expected.ndjson')))
+    .map((d) => d.name)
+    .sort()
+    .map((name) => {
+      const dir = join(FIXTURES, name);
+      const expected = readFileSync(join(dir, 'expected.ndjson'), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l, i) => {
+          try {
+            return JSON.parse(l) as FateRecord;
+          } catch (e) {
+            throw new Error(`${dir}/expected.ndjson: line ${i + 1}: ${(e as Error).message}`);
+          }
+        });
+      return { name, dir, expected };
+    });
+}
+
+export interface KnownDisagreement {
+  scenario: string;
+  frame: number;
+  field: Field;
+  reason: string;
+}
+
+export const FIELDS = ['fate', 'reason', 'egress', 'replies', 'verdicts', 'socket'] as const;
+export type Field = (typeof FIELDS)[number];
+
+export function knownDisagreements(): KnownDisagreement[] {
+  const p = join(FIXTURES, 'known-disagreements.json');
+  if (!existsSync(p)) return [];
+  const list = JSON.parse(readFileSync(p, 'utf8')) as KnownDisagreement[];
+  for (const k of list) {
+    if (!k.scenario || !k.frame || !FIELDS.includes(k.field) || !k.reason) {
+      throw new Error(`${p}: entry ${JSON.stringify(k)} needs scenario, frame, field (${FIELDS.join('|')}) and reason`);
+    }
+  }
+  return list;
+}
+
+const SEQ = /(seq )(\d+)(?::(\d+))?/;
+const FLOW = /^IP6? (\S+) > (\S+?):/;
+
+/**
+ * Host-chosen TCP sequence numbers are random in the kernel and arbitrary in a model: write them
+ * relative to the flow's ISN (the seq of the SYN-ACK the host sent), as the recorder does.
+ * Walks the records in frame order, since the SYN-ACK comes before later segments of its flow.
+ */
+export function normaliseIsn(records: FateRecord[]): void {
+  const isn = new Map<string, number>();
+  for (const r of records) {
+    for (const rep of r.replies ?? []) {
+      const flow = FLOW.exec(rep.summary);
+      const m = SEQ.exec(rep.summary);
+      if (!flow || !m) continue;
+      const key = `${flow[1]}>${flow[2]}`;
+      if (rep.summary.includes('Flags [S.]')) isn.set(key, Number(m[2]));
+      const base = isn.get(key);
+      if (base === undefined) continue;
+      const rel = (n: string) => {
+        const k = (Number(n) - base + 2 ** 32) % 2 ** 32;
+        return k === 0 ? 'ISN' : `ISN+${k}`;
+      };
+      rep.summary = rep.summary.replace(SEQ, (_s, p: string, a: string, b?: string) => p + rel(a) + (b ? ':' + rel(b) : ''));
+    }
+  }
+}
+
+function repliesKey(r: Reply[] | undefined): string {
+  return JSON.stringify((r ?? []).map((x) => `${x.iface} ${x.summary}`).sort());
+}
+
+function verdictsKey(v: Verdict[] | undefined): string {
+  return JSON.stringify((v ?? []).map((x) => [x.hook, x.family, x.table, x.chain, x.verdict]));
+}
+
+/** Fields on which the model's record differs from the kernel's, with both values for the table. */
+export function compare(exp: FateRecord, got: FateRecord | undefined): { field: Field; exp: string; got: string }[] {
+  const out: { field: Field; exp: string; got: string }[] = [];
+  if (!got) return [{ field: 'fate', exp: exp.fate, got: '(no record)' }];
+  const pairs: [Field, string, string][] = [
+    ['fate', exp.fate, got.fate],
+    ['reason', exp.reason ?? '', got.reason ?? ''],
+    ['egress', JSON.stringify([...(exp.egress ?? [])].sort()), JSON.stringify([...(got.egress ?? [])].sort())],
+    ['replies', repliesKey(exp.replies), repliesKey(got.replies)],
+    ['verdicts', verdictsKey(exp.verdicts), verdictsKey(got.verdicts)],
+    ['socket', exp.socket ?? '', got.socket ?? ''],
+  ];
+  for (const [field, e, g] of pairs) if (e !== g) out.push({ field, exp: e, got: g });
+  return out;
+}

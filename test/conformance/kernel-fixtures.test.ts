@@ -1,0 +1,132 @@
+// Conformance with the real kernel: every scenario recorded by `npm run fixtures:record` is replayed
+// with pktlife and compared field by field with what the kernel did (expected.ndjson). A disagreement
+// listed in fixtures/kernel/known-disagreements.json is shown as known, never as a pass; any other
+// disagreement fails, and so does a listed one that no longer happens (the list must stay true).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openCapture } from '../../src/capture/reader.js';
+import { loadHost } from '../../src/host/load.js';
+import type { FateRecord } from '../../src/kernel/fate.js';
+import { FIELDS, FIXTURES, compare, knownDisagreements, normaliseIsn, scenarios } from './fixtures.js';
+
+const all = scenarios();
+const KINDS = new Set(['delivered', 'forwarded', 'bridged', 'dropped', 'consumed']);
+
+describe('kernel fixtures are well formed', () => {
+  it('has at least 12 scenarios and 250 frames', () => {
+    expect(all.length).toBeGreaterThanOrEqual(12);
+    expect(all.reduce((n, s) => n + s.expected.length, 0)).toBeGreaterThanOrEqual(250);
+  });
+
+  for (const s of all) {
+    it(`${s.name}: frames.pcapng, expected.ndjson and host/ agree`, () => {
+      const cap = openCapture(join(s.dir, 'frames.pcapng'));
+      let n = 0;
+      for (const f of cap) {
+        n++;
+        expect(f.iface.name, `frame ${n} has an if_name`).toMatch(/^\w/);
+      }
+      cap.close();
+      expect(n).toBe(s.expected.length);
+      s.expected.forEach((r, i) => {
+        expect(r.frame).toBe(i + 1);
+        expect(KINDS.has(r.fate), `frame ${r.frame} fate ${r.fate}`).toBe(true);
+        expect(r.reason === undefined, `frame ${r.frame}: reason only with dropped`).toBe(r.fate !== 'dropped');
+        if (r.socket !== undefined) expect(r.fate).toBe('delivered');
+        if (r.fate === 'forwarded' || r.fate === 'bridged') expect(r.egress?.length).toBeGreaterThan(0);
+      });
+      expect(existsSync(join(s.dir, 'host', 'snapshot.json')), `${s.name}/host/ from pktlife snapshot`).toBe(true);
+      const host = loadHost(join(s.dir, 'host'));
+      const names = host.byName;
+      for (const r of s.expected) for (const e of r.egress ?? []) expect(names.has(e), `egress ${e} is a host link`).toBe(true);
+    });
+  }
+
+  it('known-disagreements.json names real frames, each with a reason', () => {
+    for (const k of knownDisagreements()) {
+      const s = all.find((x) => x.name === k.scenario);
+      expect(s, `scenario ${k.scenario}`).toBeDefined();
+      expect(k.frame).toBeLessThanOrEqual(s!.expected.length);
+      expect(FIELDS).toContain(k.field);
+    }
+  });
+});
+
+type ReplayFn = (capture: string, host: string, opts: Record<string, unknown>) => unknown;
+
+/** null while src/replay.ts does not exist; once it does, a broken module fails the run loudly. */
+async function loadReplay(): Promise<ReplayFn | null> {
+  if (!existsSync(join(FIXTURES, '..', '..', 'src', 'replay.ts'))) return null;
+  const path = '../../src/replay.js';
+  const m = (await import(/* @vite-ignore */ path)) as { replay?: ReplayFn };
+  if (typeof m.replay !== 'function') throw new Error('src/replay.ts does not export replay()');
+  return m.replay;
+}
+
+/** The replay API may hand back a ReplaySource (next()), a sync or an async iterable of ReplayItem. */
+async function records(src: unknown): Promise<FateRecord[]> {
+  const out: FateRecord[] = [];
+  const s = (await src) as { next?: () => unknown; close?: () => void; [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown };
+  const take = (it: unknown) => out.push((it as { record: FateRecord }).record);
+  if (s && typeof s === 'object' && Symbol.asyncIterator in s) {
+    for await (const it of s as AsyncIterable<unknown>) take(it);
+  } else if (s && typeof s === 'object' && Symbol.iterator in s) {
+    for (const it of s as Iterable<unknown>) take(it);
+  } else if (s && typeof s.next === 'function') {
+    for (let it = s.next(); it; it = s.next()) take(it);
+    s.close?.();
+  } else {
+    throw new Error('replay() returned neither a ReplaySource nor an iterable of ReplayItem');
+  }
+  return out.map((r) => JSON.parse(JSON.stringify(r)) as FateRecord);
+}
+
+const replay = await loadReplay();
+
+describe('pktlife agrees with the kernel on the recorded fixtures', () => {
+  if (!replay) {
+    it.skip('src/replay.ts (replay API) is not there yet: nothing is compared, the fixtures are only checked for form', () => {});
+    return;
+  }
+  const known = knownDisagreements();
+  const rows: string[] = [];
+  for (const s of all) {
+    it(`${s.name}`, async () => {
+      const notes = frameNotes(join(s.dir, 'frames.pcapng'));
+      const got = await records(replay(join(s.dir, 'frames.pcapng'), join(s.dir, 'host'), { checksums: 'verify' }));
+      normaliseIsn(got);
+      const byFrame = new Map(got.map((r) => [r.frame, r]));
+      let agree = 0;
+      let knownN = 0;
+      const bad: string[] = [];
+      const stale: string[] = [];
+      for (const exp of s.expected) {
+        const diffs = compare(exp, byFrame.get(exp.frame));
+        const listed = known.filter((k) => k.scenario === s.name && k.frame === exp.frame);
+        for (const k of listed) {
+          if (!diffs.some((d) => d.field === k.field)) stale.push(`frame ${exp.frame} ${k.field}: listed as known but agrees now`);
+        }
+        const unlisted = diffs.filter((d) => !listed.some((k) => k.field === d.field));
+        if (!diffs.length) agree++;
+        else if (!unlisted.length) knownN++;
+        for (const d of unlisted) bad.push(`frame ${exp.frame} (${notes[exp.frame - 1] ?? ''}) ${d.field}: kernel ${d.exp} | pktlife ${d.got}`);
+      }
+      rows.push(
+        `${s.name.padEnd(22)} frames ${String(s.expected.length).padStart(3)}  agree ${String(agree).padStart(3)}  known ${String(knownN).padStart(3)}  disagree ${String(s.expected.length - agree - knownN).padStart(3)}`,
+      );
+      console.log(`kernel conformance ${rows[rows.length - 1]}\n${bad.map((b) => '  ' + b).join('\n')}`);
+      expect(bad, `${s.name}: disagreements with the kernel not listed in known-disagreements.json`).toEqual([]);
+      expect(stale, `${s.name}: stale entries in known-disagreements.json`).toEqual([]);
+    });
+  }
+});
+
+/** pcapng frame comments: the generator's note for each frame, for readable failure lines. */
+function frameNotes(path: string): string[] {
+  const out: string[] = [];
+  const cap = openCapture(path);
+  for (const f of cap) out.push(f.comment ?? '');
+  cap.close();
+  return out;
+}
