@@ -1,0 +1,53 @@
+// Transmit on a bridge device (net/bridge/br_device.c br_dev_xmit): the host sends through br0;
+// the bridge picks the port(s) from the fdb, or floods. Copies cross NF_BR_LOCAL_OUT and
+// NF_BR_POST_ROUTING (br_forward with local_orig).
+
+import type { NetDevice } from '../../host/types.js';
+import type { FrameCtx } from '../ctx.js';
+import type { Net } from '../net.js';
+import type { SkBuff } from '../skbuff.js';
+import { macAt, macStr } from './br_fdb.js';
+import { BR_INPUT_SKB_CB, bridgeOf, eth_is_broadcast, eth_is_multicast, setCb, type BrInputCb } from './br_private.js';
+import { br_allowed_ingress } from './br_vlan.js';
+import { BR_PKT_BROADCAST, BR_PKT_MULTICAST, BR_PKT_UNICAST, br_flood, br_forward } from './br_forward.js';
+
+/**
+ * br_dev_xmit(skb, dev): the ports the frame leaves by (empty when none). Never settles the
+ * frame's fate: the caller records replies or egress for the returned ports.
+ */
+export function br_dev_xmit(net: Net, skb: SkBuff, brdev: NetDevice, ctx: FrameCtx): NetDevice[] {
+  const br = bridgeOf(net.host, brdev);
+  const cb: BrInputCb = BR_INPUT_SKB_CB(skb) ?? { brdev, vid: 0, vlanFiltered: false, srcPortIsolated: false, brnfPrerouted: false };
+  cb.srcPortIsolated = false;
+  setCb(skb, cb);
+  const out: NetDevice[] = [];
+  const saveDev = skb.dev;
+  skb.dev = brdev;
+  if (!br_allowed_ingress(br, br.vg, skb, cb, quiet(ctx), 'br_dev_xmit')) {
+    ctx.ev('br_dev_xmit', `not sent: VLAN filtering on ${brdev.name}`, { dev: brdev.name });
+    skb.dev = saveDev;
+    return out;
+  }
+  const mh = skb.mac_header >= 0 ? skb.mac_header : 0;
+  const d = skb.data;
+  if (eth_is_broadcast(d, mh)) br_flood(net, br, skb, cb, BR_PKT_BROADCAST, ctx, false, true, out);
+  else if (eth_is_multicast(d, mh)) br_flood(net, br, skb, cb, BR_PKT_MULTICAST, ctx, false, true, out);
+  else {
+    const dst = net.fdb.find(brdev, macAt(d, mh), cb.vid, net.nowSec * 1e9 + net.nowNsec);
+    if (dst && dst.port) {
+      ctx.ev('br_dev_xmit', `fdb: ${macStr(dst.mac)} -> ${dst.port.name}`, { dev: brdev.name });
+      br_forward(net, br, dst.port, skb, cb, ctx, false, true, out);
+    } else if (dst) {
+      ctx.ev('br_dev_xmit', `fdb: ${macStr(dst.mac)} is the bridge itself: not sent`, { dev: brdev.name });
+    } else {
+      br_flood(net, br, skb, cb, BR_PKT_UNICAST, ctx, false, true, out);
+    }
+  }
+  skb.dev = saveDev;
+  return out;
+}
+
+/** a FrameCtx view whose drop() is only an event: br_dev_xmit never decides the captured frame's fate */
+function quiet(ctx: FrameCtx): FrameCtx {
+  return { ...ctx, drop: (fn: string, reason: string) => ctx.ev(fn, `not sent: ${reason}`), ev: ctx.ev.bind(ctx) } as unknown as FrameCtx;
+}
