@@ -1,0 +1,159 @@
+// Receive and transmit at the device layer: net/core/dev.c __netif_receive_skb_core (netdev
+// ingress hook, VLAN untag + vlan_do_receive, rx_handler = bridge, ptype dispatch) and
+// net/ethernet/eth.c eth_type_trans (pkt_type); dev_queue_xmit records where a frame left.
+
+import type { NetDevice } from '../../host/types.js';
+import type { FrameCtx } from '../ctx.js';
+import { NF_HOOK, type Net } from '../net.js';
+import { NFPROTO_NETDEV, NF_NETDEV_INGRESS, NF_NETDEV_EGRESS } from '../netfilter/hook.js';
+import { SkBuff, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PKT_TYPE_NAMES } from '../skbuff.js';
+import { vlan_do_receive } from './vlan.js';
+import { br_handle_frame } from '../bridge/br_input.js';
+import { arp_rcv } from '../ipv4/arp.js';
+import { ip_rcv } from '../ipv4/ip_input.js';
+import { ipv6_rcv } from '../ipv6/ip6_input.js';
+import { gro_note } from './gro.js';
+
+export const ETH_P_IP = 0x0800;
+export const ETH_P_ARP = 0x0806;
+export const ETH_P_IPV6 = 0x86dd;
+export const ETH_P_8021Q = 0x8100;
+export const ETH_P_8021AD = 0x88a8;
+
+/** A packet the kernel itself built (reply): its transmit is recorded as a reply, not as the frame's egress. */
+export class ReplySkb extends SkBuff {
+  readonly isReply = true;
+}
+
+/**
+ * eth_type_trans: set mac/network header, skb.protocol and pkt_type from the destination MAC
+ * (broadcast / multicast / not ours = PACKET_OTHERHOST). `off` is where the Ethernet header starts.
+ */
+export function eth_type_trans(skb: SkBuff, dev: NetDevice, off = 0): void {
+  const b = skb.data;
+  skb.mac_header = off;
+  skb.dev = dev;
+  if (b[off] & 1) {
+    let bc = true;
+    for (let i = 0; i < 6; i++) if (b[off + i] !== 0xff) bc = false;
+    skb.pkt_type = bc ? PACKET_BROADCAST : PACKET_MULTICAST;
+  } else {
+    const m = dev.mac;
+    let ours = m !== null;
+    if (m) for (let i = 0; i < 6; i++) if (b[off + i] !== m[i]) { ours = false; break; }
+    skb.pkt_type = ours ? PACKET_HOST : PACKET_OTHERHOST;
+  }
+  const proto = (b[off + 12] << 8) | b[off + 13];
+  // ethertypes below 0x600 are 802.3 lengths (ETH_P_802_3 / 802_2): no handler in the model
+  skb.protocol = proto >= 0x600 ? proto : 0x0004;
+  skb.network_header = off + 14;
+}
+
+/** skb_vlan_untag: move an 802.1Q/802.1ad tag into skb->vlan_tci (what a NIC with rx-vlan offload does) */
+function skb_vlan_untag(skb: SkBuff): boolean {
+  const nh = skb.network_header;
+  if (nh + 4 > skb.len) return false;
+  const b = skb.data;
+  skb.vlan_proto = skb.protocol;
+  skb.vlan_tci = (b[nh] << 8) | b[nh + 1];
+  skb.vlan_present = true;
+  skb.protocol = (b[nh + 2] << 8) | b[nh + 3];
+  skb.network_header = nh + 4;
+  return true;
+}
+
+function isBridgeMaster(net: Net, dev: NetDevice): boolean {
+  if (!dev.master) return false;
+  const m = net.host.byName.get(dev.master);
+  return !!m && m.kind === 'bridge';
+}
+
+/** netif_receive_skb -> __netif_receive_skb_core */
+export function netif_receive_skb(net: Net, skb: SkBuff, ctx: FrameCtx): void {
+  let rounds = 0;
+  for (;;) {
+    const dev = skb.dev!;
+    if (rounds === 0) gro_note(net, skb, ctx);
+    ctx.ev('__netif_receive_skb_core', PKT_TYPE_NAMES[skb.pkt_type] ?? String(skb.pkt_type), { dev: dev.name, detail: { protocol: '0x' + skb.protocol.toString(16).padStart(4, '0') } });
+    if (!dev.up) {
+      ctx.drop('__netif_receive_skb_core', 'DEV_READY', { dev: dev.name });
+      return;
+    }
+    if ((skb.protocol === ETH_P_8021Q || skb.protocol === ETH_P_8021AD) && !skb.vlan_present) {
+      if (!skb_vlan_untag(skb)) {
+        ctx.drop('skb_vlan_untag', 'PKT_TOO_SMALL', { dev: dev.name });
+        return;
+      }
+    }
+    // netdev family ingress hook (nf_ingress), only when a netdev chain exists
+    if (net.nf.active(NFPROTO_NETDEV, NF_NETDEV_INGRESS)) {
+      if (!NF_HOOK(net, NFPROTO_NETDEV, NF_NETDEV_INGRESS, skb, dev, null, ctx)) return;
+    }
+    if (skb.vlan_present) {
+      if (vlan_do_receive(net, skb, ctx)) {
+        if (++rounds > 8) {
+          ctx.drop('__netif_receive_skb_core', 'NOT_SPECIFIED');
+          return;
+        }
+        continue; // another_round on the VLAN device
+      }
+      if (ctx.fate !== null) return;
+    }
+    if (isBridgeMaster(net, skb.dev!)) {
+      const r = br_handle_frame(net, skb, ctx);
+      if (r === 'consumed') return;
+    } else if (skb.dev!.master) {
+      const m = net.host.byName.get(skb.dev!.master);
+      ctx.unsupported.push(`rx_handler of ${m?.kind ?? 'unknown'} master ${skb.dev!.master} not modelled`);
+    }
+    if (skb.vlan_present) {
+      // a tag no VLAN device took: non-zero VID -> PACKET_OTHERHOST (check_vlan_id)
+      if (skb.vlan_tci & 0xfff) {
+        skb.pkt_type = PACKET_OTHERHOST;
+        ctx.ev('__netif_receive_skb_core', `VLAN ${skb.vlan_tci & 0xfff} has no device: PACKET_OTHERHOST`);
+      }
+      skb.vlan_present = false;
+      skb.vlan_tci = 0;
+    }
+    break;
+  }
+  // deliver_ptype_list_skb: the protocol handlers registered with dev_add_pack
+  switch (skb.protocol) {
+    case ETH_P_IP:
+      ip_rcv(net, skb, ctx);
+      return;
+    case ETH_P_IPV6:
+      ipv6_rcv(net, skb, ctx);
+      return;
+    case ETH_P_ARP:
+      arp_rcv(net, skb, ctx);
+      return;
+    default:
+      ctx.drop('__netif_receive_skb_core', 'UNHANDLED_PROTO', { detail: { protocol: '0x' + skb.protocol.toString(16).padStart(4, '0') } });
+  }
+}
+
+/**
+ * dev_queue_xmit: the frame leaves through `dev`. A reply the kernel built is recorded as a reply
+ * with its tcpdump-style summary; the captured frame itself as its egress.
+ */
+export function dev_queue_xmit(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice): void {
+  const reply = skb instanceof ReplySkb;
+  if (net.nf.active(NFPROTO_NETDEV, NF_NETDEV_EGRESS)) {
+    if (!NF_HOOK(net, NFPROTO_NETDEV, NF_NETDEV_EGRESS, skb, null, dev, ctx, reply)) return;
+  }
+  if (!dev.up) {
+    if (reply) ctx.ev('dev_queue_xmit', `reply not sent: ${dev.name} is down`);
+    else ctx.drop('__dev_queue_xmit', 'DEV_READY', { dev: dev.name });
+    return;
+  }
+  if (reply) {
+    const off = skb.mac_header >= 0 ? skb.mac_header : 0;
+    const summary = net.summarize(off ? skb.data.subarray(off, skb.len) : skb.data, skb.len - off);
+    ctx.ev('dev_queue_xmit', `reply: ${summary}`, { dev: dev.name });
+    ctx.reply(dev.name, summary);
+    return;
+  }
+  ctx.ev('dev_queue_xmit', 'transmitted', { dev: dev.name });
+  ctx.forward(dev.name);
+}

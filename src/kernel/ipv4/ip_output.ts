@@ -1,0 +1,123 @@
+// IPv4 output: net/ipv4/ip_output.c ip_local_out -> NF LOCAL_OUT -> dst_output -> ip_output
+// -> NF POST_ROUTING -> ip_finish_output (fragmentation check) -> ip_finish_output2
+// (neighbour lookup, link header) -> dev_queue_xmit. Used for forwarded frames (from
+// ip_forward_finish), for the replies the kernel builds, and for frames the host itself sent.
+
+import type { NetDevice } from '../../host/types.js';
+import type { FrameCtx } from '../ctx.js';
+import { NF_HOOK, type Net } from '../net.js';
+import { NFPROTO_IPV4, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING } from '../netfilter/hook.js';
+import { SkBuff } from '../skbuff.js';
+import { dev_queue_xmit, ReplySkb } from '../core/dev.js';
+import { neigh_resolve } from '../neigh/neighbour.js';
+import { ip_route_output } from './route.js';
+import { macToString, ipv4ToString } from '../../packet/addr.js';
+import { ipv4Daddr, ipv4Saddr } from '../../packet/ipv4.js';
+
+/** ip_local_out for a packet the kernel built: route it, then LOCAL_OUT and POST_ROUTING. */
+export function ip_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, fixedDev: NetDevice | null = null): void {
+  const reply = skb instanceof ReplySkb;
+  const nh = skb.network_header;
+  if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_LOCAL_OUT, skb, null, fixedDev, ctx, reply)) return;
+  // re-read after the hook: NAT (DNAT in OUTPUT) may have changed the destination
+  const daddr = ipv4Daddr(skb.data, nh);
+  let dev = fixedDev;
+  let gw = 0;
+  if (!dev) {
+    const rt = ip_route_output(net, daddr, ipv4Saddr(skb.data, nh), skb.mark, ctx);
+    if (typeof rt === 'number') {
+      if (reply) ctx.ev('ip_route_output_key', 'reply not sent: no route');
+      else ctx.drop('ip_route_output_key', 'IP_OUTNOROUTES');
+      return;
+    }
+    dev = rt.dev;
+    gw = rt.gw;
+  }
+  ip_output(net, skb, ctx, dev, gw);
+}
+
+/** ip_output: POST_ROUTING then ip_finish_output */
+export function ip_output(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, gw: number): void {
+  const reply = skb instanceof ReplySkb;
+  skb.dev = dev;
+  if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, null, dev, ctx, reply)) return;
+  ip_finish_output2(net, skb, ctx, dev, gw);
+}
+
+/**
+ * ip_finish_output2: resolve the nexthop's link address (rt_nexthop: the gateway, or the
+ * destination itself when on-link) and write the Ethernet header, then dev_queue_xmit.
+ */
+export function ip_finish_output2(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, gw: number): void {
+  const reply = skb instanceof ReplySkb;
+  const nh = skb.network_header;
+  const nexthop = gw || ipv4Daddr(skb.data, nh);
+  if (dev.kind === 'loopback' || dev.flags.has('LOOPBACK')) {
+    dev_queue_xmit(net, skb, ctx, dev);
+    return;
+  }
+  if (!dev.mac || dev.flags.has('NOARP') && dev.kind !== 'ether' && dev.kind !== 'veth' && dev.kind !== 'bridge') {
+    // no link-layer header to build (tun, wireguard, ...)
+    dev_queue_xmit(net, skb, ctx, dev);
+    return;
+  }
+  const mac = neigh_resolve(net, 4, nexthop, dev, ctx, skb);
+  if (!mac) {
+    // neigh_resolve recorded what the kernel does (queued behind an ARP request, or failed)
+    if (reply) ctx.ev('ip_finish_output2', `reply waits for neighbour ${ipv4ToString(nexthop)}`);
+    else if (ctx.fate === null) ctx.drop('ip_finish_output2', 'NEIGH_FAILED');
+    return;
+  }
+  writeEthHeader(skb, mac, dev.mac, 0x0800, ctx, reply);
+  dev_queue_xmit(net, skb, ctx, dev);
+}
+
+/** neigh_hh_output / eth_header: put dst/src MACs in front of the network header, diff in the timeline. */
+export function writeEthHeader(skb: SkBuff, dst: Uint8Array, src: Uint8Array, proto: number, ctx: FrameCtx, quiet: boolean): void {
+  const nh = skb.network_header;
+  skb.skb_ensure_writable();
+  let mh = nh - 14;
+  let oldDst = '';
+  let oldSrc = '';
+  if (mh >= 0 && skb.mac_header === mh) {
+    oldDst = macToString(skb.data, mh);
+    oldSrc = macToString(skb.data, mh + 6);
+  } else if (mh < 0) {
+    // no room (captured without an Ethernet header): build a new buffer with one
+    const buf = new Uint8Array(14 + skb.len - nh);
+    buf.set(skb.data.subarray(nh, skb.len), 14);
+    skb.data = buf;
+    skb.len = buf.length;
+    skb.writable = true;
+    skb.network_header = 14;
+    if (skb.transport_header >= 0) skb.transport_header += 14 - nh;
+    mh = 0;
+  }
+  const b = skb.data;
+  b.set(dst, mh);
+  b.set(src, mh + 6);
+  b[mh + 12] = proto >>> 8;
+  b[mh + 13] = proto & 0xff;
+  skb.mac_header = mh;
+  if (!quiet) {
+    const nd = macToString(dst, 0);
+    const ns = macToString(src, 0);
+    const diff: Record<string, [string, string]> = {};
+    if (oldDst !== nd) diff['eth.dst'] = [oldDst || '-', nd];
+    if (oldSrc !== ns) diff['eth.src'] = [oldSrc || '-', ns];
+    ctx.ev('neigh_hh_output', `eth ${ns} > ${nd}`, { diff });
+  }
+}
+
+/** a fresh skb for a packet the kernel builds: Ethernet room + IPv4 packet */
+export function newReplySkb(net: Net, ipLen: number): ReplySkb {
+  const buf = new Uint8Array(14 + ipLen);
+  const skb = new ReplySkb(buf, buf.length);
+  skb.writable = true;
+  skb.mac_header = 0;
+  skb.network_header = 14;
+  skb.protocol = 0x0800;
+  skb.tstampSec = net.nowSec;
+  skb.tstampNsec = net.nowNsec;
+  return skb;
+}

@@ -1,0 +1,116 @@
+// ICMPv6: net/ipv6/icmp.c icmpv6_rcv (checksum, echo -> icmpv6_echo_reply, echo reply ->
+// ping_rcv, errors -> icmpv6_notify, NDP -> ndisc_rcv) and icmp6_send (eligibility, source
+// address, icmpv6_xrlim_allow scaled by the route's prefix length, quote up to the minimum MTU).
+
+import type { FrameCtx } from '../ctx.js';
+import type { Net } from '../net.js';
+import { PACKET_HOST, CHECKSUM_UNNECESSARY, type SkBuff } from '../skbuff.js';
+import { ip6_local_out, newReplySkb6 } from './ip6_output.js';
+import { ndisc_rcv } from './ndisc.js';
+import { l4CsumV6 } from '../../packet/checksum.js';
+import { writeIpv6Hdr, writeIcmpv6Hdr, fillL4ChecksumV6, icmp6QuoteLen } from '../../packet/build.js';
+import { ipv6ToString } from '../../packet/addr.js';
+import { newFlow, type FibResult } from '../route/fib.js';
+
+function hopLimit(net: Net): number {
+  return net.host.sysctls.getInt('net.ipv6.conf.default.hop_limit') || 64;
+}
+
+export function icmpv6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, mcast: boolean): void {
+  const fn = 'icmpv6_rcv';
+  const b = skb.data;
+  const th = skb.transport_header;
+  const trusted = net.opts.checksums === 'trust' || skb.ip_summed === CHECKSUM_UNNECESSARY || skb.len < skb.wireLen;
+  if (!trusted && l4CsumV6(b, skb.network_header, th, l4len, 58) !== 0) return void ctx.drop(fn, 'ICMP_CSUM');
+  if (l4len < 4) return void ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'no room for an ICMPv6 header' } });
+  const type = b[th];
+  switch (type) {
+    case 128: {
+      if (net.host.sysctls.getInt('net.ipv6.icmp.echo_ignore_all')) return void ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'icmpv6 echo_ignore_all' } });
+      if (mcast && net.host.sysctls.getInt('net.ipv6.icmp.echo_ignore_multicast')) return void ctx.drop('icmpv6_echo_reply', 'NOT_SPECIFIED', { detail: { why: 'echo_ignore_multicast' } });
+      icmpv6_echo_reply(net, skb, ctx, l4len, mcast);
+      return void ctx.consume('icmpv6_echo_reply', 'echo request answered');
+    }
+    case 129:
+      return void ctx.drop('ping_rcv', 'NO_SOCKET');
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+      return void ctx.consume('icmpv6_notify', `ICMPv6 type ${type} passed to the quoted socket's error handler`);
+    case 133:
+    case 134:
+    case 135:
+    case 136:
+    case 137:
+      return ndisc_rcv(net, skb, ctx);
+    case 130:
+    case 131:
+      return void ctx.consume(type === 130 ? 'igmp6_event_query' : 'igmp6_event_report', 'MLD message processed');
+    default:
+      if (type & 0x80) return void ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: `informational type ${type} not handled` } });
+      return void ctx.consume('icmpv6_notify', `unknown error type ${type} passed up`);
+  }
+}
+
+function icmpv6_echo_reply(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, mcast: boolean): void {
+  const b = skb.data;
+  const nh = skb.network_header;
+  const th = skb.transport_header;
+  const peer = b.slice(nh + 8, nh + 24);
+  // source: the address asked, or for multicast the device's address (ipv6_dev_get_saddr)
+  const src = mcast ? net.ipv6_get_saddr(skb.dev, peer) : b.slice(nh + 24, nh + 40);
+  if (!src) return void ctx.ev('icmpv6_echo_reply', 'no source address: not answered');
+  const r = newReplySkb6(net, 40 + l4len);
+  const o = r.data;
+  writeIpv6Hdr(o, 14, 0, 0, l4len, 58, hopLimit(net), src, 0, peer, 0);
+  o.set(b.subarray(th, th + l4len), 54);
+  o[54] = 129;
+  fillL4ChecksumV6(o, 14, 54, l4len, 58);
+  r.transport_header = 54;
+  ctx.ev('icmpv6_echo_reply', `echo reply ${ipv6ToString(src, 0)} > ${ipv6ToString(peer, 0)}`);
+  ip6_local_out(net, r, ctx, skb.dev);
+}
+
+/** icmp6_send: an ICMPv6 error about skb */
+export function icmpv6_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, code: number, info: number): void {
+  const fn = 'icmp6_send';
+  const b = skb.data;
+  const nh = skb.network_header;
+  const dmc = b[nh + 24] === 0xff;
+  if (dmc || skb.pkt_type !== PACKET_HOST) {
+    if (type !== 2 && !(type === 4 && code === 2)) return void ctx.ev(fn, 'no ICMPv6 error about a multicast/non-host packet');
+  }
+  let sAny = true;
+  for (let i = 0; i < 16; i++) if (b[nh + 8 + i]) sAny = false;
+  if (sAny || b[nh + 8] === 0xff) return void ctx.ev(fn, 'no ICMPv6 error to an unspecified/multicast source');
+  // is_ineligible: never about an ICMPv6 error (walks extension headers for the upper protocol)
+  if (skb.transport_header > 0 && b[nh + 6] === 58 && b[skb.transport_header] < 128) return void ctx.ev(fn, 'no ICMPv6 error about an ICMPv6 error');
+  const peer = b.slice(nh + 8, nh + 24);
+  const odst = b.subarray(nh + 24, nh + 40);
+  const src = !dmc && net.isLocal6(b, nh + 24) ? odst.slice() : net.ipv6_get_saddr(skb.dev, peer);
+  if (!src) return void ctx.ev(fn, 'no source address for the error');
+  // icmpv6_xrlim_allow: errors other than PKT_TOOBIG; icmpv6_time scaled by the route's prefix
+  if (type < 128 && type !== 2) {
+    const f = newFlow();
+    f.daddr = peer;
+    f.saddr = src;
+    f.iif = 1;
+    const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+    let tmo = net.host.sysctls.raw.has('net.ipv6.icmp.ratelimit') ? net.host.sysctls.getInt('net.ipv6.icmp.ratelimit') : 1000;
+    const plen = net.fib6.lookup(f, r) === 0 ? r.alias.prefixLen : 0;
+    if (plen < 128) tmo = tmo >> ((128 - plen) >> 5);
+    if (!net.peers.allow('6:' + ipv6ToString(peer, 0), net.nowMs(), tmo)) return void ctx.ev(fn, `ICMPv6 type ${type} rate-limited`);
+  }
+  const olen = skb.len - nh;
+  const qlen = icmp6QuoteLen(olen);
+  const r = newReplySkb6(net, 40 + 8 + qlen);
+  const o = r.data;
+  writeIpv6Hdr(o, 14, 0, 0, 8 + qlen, 58, hopLimit(net), src, 0, peer, 0);
+  writeIcmpv6Hdr(o, 54, type, code, info >>> 0);
+  o.set(b.subarray(nh, nh + qlen), 62);
+  fillL4ChecksumV6(o, 14, 54, 8 + qlen, 58);
+  r.transport_header = 54;
+  ctx.ev('icmp6_send', `ICMPv6 type ${type} code ${code} ${ipv6ToString(src, 0)} > ${ipv6ToString(peer, 0)}`);
+  ip6_local_out(net, r, ctx, skb.dev);
+}

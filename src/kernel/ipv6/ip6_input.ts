@@ -1,0 +1,263 @@
+// IPv6 receive: net/ipv6/ip6_input.c ipv6_rcv / ip6_rcv_core (header checks) -> NF
+// PRE_ROUTING -> ip6_rcv_finish (ip6_route_input) -> ip6_input (NF LOCAL_IN, extension
+// headers, protocol handlers), ip6_mc_input, ip6_forward (net/ipv6/ip6_output.c) or
+// ip6_pkt_discard (net/ipv6/route.c ip6_pkt_drop).
+
+import type { NetDevice } from '../../host/types.js';
+import type { FrameCtx } from '../ctx.js';
+import { NF_HOOK, type Net } from '../net.js';
+import { NFPROTO_IPV6, NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_PRE_ROUTING } from '../netfilter/hook.js';
+import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, type SkBuff } from '../skbuff.js';
+import { newFlow, tableName, type FibResult } from '../route/fib.js';
+import { ipv6ToString } from '../../packet/addr.js';
+import { icmpv6_rcv, icmpv6_send } from './icmp.js';
+import { tcp_v6_rcv } from '../transport/tcp_ipv4.js';
+import { udpv6_rcv } from '../transport/udp.js';
+import { ip6_output } from './ip6_output.js';
+import { ICMPV6_DEST_UNREACH, ICMPV6_NOROUTE, ICMPV6_ADM_PROHIBITED, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, ICMPV6_PKT_TOOBIG, ICMPV6_PARAMPROB, ICMPV6_UNK_NEXTHDR, ICMPV6_NOT_NEIGHBOUR } from '../../packet/icmpv6.js';
+
+/** the IPv6 input route (struct rt6_info, the parts used) */
+export interface Rt6 {
+  kind: 'local' | 'multicast' | 'forward' | 'discard' | 'prohibit' | 'blackhole';
+  dev: NetDevice | null;
+  gw: Uint8Array | null;
+  mtu: number;
+}
+
+function conf6(net: Net, dev: NetDevice, knob: string): number {
+  return net.host.sysctls.conf(6, dev.name, knob);
+}
+
+function isLoopback6(b: Uint8Array, o: number): boolean {
+  for (let i = 0; i < 15; i++) if (b[o + i] !== 0) return false;
+  return b[o + 15] === 1;
+}
+
+export function ipv6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
+  if (!ip6_rcv_core(net, skb, ctx)) return;
+  if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_PRE_ROUTING, skb, skb.dev, null, ctx)) return;
+  ip6_rcv_finish(net, skb, ctx);
+}
+
+/** ip6_rcv_core: checks in the kernel's order; failures under `err` are IP_INHDR */
+export function ip6_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
+  const fn = 'ip6_rcv_core';
+  const dev = skb.dev!;
+  if (skb.pkt_type === PACKET_OTHERHOST) return void ctx.drop(fn, 'OTHERHOST', { dev: dev.name }), false;
+  if (conf6(net, dev, 'disable_ipv6')) return void ctx.drop(fn, 'IPV6DISABLED', { dev: dev.name }), false;
+  const nh = skb.network_header;
+  const b = skb.data;
+  if (skb.len - nh < 40) return void ctx.drop(fn, 'IP_INHDR', { detail: { why: 'shorter than an IPv6 header' } }), false;
+  if (b[nh] >>> 4 !== 6) return void ctx.drop(fn, 'UNHANDLED_PROTO', { detail: { version: b[nh] >>> 4 } }), false;
+  const loopDev = dev.kind === 'loopback' || dev.flags.has('LOOPBACK');
+  if ((isLoopback6(b, nh + 8) || isLoopback6(b, nh + 24)) && !loopDev) return void ctx.drop(fn, 'IP_INHDR', { detail: { why: 'loopback address on the wire' } }), false;
+  const dmc = b[nh + 24] === 0xff;
+  if (dmc && (b[nh + 25] & 0x0f) === 0) return void ctx.drop(fn, 'IP_INHDR', { detail: { why: 'multicast scope 0' } }), false;
+  if (!dmc && (skb.pkt_type === PACKET_BROADCAST || skb.pkt_type === PACKET_MULTICAST) && conf6(net, dev, 'drop_unicast_in_l2_multicast')) return void ctx.drop(fn, 'UNICAST_IN_L2_MULTICAST'), false;
+  if (b[nh + 8] === 0xff) return void ctx.drop(fn, 'IP_INHDR', { detail: { why: 'multicast source' } }), false;
+  const plen = (b[nh + 4] << 8) | b[nh + 5];
+  const nexthdr = b[nh + 6];
+  if (plen || nexthdr !== 0) {
+    if (plen + 40 > skb.wireLen - nh) return void ctx.drop(fn, 'PKT_TOO_SMALL', { detail: { payload_len: plen, bytes: skb.wireLen - nh - 40 } }), false;
+    if (skb.len > nh + 40 + plen) skb.len = nh + 40 + plen;
+    skb.wireLen = nh + 40 + plen;
+  } else {
+    ctx.unsupported.push('IPv6 jumbogram');
+  }
+  skb.transport_header = nh + 40;
+  ctx.ev(fn, `${ipv6ToString(b, nh + 8)} > ${ipv6ToString(b, nh + 24)} hlim ${b[nh + 7]} next ${nexthdr} len ${plen}`);
+  return true;
+}
+
+/** ip6_rcv_finish -> ip6_route_input -> dst_input */
+export function ip6_rcv_finish(net: Net, skb: SkBuff, ctx: FrameCtx): void {
+  const rt = ip6_route_input(net, skb, ctx);
+  skb.dst = rt;
+  switch (rt.kind) {
+    case 'local':
+      return ip6_input(net, skb, ctx, false);
+    case 'multicast':
+      return ip6_mc_input(net, skb, ctx);
+    case 'forward':
+      return ip6_forward(net, skb, ctx);
+    case 'blackhole':
+      return void ctx.drop('dst_discard', 'NOT_SPECIFIED');
+    case 'prohibit':
+      return ip6_pkt_drop(net, skb, ctx, ICMPV6_ADM_PROHIBITED);
+    case 'discard':
+      return ip6_pkt_drop(net, skb, ctx, ICMPV6_NOROUTE);
+  }
+}
+
+/** ip6_route_input: local addresses, multicast, else the FIB (rules + tables) */
+export function ip6_route_input(net: Net, skb: SkBuff, ctx: FrameCtx): Rt6 {
+  const b = skb.data;
+  const nh = skb.network_header;
+  const dev = skb.dev!;
+  if (b[nh + 24] === 0xff) return { kind: 'multicast', dev, gw: null, mtu: dev.mtu };
+  const f = newFlow();
+  f.daddr = b.slice(nh + 24, nh + 40);
+  f.saddr = b.slice(nh + 8, nh + 24);
+  f.iif = dev.ifindex;
+  f.mark = skb.mark;
+  f.proto = b[nh + 6];
+  const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+  const trace: string[] | undefined = net.fib6.customRules ? [] : undefined;
+  const err = net.fib6.lookup(f, r, trace);
+  const rule = r.rule ? ` by rule "${r.rule.text.trim()}"` : '';
+  if (err !== 0) {
+    if (r.alias && (r.alias.type === 'blackhole' || r.alias.type === 'prohibit')) {
+      ctx.ev('ip6_route_input', `${r.alias.type} route ${r.alias.route.dstStr} table ${tableName(r.table)}${rule}`);
+      return { kind: r.alias.type, dev: null, gw: null, mtu: 0 };
+    }
+    // the local address of another device is still local (the local table holds it)
+    if (net.isLocal6(b, nh + 24)) return { kind: 'local', dev, gw: null, mtu: 0 };
+    ctx.ev('ip6_route_input', `no route to ${ipv6ToString(b, nh + 24)}${r.alias ? ' (' + r.alias.type + ')' : ''}`);
+    return { kind: 'discard', dev: null, gw: null, mtu: 0 };
+  }
+  const a = r.alias;
+  ctx.ev('ip6_route_input', `${a.type} ${a.route.dstStr} table ${tableName(r.table)}${rule}`, { detail: { table: tableName(r.table), route: a.route.dstStr + (a.route.gatewayStr ? ' via ' + a.route.gatewayStr : '') + (a.route.dev ? ' dev ' + a.route.dev : '') } });
+  if (a.type === 'local' || a.type === 'anycast') return { kind: 'local', dev, gw: null, mtu: 0 };
+  if (a.type !== 'unicast') return { kind: 'discard', dev: null, gw: null, mtu: 0 };
+  const out = r.nh.dev;
+  return { kind: 'forward', dev: out, gw: r.nh.gw ? (r.nh.gw as Uint8Array) : null, mtu: a.route.mtu ?? out?.mtu ?? 1500 };
+}
+
+/** ip6_pkt_drop (ip6_pkt_discard / ip6_pkt_prohibit): ICMPv6 unreachable, IP_INNOROUTES */
+function ip6_pkt_drop(net: Net, skb: SkBuff, ctx: FrameCtx, code: number): void {
+  const b = skb.data;
+  const nh = skb.network_header;
+  let any = true;
+  for (let i = 0; i < 16; i++) if (b[nh + 24 + i]) any = false;
+  const reason = any ? 'IP_INADDRERRORS' : 'IP_INNOROUTES';
+  icmpv6_send(net, skb, ctx, ICMPV6_DEST_UNREACH, code, 0);
+  ctx.drop('ip6_pkt_drop', reason);
+}
+
+/** ip6_mc_input: deliver only for groups the host joined (all-nodes, solicited-node of its addresses, all-routers when forwarding) */
+function ip6_mc_input(net: Net, skb: SkBuff, ctx: FrameCtx): void {
+  const b = skb.data;
+  const nh = skb.network_header;
+  const dev = skb.dev!;
+  const d = nh + 24;
+  let joined = false;
+  const ff02 = b[d + 1] === 0x02 && b[d] === 0xff;
+  let zeros = true;
+  for (let i = 2; i < 15; i++) if (b[d + i] !== 0) zeros = false;
+  if (ff02 && zeros && b[d + 15] === 1) joined = true;
+  else if (ff02 && zeros && b[d + 15] === 2 && conf6(net, dev, 'forwarding')) joined = true;
+  else if (ff02 && b[d + 11] === 1 && b[d + 12] === 0xff) {
+    for (const a of dev.addrs) {
+      if (a.family !== 6) continue;
+      const l = a.local as Uint8Array;
+      if (l[13] === b[d + 13] && l[14] === b[d + 14] && l[15] === b[d + 15]) joined = true;
+    }
+  }
+  if (!joined) {
+    ctx.ev('ip6_mc_input', `group ${ipv6ToString(b, d)} not joined on ${dev.name}`);
+    ctx.drop('ip6_mc_input', 'NOT_SPECIFIED');
+    return;
+  }
+  ip6_input(net, skb, ctx, true);
+}
+
+/** ip6_input: NF LOCAL_IN, then ip6_protocol_deliver_rcu walking extension headers */
+export function ip6_input(net: Net, skb: SkBuff, ctx: FrameCtx, mcast: boolean): void {
+  if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_LOCAL_IN, skb, skb.dev, null, ctx)) return;
+  const b = skb.data;
+  const nh = skb.network_header;
+  let nexthdr = b[nh + 6];
+  let off = nh + 40;
+  let nhoff = nh + 6;
+  const end = nh + 40 + ((b[nh + 4] << 8) | b[nh + 5]);
+  for (let guard = 0; guard < 16; guard++) {
+    switch (nexthdr) {
+      case 0: // hop-by-hop (ipv6_parse_hopopts) only right after the header
+      case 60: // destination options (ipv6_destopt_rcv)
+      case 43: { // routing header (ipv6_rthdr_rcv)
+        if (nexthdr === 0 && off !== nh + 40) {
+          icmpv6_send(net, skb, ctx, ICMPV6_PARAMPROB, ICMPV6_UNK_NEXTHDR, nhoff - nh);
+          return void ctx.drop('ip6_protocol_deliver_rcu', 'IP_NOPROTO');
+        }
+        if (off + 8 > skb.len) return void ctx.drop('ip6_protocol_deliver_rcu', 'PKT_TOO_SMALL');
+        if (nexthdr === 43 && b[off + 3] !== 0) {
+          ctx.unsupported.push(`IPv6 routing header type ${b[off + 2]} with segments left`);
+          return void ctx.drop('ipv6_rthdr_rcv', 'NOT_SPECIFIED');
+        }
+        if (nexthdr !== 43) {
+          // options other than Pad1/PadN with the "skip" action are not interpreted
+          const hl = (b[off + 1] + 1) << 3;
+          for (let p = off + 2; p < off + hl && p < skb.len; ) {
+            const t = b[p];
+            if (t === 0) { p++; continue; }
+            if (t !== 1 && t !== 5) ctx.unsupported.push(`IPv6 option type ${t}`);
+            p += 2 + b[p + 1];
+          }
+        }
+        nhoff = off;
+        nexthdr = b[off];
+        off += (b[off + 1] + 1) << 3;
+        continue;
+      }
+      case 44:
+        ctx.unsupported.push('IPv6 fragment reassembly (ipv6_frag_rcv) not modelled');
+        return void ctx.drop('ipv6_frag_rcv', 'NOT_SPECIFIED');
+      case 6:
+        skb.transport_header = off;
+        if (mcast) return void ctx.drop('tcp_v6_rcv', 'NOT_SPECIFIED');
+        return tcp_v6_rcv(net, skb, ctx, end - off);
+      case 17:
+        skb.transport_header = off;
+        return udpv6_rcv(net, skb, ctx, end - off, mcast);
+      case 58:
+        skb.transport_header = off;
+        return icmpv6_rcv(net, skb, ctx, end - off, mcast);
+      case 59:
+        return void ctx.drop('dst_discard', 'NOT_SPECIFIED', { detail: { why: 'no next header' } });
+      default:
+        icmpv6_send(net, skb, ctx, ICMPV6_PARAMPROB, ICMPV6_UNK_NEXTHDR, nhoff - nh);
+        return void ctx.drop('ip6_protocol_deliver_rcu', 'IP_NOPROTO', { detail: { nexthdr } });
+    }
+  }
+  ctx.drop('ip6_protocol_deliver_rcu', 'NOT_SPECIFIED');
+}
+
+/** ip6_forward: forwarding sysctl, hop limit, source checks, MTU, NF FORWARD */
+export function ip6_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
+  const fn = 'ip6_forward';
+  const rt = skb.dst as Rt6;
+  const b = skb.data;
+  const nh = skb.network_header;
+  if (!net.host.sysctls.getInt('net.ipv6.conf.all.forwarding')) return void ctx.drop(fn, 'IP_INADDRERRORS', { detail: { why: 'net.ipv6.conf.all.forwarding=0' } });
+  if (skb.pkt_type !== PACKET_HOST) return void ctx.drop(fn, 'NOT_SPECIFIED');
+  const hlim = b[nh + 7];
+  if (hlim <= 1) {
+    icmpv6_send(net, skb, ctx, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, 0);
+    return void ctx.drop(fn, 'IP_INHDR', { detail: { hop_limit: hlim } });
+  }
+  const out = rt.dev;
+  if (!out) return void ctx.drop(fn, 'NOT_SPECIFIED');
+  if (out !== skb.dev) {
+    const s0 = b[nh + 8];
+    let any = true;
+    for (let i = 0; i < 16; i++) if (b[nh + 8 + i]) any = false;
+    if (any || s0 === 0xff || isLoopback6(b, nh + 8)) return void ctx.drop(fn, 'IP_INADDRERRORS');
+    if (s0 === 0xfe && (b[nh + 9] & 0xc0) === 0x80) {
+      icmpv6_send(net, skb, ctx, ICMPV6_DEST_UNREACH, ICMPV6_NOT_NEIGHBOUR, 0);
+      return void ctx.drop(fn, 'IP_INADDRERRORS');
+    }
+  } else {
+    ctx.ev(fn, 'forwarded back out the ingress device (ndisc_send_redirect not modelled)');
+  }
+  const mtu = Math.max(rt.mtu, 1280);
+  const len = skb.len - nh;
+  if (len > mtu && skb.gso_segs <= 1) {
+    icmpv6_send(net, skb, ctx, ICMPV6_PKT_TOOBIG, 0, mtu);
+    return void ctx.drop(fn, 'PKT_TOO_BIG', { detail: { len, mtu } });
+  }
+  skb.skb_ensure_writable();
+  skb.data[nh + 7] = hlim - 1;
+  ctx.ev('ip6_forward', `hop limit ${hlim} -> ${hlim - 1}`, { diff: { hop_limit: [hlim, hlim - 1] } });
+  if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_FORWARD, skb, skb.dev, out, ctx)) return;
+  ip6_output(net, skb, ctx, out, rt.gw);
+}

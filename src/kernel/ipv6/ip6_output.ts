@@ -1,0 +1,88 @@
+// IPv6 output: net/ipv6/ip6_output.c ip6_local_out -> NF LOCAL_OUT -> route -> ip6_output ->
+// NF POST_ROUTING -> ip6_finish_output2 (neighbour) -> dev_queue_xmit.
+
+import type { NetDevice } from '../../host/types.js';
+import type { FrameCtx } from '../ctx.js';
+import { NF_HOOK, type Net } from '../net.js';
+import { NFPROTO_IPV6, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING } from '../netfilter/hook.js';
+import type { SkBuff } from '../skbuff.js';
+import { dev_queue_xmit, ReplySkb } from '../core/dev.js';
+import { neigh_resolve } from '../neigh/neighbour.js';
+import { writeEthHeader } from '../ipv4/ip_output.js';
+import { newFlow, SCOPE, type FibResult } from '../route/fib.js';
+import { ipv6ToString } from '../../packet/addr.js';
+
+export function newReplySkb6(net: Net, ipLen: number): ReplySkb {
+  const buf = new Uint8Array(14 + ipLen);
+  const skb = new ReplySkb(buf, buf.length);
+  skb.writable = true;
+  skb.mac_header = 0;
+  skb.network_header = 14;
+  skb.protocol = 0x86dd;
+  skb.tstampSec = net.nowSec;
+  skb.tstampNsec = net.nowNsec;
+  return skb;
+}
+
+/** ip6_route_output: the device and nexthop for a packet the host sends */
+export function ip6_route_output(net: Net, daddr: Uint8Array, oif: NetDevice | null, ctx: FrameCtx): { dev: NetDevice; gw: Uint8Array | null } | null {
+  const f = newFlow();
+  f.daddr = daddr;
+  f.saddr = new Uint8Array(16);
+  f.iif = 1;
+  f.oif = oif && isLinkLocalOrMc(daddr) ? oif.ifindex : 0;
+  const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+  const err = net.fib6.lookup(f, r);
+  if (err !== 0 || !r.nh || !r.nh.dev) {
+    // link-local and multicast destinations go out the device they came from
+    if (oif && isLinkLocalOrMc(daddr)) return { dev: oif, gw: null };
+    ctx.ev('ip6_route_output', `no route to ${ipv6ToString(daddr, 0)}`);
+    return null;
+  }
+  const gw = r.nh.gw !== null && r.nh.scope === SCOPE.link ? (r.nh.gw as Uint8Array) : null;
+  return { dev: r.nh.dev, gw };
+}
+
+function isLinkLocalOrMc(a: Uint8Array): boolean {
+  return a[0] === 0xff || (a[0] === 0xfe && (a[1] & 0xc0) === 0x80);
+}
+
+/** ip6_local_out for a packet the kernel built; `oif` pins link-local answers to the ingress device */
+export function ip6_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, oif: NetDevice | null = null): void {
+  const reply = skb instanceof ReplySkb;
+  if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_LOCAL_OUT, skb, null, oif, ctx, reply)) return;
+  const nh = skb.network_header;
+  const daddr = skb.data.slice(nh + 24, nh + 40);
+  const rt = ip6_route_output(net, daddr, oif, ctx);
+  if (!rt) {
+    if (reply) ctx.ev('ip6_route_output', 'reply not sent: no route');
+    else ctx.drop('ip6_route_output', 'IP_OUTNOROUTES');
+    return;
+  }
+  ip6_output(net, skb, ctx, rt.dev, rt.gw);
+}
+
+export function ip6_output(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, gw: Uint8Array | null): void {
+  const reply = skb instanceof ReplySkb;
+  skb.dev = dev;
+  if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_POST_ROUTING, skb, null, dev, ctx, reply)) return;
+  ip6_finish_output2(net, skb, ctx, dev, gw);
+}
+
+export function ip6_finish_output2(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, gw: Uint8Array | null): void {
+  const reply = skb instanceof ReplySkb;
+  const nh = skb.network_header;
+  if (dev.kind === 'loopback' || dev.flags.has('LOOPBACK') || !dev.mac) {
+    dev_queue_xmit(net, skb, ctx, dev);
+    return;
+  }
+  const nexthop = gw ?? skb.data.slice(nh + 24, nh + 40);
+  const mac = neigh_resolve(net, 6, nexthop, dev, ctx, skb);
+  if (!mac) {
+    if (reply) ctx.ev('ip6_finish_output2', `reply waits for neighbour ${ipv6ToString(nexthop, 0)}`);
+    else if (ctx.fate === null) ctx.drop('ip6_finish_output2', 'NEIGH_FAILED');
+    return;
+  }
+  writeEthHeader(skb, mac, dev.mac, 0x86dd, ctx, reply);
+  dev_queue_xmit(net, skb, ctx, dev);
+}

@@ -1,0 +1,159 @@
+// struct net: one network namespace being replayed, built from a Host snapshot.
+// Holds what the kernel keeps at run time (routing tables, neighbours, FDB, sockets, fragment
+// queues, ICMP rate-limit peers) so a second replay is a second object, never a global.
+
+import type { Host, NetDevice } from '../host/types.js';
+import type { FrameCtx, NetState, ReplayOptions } from './ctx.js';
+import type { SkBuff } from './skbuff.js';
+import { NullNfHooks, type NfHooks, type NfHookState } from './netfilter/hook.js';
+import { Fib } from './route/fib.js';
+import { Fdb } from './bridge/br_fdb.js';
+import { NeighTable } from './neigh/neighbour.js';
+import { SockTable } from './transport/sock.js';
+import { IpFragQueues } from './ipv4/ip_fragment.js';
+import { InetPeers } from './ipv4/inetpeer.js';
+
+export class Net implements NetState {
+  nf: NfHooks;
+  readonly fib4: Fib;
+  readonly fib6: Fib;
+  /** alias kept for the brief's name: the IPv4 FIB */
+  get fib(): Fib {
+    return this.fib4;
+  }
+  readonly fdb: Fdb;
+  readonly neigh: NeighTable;
+  readonly sockets: SockTable;
+  readonly ipq: IpFragQueues;
+  readonly peers: InetPeers;
+  /** every local IPv4 address (inet_lookup_ifaddr_rcu) -> its device */
+  readonly local4 = new Map<number, NetDevice>();
+  /** local IPv6 addresses, keyed by their 16 bytes as a latin1 string */
+  readonly local6 = new Map<string, NetDevice>();
+  readonly loopback: NetDevice | null;
+  /** capture time of the frame being replayed: seconds + nanoseconds */
+  nowSec = 0;
+  nowNsec = 0;
+  /** IPv4 identification counter for packets the model builds (the kernel's is per-socket/random) */
+  ipId = 0;
+  /** tcpdump-style one-line summary of an Ethernet frame (set by the replay driver from src/packet/summary.ts) */
+  summarize: (frame: Uint8Array, len: number) => string = (_f, len) => `frame, length ${len}`;
+
+  constructor(readonly host: Host, readonly opts: ReplayOptions, nf?: NfHooks) {
+    this.nf = nf ?? new NullNfHooks();
+    this.fib4 = new Fib(host, 4);
+    this.fib6 = new Fib(host, 6);
+    this.fdb = new Fdb(host);
+    this.neigh = new NeighTable(host);
+    this.sockets = new SockTable(host);
+    this.ipq = new IpFragQueues(host);
+    this.peers = new InetPeers();
+    let lo: NetDevice | null = null;
+    for (const d of host.devices) {
+      if (d.kind === 'loopback' || d.flags.has('LOOPBACK')) lo ??= d;
+      for (const a of d.addrs) {
+        if (a.family === 4) this.local4.set(a.local as number, d);
+        else this.local6.set(key6(a.local as Uint8Array, 0), d);
+      }
+    }
+    this.loopback = lo;
+  }
+
+  /** now in milliseconds (for timers modelled in jiffies-like units) */
+  nowMs(): number {
+    return this.nowSec * 1000 + Math.floor(this.nowNsec / 1e6);
+  }
+
+  /** inet_select_addr(dev, dst, scope): the primary address of dev for dst (first in its subnet, else first global) */
+  inet_select_addr(dev: NetDevice | null, dst: number): number {
+    if (dev) {
+      let first = 0;
+      for (const a of dev.addrs) {
+        if (a.family !== 4 || a.scope === 'host') continue;
+        const m = a.prefixlen === 0 ? 0 : (0xffffffff << (32 - a.prefixlen)) >>> 0;
+        if (dst && ((((a.local as number) ^ dst) & m) >>> 0) === 0) return a.local as number;
+        if (!first) first = a.local as number;
+      }
+      if (first) return first;
+    }
+    // fall back to any global address of the host, as inet_select_addr does across devices
+    for (const d of this.host.devices) for (const a of d.addrs) if (a.family === 4 && a.scope === 'global') return a.local as number;
+    return 0;
+  }
+
+  /** ipv6_dev_get_saddr, simplified: a global address on dev, else any global, else link-local of dev */
+  ipv6_get_saddr(dev: NetDevice | null, dst: Uint8Array): Uint8Array | null {
+    const linkLocalDst = dst[0] === 0xfe && (dst[1] & 0xc0) === 0x80;
+    const pick = (d: NetDevice, ll: boolean): Uint8Array | null => {
+      for (const a of d.addrs) {
+        if (a.family !== 6) continue;
+        const isLL = a.scope === 'link';
+        if (isLL === ll) return a.local as Uint8Array;
+      }
+      return null;
+    };
+    if (dev) {
+      const a = pick(dev, linkLocalDst);
+      if (a) return a;
+    }
+    for (const d of this.host.devices) {
+      if (d.kind === 'loopback') continue;
+      const a = pick(d, false);
+      if (a) return a;
+    }
+    return dev ? pick(dev, true) : null;
+  }
+
+  isLocal6(buf: Uint8Array, off: number): NetDevice | undefined {
+    return this.local6.get(key6(buf, off));
+  }
+}
+
+export function key6(buf: Uint8Array, off: number): string {
+  let s = '';
+  for (let i = 0; i < 16; i++) s += String.fromCharCode(buf[off + i]);
+  return s;
+}
+
+export function createNet(host: Host, opts: ReplayOptions, nf?: NfHooks): Net {
+  return new Net(host, opts, nf);
+}
+
+/**
+ * NF_HOOK(pf, hook, skb, in, out, okfn): run netfilter at this seam. Returns true when okfn
+ * should run (NF_ACCEPT). On drop the frame's fate is set (for a reply the kernel built, only
+ * the event is recorded: the captured frame's own fate is decided elsewhere). Callers re-read
+ * headers afterwards: NAT may have rewritten them.
+ */
+export function NF_HOOK(net: Net, pf: number, hook: number, skb: SkBuff, indev: NetDevice | null, outdev: NetDevice | null, ctx: FrameCtx, isReply = false): boolean {
+  const st = hookState;
+  st.pf = pf;
+  st.hook = hook;
+  st.in = indev;
+  st.out = outdev;
+  const r = net.nf.nf_hook(st, skb, ctx.events);
+  if (r.verdicts.length) for (const v of r.verdicts) ctx.verdicts.push(v);
+  if (r.unsupported) for (const u of r.unsupported) if (!ctx.unsupported.includes(u)) ctx.unsupported.push(u);
+  switch (r.verdict) {
+    case 'accept':
+      return true;
+    case 'drop': {
+      const reason = r.reason ?? 'NETFILTER_DROP';
+      if (isReply) ctx.ev('nf_hook_slow', `reply dropped ${reason}`);
+      else ctx.drop('nf_hook_slow', reason);
+      return false;
+    }
+    case 'stolen':
+      if (isReply) ctx.ev('nf_hook_slow', 'reply NF_STOLEN');
+      else ctx.consume('nf_hook_slow', 'NF_STOLEN');
+      return false;
+    case 'queue':
+      // nf_queue with no userspace listener: the packet is dropped (no queue bypass modelled)
+      ctx.unsupported.push('NF_QUEUE verdict: userspace queue not modelled');
+      if (isReply) ctx.ev('nf_hook_slow', 'reply NF_QUEUE');
+      else ctx.drop('nf_queue', 'NETFILTER_DROP');
+      return false;
+  }
+}
+
+const hookState: NfHookState = { pf: 0, hook: 0, in: null, out: null };

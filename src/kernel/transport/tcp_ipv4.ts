@@ -1,0 +1,226 @@
+// TCP receive over IPv4 and IPv6: net/ipv4/tcp_ipv4.c tcp_v4_rcv (header checks, socket
+// lookup, no_tcp_socket -> tcp_v4_send_reset), tcp_v4_do_rcv / tcp_rcv_state_process for a
+// listener (SYN -> SYN-ACK, ACK -> reset TCP_FLAGS), request socks completing the handshake
+// (tcp_check_req) and established sockets (data/FIN delivered, pure ACK consumed, RST).
+// The host's ISN is unknown offline: it is learnt from the peer's first ACK (ack_seq - 1).
+
+import type { FrameCtx } from '../ctx.js';
+import type { Net } from '../net.js';
+import { PACKET_HOST, type SkBuff } from '../skbuff.js';
+import type { Rtable } from '../ipv4/route.js';
+import { csumTrusted } from '../ipv4/ip_input.js';
+import { ip_local_out, newReplySkb } from '../ipv4/ip_output.js';
+import { writeIpv4Hdr, writeTcpHdr, fillL4ChecksumV4, writeIpv6Hdr, fillL4ChecksumV6 } from '../../packet/build.js';
+import { l4CsumV4, l4CsumV6 } from '../../packet/checksum.js';
+import { ipv4ToString, ipv6ToString } from '../../packet/addr.js';
+import type { Conn } from './sock.js';
+import { ip6_local_out, newReplySkb6 } from '../ipv6/ip6_output.js';
+
+const TH_FIN = 0x01;
+const TH_SYN = 0x02;
+const TH_RST = 0x04;
+const TH_ACK = 0x10;
+
+/** the IP-version specific parts tcp_rcv needs */
+interface Af {
+  fam: 4 | 6;
+  saddr: number | Uint8Array;
+  daddr: number | Uint8Array;
+  sstr: string;
+  dstr: string;
+  /** payload length of the IP packet (transport header + data) */
+  l4len: number;
+}
+
+export function tcp_v4_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
+  const b = skb.data;
+  const nh = skb.network_header;
+  const th = skb.transport_header;
+  const totLen = (b[nh + 2] << 8) | b[nh + 3];
+  const saddr = ((b[nh + 12] << 24) | (b[nh + 13] << 16) | (b[nh + 14] << 8) | b[nh + 15]) >>> 0;
+  const daddr = ((b[nh + 16] << 24) | (b[nh + 17] << 16) | (b[nh + 18] << 8) | b[nh + 19]) >>> 0;
+  tcp_rcv(net, skb, ctx, { fam: 4, saddr, daddr, sstr: ipv4ToString(saddr), dstr: ipv4ToString(daddr), l4len: totLen - (th - nh) }, 'tcp_v4_rcv');
+}
+
+export function tcp_v6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number): void {
+  const b = skb.data;
+  const nh = skb.network_header;
+  const saddr = b.slice(nh + 8, nh + 24);
+  const daddr = b.slice(nh + 24, nh + 40);
+  tcp_rcv(net, skb, ctx, { fam: 6, saddr, daddr, sstr: ipv6ToString(b, nh + 8), dstr: ipv6ToString(b, nh + 24), l4len }, 'tcp_v6_rcv');
+}
+
+function csumOk(net: Net, skb: SkBuff, af: Af): boolean {
+  if (csumTrusted(net, skb)) return true;
+  const b = skb.data;
+  if (af.fam === 4) return l4CsumV4(b, skb.transport_header, af.l4len, 6, af.saddr as number, af.daddr as number) === 0;
+  return l4CsumV6(b, skb.network_header, skb.transport_header, af.l4len, 6) === 0;
+}
+
+function tcp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, fn: string): void {
+  const b = skb.data;
+  const th = skb.transport_header;
+  if (skb.pkt_type !== PACKET_HOST) {
+    ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'pkt_type not PACKET_HOST' } });
+    return;
+  }
+  if (af.l4len < 20 || skb.len - th < 20) {
+    ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'no room for a TCP header (pskb_may_pull)' } });
+    return;
+  }
+  const doff = (b[th + 12] >>> 4) << 2;
+  if (doff < 20) {
+    ctx.drop(fn, 'PKT_TOO_SMALL', { detail: { doff } });
+    return;
+  }
+  if (af.l4len < doff) {
+    ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'header longer than the segment (pskb_may_pull)' } });
+    return;
+  }
+  const sport = (b[th] << 8) | b[th + 1];
+  const dport = (b[th + 2] << 8) | b[th + 3];
+  const seq = ((b[th + 4] << 24) | (b[th + 5] << 16) | (b[th + 6] << 8) | b[th + 7]) >>> 0;
+  const ack = ((b[th + 8] << 24) | (b[th + 9] << 16) | (b[th + 10] << 8) | b[th + 11]) >>> 0;
+  const flags = b[th + 13];
+  const dlen = af.l4len - doff;
+  const dif = skb.dev ? skb.dev.ifindex : 0;
+  const key = net.sockets.connKey(af.fam, af.sstr, sport, af.dstr, dport);
+
+  // __inet_lookup_skb: established (incl. request socks the replay made), then listeners
+  const conn = net.sockets.conns.get(key);
+  if (conn && conn.state !== 'CLOSED') {
+    if (!csumOk(net, skb, af)) return void ctx.drop(fn, 'TCP_CSUM');
+    return conn_rcv(net, skb, ctx, af, conn, key, seq, ack, flags, dlen, sport, dport);
+  }
+  const est = net.sockets.lookupEstablished('tcp', af.fam, af.saddr, sport, af.daddr, dport, dif);
+  if (est) {
+    if (!csumOk(net, skb, af)) return void ctx.drop(fn, 'TCP_CSUM');
+    ctx.ev('__inet_lookup_established', `socket ${est.name} -> ${est.entry.peerStr}`);
+    if (flags & TH_RST) return void ctx.drop('tcp_validate_incoming', 'TCP_RESET');
+    if (dlen > 0 || flags & TH_FIN) return void ctx.deliver('tcp_rcv_established', est.name);
+    if (flags & TH_SYN) {
+      ctx.unsupported.push('SYN on an established socket from the snapshot: sequence state unknown');
+      return void ctx.consume('tcp_validate_incoming', 'challenge ACK (sequence state unknown)');
+    }
+    return void ctx.consume('tcp_ack', 'pure ACK processed');
+  }
+  const lis = net.sockets.lookupListener(af.fam, af.daddr, dport, dif);
+  if (!lis) {
+    // no_tcp_socket
+    if (!csumOk(net, skb, af)) return void ctx.drop(fn, 'TCP_CSUM');
+    ctx.ev('__inet_lookup_skb', `no socket for ${af.dstr}:${dport}`);
+    tcp_send_reset(net, skb, ctx, af, seq, ack, flags, dlen, sport, dport);
+    ctx.drop(fn, 'NO_SOCKET');
+    return;
+  }
+  ctx.ev('__inet_lookup_listener', `listener ${lis.name}`);
+  // tcp_v4_do_rcv: tcp_checksum_complete before the state machine
+  if (!csumOk(net, skb, af)) return void ctx.drop('tcp_v4_do_rcv', 'TCP_CSUM');
+  // tcp_rcv_state_process, TCP_LISTEN
+  if (flags & TH_ACK) {
+    tcp_send_reset(net, skb, ctx, af, seq, ack, flags, dlen, sport, dport);
+    ctx.drop('tcp_rcv_state_process', 'TCP_FLAGS', { detail: { why: 'ACK to a listener without a request sock' } });
+    return;
+  }
+  if (flags & TH_RST) return void ctx.drop('tcp_rcv_state_process', 'TCP_RESET');
+  if (flags & TH_SYN) {
+    if (flags & TH_FIN) return void ctx.drop('tcp_rcv_state_process', 'TCP_FLAGS');
+    if (net.sockets.conns.size >= net.sockets.maxConns) {
+      ctx.unsupported.push('SYN backlog full in the model (syncookies not modelled)');
+      return void ctx.drop('tcp_conn_request', 'TCP_LISTEN_OVERFLOW');
+    }
+    // tcp_conn_request: request sock, SYN-ACK (our ISN unknown until the peer ACKs: shown as 0)
+    const c: Conn = { listener: lis, state: 'SYN_RECV', peerIsn: seq, isn: null };
+    net.sockets.conns.set(key, c);
+    tcp_send_synack(net, skb, ctx, af, seq, sport, dport);
+    ctx.consume('tcp_conn_request', `SYN to ${lis.name}: request sock, SYN-ACK sent`);
+    return;
+  }
+  ctx.drop('tcp_rcv_state_process', 'TCP_FLAGS');
+}
+
+/** a segment for a connection the replay opened (request sock or established child) */
+function conn_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: string, seq: number, ack: number, flags: number, dlen: number, sport: number, dport: number): void {
+  const name = c.listener.name;
+  if (c.state === 'SYN_RECV') {
+    // tcp_check_req
+    if (flags & TH_RST) {
+      net.sockets.conns.delete(key);
+      return void ctx.drop('tcp_check_req', 'TCP_RESET');
+    }
+    if (flags & TH_SYN && !(flags & TH_ACK) && seq === c.peerIsn) {
+      // retransmitted SYN: the SYN-ACK is sent again
+      tcp_send_synack(net, skb, ctx, af, seq, sport, dport);
+      return void ctx.consume('tcp_check_req', 'SYN retransmit: SYN-ACK resent');
+    }
+    if (!(flags & TH_ACK)) return void ctx.drop('tcp_check_req', 'TCP_FLAGS');
+    if (seq !== ((c.peerIsn + 1) >>> 0)) {
+      ctx.unsupported.push('handshake ACK with unexpected sequence number');
+    }
+    c.isn = (ack - 1) >>> 0;
+    c.state = 'ESTABLISHED';
+    ctx.ev('tcp_check_req', `handshake complete, ISN learnt from ACK: ${c.isn}`);
+    return void ctx.deliver('tcp_child_process', name);
+  }
+  // established child
+  if (flags & TH_RST) {
+    c.state = 'CLOSED';
+    net.sockets.conns.delete(key);
+    return void ctx.drop('tcp_validate_incoming', 'TCP_RESET');
+  }
+  if (flags & TH_SYN) {
+    ctx.unsupported.push('SYN on an established connection (challenge ACK) simplified');
+    return void ctx.consume('tcp_validate_incoming', 'SYN on established: challenge ACK');
+  }
+  if (dlen > 0 || flags & TH_FIN) {
+    if (flags & TH_FIN) c.state = 'CLOSED';
+    if (c.state === 'CLOSED') net.sockets.conns.delete(key);
+    return void ctx.deliver('tcp_rcv_established', name);
+  }
+  ctx.consume('tcp_ack', 'pure ACK processed');
+}
+
+/** tcp_v4_send_reset / tcp_v6_send_reset: never about a RST, nor for a non-local route */
+function tcp_send_reset(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: number, ack: number, flags: number, dlen: number, sport: number, dport: number): void {
+  if (flags & TH_RST) return;
+  const rt = skb.dst as Rtable | null;
+  if (af.fam === 4 && rt && rt.type !== 'local') {
+    ctx.ev('tcp_v4_send_reset', 'no reset for a non-local route');
+    return;
+  }
+  let rseq = 0;
+  let rack = 0;
+  let rflags = TH_RST;
+  if (flags & TH_ACK) rseq = ack;
+  else {
+    rack = (seq + (flags & TH_SYN ? 1 : 0) + (flags & TH_FIN ? 1 : 0) + dlen) >>> 0;
+    rflags |= TH_ACK;
+  }
+  send_tcp(net, skb, ctx, af, dport, sport, rseq, rack, rflags, 0, af.fam === 4 ? 'tcp_v4_send_reset' : 'tcp_v6_send_reset');
+}
+
+function tcp_send_synack(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: number, sport: number, dport: number): void {
+  send_tcp(net, skb, ctx, af, dport, sport, 0, (seq + 1) >>> 0, TH_SYN | TH_ACK, 64240, 'tcp_v4_send_synack');
+}
+
+/** build a bare TCP segment back to the sender and send it through the local output path */
+function send_tcp(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, sport: number, dport: number, seq: number, ack: number, flags: number, win: number, fn: string): void {
+  ctx.ev(fn, `${af.dstr}.${sport} > ${af.sstr}.${dport} flags 0x${flags.toString(16)}`);
+  if (af.fam === 4) {
+    const r = newReplySkb(net, 40);
+    const o = r.data;
+    writeIpv4Hdr(o, 14, 0, 40, 0, 0x4000, net.host.sysctls.getInt('net.ipv4.ip_default_ttl') || 64, 6, af.daddr as number, af.saddr as number);
+    writeTcpHdr(o, 34, sport, dport, seq, ack, flags, win);
+    fillL4ChecksumV4(o, 34, 20, 6, af.daddr as number, af.saddr as number);
+    r.transport_header = 34;
+    ip_local_out(net, r, ctx);
+  } else {
+    const r = newReplySkb6(net, 40 + 20);
+    const o = r.data;
+    writeIpv6Hdr(o, 14, 0, 0, 20, 6, 64, af.daddr as Uint8Array, 0, af.saddr as Uint8Array, 0);
+    writeTcpHdr(o, 54, sport, dport, seq, ack, flags, win);
+    fillL4ChecksumV6(o, 14, 54, 20, 6);
+    r.transport_header = 54;
+    ip6_local_out(net, r, ctx);
+  }
+}
