@@ -11,6 +11,7 @@ import { parseAddrInfo, parseLink, parseNeigh, parseRoute, parseRule, routeFamil
 import { parseFdb, parseVlanPort, type PortVlan } from './parse/bridge.js';
 import { parseSs } from './parse/ss.js';
 import { parseSysctlText, SysctlTable } from './sysctl.js';
+import { kernelRoutes } from './kernel-routes.js';
 
 /** The files a snapshot may hold, in load order. */
 export const SNAPSHOT_FILES = [
@@ -156,6 +157,8 @@ export function loadHostFromFiles(files: Record<string, string>, dir = '(in memo
     if (name !== undefined && !byName.has(name)) throw new HostError(file, `${c.path}.${key}`, `${what} uses device "${name}", which is not in ${linkSource}`);
   };
 
+  const sysctls = new SysctlTable(files['sysctl.txt'] !== undefined ? parseSysctlText('sysctl.txt', files['sysctl.txt']) : new Map());
+
   // ---- routes: `ip -j route show table all` dumps IPv6 too; ip6-route.json, when present, is authoritative for IPv6
   const routes: Route[] = [];
   const haveV6File = files['ip6-route.json'] !== undefined;
@@ -169,6 +172,9 @@ export function loadHostFromFiles(files: Record<string, string>, dir = '(in memo
       routes.push(parseRoute(c, fam));
     }
   }
+  // no route file for a family: the kernel still has the routes it makes from the addresses
+  if (files['ip-route.json'] === undefined) routes.push(...kernelRoutes(devices, sysctls, 4));
+  if (files['ip-route.json'] === undefined && !haveV6File) routes.push(...kernelRoutes(devices, sysctls, 6));
 
   // ---- rules
   const rules: Rule[] = [];
@@ -219,7 +225,6 @@ export function loadHostFromFiles(files: Record<string, string>, dir = '(in memo
       throw new HostError('ss.txt', `socket ${s.proto} ${s.localStr}`, `bound to device "${s.boundDev}", which is not in ${linkSource}`);
     }
   }
-  const sysctls = new SysctlTable(files['sysctl.txt'] !== undefined ? parseSysctlText('sysctl.txt', files['sysctl.txt']) : new Map());
   const rf = (name: string): RuleFile | undefined => (files[name] !== undefined ? { path: dir === '(in memory)' ? name : join(dir, name), text: files[name]! } : undefined);
 
   const host: Host = { dir, devices, byName, byIndex, routes, rules, neigh, fdb, bridgeVlans, sockets, sysctls };

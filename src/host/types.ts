@@ -22,6 +22,8 @@ export interface IfAddr {
   /** IPv6 DAD not finished / failed: the kernel does not treat the address as local yet (ipv6_chk_addr) */
   tentative?: boolean;
   dadfailed?: boolean;
+  /** IPv4 secondary address (another address of the same subnet came first): no prefix route, not a source choice */
+  secondary?: boolean;
 }
 
 export interface BridgePortInfo {

@@ -134,6 +134,7 @@ export function parseAddrInfo(c: Cursor): IfAddr {
   if (c.has('address')) a.peer = addrOf(c, 'address', family).value;
   if (c.flag('noprefixroute')) a.noprefixroute = true;
   if (c.flag('tentative')) a.tentative = true;
+  if (c.flag('secondary')) a.secondary = true;
   if (c.flag('dadfailed')) a.dadfailed = true;
   return a;
 }
