@@ -136,3 +136,65 @@ export function decodeHeaders(d: Uint8Array, linktype: number, caplen?: number):
   if (caplen !== undefined && caplen > d.length) out.push(`(${caplen - d.length} more bytes not kept by the UI)`);
   return out;
 }
+
+/** network-layer and transport protocol of a frame from its first bytes, for the filter */
+export interface Protos {
+  /** 'ip' | 'ip6' | 'arp' | '' */
+  l3: string;
+  /** IP protocol number after IPv6 extension headers (-1 when none or unknown) */
+  l4: number;
+}
+
+const IPV6_EXT = new Set([0, 43, 60]);
+
+export function protocolsOf(d: Uint8Array, linktype: number): Protos {
+  let off = 0;
+  let et = 0;
+  if (linktype === 1) {
+    if (d.length < 14) return { l3: '', l4: -1 };
+    et = u16(d, 12);
+    off = 14;
+    while ((et === 0x8100 || et === 0x88a8) && off + 4 <= d.length) {
+      et = u16(d, off + 2);
+      off += 4;
+    }
+  } else if (linktype === 113) {
+    if (d.length < 16) return { l3: '', l4: -1 };
+    et = u16(d, 14);
+    off = 16;
+  } else if (linktype === 276) {
+    if (d.length < 20) return { l3: '', l4: -1 };
+    et = u16(d, 0);
+    off = 20;
+  } else if (linktype === 12 || linktype === 101 || linktype === 228 || linktype === 229) {
+    if (!d.length) return { l3: '', l4: -1 };
+    et = linktype === 228 ? 0x0800 : linktype === 229 ? 0x86dd : d[0] >> 4 === 6 ? 0x86dd : 0x0800;
+  } else return { l3: '', l4: -1 };
+  if (et === 0x0806) return { l3: 'arp', l4: -1 };
+  if (et === 0x0800) return { l3: 'ip', l4: off + 10 <= d.length ? d[off + 9] : -1 };
+  if (et === 0x86dd) {
+    if (off + 40 > d.length) return { l3: 'ip6', l4: -1 };
+    let nh = d[off + 6];
+    off += 40;
+    while (IPV6_EXT.has(nh) || nh === 44) {
+      if (off + 8 > d.length) return { l3: 'ip6', l4: -1 };
+      const len = nh === 44 ? 8 : (d[off + 1] + 1) * 8;
+      nh = d[off];
+      off += len;
+    }
+    return { l3: 'ip6', l4: nh };
+  }
+  return { l3: '', l4: -1 };
+}
+
+/** network addresses of a frame: IPv4/IPv6 source and destination, ARP sender and target */
+export function addressesOf(d: Uint8Array, linktype: number): string[] {
+  const pr = protocolsOf(d, linktype);
+  if (!pr.l3) return [];
+  // the network header ends where protocolsOf found it; recompute its start
+  let off = linktype === 1 ? 14 : linktype === 113 ? 16 : linktype === 276 ? 20 : 0;
+  if (linktype === 1) while ((u16(d, off - 2) === 0x8100 || u16(d, off - 2) === 0x88a8) && off + 4 <= d.length) off += 4;
+  if (pr.l3 === 'ip') return off + 20 <= d.length ? [ip4(d, off + 12), ip4(d, off + 16)] : [];
+  if (pr.l3 === 'ip6') return off + 40 <= d.length ? [ip6(d, off + 8), ip6(d, off + 24)] : [];
+  return off + 28 <= d.length && u16(d, off + 2) === 0x0800 ? [ip4(d, off + 14), ip4(d, off + 24)] : [];
+}

@@ -1,8 +1,10 @@
 // The filter expression of the `/` prompt. Space-separated terms are ANDed; a term is
 //   key=v1,v2   (any of the values)     key!=v   (none of them)     word   (free text)
-// keys: fate, reason, if (iface, dev: ingress or egress), addr (host, ip), port, proto, fn (a
+// keys: fate, reason, if (iface, dev: ingress or egress), addr (host, ip: IP source or
+// destination, ARP sender or target, or named in the summary, e.g. an ND target), port, proto, fn (a
 // kernel function on the journey), rule (text of a deciding rule or chain). A bare word that
 // is an IPv4/IPv6 address or a fate name means that key. Matching is case-insensitive.
+import { addressesOf, protocolsOf } from './decode.js';
 import { FATES, type RowStore } from './store.js';
 
 export type Pred = (s: RowStore, i: number) => boolean;
@@ -37,29 +39,41 @@ function portRe(p: string): RegExp {
   return new RegExp(`(\\d+\\.\\d+\\.\\d+\\.\\d+|[0-9a-f]*:[0-9a-f:]*)\\.${esc(p)}(?=[ :,]|$)`, 'i');
 }
 
-function protoTest(p: string): (summary: string) => boolean {
-  switch (p) {
-    case 'tcp':
-      return (s) => /^IP6? .*: Flags \[/.test(s) || /\btcp\b/i.test(s);
-    case 'udp':
-      return (s) => /: UDP\b/.test(s) || /\budp\b/i.test(s);
-    case 'icmp':
-      return (s) => /^IP .*: ICMP\b/.test(s);
-    case 'icmp6':
-      return (s) => /ICMP6/.test(s);
-    case 'arp':
-      return (s) => /^ARP\b/.test(s);
-    case 'ip':
-      return (s) => /^IP /.test(s);
-    case 'ip6':
-      return (s) => /^IP6 /.test(s);
-    case 'vlan':
-      return (s) => /\bvlan\b/i.test(s);
-    default: {
-      const re = new RegExp(`\\b${esc(p)}\\b`, 'i');
-      return (s) => re.test(s);
+const IPPROTO_NUM: Record<string, number> = { icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, icmp6: 58, sctp: 132 };
+
+/** from the frame's bytes when the source gave them, else from the tcpdump summary */
+function protoTest(p: string): Pred {
+  const num = IPPROTO_NUM[p];
+  const fromSummary = ((): ((s: string) => boolean) => {
+    switch (p) {
+      case 'tcp':
+        return (s) => /^IP6? .*: Flags \[/.test(s);
+      case 'udp':
+        return (s) => /^IP6? .*: UDP,/.test(s);
+      case 'icmp':
+        return (s) => /^IP .*: ICMP /.test(s);
+      case 'icmp6':
+        return (s) => /^IP6 .*ICMP6/.test(s);
+      case 'arp':
+        return (s) => /^ARP\b/.test(s);
+      case 'ip':
+        return (s) => /^IP /.test(s);
+      case 'ip6':
+        return (s) => /^IP6 /.test(s);
+      default: {
+        const re = new RegExp(`\\b${esc(p)}\\b`, 'i');
+        return (s) => re.test(s);
+      }
     }
-  }
+  })();
+  return (s, i) => {
+    const b = s.bytes(i);
+    if (!b.length) return fromSummary(s.summaries[i]);
+    const pr = protocolsOf(b, s.linktype[i]);
+    if (p === 'ip' || p === 'ip6' || p === 'arp') return pr.l3 === p;
+    if (num !== undefined) return pr.l4 === num;
+    return fromSummary(s.summaries[i]);
+  };
 }
 
 function termPred(key: Key, value: string): Pred {
@@ -86,7 +100,11 @@ function termPred(key: Key, value: string): Pred {
     case 'addr': {
       if (!IPV4.test(value) && !IPV6.test(value)) throw new FilterError(`"${value}" is not an IPv4 or IPv6 address`);
       const re = addrRe(value);
-      return (s, i) => re.test(s.summaries[i]);
+      const want = v;
+      return (s, i) => {
+        const b = s.bytes(i);
+        return (b.length > 0 && addressesOf(b, s.linktype[i]).includes(want)) || re.test(s.summaries[i]);
+      };
     }
     case 'port': {
       if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new FilterError(`"${value}" is not a port number`);
@@ -95,8 +113,7 @@ function termPred(key: Key, value: string): Pred {
     }
     case 'proto': {
       if (!/^[a-z0-9]+$/i.test(value)) throw new FilterError(`"${value}" is not a protocol name`);
-      const t = protoTest(v);
-      return (s, i) => t(s.summaries[i]);
+      return protoTest(v);
     }
     case 'fn':
       return (s, i) => s.records[i].events.some((e) => e.fn.toLowerCase().includes(v));

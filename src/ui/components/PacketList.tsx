@@ -20,7 +20,7 @@ export function columns(width: number, s: RowStore, timeMode: TimeMode): Columns
   const time = timeMode === 'absolute' ? 15 : 11;
   const iface = Math.min(10, Math.max(5, ...s.ifaces.map((x) => x.length)));
   const fate = 9;
-  const reason = width >= 120 ? 24 : width >= 100 ? 20 : 16;
+  const reason = Math.min(width >= 120 ? 28 : width >= 100 ? 22 : 16, Math.max(6, ...s.reasons.map((x) => x.length)));
   const used = no + time + iface + fate + reason + 5;
   return { no, time, iface, fate, reason, summary: Math.max(16, width - used) };
 }
