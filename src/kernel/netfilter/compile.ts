@@ -1,0 +1,618 @@
+// IR -> closures, once per rule set (nf_tables_newrule builds the expression ops once; here every
+// expression becomes a closure over its constants). Chains evaluate like nft_do_chain: rules in
+// order, jump/goto with a return stack, the base chain's policy at the end. Long runs of rules
+// that all compare the same header field with == (a 10,000-line iptables blocklist) are indexed
+// by that value: only rules whose constant equals the packet's value are evaluated, in order,
+// which gives the same first match as the linear walk.
+
+import type { Host } from '../../host/types.js';
+import {
+  formatIPv4, formatIPv6, TH_PROTO, META_UNSUPPORTED,
+  type Expr, type IrChain, type IrRule, type IrTable, type Load, type SetDef, type Val, type SrcRef,
+} from './ir.js';
+import { concatKey } from './nft-values.js';
+import { NFPROTO_ARP, NFPROTO_IPV4, NFPROTO_IPV6 } from './hook.js';
+import type { Pkt } from './pkt.js';
+import { CT_STATE_BIT_INVALID, CT_STATE_BIT_UNTRACKED, IP_CT_UNTRACKED, ctStateBit } from './nf_conntrack.js';
+import type { TimelineEvent } from '../fate.js';
+
+export const V_CONTINUE = 0, V_ACCEPT = 1, V_DROP = 2, V_RETURN = 3, V_JUMP = 4, V_GOTO = 5, V_QUEUE = 6, V_STOLEN = 7;
+export const VERDICT_NAMES = ['continue', 'accept', 'drop', 'return', 'jump', 'goto', 'queue', 'stolen'];
+
+type NumFn = (p: Pkt) => number; // -1: not available (NFT_BREAK)
+type StrFn = (p: Pkt) => string | null;
+type Pred = (p: Pkt) => boolean;
+
+export interface CRule {
+  match: Pred;
+  code: number;
+  target: number;
+  /** verdict comes from a vmap at run time (p.vcode / p.vchain) */
+  dyn: boolean;
+  ir: IrRule;
+  /** "handle 4" or the iptables-save line */
+  id: string;
+  source: string;
+  /** for the index: payload == constant conjunct */
+  key?: { sig: string; load: NumFn; value: number };
+}
+
+export interface Block {
+  start: number;
+  end: number;
+  load: NumFn;
+  map: Map<number, Int32Array>;
+}
+
+export interface CChain {
+  name: string;
+  table: IrTable;
+  ir: IrChain;
+  rules: CRule[];
+  blockOf: Int32Array;
+  blocks: Block[];
+  policy: number;
+  /** "inet filter input" */
+  label: string;
+}
+
+export interface CompileCtx {
+  host: Host;
+  /** events of the frame being evaluated (log statements, traces) */
+  events: TimelineEvent[];
+  /** called for every unsupported construct once (file:line what) */
+  report(src: SrcRef, what: string): void;
+  ipsets: Map<string, SetDef>;
+  /** conntrack mark/zone setters (ct set) */
+}
+
+const EMPTY = new Int32Array(0);
+const MIN_BLOCK = 8;
+
+export function compileTable(tb: IrTable, cx: CompileCtx): CChain[] {
+  const chains: CChain[] = tb.chains.map((ir) => ({
+    name: ir.name, table: tb, ir, rules: [], blockOf: EMPTY, blocks: [],
+    policy: ir.base?.policy === 'drop' ? V_DROP : V_ACCEPT, label: `${tb.family} ${tb.name} ${ir.name}`,
+  }));
+  const byName = new Map(chains.map((c, i) => [c.name, i]));
+  for (const ch of chains) {
+    ch.rules = ch.ir.rules.map((r) => compileRule(r, tb, byName, cx));
+    buildBlocks(ch);
+  }
+  return chains;
+}
+
+function compileRule(r: IrRule, tb: IrTable, byName: Map<string, number>, cx: CompileCtx): CRule {
+  const preds: Pred[] = [];
+  let code = V_CONTINUE, target = -1, dyn = false;
+  let key: CRule['key'];
+  const src = `${r.src.file}:${r.src.line}`;
+  for (const e of r.exprs) {
+    if (e.k === 'verdict') {
+      code = verdictCode(e.v);
+      if (e.chain !== undefined) {
+        const t = byName.get(e.chain);
+        if (t === undefined) throw new Error(`${src}: Error: Could not process rule: No such file or directory (chain '${e.chain}' does not exist in table ${tb.family} ${tb.name})`);
+        target = t;
+      }
+      continue;
+    }
+    if (e.k === 'vmap') {
+      const lookup = compileMap(e.map, tb, cx, r);
+      const ld = compileKey(e.left, tb, cx, r);
+      dyn = true;
+      preds.push((p) => {
+        const k = ld(p);
+        if (k === null) return false;
+        const d = lookup(k);
+        if (d === undefined || typeof d !== 'object') return false;
+        p.vcode = verdictCode(d.v);
+        p.vchain = d.chain !== undefined ? byName.get(d.chain) ?? -1 : -1;
+        return true;
+      });
+      continue;
+    }
+    if (!key && e.k === 'cmp' && e.op === 'eq' && typeof e.value === 'number' && e.left.k === 'payload') {
+      const ld = numLoad(e.left, tb, cx, r);
+      if (ld) key = { sig: JSON.stringify(e.left), load: ld, value: e.value };
+    }
+    preds.push(compileExpr(e, tb, cx, r));
+  }
+  const n = preds.length;
+  let match: Pred;
+  if (n === 0) match = () => true;
+  else if (n === 1) match = preds[0]!;
+  else if (n === 2) { const [a, b] = preds as [Pred, Pred]; match = (p) => a(p) && b(p); }
+  else if (n === 3) { const [a, b, c] = preds as [Pred, Pred, Pred]; match = (p) => a(p) && b(p) && c(p); }
+  else match = (p) => { for (let i = 0; i < n; i++) if (!preds[i]!(p)) return false; return true; };
+  const id = r.iptables ? r.src.text : `handle ${r.handle}`;
+  return { match, code, target, dyn, ir: r, id, source: src, key };
+}
+
+function verdictCode(v: string): number {
+  switch (v) {
+    case 'accept': return V_ACCEPT;
+    case 'drop': return V_DROP;
+    case 'return': return V_RETURN;
+    case 'jump': return V_JUMP;
+    case 'goto': return V_GOTO;
+    case 'queue': return V_QUEUE;
+    default: return V_CONTINUE;
+  }
+}
+
+/** index runs of >= MIN_BLOCK consecutive rules with a `payload == constant` conjunct on the same field */
+function buildBlocks(ch: CChain): void {
+  const n = ch.rules.length;
+  if (n < MIN_BLOCK) return;
+  const blockOf = new Int32Array(n).fill(-1);
+  let i = 0;
+  while (i < n) {
+    const k = ch.rules[i]!.key;
+    if (!k) { i++; continue; }
+    let j = i + 1;
+    while (j < n && ch.rules[j]!.key?.sig === k.sig) j++;
+    if (j - i >= MIN_BLOCK) {
+      const lists = new Map<number, number[]>();
+      for (let x = i; x < j; x++) {
+        const v = ch.rules[x]!.key!.value;
+        let l = lists.get(v);
+        if (!l) lists.set(v, (l = []));
+        l.push(x);
+      }
+      const map = new Map<number, Int32Array>();
+      for (const [v, l] of lists) map.set(v, Int32Array.from(l));
+      const b = ch.blocks.length;
+      ch.blocks.push({ start: i, end: j, load: k.load, map });
+      blockOf.fill(b, i, j);
+    }
+    i = j;
+  }
+  if (ch.blocks.length) ch.blockOf = blockOf;
+}
+
+// ---------------- loads ----------------
+
+function depGuard(load: Load, tb: IrTable): Pred | null {
+  if (load.k !== 'payload') return null;
+  const proto = load.proto;
+  if (proto === 'ip') return (p) => p.nfproto === NFPROTO_IPV4;
+  if (proto === 'ip6') return (p) => p.nfproto === NFPROTO_IPV6;
+  if (proto === 'arp') return (p) => p.nfproto === NFPROTO_ARP;
+  const l4 = TH_PROTO[proto];
+  if (l4 !== undefined) {
+    // icmp in an ip6 packet (or icmpv6 in ip) is a different protocol: the dependency is on l4proto
+    return (p) => p.l4proto === l4 && p.th >= 0 && p.fragoff === 0;
+  }
+  if (proto === 'th') return (p) => p.th >= 0 && p.fragoff === 0;
+  void tb;
+  return null;
+}
+
+function baseOf(p: Pkt, base: string): number {
+  switch (base) {
+    case 'll': return p.ll;
+    case 'nh': return p.nh;
+    case 'th': return p.fragoff === 0 ? p.th : -1;
+    default: return -1;
+  }
+}
+
+/** numeric loader, or null when the load is not a number (addresses > 4 bytes, names, concatenations) */
+export function numLoad(load: Load, tb: IrTable, cx: CompileCtx, r: IrRule): NumFn | null {
+  switch (load.k) {
+    case 'payload': {
+      if (load.len > 4) return null;
+      const { base, offset, len } = load;
+      const guard = depGuard(load, tb);
+      const mask = load.mask, shift = load.shift ?? 0;
+      if (load.proto === 'vlan') return vlanLoad(load.field);
+      const rd: NumFn =
+        len === 1 ? (p) => { const o = baseOf(p, base); if (o < 0 || o + offset + 1 > p.end) return -1; return p.d[o + offset]!; }
+        : len === 2 ? (p) => { const o = baseOf(p, base) + offset; if (o < offset || o + 2 > p.end) return -1; return (p.d[o]! << 8) | p.d[o + 1]!; }
+        : len === 4 ? (p) => { const o = baseOf(p, base) + offset; if (o < offset || o + 4 > p.end) return -1; return ((p.d[o]! << 24) | (p.d[o + 1]! << 16) | (p.d[o + 2]! << 8) | p.d[o + 3]!) >>> 0; }
+        : (p) => { const o = baseOf(p, base) + offset; if (o < offset || o + len > p.end) return -1; let v = 0; for (let i = 0; i < len; i++) v = v * 256 + p.d[o + i]!; return v; };
+      const masked: NumFn = mask === undefined ? rd : (p) => { const v = rd(p); return v < 0 ? v : (v & mask) >>> shift; };
+      if (!guard) return masked;
+      return (p) => (guard(p) ? masked(p) : -1);
+    }
+    case 'meta': return metaNum(load.key, cx, r);
+    case 'ct': return ctNum(load.key, load.dir, cx, r);
+    case 'bitwise': {
+      const src = numLoad(load.src, tb, cx, r);
+      if (!src) return null;
+      const { mask, xor } = load;
+      return (p) => { const v = src(p); return v < 0 ? v : ((v & mask) ^ xor) >>> 0; };
+    }
+    case 'fib': {
+      if (load.result !== 'type') return null;
+      return fibType(load.flags, cx, r);
+    }
+    default: return null;
+  }
+}
+
+function vlanLoad(field: string): NumFn {
+  // 802.1Q tag: in the skb metadata when the driver/bridge untagged it, else in the frame
+  return (p) => {
+    const s = p.skb;
+    let tci: number, type: number;
+    if (s.vlan_present) { tci = s.vlan_tci; type = s.protocol; }
+    else {
+      const o = p.ll;
+      if (o < 0 || o + 18 > p.end) return -1;
+      const et = (p.d[o + 12]! << 8) | p.d[o + 13]!;
+      if (et !== 0x8100 && et !== 0x88a8) return -1;
+      tci = (p.d[o + 14]! << 8) | p.d[o + 15]!;
+      type = (p.d[o + 16]! << 8) | p.d[o + 17]!;
+    }
+    switch (field) {
+      case 'id': return tci & 0xfff;
+      case 'pcp': return tci >> 13;
+      case 'dei': return (tci >> 12) & 1;
+      default: return type;
+    }
+  };
+}
+
+function metaNum(key: string, cx: CompileCtx, r: IrRule): NumFn | null {
+  switch (key) {
+    case 'mark': return (p) => p.skb.mark >>> 0;
+    case 'l4proto': return (p) => p.l4proto;
+    case 'nfproto': return (p) => p.nfproto === NFPROTO_ARP ? (p.pf === NFPROTO_ARP ? 3 : -1) : p.pf === NFPROTO_IPV4 || p.pf === NFPROTO_IPV6 ? p.pf : p.nfproto;
+    case 'protocol': return (p) => p.skb.protocol;
+    case 'pkttype': return (p) => p.skb.pkt_type;
+    case 'length': return (p) => (p.nh >= 0 && (p.nfproto === NFPROTO_IPV4 || p.nfproto === NFPROTO_IPV6) ? p.end - p.nh : p.skb.len);
+    case 'iiftype': return (p) => (p.in ? arphrd(p.in.kind) : -1);
+    case 'oiftype': return (p) => (p.out ? arphrd(p.out.kind) : -1);
+    case 'nftrace': return () => 0;
+    default:
+      if (META_UNSUPPORTED.has(key)) return unsupportedNum(`meta ${key}`, cx, r);
+      return null;
+  }
+}
+
+function arphrd(kind: string): number {
+  return kind === 'loopback' ? 772 : kind === 'tun' || kind === 'wireguard' ? 65534 : 1;
+}
+
+function unsupportedNum(what: string, cx: CompileCtx, r: IrRule): NumFn {
+  cx.report(r.src, what);
+  const s = `${r.src.file}:${r.src.line}: ${what}`;
+  return (p) => { (p.unsupported ??= []).push(s); return -1; };
+}
+
+function ctNum(key: string, dir: string | undefined, cx: CompileCtx, r: IrRule): NumFn | null {
+  const reply = dir === 'reply';
+  switch (key) {
+    case 'state':
+      // nft_ct_get_eval: no ct -> UNTRACKED when ctinfo says so, else INVALID
+      return (p) => (p.ct ? ctStateBit(p.ctinfo) : p.ctinfo === IP_CT_UNTRACKED ? CT_STATE_BIT_UNTRACKED : CT_STATE_BIT_INVALID);
+    case 'status': return (p) => (p.ct ? p.ct.status : -1);
+    case 'mark': return (p) => (p.ct ? p.ct.mark >>> 0 : -1);
+    case 'zone': return (p) => (p.ct ? p.ct.zone : -1);
+    case 'direction': return (p) => (p.ct ? (p.ctinfo >= 3 ? 1 : 0) : -1);
+    case 'l3proto': return (p) => (p.ct ? p.ct.tuple[0].l3 : -1);
+    case 'protocol': return (p) => (p.ct ? p.ct.tuple[0].proto : -1);
+    case 'saddr': return (p) => (p.ct && p.ct.tuple[reply ? 1 : 0].l3 === 2 ? (p.ct.tuple[reply ? 1 : 0].src as number) : -1);
+    case 'daddr': return (p) => (p.ct && p.ct.tuple[reply ? 1 : 0].l3 === 2 ? (p.ct.tuple[reply ? 1 : 0].dst as number) : -1);
+    case 'proto-src': return (p) => (p.ct ? p.ct.tuple[reply ? 1 : 0].sport : -1);
+    case 'proto-dst': return (p) => (p.ct ? p.ct.tuple[reply ? 1 : 0].dport : -1);
+    default: return unsupportedNum(`ct ${key}`, cx, r);
+  }
+}
+
+function fibType(flags: string[], cx: CompileCtx, r: IrRule): NumFn {
+  if (!flags.includes('daddr') && !flags.includes('saddr')) return unsupportedNum(`fib ${flags.join(' . ')} type`, cx, r);
+  const useSaddr = flags.includes('saddr');
+  // RTN_LOCAL for the host's own addresses, broadcast/multicast by address, else unicast
+  const local4 = new Set<number>();
+  const bcast4 = new Set<number>([0xffffffff]);
+  const local6 = new Set<string>();
+  for (const dev of cx.host.devices) {
+    for (const a of dev.addrs) {
+      if (a.family === 4) {
+        local4.add(a.local as number);
+        if (a.broadcast !== undefined) bcast4.add(a.broadcast);
+      } else local6.add(String.fromCharCode(...(a.local as Uint8Array)));
+    }
+  }
+  return (p) => {
+    if (p.nh < 0) return -1;
+    if (p.nfproto === NFPROTO_IPV4) {
+      const o = p.nh + (useSaddr ? 12 : 16);
+      const a = ((p.d[o]! << 24) | (p.d[o + 1]! << 16) | (p.d[o + 2]! << 8) | p.d[o + 3]!) >>> 0;
+      if (local4.has(a) || a >>> 24 === 127) return 2;
+      if (bcast4.has(a)) return 3;
+      if (a >>> 28 === 14) return 5;
+      return 1;
+    }
+    if (p.nfproto === NFPROTO_IPV6) {
+      const o = p.nh + (useSaddr ? 8 : 24);
+      if (p.d[o] === 0xff) return 5;
+      let s = '';
+      for (let i = 0; i < 16; i++) s += String.fromCharCode(p.d[o + i]!);
+      return local6.has(s) ? 2 : 1;
+    }
+    return -1;
+  };
+}
+
+function strLoad(load: Load, tb: IrTable, cx: CompileCtx, r: IrRule): StrFn {
+  switch (load.k) {
+    case 'meta':
+      switch (load.key) {
+        case 'iifname': return (p) => p.in?.name ?? null;
+        case 'oifname': return (p) => p.out?.name ?? null;
+        case 'ibrname': case 'ibridgename': return (p) => p.in?.master ?? null;
+        case 'obrname': case 'obridgename': return (p) => p.out?.master ?? null;
+        case 'iifkind': return (p) => p.in?.kind ?? null;
+        case 'oifkind': return (p) => p.out?.kind ?? null;
+      }
+      break;
+    case 'payload': {
+      const { base, offset, len } = load;
+      const guard = depGuard(load, tb);
+      return (p) => {
+        if (guard && !guard(p)) return null;
+        const o = baseOf(p, base) + offset;
+        if (o < offset || o + len > p.end) return null;
+        let s = '';
+        for (let i = 0; i < len; i++) s += String.fromCharCode(p.d[o + i]!);
+        return s;
+      };
+    }
+    case 'ct': {
+      if (load.key === 'saddr' || load.key === 'daddr') {
+        const idx = load.dir === 'reply' ? 1 : 0;
+        const k = load.key === 'saddr' ? 'src' : 'dst';
+        return (p) => (p.ct && p.ct.tuple[idx].l3 === 10 ? (p.ct.tuple[idx][k] as string) : null);
+      }
+      break;
+    }
+    case 'concat': {
+      const parts = load.parts.map((x) => compileKey(x, tb, cx, r));
+      return (p) => {
+        let s = '';
+        for (const f of parts) {
+          const v = f(p);
+          if (v === null) return null;
+          s += typeof v === 'number' ? String.fromCharCode((v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255) : v;
+        }
+        return s;
+      };
+    }
+  }
+  cx.report(r.src, `expression ${load.k} not modelled`);
+  const s = `${r.src.file}:${r.src.line}: ${load.k}`;
+  return (p) => { (p.unsupported ??= []).push(s); return null; };
+}
+
+/** a loader for set keys: number or string, null when absent */
+function compileKey(load: Load, tb: IrTable, cx: CompileCtx, r: IrRule): (p: Pkt) => Val | null {
+  const n = numLoad(load, tb, cx, r);
+  if (n) return (p) => { const v = n(p); return v < 0 ? null : v; };
+  return strLoad(load, tb, cx, r);
+}
+
+// ---------------- expressions ----------------
+
+function compileExpr(e: Expr, tb: IrTable, cx: CompileCtx, r: IrRule): Pred {
+  switch (e.k) {
+    case 'cmp': {
+      const n = numLoad(e.left, tb, cx, r);
+      if (n && typeof e.value === 'number') {
+        const v = e.value;
+        switch (e.op) {
+          case 'eq': return (p) => n(p) === v;
+          case 'neq': return (p) => { const x = n(p); return x >= 0 && x !== v; };
+          case 'lt': return (p) => { const x = n(p); return x >= 0 && x < v; };
+          case 'gt': return (p) => n(p) > v;
+          case 'lte': return (p) => { const x = n(p); return x >= 0 && x <= v; };
+          case 'gte': return (p) => n(p) >= v;
+        }
+      }
+      const s = strLoad(e.left, tb, cx, r);
+      const v = String(e.value);
+      switch (e.op) {
+        case 'eq': return (p) => s(p) === v;
+        case 'neq': return (p) => { const x = s(p); return x !== null && x !== v; };
+        case 'lt': return (p) => { const x = s(p); return x !== null && x < v; };
+        case 'gt': return (p) => { const x = s(p); return x !== null && x > v; };
+        case 'lte': return (p) => { const x = s(p); return x !== null && x <= v; };
+        case 'gte': return (p) => { const x = s(p); return x !== null && x >= v; };
+      }
+      break;
+    }
+    case 'prefixcmp': {
+      const s = strLoad(e.left, tb, cx, r);
+      const v = e.value, neg = e.neg;
+      return (p) => { const x = s(p); return x !== null && x.startsWith(v) !== neg; };
+    }
+    case 'range': {
+      const n = numLoad(e.left, tb, cx, r);
+      const neg = e.neg;
+      if (n && typeof e.lo === 'number' && typeof e.hi === 'number') {
+        const lo = e.lo, hi = e.hi;
+        return (p) => { const x = n(p); return x >= 0 && (x >= lo && x <= hi) !== neg; };
+      }
+      const s = strLoad(e.left, tb, cx, r);
+      const lo = String(e.lo), hi = String(e.hi);
+      return (p) => { const x = s(p); return x !== null && (x >= lo && x <= hi) !== neg; };
+    }
+    case 'lookup': {
+      const has = compileSetHas(e.set, tb, cx, r, e.left);
+      const neg = e.neg;
+      return (p) => { const h = has(p); return h !== null && h !== neg; };
+    }
+    case 'counter': return () => true;
+    case 'log': {
+      const what = `log${e.prefix !== undefined ? ` prefix "${e.prefix}"` : ''}`;
+      return () => { cx.events.push({ fn: 'nf_log_packet', what }); return true; };
+    }
+    case 'limit': return compileLimit(e);
+    case 'meta_set': {
+      if (e.key !== 'mark') return unsupportedPred(`meta ${e.key} set`, cx, r);
+      const val = typeof e.value === 'object' ? numLoad(e.value, tb, cx, r) : null;
+      const c = typeof e.value === 'number' ? e.value : 0;
+      const mask = e.mask;
+      return (p) => {
+        const v = val ? val(p) : c;
+        if (v < 0) return false;
+        const old = p.skb.mark;
+        p.skb.mark = mask === undefined ? v >>> 0 : ((old & ~mask) ^ v) >>> 0;
+        return true;
+      };
+    }
+    case 'ct_set': {
+      if (e.key !== 'mark') return unsupportedPred(`ct ${e.key} set`, cx, r);
+      const val = typeof e.value === 'object' ? numLoad(e.value, tb, cx, r) : null;
+      const c = typeof e.value === 'number' ? e.value : 0;
+      const mask = e.mask;
+      return (p) => {
+        const v = val ? val(p) : c;
+        if (v < 0 || !p.ct) return true;
+        p.ct.mark = mask === undefined ? v >>> 0 : ((p.ct.mark & ~mask) ^ v) >>> 0;
+        return true;
+      };
+    }
+    case 'notrack':
+      return (p) => { p.ct = null; p.ctinfo = IP_CT_UNTRACKED; p.skb.ct = null; p.skb.ctinfo = IP_CT_UNTRACKED; return true; };
+    case 'nat': {
+      if (!tb.chains.some((c) => c.base?.type === 'nat')) return unsupportedPred(`${e.type} outside a nat chain`, cx, r);
+      const req = e;
+      return (p) => { p.natReq = req; return true; };
+    }
+    case 'reject': {
+      const req = e;
+      return (p) => { p.rejectReq = req; return true; };
+    }
+    case 'unsupported': return unsupportedPred(e.what, cx, r);
+    case 'verdict': case 'vmap': break;
+  }
+  return unsupportedPred(`expression ${e.k}`, cx, r);
+}
+
+function unsupportedPred(what: string, cx: CompileCtx, r: IrRule): Pred {
+  cx.report(r.src, what);
+  const s = `${r.src.file}:${r.src.line}: ${what}`;
+  // reached only when everything before it matched: the rule's outcome depends on it
+  return (p) => { (p.unsupported ??= []).push(s); return false; };
+}
+
+/** nft_limit: token bucket in ns of credit, refilled by capture time */
+function compileLimit(e: Extract<Expr, { k: 'limit' }>): Pred {
+  const unitS = { second: 1, minute: 60, hour: 3600, day: 86400, week: 604800 }[e.unit];
+  const nsecs = unitS * 1e9;
+  const burst = e.bytes ? e.burst : e.burst || 5;
+  const cost1 = nsecs / e.rate;
+  const max = e.bytes ? (nsecs * (e.rate + burst)) / e.rate : cost1 * burst;
+  let tokens = max, last = -1;
+  const over = e.over;
+  return (p) => {
+    const now = p.now * 1e9;
+    if (last < 0) last = now;
+    let t = tokens + (now - last);
+    if (t > max) t = max;
+    last = now;
+    const cost = e.bytes ? (nsecs * (p.end - Math.max(p.nh, 0))) / e.rate : cost1;
+    const delta = t - cost;
+    const isOver = delta < 0;
+    tokens = isOver ? t : delta;
+    return isOver === over;
+  };
+}
+
+// ---------------- sets ----------------
+
+type Lookup = (k: Val) => Val | { v: string; chain?: string } | true | undefined;
+
+function resolveSet(ref: string | SetDef, tb: IrTable, cx: CompileCtx, r: IrRule): SetDef | null {
+  if (typeof ref !== 'string') return ref;
+  const s = tb.sets.get(ref) ?? cx.ipsets.get(ref);
+  if (!s) cx.report(r.src, `set @${ref} not found`);
+  return s ?? null;
+}
+
+const setCache = new WeakMap<SetDef, Lookup>();
+
+function buildLookup(s: SetDef): Lookup {
+  const cached = setCache.get(s);
+  if (cached) return cached;
+  let fn: Lookup;
+  const exact = new Map<Val, SetElem['data'] | true>();
+  const ranges: { lo: Val; hi: Val; data: SetElem['data'] | true; parts?: [Val, Val][] }[] = [];
+  for (const el of s.elems) {
+    if (Array.isArray(el.key)) ranges.push({ lo: el.key[0], hi: el.key[1], data: el.data ?? true, parts: el.parts });
+    else exact.set(el.key, el.data ?? true);
+  }
+  const partRanges = ranges.filter((x) => x.parts);
+  const plain = ranges.filter((x) => !x.parts).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  const los = plain.map((x) => x.lo);
+  const widths = s.keyLens.map((l) => (l <= 4 ? 4 : l));
+  fn = (k) => {
+    const d = exact.get(k);
+    if (d !== undefined) return d as ReturnType<Lookup>;
+    if (plain.length) {
+      // last interval with lo <= k
+      let a = 0, b = los.length - 1, hit = -1;
+      while (a <= b) {
+        const m = (a + b) >> 1;
+        if (los[m]! <= k) { hit = m; a = m + 1; } else b = m - 1;
+      }
+      for (let i = hit; i >= 0 && i > hit - 4; i--) if (plain[i]!.hi >= k && plain[i]!.lo <= k) return plain[i]!.data as ReturnType<Lookup>;
+    }
+    if (partRanges.length && typeof k === 'string') {
+      for (const pr of partRanges) {
+        let off = 0, ok = true;
+        for (let i = 0; i < pr.parts!.length && ok; i++) {
+          const w = widths[i]!;
+          const seg = k.slice(off, off + w);
+          off += w;
+          const [lo, hi] = pr.parts![i]!;
+          const lo2 = typeof lo === 'number' ? concatKey([lo]) : lo, hi2 = typeof hi === 'number' ? concatKey([hi]) : hi;
+          ok = seg >= lo2 && seg <= hi2;
+        }
+        if (ok) return pr.data as ReturnType<Lookup>;
+      }
+    }
+    return undefined;
+  };
+  setCache.set(s, fn);
+  return fn;
+}
+
+type SetElem = SetDef['elems'][number];
+
+function compileSetHas(ref: string | SetDef, tb: IrTable, cx: CompileCtx, r: IrRule, left: Load): (p: Pkt) => boolean | null {
+  const s = resolveSet(ref, tb, cx, r);
+  if (!s) return unsupportedHas(`set ${String(ref)}`, cx, r);
+  const key = compileKey(left, tb, cx, r);
+  // fast path: numeric keys without intervals
+  if (!s.interval && s.elems.every((e) => typeof e.key === 'number')) {
+    const set = new Set<number>(s.elems.map((e) => e.key as number));
+    const n = numLoad(left, tb, cx, r);
+    if (n) return (p) => { const v = n(p); return v < 0 ? null : set.has(v); };
+  }
+  const look = buildLookup(s);
+  return (p) => { const k = key(p); return k === null ? null : look(k) !== undefined; };
+}
+
+function unsupportedHas(what: string, cx: CompileCtx, r: IrRule): (p: Pkt) => boolean | null {
+  cx.report(r.src, what);
+  const s = `${r.src.file}:${r.src.line}: ${what}`;
+  return (p) => { (p.unsupported ??= []).push(s); return null; };
+}
+
+function compileMap(ref: string | SetDef, tb: IrTable, cx: CompileCtx, r: IrRule): (k: Val) => SetElem['data'] | true | undefined {
+  const s = resolveSet(ref, tb, cx, r);
+  if (!s) return () => undefined;
+  const look = buildLookup(s);
+  return (k) => look(k) as SetElem['data'] | true | undefined;
+}
+
+/** text of an address value for traces */
+export function showVal(v: Val): string {
+  if (typeof v === 'number') return String(v);
+  return v.length === 16 ? formatIPv6(v) : v.length === 4 ? formatIPv4(((v.charCodeAt(0) << 24) | (v.charCodeAt(1) << 16) | (v.charCodeAt(2) << 8) | v.charCodeAt(3)) >>> 0) : JSON.stringify(v);
+}

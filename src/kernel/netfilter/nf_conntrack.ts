@@ -1,0 +1,511 @@
+// Connection tracking (net/netfilter/nf_conntrack_core.c, nf_conntrack_proto_{tcp,udp,icmp,icmpv6}.c).
+// nf_conntrack_in attaches an entry to the skb (new ones unconfirmed), __nf_conntrack_confirm
+// inserts it into the table at the last hook (input / postrouting), so a packet dropped before
+// that leaves no entry, like the kernel. Time comes from capture timestamps only.
+
+import { NFPROTO_IPV4, NFPROTO_IPV6 } from './hook.js';
+import type { Pkt } from './pkt.js';
+
+/** enum ip_conntrack_info */
+export const IP_CT_ESTABLISHED = 0, IP_CT_RELATED = 1, IP_CT_NEW = 2, IP_CT_IS_REPLY = 3, IP_CT_ESTABLISHED_REPLY = 3, IP_CT_RELATED_REPLY = 4, IP_CT_UNTRACKED = 7;
+export const CT_STATE_BIT_INVALID = 1, CT_STATE_BIT_UNTRACKED = 64;
+/** NF_CT_STATE_BIT(ctinfo) */
+export function ctStateBit(ctinfo: number): number {
+  return 1 << ((ctinfo % IP_CT_IS_REPLY) + 1);
+}
+/** enum ip_conntrack_status bits */
+export const IPS_EXPECTED = 1, IPS_SEEN_REPLY = 2, IPS_ASSURED = 4, IPS_CONFIRMED = 8, IPS_SRC_NAT = 16, IPS_DST_NAT = 32, IPS_SRC_NAT_DONE = 128, IPS_DST_NAT_DONE = 256;
+
+/** enum tcp_conntrack */
+export const TCP_CONNTRACK_NONE = 0, SS = 1, SR = 2, ES = 3, FW = 4, CW = 5, LA = 6, TW = 7, CL = 8, S2 = 9, TCP_CONNTRACK_MAX = 10, IV = 10, IG = 11;
+export const TCP_STATE_NAMES = ['NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE', 'SYN_SENT2'];
+const NO = 0;
+
+/** tcp_conntracks[dir][index][state] (nf_conntrack_proto_tcp.c); index: syn, synack, fin, ack, rst, none */
+export const TCP_CONNTRACKS: number[][][] = [
+  [
+    /* syn    */ [SS, SS, IG, IG, IG, IG, IG, SS, SS, S2],
+    /* synack */ [IV, IV, IG, IG, IG, IG, IG, IG, IG, SR],
+    /* fin    */ [IV, IV, FW, FW, LA, LA, LA, TW, CL, IV],
+    /* ack    */ [ES, IV, ES, ES, CW, CW, TW, TW, CL, IV],
+    /* rst    */ [IV, CL, CL, CL, CL, CL, CL, CL, CL, CL],
+    /* none   */ [IV, IV, IV, IV, IV, IV, IV, IV, IV, IV],
+  ],
+  [
+    /* syn    */ [IV, S2, IV, IV, IV, IV, IV, SS, IV, S2],
+    /* synack */ [IV, SR, IG, IG, IG, IG, IG, IG, IG, SR],
+    /* fin    */ [IV, IV, FW, FW, LA, LA, LA, TW, CL, IV],
+    /* ack    */ [IV, IG, SR, ES, CW, CW, TW, TW, CL, IG],
+    /* rst    */ [IV, CL, CL, CL, CL, CL, CL, CL, CL, CL],
+    /* none   */ [IV, IV, IV, IV, IV, IV, IV, IV, IV, IV],
+  ],
+];
+void NO;
+
+/** tcp_timeouts (seconds) */
+const TCP_TIMEOUTS = [0, 120, 60, 432000, 120, 60, 30, 120, 10, 120];
+const TCP_TIMEOUT_UNACK = 300;
+
+export interface Tuple {
+  l3: number; // 2 | 10
+  proto: number;
+  src: number | string;
+  dst: number | string;
+  /** ports, or for ICMP: id in sport, type<<8|code in dport */
+  sport: number;
+  dport: number;
+}
+
+interface TcpSeen {
+  end: number;
+  maxend: number;
+  maxwin: number;
+  scale: number;
+  flags: number;
+}
+
+export interface NfConn {
+  /** [IP_CT_DIR_ORIGINAL, IP_CT_DIR_REPLY] */
+  tuple: [Tuple, Tuple];
+  status: number;
+  mark: number;
+  zone: number;
+  /** expiry in capture seconds */
+  timeout: number;
+  tcpState: number;
+  seen: [TcpSeen, TcpSeen];
+  /** NAT bindings: original-direction rewrite of source and destination */
+  nat?: { src?: { addr: number | string; port: number }; dst?: { addr: number | string; port: number } };
+  id: number;
+}
+
+export function tupleKey(t: Tuple, zone: number): string {
+  return `${zone}|${t.l3}|${t.proto}|${t.src}|${t.dst}|${t.sport}|${t.dport}`;
+}
+
+export function invertTuple(t: Tuple): Tuple {
+  let { sport, dport } = t;
+  if (t.proto === 1 || t.proto === 58) {
+    // echo request <-> reply keeps the id; the type is inverted (icmp_invert_tuple)
+    const inv = icmpInverse(t.proto, dport >> 8);
+    dport = (inv << 8) | (dport & 255);
+  } else [sport, dport] = [dport, sport];
+  return { l3: t.l3, proto: t.proto, src: t.dst, dst: t.src, sport, dport };
+}
+
+function icmpInverse(proto: number, type: number): number {
+  if (proto === 1) return ({ 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17 } as Record<number, number>)[type] ?? 255;
+  return ({ 128: 129, 129: 128, 139: 140, 140: 139 } as Record<number, number>)[type] ?? 255;
+}
+
+export function showTuple(t: Tuple): string {
+  const a = (x: number | string) => (typeof x === 'number' ? `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}` : v6(x));
+  const ports = t.proto === 6 || t.proto === 17 ? ` sport=${t.sport} dport=${t.dport}` : t.proto === 1 || t.proto === 58 ? ` type=${t.dport >> 8} code=${t.dport & 255} id=${t.sport}` : '';
+  return `src=${a(t.src)} dst=${a(t.dst)}${ports}`;
+}
+function v6(s: string): string {
+  const w: string[] = [];
+  for (let i = 0; i < 16; i += 2) w.push(((s.charCodeAt(i) << 8) | s.charCodeAt(i + 1)).toString(16));
+  return w.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}
+
+export interface CtResult {
+  /** NF_ACCEPT / NF_DROP */
+  drop: boolean;
+  what: string;
+}
+
+export class NfConntrack {
+  private table = new Map<string, { ct: NfConn; dir: number }>();
+  private count = 0;
+  private nextId = 1;
+
+  constructor(
+    public max: number,
+    public tcpLoose: boolean,
+    public tcpBeLiberal: boolean,
+  ) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** nf_conntrack_in */
+  in(p: Pkt, zone = 0): CtResult {
+    const skb = p.skb;
+    if (skb.ct || skb.ctinfo === IP_CT_UNTRACKED) return { drop: false, what: skb.ct ? 'already tracked' : 'untracked (notrack)' };
+    const t = pktTuple(p, p.th);
+    if (!t) {
+      skb.ctinfo = 0;
+      return { drop: false, what: 'no tuple: invalid' };
+    }
+    // ICMP(v6): errors are RELATED to the connection of the quoted packet; ND/MLD are untracked
+    if (t.proto === 1 || t.proto === 58) {
+      const type = t.dport >> 8;
+      if (t.proto === 58 && [130, 131, 132, 133, 134, 135, 136, 143].includes(type)) {
+        skb.ctinfo = p.ctinfo = IP_CT_UNTRACKED;
+        return { drop: false, what: 'icmpv6 nd/mld: untracked' };
+      }
+      if ((t.proto === 1 && [3, 4, 5, 11, 12].includes(type)) || (t.proto === 58 && type >= 1 && type <= 4)) return this.icmpError(p, t, zone);
+    }
+    let h = this.lookup(tupleKey(t, zone), p.now);
+    let ct: NfConn;
+    let dir: number;
+    if (!h) {
+      const made = this.initConntrack(p, t, zone);
+      if (!made) {
+        skb.ctinfo = 0;
+        return { drop: false, what: 'no new connection for this packet: invalid' };
+      }
+      if (made === 'full') return { drop: true, what: 'nf_conntrack: table full, dropping packet' };
+      ct = made;
+      dir = 0;
+    } else {
+      ct = h.ct;
+      dir = h.dir;
+    }
+    let ctinfo: number;
+    if (dir === 1) ctinfo = IP_CT_ESTABLISHED_REPLY;
+    else if (ct.status & IPS_SEEN_REPLY) ctinfo = IP_CT_ESTABLISHED;
+    else if (ct.status & IPS_EXPECTED) ctinfo = IP_CT_RELATED;
+    else ctinfo = IP_CT_NEW;
+    const res = this.packet(p, ct, dir, ctinfo);
+    if (res !== true) {
+      // -NF_ACCEPT: the packet goes on without an entry (ct state invalid)
+      skb.ct = null;
+      skb.ctinfo = 0;
+      p.ct = null;
+      return { drop: false, what: `invalid: ${res}` };
+    }
+    if (dir === 1 && !(ct.status & IPS_SEEN_REPLY)) ct.status |= IPS_SEEN_REPLY;
+    skb.ct = p.ct = ct;
+    skb.ctinfo = p.ctinfo = ctinfo;
+    return { drop: false, what: `${ctinfoName(ctinfo)} ${showTuple(ct.tuple[0])}${ct.tuple[0].proto === 6 ? ` ${TCP_STATE_NAMES[ct.tcpState]}` : ''}` };
+  }
+
+  /** __nf_conntrack_confirm: insert a new entry in both directions */
+  confirm(p: Pkt): string | null {
+    const ct = p.skb.ct as NfConn | null;
+    if (!ct || ct.status & IPS_CONFIRMED) return null;
+    if (this.count >= this.max && !this.earlyDrop(p.now)) return 'table full';
+    ct.status |= IPS_CONFIRMED;
+    this.table.set(tupleKey(ct.tuple[0], ct.zone), { ct, dir: 0 });
+    this.table.set(tupleKey(ct.tuple[1], ct.zone), { ct, dir: 1 });
+    this.count++;
+    return `confirmed ${showTuple(ct.tuple[0])}`;
+  }
+
+  /** rehash after NAT changed the reply tuple (only before confirmation, so nothing to move) */
+  private lookup(key: string, now: number): { ct: NfConn; dir: number } | undefined {
+    const h = this.table.get(key);
+    if (!h) return undefined;
+    if (h.ct.timeout <= now) {
+      this.remove(h.ct);
+      return undefined;
+    }
+    return h;
+  }
+
+  private remove(ct: NfConn): void {
+    if (this.table.delete(tupleKey(ct.tuple[0], ct.zone))) this.count--;
+    this.table.delete(tupleKey(ct.tuple[1], ct.zone));
+  }
+
+  /** early_drop: evict one entry that is not assured (or expired), oldest first */
+  private earlyDrop(now: number): boolean {
+    for (const h of this.table.values()) {
+      if (h.dir === 0 && (h.ct.timeout <= now || !(h.ct.status & IPS_ASSURED))) {
+        this.remove(h.ct);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private initConntrack(p: Pkt, t: Tuple, zone: number): NfConn | 'full' | null {
+    if (this.count >= this.max && !this.earlyDrop(p.now)) return 'full';
+    const ct: NfConn = {
+      tuple: [t, invertTuple(t)], status: 0, mark: 0, zone, timeout: p.now + 600, tcpState: TCP_CONNTRACK_NONE,
+      seen: [{ end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 }, { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 }], id: this.nextId++,
+    };
+    if (t.proto === 6 && !this.tcpNew(p, ct)) return null;
+    if ((t.proto === 1 || t.proto === 58) && icmpInverse(t.proto, t.dport >> 8) === 255) return null; // icmp_new: only request types start a connection
+    return ct;
+  }
+
+  /** tcp_new */
+  private tcpNew(p: Pkt, ct: NfConn): boolean {
+    const th = p.th, d = p.d;
+    const flags = d[th + 13]!;
+    const idx = tcpIndex(flags);
+    const ns = TCP_CONNTRACKS[0]![idx]![TCP_CONNTRACK_NONE]!;
+    if (ns >= TCP_CONNTRACK_MAX) return false;
+    const s = ct.seen[0];
+    const seq = u32(d, th + 4), win = (d[th + 14]! << 8) | d[th + 15]!;
+    const end = segEnd(p, seq, flags);
+    if (ns === SS) {
+      s.end = s.maxend = end;
+      s.maxwin = win === 0 ? 1 : win;
+      tcpOptions(p, s);
+    } else {
+      if (!this.tcpLoose) return false;
+      // mid-stream pickup (nf_conntrack_tcp_loose): trust the packet's view of the window
+      s.end = end;
+      s.maxwin = win === 0 ? 1 : win;
+      s.maxend = (end + s.maxwin) >>> 0;
+    }
+    ct.tcpState = TCP_CONNTRACK_NONE;
+    return true;
+  }
+
+  /** per-protocol packet handler; true = NF_ACCEPT with the entry, string = why invalid */
+  private packet(p: Pkt, ct: NfConn, dir: number, ctinfo: number): true | string {
+    const proto = ct.tuple[0].proto;
+    if (proto === 6) return this.tcpPacket(p, ct, dir);
+    if (proto === 17 || proto === 136) {
+      // udp_packet: stream timeout once both directions were seen
+      if (ct.status & IPS_SEEN_REPLY || dir === 1) {
+        ct.timeout = p.now + 120;
+        if (!(ct.status & IPS_ASSURED) && dir === 1) ct.status |= IPS_ASSURED;
+      } else ct.timeout = p.now + 30;
+      return true;
+    }
+    if (proto === 1 || proto === 58) {
+      ct.timeout = p.now + 30;
+      return true;
+    }
+    ct.timeout = p.now + 600;
+    void ctinfo;
+    return true;
+  }
+
+  private tcpPacket(p: Pkt, ct: NfConn, dir: number): true | string {
+    const th = p.th, d = p.d;
+    const flags = d[th + 13]!;
+    if (!tcpValidFlags(flags)) return 'invalid tcp flag combination';
+    const idx = tcpIndex(flags);
+    const old = ct.tcpState;
+    let ns = TCP_CONNTRACKS[dir]![idx]![old]!;
+    if (ns === SS && dir === 0 && (old === TW || old === CL)) {
+      // reopened connection: the kernel kills the old entry and tracks a new one; modelled as a fresh start
+      ct.seen[0] = { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 };
+      ct.seen[1] = { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 };
+    }
+    if (ns === IG) return true; // tcp_packet: ignored, the entry keeps its state
+    if (ns === IV) return `tcp state ${TCP_STATE_NAMES[old]} does not accept ${['SYN', 'SYN/ACK', 'FIN', 'ACK', 'RST', 'no flags'][idx]} in dir ${dir ? 'reply' : 'original'}`;
+    if (idx === 4 /* rst */ && old === SS && dir === 1) {
+      // RST answering a SYN must acknowledge it
+      const ack = u32(d, th + 8);
+      if (!(flags & 16) || ack !== ct.seen[0].end) return 'RST does not acknowledge the SYN';
+    }
+    if (!this.tcpBeLiberal && !this.tcpInWindow(p, ct, dir, flags)) return 'tcp_in_window: sequence/ack outside the window';
+    if (idx === 1 && dir === 1 && old === SS) { /* SYN/ACK: window initialised in tcpInWindow */ }
+    ct.tcpState = ns;
+    if (dir === 1 && (idx === 3 || idx === 1) && ns === ES && old === SR) ct.status |= IPS_ASSURED;
+    if (old === SR && ns === ES) ct.status |= IPS_ASSURED;
+    const unack = !(ct.status & IPS_SEEN_REPLY) && dir === 0 && ns === ES;
+    ct.timeout = p.now + Math.min(TCP_TIMEOUTS[ns]!, unack ? TCP_TIMEOUT_UNACK : Infinity);
+    return true;
+  }
+
+  /** tcp_in_window: the four bounds on seq/ack of the sender against what both sides have shown */
+  private tcpInWindow(p: Pkt, ct: NfConn, dir: number, flags: number): boolean {
+    const d = p.d, th = p.th;
+    const sender = ct.seen[dir]!, receiver = ct.seen[1 - dir]!;
+    let seq = u32(d, th + 4), ack = u32(d, th + 8);
+    const win = (d[th + 14]! << 8) | d[th + 15]!;
+    let end = segEnd(p, seq, flags);
+    const syn = (flags & 2) !== 0, ackf = (flags & 16) !== 0, rst = (flags & 4) !== 0;
+    if (sender.maxwin === 0) {
+      if (syn) {
+        sender.end = sender.maxend = end;
+        sender.maxwin = win === 0 ? 1 : win;
+        tcpOptions(p, sender);
+        if (!(sender.flags & 1 && receiver.flags & 1)) sender.scale = receiver.scale = 0;
+        if (!ackf) return true;
+      } else {
+        sender.end = end;
+        const swin = win << sender.scale;
+        sender.maxwin = swin === 0 ? 1 : swin;
+        sender.maxend = (end + sender.maxwin) >>> 0;
+        if (receiver.maxwin === 0) receiver.end = receiver.maxend = ack;
+      }
+    } else if (((ct.tcpState === SS && dir === 0) || (ct.tcpState === SR && dir === 1)) && after(end, sender.end)) {
+      sender.end = sender.maxend = end;
+      sender.maxwin = win === 0 ? 1 : win;
+      tcpOptions(p, sender);
+    }
+    if (!ackf) ack = receiver.end;
+    else if (rst && ack === 0) ack = receiver.end;
+    if (seq === end && (!rst || (seq === 0 && ct.tcpState === SS))) seq = end = sender.end;
+    const maxAckWin = Math.max(sender.maxwin, 66000);
+    const ok =
+      before(seq, (sender.maxend + 1) >>> 0) &&
+      after(end, (sender.end - receiver.maxwin - 1) >>> 0) &&
+      before(ack, (receiver.end + 1) >>> 0) &&
+      after(ack, (receiver.end - maxAckWin - 1) >>> 0);
+    if (!ok) return false;
+    // update the window data (tcp_in_window, "Take into account window scaling")
+    let swin = win;
+    if (!syn) swin = win << sender.scale;
+    if (sender.maxwin < swin) sender.maxwin = swin;
+    if (after(end, sender.end)) sender.end = end;
+    if (ackf) {
+      const m = (ack + swin) >>> 0;
+      if (after(m, receiver.maxend)) receiver.maxend = m;
+    }
+    return true;
+  }
+
+  /** nf_conntrack_inet_error / icmp_error_message: find the connection the error quotes */
+  private icmpError(p: Pkt, t: Tuple, zone: number): CtResult {
+    const skb = p.skb;
+    const inner = p.th + 8;
+    const q = quotedTuple(p, inner, t.l3);
+    if (!q) {
+      skb.ctinfo = 0;
+      return { drop: false, what: 'icmp error without a valid quoted header: invalid' };
+    }
+    // the quoted packet went the other way: look its tuple up as is (it is the sender's view)
+    const h = this.lookup(tupleKey(q, zone), p.now);
+    if (!h) {
+      skb.ctinfo = 0;
+      return { drop: false, what: `icmp error for an unknown connection (${showTuple(q)}): invalid` };
+    }
+    // icmp_error_message: the error travels opposite to the quoted packet
+    const ctinfo = h.dir === 0 ? IP_CT_RELATED_REPLY : IP_CT_RELATED;
+    skb.ct = p.ct = h.ct;
+    skb.ctinfo = p.ctinfo = ctinfo;
+    return { drop: false, what: `${ctinfoName(ctinfo)} (icmp error for ${showTuple(h.ct.tuple[0])})` };
+  }
+}
+
+export function ctinfoName(ctinfo: number): string {
+  return ['ESTABLISHED', 'RELATED', 'NEW', 'ESTABLISHED_REPLY', 'RELATED_REPLY', '', '', 'UNTRACKED'][ctinfo] ?? String(ctinfo);
+}
+
+function u32(d: Uint8Array, o: number): number {
+  return ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
+}
+function before(a: number, b: number): boolean {
+  return ((a - b) | 0) < 0;
+}
+function after(a: number, b: number): boolean {
+  return before(b, a);
+}
+
+/** get_conntrack_index */
+function tcpIndex(flags: number): number {
+  if (flags & 4) return 4;
+  if (flags & 2) return flags & 16 ? 1 : 0;
+  if (flags & 1) return 2;
+  if (flags & 16) return 3;
+  return 5;
+}
+
+/** tcp_valid_flags, indexed by flags without ECE/CWR/PSH */
+function tcpValidFlags(flags: number): boolean {
+  const f = flags & ~(0x40 | 0x80 | 0x08);
+  return [0x02, 0x22, 0x12, 0x04, 0x14, 0x11, 0x31, 0x10, 0x30].includes(f);
+}
+
+function segEnd(p: Pkt, seq: number, flags: number): number {
+  const doff = (p.d[p.th + 12]! >> 4) * 4;
+  const len = p.end - p.th - doff;
+  return (seq + Math.max(0, len) + (flags & 2 ? 1 : 0) + (flags & 1 ? 1 : 0)) >>> 0;
+}
+
+/** tcp_options: window scale (flag 1) and SACK permitted (flag 2) */
+function tcpOptions(p: Pkt, s: TcpSeen): void {
+  const d = p.d;
+  const doff = (d[p.th + 12]! >> 4) * 4;
+  let o = p.th + 20;
+  const end = Math.min(p.th + doff, p.end);
+  s.scale = 0;
+  s.flags = 0;
+  while (o < end) {
+    const kind = d[o]!;
+    if (kind === 0) return;
+    if (kind === 1) { o++; continue; }
+    const size = d[o + 1]!;
+    if (size < 2 || o + size > end) return;
+    if (kind === 4 && size === 2) s.flags |= 2;
+    else if (kind === 3 && size === 3) {
+      s.scale = Math.min(d[o + 2]!, 14);
+      s.flags |= 1;
+    }
+    o += size;
+  }
+}
+
+/** nf_ct_get_tuple for the packet at (nh, th) */
+export function pktTuple(p: Pkt, th: number): Tuple | null {
+  const d = p.d, nh = p.nh;
+  if (nh < 0) return null;
+  let l3: number, src: number | string, dst: number | string;
+  if (p.nfproto === NFPROTO_IPV4) {
+    l3 = 2;
+    src = u32(d, nh + 12);
+    dst = u32(d, nh + 16);
+  } else if (p.nfproto === NFPROTO_IPV6) {
+    l3 = 10;
+    src = bin(d, nh + 8, 16);
+    dst = bin(d, nh + 24, 16);
+  } else return null;
+  const proto = p.l4proto;
+  if (proto < 0) return null;
+  let sport = 0, dport = 0;
+  if (proto === 6 || proto === 17 || proto === 136 || proto === 132 || proto === 33) {
+    if (th < 0 || th + 4 > p.end || p.fragoff) return null;
+    sport = (d[th]! << 8) | d[th + 1]!;
+    dport = (d[th + 2]! << 8) | d[th + 3]!;
+    if (proto === 6 && th + 20 > p.end) return null;
+  } else if (proto === 1 || proto === 58) {
+    if (th < 0 || th + 8 > p.end) return null;
+    dport = (d[th]! << 8) | d[th + 1]!; // type, code
+    sport = (d[th + 4]! << 8) | d[th + 5]!; // id
+  }
+  return { l3, proto, src, dst, sport, dport };
+}
+
+function bin(d: Uint8Array, o: number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += String.fromCharCode(d[o + i]!);
+  return s;
+}
+
+/** the tuple of the packet quoted in an ICMP error (starts at `o`) */
+function quotedTuple(p: Pkt, o: number, l3: number): Tuple | null {
+  const d = p.d;
+  if (l3 === 2) {
+    if (o + 20 > p.end || d[o]! >> 4 !== 4) return null;
+    const ihl = (d[o]! & 15) * 4;
+    const proto = d[o + 9]!;
+    const th = o + ihl;
+    let sport = 0, dport = 0;
+    if (proto === 6 || proto === 17) {
+      if (th + 4 > p.end) return null;
+      sport = (d[th]! << 8) | d[th + 1]!;
+      dport = (d[th + 2]! << 8) | d[th + 3]!;
+    } else if (proto === 1) {
+      if (th + 8 > p.end) return null;
+      dport = (d[th]! << 8) | d[th + 1]!;
+      sport = (d[th + 4]! << 8) | d[th + 5]!;
+    }
+    return { l3, proto, src: u32(d, o + 12), dst: u32(d, o + 16), sport, dport };
+  }
+  if (o + 40 > p.end || d[o]! >> 4 !== 6) return null;
+  const proto = d[o + 6]!;
+  const th = o + 40;
+  let sport = 0, dport = 0;
+  if (proto === 6 || proto === 17) {
+    if (th + 4 > p.end) return null;
+    sport = (d[th]! << 8) | d[th + 1]!;
+    dport = (d[th + 2]! << 8) | d[th + 3]!;
+  } else if (proto === 58) {
+    if (th + 8 > p.end) return null;
+    dport = (d[th]! << 8) | d[th + 1]!;
+    sport = (d[th + 4]! << 8) | d[th + 5]!;
+  }
+  return { l3, proto, src: bin(d, o + 8, 16), dst: bin(d, o + 24, 16), sport, dport };
+}

@@ -1,0 +1,121 @@
+// NAT (net/netfilter/nf_nat_core.c, nf_nat_proto.c): the nat chains are consulted for the first
+// packet of a connection only (nf_nat_inet_fn with !nf_nat_initialized); the binding lives in the
+// conntrack entry, the reply tuple is changed so answers find it, and every packet of the
+// connection is rewritten from it (nf_nat_packet), checksums updated incrementally.
+
+import type { Expr } from './ir.js';
+import type { Pkt } from './pkt.js';
+import { IPS_DST_NAT, IPS_DST_NAT_DONE, IPS_SRC_NAT, IPS_SRC_NAT_DONE, type NfConn } from './nf_conntrack.js';
+import { NFPROTO_IPV4 } from './hook.js';
+
+export type NatStmt = Extract<Expr, { k: 'nat' }>;
+
+/** NF_NAT_MANIP_SRC = 0, NF_NAT_MANIP_DST = 1 */
+export function setupInfo(ct: NfConn, req: NatStmt, p: Pkt, manip: 0 | 1): string {
+  const t0 = ct.tuple[0];
+  let addr: number | string | undefined = req.addrLo;
+  if (req.type === 'masquerade') {
+    // nf_nat_masquerade_ipv4: the out device's address (inet_select_addr: first primary address)
+    const a = p.out?.addrs.find((x) => x.family === (t0.l3 === 2 ? 4 : 6) && x.scope === 'global') ?? p.out?.addrs.find((x) => x.family === (t0.l3 === 2 ? 4 : 6));
+    if (!a) return 'masquerade: no address on the out device';
+    addr = t0.l3 === 2 ? (a.local as number) : String.fromCharCode(...(a.local as Uint8Array));
+  } else if (req.type === 'redirect') {
+    // nf_nat_redirect_ipv4: the in device's primary address, loopback for locally generated
+    if (!p.in) addr = t0.l3 === 2 ? 0x7f000001 : '\0'.repeat(15) + '\x01';
+    else {
+      const a = p.in.addrs.find((x) => x.family === (t0.l3 === 2 ? 4 : 6));
+      if (!a) return 'redirect: no address on the in device (packet dropped)';
+      addr = t0.l3 === 2 ? (a.local as number) : String.fromCharCode(...(a.local as Uint8Array));
+    }
+  }
+  const hasPorts = t0.proto === 6 || t0.proto === 17;
+  const cur = manip === 0 ? { addr: t0.src, port: t0.sport } : { addr: t0.dst, port: t0.dport };
+  let port = cur.port;
+  if (hasPorts && req.portLo !== undefined) {
+    // nf_nat_l4proto_unique_tuple keeps the port when it is in range, else picks from the range
+    if (port < req.portLo || port > req.portHi!) port = req.portLo;
+  }
+  if (addr === undefined) addr = cur.addr;
+  // nf_nat_range with an address range: the kernel hashes over it; the model takes the first
+  const binding = { addr, port };
+  ct.nat ??= {};
+  if (manip === 0) {
+    ct.nat.src = binding;
+    ct.status |= IPS_SRC_NAT | IPS_SRC_NAT_DONE;
+    ct.tuple[1] = { ...ct.tuple[1], dst: addr, dport: hasPorts ? port : ct.tuple[1].dport };
+  } else {
+    ct.nat.dst = binding;
+    ct.status |= IPS_DST_NAT | IPS_DST_NAT_DONE;
+    ct.tuple[1] = { ...ct.tuple[1], src: addr, sport: hasPorts ? port : ct.tuple[1].sport };
+  }
+  return `${req.type} to ${showAddr(addr)}${hasPorts ? `:${port}` : ''}`;
+}
+
+/** nf_nat_packet: rewrite for `manip` in the packet's direction; returns a diff or null */
+export function natPacket(p: Pkt, ct: NfConn, dir: number, manip: 0 | 1): Record<string, [string | number, string | number]> | null {
+  // original dir: SRC manip rewrites the source, DST the destination; reply: the opposite fields back
+  const b = manip === 0 ? ct.nat?.src : ct.nat?.dst;
+  if (!b) return null;
+  const rewriteSrc = (manip === 0) === (dir === 0);
+  let addr: number | string, port: number;
+  if (dir === 0) ({ addr, port } = b);
+  else {
+    // reply: restore the original tuple's address/port
+    const t0 = ct.tuple[0];
+    addr = manip === 0 ? t0.src : t0.dst;
+    port = manip === 0 ? t0.sport : t0.dport;
+  }
+  if (p.nfproto !== NFPROTO_IPV4 || typeof addr !== 'number') return null; // IPv6 NAT rewrite: not modelled
+  p.skb.skb_ensure_writable();
+  const d = (p.d = p.skb.data);
+  const nh = p.nh, th = p.th;
+  const ao = nh + (rewriteSrc ? 12 : 16);
+  const oldA = ((d[ao]! << 24) | (d[ao + 1]! << 16) | (d[ao + 2]! << 8) | d[ao + 3]!) >>> 0;
+  const diff: Record<string, [string | number, string | number]> = {};
+  if (oldA !== addr) {
+    put32(d, ao, addr);
+    csumReplace4(d, nh + 10, oldA, addr);
+    const l4c = p.l4proto === 6 ? th + 16 : p.l4proto === 17 ? th + 6 : -1;
+    if (l4c >= 0 && l4c + 2 <= p.end && !(p.l4proto === 17 && d[l4c] === 0 && d[l4c + 1] === 0)) csumReplace4(d, l4c, oldA, addr);
+    diff[rewriteSrc ? 'ip.saddr' : 'ip.daddr'] = [showAddr(oldA), showAddr(addr)];
+  }
+  if ((p.l4proto === 6 || p.l4proto === 17) && th >= 0 && p.fragoff === 0) {
+    const po = th + (rewriteSrc ? 0 : 2);
+    const oldP = (d[po]! << 8) | d[po + 1]!;
+    if (oldP !== port) {
+      d[po] = port >> 8;
+      d[po + 1] = port & 255;
+      const l4c = p.l4proto === 6 ? th + 16 : th + 6;
+      if (!(p.l4proto === 17 && d[l4c] === 0 && d[l4c + 1] === 0)) csumReplace2(d, l4c, oldP, port);
+      diff[rewriteSrc ? 'sport' : 'dport'] = [oldP, port];
+    }
+  }
+  return Object.keys(diff).length ? diff : null;
+}
+
+function put32(d: Uint8Array, o: number, v: number): void {
+  d[o] = v >>> 24;
+  d[o + 1] = (v >>> 16) & 255;
+  d[o + 2] = (v >>> 8) & 255;
+  d[o + 3] = v & 255;
+}
+
+/** RFC 1624 incremental update: HC' = ~(~HC + ~m + m') */
+function csumReplace2(d: Uint8Array, o: number, from: number, to: number): void {
+  let s = (~((d[o]! << 8) | d[o + 1]!) & 0xffff) + (~from & 0xffff) + (to & 0xffff);
+  while (s >> 16) s = (s & 0xffff) + (s >> 16);
+  const c = ~s & 0xffff;
+  d[o] = c >> 8;
+  d[o + 1] = c & 255;
+}
+function csumReplace4(d: Uint8Array, o: number, from: number, to: number): void {
+  csumReplace2(d, o, from >>> 16, to >>> 16);
+  csumReplace2(d, o, from & 0xffff, to & 0xffff);
+}
+
+function showAddr(a: number | string): string {
+  if (typeof a === 'number') return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+  const w: string[] = [];
+  for (let i = 0; i < 16; i += 2) w.push(((a.charCodeAt(i) << 8) | a.charCodeAt(i + 1)).toString(16));
+  return w.join(':');
+}
