@@ -107,6 +107,8 @@ export interface SnapshotOptions {
   netns?: string | null;
   /** reporter for missing tools (default: none) */
   warn?: (msg: string) => void;
+  /** the commands to run (default SNAPSHOT_COMMANDS; tests substitute their own) */
+  commands?: SnapshotCommand[];
 }
 
 /**
@@ -124,7 +126,7 @@ export function takeSnapshot(outDir: string, opts: SnapshotOptions = {}): Snapsh
   const missing: { file: string; tool: string }[] = [];
   const commands: { file: string; command: string }[] = [];
   const versions: Record<string, string> = {};
-  for (const c of SNAPSHOT_COMMANDS) {
+  for (const c of opts.commands ?? SNAPSHOT_COMMANDS) {
     const tool = c.argv[0]!;
     if (!which(tool)) {
       missing.push({ file: c.file, tool });
