@@ -150,6 +150,17 @@ export function loadHostFromFiles(files: Record<string, string>, dir = '(in memo
       }
       if (c.has('addr_info')) dev.addrs = c.get('addr_info').array().map(parseAddrInfo);
     }
+  } else {
+    // no ip-addr.json: an up loopback still has what the kernel gives it on NETDEV_UP
+    // (devinet.c inetdev_event: 127.0.0.1/8 scope host; addrconf.c init_loopback: ::1/128)
+    for (const d of devices) {
+      if (d.up && d.flags.has('LOOPBACK') && d.addrs.length === 0) {
+        d.addrs.push({ family: 4, local: 0x7f000001, localStr: '127.0.0.1', prefixlen: 8, scope: 'host' });
+        const one = new Uint8Array(16);
+        one[15] = 1;
+        d.addrs.push({ family: 6, local: one, localStr: '::1', prefixlen: 128, scope: 'host' });
+      }
+    }
   }
 
   const needDev = (file: string, c: Cursor, key: string, what: string): void => {

@@ -29,3 +29,13 @@ for (const name of ['addrs', 'router']) {
     }
   });
 }
+
+describe('only ip-link.json', () => {
+  it('an up lo gets 127.0.0.1/8 and ::1 and their routes, as measured in the router sample', () => {
+    const lo = JSON.stringify([JSON.parse(read('router', 'ip-link.json'))[0]]);
+    const h = loadHostFromFiles({ 'ip-link.json': lo });
+    const recorded = loadHostFromFiles({ 'ip-link.json': read('router', 'ip-link.json'), 'ip-route.json': read('router', 'ip-route.json'), 'ip6-route.json': read('router', 'ip6-route.json') });
+    expect(h.byName.get('lo')!.addrs.map((a) => `${a.localStr}/${a.prefixlen} ${a.scope}`)).toEqual(['127.0.0.1/8 host', '::1/128 host']);
+    expect(h.routes.map(key).sort()).toEqual(recorded.routes.filter((r) => r.dev === 'lo').map(key).sort());
+  });
+});
