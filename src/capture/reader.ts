@@ -174,6 +174,50 @@ function newInterface(section: number, id: number, lt: number, snaplen: number):
   };
 }
 
+// ---- the frame ---------------------------------------------------------------------------
+
+/** The one Frame object a reader hands out; `data` is created lazily from buf/offset. */
+class ReusedFrame implements Frame {
+  index = 0;
+  iface: CaptureInterface = null as unknown as CaptureInterface;
+  tsSec = 0;
+  tsNsec = 0;
+  hasTs = true;
+  buf: Uint8Array = new Uint8Array(0);
+  offset = 0;
+  caplen = 0;
+  len = 0;
+  direction = DIR_UNKNOWN;
+  flags = 0;
+  comment: string | null = null;
+  block: string;
+  private view: Uint8Array | null = null;
+
+  constructor(block: string) {
+    this.block = block;
+  }
+
+  get data(): Uint8Array {
+    return (this.view ??= this.buf.subarray(this.offset, this.offset + this.caplen));
+  }
+
+  set data(v: Uint8Array) {
+    // lets consumers treat Frame as a plain record (e.g. spread copies); rebinds the bytes
+    this.buf = v;
+    this.offset = 0;
+    this.caplen = v.length;
+    this.view = v;
+  }
+
+  /** points the frame at new bytes */
+  at(buf: Uint8Array, offset: number, caplen: number): void {
+    this.buf = buf;
+    this.offset = offset;
+    this.caplen = caplen;
+    this.view = null;
+  }
+}
+
 // ---- the reader --------------------------------------------------------------------------
 
 const PCAP_USEC = 0xa1b2c3d4;
@@ -195,7 +239,7 @@ class Reader implements CaptureReader {
   readonly size: number;
   private src: Source;
   private le = true;
-  private frame: Frame;
+  private frame: ReusedFrame;
   private count = 0;
   private failed: CaptureError | null = null;
   private done = false;
@@ -228,20 +272,7 @@ class Reader implements CaptureReader {
     } else {
       this.fail(0, `bad magic number 0x${mBE.toString(16).padStart(8, '0')}: not a pcap or pcapng capture`);
     }
-    this.frame = {
-      index: 0,
-      iface: null as unknown as CaptureInterface,
-      tsSec: 0,
-      tsNsec: 0,
-      hasTs: true,
-      data: new Uint8Array(0),
-      caplen: 0,
-      len: 0,
-      direction: DIR_UNKNOWN,
-      flags: 0,
-      comment: null,
-      block: this.format === 'pcap' ? 'pcap' : 'epb',
-    };
+    this.frame = new ReusedFrame(this.format === 'pcap' ? 'pcap' : 'epb');
     if (this.format === 'pcap') this.readPcapHeader(this.le ? mLE : mBE);
     else this.readShb();
   }
@@ -307,6 +338,28 @@ class Reader implements CaptureReader {
   private nextPcap(): Frame | null {
     const s = this.src;
     const h = this.recHdr;
+    // Fast path: a whole plain record already in the buffer.
+    const p0 = s.pos;
+    if (h === 16 && s.end - p0 >= 16) {
+      const dv = s.dv;
+      const le = this.le;
+      const caplen = dv.getUint32(p0 + 8, le);
+      const q = p0 + 16;
+      if (caplen <= MAX_CAPLEN && s.end - q >= caplen) {
+        const sub = dv.getUint32(p0 + 4, le);
+        const ns = this.nsec ? sub : sub * 1000;
+        if (ns < 1e9) {
+          const f = this.frame;
+          f.index = ++this.count;
+          f.tsSec = dv.getUint32(p0, le);
+          f.tsNsec = ns;
+          f.len = dv.getUint32(p0 + 12, le);
+          f.at(s.buf, q, caplen);
+          s.pos = q + caplen;
+          return f;
+        }
+      }
+    }
     if (!s.fill(h)) {
       const left = s.end - s.pos;
       if (left === 0) return null;
@@ -341,9 +394,8 @@ class Reader implements CaptureReader {
     }
     f.tsSec = sc;
     f.tsNsec = ns;
-    f.caplen = caplen;
     f.len = len;
-    f.data = s.buf.subarray(q, q + caplen);
+    f.at(s.buf, q, caplen);
     s.pos = q + caplen;
     return f;
   }
@@ -520,14 +572,13 @@ class Reader implements CaptureReader {
     f.hasTs = true;
   }
 
-  private packetCommon(f: Frame, st: IfState, caplen: number, len: number, data: number, room: number, off: number, what: string): void {
+  private packetCommon(f: ReusedFrame, st: IfState, caplen: number, len: number, data: number, room: number, off: number, what: string): void {
     if (caplen > MAX_CAPLEN) this.fail(off + 20, `${what} caplen ${caplen} exceeds the ${MAX_CAPLEN}-byte limit`);
     if (caplen > room) this.fail(off + 20, `${what} caplen ${caplen} is larger than its block allows (${room} bytes)`);
     f.index = ++this.count;
     f.iface = st.info;
-    f.caplen = caplen;
     f.len = len;
-    f.data = this.src.buf.subarray(data, data + caplen);
+    f.at(this.src.buf, data, caplen);
     f.flags = 0;
     f.direction = DIR_UNKNOWN;
     f.comment = null;
