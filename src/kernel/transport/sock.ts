@@ -21,6 +21,10 @@ export interface Conn {
   peerIsn: number;
   /** our ISN, learnt from the peer's first ACK (ack - 1); null until then */
   isn: number | null;
+  /** bytes (and FIN) received since the handshake: the advertised window shrinks by it until the application reads */
+  rcvd: number;
+  /** window the SYN-ACK advertised */
+  win: number;
 }
 
 function eqAddr(a: number | Uint8Array | null, b: number | Uint8Array): boolean {

@@ -130,7 +130,7 @@ function tcp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, fn: string): void
       return void ctx.drop('tcp_conn_request', 'TCP_LISTEN_OVERFLOW');
     }
     // tcp_conn_request: request sock, SYN-ACK (our ISN unknown until the peer ACKs: shown as 0)
-    const c: Conn = { listener: lis, state: 'SYN_RECV', peerIsn: seq, isn: null };
+    const c: Conn = { listener: lis, state: 'SYN_RECV', peerIsn: seq, isn: null, rcvd: 0, win: 64240 };
     net.sockets.conns.set(key, c);
     tcp_send_synack(net, skb, ctx, af, seq, sport, dport);
     ctx.consume('tcp_conn_request', `SYN to ${lis.name}: request sock, SYN-ACK sent`);
@@ -173,7 +173,14 @@ function conn_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: st
     return void ctx.consume('tcp_validate_incoming', 'SYN on established: challenge ACK');
   }
   if (dlen > 0 || flags & TH_FIN) {
-    if (flags & TH_FIN) c.state = 'CLOSED';
+    // tcp_data_queue, then an immediate ACK (quickack mode at the start of a connection);
+    // the window shrinks by what the application has not read yet
+    const fin = flags & TH_FIN ? 1 : 0;
+    c.rcvd += dlen + fin;
+    const rack = (seq + dlen + fin) >>> 0;
+    const snd = c.isn === null ? 0 : (c.isn + 1) >>> 0;
+    send_tcp(net, skb, ctx, af, dport, sport, snd, rack, TH_ACK, Math.max(0, c.win - c.rcvd), 'tcp_send_ack');
+    if (fin) c.state = 'CLOSED';
     if (c.state === 'CLOSED') net.sockets.conns.delete(key);
     return void ctx.deliver('tcp_rcv_established', name);
   }
@@ -199,27 +206,95 @@ function tcp_send_reset(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: numbe
   send_tcp(net, skb, ctx, af, dport, sport, rseq, rack, rflags, 0, af.fam === 4 ? 'tcp_v4_send_reset' : 'tcp_v6_send_reset');
 }
 
+/**
+ * tcp_v4_send_synack / tcp_v6_send_synack: our ISN is unknown offline (0 here, learnt later);
+ * options as tcp_synack_options writes them for what the SYN offered: MSS (device MTU minus
+ * headers), SACK permitted, window scale. Timestamps are not modelled (their values are the host's).
+ */
 function tcp_send_synack(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: number, sport: number, dport: number): void {
-  send_tcp(net, skb, ctx, af, dport, sport, 0, (seq + 1) >>> 0, TH_SYN | TH_ACK, 64240, 'tcp_v4_send_synack');
+  const b = skb.data;
+  const th = skb.transport_header;
+  const doff = (b[th + 12] >>> 4) << 2;
+  let sack = false;
+  let ws = false;
+  let ts = false;
+  for (let p = th + 20; p < th + doff && p < skb.len; ) {
+    const k = b[p];
+    if (k === 0) break;
+    if (k === 1) { p++; continue; }
+    if (k === 4) sack = true;
+    else if (k === 3) ws = true;
+    else if (k === 8) ts = true;
+    const l = b[p + 1];
+    if (l < 2) break;
+    p += l;
+  }
+  if (ts) ctx.unsupported.push('TCP timestamps in the SYN-ACK are the host\'s: not modelled');
+  const mtu = skb.dev ? skb.dev.mtu : 1500;
+  const mss = mtu - (af.fam === 4 ? 40 : 60);
+  const opts: number[] = [2, 4, mss >>> 8, mss & 0xff];
+  if (sack && net.host.sysctls.getInt('net.ipv4.tcp_sack') !== 0) opts.push(1, 1, 4, 2);
+  if (ws && net.host.sysctls.getInt('net.ipv4.tcp_window_scaling') !== 0) opts.push(1, 3, 3, 7);
+  while (opts.length % 4) opts.push(1);
+  send_tcp(net, skb, ctx, af, dport, sport, 0, (seq + 1) >>> 0, TH_SYN | TH_ACK, 64240, af.fam === 4 ? 'tcp_v4_send_synack' : 'tcp_v6_send_synack', new Uint8Array(opts));
+}
+
+/** nf_send_reset / nf_send_reset6 path (netfilter REJECT with tcp-reset): a RST for the segment in skb */
+export function tcp_send_reset_skb(net: Net, skb: SkBuff, ctx: FrameCtx): void {
+  const b = skb.data;
+  const nh = skb.network_header;
+  const v = b[nh] >>> 4;
+  const th = skb.transport_header >= 0 ? skb.transport_header : v === 4 ? nh + ((b[nh] & 0x0f) << 2) : nh + 40;
+  if (th + 20 > skb.len) return;
+  let af: Af;
+  if (v === 4) {
+    const totLen = (b[nh + 2] << 8) | b[nh + 3];
+    const saddr = ((b[nh + 12] << 24) | (b[nh + 13] << 16) | (b[nh + 14] << 8) | b[nh + 15]) >>> 0;
+    const daddr = ((b[nh + 16] << 24) | (b[nh + 17] << 16) | (b[nh + 18] << 8) | b[nh + 19]) >>> 0;
+    af = { fam: 4, saddr, daddr, sstr: ipv4ToString(saddr), dstr: ipv4ToString(daddr), l4len: totLen - (th - nh) };
+  } else {
+    const plen = (b[nh + 4] << 8) | b[nh + 5];
+    af = { fam: 6, saddr: b.slice(nh + 8, nh + 24), daddr: b.slice(nh + 24, nh + 40), sstr: ipv6ToString(b, nh + 8), dstr: ipv6ToString(b, nh + 24), l4len: plen - (th - nh - 40) };
+  }
+  const saved = skb.transport_header;
+  skb.transport_header = th;
+  const doff = (b[th + 12] >>> 4) << 2;
+  const seq = ((b[th + 4] << 24) | (b[th + 5] << 16) | (b[th + 6] << 8) | b[th + 7]) >>> 0;
+  const ack = ((b[th + 8] << 24) | (b[th + 9] << 16) | (b[th + 10] << 8) | b[th + 11]) >>> 0;
+  const dst = skb.dst;
+  skb.dst = null; // the reject target answers whatever the route
+  tcp_send_reset(net, skb, ctx, af, seq, ack, b[th + 13], af.l4len - doff, (b[th] << 8) | b[th + 1], (b[th + 2] << 8) | b[th + 3]);
+  skb.dst = dst;
+  skb.transport_header = saved;
 }
 
 /** build a bare TCP segment back to the sender and send it through the local output path */
-function send_tcp(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, sport: number, dport: number, seq: number, ack: number, flags: number, win: number, fn: string): void {
+function send_tcp(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, sport: number, dport: number, seq: number, ack: number, flags: number, win: number, fn: string, opts: Uint8Array | null = null): void {
   ctx.ev(fn, `${af.dstr}.${sport} > ${af.sstr}.${dport} flags 0x${flags.toString(16)}`);
+  const olen = opts ? opts.length : 0;
+  const tl = 20 + olen;
   if (af.fam === 4) {
-    const r = newReplySkb(net, 40);
+    const r = newReplySkb(net, 20 + tl);
     const o = r.data;
-    writeIpv4Hdr(o, 14, 0, 40, 0, 0x4000, net.host.sysctls.getInt('net.ipv4.ip_default_ttl') || 64, 6, af.daddr as number, af.saddr as number);
+    writeIpv4Hdr(o, 14, 0, 20 + tl, 0, 0x4000, net.host.sysctls.getInt('net.ipv4.ip_default_ttl') || 64, 6, af.daddr as number, af.saddr as number);
     writeTcpHdr(o, 34, sport, dport, seq, ack, flags, win);
-    fillL4ChecksumV4(o, 34, 20, 6, af.daddr as number, af.saddr as number);
+    if (opts) {
+      o.set(opts, 54);
+      o[46] = (tl >>> 2) << 4;
+    }
+    fillL4ChecksumV4(o, 34, tl, 6, af.daddr as number, af.saddr as number);
     r.transport_header = 34;
     ip_local_out(net, r, ctx);
   } else {
-    const r = newReplySkb6(net, 40 + 20);
+    const r = newReplySkb6(net, 40 + tl);
     const o = r.data;
-    writeIpv6Hdr(o, 14, 0, 0, 20, 6, 64, af.daddr as Uint8Array, 0, af.saddr as Uint8Array, 0);
+    writeIpv6Hdr(o, 14, 0, 0, tl, 6, 64, af.daddr as Uint8Array, 0, af.saddr as Uint8Array, 0);
     writeTcpHdr(o, 54, sport, dport, seq, ack, flags, win);
-    fillL4ChecksumV6(o, 14, 54, 20, 6);
+    if (opts) {
+      o.set(opts, 74);
+      o[66] = (tl >>> 2) << 4;
+    }
+    fillL4ChecksumV6(o, 14, 54, tl, 6);
     r.transport_header = 54;
     ip6_local_out(net, r, ctx);
   }

@@ -1,0 +1,264 @@
+// The replay driver: read a capture, hand every frame to the modelled kernel of one host,
+// return one FateRecord per frame (pull-based: openReplay().next()).
+//
+// Per frame: the ingress device (pcapng if_name, SLL2 ifindex, or opts.iface), the link layer
+// (Ethernet via eth_type_trans; SLL/SLL2 packet type; raw IP), the direction (frames the host
+// sent go through the local output path so conntrack sees both directions) and the checksum
+// trust (--checksums), then netif_receive_skb or the output path.
+
+import { openCapture, type CaptureReader } from './capture/reader.js';
+import { DIR_OUTBOUND, type Frame } from './capture/types.js';
+import type { Host, NetDevice } from './host/types.js';
+import { loadHost } from './host/load.js';
+import { FrameCtx, type ReplayOptions } from './kernel/ctx.js';
+import type { FateRecord } from './kernel/fate.js';
+import { createNet, NF_HOOK, type Net } from './kernel/net.js';
+import { NullNfHooks, NFPROTO_IPV4, NFPROTO_IPV6, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, type NfHooks, type NfKernelOps } from './kernel/netfilter/hook.js';
+import { SkBuff, CHECKSUM_NONE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, PACKET_HOST, PACKET_OUTGOING } from './kernel/skbuff.js';
+import { eth_type_trans, netif_receive_skb, dev_queue_xmit } from './kernel/core/dev.js';
+import { icmp_send } from './kernel/ipv4/icmp.js';
+import { icmpv6_send } from './kernel/ipv6/icmp.js';
+import { tcp_send_reset_skb } from './kernel/transport/tcp_ipv4.js';
+import { ip_route_output } from './kernel/ipv4/route.js';
+import { ip6_route_output } from './kernel/ipv6/ip6_output.js';
+import { Decoded, decodeFrame } from './packet/decode.js';
+import { summarize, SummaryState } from './packet/summary.js';
+import type { ReplayItem, ReplaySource } from './replay-types.js';
+
+export type { ReplayItem, ReplaySource } from './replay-types.js';
+export type { ReplayOptions } from './kernel/ctx.js';
+
+export interface ReplayOpenOptions extends ReplayOptions {
+  /** compute the tcpdump-style summary of each frame (default true; the bench turns it off) */
+  summaries?: boolean;
+}
+
+/** A problem with the inputs (not the capture's bytes): names the file, frame and problem. */
+export class ReplayError extends Error {
+  constructor(readonly file: string, readonly frame: number, readonly problem: string) {
+    super(`${file}: frame ${frame}: ${problem}`);
+    this.name = 'ReplayError';
+  }
+}
+
+type NfFactory = (host: Host, ops: NfKernelOps) => NfHooks;
+let nfFactory: NfFactory | null = null;
+try {
+  // netfilter (rules, conntrack, NAT) is its own module; without it every hook accepts
+  const p = './kernel/netfilter/index.js';
+  const m = (await import(p)) as { createNfHooks?: NfFactory };
+  if (typeof m.createNfHooks === 'function') nfFactory = m.createNfHooks;
+} catch {
+  nfFactory = null;
+}
+
+const LT_EN10MB = 1;
+const LT_RAW = 101;
+const LT_LINUX_SLL = 113;
+const LT_LINUX_SLL2 = 276;
+const LT_IPV4 = 228;
+const LT_IPV6 = 229;
+
+function kernelOps(netRef: { net: Net | null; ctx: FrameCtx | null }): NfKernelOps {
+  return {
+    sendReject(skb, _state, how) {
+      const net = netRef.net;
+      const ctx = netRef.ctx;
+      if (!net || !ctx) return;
+      if (how.type === 'tcp-reset') tcp_send_reset_skb(net, skb, ctx);
+      else if (how.type === 'icmp') icmp_send(net, skb, ctx, how.icmpType, how.code, 0);
+      else icmpv6_send(net, skb, ctx, how.icmpType, how.code, 0);
+    },
+  };
+}
+
+/** Build the namespace for a host: netfilter from its rule files when that module is present. */
+export function createReplayNet(host: Host, opts: ReplayOptions): { net: Net; ref: { net: Net | null; ctx: FrameCtx | null } } {
+  const ref: { net: Net | null; ctx: FrameCtx | null } = { net: null, ctx: null };
+  const nf = nfFactory ? nfFactory(host, kernelOps(ref)) : new NullNfHooks();
+  const net = createNet(host, opts, nf);
+  ref.net = net;
+  return { net, ref };
+}
+
+export function openReplay(capturePath: string, host: Host, opts: ReplayOpenOptions): ReplaySource {
+  const reader = openCapture(capturePath);
+  return replaySource(reader, capturePath, host, opts);
+}
+
+/** The same over an open reader (tests: captureFromBuffer). */
+export function replaySource(reader: CaptureReader, title: string, host: Host, opts: ReplayOpenOptions): ReplaySource {
+  const { net, ref } = createReplayNet(host, opts);
+  const ctx = new FrameCtx();
+  ref.ctx = ctx;
+  const dec = new Decoded();
+  const sumState = new SummaryState();
+  const repDec = new Decoded();
+  net.summarize = (bytes, len) => {
+    decodeFrame(bytes, len, LT_EN10MB, repDec, len);
+    return summarize(repDec, null, { absoluteSeq: true });
+  };
+  const wantSummary = opts.summaries !== false;
+  const ifaceCache = new Map<string, NetDevice>();
+  const localMacs = new Set<string>();
+  for (const d of host.devices) if (d.macStr && d.kind !== 'loopback' && d.macStr !== '00:00:00:00:00:00') localMacs.add(d.macStr);
+
+  function deviceFor(f: Frame): NetDevice {
+    let name: string | null = null;
+    if (f.iface.linktype === LT_LINUX_SLL2 && dec.ifindex > 0) {
+      const d = host.byIndex.get(dec.ifindex);
+      if (!d) throw new ReplayError(title, f.index, `SLL2 interface index ${dec.ifindex} is not in the host snapshot ${host.dir}`);
+      return d;
+    }
+    name = f.iface.name && f.iface.name !== 'any' ? f.iface.name : opts.iface ?? null;
+    if (opts.iface) name = opts.iface;
+    if (!name) {
+      const cands = host.devices.filter((d) => d.kind !== 'loopback' && !d.flags.has('LOOPBACK'));
+      if (cands.length === 1) return cands[0];
+      throw new ReplayError(title, f.index, `the capture does not name the interface of this frame; pass --iface NAME (one of: ${cands.map((d) => d.name).join(', ')})`);
+    }
+    let d = ifaceCache.get(name);
+    if (d) return d;
+    d = host.byName.get(name);
+    if (!d) throw new ReplayError(title, f.index, `interface "${name}" is not in the host snapshot ${host.dir} (has: ${host.devices.map((x) => x.name).join(', ')})`);
+    ifaceCache.set(name, d);
+    return d;
+  }
+
+  return {
+    title,
+    totalBytes: reader.size,
+    bytesRead: () => reader.bytesRead(),
+    close: () => reader.close(),
+    next(): ReplayItem | null {
+      const f = reader.next();
+      if (!f) return null;
+      const lt = f.iface.linktype;
+      decodeFrame(f.data, f.caplen, lt, dec, f.len);
+      const dev = deviceFor(f);
+      ctx.reset(f.index);
+      net.nowSec = f.tsSec;
+      net.nowNsec = f.tsNsec;
+      const skb = new SkBuff(f.data, f.caplen, f.len);
+      skb.frameNo = f.index;
+      skb.tstampSec = f.tsSec;
+      skb.tstampNsec = f.tsNsec;
+      skb.dev = dev;
+      skb.indev = dev;
+      const outbound = runFrame(net, skb, ctx, f, dec, dev, localMacs);
+      const record: FateRecord = ctx.toRecord();
+      const summary = wantSummary ? summarize(dec, sumState) : '';
+      return { frame: f.index, tsSec: f.tsSec, tsNsec: f.tsNsec, iface: outbound ? dev.name : dev.name, summary, record, bytes: f.data, linktype: lt };
+    },
+  };
+}
+
+/** Set up link-layer fields and send the frame in; returns true for a frame the host sent. */
+function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, dec: Decoded, dev: NetDevice, localMacs: Set<string>): boolean {
+  const lt = f.iface.linktype;
+  let outbound = f.direction === DIR_OUTBOUND;
+  switch (lt) {
+    case LT_EN10MB: {
+      if (f.caplen < 14) {
+        ctx.drop('eth_type_trans', 'PKT_TOO_SMALL');
+        return outbound;
+      }
+      eth_type_trans(skb, dev, 0);
+      if (!outbound && dec.mac_header >= 0) {
+        const b = f.data;
+        let src = '';
+        for (let i = 6; i < 12; i++) src += (i > 6 ? ':' : '') + b[i].toString(16).padStart(2, '0');
+        if (localMacs.has(src)) outbound = true;
+      }
+      break;
+    }
+    case LT_LINUX_SLL:
+    case LT_LINUX_SLL2:
+      if (dec.network_header < 0) {
+        ctx.drop('netif_receive_skb', 'PKT_TOO_SMALL');
+        return outbound;
+      }
+      skb.network_header = dec.network_header;
+      skb.protocol = dec.protocol;
+      skb.pkt_type = dec.pktType >= 0 ? dec.pktType : PACKET_HOST;
+      if (skb.pkt_type === PACKET_OUTGOING) outbound = true;
+      break;
+    case LT_RAW:
+    case 12:
+    case 14:
+    case LT_IPV4:
+    case LT_IPV6:
+    case 0:
+    case 108:
+      if (dec.network_header < 0 || !dec.ipVersion) {
+        ctx.unsupported.push(`link type ${f.iface.linktypeName}: frame without an IP header`);
+        ctx.drop('netif_receive_skb', 'UNHANDLED_PROTO');
+        return outbound;
+      }
+      skb.network_header = dec.network_header;
+      skb.protocol = dec.ipVersion === 4 ? 0x0800 : 0x86dd;
+      skb.pkt_type = PACKET_HOST;
+      break;
+    default:
+      ctx.unsupported.push(`link type ${f.iface.linktypeName} not modelled`);
+      ctx.drop('netif_receive_skb', 'UNHANDLED_PROTO');
+      return outbound;
+  }
+  // checksum trust: CHECKSUM_UNNECESSARY as a NIC would set it, CHECKSUM_PARTIAL for offloaded sends
+  const mode = net.opts.checksums;
+  if (mode === 'trust') skb.ip_summed = CHECKSUM_UNNECESSARY;
+  else if (mode === 'auto' && outbound) skb.ip_summed = CHECKSUM_PARTIAL;
+  else if (mode === 'auto' && skb.network_header >= 0 && f.len - skb.network_header > dev.mtu + (skb.protocol === 0x8100 ? 4 : 0)) skb.ip_summed = CHECKSUM_UNNECESSARY; // GRO output
+  else skb.ip_summed = CHECKSUM_NONE;
+  if (outbound) {
+    local_out_captured(net, skb, ctx, dev);
+    return true;
+  }
+  netif_receive_skb(net, skb, ctx);
+  return false;
+}
+
+/**
+ * A frame the host itself sent, captured on its way out of `dev`: ip_local_out's hooks
+ * (LOCAL_OUT, the output route, POST_ROUTING) then dev_queue_xmit. The link header is already
+ * there, so no neighbour lookup.
+ */
+function local_out_captured(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice): void {
+  skb.pkt_type = PACKET_OUTGOING;
+  let proto = skb.protocol;
+  let nh = skb.network_header;
+  if (proto === 0x8100 || proto === 0x88a8) {
+    proto = (skb.data[nh + 2] << 8) | skb.data[nh + 3];
+    nh += 4;
+    skb.network_header = nh;
+    skb.protocol = proto;
+  }
+  ctx.ev('ip_local_out', `sent by the host on ${dev.name}`, { dev: dev.name });
+  if (proto === 0x0800 && skb.len - nh >= 20) {
+    skb.transport_header = nh + ((skb.data[nh] & 0x0f) << 2);
+    if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_LOCAL_OUT, skb, null, dev, ctx)) return;
+    const b = skb.data;
+    const daddr = ((b[nh + 16] << 24) | (b[nh + 17] << 16) | (b[nh + 18] << 8) | b[nh + 19]) >>> 0;
+    const saddr = ((b[nh + 12] << 24) | (b[nh + 13] << 16) | (b[nh + 14] << 8) | b[nh + 15]) >>> 0;
+    const rt = ip_route_output(net, daddr, saddr, skb.mark, ctx);
+    if (typeof rt !== 'number' && rt.dev !== dev && rt.type === 'unicast') ctx.ev('ip_route_output_key', `route says ${rt.dev.name}, captured on ${dev.name}`);
+    if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, null, dev, ctx)) return;
+  } else if (proto === 0x86dd && skb.len - nh >= 40) {
+    skb.transport_header = nh + 40;
+    if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_LOCAL_OUT, skb, null, dev, ctx)) return;
+    ip6_route_output(net, skb.data.slice(nh + 24, nh + 40), dev, ctx);
+    if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_POST_ROUTING, skb, null, dev, ctx)) return;
+  }
+  dev_queue_xmit(net, skb, ctx, dev);
+}
+
+/** Library API: replay a capture file against a host snapshot directory (or a loaded Host). */
+export function* replay(capturePath: string, host: string | Host, opts: Partial<ReplayOpenOptions> = {}): Generator<ReplayItem> {
+  const h = typeof host === 'string' ? loadHost(host) : host;
+  const src = openReplay(capturePath, h, { checksums: 'auto', ...opts });
+  try {
+    for (let it = src.next(); it; it = src.next()) yield it;
+  } finally {
+    src.close();
+  }
+}
