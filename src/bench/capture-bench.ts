@@ -8,7 +8,7 @@ import { generateBenchPcap } from './gen-capture.js';
 import type { BenchCtx } from './run.js';
 
 const FRAMES = Number(process.env.PKTLIFE_BENCH_FRAMES ?? 1_100_000);
-const GEN_VERSION = 1;
+const GEN_VERSION = 2;
 
 // Two cores are shared by many processes here, so rates are computed from this process's CPU
 // time (user + system: what one core spent), with wall time printed beside it.

@@ -71,7 +71,7 @@ function buildFrame(b: Uint8Array, rnd: () => number, k: number): number {
   for (let i = l4 + l4hdr; i < l4 + l4len; i++) b[i] = (i * 131 + k) & 0xff;
   if (proto === IPPROTO_TCP) {
     dv.setUint16(l4, 1024 + (host * 7) % 60000);
-    dv.setUint16(l4 + 2, [22, 80, 443, 8080][k & 3]!);
+    dv.setUint16(l4 + 2, 40000 + ((k * 13) & 4095)); // high ports: payload is opaque data, no app dissector
     dv.setUint32(l4 + 4, (k * 1448) >>> 0);
     dv.setUint32(l4 + 8, (k * 7) >>> 0);
     b[l4 + 12] = 8 << 4; // 32-byte header: NOP NOP TS
@@ -83,7 +83,7 @@ function buildFrame(b: Uint8Array, rnd: () => number, k: number): number {
     dv.setUint32(l4 + 28, 0);
   } else if (proto === IPPROTO_UDP) {
     dv.setUint16(l4, 30000 + (host % 1000));
-    dv.setUint16(l4 + 2, [53, 123, 4789, 5353][k & 3]!);
+    dv.setUint16(l4 + 2, 45000 + ((k * 7) & 4095));
     dv.setUint16(l4 + 4, l4len);
     dv.setUint16(l4 + 6, 0);
   } else {
