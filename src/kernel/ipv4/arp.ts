@@ -83,7 +83,7 @@ export function arp_process(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const tip = u32(d, off + 24);
   const what = `${op === ARPOP_REQUEST ? 'request who-has' : 'reply'} ${ipv4ToString(tip)} ${op === ARPOP_REQUEST ? 'tell' : 'from'} ${ipv4ToString(sip)}`;
   // "Check for bad requests for 127.x.x.x and requests for multicast addresses"
-  if ((tip & 0xf0000000) === 0xe0000000 || (!conf('route_localnet') && (tip & 0xff000000) === 0x7f000000)) {
+  if (((tip & 0xf0000000) >>> 0) === 0xe0000000 || (!conf('route_localnet') && (tip & 0xff000000) === 0x7f000000)) {
     ctx.drop('arp_process', 'NOT_SPECIFIED', { dev: dev.name, detail: { tip: ipv4ToString(tip), why: 'multicast or loopback target' } });
     return;
   }
@@ -261,7 +261,7 @@ function routeType(net: Net, daddr: number, saddr: number, dev: NetDevice): stri
  * zeronet sources). rp_filter (fib_validate_source) is not applied here: a model limitation.
  */
 function routeInput(net: Net, tip: number, sip: number, dev: NetDevice): string {
-  if ((sip & 0xf0000000) === 0xe0000000 || sip === 0xffffffff || (sip & 0xff000000) === 0) return 'error';
+  if (((sip & 0xf0000000) >>> 0) === 0xe0000000 || sip === 0xffffffff || (sip & 0xff000000) === 0) return 'error';
   if ((sip & 0xff000000) === 0x7f000000 && !net.host.sysctls.conf(4, dev.name, 'route_localnet')) return 'error';
   return routeType(net, tip, sip, dev);
 }

@@ -112,8 +112,9 @@ function ndisc_recv_ns(net: Net, skb: SkBuff, ctx: FrameCtx, th: number, end: nu
   const daddrMcast = d[nh + 24] === 0xff;
   if (d[tgt] === 0xff) return fin('ndisc_recv_ns', 'NOT_SPECIFIED', 'NS: multicast target address');
   // RFC 2461 7.1.1: DAD has to be destined for solicited node multicast address
-  const solictMult = d[nh + 24] === 0xff && d[nh + 25] === 0x02 && d[nh + 35] === 0 && d[nh + 36] === 0 && d[nh + 37] === 1 && d[nh + 38] === 0xff
-    && d[nh + 26] === 0 && d[nh + 27] === 0 && d[nh + 28] === 0 && d[nh + 29] === 0 && d[nh + 30] === 0 && d[nh + 31] === 0 && d[nh + 32] === 0 && d[nh + 33] === 0 && d[nh + 34] === 0;
+  // ipv6_addr_is_solict_mult: ff02::1:ffXX:XXXX
+  let solictMult = d[nh + 24] === 0xff && d[nh + 25] === 0x02 && d[nh + 35] === 1 && d[nh + 36] === 0xff;
+  for (let i = 26; i <= 34 && solictMult; i++) if (d[nh + i] !== 0) solictMult = false;
   if (dad && !solictMult) return fin('ndisc_recv_ns', 'NOT_SPECIFIED', 'NS: bad DAD packet (wrong destination)');
   const opts = ndisc_parse_options(d, th + 24, end);
   if (!opts) return fin('ndisc_recv_ns', 'IPV6_NDISC_BAD_OPTIONS', 'malformed ND options');
@@ -200,7 +201,9 @@ function ndisc_recv_na(net: Net, skb: SkBuff, ctx: FrameCtx, th: number, end: nu
 
 /** accept_untracked_na: 0 never, 1 always, 2 when the source is in a subnet of the device */
 function accept_untracked_na(net: Net, dev: NetDevice, d: Uint8Array, so: number): boolean {
-  const v = net.host.sysctls.conf(6, dev.name, 'accept_untracked_na');
+  // per-device knob (idev->cnf.accept_untracked_na), default 0
+  const raw = net.host.sysctls.raw.get(`net.ipv6.conf.${dev.name}.accept_untracked_na`) ?? net.host.sysctls.raw.get('net.ipv6.conf.default.accept_untracked_na');
+  const v = raw === undefined ? 0 : Number(raw.trim());
   if (v === 1) return true;
   if (v !== 2) return false;
   for (const a of dev.addrs) {

@@ -20,6 +20,7 @@ import type { Net } from '../net.js';
 import type { SkBuff } from '../skbuff.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../../packet/addr.js';
 import { arp_solicit } from '../ipv4/arp.js';
+import { newFlow, type FibResult } from '../route/fib.js';
 import { ndisc_solicit } from '../ipv6/ndisc.js';
 
 /** include/uapi/linux/neighbour.h */
@@ -252,10 +253,15 @@ function mcMap(family: 4 | 6, nexthop: number | Uint8Array): Uint8Array {
   return new Uint8Array([0x33, 0x33, b[12], b[13], b[14], b[15]]);
 }
 
+/** arp_constructor: inet_addr_type_dev_table(net, dev, addr) == RTN_BROADCAST -> dev->broadcast */
 function isBroadcast4(net: Net, a: number, dev: NetDevice): boolean {
   if (a === 0xffffffff) return true;
   for (const ad of dev.addrs) if (ad.family === 4 && ad.broadcast !== undefined && ad.broadcast === a) return true;
-  return false;
+  const fl = newFlow();
+  fl.daddr = a;
+  fl.oif = dev.ifindex;
+  const out = {} as FibResult;
+  return net.fib4.lookup(fl, out) === 0 && out.alias.type === 'broadcast';
 }
 
 /**
@@ -272,7 +278,7 @@ export function neigh_resolve(net: Net, family: 4 | 6, nexthop: number | Uint8Ar
   }
   if (family === 4) {
     const a = nexthop as number;
-    if ((a & 0xf0000000) === 0xe0000000) return mcMap(4, a);
+    if (((a & 0xf0000000) >>> 0) === 0xe0000000) return mcMap(4, a);
     if (isBroadcast4(net, a, dev)) return BCAST_MAC;
   } else if ((nexthop as Uint8Array)[0] === 0xff) {
     return mcMap(6, nexthop);

@@ -1,0 +1,127 @@
+// ARP input, written from net/ipv4/arp.c (Linux 6.x): arp_rcv, arp_process, arp_ignore,
+// arp_accept; fates as the kernel frees the skb (consume_skb vs kfree_skb_reason).
+// Host: fixtures/host-samples/bridge (br0 192.168.10.1/24, 02:00:00:00:0b:00; permanent
+// neighbour 192.168.10.11 -> 02:00:00:00:0c:01). The frames are handed to arp_rcv on br0.
+import { describe, expect, test } from 'vitest';
+import { arp_rcv } from '../../src/kernel/ipv4/arp.js';
+import { PACKET_OTHERHOST } from '../../src/kernel/skbuff.js';
+import { nudName } from '../../src/kernel/neigh/neighbour.js';
+import { arpBody, at, eth, ip4, netFor, newCtx, sample, skbOn } from './bridge-helpers.js';
+
+const BR = '02:00:00:00:0b:00', H2 = '02:00:00:00:0c:02', Z = '00:00:00:00:00:00';
+
+function setup(sysctls: Record<string, string> = {}) {
+  const host = sample('bridge');
+  for (const [k, v] of Object.entries(sysctls)) host.sysctls.raw.set(k, v);
+  const net = netFor(host);
+  at(net, 1000);
+  return { host, net, br0: host.byName.get('br0')! };
+}
+const req = (spa: string, tpa: string, src = H2) => eth('ff:ff:ff:ff:ff:ff', src, 0x0806, arpBody(1, src, spa, Z, tpa));
+
+describe('arp_rcv', () => {
+  test('answers a request for a local address and creates a STALE entry for the sender (neigh_event_ns)', () => {
+    const { net, br0 } = setup();
+    const ctx = newCtx();
+    arp_rcv(net, skbOn(req('192.168.10.12', '192.168.10.1'), br0), ctx);
+    const rec = ctx.toRecord();
+    expect(rec.fate).toBe('consumed');
+    expect(rec.replies).toEqual([{ iface: 'p2', summary: `ARP, Reply 192.168.10.1 is-at ${BR}, length 28` }]);
+    const n = net.neigh.lookup(4, ip4('192.168.10.12'), br0, 1000e9)!;
+    expect(nudName(n.state)).toBe('STALE');
+  });
+
+  test('a request for another host is consumed (not dropped) and creates no entry (arp_accept 0)', () => {
+    const { net, br0 } = setup();
+    const ctx = newCtx();
+    arp_rcv(net, skbOn(req('192.168.10.12', '192.168.10.99'), br0), ctx);
+    const rec = ctx.toRecord();
+    expect(rec.fate).toBe('consumed');
+    expect(rec.replies).toBeUndefined();
+    expect(net.neigh.lookup(4, ip4('192.168.10.12'), br0, 1000e9)).toBeNull();
+  });
+
+  test('a frame for another host at L2 (PACKET_OTHERHOST) is consumed by arp_rcv without processing', () => {
+    const { net, br0 } = setup();
+    const skb = skbOn(eth('02:00:00:00:0c:55', H2, 0x0806, arpBody(1, H2, '192.168.10.12', Z, '192.168.10.1')), br0);
+    expect(skb.pkt_type).toBe(PACKET_OTHERHOST);
+    const ctx = newCtx();
+    arp_rcv(net, skb, ctx);
+    expect(ctx.toRecord()).toMatchObject({ fate: 'consumed' });
+    expect(ctx.replies).toEqual([]);
+  });
+
+  test('a truncated ARP header is dropped PKT_TOO_SMALL; a wrong hardware length NOT_SPECIFIED', () => {
+    const { net, br0 } = setup();
+    const short = eth('ff:ff:ff:ff:ff:ff', H2, 0x0806, arpBody(1, H2, '192.168.10.12', Z, '192.168.10.1').subarray(0, 20));
+    const c1 = newCtx();
+    arp_rcv(net, skbOn(short, br0), c1);
+    expect(c1.toRecord()).toMatchObject({ fate: 'dropped', reason: 'PKT_TOO_SMALL' });
+    const bad = req('192.168.10.12', '192.168.10.1');
+    bad[14 + 4] = 8;
+    const c2 = newCtx();
+    arp_rcv(net, skbOn(bad, br0), c2);
+    expect(c2.toRecord()).toMatchObject({ fate: 'dropped', reason: 'NOT_SPECIFIED' });
+  });
+
+  test('requests for loopback or multicast targets are dropped (arp_process out_free_skb)', () => {
+    const { net, br0 } = setup();
+    for (const t of ['127.0.0.1', '224.0.0.1']) {
+      const ctx = newCtx();
+      arp_rcv(net, skbOn(req('192.168.10.12', t), br0), ctx);
+      expect(ctx.toRecord()).toMatchObject({ fate: 'dropped', reason: 'NOT_SPECIFIED' });
+    }
+  });
+
+  test('an unsupported opcode (RARP request, 3) is dropped', () => {
+    const { net, br0 } = setup();
+    const f = req('192.168.10.12', '192.168.10.1');
+    f[14 + 7] = 3;
+    const ctx = newCtx();
+    arp_rcv(net, skbOn(f, br0), ctx);
+    expect(ctx.toRecord()).toMatchObject({ fate: 'dropped', reason: 'NOT_SPECIFIED' });
+  });
+
+  test('a DAD probe (sender 0.0.0.0) for our address is answered and consumed', () => {
+    const { net, br0 } = setup();
+    const ctx = newCtx();
+    arp_rcv(net, skbOn(req('0.0.0.0', '192.168.10.1'), br0), ctx);
+    const rec = ctx.toRecord();
+    expect(rec.fate).toBe('consumed');
+    expect(rec.replies?.[0].summary).toBe(`ARP, Reply 192.168.10.1 is-at ${BR}, length 28`);
+  });
+
+  test('arp_ignore=8 never answers; arp_ignore=2 answers only a sender in the same subnet', () => {
+    const a = setup({ 'net.ipv4.conf.all.arp_ignore': '8' });
+    const c1 = newCtx();
+    arp_rcv(a.net, skbOn(req('192.168.10.12', '192.168.10.1'), a.br0), c1);
+    expect(c1.toRecord()).toMatchObject({ fate: 'consumed' });
+    expect(c1.replies).toEqual([]);
+    const b = setup({ 'net.ipv4.conf.br0.arp_ignore': '2' });
+    const c2 = newCtx();
+    arp_rcv(b.net, skbOn(req('10.9.9.9', '192.168.10.1'), b.br0), c2);
+    expect(c2.replies).toEqual([]);
+    const c3 = newCtx();
+    arp_rcv(b.net, skbOn(req('192.168.10.12', '192.168.10.1'), b.br0), c3);
+    expect(c3.replies.length).toBe(1);
+  });
+
+  test('an unsolicited reply creates an entry only with arp_accept=1, and then it is STALE if broadcast', () => {
+    const reply = eth('ff:ff:ff:ff:ff:ff', H2, 0x0806, arpBody(2, H2, '192.168.10.12', BR, '192.168.10.1'));
+    const a = setup();
+    arp_rcv(a.net, skbOn(reply, a.br0), newCtx());
+    expect(a.net.neigh.lookup(4, ip4('192.168.10.12'), a.br0, 1000e9)).toBeNull();
+    const b = setup({ 'net.ipv4.conf.all.arp_accept': '1' });
+    arp_rcv(b.net, skbOn(reply, b.br0), newCtx());
+    expect(nudName(b.net.neigh.lookup(4, ip4('192.168.10.12'), b.br0, 1000e9)!.state)).toBe('STALE');
+  });
+
+  test('a permanent entry is not changed by an ARP reply with another address', () => {
+    const { net, br0 } = setup();
+    const f = eth(BR, H2, 0x0806, arpBody(2, H2, '192.168.10.11', BR, '192.168.10.1'));
+    arp_rcv(net, skbOn(f, br0), newCtx());
+    const n = net.neigh.lookup(4, ip4('192.168.10.11'), br0, 1000e9)!;
+    expect(nudName(n.state)).toBe('PERMANENT');
+    expect([...n.ha!]).toEqual([2, 0, 0, 0, 0x0c, 0x01]);
+  });
+});

@@ -1,0 +1,207 @@
+// Bridge receive/forward, written from net/bridge/br_input.c, br_forward.c, br_fdb.c (Linux 6.x,
+// drop reasons of the 6.14 series "net: bridge: add skb drop reasons"). The host is the recorded
+// sample fixtures/host-samples/bridge (see its setup.sh): br0 02:00:00:00:0b:00 with ports
+// p1 (hairpin), p2 (learning off, flood off), p3 (disabled, isolated); static fdb 0c:01 on p1,
+// 0c:02 on p2; 0c:03 learned on p3.
+import { describe, expect, test } from 'vitest';
+import { br_handle_frame } from '../../src/kernel/bridge/br_input.js';
+import { bridgeOf } from '../../src/kernel/bridge/br_private.js';
+import { macNum } from '../../src/kernel/bridge/br_fdb.js';
+import { arpBody, at, eth, mac, netFor, newCtx, sample, skbOn } from './bridge-helpers.js';
+
+const H1 = '02:00:00:00:0c:01', H2 = '02:00:00:00:0c:02', H3 = '02:00:00:00:0c:03';
+const BR = '02:00:00:00:0b:00';
+const ipPayload = new Uint8Array(46);
+
+function setup() {
+  const host = sample('bridge');
+  const net = netFor(host);
+  at(net, 1000);
+  const dev = (n: string) => host.byName.get(n)!;
+  return { host, net, dev };
+}
+
+describe('br_handle_frame', () => {
+  test('drops a frame with a multicast source MAC with MAC_INVALID_SOURCE (is_valid_ether_addr)', () => {
+    const { net, dev } = setup();
+    const ctx = newCtx();
+    const r = br_handle_frame(net, skbOn(eth(H2, '01:00:5e:00:00:01', 0x0800, ipPayload), dev('p1')), ctx);
+    expect(r).toBe('consumed');
+    expect(ctx.toRecord()).toMatchObject({ fate: 'dropped', reason: 'MAC_INVALID_SOURCE' });
+  });
+
+  test('drops a frame to 01:80:c2:00:00:01 (IEEE MAC control, pause) with MAC_IEEE_MAC_CONTROL', () => {
+    const { net, dev } = setup();
+    const ctx = newCtx();
+    br_handle_frame(net, skbOn(eth('01:80:c2:00:00:01', H1, 0x8808, ipPayload), dev('p1')), ctx);
+    expect(ctx.toRecord()).toMatchObject({ fate: 'dropped', reason: 'MAC_IEEE_MAC_CONTROL' });
+  });
+
+  test('forwards an STP BPDU (01:80:c2:00:00:00) like any multicast when STP is off (stp_state 0)', () => {
+    const { net, dev } = setup();
+    const ctx = newCtx();
+    const r = br_handle_frame(net, skbOn(eth('01:80:c2:00:00:00', H1, 0x0026, ipPayload), dev('p1')), ctx);
+    expect(r).toBe('consumed');
+    const rec = ctx.toRecord();
+    expect(rec.fate).toBe('bridged');
+    // flood: p2 (other port), p1 itself (hairpin on); p3 disabled
+    expect(rec.egress).toEqual(['p2', 'p1']);
+  });
+
+  test('drops a frame arriving on a disabled port with BRIDGE_INGRESS_STP_STATE', () => {
+    const { net, dev } = setup();
+    const ctx = newCtx();
+    br_handle_frame(net, skbOn(eth(H1, H3, 0x0800, ipPayload), dev('p3')), ctx);
+    expect(ctx.toRecord()).toMatchObject({ fate: 'dropped', reason: 'BRIDGE_INGRESS_STP_STATE' });
+  });
+
+  test('forwards unicast to a static fdb entry even when that port has flood off (br_forward, not br_flood)', () => {
+    const { net, dev } = setup();
+    const ctx = newCtx();
+    br_handle_frame(net, skbOn(eth(H2, H1, 0x0800, ipPayload), dev('p1')), ctx);
+    expect(ctx.toRecord()).toMatchObject({ fate: 'bridged', egress: ['p2'] });
+  });
+
+  test('floods unknown unicast only to ports with flood on; a hairpin port gets its own frame back', () => {
+    const { net, dev } = setup();
+    const ctx = newCtx();
+    br_handle_frame(net, skbOn(eth('02:00:00:00:0c:99', H1, 0x0800, ipPayload), dev('p1')), ctx);
+    // p2: flood off; p3: disabled; p1: hairpin -> should_deliver true
+    expect(ctx.toRecord()).toMatchObject({ fate: 'bridged', egress: ['p1'] });
+  });
+
+  test('unknown unicast with no port to flood to is freed with NO_TX_TARGET', () => {
+    const { net, dev } = setup();
+    const ctx = newCtx();
+    // from p2: p1 has flood on -> would get it; switch p1 flood off to leave nobody
+    dev('p1').bridgePort!.flood = false;
+    br_handle_frame(net, skbOn(eth('02:00:00:00:0c:99', H2, 0x0800, ipPayload), dev('p2')), ctx);
+    expect(ctx.toRecord()).toMatchObject({ fate: 'dropped', reason: 'NO_TX_TARGET' });
+  });
+
+  test('a destination learned on the ingress port is not sent back (should_deliver) and is dropped', () => {
+    const { net, dev } = setup();
+    // H1 is static on p1; a frame from p2 with dst H1 goes to p1. A frame from p1 to H1: same port.
+    dev('p1').bridgePort!.hairpin = false;
+    const ctx = newCtx();
+    br_handle_frame(net, skbOn(eth(H1, '02:00:00:00:0c:77', 0x0800, ipPayload), dev('p1')), ctx);
+    expect(ctx.toRecord()).toMatchObject({ fate: 'dropped', reason: 'NOT_SPECIFIED' });
+  });
+
+  test('learns the source on a learning port and forwards later frames to it; not on a port with learning off', () => {
+    const { net, dev } = setup();
+    const X = '02:00:00:00:0c:42', Y = '02:00:00:00:0c:43';
+    br_handle_frame(net, skbOn(eth(H2, X, 0x0800, ipPayload), dev('p1')), newCtx(1));
+    br_handle_frame(net, skbOn(eth(H1, Y, 0x0800, ipPayload), dev('p2')), newCtx(2));
+    const fdb = net.fdb.entries('br0');
+    expect(fdb.find((e) => e.mac === macNum(mac(X)))?.port?.name).toBe('p1');
+    expect(fdb.find((e) => e.mac === macNum(mac(Y)))).toBeUndefined();
+    const ctx = newCtx(3);
+    br_handle_frame(net, skbOn(eth(X, H2, 0x0800, ipPayload), dev('p2')), ctx);
+    expect(ctx.toRecord()).toMatchObject({ fate: 'bridged', egress: ['p1'] });
+  });
+
+  test('a learned entry expires after ageing_time (30000 cs = 300 s) of capture time', () => {
+    const { net, dev } = setup();
+    const X = '02:00:00:00:0c:42';
+    br_handle_frame(net, skbOn(eth(H2, X, 0x0800, ipPayload), dev('p1')), newCtx(1));
+    dev('p1').bridgePort!.flood = false; // so an unknown destination has nowhere to go
+    at(net, 1000 + 299);
+    const c1 = newCtx(2);
+    br_handle_frame(net, skbOn(eth(X, H2, 0x0800, ipPayload), dev('p2')), c1);
+    expect(c1.toRecord()).toMatchObject({ fate: 'bridged', egress: ['p1'] });
+    at(net, 1000 + 301);
+    const c2 = newCtx(3);
+    br_handle_frame(net, skbOn(eth(X, H2, 0x0800, ipPayload), dev('p2')), c2);
+    expect(c2.toRecord()).toMatchObject({ fate: 'dropped', reason: 'NO_TX_TARGET' });
+  });
+
+  test('a station moving to another port moves its entry (br_fdb_update: source != fdb->dst)', () => {
+    const { net, dev } = setup();
+    const X = '02:00:00:00:0c:42';
+    br_handle_frame(net, skbOn(eth(H2, X, 0x0800, ipPayload), dev('p1')), newCtx(1));
+    // port p3 is disabled; use learning on p2 to move X there
+    dev('p2').bridgePort!.learning = true;
+    br_handle_frame(net, skbOn(eth(H1, X, 0x0800, ipPayload), dev('p2')), newCtx(2));
+    expect(net.fdb.entries('br0').find((e) => e.mac === macNum(mac(X)))?.port?.name).toBe('p2');
+  });
+
+  test('broadcast ARP request for the bridge address: flooded to the other ports, answered by the host', () => {
+    const { net, dev } = setup();
+    const ctx = newCtx();
+    const f = eth('ff:ff:ff:ff:ff:ff', H2, 0x0806, arpBody(1, H2, '192.168.10.12', '00:00:00:00:00:00', '192.168.10.1'));
+    br_handle_frame(net, skbOn(f, dev('p2')), ctx);
+    const rec = ctx.toRecord();
+    expect(rec.fate).toBe('bridged');
+    expect(rec.egress).toEqual(['p1']);
+    // arp_process replies via br0; br_dev_xmit finds H2 static on p2
+    expect(rec.replies).toEqual([{ iface: 'p2', summary: `ARP, Reply 192.168.10.1 is-at ${BR}, length 28` }]);
+  });
+
+  test('a frame to the bridge MAC is passed up (PACKET_HOST) and not forwarded', () => {
+    const { net, dev } = setup();
+    const ctx = newCtx();
+    const f = eth(BR, H1, 0x0806, arpBody(2, H1, '192.168.10.11', BR, '192.168.10.1'));
+    br_handle_frame(net, skbOn(f, dev('p1')), ctx);
+    const rec = ctx.toRecord();
+    expect(rec.egress).toBeUndefined();
+    expect(rec.events.some((e) => e.fn === 'br_pass_frame_up')).toBe(true);
+    expect(rec.fate).toBe('consumed'); // arp_process: consume_skb
+  });
+
+  test('port list order is newest port first (br_add_if: list_add_rcu at the head)', () => {
+    const { host } = setup();
+    expect(bridgeOf(host, host.byName.get('br0')!).ports.map((p) => p.name)).toEqual(['p3', 'p2', 'p1']);
+  });
+});
+
+describe('VLAN filtering (br_vlan.c br_allowed_ingress / br_allowed_egress)', () => {
+  function vlanSetup() {
+    const s = setup();
+    const { host } = s;
+    host.byName.get('br0')!.bridge!.vlanFiltering = true;
+    // p1: pvid 1 untagged + 10 tagged; p2: 10 pvid untagged; br0: 1 pvid untagged
+    host.bridgeVlans.set('p1', [{ vlan: 1, pvid: true, untagged: true }, { vlan: 10, pvid: false, untagged: false }]);
+    host.bridgeVlans.set('p2', [{ vlan: 10, pvid: true, untagged: true }]);
+    host.bridgeVlans.set('br0', [{ vlan: 1, pvid: true, untagged: true }]);
+    for (const p of ['p1', 'p2']) s.dev(p).bridgePort!.flood = true;
+    s.dev('p1').bridgePort!.hairpin = false;
+    return s;
+  }
+  function tagged(dst: string, src: string, vid: number): Uint8Array {
+    const inner = new Uint8Array(4 + 46);
+    inner[0] = vid >> 8; inner[1] = vid & 255; inner[2] = 0x08; inner[3] = 0x00;
+    return eth(dst, src, 0x8100, inner);
+  }
+
+  test('an untagged frame on p1 belongs to PVID 1; p2 (VLAN 10 only) may not receive it', () => {
+    const { net, dev } = vlanSetup();
+    const ctx = newCtx();
+    br_handle_frame(net, skbOn(eth('02:00:00:00:0c:99', H1, 0x0800, ipPayload), dev('p1')), ctx);
+    expect(ctx.toRecord()).toMatchObject({ fate: 'dropped', reason: 'NO_TX_TARGET' });
+  });
+
+  test('a frame tagged 10 on p1 is flooded to p2 and leaves untagged (egress untagged flag)', () => {
+    const { net, dev } = vlanSetup();
+    const ctx = newCtx();
+    br_handle_frame(net, skbOn(tagged('02:00:00:00:0c:99', H1, 10), dev('p1')), ctx);
+    const rec = ctx.toRecord();
+    expect(rec).toMatchObject({ fate: 'bridged', egress: ['p2'] });
+    expect(rec.events.some((e) => e.fn === '__br_forward' && e.what.includes('untagged (VLAN 10)'))).toBe(true);
+  });
+
+  test('a frame tagged with a VLAN the port lacks is dropped at ingress (kfree_skb: NOT_SPECIFIED)', () => {
+    const { net, dev } = vlanSetup();
+    const ctx = newCtx();
+    br_handle_frame(net, skbOn(tagged('02:00:00:00:0c:99', H1, 20), dev('p1')), ctx);
+    expect(ctx.toRecord()).toMatchObject({ fate: 'dropped', reason: 'NOT_SPECIFIED' });
+  });
+
+  test('an untagged frame on a port without PVID is dropped', () => {
+    const { net, dev, host } = vlanSetup();
+    host.bridgeVlans.set('p2', [{ vlan: 10, pvid: false, untagged: false }]);
+    const ctx = newCtx();
+    br_handle_frame(net, skbOn(eth('02:00:00:00:0c:99', H2, 0x0800, ipPayload), dev('p2')), ctx);
+    expect(ctx.toRecord()).toMatchObject({ fate: 'dropped', reason: 'NOT_SPECIFIED' });
+  });
+});

@@ -1,0 +1,84 @@
+// Neighbour resolution on output, written from net/core/neighbour.c (__neigh_event_send,
+// __neigh_update, neigh_timer_handler) and net/ipv4/arp.c arp_solicit.
+import { describe, expect, test } from 'vitest';
+import { neigh_resolve, nudName } from '../../src/kernel/neigh/neighbour.js';
+import { arp_rcv } from '../../src/kernel/ipv4/arp.js';
+import { arpBody, at, eth, ip4, netFor, newCtx, sample, skbOn } from './bridge-helpers.js';
+
+const BR = '02:00:00:00:0b:00';
+
+function setup() {
+  const host = sample('bridge');
+  const net = netFor(host);
+  at(net, 1000);
+  return { host, net, br0: host.byName.get('br0')! };
+}
+
+describe('neigh_resolve', () => {
+  test('a permanent entry resolves at once', () => {
+    const { net, br0 } = setup();
+    const ctx = newCtx();
+    const ha = neigh_resolve(net, 4, ip4('192.168.10.11'), br0, ctx);
+    expect([...ha!]).toEqual([2, 0, 0, 0, 0x0c, 0x01]);
+    expect(ctx.fate).toBeNull();
+  });
+
+  test('broadcast and multicast next hops map without a lookup (arp_mc_map)', () => {
+    const { net, br0 } = setup();
+    expect([...neigh_resolve(net, 4, ip4('192.168.10.255'), br0, newCtx())!]).toEqual([255, 255, 255, 255, 255, 255]);
+    expect([...neigh_resolve(net, 4, ip4('239.1.2.3'), br0, newCtx())!]).toEqual([1, 0, 0x5e, 1, 2, 3]);
+  });
+
+  test('an unknown next hop: INCOMPLETE, a broadcast ARP request goes out, the packet is queued then NEIGH_FAILED', () => {
+    const { net, br0 } = setup();
+    const ctx = newCtx();
+    expect(neigh_resolve(net, 4, ip4('192.168.10.50'), br0, ctx)).toBeNull();
+    const rec = ctx.toRecord();
+    expect(rec).toMatchObject({ fate: 'dropped', reason: 'NEIGH_FAILED' });
+    // arp_solicit through br0: broadcast flooded to the forwarding ports (p3 is disabled)
+    const s = 'ARP, Request who-has 192.168.10.50 tell 192.168.10.1, length 28';
+    expect(rec.replies).toEqual([{ iface: 'p2', summary: s }, { iface: 'p1', summary: s }]);
+    expect(nudName(net.neigh.lookup(4, ip4('192.168.10.50'), br0, 1000e9)!.state)).toBe('INCOMPLETE');
+  });
+
+  test('the ARP reply that answers makes the entry REACHABLE and reports the queued packet sent', () => {
+    const { net, br0 } = setup();
+    neigh_resolve(net, 4, ip4('192.168.10.50'), br0, newCtx(1));
+    at(net, 1000.5);
+    const ctx = newCtx(2);
+    const f = eth(BR, '02:00:00:00:0c:50', 0x0806, arpBody(2, '02:00:00:00:0c:50', '192.168.10.50', BR, '192.168.10.1'));
+    arp_rcv(net, skbOn(f, br0), ctx);
+    expect(ctx.events.some((e) => e.fn === 'neigh_update' && e.what.includes('INCOMPLETE -> REACHABLE') && e.what.includes('1 queued'))).toBe(true);
+    const c3 = newCtx(3);
+    expect([...neigh_resolve(net, 4, ip4('192.168.10.50'), br0, c3)!]).toEqual([2, 0, 0, 0, 0x0c, 0x50]);
+  });
+
+  test('INCOMPLETE becomes FAILED after mcast_probes x retrans_time (3 s); the next packet probes again', () => {
+    const { net, br0 } = setup();
+    neigh_resolve(net, 4, ip4('192.168.10.50'), br0, newCtx(1));
+    expect(nudName(net.neigh.lookup(4, ip4('192.168.10.50'), br0, 1003.5e9)!.state)).toBe('FAILED');
+    at(net, 1004);
+    const ctx = newCtx(2);
+    neigh_resolve(net, 4, ip4('192.168.10.50'), br0, ctx);
+    expect(ctx.replies.length).toBe(2);
+  });
+
+  test('REACHABLE goes STALE after base_reachable_time; a STALE entry is used and goes DELAY', () => {
+    const { net, br0 } = setup();
+    const ctx0 = newCtx(1);
+    neigh_resolve(net, 4, ip4('192.168.10.50'), br0, ctx0);
+    const f = eth(BR, '02:00:00:00:0c:50', 0x0806, arpBody(2, '02:00:00:00:0c:50', '192.168.10.50', BR, '192.168.10.1'));
+    arp_rcv(net, skbOn(f, br0), newCtx(2));
+    at(net, 1000 + 40);
+    const ctx = newCtx(3);
+    expect(neigh_resolve(net, 4, ip4('192.168.10.50'), br0, ctx)).not.toBeNull();
+    expect(ctx.events.some((e) => e.fn === '__neigh_event_send' && e.what.includes('STALE -> DELAY'))).toBe(true);
+  });
+
+  test('a reply the kernel builds that cannot be resolved does not decide the frame fate', () => {
+    const { net, br0 } = setup();
+    const ctx = newCtx();
+    neigh_resolve(net, 4, ip4('192.168.10.60'), br0, ctx, undefined, true);
+    expect(ctx.fate).toBeNull();
+  });
+});
