@@ -132,7 +132,8 @@ export function NF_HOOK(net: Net, pf: number, hook: number, skb: SkBuff, indev: 
   st.in = indev;
   st.out = outdev;
   const r = net.nf.nf_hook(st, skb, ctx.events);
-  if (r.verdicts.length) for (const v of r.verdicts) ctx.verdicts.push(v);
+  // a packet the kernel built carries no nftrace of the frame: its chains are not the frame's verdicts
+  if (r.verdicts.length && !isReply) for (const v of r.verdicts) ctx.verdicts.push(v);
   if (r.unsupported) for (const u of r.unsupported) if (!ctx.unsupported.includes(u)) ctx.unsupported.push(u);
   switch (r.verdict) {
     case 'accept':

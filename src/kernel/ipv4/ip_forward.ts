@@ -53,7 +53,7 @@ export function ip_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   if (rt.sameDev) ip_rt_send_redirect(net, skb, ctx, rt);
   if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_FORWARD, skb, skb.dev, out, ctx)) return;
   // ip_forward_finish -> dst_output; re-read: FORWARD rules cannot NAT, but mangle may mark
-  ip_output(net, skb, ctx, out, rt.gw);
+  ip_output(net, skb, ctx, out, rt.gw, mtu);
 }
 
 /**

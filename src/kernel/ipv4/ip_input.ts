@@ -16,6 +16,7 @@ import { udp_rcv } from '../transport/udp.js';
 import { EACCES, EHOSTUNREACH, ENETUNREACH } from '../route/fib.js';
 import { ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, ICMP_NET_UNREACH, ICMP_PKT_FILTERED, ICMP_PROT_UNREACH } from '../../packet/icmp.js';
 import { ip_defrag } from './ip_defrag.js';
+import { ip_rcv_options } from './ip_options.js';
 
 const IPPROTO_ICMP = 1;
 const IPPROTO_TCP = 6;
@@ -119,10 +120,7 @@ export function ip_rcv_finish(net: Net, skb: SkBuff, ctx: FrameCtx): void {
     ctx.drop('ip_route_input_mc', 'NOT_SPECIFIED');
     return;
   }
-  if ((b[nh] & 0x0f) > 5) {
-    // ip_rcv_options: source routing and other options
-    ctx.unsupported.push('IPv4 options (ip_rcv_options) not checked');
-  }
+  if ((b[nh] & 0x0f) > 5 && ip_rcv_options(net, skb, ctx)) return;
   if (rt.type !== 'broadcast' && (skb.pkt_type === PACKET_BROADCAST || skb.pkt_type === PACKET_MULTICAST)) {
     // unicast IP in an L2 broadcast/multicast frame
     if (net.host.sysctls.conf(4, dev.name, 'drop_unicast_in_l2_multicast')) {

@@ -37,11 +37,35 @@ export function ip_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, fixedDev: Net
 }
 
 /** ip_output: POST_ROUTING then ip_finish_output */
-export function ip_output(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, gw: number): void {
+export function ip_output(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, gw: number, mtu = 0): void {
   const reply = skb instanceof ReplySkb;
   skb.dev = dev;
   if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, null, dev, ctx, reply)) return;
+  ip_finish_output(net, skb, ctx, dev, gw, mtu);
+}
+
+/**
+ * ip_finish_output -> __ip_finish_output: a packet over the MTU without DF (and not GSO) is cut
+ * by ip_fragment into fragments of (mtu - ihl) & ~7 data bytes, each sent by ip_finish_output2.
+ */
+function ip_finish_output(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, gw: number, mtu: number): void {
+  const b = skb.data;
+  const nh = skb.network_header;
+  const totLen = (b[nh + 2] << 8) | b[nh + 3];
+  const m = mtu || dev.mtu;
+  if (totLen <= m || skb.gso_segs > 1 || (b[nh + 6] & 0x40) !== 0) {
+    ip_finish_output2(net, skb, ctx, dev, gw);
+    return;
+  }
+  const ihl = (b[nh] & 0x0f) << 2;
+  const per = (m - ihl) & ~7;
+  const n = Math.ceil((totLen - ihl) / per);
+  ctx.ev('ip_fragment', `${totLen} bytes > mtu ${m}: ${n} fragments of up to ${per} data bytes`, { dev: dev.name });
+  // the fragments share the route and neighbour: the first resolves, the rest follow it
+  const before = ctx.egress.length;
   ip_finish_output2(net, skb, ctx, dev, gw);
+  if (ctx.egress.length === before) return;
+  for (let i = 1; i < n; i++) dev_queue_xmit(net, skb, ctx, dev);
 }
 
 /**

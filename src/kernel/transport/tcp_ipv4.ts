@@ -145,8 +145,9 @@ function conn_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: st
   if (c.state === 'SYN_RECV') {
     // tcp_check_req
     if (flags & TH_RST) {
+      // embryonic_reset: the request sock is dropped, the segment freed by discard_and_relse
       net.sockets.conns.delete(key);
-      return void ctx.drop('tcp_check_req', 'TCP_RESET');
+      return void ctx.drop('tcp_check_req', 'NOT_SPECIFIED', { detail: { why: 'RST in SYN_RECV: embryonic reset' } });
     }
     if (flags & TH_SYN && !(flags & TH_ACK) && seq === c.peerIsn) {
       // retransmitted SYN: the SYN-ACK is sent again
