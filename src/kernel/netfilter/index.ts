@@ -163,7 +163,7 @@ export class NfTables implements NfHooks {
       return v !== undefined && /^\d+$/.test(v) ? Number(v) : d;
     };
     this.conntrack = needCt
-      ? new NfConntrack(num('net.netfilter.nf_conntrack_max', 262144), num('net.netfilter.nf_conntrack_tcp_loose', 1) !== 0, num('net.netfilter.nf_conntrack_tcp_be_liberal', 0) !== 0)
+      ? new NfConntrack(num('net.netfilter.nf_conntrack_max', 262144), num('net.netfilter.nf_conntrack_tcp_loose', 1) !== 0, num('net.netfilter.nf_conntrack_tcp_be_liberal', 0) !== 0, num('net.netfilter.nf_conntrack_checksum', 1) !== 0)
       : null;
   }
 

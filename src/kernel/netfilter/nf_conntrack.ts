@@ -5,6 +5,9 @@
 
 import { NFPROTO_IPV4, NFPROTO_IPV6 } from './hook.js';
 import type { Pkt } from './pkt.js';
+import { l4CsumV4, l4CsumV6, csumFold, csumPartial } from '../../packet/checksum.js';
+import { CHECKSUM_UNNECESSARY } from '../skbuff.js';
+import { NF_INET_PRE_ROUTING } from './hook.js';
 
 /** enum ip_conntrack_info */
 export const IP_CT_ESTABLISHED = 0, IP_CT_RELATED = 1, IP_CT_NEW = 2, IP_CT_IS_REPLY = 3, IP_CT_ESTABLISHED_REPLY = 3, IP_CT_RELATED_REPLY = 4, IP_CT_UNTRACKED = 7;
@@ -124,6 +127,8 @@ export class NfConntrack {
     public max: number,
     public tcpLoose: boolean,
     public tcpBeLiberal: boolean,
+    /** net.netfilter.nf_conntrack_checksum */
+    public checksum = true,
   ) {}
 
   get size(): number {
@@ -138,6 +143,11 @@ export class NfConntrack {
     if (!t) {
       skb.ctinfo = 0;
       return { drop: false, what: 'no tuple: invalid' };
+    }
+    // tcp_error / udp_error / icmp_error: nf_checksum at PRE_ROUTING unless the NIC vouched for it
+    if (this.checksum && p.hook === NF_INET_PRE_ROUTING && skb.ip_summed !== CHECKSUM_UNNECESSARY && !l4ChecksumOk(p, t.proto)) {
+      skb.ctinfo = 0;
+      return { drop: false, what: `bad ${t.proto === 6 ? 'tcp' : t.proto === 17 ? 'udp' : 'icmp'} checksum: invalid` };
     }
     // ICMP(v6): errors are RELATED to the connection of the quoted packet; ND/MLD are untracked
     if (t.proto === 1 || t.proto === 58) {
@@ -508,4 +518,18 @@ function quotedTuple(p: Pkt, o: number, l3: number): Tuple | null {
     sport = (d[th + 4]! << 8) | d[th + 5]!;
   }
   return { l3, proto, src: bin(d, o + 8, 16), dst: bin(d, o + 24, 16), sport, dport };
+}
+
+/** nf_checksum over the transport segment; protocols without a checked checksum pass */
+function l4ChecksumOk(p: Pkt, proto: number): boolean {
+  const th = p.th, len = p.end - th;
+  if (th < 0 || p.fragoff) return true;
+  if (p.nfproto === NFPROTO_IPV4) {
+    if (proto === 17 && p.d[th + 6] === 0 && p.d[th + 7] === 0) return true; // no UDP checksum
+    if (proto === 6 || proto === 17) return l4CsumV4(p.d, th, len, proto, u32(p.d, p.nh + 12), u32(p.d, p.nh + 16)) === 0;
+    if (proto === 1) return csumFold(csumPartial(p.d, th, len, 0)) === 0;
+    return true;
+  }
+  if (proto === 6 || proto === 17 || proto === 58) return l4CsumV6(p.d, p.nh, th, len, proto) === 0;
+  return true;
 }

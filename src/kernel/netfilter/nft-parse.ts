@@ -86,7 +86,7 @@ class NftParser {
     for (const t of toks) {
       if (t.t === 'word' && t.v.startsWith('$')) {
         const def = this.defines.get(t.v.slice(1));
-        if (!def) throw err(t, `unknown identifier '${t.v.slice(1)}'`);
+        if (!def) throw new RulesetError(t.file, t.line, t.col + 1, `unknown identifier '${t.v.slice(1)}'`);
         if (depth > 10) throw err(t, 'recursive definition');
         // a value like 10.0.0.1:80 glued to a variable stays one word
         out.push(...this.expand(def, depth + 1).map((d) => ({ ...d, line: t.line, col: t.col, file: t.file })));
@@ -202,14 +202,14 @@ class NftParser {
           next(c);
         } else list.push(expect(c, 'word', 'str').v);
         base.devices = list;
-      } else if (t.v === 'priority') base.priority = this.parsePriority(c, tb.family);
+      } else if (t.v === 'priority') base.priority = this.parsePriority(c, tb.family, t);
       else throw err(t, `syntax error, unexpected ${show(t)}`);
     }
     void ch;
     return base;
   }
 
-  private parsePriority(c: Cursor, family: TableFamily): number {
+  private parsePriority(c: Cursor, family: TableFamily, at: Tok): number {
     const t = next(c);
     let v: number | undefined;
     if (/^-?\d+$/.test(t.v)) v = Number(t.v);
@@ -218,11 +218,11 @@ class NftParser {
       const m = /^([a-z]+)([+-]\d+)?$/.exec(t.v);
       if (m) {
         v = namedPriority(family, m[1]!);
-        if (v === undefined) throw err(t, `'${m[1]}' is invalid priority in this context.`);
+        if (v === undefined) throw err(at, 'invalid priority expression value in this context.');
         if (m[2]) v += Number(m[2]);
       }
     }
-    if (v === undefined) throw err(t, `invalid priority '${t.v}'`);
+    if (v === undefined) throw err(at, 'invalid priority expression value in this context.');
     const op = peek(c);
     if (op.t === 'punct' && (op.v === '-' || op.v === '+')) {
       next(c);
