@@ -37,8 +37,9 @@ PEER_DROP = 'BRIDGE_INGRESS_STP_STATE'  # how the peers (ports of a down bridge)
 WINDOW = 0.15  # seconds of quiet after a frame before its evidence is read
 TS_BASE = 1_700_000_000 * 10**9  # frame timestamps: deterministic, not wall clock
 # frees in our context that are not the host's handling of the frame: the peer's packet taps
-# (tcpdump, the injecting socket) and deferred frees of skbs from earlier work flushed on this CPU
-NOT_HOST = {'tpacket_rcv', 'packet_rcv', 'skb_defer_free_flush', 'skb_attempt_defer_free'}
+# (tcpdump, the injecting socket), deferred frees of skbs from earlier work flushed on this CPU
+NOT_HOST = {'tpacket_rcv', 'packet_rcv', 'skb_defer_free_flush', 'skb_attempt_defer_free',
+            'netlink_broadcast_filtered', 'netlink_broadcast'}  # + netlink notifications (FDB learned)
 STRAY_ICMP6 = {130, 131, 132, 133, 143}  # MLD queries/reports, RS: timer-driven, not answers
 
 
