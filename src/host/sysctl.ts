@@ -100,9 +100,10 @@ export const BRIDGE_NF_KEYS: Readonly<Record<string, string>> = {
  * How the kernel combines all and dev for a knob:
  *  dev: the device's own value (IN_DEV_CONF_GET); all: net-wide only;
  *  or/and/max: IN_DEV_ORCONF / IN_DEV_ANDCONF / IN_DEV_MAXCONF; min: IPv6 accept_source_route;
- *  redirects: IN_DEV_RX_REDIRECTS (and when forwarding, or otherwise).
+ *  redirects: IN_DEV_RX_REDIRECTS (and when forwarding, or otherwise);
+ *  forwarding6: ip6_forward (6.17+) forwards when all.forwarding or the ingress device's force_forwarding.
  */
-export type Combine = 'dev' | 'all' | 'or' | 'and' | 'max' | 'min' | 'redirects';
+export type Combine = 'dev' | 'all' | 'or' | 'and' | 'max' | 'min' | 'redirects' | 'forwarding6';
 
 export interface ConfKnob {
   /** compiled default of conf/all */
@@ -146,7 +147,9 @@ export const IPV4_CONF: Readonly<Record<string, ConfKnob>> = {
 
 /** IPv6 per-device knobs: defaults from addrconf.c, combination from where the kernel reads them. */
 export const IPV6_CONF: Readonly<Record<string, ConfKnob>> = {
-  forwarding: { all: 0, dflt: 0, combine: 'all' }, // ip6_output.c ip6_forward reads devconf_all->forwarding
+  // ip6_output.c ip6_forward: devconf_all->forwarding || idev->cnf.force_forwarding (force_forwarding since 6.17)
+  forwarding: { all: 0, dflt: 0, combine: 'forwarding6' },
+  force_forwarding: { all: 0, dflt: 0, combine: 'dev' },
   disable_ipv6: { all: 0, dflt: 0, combine: 'dev' }, // ip6_input.c ipv6_rcv reads idev->cnf.disable_ipv6
   accept_ra: { all: 1, dflt: 1, combine: 'dev' },
   accept_redirects: { all: 1, dflt: 1, combine: 'dev' },
@@ -277,6 +280,8 @@ export class SysctlTable implements Sysctls {
         return Math.max(all, d);
       case 'min':
         return Math.min(all, d);
+      case 'forwarding6':
+        return all || this.confValue(family, dev, 'force_forwarding') ? 1 : 0;
       case 'redirects': {
         const fwd = this.confValue(family, dev, 'forwarding');
         return fwd ? (all && d ? 1 : 0) : all || d ? 1 : 0;

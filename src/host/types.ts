@@ -194,6 +194,8 @@ export interface Sysctls {
   getInt(key: string): number;
   /** per-device key with the kernel's all/default/dev combination for that knob (e.g. rp_filter = max(all, dev)) */
   conf(family: Family, dev: string, knob: string): number;
+  /** conf/<all|default|dev>/<knob> as stored, without combination (e.g. IPv6 per-device forwarding for router behaviour) */
+  confValue(family: Family, which: string, knob: string): number;
 }
 
 export interface Host {

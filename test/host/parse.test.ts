@@ -45,6 +45,17 @@ describe('ip -d link forms', () => {
   });
 });
 
+describe('tunnel link addresses', () => {
+  it('an ipip/sit device prints an IP as its address: no MAC, no error', () => {
+    const sit = { ifindex: 6, ifname: 'sit0', flags: ['NOARP'], mtu: 1480, link_type: 'sit', address: '0.0.0.0', broadcast: '0.0.0.0', linkinfo: { info_kind: 'sit' } };
+    expect(loadHostFromFiles({ 'ip-link.json': link([sit]) }).byName.get('sit0')).toMatchObject({ mac: null, kind: 'sit' });
+  });
+
+  it('an ether device with a bad MAC is an error', () => {
+    expect(() => loadHostFromFiles({ 'ip-link.json': link([{ ...eth0, address: '02:00:00:00:01' }]) })).toThrow('ip-link.json [1].address: expected a MAC address, found "02:00:00:00:01"');
+  });
+});
+
 describe('bridge -j vlan', () => {
   it('expands ranges and reads PVID / Egress Untagged', () => {
     const br = { ifindex: 3, ifname: 'br0', flags: ['UP'], mtu: 1500, address: '02:00:00:00:00:02', linkinfo: { info_kind: 'bridge' } };

@@ -112,6 +112,12 @@ describe('combination of all, default and device (include/linux/inetdevice.h)', 
     expect(t.conf(6, 'eth0', 'accept_source_route')).toBe(0);
   });
 
+  it('IPv6 forwarding also happens on a device with force_forwarding (ip6_forward, Linux 6.17+)', () => {
+    const t = table('net.ipv6.conf.all.forwarding = 0\nnet.ipv6.conf.eth0.force_forwarding = 1\n');
+    expect(t.conf(6, 'eth0', 'forwarding')).toBe(1);
+    expect(t.conf(6, 'eth1', 'forwarding')).toBe(0);
+  });
+
   it('get() of a device key answers the stored or inherited value', () => {
     const t = table('net.ipv4.conf.default.rp_filter = 2\n');
     expect(t.get('net.ipv4.conf.eth9.rp_filter')).toBe('2');

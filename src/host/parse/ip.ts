@@ -100,7 +100,13 @@ export function parseLink(c: Cursor): NetDevice & { lowerName?: string } {
     // ip without -d: the port's state is unknown; the kernel default for a new, up port is forwarding (no STP)
     bridgePort = { state: 'forwarding', learning: true, flood: true, mcastFlood: true, bcastFlood: true, hairpin: false, isolated: false };
   }
-  const mac = linkType === 'none' ? null : macOf(c, 'address');
+  // tunnels print an IP (ipip/sit/gre: "0.0.0.0") or a longer hardware address as "address": no MAC
+  const addrText = c.optStr('address');
+  const looksMac = addrText !== undefined && /^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(addrText);
+  if (!looksMac && addrText !== undefined && (linkType === 'ether' || linkType === 'loopback')) {
+    throw c.err(`expected a MAC address, found "${addrText}"`, 'address');
+  }
+  const mac = looksMac ? macOf(c, 'address') : null;
   return {
     ifindex,
     name,
