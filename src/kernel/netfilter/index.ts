@@ -276,7 +276,12 @@ export class NfTables implements NfHooks {
         if (p.natReq || p.rejectReq) {
           // nat/reject statements end the rule with their own verdict (accept / drop)
           code = p.natReq ? V_ACCEPT : V_DROP;
-        } else { i++; continue; }
+        } else {
+          // nft monitor trace prints every rule that matched, "(verdict continue)" for non-terminal ones
+          ev.push({ fn: 'nft_do_chain', what: `${ch.label} rule ${r.id} (verdict continue)`, detail: { source: r.source } });
+          i++;
+          continue;
+        }
       }
       const vname = code === V_JUMP || code === V_GOTO ? `${VERDICT_NAMES[code]} ${all[target]?.name}` : VERDICT_NAMES[code]!;
       ev.push({ fn: 'nft_do_chain', what: `${ch.label} rule ${r.id} (verdict ${vname})`, detail: { source: r.source } });
