@@ -54,6 +54,7 @@ class Source {
   constructor(
     private fd: number | null,
     readonly size: number,
+    private name: string,
     initial?: Uint8Array,
   ) {
     if (initial) {
@@ -87,7 +88,12 @@ class Source {
       this.pos = 0;
     }
     while (this.end - this.pos < n) {
-      const got = fs.readSync(this.fd, this.buf, this.end, this.buf.length - this.end, this.filePos);
+      let got: number;
+      try {
+        got = fs.readSync(this.fd, this.buf, this.end, this.buf.length - this.end, this.filePos);
+      } catch (e) {
+        throw new CaptureError(this.name, this.filePos, `read error: ${(e as Error).message}`);
+      }
       if (got <= 0) return false;
       this.end += got;
       this.filePos += got;
@@ -657,8 +663,9 @@ export function openCapture(path: string): CaptureReader {
     throw new CaptureError(path, 0, `cannot open: ${(e as Error).message}`);
   }
   try {
-    const size = fs.fstatSync(fd).size;
-    return new Reader(path, new Source(fd, size));
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new CaptureError(path, 0, 'not a regular file');
+    return new Reader(path, new Source(fd, st.size, path));
   } catch (e) {
     fs.closeSync(fd);
     throw e;
@@ -667,5 +674,5 @@ export function openCapture(path: string): CaptureReader {
 
 /** Reads a capture held in memory; frames are views into `buf`. */
 export function captureFromBuffer(buf: Uint8Array, name: string): CaptureReader {
-  return new Reader(name, new Source(null, buf.length, buf));
+  return new Reader(name, new Source(null, buf.length, name, buf));
 }

@@ -328,6 +328,10 @@ describe('streaming from a file', () => {
   });
   it('names the file in open errors', () => {
     expect(() => openCapture('/nonexistent/cap.pcap')).toThrow(/^\/nonexistent\/cap\.pcap: offset 0: cannot open/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cap-d-'));
+    expect(() => openCapture(dir)).toThrow(CaptureError);
+    expect(() => openCapture(dir)).toThrow(/offset 0: not a regular file/);
+    fs.rmSync(dir, { recursive: true });
   });
 });
 
