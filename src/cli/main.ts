@@ -11,5 +11,7 @@ program
 // Subcommand registrations (one line each; modules in src/cli/).
 (await import('./snapshot.js')).register(program);
 (await import('./replay.js')).register(program);
+(await import('./test.js')).register(program);
+(await import('./diff.js')).register(program);
 
 await program.parseAsync(process.argv);

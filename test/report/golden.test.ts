@@ -1,0 +1,106 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compareRecords, goldenLine, parseGolden } from '../../src/report/compare.js';
+import { findCases, formatResults, runCase } from '../../src/report/golden.js';
+import { goldenOf } from '../../src/testing.js';
+import type { FateRecord } from '../../src/kernel/fate.js';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CAPTURE = path.join(ROOT, 'captures/basic.pcapng');
+const HOST = path.join(ROOT, 'captures/basic-host');
+const CLI = path.join(ROOT, 'dist/cli/main.js');
+
+function tempCase(extra: Record<string, unknown> = {}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pktlife-case-'));
+  fs.writeFileSync(path.join(dir, 'case.json'), JSON.stringify({ capture: CAPTURE, host: HOST, ...extra }));
+  return dir;
+}
+
+describe('compareRecords', () => {
+  const base: FateRecord = { frame: 3, fate: 'delivered', socket: 'tcp 0.0.0.0:22', events: [] };
+  it('names each changed field with before and after', () => {
+    const after: FateRecord = {
+      frame: 3, fate: 'dropped', reason: 'NETFILTER_DROP', events: [],
+      verdicts: [{ hook: 'input', family: 'inet', table: 'filter', chain: 'input', verdict: 'drop', rule: 'handle 4', source: 'nft.txt:5' }],
+    };
+    const c = compareRecords(base, after);
+    expect(c.map((x) => x.field)).toEqual(['fate', 'reason', 'rule', 'socket']);
+    expect(c[0]).toEqual({ field: 'fate', before: 'delivered', after: 'dropped' });
+    expect(c[2]!.after).toBe('input inet filter input: drop by handle 4 (nft.txt:5)');
+  });
+  it('ignores the timeline unless asked', () => {
+    const other = { ...base, events: [{ fn: 'ip_rcv', what: 'ok' }] };
+    expect(compareRecords(base, other)).toEqual([]);
+    expect(compareRecords(base, other, { events: true }).map((x) => x.field)).toEqual(['events']);
+  });
+  it('parses golden lines back to the same record and names the line of bad input', () => {
+    const line = goldenLine({ ...base, replies: [{ iface: 'eth0', summary: 'x' }] }, false);
+    expect(parseGolden(line + '\n', 'g')[0]).toMatchObject({ frame: 3, fate: 'delivered', replies: [{ iface: 'eth0', summary: 'x' }] });
+    expect(() => parseGolden(line + '\n{"frame":2}\n', 'golden.ndjson')).toThrow('golden.ndjson:2: expected a fate record');
+    expect(() => parseGolden('{oops\n', 'golden.ndjson')).toThrow(/golden.ndjson:1: not JSON/);
+  });
+});
+
+describe('golden cases (pktlife test)', () => {
+  it('writes a golden file with --update that then passes, byte-identical across runs', () => {
+    const dir = tempCase();
+    const up = runCase(dir, true);
+    expect(up.error).toBeUndefined();
+    const text = fs.readFileSync(path.join(dir, 'expected.ndjson'), 'utf8');
+    const lines = text.trim().split('\n');
+    // one record per frame of the capture, as tshark counts them
+    const tsharkFrames = spawnSync('tshark', ['-r', CAPTURE, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
+    if (tsharkFrames.status === 0) expect(lines.length).toBe(tsharkFrames.stdout.trim().split('\n').length);
+    expect(lines.map((l) => JSON.parse(l).frame)).toEqual(lines.map((_, i) => i + 1));
+    const r = runCase(dir);
+    expect(r.diffs).toEqual([]);
+    expect(formatResults([r], false)).toBe(formatResults([runCase(dir)], false));
+    expect(goldenOf(CAPTURE, HOST)).toBe(text);
+  });
+
+  it('reports a changed frame with its summary and what changed, and counts it failed', () => {
+    const dir = tempCase();
+    runCase(dir, true);
+    const file = path.join(dir, 'expected.ndjson');
+    const recs = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FateRecord);
+    const victim = recs.find((x) => x.fate !== 'dropped')!;
+    const tampered = recs.map((x) => (x.frame === victim.frame ? { frame: x.frame, fate: 'dropped', reason: 'NETFILTER_DROP' } : x));
+    fs.writeFileSync(file, tampered.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    const r = runCase(dir);
+    expect(r.diffs.map((d) => d.frame)).toEqual([victim.frame]);
+    expect(r.diffs[0]!.changes[0]).toMatchObject({ field: 'fate', before: 'dropped', after: victim.fate });
+    const out = formatResults([r], false);
+    expect(out).toContain(`frame ${victim.frame}  `);
+    expect(out.trim().split('\n').at(-1)).toBe('0 passed, 1 failed');
+  });
+
+  it('finds cases below a folder, sorted, and rejects a bad case.json by name', () => {
+    const top = fs.mkdtempSync(path.join(os.tmpdir(), 'pktlife-cases-'));
+    for (const n of ['b', 'a']) {
+      fs.mkdirSync(path.join(top, n));
+      fs.writeFileSync(path.join(top, n, 'case.json'), JSON.stringify({ capture: CAPTURE, host: HOST }));
+    }
+    expect(findCases([top])).toEqual([path.join(top, 'a'), path.join(top, 'b')]);
+    fs.writeFileSync(path.join(top, 'a', 'case.json'), '{"capture": 3}');
+    expect(runCase(path.join(top, 'a')).error).toMatch(/case.json: "capture" must be a string/);
+    fs.writeFileSync(path.join(top, 'a', 'case.json'), '{"captur": "x"}');
+    expect(runCase(path.join(top, 'a')).error).toMatch(/unknown key "captur"/);
+  });
+
+  it('the CLI exits 1 on a failing case and 0 when all pass', () => {
+    const dir = tempCase();
+    execFileSync('node', [CLI, 'test', dir, '--update']);
+    const ok = spawnSync('node', [CLI, 'test', dir], { encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/1 passed, 0 failed\n$/);
+    fs.writeFileSync(path.join(dir, 'expected.ndjson'), '{"frame":1,"fate":"bridged","egress":["br0"]}\n');
+    const bad = spawnSync('node', [CLI, 'test', dir], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(/0 passed, 1 failed\n$/);
+    expect(bad.stdout).toMatch(/frame 1  .*\n      fate: bridged -> \w+\n/);
+    expect(bad.stdout).toMatch(/frame 2  .*\n      missing: not in golden file -> \w+\n/);
+  });
+});
