@@ -81,7 +81,8 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 8, onKeyDone
   const detailH = H - 2;
   const listLen = (): number => (ui.view ? ui.view.length : store.count);
 
-  // replay + filter in slices; redraw every 100 ms, at once when the first screen fills
+  // replay + filter in slices; redraw every 250 ms (a redraw costs more than a slice of
+  // replay), at once when the first screen fills
   const scheduled = useRef(false);
   const lastBump = useRef(0);
   const kick = useCallback(() => {
@@ -100,7 +101,7 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 8, onKeyDone
       }
       const now = performance.now();
       const firstScreen = before < listH + 1 && store.count >= listH + 1;
-      if (firstScreen || now - lastBump.current > 100 || (pump.done && caught)) {
+      if (firstScreen || now - lastBump.current > 250 || (pump.done && caught)) {
         lastBump.current = now;
         redraw();
       }

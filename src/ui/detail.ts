@@ -42,7 +42,7 @@ export function buildDetail(s: RowStore, i: number): Line[] {
     { t: `Frame ${s.frameNo[i]}`, bold: true },
     { t: `  ${fmtDate(s.tsSec[i], s.tsNsec[i])}  +${fmtTime(s, i, 'relative')} s${iface ? `  on ${iface}` : ''}` },
   ]);
-  L.push([{ t: s.summaries[i] }]);
+  L.push([{ t: s.summary(i) }]);
   const fl: Line = [{ t: fate.toUpperCase(), color, bold: true }];
   if (r.reason) fl.push({ t: `  ${r.reason}`, color: 'red', bold: true });
   if (r.socket) fl.push({ t: `  to socket ${r.socket}` });

@@ -68,11 +68,11 @@ function protoTest(p: string): Pred {
   })();
   return (s, i) => {
     const b = s.bytes(i);
-    if (!b.length) return fromSummary(s.summaries[i]);
+    if (!b.length) return fromSummary(s.summary(i));
     const pr = protocolsOf(b, s.linktype[i]);
     if (p === 'ip' || p === 'ip6' || p === 'arp') return pr.l3 === p;
     if (num !== undefined) return pr.l4 === num;
-    return fromSummary(s.summaries[i]);
+    return fromSummary(s.summary(i));
   };
 }
 
@@ -103,13 +103,13 @@ function termPred(key: Key, value: string): Pred {
       const want = v;
       return (s, i) => {
         const b = s.bytes(i);
-        return (b.length > 0 && addressesOf(b, s.linktype[i]).includes(want)) || re.test(s.summaries[i]);
+        return (b.length > 0 && addressesOf(b, s.linktype[i]).includes(want)) || re.test(s.summary(i));
       };
     }
     case 'port': {
       if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new FilterError(`"${value}" is not a port number`);
       const re = portRe(value);
-      return (s, i) => re.test(s.summaries[i]);
+      return (s, i) => re.test(s.summary(i));
     }
     case 'proto': {
       if (!/^[a-z0-9]+$/i.test(value)) throw new FilterError(`"${value}" is not a protocol name`);
@@ -122,7 +122,7 @@ function termPred(key: Key, value: string): Pred {
         !!s.records[i].verdicts?.some((x) => `${x.table} ${x.chain} ${x.rule ?? ''} ${x.source ?? ''}`.toLowerCase().includes(v));
     case 'text':
       return (s, i) =>
-        s.summaries[i].toLowerCase().includes(v) ||
+        s.summary(i).toLowerCase().includes(v) ||
         s.reasons[s.reason[i]].toLowerCase().includes(v) ||
         s.ifaces[s.iface[i]].toLowerCase().includes(v);
   }

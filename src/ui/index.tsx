@@ -1,14 +1,10 @@
 // Entry point of the interactive timeline: `runTimelineUI(source)` takes over the terminal
 // (alternate screen), replays the source in slices and returns when the user quits.
-import React from 'react';
-import { render } from 'ink';
 import type { ReplaySource } from '../replay-types.js';
-import { App } from './App.js';
 import { ReplayPump } from './pump.js';
 import { RowStore } from './store.js';
 import { cell, fmtTime } from './format.js';
 
-export { App } from './App.js';
 export { RowStore } from './store.js';
 export { ReplayPump } from './pump.js';
 export { parseFilter, FilteredView } from './filter.js';
@@ -41,10 +37,14 @@ export async function runTimelineUI(source: ReplaySource, opts: TimelineOptions 
     restored = true;
     stdout.write(ALT_OFF + '\x1b[?25h');
   };
+  // React's development build is several times slower per redraw; it is chosen when react is
+  // first loaded, so ink and the App are imported only now
+  process.env.NODE_ENV ??= 'production';
+  const [{ default: React }, { render }, { App }] = await Promise.all([import('react'), import('ink'), import('./App.js')]);
   stdout.write(ALT_ON);
   process.once('exit', restore);
   try {
-    const app = render(<App pump={pump} color={colorEnabled()} />, { stdout, stdin, exitOnCtrlC: true, maxFps: 60, patchConsole: false });
+    const app = render(React.createElement(App, { pump, color: colorEnabled() }), { stdout, stdin, exitOnCtrlC: true, maxFps: 60, patchConsole: false });
     await app.waitUntilExit();
   } finally {
     restore();
@@ -64,7 +64,7 @@ function printPlain(pump: ReplayPump, out: NodeJS.WritableStream): void {
     for (; printed < s.count; printed++) {
       const i = printed;
       const reason = s.reasonName(i);
-      buf += `${cell(String(s.frameNo[i]), 6, true)} ${cell(fmtTime(s, i, 'relative'), 11, true)} ${cell(s.ifaceName(i) || '-', 8)} ${s.fateName(i)}${reason ? ` ${reason}` : ''}  ${s.summaries[i]}\n`;
+      buf += `${cell(String(s.frameNo[i]), 6, true)} ${cell(fmtTime(s, i, 'relative'), 11, true)} ${cell(s.ifaceName(i) || '-', 8)} ${s.fateName(i)}${reason ? ` ${reason}` : ''}  ${s.summary(i)}\n`;
     }
     out.write(buf);
   }

@@ -28,7 +28,9 @@ export class RowStore {
   headOff = new Float64Array(1025);
   head = new Uint8Array(64 * 1024);
   linktype = new Uint16Array(1024);
-  summaries: string[] = [];
+  /** summaries as UTF-8 in one pool: no per-frame string for the GC to trace */
+  private sumPool = Buffer.alloc(1 << 20);
+  sumOff = new Float64Array(1025);
   records: FateRecord[] = [];
   reasons: string[] = [''];
   ifaces: string[] = [''];
@@ -70,7 +72,7 @@ export class RowStore {
         this.ruleHits.set(key, (this.ruleHits.get(key) ?? 0) + 1);
       }
     }
-    this.summaries.push(item.summary);
+    this.addSummary(i, item.summary);
     this.records.push(this.intern(r));
     this.linktype[i] = item.linktype ?? 0;
     const base = this.headOff[i];
@@ -86,6 +88,21 @@ export class RowStore {
     }
     this.headOff[i + 1] = base + n;
     this.count = i + 1;
+  }
+
+  summary(i: number): string {
+    return this.sumPool.toString('utf8', this.sumOff[i], this.sumOff[i + 1]);
+  }
+
+  private addSummary(i: number, t: string): void {
+    const at = this.sumOff[i];
+    // a UTF-8 character is at most 3 bytes per UTF-16 unit
+    if (at + t.length * 3 > this.sumPool.length) {
+      const b = Buffer.alloc(Math.max(this.sumPool.length * 2, at + t.length * 3));
+      this.sumPool.copy(b, 0, 0, at);
+      this.sumPool = b;
+    }
+    this.sumOff[i + 1] = at + this.sumPool.write(t, at, 'utf8');
   }
 
   /** first bytes of row i as captured (empty when the source gave none) */
@@ -154,5 +171,6 @@ export class RowStore {
     this.frameNo = g(this.frameNo);
     this.linktype = g(this.linktype);
     this.headOff = g(this.headOff, n + 1);
+    this.sumOff = g(this.sumOff, n + 1);
   }
 }

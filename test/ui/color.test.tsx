@@ -8,7 +8,7 @@ const { App } = await import('../../src/ui/App.js');
 const { ReplayPump } = await import('../../src/ui/pump.js');
 const { RowStore } = await import('../../src/ui/store.js');
 const { arraySource } = await import('../../src/ui/sources.js');
-const { basicItems } = await import('./helpers.js');
+const { basicItems, SYN81, tcpdumpLines } = await import('./helpers.js');
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -19,11 +19,11 @@ describe('colours', () => {
       const r = render(React.createElement(App, { pump, color, width: 100, height: 40 }));
       await wait(150);
       const f = r.lastFrame() ?? '';
-      // SGR 31 red / 32 green: the row of frame 24 (dropped) and of frame 14 (delivered)
+      // SGR 31 red / 32 green: the row of the dropped SYN and of the first (delivered) 8080 frame
       const row = (n: number) => f.split('\n').find((l) => new RegExp(`^ +${n} `).test(l.replace(/\x1b\[[0-9;]*m/g, '')))!;
       if (color) {
-        expect(row(24)).toMatch(/\x1b\[31m(\x1b\[1m)?dropped/);
-        expect(row(14)).toMatch(/\x1b\[32mdelivered/);
+        expect(row(SYN81)).toMatch(/\x1b\[31m(\x1b\[1m)?dropped/);
+        expect(row(tcpdumpLines().findIndex((l) => l.includes('.8080')) + 1)).toMatch(/\x1b\[32mdelivered/);
       } else {
         expect(f).not.toMatch(/\x1b\[(3[0-7]|9[0-7])m/);
       }

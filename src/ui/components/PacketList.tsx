@@ -52,7 +52,7 @@ export function PacketList({ store, view, top, sel, height, width, timeMode, col
     const selected = pos === sel;
     const fc = color ? FATE_COLOR[fate] : undefined;
     const lead = `${cell(String(store.frameNo[i]), c.no, true)} ${cell(fmtTime(store, i, timeMode), c.time, true)} ${cell(store.ifaceName(i), c.iface)} `;
-    const tail = ` ${cell(store.reasonName(i), c.reason)} ${cell(store.summaries[i], c.summary)}`;
+    const tail = ` ${cell(store.reasonName(i), c.reason)} ${cell(store.summary(i), c.summary)}`;
     rows.push(
       <Text key={k} inverse={selected} wrap="truncate-end">
         {lead}
