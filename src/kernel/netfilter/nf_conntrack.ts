@@ -48,6 +48,9 @@ void NO;
 /** tcp_timeouts (seconds) */
 const TCP_TIMEOUTS = [0, 120, 60, 432000, 120, 60, 30, 120, 10, 120];
 const TCP_TIMEOUT_UNACK = 300;
+/** IP_CT_TCP_FLAG_* */
+const TCP_FLAG_WINDOW_SCALE = 1, TCP_FLAG_SACK_PERM = 2, TCP_FLAG_BE_LIBERAL = 8;
+void TCP_FLAG_WINDOW_SCALE;
 
 export interface Tuple {
   l3: number; // 2 | 10
@@ -205,6 +208,11 @@ export class NfConntrack {
     return `confirmed ${showTuple(ct.tuple[0])}`;
   }
 
+  /** the entry a tuple (either direction) belongs to, or undefined (expired entries are gone) */
+  get(t: Tuple, zone: number, now: number): NfConn | undefined {
+    return this.lookup(tupleKey(t, zone), now)?.ct;
+  }
+
   /** rehash after NAT changed the reply tuple (only before confirmation, so nothing to move) */
   private lookup(key: string, now: number): { ct: NfConn; dir: number } | undefined {
     const h = this.table.get(key);
@@ -239,7 +247,9 @@ export class NfConntrack {
       seen: [{ end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 }, { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 }], id: this.nextId++,
     };
     if (t.proto === 6 && !this.tcpNew(p, ct)) return null;
-    if ((t.proto === 1 || t.proto === 58) && icmpInverse(t.proto, t.dport >> 8) === 255) return null; // icmp_new: only request types start a connection
+    // icmp_new / icmpv6_new: only requests (echo, timestamp, info, address mask / echo, node info) start a connection
+    if (t.proto === 1 && ![8, 13, 15, 17].includes(t.dport >> 8)) return null;
+    if (t.proto === 58 && ![128, 139].includes(t.dport >> 8)) return null;
     return ct;
   }
 
@@ -263,6 +273,8 @@ export class NfConntrack {
       s.end = end;
       s.maxwin = win === 0 ? 1 : win;
       s.maxend = (end + s.maxwin) >>> 0;
+      // "We assume SACK and liberal window checking to handle window scaling"
+      ct.seen[0].flags = ct.seen[1].flags = TCP_FLAG_SACK_PERM | TCP_FLAG_BE_LIBERAL;
     }
     ct.tcpState = TCP_CONNTRACK_NONE;
     return true;
@@ -302,15 +314,20 @@ export class NfConntrack {
       ct.seen[1] = { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 };
     }
     if (ns === IG) return true; // tcp_packet: ignored, the entry keeps its state
+
     if (ns === IV) return `tcp state ${TCP_STATE_NAMES[old]} does not accept ${['SYN', 'SYN/ACK', 'FIN', 'ACK', 'RST', 'no flags'][idx]} in dir ${dir ? 'reply' : 'original'}`;
-    if (idx === 4 /* rst */ && old === SS && dir === 1) {
-      // RST answering a SYN must acknowledge it
-      const ack = u32(d, th + 8);
-      if (!(flags & 16) || ack !== ct.seen[0].end) return 'RST does not acknowledge the SYN';
-    }
-    if (!this.tcpBeLiberal && !this.tcpInWindow(p, ct, dir, flags)) return 'tcp_in_window: sequence/ack outside the window';
+    const w = this.tcpInWindow(p, ct, dir, flags);
+    if (w === 'ignore') return true; // NFCT_TCP_IGNORE: part of the connection, no state change
+    if (w !== 'accept') return `tcp_in_window: ${w}`;
     if (idx === 1 && dir === 1 && old === SS) { /* SYN/ACK: window initialised in tcpInWindow */ }
     ct.tcpState = ns;
+    if (idx === 4 && !(ct.status & IPS_SEEN_REPLY)) {
+      // "If only reply is a RST, we can consider ourselves not to have an established connection":
+      // tcp_packet kills the entry at once; the RST itself passes with it
+      this.remove(ct);
+      ct.timeout = p.now;
+      return true;
+    }
     if (dir === 1 && (idx === 3 || idx === 1) && ns === ES && old === SR) ct.status |= IPS_ASSURED;
     if (old === SR && ns === ES) ct.status |= IPS_ASSURED;
     const unack = !(ct.status & IPS_SEEN_REPLY) && dir === 0 && ns === ES;
@@ -318,53 +335,59 @@ export class NfConntrack {
     return true;
   }
 
-  /** tcp_in_window: the four bounds on seq/ack of the sender against what both sides have shown */
-  private tcpInWindow(p: Pkt, ct: NfConn, dir: number, flags: number): boolean {
+  /**
+   * tcp_in_window (the tristate version of Linux >= 6.0): INVALID when SEQ is over the receiver's
+   * window or the ACK acknowledges data not seen; IGNORE (tracked, no state change) for old data
+   * or overly delayed ACKs; liberal tracking (mid-stream pickup, tcp_be_liberal) accepts all.
+   */
+  private tcpInWindow(p: Pkt, ct: NfConn, dir: number, flags: number): 'accept' | 'ignore' | string {
     const d = p.d, th = p.th;
     const sender = ct.seen[dir]!, receiver = ct.seen[1 - dir]!;
     let seq = u32(d, th + 4), ack = u32(d, th + 8);
-    const win = (d[th + 14]! << 8) | d[th + 15]!;
+    let sack = ack;
+    let win = (d[th + 14]! << 8) | d[th + 15]!;
     let end = segEnd(p, seq, flags);
     const syn = (flags & 2) !== 0, ackf = (flags & 16) !== 0, rst = (flags & 4) !== 0;
+    const liberal = (sender.flags & TCP_FLAG_BE_LIBERAL) !== 0 || this.tcpBeLiberal;
     if (sender.maxwin === 0) {
       if (syn) {
         sender.end = sender.maxend = end;
         sender.maxwin = win === 0 ? 1 : win;
         tcpOptions(p, sender);
         if (!(sender.flags & 1 && receiver.flags & 1)) sender.scale = receiver.scale = 0;
-        if (!ackf) return true;
+        if (!ackf) return 'accept'; // simultaneous open
       } else {
         sender.end = end;
         const swin = win << sender.scale;
         sender.maxwin = swin === 0 ? 1 : swin;
         sender.maxend = (end + sender.maxwin) >>> 0;
-        if (receiver.maxwin === 0) receiver.end = receiver.maxend = ack;
+        if (receiver.maxwin === 0) receiver.end = receiver.maxend = sack;
       }
     } else if (((ct.tcpState === SS && dir === 0) || (ct.tcpState === SR && dir === 1)) && after(end, sender.end)) {
       sender.end = sender.maxend = end;
       sender.maxwin = win === 0 ? 1 : win;
       tcpOptions(p, sender);
     }
-    if (!ackf) ack = receiver.end;
-    else if (rst && ack === 0) ack = receiver.end;
-    if (seq === end && (!rst || (seq === 0 && ct.tcpState === SS))) seq = end = sender.end;
+    if (!ackf) ack = sack = receiver.end;
+    else if (rst && ack === 0) ack = sack = receiver.end;
+    if (rst && seq === 0 && ct.tcpState === SS) seq = end = sender.end; // RST answering a SYN
+    if (!before(seq, (sender.maxend + 1) >>> 0)) return liberal ? 'accept' : `SEQ is over upper bound ${(sender.maxend + 1) >>> 0} (over the window of the receiver)`;
+    if (!before(sack, (receiver.end + 1) >>> 0)) return liberal ? 'accept' : `ACK is over upper bound ${(receiver.end + 1) >>> 0} (ACKed data not seen yet)`;
+    const inRecvWin = receiver.maxwin === 0 || after(end, (sender.end - receiver.maxwin - 1) >>> 0);
+    if (!inRecvWin) return liberal ? 'accept' : 'ignore';
     const maxAckWin = Math.max(sender.maxwin, 66000);
-    const ok =
-      before(seq, (sender.maxend + 1) >>> 0) &&
-      after(end, (sender.end - receiver.maxwin - 1) >>> 0) &&
-      before(ack, (receiver.end + 1) >>> 0) &&
-      after(ack, (receiver.end - maxAckWin - 1) >>> 0);
-    if (!ok) return false;
-    // update the window data (tcp_in_window, "Take into account window scaling")
-    let swin = win;
-    if (!syn) swin = win << sender.scale;
+    if (!after(sack, (receiver.end - maxAckWin - 1) >>> 0)) return liberal ? 'accept' : 'ignore';
+    // update the window data
+    if (!syn) win = (win << sender.scale) >>> 0;
+    const swin = (win + ((sack - ack) >>> 0)) >>> 0;
     if (sender.maxwin < swin) sender.maxwin = swin;
     if (after(end, sender.end)) sender.end = end;
-    if (ackf) {
-      const m = (ack + swin) >>> 0;
-      if (after(m, receiver.maxend)) receiver.maxend = m;
+    if (receiver.maxwin !== 0 && after(end, sender.maxend)) receiver.maxwin += (end - sender.maxend) >>> 0;
+    if (after((sack + win) >>> 0, (receiver.maxend - 1) >>> 0)) {
+      receiver.maxend = (sack + win) >>> 0;
+      if (win === 0) receiver.maxend = (receiver.maxend + 1) >>> 0;
     }
-    return true;
+    return 'accept';
   }
 
   /** nf_conntrack_inet_error / icmp_error_message: find the connection the error quotes */
@@ -432,7 +455,7 @@ function tcpOptions(p: Pkt, s: TcpSeen): void {
   let o = p.th + 20;
   const end = Math.min(p.th + doff, p.end);
   s.scale = 0;
-  s.flags = 0;
+  s.flags &= TCP_FLAG_BE_LIBERAL;
   while (o < end) {
     const kind = d[o]!;
     if (kind === 0) return;
