@@ -85,7 +85,7 @@ export function ip_finish_output2(net: Net, skb: SkBuff, ctx: FrameCtx, dev: Net
     dev_queue_xmit(net, skb, ctx, dev);
     return;
   }
-  const mac = neigh_resolve(net, 4, nexthop, dev, ctx, skb);
+  const mac = neigh_resolve(net, 4, nexthop, dev, ctx, skb, reply);
   if (!mac) {
     // neigh_resolve recorded what the kernel does (queued behind an ARP request, or failed)
     if (reply) ctx.ev('ip_finish_output2', `reply waits for neighbour ${ipv4ToString(nexthop)}`);

@@ -77,7 +77,7 @@ export function ip6_finish_output2(net: Net, skb: SkBuff, ctx: FrameCtx, dev: Ne
     return;
   }
   const nexthop = gw ?? skb.data.slice(nh + 24, nh + 40);
-  const mac = neigh_resolve(net, 6, nexthop, dev, ctx, skb);
+  const mac = neigh_resolve(net, 6, nexthop, dev, ctx, skb, reply);
   if (!mac) {
     if (reply) ctx.ev('ip6_finish_output2', `reply waits for neighbour ${ipv6ToString(nexthop, 0)}`);
     else if (ctx.fate === null) ctx.drop('ip6_finish_output2', 'NEIGH_FAILED');

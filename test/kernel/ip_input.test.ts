@@ -1,0 +1,132 @@
+// IPv4 receive, routing and forwarding, checked against the kernel functions cited per case
+// on the "router" host sample (fixtures/host-samples/router/setup.sh is the independent source
+// of its configuration: eth0 10.1.0.1/24 rp_filter=1, eth1 10.2.0.1/24 mtu 1400, ip_forward=1).
+import { describe, it, expect } from 'vitest';
+import { sample, run, eth, udp4, tcp4, echo4, expectFate, ipv4 } from './helpers.js';
+import { ipSendCheck } from '../../src/packet/build.js';
+
+const host = sample('router');
+const R0 = '02:00:00:00:01:01';
+const A = '02:00:00:00:01:02';
+const in0 = (ip: Uint8Array, dst = R0) => eth(dst, A, 0x0800, ip);
+
+describe('ip_rcv_core header checks (net/ipv4/ip_input.c)', () => {
+  it('drops a frame for another MAC with OTHERHOST', () => {
+    expectFate(run(host, in0(udp4('10.1.0.2', '10.2.0.2', 1, 2), '02:00:00:00:01:99'), 'eth0').rec).dropped('OTHERHOST', 'ip_rcv_core');
+  });
+  it('drops a bad header checksum with IP_CSUM', () => {
+    const p = udp4('10.1.0.2', '10.2.0.2', 1, 2);
+    p[10] ^= 0xff;
+    expectFate(run(host, in0(p), 'eth0').rec).dropped('IP_CSUM');
+  });
+  it('drops tot_len beyond the frame with PKT_TOO_SMALL', () => {
+    const p = udp4('10.1.0.2', '10.2.0.2', 1, 2);
+    p[2] = 0;
+    p[3] = 200;
+    ipSendCheck(p, 0);
+    expectFate(run(host, in0(p), 'eth0').rec).dropped('PKT_TOO_SMALL');
+  });
+  it('drops ihl < 5 with IP_INHDR', () => {
+    const p = udp4('10.1.0.2', '10.2.0.2', 1, 2);
+    p[0] = 0x44;
+    expectFate(run(host, in0(p), 'eth0').rec).dropped('IP_INHDR');
+  });
+});
+
+describe('ip_route_input_slow martians and rp_filter (net/ipv4/route.c, fib_frontend.c)', () => {
+  it('zero-network source is IP_INVALID_SOURCE', () => {
+    expectFate(run(host, in0(udp4('0.1.2.3', '10.1.0.1', 1, 2)), 'eth0').rec).dropped('IP_INVALID_SOURCE');
+  });
+  it('multicast source is IP_INVALID_SOURCE', () => {
+    expectFate(run(host, in0(udp4('224.0.0.5', '10.1.0.1', 1, 2)), 'eth0').rec).dropped('IP_INVALID_SOURCE');
+  });
+  it('loopback destination without route_localnet is IP_LOCALNET', () => {
+    expectFate(run(host, in0(udp4('10.1.0.2', '127.0.0.1', 1, 2)), 'eth0').rec).dropped('IP_LOCALNET');
+  });
+  it('strict rp_filter on eth0 drops a source routed via eth1 with IP_RPFILTER', () => {
+    expectFate(run(host, in0(udp4('10.2.0.9', '10.1.0.1', 1, 53)), 'eth0').rec).dropped('IP_RPFILTER').event('fib_validate_source');
+  });
+  it('a local address as source is IP_LOCAL_SOURCE (accept_local=0)', () => {
+    // eth1 has rp_filter 0: the full check still refuses a local source (__fib_validate_source)
+    const f = eth('02:00:00:00:02:01', '02:00:00:00:02:02', 0x0800, udp4('10.1.0.1', '10.2.0.1', 1, 53));
+    expectFate(run(host, f, 'eth1').rec).dropped('IP_LOCAL_SOURCE');
+  });
+});
+
+describe('ip_forward (net/ipv4/ip_forward.c) and ip_error (net/ipv4/route.c)', () => {
+  it('forwards to eth1, decrements TTL and rewrites the MACs from the neighbour table', () => {
+    const { rec } = run(host, in0(udp4('10.1.0.2', '10.2.0.2', 1000, 53)), 'eth0');
+    expectFate(rec).forwarded('eth1').event('ip_decrease_ttl').event('neigh_hh_output', /02:00:00:00:02:02/);
+    const ttl = rec.events.find((e) => e.fn === 'ip_decrease_ttl')!;
+    expect(ttl.diff).toEqual({ ttl: [64, 63] });
+  });
+  it('TTL 1 is IP_INHDR with ICMP time exceeded from the ingress address', () => {
+    expectFate(run(host, in0(udp4('10.1.0.2', '10.2.0.2', 1000, 53, undefined, { ttl: 1 })), 'eth0').rec)
+      .dropped('IP_INHDR', 'ip_forward')
+      .reply('eth0', 'IP 10.1.0.1 > 10.1.0.2: ICMP time exceeded in-transit, length 40');
+  });
+  it('DF over the eth1 MTU 1400 is PKT_TOO_BIG with frag-needed', () => {
+    expectFate(run(host, in0(udp4('10.1.0.2', '10.2.0.2', 1000, 9, new Uint8Array(1450))), 'eth0').rec)
+      .dropped('PKT_TOO_BIG')
+      .reply('eth0', /ICMP 10\.2\.0\.2 unreachable - need to frag \(mtu 1400\), length 556/);
+  });
+  it('without DF the packet leaves in two fragments (ip_fragment)', () => {
+    expectFate(run(host, in0(udp4('10.1.0.2', '10.2.0.2', 1000, 9, new Uint8Array(1450), { df: false })), 'eth0').rec).forwarded('eth1', 'eth1');
+  });
+  it('no route anywhere is IP_INNOROUTES with ICMP net unreachable', () => {
+    expectFate(run(host, in0(udp4('10.1.0.2', '8.8.8.8', 1000, 53)), 'eth0').rec)
+      .dropped('IP_INNOROUTES', 'ip_error')
+      .reply('eth0', /ICMP net 8\.8\.8\.8 unreachable/);
+  });
+  it('blackhole route: NOT_SPECIFIED, no ICMP', () => {
+    expectFate(run(host, in0(udp4('10.1.0.2', '10.66.1.1', 1000, 53)), 'eth0').rec).dropped('NOT_SPECIFIED').noReply();
+  });
+  it('unreachable route: NOT_SPECIFIED with ICMP host unreachable', () => {
+    expectFate(run(host, in0(udp4('10.1.0.2', '10.67.1.1', 1000, 53)), 'eth0').rec).dropped('NOT_SPECIFIED').reply('eth0', /ICMP host 10\.67\.1\.1 unreachable, length/);
+  });
+  it('prohibit route: NOT_SPECIFIED with admin prohibited', () => {
+    expectFate(run(host, in0(udp4('10.1.0.2', '10.68.1.1', 1000, 53)), 'eth0').rec).dropped('NOT_SPECIFIED').reply('eth0', /admin prohibited filter/);
+  });
+  it('the ICMP unreachable of ip_error is rate limited per source (ip_rt_error_cost + icmp_ratelimit share the peer)', () => {
+    let net;
+    const sent: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = run(host, in0(udp4('10.1.0.2', '10.67.1.1', 1000 + i, 53)), 'eth0', net);
+      net = r.net;
+      sent.push(r.rec.replies?.length ?? 0);
+    }
+    // tokens: 5s burst, each error costs 1s in ip_error and 1s in icmpv4_xrlim_allow -> 2 sent, then none
+    expect(sent).toEqual([1, 1, 0, 0, 0, 0]);
+  });
+});
+
+describe('local delivery (ip_local_deliver, icmp_rcv)', () => {
+  it('echo to the host is answered and consumed', () => {
+    expectFate(run(host, in0(echo4('10.1.0.2', '10.1.0.1')), 'eth0').rec).consumed().reply('eth0', 'IP 10.1.0.1 > 10.1.0.2: ICMP echo reply, id 4660, seq 1, length 18');
+  });
+  it('echo to the other interface address is answered from that address', () => {
+    expectFate(run(host, in0(echo4('10.1.0.2', '10.2.0.1')), 'eth0').rec).consumed().reply('eth0', /^IP 10\.2\.0\.1 > 10\.1\.0\.2: ICMP echo reply/);
+  });
+  it('an unknown IP protocol is IP_NOPROTO with protocol unreachable', () => {
+    const p = ipv4({ src: '10.1.0.2', dst: '10.1.0.1', proto: 253 }, new Uint8Array(8));
+    expectFate(run(host, in0(p), 'eth0').rec).dropped('IP_NOPROTO').reply('eth0', /protocol 253 unreachable/);
+  });
+  it('reassembles two fragments: the first is consumed, the last delivered', () => {
+    const whole = udp4('10.1.0.2', '10.2.0.1', 1000, 53, new Uint8Array(40));
+    const l4 = whole.subarray(20);
+    const f1 = ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: false, frag: 0x2000, id: 7 }, l4.subarray(0, 24));
+    const f2 = ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: false, frag: 3, id: 7 }, l4.subarray(24));
+    const a = run(host, in0(f1), 'eth0');
+    expectFate(a.rec).consumed().event('ip_defrag');
+    expectFate(run(host, in0(f2), 'eth0', a.net).rec).delivered('udp 10.2.0.1:53').event('ip_frag_reasm');
+  });
+  it('an overlapping fragment discards the queue with NOT_SPECIFIED (inet_frag_queue_insert)', () => {
+    const f1 = ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: false, frag: 0x2000, id: 9 }, new Uint8Array(24));
+    const f2 = ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: false, frag: 0x2000 | 2, id: 9 }, new Uint8Array(24));
+    const a = run(host, in0(f1), 'eth0');
+    expectFate(run(host, in0(f2), 'eth0', a.net).rec).dropped('NOT_SPECIFIED', 'ip_frag_queue');
+  });
+  it('a TCP segment in an L2 broadcast frame passes IP (drop_unicast_in_l2_multicast=0) and tcp_v4_rcv discards it (pkt_type != PACKET_HOST)', () => {
+    expectFate(run(host, in0(tcp4('10.1.0.2', '10.1.0.1', 40000, 8080, 0x02), 'ff:ff:ff:ff:ff:ff'), 'eth0').rec).dropped('NOT_SPECIFIED', 'tcp_v4_rcv');
+  });
+});
