@@ -175,7 +175,9 @@ export function loadHostFromFiles(files: Record<string, string>, dir = '(in memo
   const haveV6File = files['ip6-route.json'] !== undefined;
   for (const f of ['ip-route.json', 'ip6-route.json'] as const) {
     if (files[f] === undefined) continue;
-    for (const c of new Cursor(f, '', parseJson(f, files[f]!)).array()) {
+    // a route with `encap` repeats "dst" (the tunnel's) after the route's own: keep the first
+    const firstKeyWins = files[f]!.includes('"encap"');
+    for (const c of new Cursor(f, '', parseJson(f, files[f]!, { firstKeyWins })).array()) {
       const fam: Family = f === 'ip6-route.json' ? 6 : routeFamily(c);
       if (f === 'ip-route.json' && fam === 6 && haveV6File) continue;
       needDev(f, c, 'dev', 'route');

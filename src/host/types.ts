@@ -84,6 +84,8 @@ export interface Nexthop {
   dev?: string;
   weight?: number;
   onlink?: boolean;
+  /** nexthop flags as ip prints them: onlink, dead, linkdown, pervasive */
+  flags?: string[];
 }
 
 export interface Route {
@@ -105,6 +107,8 @@ export interface Route {
   nexthops?: Nexthop[];
   mtu?: number;
   onlink?: boolean;
+  /** route flags as ip prints them: onlink, dead (fib lookup skips it), linkdown, pervasive, offload */
+  flags?: string[];
   /** attributes present in the snapshot that the model does not evaluate (encap, nhid, ...): report, never ignore */
   unsupported?: string[];
 }
@@ -132,6 +136,8 @@ export interface Rule {
   table?: number;
   suppressPrefixlen?: number;
   suppressIfgroup?: number;
+  /** goto whose target priority has no rule: fib_rules_lookup skips it */
+  unresolved?: boolean;
   /** the rule as `ip rule` prints it, for the timeline */
   text: string;
   /** selectors present that the model does not evaluate (uidrange, l3mdev, ...): report, never ignore */

@@ -166,3 +166,39 @@ describe('fresh namespace sample and missing files', () => {
     ]);
   });
 });
+
+describe('rules sample (fixtures/host-samples/rules/setup.sh)', () => {
+  const h = sample('rules');
+  const r = (p: number, fam = 4) => h.rules.find((x) => x.priority === p && x.family === fam)!;
+
+  it('marks selectors the model does not evaluate, and only those', () => {
+    expect(r(10).unsupported).toEqual(['uid_start']);
+    expect(r(11).unsupported).toEqual(['l3mdev']);
+    expect(r(12).unsupported).toEqual(['tun_id']);
+    for (const p of [13, 14, 16, 17, 18, 19, 20, 21, 22, 23, 24]) expect(r(p).unsupported, `rule ${p}`).toBeUndefined();
+  });
+
+  it('reads every action and selector form as the setup wrote it', () => {
+    expect(r(13).table).toBe(254); // realms do not change the lookup
+    expect(r(14)).toMatchObject({ iif: 'nosuchdev', table: 254 });
+    expect(r(15)).toMatchObject({ action: 'goto', table: 999, unresolved: true });
+    expect(r(24)).toMatchObject({ action: 'goto', table: 32766, dstLen: 8 });
+    expect(r(24).unresolved).toBeUndefined();
+    expect(r(16).suppressPrefixlen).toBe(0);
+    expect(r(17).suppressIfgroup).toBe(5);
+    expect(r(18)).toMatchObject({ tos: 0x10, srcLen: 32, src: v4('10.0.0.1') });
+    expect(r(19)).toMatchObject({ fwmark: 7, fwmask: 0xffffffff });
+    expect(r(20).action).toBe('nop');
+    expect(r(22)).toMatchObject({ ipproto: 17, sport: [53, 53] });
+    expect(r(23).ipproto).toBe(99);
+    expect(r(30, 6)).toMatchObject({ dstLen: 32, table: 30, dst: parseIPv6('2001:db8::') });
+    expect(r(31, 6)).toMatchObject({ srcLen: 128, action: 'unreachable' });
+  });
+
+  it('renders rules as ip rule prints them', () => {
+    expect(r(15).text).toBe('15: from all goto 999 [unresolved]');
+    expect(r(19).text).toBe('19: from all fwmark 0x7 lookup main');
+    expect(r(22).text).toBe('22: from all ipproto udp sport 53 lookup main');
+    expect(r(11).text).toBe('11: from all lookup [l3mdev-table]');
+  });
+});

@@ -106,3 +106,58 @@ describe('address and JSON helpers', () => {
     expect(jsonSyntaxError('{"a":\n  [1 2]}')).toEqual({ line: 2, col: 6, expected: "',' or ']'" });
   });
 });
+
+describe('route flags and unsupported attributes', () => {
+  const links = link([eth0]);
+  it('keeps dead/linkdown flags as data and marks encap/nhid routes unsupported', () => {
+    const routes = JSON.stringify([
+      { dst: '10.1.0.0/24', dev: 'eth0', protocol: 'kernel', scope: 'link', prefsrc: '10.1.0.1', flags: ['linkdown'] },
+      { dst: '10.2.0.0/24', gateway: '10.1.0.9', dev: 'eth0', flags: ['dead', 'linkdown'] },
+
+      { dst: '10.4.0.0/24', nhid: 5, gateway: '10.1.0.9', dev: 'eth0', flags: [] },
+      { dst: '2001:db8::/64', gateway: 'fe80::1', dev: 'eth0', protocol: 'ra', metric: 1024, expires: '1799sec', flags: [], pref: 'medium' },
+    ]);
+    const h = loadHostFromFiles({ 'ip-link.json': links, 'ip-route.json': routes });
+    const r = (d: string) => h.routes.find((x) => x.dstStr === d)!;
+    expect(r('10.1.0.0/24')).toMatchObject({ flags: ['linkdown'] });
+    expect(r('10.1.0.0/24').unsupported).toBeUndefined();
+    expect(r('10.2.0.0/24').flags).toEqual(['dead', 'linkdown']);
+    expect(r('10.4.0.0/24').unsupported).toEqual(['nhid']);
+    // an RA route with an expiry is an ordinary IPv6 route (family from "pref", only IPv6 routes have it)
+    expect(r('2001:db8::/64')).toMatchObject({ family: 6, protocol: 'ra', gatewayStr: 'fe80::1' });
+    expect(r('2001:db8::/64').unsupported).toBeUndefined();
+  });
+});
+
+describe('routes with encap (measured: `ip route add 10.3.0.0/24 encap ip id 5 dst 1.2.3.4 dev ifb0`, iproute2 6.1)', () => {
+  // ip -j prints the tunnel's "dst" after the route's own "dst" in the same object
+  const text =
+    '[{"dst":"10.3.0.0/24","encap":"ip","id":5,"src":"0.0.0.0","dst":"1.2.3.4","ttl":0,"tos":0,"dev":"eth0","scope":"link","flags":[]},' +
+    '{"dst":"10.5.0.0/24","gateway":"10.1.0.9","dev":"eth0","flags":[],"flow":{"to":"4"},"metrics":[{"mtu":1300}]}]';
+  it('keeps the route\'s own dst, marks it unsupported, and ignores the tunnel tos', () => {
+    const h = loadHostFromFiles({ 'ip-link.json': link([eth0]), 'ip-route.json': text });
+    const r = h.routes[0]!;
+    expect(r).toMatchObject({ dstStr: '10.3.0.0/24', dstLen: 24, unsupported: ['encap'], dev: 'eth0' });
+    expect(r.tos).toBeUndefined();
+    expect(h.routes[1]).toMatchObject({ dstStr: '10.5.0.0/24', mtu: 1300 });
+  });
+});
+
+describe('first-key-wins JSON parser', () => {
+  it('agrees with JSON.parse on every recorded JSON file (none has duplicate keys)', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { parseJsonFirstKeyWins } = await import('../../src/host/parse/json.js');
+    const root = new URL('../../fixtures/host-samples/', import.meta.url);
+    let n = 0;
+    for (const s of readdirSync(root)) {
+      for (const f of readdirSync(new URL(`${s}/`, root)).filter((x) => x.endsWith('.json'))) {
+        const text = readFileSync(new URL(`${s}/${f}`, root), 'utf8');
+        expect(parseJsonFirstKeyWins(text), `${s}/${f}`).toEqual(JSON.parse(text));
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(40);
+    expect(parseJsonFirstKeyWins('{"a":1,"a":2}')).toEqual({ a: 1 });
+    expect(parseJsonFirstKeyWins('{"a":1,}')).toBeUndefined();
+  });
+});

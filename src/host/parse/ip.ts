@@ -193,8 +193,11 @@ function prefix(c: Cursor, key: string, family: Family): { value: number | Uint8
   return { value, len, text: s };
 }
 
-/** Route attributes the model does not evaluate; a route carrying one is marked unsupported. */
-const ROUTE_UNSUPPORTED = ['encap', 'nhid', 'expires', 'realms', 'from', 'cache'];
+/**
+ * Route attributes that change the lookup in ways the model does not evaluate: a route carrying one
+ * is marked unsupported (expires/realms/pref do not change the lookup and are not listed).
+ */
+const ROUTE_UNSUPPORTED = ['encap', 'nhid', 'from', 'cache'];
 
 export function parseRoute(c: Cursor, family: Family): Route {
   const typeS = (c.optStr('type') ?? 'unicast') as RouteType;
@@ -226,8 +229,9 @@ export function parseRoute(c: Cursor, family: Family): Route {
   const dev = c.optStr('dev');
   if (dev !== undefined) r.dev = dev;
   if (c.has('prefsrc')) r.prefsrc = addrOf(c, 'prefsrc', family).value;
-  const tos = c.optStr('tos') ?? c.optStr('dsfield');
-  if (tos !== undefined) r.tos = parseInt(tos, 16);
+  // the route's tos is a hex string; a number under "tos" belongs to an encap (ip -j prints both flat)
+  const tosV = c.has('tos') ? c.get('tos').value : c.has('dsfield') ? c.get('dsfield').value : undefined;
+  if (typeof tosV === 'string') r.tos = parseInt(tosV, 16);
   const flags = c.strArray('flags');
   if (flags.includes('onlink')) r.onlink = true;
   if (c.has('metrics')) {
@@ -246,12 +250,16 @@ export function parseRoute(c: Cursor, family: Family): Route {
       const d = n.optStr('dev');
       if (d !== undefined) nh.dev = d;
       nh.weight = n.optNum('weight') ?? 1;
-      if (n.strArray('flags').includes('onlink')) nh.onlink = true;
+      const nf = n.strArray('flags');
+      if (nf.includes('onlink')) nh.onlink = true;
+      if (nf.length) nh.flags = nf;
       return nh;
     });
   }
+  // RTNH_F_DEAD ("dead") nexthops are skipped by fib lookup; "linkdown" ones are still used unless
+  // ignore_routes_with_linkdown: kept as data for the route stage
+  if (flags.length) r.flags = flags;
   const unsup = ROUTE_UNSUPPORTED.filter((k) => c.has(k));
-  if (flags.includes('linkdown') || flags.includes('dead')) unsup.push(`flags ${flags.join(',')}`);
   if (unsup.length) r.unsupported = unsup;
   return r;
 }
@@ -277,7 +285,13 @@ function portRange(c: Cursor, name: 'sport' | 'dport'): [number, number] | undef
   return undefined;
 }
 
-const RULE_UNSUPPORTED = ['uidrange', 'l3mdev', 'tun_id', 'realms', 'flowlabel', 'dscp', 'iif_detached', 'oif_detached', 'protocol_unsupported'];
+/**
+ * Rule selectors the model does not evaluate, as `ip -j rule` spells them (measured, see
+ * fixtures/host-samples/rules): a rule carrying one is marked unsupported. flow_to/flow_from (realms)
+ * and protocol do not change matching; iif_detached/oif_detached rules can never match, which the
+ * model sees anyway since the device is not in the snapshot.
+ */
+const RULE_UNSUPPORTED = ['uid_start', 'l3mdev', 'tun_id', 'flowlabel', 'dscp'];
 
 export function parseRule(c: Cursor, family: Family): Rule {
   const src = prefix(c, 'src', family);
@@ -326,6 +340,12 @@ export function parseRule(c: Cursor, family: Family): Rule {
   if (c.has('goto')) {
     r.action = 'goto';
     r.table = c.num('goto');
+    // "unresolved": no rule has the target priority; fib_rules_lookup skips such a rule
+    if (c.flag('unresolved')) r.unresolved = true;
+  } else if (c.flag('nop')) {
+    r.action = 'nop';
+  } else if (c.flag('l3mdev')) {
+    // l3mdev rules look up the VRF table of the device: no table here, marked unsupported below
   } else if (c.has('action')) {
     const a = c.str('action');
     if (!['blackhole', 'unreachable', 'prohibit', 'nop'].includes(a)) throw c.err(`unknown rule action "${a}"`, 'action');
@@ -336,10 +356,7 @@ export function parseRule(c: Cursor, family: Family): Rule {
     throw c.err('rule has neither a table nor an action');
   }
   if (c.has('suppress_prefixlen')) r.suppressPrefixlen = c.num('suppress_prefixlen');
-  if (c.has('suppress_ifgroup')) {
-    const g = c.get('suppress_ifgroup').value;
-    r.suppressIfgroup = typeof g === 'number' ? g : 0;
-  }
+  if (c.has('suppress_ifgroup')) r.suppressIfgroup = hexOrNum(c, 'suppress_ifgroup');
   const unsup = RULE_UNSUPPORTED.filter((k) => c.has(k));
   if (unsup.length) r.unsupported = unsup;
   r.text = ruleText(r);
@@ -360,8 +377,8 @@ export function ruleText(r: Rule): string {
   for (const [n, p] of [['sport', r.sport], ['dport', r.dport]] as const) {
     if (p) parts.push(n, p[0] === p[1] ? `${p[0]}` : `${p[0]}-${p[1]}`);
   }
-  if (r.action === 'goto') parts.push('goto', `${r.table}`);
-  else if (r.action === 'to_tbl') parts.push('lookup', tableName(r.table!));
+  if (r.action === 'goto') parts.push('goto', `${r.table}${r.unresolved ? ' [unresolved]' : ''}`);
+  else if (r.action === 'to_tbl') parts.push('lookup', r.table === undefined ? '[l3mdev-table]' : tableName(r.table));
   else parts.push(r.action);
   if (r.suppressPrefixlen !== undefined) parts.push('suppress_prefixlength', `${r.suppressPrefixlen}`);
   return parts.join(' ');

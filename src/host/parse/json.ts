@@ -79,8 +79,84 @@ export function jsonSyntaxError(text: string): { line: number; col: number; expe
   }
 }
 
-export function parseJson(file: string, text: string): unknown {
+/**
+ * JSON.parse keeps the LAST of duplicate keys; iproute2 prints some objects with duplicates where
+ * the first is the one that matters (a route with `encap ip ... dst X` prints the route's "dst"
+ * and then the tunnel's "dst"). This parser keeps the FIRST. Slower than JSON.parse, so it is used
+ * only when the text needs it. Syntax errors return undefined (the caller locates them).
+ */
+export function parseJsonFirstKeyWins(text: string): unknown {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const fail = (): never => {
+    throw new SyntaxError('bad JSON');
+  };
+  const str = (): string => {
+    const start = i;
+    i++;
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    if (i >= text.length) fail();
+    i++;
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  const value = (): unknown => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const o: Record<string, unknown> = {};
+      ws();
+      if (text[i] === '}') { i++; return o; }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        const k = str();
+        ws();
+        if (text[i++] !== ':') fail();
+        const v = value();
+        if (!Object.prototype.hasOwnProperty.call(o, k)) o[k] = v;
+        ws();
+        const d = text[i++];
+        if (d === '}') return o;
+        if (d !== ',') fail();
+      }
+    }
+    if (c === '[') {
+      i++;
+      const a: unknown[] = [];
+      ws();
+      if (text[i] === ']') { i++; return a; }
+      for (;;) {
+        a.push(value());
+        ws();
+        const d = text[i++];
+        if (d === ']') return a;
+        if (d !== ',') fail();
+      }
+    }
+    if (c === '"') return str();
+    const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+    if (!m) fail();
+    i += m![0].length;
+    return JSON.parse(m![0]);
+  };
+  try {
+    const v = value();
+    ws();
+    return i === text.length ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseJson(file: string, text: string, opts: { firstKeyWins?: boolean } = {}): unknown {
   if (text.trim() === '') return [];
+  if (opts.firstKeyWins) {
+    const v = parseJsonFirstKeyWins(text);
+    if (v !== undefined) return v;
+  }
   try {
     return JSON.parse(text);
   } catch (e) {
