@@ -21,7 +21,7 @@ describe('bench capture generator', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cap-gen-'));
   const a = path.join(dir, 'a.pcap');
   const b = path.join(dir, 'b.pcap');
-  const N = 3000;
+  const N = 1000;
   generateBenchPcap(a, N, 5);
   generateBenchPcap(b, N, 5);
 
