@@ -151,9 +151,12 @@ export function parseJsonFirstKeyWins(text: string): unknown {
   }
 }
 
+/** Below this size every file is read first-key-wins; above it only when the caller asks (speed). */
+const FIRST_KEY_WINS_MAX = 4 << 20;
+
 export function parseJson(file: string, text: string, opts: { firstKeyWins?: boolean } = {}): unknown {
   if (text.trim() === '') return [];
-  if (opts.firstKeyWins) {
+  if (opts.firstKeyWins || text.length < FIRST_KEY_WINS_MAX) {
     const v = parseJsonFirstKeyWins(text);
     if (v !== undefined) return v;
   }
