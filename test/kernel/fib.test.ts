@@ -1,0 +1,99 @@
+// FIB and policy rules (net/core/fib_rules.c fib_rules_lookup, net/ipv4/fib_rules.c
+// fib4_rule_match/action, net/ipv4/fib_trie.c fib_table_lookup) on the "router" sample, whose
+// rules and routes setup.sh made:
+//   100: from 10.1.0.0/24 fwmark 0x10/0xff lookup 100     (table 100: default via 10.2.0.2, 10.9.0.0/16 dev eth0)
+//   110: not to 10.0.0.0/8 iif eth0 lookup main
+//   120: ipproto tcp dport 80 lookup 100
+//   130: sport 1000-2000 oif eth1 prohibit
+//   140: from 10.5.0.0/16 blackhole
+//   150: to 10.6.0.0/16 goto 32766
+// main: 198.51.100.0/24 via 10.2.0.2 metric 50, blackhole 10.66/16, unreachable 10.67/16, prohibit 10.68/16
+import { describe, it, expect } from 'vitest';
+import { sample } from './helpers.js';
+import { Fib, newFlow, EINVAL, EACCES, ENETUNREACH, EHOSTUNREACH, type FibResult } from '../../src/kernel/route/fib.js';
+import { parseIpv4 } from '../../src/packet/addr.js';
+
+const host = sample('router');
+const fib = new Fib(host, 4);
+const ip = (s: string) => parseIpv4(s)!;
+
+function look(f: Partial<ReturnType<typeof newFlow>> & { dst: string; src?: string }) {
+  const fl = newFlow();
+  fl.daddr = ip(f.dst);
+  fl.saddr = f.src ? ip(f.src) : 0;
+  fl.iif = f.iif ?? 1;
+  fl.oif = f.oif ?? 0;
+  fl.mark = f.mark ?? 0;
+  fl.proto = f.proto ?? 0;
+  fl.sport = f.sport ?? 0;
+  fl.dport = f.dport ?? 0;
+  const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+  const err = fib.lookup(fl, r);
+  return { err, r };
+}
+const eth0 = host.byName.get('eth0')!.ifindex;
+const eth1 = host.byName.get('eth1')!.ifindex;
+
+describe('fib_rules_lookup', () => {
+  it('has custom rules, so the fast path is off', () => {
+    expect(fib.customRules).toBe(true);
+  });
+  it('local table first: a local address is type local', () => {
+    const { err, r } = look({ dst: '10.1.0.1', iif: eth0 });
+    expect(err).toBe(0);
+    expect(r.alias.type).toBe('local');
+    expect(r.table).toBe(255);
+  });
+  it('fwmark under its mask selects table 100 (rule 100)', () => {
+    const { err, r } = look({ dst: '8.8.8.8', src: '10.1.0.2', mark: 0x110, iif: eth0 });
+    expect(err).toBe(0);
+    expect(r.rule!.priority).toBe(100);
+    expect(r.table).toBe(100);
+    expect(r.alias.route.gatewayStr).toBe('10.2.0.2');
+  });
+  it('a mark outside the mask does not match rule 100; rule 110 (not to 10/8, iif eth0) finds nothing in main, default nothing: ENETUNREACH', () => {
+    const { err } = look({ dst: '8.8.8.8', src: '10.1.0.2', mark: 0x11, iif: eth0 });
+    expect(err).toBe(-ENETUNREACH);
+  });
+  it('ipproto tcp dport 80 selects table 100 (rule 120)', () => {
+    const { err, r } = look({ dst: '8.8.8.8', src: '10.9.9.9', proto: 6, dport: 80, iif: eth1 });
+    expect(err).toBe(0);
+    expect(r.rule!.priority).toBe(120);
+  });
+  it('the prohibit action (rule 130) answers EACCES for sport in range and oif eth1', () => {
+    expect(look({ dst: '8.8.8.8', sport: 1500, oif: eth1 }).err).toBe(-EACCES);
+    expect(look({ dst: '8.8.8.8', sport: 2500, oif: eth1 }).err).toBe(-ENETUNREACH);
+  });
+  it('the blackhole action (rule 140) answers EINVAL', () => {
+    // from eth1, so rule 110 (iif eth0) does not take it first
+    expect(look({ dst: '198.51.100.7', src: '10.5.1.1', iif: eth1 }).err).toBe(-EINVAL);
+    expect(look({ dst: '198.51.100.7', src: '10.5.1.1', iif: eth0 }).err).toBe(0);
+  });
+  it('goto 32766 skips to main: to 10.6.0.0/16 misses the 10.9/16 route of table 100 anyway', () => {
+    const { err, r } = look({ dst: '10.6.1.1', mark: 0x10, src: '10.1.0.2', iif: eth0 });
+    // rule 100 matches first (mark and source): table 100 default route wins before the goto
+    expect(err).toBe(0);
+    expect(r.table).toBe(100);
+  });
+  it('route types of main: blackhole/unreachable/prohibit give fib_props errors', () => {
+    expect(look({ dst: '10.66.0.1', iif: eth1 }).err).toBe(-EINVAL);
+    expect(look({ dst: '10.67.0.1', iif: eth1 }).err).toBe(-EHOSTUNREACH);
+    expect(look({ dst: '10.68.0.1', iif: eth1 }).err).toBe(-EACCES);
+  });
+  it('longest prefix: 198.51.100.9 goes via 10.2.0.2 on eth1', () => {
+    const { err, r } = look({ dst: '198.51.100.9', iif: eth1 });
+    expect(err).toBe(0);
+    expect(r.nh.dev!.name).toBe('eth1');
+    expect(r.alias.prefixLen).toBe(24);
+  });
+  it('an oif-bound lookup (second rp_filter lookup) skips nexthops on other devices', () => {
+    expect(look({ dst: '198.51.100.9', oif: eth0 }).err).toBe(-ENETUNREACH);
+  });
+});
+
+describe('fib_lookup without custom rules (include/net/ip_fib.h): local merged into main', () => {
+  it('a host with only the default rules takes the fast path', () => {
+    const f = new Fib(sample('fresh'), 4);
+    expect(f.customRules).toBe(false);
+  });
+});
