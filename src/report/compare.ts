@@ -2,7 +2,7 @@
 import type { FateRecord, Verdict } from '../kernel/fate.js';
 
 /** The facts a golden file pins; `events` (the timeline wording) is kept only on request. */
-export const COMPARED_FIELDS = ['fate', 'reason', 'rule', 'egress', 'replies', 'socket', 'unsupported'] as const;
+export const COMPARED_FIELDS = ['fate', 'reason', 'rule', 'egress', 'replies', 'socket', 'verdicts', 'unsupported'] as const;
 export type ComparedField = (typeof COMPARED_FIELDS)[number];
 
 export interface FieldChange {
@@ -11,7 +11,7 @@ export interface FieldChange {
   after: string;
 }
 
-/** "input ip filter INPUT: drop (rule ...)" for each base chain that decided, in order. */
+/** "input ip filter INPUT: drop by <rule> (<file:line>)" for one base chain's verdict. */
 export function ruleText(v: Verdict): string {
   const by = v.rule !== undefined ? ` by ${v.rule}${v.source ? ` (${v.source})` : ''}` : ' by policy';
   return `${v.hook} ${v.family} ${v.table} ${v.chain}: ${v.verdict}${by}`;
@@ -21,7 +21,13 @@ function fieldText(r: FateRecord, f: ComparedField): string {
   switch (f) {
     case 'fate': return r.fate;
     case 'reason': return r.reason ?? '-';
-    case 'rule': return r.verdicts && r.verdicts.length ? r.verdicts.map(ruleText).join('; ') : '-';
+    case 'rule': {
+      // the rules that decided: every verdict but a chain's default accept (a chain that merely
+      // let the frame pass says nothing about why it met its fate)
+      const d = (r.verdicts ?? []).filter((v) => v.rule !== undefined || v.verdict !== 'accept');
+      return d.length ? d.map(ruleText).join('; ') : '-';
+    }
+    case 'verdicts': return r.verdicts && r.verdicts.length ? r.verdicts.map(ruleText).join('; ') : '-';
     case 'egress': return r.egress && r.egress.length ? r.egress.join(',') : '-';
     case 'replies': return r.replies && r.replies.length ? r.replies.map((x) => `${x.iface}: ${x.summary}`).join('; ') : '-';
     case 'socket': return r.socket ?? '-';

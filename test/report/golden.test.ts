@@ -27,7 +27,7 @@ describe('compareRecords', () => {
       verdicts: [{ hook: 'input', family: 'inet', table: 'filter', chain: 'input', verdict: 'drop', rule: 'handle 4', source: 'nft.txt:5' }],
     };
     const c = compareRecords(base, after);
-    expect(c.map((x) => x.field)).toEqual(['fate', 'reason', 'rule', 'socket']);
+    expect(c.map((x) => x.field)).toEqual(['fate', 'reason', 'rule', 'socket', 'verdicts']);
     expect(c[0]).toEqual({ field: 'fate', before: 'delivered', after: 'dropped' });
     expect(c[2]!.after).toBe('input inet filter input: drop by handle 4 (nft.txt:5)');
   });
