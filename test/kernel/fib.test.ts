@@ -65,9 +65,10 @@ describe('fib_rules_lookup', () => {
     expect(look({ dst: '8.8.8.8', sport: 2500, oif: eth1 }).err).toBe(-ENETUNREACH);
   });
   it('the blackhole action (rule 140) answers EINVAL', () => {
-    // from eth1, so rule 110 (iif eth0) does not take it first
-    expect(look({ dst: '198.51.100.7', src: '10.5.1.1', iif: eth1 }).err).toBe(-EINVAL);
-    expect(look({ dst: '198.51.100.7', src: '10.5.1.1', iif: eth0 }).err).toBe(0);
+    // "not" inverts the whole match of rule 110 (FIB_RULE_INVERT): only traffic to 10/8 from
+    // eth0 passes it by and reaches rule 140; anything else is looked up in main by rule 110
+    expect(look({ dst: '10.2.0.2', src: '10.5.1.1', iif: eth0 }).err).toBe(-EINVAL);
+    expect(look({ dst: '198.51.100.7', src: '10.5.1.1', iif: eth1 }).err).toBe(0);
   });
   it('goto 32766 skips to main: to 10.6.0.0/16 misses the 10.9/16 route of table 100 anyway', () => {
     const { err, r } = look({ dst: '10.6.1.1', mark: 0x10, src: '10.1.0.2', iif: eth0 });
