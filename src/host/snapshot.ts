@@ -121,7 +121,18 @@ export function takeSnapshot(outDir: string, opts: SnapshotOptions = {}): Snapsh
     const r = run(['true'], netns);
     if (r.code !== 0) throw new SnapshotError(`cannot enter network namespace "${netns}": ${r.err.trim() || `exit ${r.code}`}`);
   }
-  mkdirSync(outDir, { recursive: true });
+  const write = (name: string, data: string) => {
+    try {
+      writeFileSync(join(outDir, name), data);
+    } catch (e) {
+      throw new SnapshotError(`cannot write ${join(outDir, name)}: ${(e as Error).message}`);
+    }
+  };
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw new SnapshotError(`cannot create ${outDir}: ${(e as Error).message}`);
+  }
   const written: string[] = [];
   const missing: { file: string; tool: string }[] = [];
   const commands: { file: string; command: string }[] = [];
@@ -139,7 +150,7 @@ export function takeSnapshot(outDir: string, opts: SnapshotOptions = {}): Snapsh
       throw new SnapshotError(`snapshot command failed (exit ${r.code ?? 'signal'}): ${cmdText}: ${r.err.trim().split('\n').slice(0, 3).join(' | ')}`);
     }
     const out = c.filter ? c.filter(r.out) : r.out;
-    writeFileSync(join(outDir, c.file), out);
+    write(c.file, out);
     written.push(c.file);
     commands.push({ file: c.file, command: cmdText });
     if (!(tool in versions)) {
@@ -155,6 +166,6 @@ export function takeSnapshot(outDir: string, opts: SnapshotOptions = {}): Snapsh
     missing,
     versions,
   };
-  writeFileSync(join(outDir, 'snapshot.json'), JSON.stringify(meta, null, 2) + '\n');
+  write('snapshot.json', JSON.stringify(meta, null, 2) + '\n');
   return { written, missingTools: missing.map((m) => m.tool), meta };
 }

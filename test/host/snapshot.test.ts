@@ -81,3 +81,13 @@ describe.runIf(canNetns)('live round trip through a namespace', () => {
     }
   });
 });
+
+describe('snapshot output directory', () => {
+  it('an output path that cannot be created is a clear error', () => {
+    const dir = tmp();
+    const file = join(dir, 'plain-file');
+    spawnSync('touch', [file]);
+    expect(() => takeSnapshot(join(file, 'sub'), { commands: [{ file: 'a', argv: ['true'] }] })).toThrow(/cannot create .*plain-file\/sub: /);
+    rmSync(dir, { recursive: true });
+  });
+});

@@ -30,7 +30,10 @@ export function parseVlanPort(c: Cursor): { port: string; vlans: PortVlan[] } {
     const last = v.optNum('vlanEnd') ?? first;
     if (!Number.isInteger(first) || first < 0 || first > 4095 || last < first || last > 4095) throw v.err(`bad VLAN id/range ${first}-${last}`, 'vlan');
     const flags = v.strArray('flags');
-    for (let id = first; id <= last; id++) vlans.push({ vlan: id, pvid: flags.includes('PVID'), untagged: flags.includes('Egress Untagged') });
+    // iproute2 prints "PVID" / "Egress Untagged"; accept the lower-case spelling proposed upstream too
+    const pvid = flags.includes('PVID') || flags.includes('pvid');
+    const untagged = flags.includes('Egress Untagged') || flags.includes('untagged');
+    for (let id = first; id <= last; id++) vlans.push({ vlan: id, pvid, untagged });
   }
   return { port, vlans };
 }
