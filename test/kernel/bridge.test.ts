@@ -270,3 +270,27 @@ describe('br_netfilter (br_netfilter_hooks.c)', () => {
     expect(c2.toRecord()).toMatchObject({ fate: 'dropped', reason: 'NETFILTER_DROP' });
   });
 });
+
+describe('br_dev_xmit (br_device.c): the host sends through br0', () => {
+  test('a reply to a station in the fdb leaves by its port; to an unknown station it floods', async () => {
+    const { br_dev_queue_xmit } = await import('../../src/kernel/bridge/br_device.js');
+    const { net, dev } = setup();
+    const ctx = newCtx();
+    const known = skbOn(eth(H2, BR, 0x0800, ipPayload), dev('br0'));
+    br_dev_queue_xmit(net, known, ctx, dev('br0'), 'reply A');
+    const unknown = skbOn(eth('02:00:00:00:0c:77', BR, 0x0800, ipPayload), dev('br0'));
+    br_dev_queue_xmit(net, unknown, ctx, dev('br0'), 'reply B');
+    // br_flood local_orig: unicast flood needs the port's flood flag (p2 has it off); p3 disabled
+    expect(ctx.replies).toEqual([{ iface: 'p2', summary: 'reply A' }, { iface: 'p1', summary: 'reply B' }]);
+    expect(ctx.fate).toBeNull();
+  });
+
+  test('a routed frame out br0 with no port to take it is dropped NO_TX_TARGET', async () => {
+    const { br_dev_queue_xmit } = await import('../../src/kernel/bridge/br_device.js');
+    const { net, dev } = setup();
+    dev('p1').bridgePort!.flood = false;
+    const ctx = newCtx();
+    br_dev_queue_xmit(net, skbOn(eth('02:00:00:00:0c:77', BR, 0x0800, ipPayload), dev('br0')), ctx, dev('br0'), null);
+    expect(ctx.toRecord()).toMatchObject({ fate: 'dropped', reason: 'NO_TX_TARGET' });
+  });
+});

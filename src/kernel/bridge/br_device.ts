@@ -15,7 +15,7 @@ import { BR_PKT_BROADCAST, BR_PKT_MULTICAST, BR_PKT_UNICAST, br_flood, br_forwar
  * br_dev_xmit(skb, dev): the ports the frame leaves by (empty when none). Never settles the
  * frame's fate: the caller records replies or egress for the returned ports.
  */
-export function br_dev_xmit(net: Net, skb: SkBuff, brdev: NetDevice, ctx: FrameCtx): NetDevice[] {
+export function br_dev_xmit(net: Net, skb: SkBuff, brdev: NetDevice, ctx: FrameCtx, fail?: { reason: string }): NetDevice[] {
   const br = bridgeOf(net.host, brdev);
   const cb: BrInputCb = BR_INPUT_SKB_CB(skb) ?? { brdev, vid: 0, vlanFiltered: false, srcPortIsolated: false, brnfPrerouted: false };
   cb.srcPortIsolated = false;
@@ -26,8 +26,10 @@ export function br_dev_xmit(net: Net, skb: SkBuff, brdev: NetDevice, ctx: FrameC
   if (!br_allowed_ingress(br, br.vg, skb, cb, quiet(ctx), 'br_dev_xmit')) {
     ctx.ev('br_dev_xmit', `not sent: VLAN filtering on ${brdev.name}`, { dev: brdev.name });
     skb.dev = saveDev;
+    if (fail) fail.reason = 'NOT_SPECIFIED';
     return out;
   }
+  if (fail) fail.reason = 'NO_TX_TARGET';
   const mh = skb.mac_header >= 0 ? skb.mac_header : 0;
   const d = skb.data;
   if (eth_is_broadcast(d, mh)) br_flood(net, br, skb, cb, BR_PKT_BROADCAST, ctx, false, true, out);
@@ -37,8 +39,10 @@ export function br_dev_xmit(net: Net, skb: SkBuff, brdev: NetDevice, ctx: FrameC
     if (dst && dst.port) {
       ctx.ev('br_dev_xmit', `fdb: ${macStr(dst.mac)} -> ${dst.port.name}`, { dev: brdev.name });
       br_forward(net, br, dst.port, skb, cb, ctx, false, true, out);
+      if (fail) fail.reason = 'NOT_SPECIFIED';
     } else if (dst) {
       ctx.ev('br_dev_xmit', `fdb: ${macStr(dst.mac)} is the bridge itself: not sent`, { dev: brdev.name });
+      if (fail) fail.reason = 'NOT_SPECIFIED';
     } else {
       br_flood(net, br, skb, cb, BR_PKT_UNICAST, ctx, false, true, out);
     }
@@ -50,4 +54,22 @@ export function br_dev_xmit(net: Net, skb: SkBuff, brdev: NetDevice, ctx: FrameC
 /** a FrameCtx view whose drop() is only an event: br_dev_xmit never decides the captured frame's fate */
 function quiet(ctx: FrameCtx): FrameCtx {
   return { ...ctx, drop: (fn: string, reason: string) => ctx.ev(fn, `not sent: ${reason}`), ev: ctx.ev.bind(ctx) } as unknown as FrameCtx;
+}
+
+/**
+ * dev_queue_xmit(skb) when skb.dev is a bridge device, for the device layer to call: the
+ * bridge picks the ports. `replySummary`: the packet is one the kernel built (recorded as a reply
+ * on each port); null: it is the captured frame itself (egress on each port, fate forwarded; with
+ * no port to send to, the kernel frees it: NO_TX_TARGET from br_flood, NOT_SPECIFIED from br_forward).
+ */
+export function br_dev_queue_xmit(net: Net, skb: SkBuff, ctx: FrameCtx, brdev: NetDevice, replySummary: string | null): void {
+  const fail = { reason: 'NO_TX_TARGET' };
+  const ports = br_dev_xmit(net, skb, brdev, ctx, fail);
+  if (replySummary !== null) {
+    for (const p of ports) ctx.reply(p.name, replySummary);
+    if (!ports.length) ctx.ev('br_dev_xmit', `reply not sent: ${fail.reason}`, { dev: brdev.name });
+    return;
+  }
+  for (const p of ports) ctx.forward(p.name);
+  if (!ports.length) ctx.drop('br_dev_xmit', fail.reason, { dev: brdev.name });
 }

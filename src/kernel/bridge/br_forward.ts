@@ -100,7 +100,7 @@ export function br_flood(net: Net, br: BridgeRt, skb: SkBuff, cb: BrInputCb, pkt
     else firstFail ??= r.reason;
   }
   const kind = pktType === BR_PKT_UNICAST ? 'unknown unicast' : pktType === BR_PKT_BROADCAST ? 'broadcast' : 'multicast';
-  ctx.ev('br_flood', `${kind}: ${sent.length ? 'sent to ' + sent.map((p) => p.name).join(', ') : 'no port to send to'}`, { dev: skb.dev?.name });
+  ctx.ev('br_flood', `${kind}: ${sent.length ? 'sent to ' + sent.map((p) => p.name).join(', ') : candidates ? `no copy sent (${firstFail})` : 'no port to send to'}`, { dev: skb.dev?.name });
   if (out) return;
   for (const p of sent) ctx.bridge(p.name);
   if (!sent.length && !localRcv) {
