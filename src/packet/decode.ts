@@ -476,7 +476,8 @@ function decodeL4(d: Decoded, proto: number, off: number, end: number, segLen: n
       d.udpLen = ulen;
       d.payload = off + 8;
       if (proto === 136) return;
-      if (ulen < 8 || ulen > segLen) {
+      // a first fragment carries the whole datagram's UDP length: only checkable when unfragmented
+      if (ulen < 8 || (ulen > segLen && !d.moreFrags)) {
         // udp_rcv drops it (UDP_CSUM / PKT_TOO_SMALL); checksum not computed over a bad length
         flag(d, DF_MALFORMED, 'UDP length inconsistent with IP length');
         d.l4PayloadLen = segLen - 8;
@@ -484,6 +485,7 @@ function decodeL4(d: Decoded, proto: number, off: number, end: number, segLen: n
         return;
       }
       d.l4PayloadLen = ulen - 8;
+      if (d.moreFrags) { d.csumL4 = CSUM_UNVERIFIED; return; }
       if (u16(b, off + 6) === 0 && d.ipVersion === 4) { d.csumL4 = CSUM_UNVERIFIED; return; }
       d.csumL4 = noVerify ? CSUM_UNVERIFIED : verifyPseudo(d, off, ulen, 17);
       return;

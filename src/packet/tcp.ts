@@ -57,20 +57,20 @@ export function tcpSetCheck(buf: Uint8Array, off: number, v: number): void { buf
 export function tcpSetUrgPtr(buf: Uint8Array, off: number, v: number): void { buf[off + 18] = v >>> 8; buf[off + 19] = v; }
 
 /**
- * tcpdump's flag letters in its order (print-tcp.c tcp_flag_values: S F R P . U E W, and
- * "e" for AE); "none" when no flag is set. Allocates a string: for output only.
+ * tcpdump's flag letters in its table order (print-tcp.c tcp_flag_values: F S R P . U E W), so
+ * SYN+ACK is "S." and FIN+PSH+ACK "FP."; "none" when no flag is set. The AE bit (0x100) is not
+ * printed, as tcpdump 4.99 does not. Allocates a string: for output only.
  */
 export function tcpFlagLetters(flags: number): string {
   let s = '';
-  if (flags & TCPHDR_SYN) s += 'S';
   if (flags & TCPHDR_FIN) s += 'F';
+  if (flags & TCPHDR_SYN) s += 'S';
   if (flags & TCPHDR_RST) s += 'R';
   if (flags & TCPHDR_PSH) s += 'P';
   if (flags & TCPHDR_ACK) s += '.';
   if (flags & TCPHDR_URG) s += 'U';
   if (flags & TCPHDR_ECE) s += 'E';
   if (flags & TCPHDR_CWR) s += 'W';
-  if (flags & TCPHDR_AE) s += 'e';
   return s === '' ? 'none' : s;
 }
 

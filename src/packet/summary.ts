@@ -1,0 +1,345 @@
+// One-line frame summaries in the style of `tcpdump -nn` (what it prints after the
+// timestamp), from a Decoded frame. Used by `inspect`, replay text output and to show the
+// kernel model's replies. Application protocols (DNS, HTTP, ...) are not dissected: lines end
+// after the transport part ("UDP, length 4"). With `link: true` the link header is printed as
+// `tcpdump -e` does. TCP sequence numbers are relative per connection like tcpdump's default
+// (keep one SummaryState per capture), absolute with `absoluteSeq` (tcpdump -S).
+
+import { Decoded, L_ARP, L_RARP, L_TCP, L_UDP, L_ICMP, L_ICMPV6, L_ETH, L_SLL, L_SLL2, L_VLAN, L_LLC, L_MPLS, L_PPPOE,
+  L_IGMP, L_GRE, L_ESP, L_AH, L_SCTP, L_IPIP, L_IPV6, L_OSPF, L_PIM, L_VRRP, DF_FRAGMENT } from './decode.js';
+import { ipv4BytesToString, ipv6ToString, macToString } from './addr.js';
+import { tcpFlagLetters } from './tcp.js';
+
+export interface SummaryOptions {
+  /** print the link-layer header like tcpdump -e */
+  link?: boolean;
+  /** absolute TCP sequence numbers (tcpdump -S) */
+  absoluteSeq?: boolean;
+}
+
+/** tcpdump's tcp_seq_hash: first seq/ack seen per connection, to print relative numbers */
+export class SummaryState {
+  private readonly conns = new Map<string, { seq: number; ack: number }>();
+  clear(): void { this.conns.clear(); }
+  /** returns [seq, ack] as tcpdump prints them (print-tcp.c tcp_print) */
+  relative(d: Decoded, seq: number, ack: number): [number, number] {
+    const b = d.data;
+    const alen = d.ipVersion === 4 ? 4 : 16;
+    // order the endpoints so both directions share one entry (tcpdump: rev when sport > dport,
+    // or equal ports and src address > dst address)
+    let rev = d.sport > d.dport;
+    if (d.sport === d.dport) {
+      for (let i = 0; i < alen; i++) {
+        const x = b[d.srcOff + i], y = b[d.dstOff + i];
+        if (x !== y) { rev = x > y; break; }
+      }
+    }
+    const s = addrText(d, d.srcOff), t = addrText(d, d.dstOff);
+    const key = rev ? `${t}|${s}|${d.dport}|${d.sport}` : `${s}|${t}|${d.sport}|${d.dport}`;
+    const th = this.conns.get(key);
+    if (th === undefined || (d.tcpFlags & 0x02) !== 0) {
+      const e = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
+      this.conns.set(key, e);
+      return [seq, ack];
+    }
+    return rev ? [(seq - th.ack) >>> 0, (ack - th.seq) >>> 0] : [(seq - th.seq) >>> 0, (ack - th.ack) >>> 0];
+  }
+}
+
+function addrText(d: Decoded, off: number): string {
+  return d.ipVersion === 4 ? ipv4BytesToString(d.data, off) : ipv6ToString(d.data, off);
+}
+function u16(b: Uint8Array, o: number): number { return (b[o] << 8) | b[o + 1]; }
+function u32(b: Uint8Array, o: number): number { return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0; }
+function hex4(n: number): string { return '0x' + n.toString(16).padStart(4, '0'); }
+
+/** tcpdump's ethertype_values names for the common types */
+const ETHERTYPE_NAMES: Record<number, string> = {
+  0x0800: 'IPv4', 0x0806: 'ARP', 0x86dd: 'IPv6', 0x8100: '802.1Q', 0x88a8: '802.1Q-QinQ', 0x9100: '802.1Q-9100',
+  0x9200: '802.1Q-9200', 0x9300: '802.1Q-9300', 0x8035: 'Reverse ARP', 0x8847: 'MPLS unicast', 0x8848: 'MPLS multicast',
+  0x8863: 'PPPoE D', 0x8864: 'PPPoE S', 0x88cc: 'LLDP', 0x888e: 'EAPOL', 0x6558: 'Transparent Ethernet Bridging',
+  0x8809: 'Slow Protocols', 0x88f7: 'PTP', 0x8906: 'FCoE', 0x22f3: 'TRILL',
+};
+function ethertypeText(t: number): string { return `ethertype ${ETHERTYPE_NAMES[t] ?? 'Unknown'} (${hex4(t)})`; }
+
+/** LINUX_SLL packet types as tcpdump prints them with -e */
+const SLL_PKTTYPE = ['In', 'B', 'M', 'P', 'Out'];
+
+/** One line, without timestamp. `d` must come from decodeFrame on the same data. */
+export function summarize(d: Decoded, state: SummaryState | null = null, opts: SummaryOptions = {}): string {
+  let s = '';
+  const b = d.data;
+  const link = opts.link === true;
+  if (d.nlayers === 0) return d.problem ?? 'unknown link type';
+  // link header (-e) and VLAN tags
+  let vlanIdx = 0;
+  for (let i = 0; i < d.nlayers; i++) {
+    const l = d.layers[i];
+    if (l === L_ETH) {
+      if (link) {
+        const firstType = u16(b, d.mac_header + 12);
+        s += `${macToString(b, d.mac_header + 6)} > ${macToString(b, d.mac_header)}, ${ethertypeText(firstType)}, length ${d.wireLen}: `;
+      }
+    } else if (l === L_SLL) {
+      if (link) s += `${(SLL_PKTTYPE[d.pktType] ?? '?').padStart(3)} ${macToString(b, 6)} ${ethertypeText(u16(b, 14))}, length ${d.wireLen}: `;
+    } else if (l === L_SLL2) {
+      // tcpdump prints the interface name of the ifindex looked up on the machine reading the
+      // file (if_indextoname), which says nothing about the capture host: we print "?", as
+      // tcpdump does when the index is unknown there, and the direction
+      s += `?     ${(SLL_PKTTYPE[d.pktType] ?? '?').padEnd(3)} `;
+      if (link) s += `ifindex ${d.ifindex} ${macToString(b, 12)} ${ethertypeText(u16(b, 0))}, length ${d.wireLen}: `;
+    } else if (l === L_VLAN) {
+      const tci = d.vlanTci[vlanIdx];
+      const next = vlanIdx + 1 < d.nvlan ? d.vlanTpid[vlanIdx + 1] : d.protocol;
+      vlanIdx++;
+      if (link) s += `vlan ${tci & 0xfff}, p ${tci >>> 13}${tci & 0x1000 ? ', DEI' : ''}, ${ethertypeText(next)}, `;
+    } else break;
+  }
+  // network layer
+  if (d.has(L_ARP) || d.has(L_RARP)) return s + arpText(d, link);
+  if (d.ipVersion === 4) return s + ipv4Text(d, state, opts, link);
+  if (d.ipVersion === 6) return s + ipv6Text(d, state, opts, link);
+  if (d.has(L_LLC)) return s + (link ? `802.3, length ${d.wireLen}` : `LLC, length ${d.wireLen}`);
+  if (d.has(L_MPLS)) return s + 'MPLS';
+  if (d.has(L_PPPOE)) return s + (d.protocol === 0x8864 ? 'PPPoE [ses]' : 'PPPoE [disc]');
+  if (d.problem !== null) return s + `[${d.problem}]`;
+  return s + `${ethertypeText(d.protocol)}, length ${d.wireLen}`;
+}
+
+function arpText(d: Decoded, link: boolean): string {
+  const b = d.data, o = d.network_header;
+  // length as tcpdump: what follows the link header on the wire
+  const len = d.wireLen - o;
+  const pre = link ? '' : d.has(L_RARP) ? 'RARP, ' : 'ARP, ';
+  if (d.arpOp < 0 || d.srcOff < 0 || b[o + 4] !== 6 || u16(b, o) !== 1) return `${pre}${d.problem ? '[|arp]' : `unknown, length ${len}`}`;
+  const spa = ipv4BytesToString(b, d.srcOff), tpa = ipv4BytesToString(b, d.dstOff);
+  const sha = macToString(b, o + 8), tha = macToString(b, o + 18);
+  switch (d.arpOp) {
+    case 1: {
+      let thaNonZero = false;
+      for (let i = 0; i < 6; i++) if (b[o + 18 + i] !== 0) thaNonZero = true;
+      return `${pre}Request who-has ${tpa}${thaNonZero ? ` (${tha})` : ''} tell ${spa}, length ${len}`;
+    }
+    case 2: return `${pre}Reply ${spa} is-at ${sha}, length ${len}`;
+    case 3: return `${pre}Reverse Request who-is ${tha} tell ${sha}, length ${len}`;
+    case 4: return `${pre}Reverse Reply ${tha} at ${tpa}, length ${len}`;
+    default: return `${pre}Unknown (${d.arpOp}), length ${len}`;
+  }
+}
+
+function ipv4Text(d: Decoded, state: SummaryState | null, opts: SummaryOptions, link: boolean): string {
+  const pre = link ? '' : 'IP ';
+  if (d.srcOff < 0 || d.dstOff < 0) return `${pre}[|ip]`;
+  const src = ipv4BytesToString(d.data, d.srcOff), dst = ipv4BytesToString(d.data, d.dstOff);
+  if (d.flags & DF_FRAGMENT) return `${pre}${src} > ${dst}: ip-proto-${d.proto}`;
+  return pre + l4Text(d, src, dst, state, opts, '');
+}
+
+function ipv6Text(d: Decoded, state: SummaryState | null, opts: SummaryOptions, link: boolean): string {
+  const pre = link ? '' : 'IP6 ';
+  if (d.srcOff < 0 || d.dstOff < 0) return `${pre}[|ip6]`;
+  const src = ipv6ToString(d.data, d.srcOff), dst = ipv6ToString(d.data, d.dstOff);
+  // extension headers tcpdump names before the upper layer
+  let ext = '';
+  const b = d.data;
+  let nh = d.nexthdr0, o = d.network_header + 40;
+  while ((nh === 0 || nh === 43 || nh === 60 || nh === 44 || nh === 51) && o + 8 <= d.l3End) {
+    if (nh === 0) { ext += 'HBH '; nh = b[o]; o += (b[o + 1] + 1) << 3; continue; }
+    if (nh === 60) { ext += 'DSTOPT '; nh = b[o]; o += (b[o + 1] + 1) << 3; continue; }
+    if (nh === 51) { ext += 'AH '; nh = b[o]; o += (b[o + 1] + 2) << 2; continue; }
+    if (nh === 43) { ext += rt6Text(b, o); nh = b[o]; o += (b[o + 1] + 1) << 3; continue; }
+    // fragment: tcpdump prints "frag (offset|length)" with the fragment's payload length
+    const fo = u16(b, o + 2) & 0xfff8;
+    const flen = d.ipTotLen - (o + 8 - d.network_header);
+    ext += `frag (${fo}|${flen})${fo === 0 ? ' ' : ''}`;
+    nh = b[o]; o += 8;
+    if (fo !== 0) return `${pre}${src} > ${dst}: ${ext}`;
+  }
+  if (ext !== '' && (d.has(L_TCP) || d.has(L_UDP))) {
+    // after an extension header tcpdump prints the ports apart from the addresses
+    return `${pre}${src} > ${dst}: ${ext}${l4Text(d, '', '', state, opts, '')}`;
+  }
+  return pre + l4Text(d, src, dst, state, opts, ext);
+}
+
+/** print-rt6.c for type 0 (checked against tcpdump); other types print their header fields only */
+function rt6Text(b: Uint8Array, o: number): string {
+  const len = b[o + 1], type = b[o + 2], left = b[o + 3];
+  if (type !== 0) return `RT6 (len=${len}, type=${type}, segleft=${left}) `;
+  let r = `RT6 (len=${len}, type=0 [Deprecated], segleft=${left}`;
+  for (let i = 0; i < len >> 1; i++) r += `, [${i}]${ipv6ToString(b, o + 8 + 16 * i)}`;
+  return r + ') ';
+}
+
+/** transport part, "src > dst: ..." (or "sport > dport: ..." when src/dst are empty) */
+function l4Text(d: Decoded, src: string, dst: string, state: SummaryState | null, opts: SummaryOptions, ext: string): string {
+  const b = d.data;
+  const th = d.transport_header;
+  const ep = (a: string, p: number): string => (a === '' ? String(p) : `${a}.${p}`);
+  if (d.has(L_TCP)) {
+    if (d.sport < 0 || d.tcpHdrLen === 0) return `${src} > ${dst}: ${ext}[|tcp]`;
+    let r = `${ep(src, d.sport)} > ${ep(dst, d.dport)}: ${ext}Flags [${tcpFlagLetters(d.tcpFlags & 0xff)}]`;
+    let seq = d.tcpSeq, ack = d.tcpAck;
+    if (state !== null && !opts.absoluteSeq && (d.tcpFlags & 0x10) !== 0) [seq, ack] = state.relative(d, seq, ack);
+    const len = d.l4PayloadLen;
+    if (len > 0 || (d.tcpFlags & 0x07) !== 0) r += `, seq ${seq}${len > 0 ? `:${(seq + len) >>> 0}` : ''}`;
+    if (d.tcpFlags & 0x10) r += `, ack ${ack}`;
+    r += `, win ${d.tcpWin}`;
+    if (d.tcpFlags & 0x20) r += `, urg ${u16(b, th + 18)}`;
+    if (d.tcpHdrLen > 20) r += `, options [${tcpOptionsText(b, th + 20, th + d.tcpHdrLen)}]`;
+    return r + `, length ${len}`;
+  }
+  if (d.has(L_UDP)) {
+    if (d.sport < 0 || d.payload < 0) return `${src} > ${dst}: ${ext}[|udp]`;
+    const ulen = d.udpLen;
+    const ipPayload = d.l4PayloadLen + 8;
+    if (ulen < 8 || ulen > ipPayload) return `${ep(src, d.sport)} > ${ep(dst, d.dport)}: ${ext}UDP, bad length ${ulen} > ${ipPayload - 8}`;
+    return `${ep(src, d.sport)} > ${ep(dst, d.dport)}: ${ext}UDP, length ${ulen - 8}`;
+  }
+  if (d.has(L_ICMP)) return `${src} > ${dst}: ${ext}${icmpText(d)}`;
+  if (d.has(L_ICMPV6)) return `${src} > ${dst}: ${ext}${icmp6Text(d)}`;
+  const name = d.has(L_IGMP) ? 'igmp' : d.has(L_GRE) ? 'GRE' : d.has(L_ESP) ? 'ESP' : d.has(L_AH) ? 'AH' : d.has(L_SCTP) ? 'sctp'
+    : d.has(L_IPIP) ? 'IP-in-IP' : d.ipVersion === 4 && d.has(L_IPV6) ? 'IP6-in-IP' : d.has(L_OSPF) ? 'OSPF' : d.has(L_PIM) ? 'PIM' : d.has(L_VRRP) ? 'VRRP' : `ip-proto-${d.proto}`;
+  return `${src} > ${dst}: ${ext}${name}, length ${d.l3End - (th >= 0 ? th : d.l3End)}`;
+}
+
+const TCPOPT_NAMES: Record<number, string> = { 19: 'md5', 30: 'mptcp', 34: 'tfo', 28: 'uto', 29: 'tcp-ao' };
+
+/** print-tcp.c option list: "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7" */
+function tcpOptionsText(b: Uint8Array, o: number, end: number): string {
+  const parts: string[] = [];
+  while (o < end) {
+    const k = b[o];
+    if (k === 0) { parts.push('eol'); break; }
+    if (k === 1) { parts.push('nop'); o++; continue; }
+    if (o + 1 >= end) { parts.push('[|tcp]'); break; }
+    const len = b[o + 1];
+    if (len < 2 || o + len > end) { parts.push(`[bad opt]`); break; }
+    switch (k) {
+      case 2: parts.push(len === 4 ? `mss ${u16(b, o + 2)}` : `mss[len ${len}]`); break;
+      case 3: parts.push(len === 3 ? `wscale ${b[o + 2]}` : `wscale[len ${len}]`); break;
+      case 4: parts.push('sackOK'); break;
+      case 5: {
+        let t = `sack ${(len - 2) >> 3} `;
+        for (let p = o + 2; p + 8 <= o + len; p += 8) t += `{${u32(b, p)}:${u32(b, p + 4)}}`;
+        parts.push(t);
+        break;
+      }
+      case 8: parts.push(len === 10 ? `TS val ${u32(b, o + 2)} ecr ${u32(b, o + 6)}` : `TS[len ${len}]`); break;
+      default: {
+        let t = `${TCPOPT_NAMES[k] ?? `unknown-${k}`}`;
+        if (len > 2) { t += ' 0x'; for (let p = o + 2; p < o + len; p++) t += b[p].toString(16).padStart(2, '0'); }
+        parts.push(t);
+      }
+    }
+    o += len;
+  }
+  return parts.join(',');
+}
+
+function icmpText(d: Decoded): string {
+  const b = d.data, o = d.transport_header;
+  const plen = d.l3End - o; // bytes of ICMP (tcpdump: IP length minus header)
+  const len = d.ipTotLen - d.ipHdrLen;
+  if (d.icmpType < 0 || o + 8 > d.caplen) return 'ICMP [|icmp]';
+  const t = d.icmpType, c = d.icmpCode;
+  // the quoted IP header starts at o+8
+  const q = o + 8;
+  const qdst = q + 20 <= d.caplen ? ipv4BytesToString(b, q + 16) : '?';
+  let str: string;
+  switch (t) {
+    case 0: case 8: str = `echo ${t === 8 ? 'request' : 'reply'}, id ${u16(b, o + 4)}, seq ${u16(b, o + 6)}`; break;
+    case 3:
+      switch (c) {
+        case 0: str = `net ${qdst} unreachable`; break;
+        case 1: str = `host ${qdst} unreachable`; break;
+        case 2: str = `${qdst} protocol ${b[q + 9]} unreachable`; break;
+        case 3: {
+          const qhl = (b[q] & 0x0f) << 2;
+          const dport = u16(b, q + qhl + 2), p = b[q + 9];
+          str = p === 6 ? `${qdst} tcp port ${dport} unreachable` : p === 17 ? `${qdst} udp port ${dport} unreachable` : `${qdst} protocol ${p} port ${dport} unreachable`;
+          break;
+        }
+        case 4: { const mtu = u16(b, o + 6); str = mtu ? `${qdst} unreachable - need to frag (mtu ${mtu})` : `${qdst} unreachable - need to frag`; break; }
+        case 5: str = `${qdst} unreachable - source route failed`; break;
+        case 6: str = `net ${qdst} unreachable - unknown`; break;
+        case 7: str = `host ${qdst} unreachable - unknown`; break;
+        case 8: str = `${qdst} unreachable - source host isolated`; break;
+        case 9: str = `net ${qdst} unreachable - admin prohibited`; break;
+        case 10: str = `host ${qdst} unreachable - admin prohibited`; break;
+        case 11: str = `net ${qdst} unreachable - tos prohibited`; break;
+        case 12: str = `host ${qdst} unreachable - tos prohibited`; break;
+        case 13: str = `host ${qdst} unreachable - admin prohibited filter`; break;
+        case 14: str = `host ${qdst} unreachable - host precedence violation`; break;
+        case 15: str = `host ${qdst} unreachable - precedence cutoff`; break;
+        default: str = `${qdst} unreachable - #${c}`;
+      }
+      break;
+    case 5: {
+      const gw = ipv4BytesToString(b, o + 4);
+      str = c === 0 ? `redirect ${qdst} to net ${gw}` : c === 1 ? `redirect ${qdst} to host ${gw}` : c === 2 ? `redirect-tos ${qdst} to net ${gw}` : c === 3 ? `redirect-tos ${qdst} to host ${gw}` : `redirect-#${c} ${qdst} to ${gw}`;
+      break;
+    }
+    case 11: str = c === 0 ? 'time exceeded in-transit' : c === 1 ? 'ip reassembly time exceeded' : `time exceeded-#${c}`; break;
+    case 12: str = c ? `parameter problem - code ${c}` : `parameter problem - octet ${b[o + 4]}`; break;
+    case 13: str = `time stamp query id ${u16(b, o + 4)} seq ${u16(b, o + 6)}`; break;
+    case 4: str = 'source quench'; break;
+    case 10: str = 'router solicitation'; break;
+    case 15: str = 'information request'; break;
+    case 16: str = 'information reply'; break;
+    case 17: str = 'address mask request'; break;
+    default: str = `type-#${t}`;
+  }
+  void plen;
+  return `ICMP ${str}, length ${len}`;
+}
+
+const ICMP6_UNREACH = ['unreachable route', 'unreachable prohibited', 'beyond scope', 'unreachable address', 'unreachable port', 'source address failed ingress/egress policy', 'reject route to destination'];
+
+function icmp6Text(d: Decoded): string {
+  const b = d.data, o = d.transport_header;
+  const len = d.ipTotLen - (o - d.network_header);
+  if (d.icmpType < 0) return 'ICMP6 [|icmp6]';
+  const t = d.icmpType, c = d.icmpCode;
+  const q = o + 8; // quoted IPv6 header of errors
+  const have = (n: number): boolean => o + n <= d.caplen;
+  let r: string;
+  switch (t) {
+    case 1: {
+      r = `destination unreachable, ${ICMP6_UNREACH[c] ?? `unknown unreach code (${c})`}`;
+      if (!have(8 + 40)) return `ICMP6, ${r}[|icmp6]`;
+      const qdst = ipv6ToString(b, q + 24);
+      if (c === 4) {
+        // first upper-layer header of the quoted packet (no extension headers handled here)
+        const p = b[q + 6];
+        const dport = u16(b, q + 40 + 2);
+        r += p === 6 ? `, ${qdst} tcp port ${dport}` : p === 17 ? `, ${qdst} udp port ${dport}` : `, ${qdst} protocol ${p} port ${dport} unreachable`;
+      } else if (c === 2) r += ` ${qdst}, source address ${ipv6ToString(b, q + 8)}`;
+      else if (c <= 3) r += ` ${qdst}`;
+      break;
+    }
+    case 2: r = `packet too big, mtu ${u32(b, o + 4)}`; break;
+    case 3:
+      r = 'time exceeded in-transit';
+      if (c === 0) r += have(8 + 40) ? ` for ${ipv6ToString(b, q + 24)}` : '';
+      else if (c === 1) r += ' (reassembly)';
+      else r += `, unknown code (${c})`;
+      break;
+    case 4: r = `parameter problem, ${['erroneous - octet', 'next header - octet', 'option - octet'][c] ?? `code-#${c}`} ${u32(b, o + 4)}`; break;
+    case 128: case 129: r = `echo ${t === 128 ? 'request' : 'reply'}, id ${u16(b, o + 4)}, seq ${u16(b, o + 6)}`; break;
+    // MLDv1: tcpdump's mld6_print has no separator after the type name ("reportmax resp delay")
+    case 130: case 131: case 132:
+      r = ['multicast listener query', 'multicast listener report', 'multicast listener done'][t - 130];
+      if (t === 130 && len >= 28) r += ' v2';
+      else if (have(24)) r += `max resp delay: ${u16(b, o + 4)} addr: ${ipv6ToString(b, o + 8)}`;
+      break;
+    case 133: r = 'router solicitation'; break;
+    case 134: r = 'router advertisement'; break;
+    case 135: r = have(24) ? `neighbor solicitation, who has ${ipv6ToString(b, o + 8)}` : 'neighbor solicitation'; break;
+    case 136: r = have(24) ? `neighbor advertisement, tgt is ${ipv6ToString(b, o + 8)}` : 'neighbor advertisement'; break;
+    case 137: r = have(40) ? `redirect, ${ipv6ToString(b, o + 24)} to ${ipv6ToString(b, o + 8)}` : 'redirect'; break;
+    case 143: r = `multicast listener report v2, ${u16(b, o + 6)} group record(s)`; break;
+    default: r = `type-#${t}`;
+  }
+  return `ICMP6, ${r}, length ${len}`;
+}
