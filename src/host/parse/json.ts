@@ -171,25 +171,34 @@ export function parseJson(file: string, text: string, opts: { firstKeyWins?: boo
 
 const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 
-/** A parsed JSON value with the key path that leads to it, for error messages. */
+/** A parsed JSON value with the key path that leads to it, for error messages (built only on error). */
 export class Cursor {
   constructor(
     readonly file: string,
-    readonly path: string,
+    private readonly parentOrPath: Cursor | string,
     readonly value: unknown,
+    private readonly key: string | number | null = null,
   ) {}
 
-  err(problem: string, key?: string): HostError {
-    return new HostError(this.file, key === undefined ? this.path || '(top level)' : this.sub(key), problem);
+  get path(): string {
+    if (typeof this.parentOrPath === 'string') return this.parentOrPath;
+    const p = this.parentOrPath.path;
+    const k = this.key!;
+    if (typeof k === 'number') return `${p}[${k}]`;
+    return Cursor.join(p, k);
   }
 
-  private sub(key: string): string {
-    return /^[A-Za-z_][\w-]*$/.test(key) ? (this.path ? `${this.path}.${key}` : key) : `${this.path}[${JSON.stringify(key)}]`;
+  private static join(path: string, key: string): string {
+    return /^[A-Za-z_][\w-]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`;
+  }
+
+  err(problem: string, key?: string): HostError {
+    return new HostError(this.file, key === undefined ? this.path || '(top level)' : Cursor.join(this.path, key), problem);
   }
 
   array(): Cursor[] {
     if (!Array.isArray(this.value)) throw this.err(`expected an array, found ${kind(this.value)}`);
-    return this.value.map((v, i) => new Cursor(this.file, `${this.path}[${i}]`, v));
+    return this.value.map((v, i) => new Cursor(this.file, this, v, i));
   }
 
   private obj(): Record<string, unknown> {
@@ -204,7 +213,7 @@ export class Cursor {
   }
 
   get(key: string): Cursor {
-    return new Cursor(this.file, this.sub(key), this.obj()[key]);
+    return new Cursor(this.file, this, this.obj()[key], key);
   }
 
   optStr(key: string): string | undefined {
