@@ -126,7 +126,7 @@ def udp6(src, dst, sport, dport, payload=b'', hlim=64):
 
 def solicited_node(addr):
     a = ip6(addr)
-    return str(ipaddress.IPv6Address(bytes.fromhex('ff020000000000000000000001ff') + a[13:]))
+    return str(ipaddress.IPv6Address(bytes.fromhex('ff0200000000000000000001ff') + a[13:]))
 
 
 def mcast_mac6(addr):

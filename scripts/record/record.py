@@ -40,6 +40,9 @@ TS_BASE = 1_700_000_000 * 10**9  # frame timestamps: deterministic, not wall clo
 # (tcpdump, the injecting socket), deferred frees of skbs from earlier work flushed on this CPU
 NOT_HOST = {'tpacket_rcv', 'packet_rcv', 'skb_defer_free_flush', 'skb_attempt_defer_free',
             'netlink_broadcast_filtered', 'netlink_broadcast'}  # + netlink notifications (FDB learned)
+# netif_receive_skb names the skb the host received from the ingress device: the frame's own skb,
+# told apart from clones (floods), replies and reassembly work by its address
+TRACE_EVENTS = ('skb/kfree_skb', 'skb/consume_skb', 'net/netif_receive_skb')
 STRAY_ICMP6 = {130, 131, 132, 133, 143}  # MLD queries/reports, RS: timer-driven, not answers
 
 
@@ -112,9 +115,9 @@ def teardown(procs=()):
     for ns in (H, P):
         sh('ip', 'netns', 'del', ns, check=False)
     if os.path.isdir(INST):
-        for ev in ('kfree_skb', 'consume_skb'):
+        for ev in TRACE_EVENTS:
             try:
-                open(INST + '/events/skb/%s/enable' % ev, 'w').write('0')
+                open(INST + '/events/%s/enable' % ev, 'w').write('0')
             except OSError:
                 pass
         try:
@@ -310,13 +313,18 @@ def load_module(path, name):
 
 
 def parse_trace_events(text):
+    """(event, location or device, reason, skbaddr) for each tracepoint line."""
     evs = []
     for ln in text.splitlines():
         if ln.startswith('#') or ': ' not in ln:
             continue
-        m = re.search(r'(kfree_skb|consume_skb): .*?location=([\w.]+)(?:\+\S+)?(?:.*reason: (\w+))?', ln)
+        m = re.search(r'(kfree_skb|consume_skb): skbaddr=(\w+) .*?location=([\w.]+)(?:\+\S+)?(?:.*reason: (\w+))?', ln)
         if m:
-            evs.append((m.group(1), m.group(2), m.group(3)))
+            evs.append((m.group(1), m.group(3), m.group(4), m.group(2)))
+            continue
+        m = re.search(r'netif_receive_skb: dev=(\S+) skbaddr=(\w+)', ln)
+        if m:
+            evs.append(('netif_receive_skb', m.group(1), None, m.group(2)))
     return evs
 
 
@@ -379,9 +387,9 @@ def record(name):
         # context, so the tracepoint filter common_pid == our pid attributes the host's frees to us
         socks = in_netns(P, lambda: {i: _raw(i) for i in ifaces})
         os.makedirs(INST, exist_ok=True)
-        for ev in ('kfree_skb', 'consume_skb'):
-            open(INST + '/events/skb/%s/filter' % ev, 'w').write('common_pid == %d' % os.getpid())
-            open(INST + '/events/skb/%s/enable' % ev, 'w').write('1')
+        for ev in TRACE_EVENTS:
+            open(INST + '/events/%s/filter' % ev, 'w').write('common_pid == %d' % os.getpid())
+            open(INST + '/events/%s/enable' % ev, 'w').write('1')
         time.sleep(0.5)
         offs = {i: pkt.read_pcap(caps[i])[1] for i in ifaces}
         logoff = os.path.getsize(log)
@@ -453,7 +461,10 @@ def record(name):
             open(os.path.join(ev, fn), 'w').write('\n'.join(body) + '\n')
         open(os.path.join(ev, 'recorder.txt'), 'w').write(
             'kernel: %s\nhost netns: %s, peer netns: %s, interfaces: %s\n%s\n'
-            'tracepoints: skb:kfree_skb and skb:consume_skb in tracefs instance kfrec, filter common_pid == recorder pid\n'
+            'tracepoints: skb:kfree_skb, skb:consume_skb, net:netif_receive_skb in tracefs instance kfrec, filter common_pid == recorder pid\n'
+            '  The frame\'s own skb is the first netif_receive_skb on its ingress device; its first free decides\n'
+            '  dropped (kfree_skb reason) or consumed; frees of other skbs (flood clones, replies, other fragments)\n'
+            '  are listed in events but do not decide the fate.\n'
             '  (frames are sent from the recorder main thread; veth receive runs in the sender context).\n'
             '  Events with reason %s are the peers (ports of a down bridge) dropping what the host sent; they are\n'
             '  not host events; nor are frees at %s (packet taps, deferred frees of earlier skbs).\n'
@@ -504,18 +515,29 @@ def derive(n, f, data, got, tr, nlines, slines, hooks, meta, isns):
         if 'tflags' in q and q['tflags'] & 0x12 == 0x12:  # SYN-ACK: learn the host's ISN for this flow
             isns[(q['src'], q['sport'], q['dst'], q['dport'])] = q['seq']
         reps.append({'iface': i, 'summary': normalise(s, q, isns)})
-    events, drops, consumed = [], [], False
-    for ev, loc, reason in parse_trace_events(tr):
+    events, own_end, other_drops = [], None, []
+    evs = parse_trace_events(tr)
+    # the frame's own skb: the first one the host received from the ingress device
+    own = next((a for ev, dev, _r, a in evs if ev == 'netif_receive_skb' and dev == f['iface']), None)
+    for ev, loc, reason, addr in evs:
+        if ev == 'netif_receive_skb':
+            continue
         if ev == 'kfree_skb' and reason == PEER_DROP and loc == 'br_handle_frame':
             continue
         if loc in NOT_HOST:
             continue
+        mine = addr == own
+        tag = '' if mine else ' (another skb: clone, reply or fragment)'
         if ev == 'kfree_skb':
-            drops.append(reason)
-            events.append({'fn': loc, 'what': 'kfree_skb ' + reason})
+            events.append({'fn': loc, 'what': 'kfree_skb ' + reason + tag})
         else:
-            consumed = True
-            events.append({'fn': loc, 'what': 'consume_skb'})
+            events.append({'fn': loc, 'what': 'consume_skb' + tag})
+        if mine and own_end is None:
+            own_end = (ev, reason)
+        elif not mine and ev == 'kfree_skb':
+            other_drops.append(reason)
+    if own is None:
+        events.append({'fn': 'recorder', 'what': 'no netif_receive_skb on %s seen' % f['iface']})
     rec = {'frame': n}
     sock = None
     for l in slines:
@@ -536,14 +558,17 @@ def derive(n, f, data, got, tr, nlines, slines, hooks, meta, isns):
         rec['fate'] = kind
     elif sock:
         rec['fate'] = 'delivered'
-    elif drops:
+    elif own_end and own_end[0] == 'kfree_skb':
         rec['fate'] = 'dropped'
-        rec['reason'] = drops[0]
-    elif consumed:
+        rec['reason'] = own_end[1]
+    elif own_end:
         rec['fate'] = 'consumed'
+    elif own is None and other_drops:
+        rec['fate'] = 'dropped'  # never received as an skb of its own (cannot happen on veth; kept for safety)
+        rec['reason'] = other_drops[0]
     else:
         rec['fate'] = 'consumed'
-        events.append({'fn': 'recorder', 'what': 'no free event in the window: skb kept (queued) or freed without a tracepoint'})
+        events.append({'fn': 'recorder', 'what': 'the frame\'s skb was not freed in the window: kept (queued) or freed without a tracepoint'})
     if egress:
         rec['egress'] = egress
     if reps:
