@@ -20,11 +20,15 @@ export async function run(ctx: BenchCtx): Promise<void> {
   const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as Result;
   const ok = (v: number, t: number) => (v <= t ? 'ok' : 'OVER TARGET');
   ctx.log(`ui: ${m.frames.toLocaleString('en-US')} synthesised frames, terminal ${m.cols}x${m.rows}`);
+  ctx.log(`  machine load average ${m.load.toFixed(1)} on ${m.cpus} CPUs (wall times include waiting for a CPU; CPU times do not)`);
   ctx.log(`  first screen            ${m.firstScreenMs.toFixed(0)} ms   (target <= ${TARGET.firstScreenMs} ms: ${ok(m.firstScreenMs, TARGET.firstScreenMs)})`);
   ctx.log(`  redraw while replaying  p50 ${m.loading.p50.toFixed(1)} ms  p95 ${m.loading.p95.toFixed(1)} ms  max ${m.loading.max.toFixed(1)} ms  (${m.loading.n} keys)`);
+  ctx.log(`    CPU per key           p50 ${m.loadingCpu.p50.toFixed(1)} ms  p95 ${m.loadingCpu.p95.toFixed(1)} ms`);
   ctx.log(`  full replay into store  ${(m.loadMs / 1000).toFixed(2)} s  (${Math.round(m.frames / (m.loadMs / 1000)).toLocaleString('en-US')} frames/s)`);
-  ctx.log(`  redraw after replay     p50 ${m.idle.p50.toFixed(1)} ms  p95 ${m.idle.p95.toFixed(1)} ms  max ${m.idle.max.toFixed(1)} ms  (${m.idle.n} keys: j k PgDn PgUp G g Enter Esc n /filter)`);
+  ctx.log(`  redraw after replay     p50 ${m.idle.p50.toFixed(1)} ms  p95 ${m.idle.p95.toFixed(1)} ms  max ${m.idle.max.toFixed(1)} ms  (${m.idle.n} keys: j k PgDn PgUp G g Enter Esc n)`);
+  ctx.log(`    CPU per key           p50 ${m.idleCpu.p50.toFixed(1)} ms  p95 ${m.idleCpu.p95.toFixed(1)} ms`);
   ctx.log(`    worst redraw p95 vs target ${TARGET.redrawMs} ms: ${ok(Math.max(m.loading.p95, m.idle.p95), TARGET.redrawMs)}`);
+  ctx.log(`  ink layout+draw per frame p50 ${m.inkRender.p50.toFixed(1)} ms  p95 ${m.inkRender.p95.toFixed(1)} ms  (${m.inkRender.n} frames)`);
   ctx.log(`  filter "fate=dropped port=3306" over all frames: ${m.filterMs.toFixed(0)} ms to the first screen of matches`);
   ctx.log(`  peak RSS                ${m.rssMB.toFixed(0)} MB   (target <= ${TARGET.rssMB} MB: ${ok(m.rssMB, TARGET.rssMB)})`);
 }
@@ -45,6 +49,11 @@ interface Result {
   idle: Stats;
   filterMs: number;
   rssMB: number;
+  loadingCpu: Stats;
+  inkRender: Stats;
+  idleCpu: Stats;
+  load: number;
+  cpus: number;
 }
 
 const stats = (a: number[]): Stats => {
@@ -95,6 +104,8 @@ async function child(n: number): Promise<void> {
   const pump = new ReplayPump(synthSource(n), new RowStore());
   const t0 = performance.now();
   let firstScreen = 0;
+  /** ink's own time to lay out and draw each frame (React reconcile excluded) */
+  const renders: number[] = [];
   // frame 1's summary on screen = the list is usable
   const onFirst = (s: string): void => {
     if (!firstScreen && s.includes('10.0.0.2.40001 > 10.0.0.1.22')) firstScreen = performance.now() - t0;
@@ -106,16 +117,22 @@ async function child(n: number): Promise<void> {
     exitOnCtrlC: false,
     patchConsole: false,
     maxFps: 60,
+    onRender: ({ renderTime }: { renderTime: number }) => renders.push(renderTime),
   });
   while (!firstScreen) await new Promise((r) => setTimeout(r, 1));
 
-  /** time from a key to the write that shows `expect` */
+  /** time from a key to the write that shows `expect`; CPU time of this process alongside, as
+   * the machine may be shared (wall time then includes waiting for a core) */
+  const cpu: number[] = [];
   const key = (k: string, expect: RegExp): Promise<number> =>
     new Promise((resolve, reject) => {
       const t = performance.now();
+      const c0 = process.cpuUsage();
       const timer = setTimeout(() => reject(new Error(`no redraw showing ${expect} after key ${JSON.stringify(k)}`)), 10_000);
       const on = (s: string): void => {
         if (expect.test(s)) {
+          const c = process.cpuUsage(c0);
+          cpu.push((c.user + c.system) / 1000);
           out.off('wrote', on);
           clearTimeout(timer);
           resolve(performance.now() - t);
@@ -132,6 +149,7 @@ async function child(n: number): Promise<void> {
     loading.push(await key('j', pos(++sel)));
     await new Promise((r) => setTimeout(r, 20));
   }
+  const loadingCpu = stats(cpu.splice(0));
   while (!pump.done) await new Promise((r) => setTimeout(r, 5));
   const loadMs = performance.now() - t0;
   await new Promise((r) => setTimeout(r, 150));
@@ -154,8 +172,14 @@ async function child(n: number): Promise<void> {
   const tf = performance.now();
   await key('fate=dropped port=3306\r', /match \[fate=dropped port=3306\]/);
   const filterMs = performance.now() - tf;
+  const idleCpu = stats(cpu.splice(0, idle.length));
   app.unmount();
   const res: Result = {
+    loadingCpu,
+    idleCpu,
+    inkRender: stats(renders),
+    load: (await import('node:os')).loadavg()[0],
+    cpus: (await import('node:os')).cpus().length,
     frames: n,
     cols: out.columns,
     rows: out.rows,

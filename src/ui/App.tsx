@@ -237,7 +237,7 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 8, onKeyDone
     return (
       <Box flexDirection="column" width={W} height={H}>
         <ProgressLine title={pump.source.title} p={p} width={W} color={color} />
-        <Box flexDirection="column" height={detailH} overflow="hidden">
+        <Box flexDirection="column" height={detailH}>
           {detail.slice(s, s + detailH).map((l, k) => (
             <SegLine key={k} line={l} width={W} color={color} />
           ))}

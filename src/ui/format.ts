@@ -8,6 +8,11 @@ export function cell(s: string, w: number, right = false): string {
   return right ? s.padStart(w) : s.padEnd(w);
 }
 
+/** cut to at most w columns (… marks a cut), no padding */
+export function cut(s: string, w: number): string {
+  return s.length > w ? cell(s, w) : s;
+}
+
 export type TimeMode = 'relative' | 'absolute';
 
 /** relative: seconds since the first frame, µs precision; absolute: UTC time of day */

@@ -18,26 +18,33 @@ export function tsharkRows(): Record<string, string>[] {
   return rows.map((r) => Object.fromEntries(r.split('\t').map((v, k) => [cols[k], v])));
 }
 
+const lineNo = (re: RegExp): number => tcpdumpLines().findIndex((l) => re.test(l)) + 1;
+/** the SYN to closed port 81 and the UDP datagram to port 9998, by frame number */
+export const SYN81 = lineNo(/ > 10\.20\.0\.1\.81: Flags \[S\]/);
+export const UDP9998 = lineNo(/ > 10\.20\.0\.1\.9998: UDP/);
+export const ICMP_UNREACH = lineNo(/udp port 9998 unreachable/);
+
 const dropNoSocket: FateRecord = {
   frame: 0,
   fate: 'dropped',
   reason: 'NO_SOCKET',
-  replies: [{ iface: 'veth0', summary: 'IP 10.20.0.1.81 > 10.20.0.2.54304: Flags [R.], seq 0, ack 4076138012, win 0, length 0' }],
+  // the kernel's RST as the capture shows it: the frame right after the SYN
+  replies: [{ iface: 'eth0', summary: tcpdumpLines()[SYN81] }],
   verdicts: [{ hook: 'input', family: 'ip', table: 'filter', chain: 'INPUT', verdict: 'accept' }],
   events: [
-    { fn: '__netif_receive_skb_core', what: 'PACKET_HOST', dev: 'veth0' },
-    { fn: 'ip_rcv', what: 'ok', dev: 'veth0' },
-    { fn: 'ip_route_input_noref', what: 'RTN_LOCAL', dev: 'veth0', detail: { table: 'local' } },
-    { fn: 'nf_conntrack_in', what: 'new', dev: 'veth0', diff: { 'ct.state': ['none', 'NEW'] } },
-    { fn: 'tcp_v4_rcv', what: 'drop NO_SOCKET', dev: 'veth0' },
-    { fn: 'tcp_v4_send_reset', what: 'RST sent', dev: 'veth0' },
+    { fn: '__netif_receive_skb_core', what: 'PACKET_HOST', dev: 'eth0' },
+    { fn: 'ip_rcv', what: 'ok', dev: 'eth0' },
+    { fn: 'ip_route_input_noref', what: 'RTN_LOCAL', dev: 'eth0', detail: { table: 'local' } },
+    { fn: 'nf_conntrack_in', what: 'new', dev: 'eth0', diff: { 'ct.state': ['none', 'NEW'] } },
+    { fn: 'tcp_v4_rcv', what: 'drop NO_SOCKET', dev: 'eth0' },
+    { fn: 'tcp_v4_send_reset', what: 'RST sent', dev: 'eth0' },
   ],
 };
 const delivered: FateRecord = {
   frame: 0,
   fate: 'delivered',
   socket: 'tcp 10.20.0.1:8080',
-  events: [{ fn: 'tcp_v4_rcv', what: 'queued to tcp 10.20.0.1:8080', dev: 'veth0' }],
+  events: [{ fn: 'tcp_v4_rcv', what: 'queued to tcp 10.20.0.1:8080', dev: 'eth0' }],
 };
 const consumed: FateRecord = { frame: 0, fate: 'consumed', events: [{ fn: 'icmp_rcv', what: 'echo reply sent' }] };
 const nfDrop: FateRecord = {
@@ -45,14 +52,8 @@ const nfDrop: FateRecord = {
   fate: 'dropped',
   reason: 'NETFILTER_DROP',
   verdicts: [{ hook: 'input', family: 'inet', table: 'fw', chain: 'input', verdict: 'drop', rule: 'udp dport 9998 drop', source: 'nft.txt:7' }],
-  events: [{ fn: 'nf_hook_slow', what: 'drop NETFILTER_DROP', dev: 'veth0' }],
+  events: [{ fn: 'nf_hook_slow', what: 'drop NETFILTER_DROP', dev: 'eth0' }],
 };
-
-const lineNo = (re: RegExp): number => tcpdumpLines().findIndex((l) => re.test(l)) + 1;
-/** the SYN to closed port 81 and the UDP datagram to port 9998, by frame number */
-export const SYN81 = lineNo(/ > 10\.20\.0\.1\.81: Flags \[S\]/);
-export const UDP9998 = lineNo(/ > 10\.20\.0\.1\.9998: UDP/);
-export const ICMP_UNREACH = lineNo(/udp port 9998 unreachable/);
 
 /** hand-made fates: the SYN to port 81 NO_SOCKET, the UDP to 9998 NETFILTER_DROP, TCP 8080 delivered, rest consumed */
 export function fateOf(frame: number, summary: string): FateRecord {

@@ -2,7 +2,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { FilteredView } from '../filter.js';
-import { cell, FATE_COLOR, fmtTime, type TimeMode } from '../format.js';
+import { cell, cut, FATE_COLOR, fmtTime, type TimeMode } from '../format.js';
 import type { RowStore } from '../store.js';
 
 export interface Columns {
@@ -52,7 +52,8 @@ export function PacketList({ store, view, top, sel, height, width, timeMode, col
     const selected = pos === sel;
     const fc = color ? FATE_COLOR[fate] : undefined;
     const lead = `${cell(String(store.frameNo[i]), c.no, true)} ${cell(fmtTime(store, i, timeMode), c.time, true)} ${cell(store.ifaceName(i), c.iface)} `;
-    const tail = ` ${cell(store.reasonName(i), c.reason)} ${cell(store.summary(i), c.summary)}`;
+    // the last column is cut but not padded: fewer characters for ink to lay out per redraw
+    const tail = ` ${cell(store.reasonName(i), c.reason)} ${cut(store.summary(i), c.summary)}`;
     rows.push(
       <Text key={k} inverse={selected} wrap="truncate-end">
         {lead}
@@ -63,7 +64,7 @@ export function PacketList({ store, view, top, sel, height, width, timeMode, col
   }
   if (!rows.length) rows.push(<Text key="e" dimColor={color}>{view ? '  (no frame matches the filter yet)' : '  (no frames yet)'}</Text>);
   return (
-    <Box flexDirection="column" height={height} overflow="hidden">
+    <Box flexDirection="column" height={height}>
       {rows}
     </Box>
   );
