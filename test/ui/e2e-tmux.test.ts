@@ -61,9 +61,14 @@ describe.skipIf(!hasTmux)('the timeline in a real terminal (tmux)', () => {
     };
     return { name, screen, keys, expectAfter };
   }
+  /** the first screen that matches (or the last one seen, for the failure message) */
   const waitFor = async (f: () => string, re: RegExp) => {
-    for (let k = 0; k < 300 && !re.test(f()); k++) await sleep(50);
-    return f();
+    let s = f();
+    for (let k = 0; k < 300 && !re.test(s); k++) {
+      await sleep(50);
+      s = f();
+    }
+    return s;
   };
 
   it('opens on the alternate screen, navigates, shows a journey, filters, and q restores the terminal', async () => {
