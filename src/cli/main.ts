@@ -13,5 +13,6 @@ program
 (await import('./replay.js')).register(program);
 (await import('./test.js')).register(program);
 (await import('./diff.js')).register(program);
+(await import('./inspect.js')).register(program);
 
 await program.parseAsync(process.argv);
