@@ -147,7 +147,8 @@ export function takeSnapshot(outDir: string, opts: SnapshotOptions = {}): Snapsh
     const r = run(c.argv, netns);
     const cmdText = (netns ? `ip netns exec ${netns} ` : '') + c.argv.join(' ');
     if (r.code !== 0) {
-      throw new SnapshotError(`snapshot command failed (exit ${r.code ?? 'signal'}): ${cmdText}: ${r.err.trim().split('\n').slice(0, 3).join(' | ')}`);
+      const hint = process.getuid?.() !== 0 ? ' (not running as root: nft, iptables-save and ss -p need it)' : '';
+      throw new SnapshotError(`snapshot command failed (exit ${r.code ?? 'signal'}): ${cmdText}: ${r.err.trim().split('\n').slice(0, 3).join(' | ')}${hint}`);
     }
     const out = c.filter ? c.filter(r.out) : r.out;
     write(c.file, out);
