@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { openCapture } from '../capture/reader.js';
+import { PcapngWriter } from '../capture/pcapng-writer.js';
 import { generateBenchPcap } from './gen-capture.js';
 import type { BenchCtx } from './run.js';
 
@@ -44,6 +45,20 @@ function readView(file: string): number {
   }
   r.close();
   return frames + (bytes < 0 ? 1 : 0);
+}
+
+function toPcapng(pcap: string, out: string): number {
+  const r = openCapture(pcap);
+  const w = new PcapngWriter(out);
+  const id = w.addInterface({ name: 'eth0', linktype: r.interfaces[0]!.linktype });
+  let n = 0;
+  for (let f = r.next(); f; f = r.next()) {
+    w.writePacket({ iface: id, tsSec: f.tsSec, tsNsec: f.tsNsec, data: f.data, len: f.len, direction: 1 + (n & 1) });
+    n++;
+  }
+  w.close();
+  r.close();
+  return n;
 }
 
 type DecodeFn = (data: Uint8Array, caplen: number, linktype: number, out: unknown, wireLen?: number) => void;
@@ -129,6 +144,21 @@ export async function run(ctx: BenchCtx): Promise<void> {
     ctx.log(`  ${r.label.padEnd(18)} ${(r.frames / r.seconds / 1e6).toFixed(2)} M frames/s  ${(MB / r.seconds).toFixed(0)} MB/s  (CPU ${r.seconds.toFixed(3)} s, wall ${r.wall.toFixed(3)} s = ${(r.frames / r.wall / 1e6).toFixed(2)} M frames/s; best of 3)`);
   }
   if (!dec) ctx.log('  read + decode    decoder not available (src/packet/decode.ts exporting decodeFrame, Decoded)');
+
+  // The same frames as pcapng (EPB, ns timestamps, epb_flags): writer speed, then reader speed.
+  const ng = file.replace(/\.pcap$/, '.pcapng');
+  const wr = best('write pcapng', 1, () => toPcapng(file, ng));
+  const ngMB = fs.statSync(ng).size / 1e6;
+  readOnly(ng);
+  const rng = best('read pcapng', 3, () => readOnly(ng).frames);
+  for (const [r, mb] of [[wr, ngMB], [rng, ngMB]] as const) {
+    ctx.log(`  ${r.label.padEnd(18)} ${(r.frames / r.seconds / 1e6).toFixed(2)} M frames/s  ${(mb / r.seconds).toFixed(0)} MB/s  (CPU ${r.seconds.toFixed(3)} s, wall ${r.wall.toFixed(3)} s)`);
+  }
+  fs.rmSync(ng);
+  if (process.env.PKTLIFE_BENCH_PEERS === '0') {
+    ctx.log('  peers skipped (PKTLIFE_BENCH_PEERS=0)');
+    return;
+  }
 
   const peers: [string, { cpu: number; wall: number } | null][] = [
     ['tcpdump -nn -r FILE > /dev/null', timeTool('tcpdump', ['-nn', '-r', file])],

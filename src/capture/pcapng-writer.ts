@@ -34,7 +34,8 @@ export class PcapngWriter {
   private n = 0;
   private fd: number | null;
   private chunks: Buffer[] | null;
-  private units: bigint[] = [];
+  /** per interface: ns per unit when if_tsresol is 10^-k with k <= 9 (exact Number path), else 0; and units per second */
+  private units: { nsPer: number; perSec: number; big: bigint }[] = [];
   private closed = false;
 
   /** Writes to `path`; without a path, collects in memory (close() returns the bytes). */
@@ -53,36 +54,80 @@ export class PcapngWriter {
     body.writeUInt16LE(i.linktype & 0xffff, 0);
     body.writeUInt32LE(i.snaplen ?? 262144, 4);
     this.block(1, [body, ...opts, this.endOpt()]);
-    this.units.push(tsresol & 0x80 ? 1n << BigInt(tsresol & 0x7f) : 10n ** BigInt(tsresol));
+    const dec = !(tsresol & 0x80) && tsresol <= 9;
+    this.units.push({
+      nsPer: dec ? 10 ** (9 - tsresol) : 0,
+      perSec: dec ? 10 ** tsresol : 0,
+      big: tsresol & 0x80 ? 1n << BigInt(tsresol & 0x7f) : 10n ** BigInt(tsresol),
+    });
     return this.units.length - 1;
   }
 
   writePacket(p: WriterPacket): void {
+    if (this.closed) throw new Error('PcapngWriter is closed');
     const u = this.units[p.iface];
     if (u === undefined) throw new RangeError(`writePacket: unknown interface ${p.iface}`);
-    // units since the epoch, rounded down (BigInt: the value exceeds 2^53)
-    const t = BigInt(p.tsSec) * u + (BigInt(p.tsNsec) * u) / 1_000_000_000n;
-    const caplen = p.data.length;
-    const head = Buffer.allocUnsafe(20);
-    head.writeUInt32LE(p.iface, 0);
-    head.writeUInt32LE(Number(t >> 32n), 4);
-    head.writeUInt32LE(Number(t & 0xffffffffn), 8);
-    head.writeUInt32LE(caplen, 12);
-    head.writeUInt32LE(p.len ?? caplen, 16);
-    const parts: Uint8Array[] = [head, p.data, new Uint8Array((4 - (caplen & 3)) & 3)];
-    let hasOpt = false;
-    if (p.direction) {
-      const f = Buffer.alloc(4);
-      f.writeUInt32LE(p.direction & 3, 0);
-      parts.push(this.opt(2, f));
-      hasOpt = true;
+    const data = p.data;
+    const caplen = data.length;
+    const padded = (caplen + 3) & ~3;
+    const comment = p.comment != null ? enc.encode(p.comment) : null;
+    if (comment && comment.length > 0xffff) throw new RangeError(`comment too long (${comment.length} bytes)`);
+    const dir = (p.direction ?? 0) & 3;
+    const optLen = (dir ? 8 : 0) + (comment ? 4 + ((comment.length + 3) & ~3) : 0);
+    const total = 32 + padded + (optLen ? optLen + 4 : 0);
+    this.reserve(total);
+    const b = this.buf;
+    let o = this.n;
+    b.writeUInt32LE(6, o);
+    b.writeUInt32LE(total, o + 4);
+    b.writeUInt32LE(p.iface, o + 8);
+    this.writeTs(b, o + 12, u, p.tsSec, p.tsNsec);
+    b.writeUInt32LE(caplen, o + 20);
+    b.writeUInt32LE(p.len ?? caplen, o + 24);
+    b.set(data, o + 28);
+    o += 28 + caplen;
+    for (; o & 3; o++) b[o] = 0;
+    if (dir) {
+      b.writeUInt32LE(2 | (4 << 16), o); // epb_flags, length 4
+      b.writeUInt32LE(dir, o + 4);
+      o += 8;
     }
-    if (p.comment != null) {
-      parts.push(this.opt(1, enc.encode(p.comment)));
-      hasOpt = true;
+    if (comment) {
+      b.writeUInt16LE(1, o);
+      b.writeUInt16LE(comment.length, o + 2);
+      b.set(comment, o + 4);
+      o += 4 + comment.length;
+      for (; o & 3; o++) b[o] = 0;
     }
-    if (hasOpt) parts.push(this.endOpt());
-    this.block(6, parts);
+    if (optLen) {
+      b.writeUInt32LE(0, o);
+      o += 4;
+    }
+    b.writeUInt32LE(total, o);
+    this.n = o + 4;
+  }
+
+  /** 64-bit timestamp in interface units, rounded down; exact without BigInt for usual values. */
+  private writeTs(b: Buffer, at: number, u: { nsPer: number; perSec: number; big: bigint }, sec: number, nsec: number): void {
+    if (u.nsPer !== 0 && sec >= 0 && sec < 2 ** 34 && Number.isInteger(sec) && Number.isInteger(nsec) && nsec >= 0 && nsec < 1e9) {
+      // t = sec * perSec + frac, split so every partial product stays below 2^53
+      const frac = Math.floor(nsec / u.nsPer);
+      const hi16 = Math.floor(sec / 65536);
+      const lo16 = sec - hi16 * 65536;
+      const x = lo16 * u.perSec + frac;
+      const y = hi16 * u.perSec;
+      const yh = Math.floor(y / 65536);
+      const yl = y - yh * 65536;
+      const z = yl * 65536 + x;
+      const zh = Math.floor(z / 4294967296);
+      b.writeUInt32LE(yh + zh, at);
+      b.writeUInt32LE(z - zh * 4294967296, at + 4);
+      return;
+    }
+    const t = BigInt(sec) * u.big + (BigInt(nsec) * u.big) / 1_000_000_000n;
+    if (t < 0n || t >= 1n << 64n) throw new RangeError(`timestamp ${sec}.${nsec} does not fit 64 bits at this interface's if_tsresol`);
+    b.writeUInt32LE(Number((t >> 32n) & 0xffffffffn), at);
+    b.writeUInt32LE(Number(t & 0xffffffffn), at + 4);
   }
 
   /** Flushes and closes; in memory mode returns the whole file. */

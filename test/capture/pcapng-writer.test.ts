@@ -18,6 +18,7 @@ function hasTshark(): boolean {
 }
 
 const pkt = (n: number, fill: number) => new Uint8Array(n).fill(fill);
+const d1 = Uint8Array.of(1, 2, 3);
 
 function sample(w: PcapngWriter): WriterPacket[] {
   const eth = w.addInterface({ name: 'eth0', linktype: 1, description: 'uplink' });
@@ -64,6 +65,38 @@ describe('PcapngWriter', () => {
       expect(f.direction).toBe(p.direction ?? DIR_UNKNOWN);
       expect(f.comment).toBe(p.comment ?? null);
     });
+  });
+
+  it('timestamps are exact for every resolution (checked against BigInt arithmetic)', () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const w = new PcapngWriter();
+    const res = [0, 1, 3, 6, 7, 9, 12, 0x80 | 10, 0x80 | 32];
+    const ids = res.map((r) => w.addInterface({ name: `r${r}`, linktype: 1, tsresol: r }));
+    const want: [number, bigint, bigint][] = [];
+    for (let k = 0; k < 2000; k++) {
+      const i = k % res.length;
+      const sec = k % 7 === 0 ? 2 ** 34 - 1 - Math.floor(rnd() * 1000) : Math.floor(rnd() * 2 ** 33);
+      const ns = k % 11 === 0 ? 999_999_999 : Math.floor(rnd() * 1e9);
+      const r = res[i]!;
+      const U = r & 0x80 ? 1n << BigInt(r & 0x7f) : 10n ** BigInt(r);
+      const fits = BigInt(sec + 1) * U < 1n << 64n;
+      if (!fits) {
+        expect(() => w.writePacket({ iface: ids[i]!, tsSec: sec, tsNsec: ns, data: d1 })).toThrow(/does not fit 64 bits/);
+        continue;
+      }
+      w.writePacket({ iface: ids[i]!, tsSec: sec, tsNsec: ns, data: d1 });
+      const t = BigInt(sec) * U + (BigInt(ns) * U) / 1_000_000_000n; // units, rounded down
+      want.push([i, t / U, ((t % U) * 1_000_000_000n) / U]);
+    }
+    const r = captureFromBuffer(w.close(), 'ts.pcapng');
+    let k = 0;
+    for (const f of r) {
+      const [i, sec, ns] = want[k++]!;
+      expect([f.iface.id, f.tsSec, f.tsNsec]).toEqual([i, Number(sec), Number(ns)]);
+    }
+    expect(k).toBe(want.length);
+    expect(k).toBeGreaterThan(1500);
   });
 
   it('writes to a file path the same bytes as to memory', () => {
