@@ -546,8 +546,9 @@ def derive(n, f, data, got, tr, nlines, slines, hooks, meta, isns):
             sock = p[0]
             events.append({'fn': 'listener', 'what': '%s %s' % (p[1], p[0])})
             break
-    if sock is None:
-        # a SYN-ACK from a listening port: the SYN reached that listener
+    if sock is None and own_end is None:
+        # no free of the frame's skb seen, but a SYN-ACK from a listening port: the SYN reached that
+        # listener (normally the SYN's consume_skb at tcp_rcv_state_process decides: consumed)
         for r in replies:
             q = parse(r[1])
             if 'tflags' in q and q['tflags'] & 0x12 == 0x12:
