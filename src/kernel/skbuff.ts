@@ -60,6 +60,8 @@ export class SkBuff {
   dst: unknown = null;
   /** 1-based frame number in the capture */
   frameNo = 0;
+  /** skb->cb: control block of the layer handling the skb now (the bridge keeps BR_INPUT_SKB_CB here) */
+  cb: unknown = null;
 
   constructor(data: Uint8Array, len: number, wireLen = len) {
     this.data = data;
@@ -93,5 +95,6 @@ export class SkBuff {
     this.ct = null;
     this.ctinfo = 0;
     this.dst = null;
+    this.cb = null;
   }
 }

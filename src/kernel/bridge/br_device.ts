@@ -7,7 +7,7 @@ import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
 import type { SkBuff } from '../skbuff.js';
 import { macAt, macStr } from './br_fdb.js';
-import { BR_INPUT_SKB_CB, bridgeOf, eth_is_broadcast, eth_is_multicast, setCb, type BrInputCb } from './br_private.js';
+import { BR_INPUT_SKB_CB, bridgeOf, eth_is_broadcast, eth_is_multicast, newCb, setCb, type BrInputCb } from './br_private.js';
 import { br_allowed_ingress } from './br_vlan.js';
 import { BR_PKT_BROADCAST, BR_PKT_MULTICAST, BR_PKT_UNICAST, br_flood, br_forward } from './br_forward.js';
 
@@ -17,7 +17,7 @@ import { BR_PKT_BROADCAST, BR_PKT_MULTICAST, BR_PKT_UNICAST, br_flood, br_forwar
  */
 export function br_dev_xmit(net: Net, skb: SkBuff, brdev: NetDevice, ctx: FrameCtx, fail?: { reason: string }): NetDevice[] {
   const br = bridgeOf(net.host, brdev);
-  const cb: BrInputCb = BR_INPUT_SKB_CB(skb) ?? { brdev, vid: 0, vlanFiltered: false, srcPortIsolated: false, brnfPrerouted: false };
+  const cb: BrInputCb = BR_INPUT_SKB_CB(skb) ?? newCb(brdev);
   cb.srcPortIsolated = false;
   setCb(skb, cb);
   const out: NetDevice[] = [];

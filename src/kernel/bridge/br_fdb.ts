@@ -36,13 +36,14 @@ export function macNum(mac: Uint8Array): number {
   return macAt(mac, 0);
 }
 
+const HEX2: string[] = [];
+for (let i = 0; i < 256; i++) HEX2.push(i.toString(16).padStart(2, '0'));
+
+/** a MAC held as a number, as text (only for the timeline; frames are formatted from their bytes) */
 export function macStr(mac: number): string {
-  let s = '';
-  for (let i = 5; i >= 0; i--) {
-    const b = Math.floor(mac / 2 ** (8 * i)) % 256;
-    s += (s ? ':' : '') + b.toString(16).padStart(2, '0');
-  }
-  return s;
+  const hi = Math.floor(mac / 0x1000000), lo = mac - hi * 0x1000000;
+  return HEX2[(hi >>> 16) & 255] + ':' + HEX2[(hi >>> 8) & 255] + ':' + HEX2[hi & 255] + ':' +
+    HEX2[(lo >>> 16) & 255] + ':' + HEX2[(lo >>> 8) & 255] + ':' + HEX2[lo & 255];
 }
 
 /** ns since epoch as one float (ageing only needs ms resolution) */

@@ -14,7 +14,7 @@ import { netif_receive_skb } from '../core/dev.js';
 import { macAt, macStr } from './br_fdb.js';
 import {
   BR_STATE_FORWARDING, BR_STATE_LEARNING, STATE_NAMES, bridgeOf, eth_is_broadcast, eth_is_multicast, ether_addr_equal,
-  is_valid_ether_addr, portState, setCb, type BridgeRt, type BrInputCb,
+  is_valid_ether_addr, newCb, portState, setCb, type BridgeRt, type BrInputCb,
 } from './br_private.js';
 import { br_allowed_egress, br_allowed_ingress, br_handle_vlan } from './br_vlan.js';
 import { BR_PKT_BROADCAST, BR_PKT_MULTICAST, BR_PKT_UNICAST, br_flood, br_forward } from './br_forward.js';
@@ -40,7 +40,7 @@ export function br_handle_frame(net: Net, skb: SkBuff, ctx: FrameCtx): 'consumed
     ctx.drop('br_handle_frame', 'MAC_INVALID_SOURCE', { dev: port.name, detail: { src: macStr(macAt(d, mh + 6)) } });
     return 'consumed';
   }
-  const cb: BrInputCb = { brdev, vid: 0, vlanFiltered: false, srcPortIsolated: false, brnfPrerouted: false };
+  const cb: BrInputCb = newCb(brdev);
   setCb(skb, cb);
 
   // is_link_local_ether_addr(dest): 01:80:c2:00:00:0X (IEEE 802.1D table 7-10 reserved addresses)
@@ -81,7 +81,7 @@ export function br_handle_frame(net: Net, skb: SkBuff, ctx: FrameCtx): 'consumed
     return 'consumed';
   }
   if (ether_addr_equal(d, mh, brdev.mac)) skb.pkt_type = PACKET_HOST;
-  ctx.ev('br_handle_frame', `port ${port.name} of ${brdev.name}, state ${STATE_NAMES[state]}`, { dev: port.name });
+  ctx.ev('br_handle_frame', br.portText.get(port) ?? `port ${port.name} of ${brdev.name}, state ${STATE_NAMES[state]}`, { dev: port.name });
 
   // nf_hook_bridge_pre: bridge-family prerouting chains, then br_netfilter's ip/ip6 prerouting
   let r = brHook(net, NFPROTO_BRIDGE, NF_INET_PRE_ROUTING, skb, port, null, ctx);
@@ -113,7 +113,8 @@ function learn(net: Net, br: BridgeRt, port: NetDevice, skb: SkBuff, cb: BrInput
   const mh = skb.mac_header >= 0 ? skb.mac_header : 0;
   const mac = macAt(skb.data, mh + 6);
   const what = net.fdb.br_fdb_update(br.dev, port, mac, cb.vid, nowNs(net));
-  ctx.ev('br_fdb_update', `${macStr(mac)}${cb.vid ? ' vlan ' + cb.vid : ''} on ${port.name}: ${what}`, { dev: port.name });
+  // a refresh of a known station changes nothing worth a timeline line
+  if (what !== 'refreshed') ctx.ev('br_fdb_update', `${macStr(mac)}${cb.vid ? ' vlan ' + cb.vid : ''} on ${port.name}: ${what}`, { dev: port.name });
 }
 
 /** br_handle_frame_finish(net, sk, skb) */

@@ -36,6 +36,7 @@ export class VlanGroup {
 }
 
 export interface BridgeRt {
+  host: Host;
   dev: NetDevice;
   /** br->port_list order: the kernel adds each new port at the head, so newest first (approximated by ifindex, descending) */
   ports: NetDevice[];
@@ -48,12 +49,24 @@ export interface BridgeRt {
   nfCallIptables: boolean;
   nfCallIp6tables: boolean;
   nfCallArptables: boolean;
+  /** timeline text per port, built once: "port p1 of br0, state forwarding" */
+  portText: Map<NetDevice, string>;
 }
 
 const cache = new WeakMap<Host, Map<string, BridgeRt>>();
+let lastBr: NetDevice | null = null;
+let lastRt: BridgeRt | null = null;
 
 /** the bridge run-time state for a bridge device, built on first use */
 export function bridgeOf(host: Host, br: NetDevice): BridgeRt {
+  if (br === lastBr && lastRt!.host === host) return lastRt!;
+  const rt0 = bridgeOfSlow(host, br);
+  lastBr = br;
+  lastRt = rt0;
+  return rt0;
+}
+
+function bridgeOfSlow(host: Host, br: NetDevice): BridgeRt {
   let m = cache.get(host);
   if (!m) cache.set(host, (m = new Map()));
   let rt = m.get(br.name);
@@ -64,6 +77,7 @@ export function bridgeOf(host: Host, br: NetDevice): BridgeRt {
   for (const p of ports) portVg.set(p.name, new VlanGroup(toEntries(p.name)));
   const flag = (k: string) => host.sysctls.raw.has(k) && host.sysctls.get(k).trim() === '1';
   rt = {
+    host,
     dev: br,
     ports,
     vlanEnabled: !!br.bridge?.vlanFiltering,
@@ -73,6 +87,7 @@ export function bridgeOf(host: Host, br: NetDevice): BridgeRt {
     nfCallIptables: flag('net.bridge.bridge-nf-call-iptables'),
     nfCallIp6tables: flag('net.bridge.bridge-nf-call-ip6tables'),
     nfCallArptables: flag('net.bridge.bridge-nf-call-arptables'),
+    portText: new Map(ports.map((p) => [p, `port ${p.name} of ${br.name}, state ${p.bridgePort!.state}`])),
   };
   m.set(br.name, rt);
   return rt;
@@ -88,12 +103,24 @@ export interface BrInputCb {
   brnfPrerouted: boolean;
 }
 
-const cbs = new WeakMap<SkBuff, BrInputCb>();
+/** BR_INPUT_SKB_CB(skb): the bridge's control block in skb.cb (undefined when another layer owns it) */
 export function BR_INPUT_SKB_CB(skb: SkBuff): BrInputCb | undefined {
-  return cbs.get(skb);
+  const cb = skb.cb;
+  return cb instanceof BrInputCbImpl ? cb : undefined;
 }
 export function setCb(skb: SkBuff, cb: BrInputCb): void {
-  cbs.set(skb, cb);
+  skb.cb = cb;
+}
+/** allocate a fresh control block (br_handle_frame: memset(skb->cb, 0, ...)) */
+export function newCb(brdev: NetDevice): BrInputCb {
+  return new BrInputCbImpl(brdev);
+}
+class BrInputCbImpl implements BrInputCb {
+  vid = 0;
+  vlanFiltered = false;
+  srcPortIsolated = false;
+  brnfPrerouted = false;
+  constructor(public brdev: NetDevice) {}
 }
 
 export function eth_is_multicast(d: Uint8Array, o: number): boolean {
