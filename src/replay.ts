@@ -100,8 +100,8 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
   };
   const wantSummary = opts.summaries !== false;
   const ifaceCache = new Map<string, NetDevice>();
-  const localMacs = new Set<string>();
-  for (const d of host.devices) if (d.macStr && d.kind !== 'loopback' && d.macStr !== '00:00:00:00:00:00') localMacs.add(d.macStr);
+  const localMacs: Uint8Array[] = [];
+  for (const d of host.devices) if (d.mac && d.kind !== 'loopback' && d.macStr !== '00:00:00:00:00:00') localMacs.push(d.mac);
 
   function deviceFor(f: Frame): NetDevice {
     let name: string | null = null;
@@ -134,7 +134,8 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       const f = reader.next();
       if (!f) return null;
       const lt = f.iface.linktype;
-      decodeFrame(f.data, f.caplen, lt, dec, f.len);
+      // the decoder is needed for the summary and for link types other than Ethernet
+      if (wantSummary || lt !== LT_EN10MB) decodeFrame(f.data, f.caplen, lt, dec, f.len);
       const dev = deviceFor(f);
       ctx.reset(f.index);
       net.nowSec = f.tsSec;
@@ -154,7 +155,7 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
 }
 
 /** Set up link-layer fields and send the frame in; returns true for a frame the host sent. */
-function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, dec: Decoded, dev: NetDevice, localMacs: Set<string>): boolean {
+function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, dec: Decoded, dev: NetDevice, localMacs: Uint8Array[]): boolean {
   const lt = f.iface.linktype;
   let outbound = f.direction === DIR_OUTBOUND;
   switch (lt) {
@@ -164,11 +165,13 @@ function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, dec: Decoded, 
         return outbound;
       }
       eth_type_trans(skb, dev, 0);
-      if (!outbound && dec.mac_header >= 0) {
+      if (!outbound) {
+        // a source MAC of one of the host's own interfaces: the host sent it
         const b = f.data;
-        let src = '';
-        for (let i = 6; i < 12; i++) src += (i > 6 ? ':' : '') + b[i].toString(16).padStart(2, '0');
-        if (localMacs.has(src)) outbound = true;
+        for (let k = 0; k < localMacs.length && !outbound; k++) {
+          const m = localMacs[k];
+          if (b[6] === m[0] && b[7] === m[1] && b[8] === m[2] && b[9] === m[3] && b[10] === m[4] && b[11] === m[5]) outbound = true;
+        }
       }
       break;
     }

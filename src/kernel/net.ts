@@ -59,6 +59,26 @@ export class Net implements NetState {
     this.loopback = lo;
   }
 
+  private readonly confCache: [Map<string, Map<string, number>>, Map<string, Map<string, number>>] = [new Map(), new Map()];
+  private readonly intCache = new Map<string, number>();
+
+  /** Sysctls.conf (all/default/device combined per knob), cached: the snapshot does not change during a replay */
+  conf(family: 4 | 6, dev: string, knob: string): number {
+    const byDev = this.confCache[family === 4 ? 0 : 1];
+    let m = byDev.get(dev);
+    if (!m) byDev.set(dev, (m = new Map()));
+    let v = m.get(knob);
+    if (v === undefined) m.set(knob, (v = this.host.sysctls.conf(family, dev, knob)));
+    return v;
+  }
+
+  /** Sysctls.getInt, cached */
+  sysctlInt(key: string): number {
+    let v = this.intCache.get(key);
+    if (v === undefined) this.intCache.set(key, (v = this.host.sysctls.getInt(key)));
+    return v;
+  }
+
   /** now in milliseconds (for timers modelled in jiffies-like units) */
   nowMs(): number {
     return this.nowSec * 1000 + Math.floor(this.nowNsec / 1e6);

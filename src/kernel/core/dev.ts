@@ -62,6 +62,13 @@ function skb_vlan_untag(skb: SkBuff): boolean {
   return true;
 }
 
+const HEX = new Map<number, string>();
+function protoHex(p: number): string {
+  let s = HEX.get(p);
+  if (s === undefined) HEX.set(p, (s = '0x' + p.toString(16).padStart(4, '0')));
+  return s;
+}
+
 function isBridgeMaster(net: Net, dev: NetDevice): boolean {
   if (!dev.master) return false;
   const m = net.host.byName.get(dev.master);
@@ -74,7 +81,7 @@ export function netif_receive_skb(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   for (;;) {
     const dev = skb.dev!;
     if (rounds === 0) gro_note(net, skb, ctx);
-    ctx.ev('__netif_receive_skb_core', PKT_TYPE_NAMES[skb.pkt_type] ?? String(skb.pkt_type), { dev: dev.name, detail: { protocol: '0x' + skb.protocol.toString(16).padStart(4, '0') } });
+    ctx.ev('__netif_receive_skb_core', PKT_TYPE_NAMES[skb.pkt_type] ?? String(skb.pkt_type), { dev: dev.name, detail: { protocol: protoHex(skb.protocol) } });
     if (!dev.up) {
       ctx.drop('__netif_receive_skb_core', 'DEV_READY', { dev: dev.name });
       return;
@@ -129,7 +136,7 @@ export function netif_receive_skb(net: Net, skb: SkBuff, ctx: FrameCtx): void {
       arp_rcv(net, skb, ctx);
       return;
     default:
-      ctx.drop('__netif_receive_skb_core', 'UNHANDLED_PROTO', { detail: { protocol: '0x' + skb.protocol.toString(16).padStart(4, '0') } });
+      ctx.drop('__netif_receive_skb_core', 'UNHANDLED_PROTO', { detail: { protocol: protoHex(skb.protocol) } });
   }
 }
 

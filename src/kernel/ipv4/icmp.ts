@@ -18,7 +18,7 @@ const NR_ICMP_TYPES = 18;
 const IS_ERROR = new Set([3, 4, 5, 11, 12]);
 
 function ttlDefault(net: Net): number {
-  return net.host.sysctls.getInt('net.ipv4.ip_default_ttl') || 64;
+  return net.sysctlInt('net.ipv4.ip_default_ttl') || 64;
 }
 
 export function icmp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
@@ -42,7 +42,7 @@ export function icmp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
     return;
   }
   if (rt.type === 'broadcast' || rt.type === 'multicast') {
-    if ((type === 8 || type === 13) && net.host.sysctls.getInt('net.ipv4.icmp_echo_ignore_broadcasts')) {
+    if ((type === 8 || type === 13) && net.sysctlInt('net.ipv4.icmp_echo_ignore_broadcasts')) {
       ctx.drop(fn, 'INVALID_PROTO', { detail: { why: 'icmp_echo_ignore_broadcasts' } });
       return;
     }
@@ -53,7 +53,7 @@ export function icmp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   }
   switch (type) {
     case 8: // icmp_echo
-      if (net.host.sysctls.getInt('net.ipv4.icmp_echo_ignore_all')) {
+      if (net.sysctlInt('net.ipv4.icmp_echo_ignore_all')) {
         ctx.consume('icmp_echo', 'icmp_echo_ignore_all: not answered');
         return;
       }
@@ -162,10 +162,10 @@ export function icmp_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, co
   // source: the address the packet was sent to when it was ours, else the output device's
   let saddr = rt && rt.type === 'local' ? odaddr : 0;
   // icmpv4_xrlim_allow: types in icmp_ratemask (default 0x1818), not frag-needed, not via loopback
-  const ratemask = net.host.sysctls.raw.has('net.ipv4.icmp_ratemask') ? net.host.sysctls.getInt('net.ipv4.icmp_ratemask') : 0x1818;
+  const ratemask = net.host.sysctls.raw.has('net.ipv4.icmp_ratemask') ? net.sysctlInt('net.ipv4.icmp_ratemask') : 0x1818;
   const limited = type <= NR_ICMP_TYPES && !(type === 3 && code === 4) && ((1 << type) & ratemask) !== 0;
   if (limited) {
-    const ratelimit = net.host.sysctls.raw.has('net.ipv4.icmp_ratelimit') ? net.host.sysctls.getInt('net.ipv4.icmp_ratelimit') : 1000;
+    const ratelimit = net.host.sysctls.raw.has('net.ipv4.icmp_ratelimit') ? net.sysctlInt('net.ipv4.icmp_ratelimit') : 1000;
     if (!net.peers.allow(ipv4ToString(osaddr), net.nowMs(), ratelimit)) {
       ctx.ev(fn, `ICMP type ${type} to ${ipv4ToString(osaddr)} rate-limited (icmp_ratelimit)`);
       return;

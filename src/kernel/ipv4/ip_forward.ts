@@ -64,7 +64,7 @@ export function ip_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
 const redirects = new WeakMap<Net, Map<number, { n: number; last: number }>>();
 function ip_rt_send_redirect(net: Net, skb: SkBuff, ctx: FrameCtx, rt: Rtable): void {
   const dev = skb.dev!;
-  if (!net.host.sysctls.conf(4, dev.name, 'send_redirects')) return;
+  if (!net.conf(4, dev.name, 'send_redirects')) return;
   const b = skb.data;
   const nh = skb.network_header;
   const saddr = ((b[nh + 12] << 24) | (b[nh + 13] << 16) | (b[nh + 14] << 8) | b[nh + 15]) >>> 0;

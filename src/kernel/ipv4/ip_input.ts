@@ -123,7 +123,7 @@ export function ip_rcv_finish(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   if ((b[nh] & 0x0f) > 5 && ip_rcv_options(net, skb, ctx)) return;
   if (rt.type !== 'broadcast' && (skb.pkt_type === PACKET_BROADCAST || skb.pkt_type === PACKET_MULTICAST)) {
     // unicast IP in an L2 broadcast/multicast frame
-    if (net.host.sysctls.conf(4, dev.name, 'drop_unicast_in_l2_multicast')) {
+    if (net.conf(4, dev.name, 'drop_unicast_in_l2_multicast')) {
       ctx.drop('ip_rcv_finish_core', 'UNICAST_IN_L2_MULTICAST');
       return;
     }
@@ -146,7 +146,7 @@ export function ip_error(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const rt = skb.dst as Rtable;
   const dev = skb.dev!;
   let reason = 'NOT_SPECIFIED';
-  const forwarding = net.host.sysctls.conf(4, dev.name, 'forwarding') !== 0;
+  const forwarding = net.conf(4, dev.name, 'forwarding') !== 0;
   if (!forwarding) {
     if (rt.error === EHOSTUNREACH) reason = 'IP_INADDRERRORS';
     else if (rt.error === ENETUNREACH) reason = 'IP_INNOROUTES';

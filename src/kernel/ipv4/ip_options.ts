@@ -82,7 +82,7 @@ export function ip_rcv_options(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
   if (srr) {
     const dev = skb.dev!;
     // IN_DEV_SOURCE_ROUTE: all and device must both allow it
-    if (!net.host.sysctls.conf(4, dev.name, 'accept_source_route')) {
+    if (!net.conf(4, dev.name, 'accept_source_route')) {
       ctx.ev('ip_rcv_options', `source route refused (accept_source_route=0 on ${dev.name})`);
       ctx.drop('ip_rcv_options', 'NOT_SPECIFIED');
       return true;

@@ -36,6 +36,7 @@ function scratch(): FibResult {
 
 const fl = newFlow();
 const res = scratch();
+const evCache = new WeakMap<object, { what: string; detail: Record<string, string | number | boolean> }>();
 
 function ipv4_is_multicast(a: number): boolean {
   return (a & 0xf0000000) >>> 0 === 0xe0000000;
@@ -51,7 +52,7 @@ function ipv4_is_loopback(a: number): boolean {
 }
 
 function conf(net: Net, dev: NetDevice, knob: string): number {
-  return net.host.sysctls.conf(4, dev.name, knob);
+  return net.conf(4, dev.name, knob);
 }
 
 /** IN_DEV_FORWARD(in_dev) */
@@ -169,7 +170,13 @@ export function ip_route_input_noref(net: Net, daddr: number, saddr: number, tos
     return { type: 'unreachable', input: 'ip_error', error: -err, dev: null, gw: 0, table: res.table, rule: res.rule, mtu: 0, sameDev: false };
   }
   const a = res.alias;
-  ctx.ev('fib_lookup', `${a.type} ${a.route.dstStr} ${describe(res)}`, { detail: detailOf(res, trace, 0) });
+  if (trace) ctx.ev('fib_lookup', `${a.type} ${a.route.dstStr} ${describe(res)}`, { detail: detailOf(res, trace, 0) });
+  else {
+    // no custom rules: the text depends on the route only, built once per route
+    let c = evCache.get(a);
+    if (!c) evCache.set(a, (c = { what: `${a.type} ${a.route.dstStr} ${describe(res)}`, detail: detailOf(res, trace, 0) }));
+    ctx.ev('fib_lookup', c.what, { detail: c.detail });
+  }
   if (a.type === 'broadcast') {
     if (conf(net, dev, 'bc_forwarding') && forwarding) return mkroute(net, res, saddr, daddr, tos, dev, mark, ctx);
     return brd_input(net, saddr, tos, dev, mark, ctx, `broadcast route ${a.route.dstStr}`);

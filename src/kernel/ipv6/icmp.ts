@@ -13,7 +13,7 @@ import { ipv6ToString } from '../../packet/addr.js';
 import { newFlow, type FibResult } from '../route/fib.js';
 
 function hopLimit(net: Net): number {
-  return net.host.sysctls.getInt('net.ipv6.conf.default.hop_limit') || 64;
+  return net.sysctlInt('net.ipv6.conf.default.hop_limit') || 64;
 }
 
 export function icmpv6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, mcast: boolean): void {
@@ -26,8 +26,8 @@ export function icmpv6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, 
   const type = b[th];
   switch (type) {
     case 128: {
-      if (net.host.sysctls.getInt('net.ipv6.icmp.echo_ignore_all')) return void ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'icmpv6 echo_ignore_all' } });
-      if (mcast && net.host.sysctls.getInt('net.ipv6.icmp.echo_ignore_multicast')) return void ctx.drop('icmpv6_echo_reply', 'NOT_SPECIFIED', { detail: { why: 'echo_ignore_multicast' } });
+      if (net.sysctlInt('net.ipv6.icmp.echo_ignore_all')) return void ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'icmpv6 echo_ignore_all' } });
+      if (mcast && net.sysctlInt('net.ipv6.icmp.echo_ignore_multicast')) return void ctx.drop('icmpv6_echo_reply', 'NOT_SPECIFIED', { detail: { why: 'echo_ignore_multicast' } });
       icmpv6_echo_reply(net, skb, ctx, l4len, mcast);
       return void ctx.consume('icmpv6_echo_reply', 'echo request answered');
     }
@@ -97,7 +97,7 @@ export function icmpv6_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, 
     f.saddr = src;
     f.iif = 1;
     const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
-    let tmo = net.host.sysctls.raw.has('net.ipv6.icmp.ratelimit') ? net.host.sysctls.getInt('net.ipv6.icmp.ratelimit') : 1000;
+    let tmo = net.host.sysctls.raw.has('net.ipv6.icmp.ratelimit') ? net.sysctlInt('net.ipv6.icmp.ratelimit') : 1000;
     const plen = net.fib6.lookup(f, r) === 0 ? r.alias.prefixLen : 0;
     if (plen < 128) tmo = tmo >> ((128 - plen) >> 5);
     if (!net.peers.allow('6:' + ipv6ToString(peer, 0), net.nowMs(), tmo)) return void ctx.ev(fn, `ICMPv6 type ${type} rate-limited`);

@@ -25,7 +25,7 @@ export interface Rt6 {
 }
 
 function conf6(net: Net, dev: NetDevice, knob: string): number {
-  return net.host.sysctls.conf(6, dev.name, knob);
+  return net.conf(6, dev.name, knob);
 }
 
 function isLoopback6(b: Uint8Array, o: number): boolean {
@@ -228,7 +228,7 @@ export function ip6_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const rt = skb.dst as Rt6;
   const b = skb.data;
   const nh = skb.network_header;
-  if (!net.host.sysctls.getInt('net.ipv6.conf.all.forwarding')) return void ctx.drop(fn, 'IP_INADDRERRORS', { detail: { why: 'net.ipv6.conf.all.forwarding=0' } });
+  if (!net.sysctlInt('net.ipv6.conf.all.forwarding')) return void ctx.drop(fn, 'IP_INADDRERRORS', { detail: { why: 'net.ipv6.conf.all.forwarding=0' } });
   if (skb.pkt_type !== PACKET_HOST) return void ctx.drop(fn, 'NOT_SPECIFIED');
   const hlim = b[nh + 7];
   if (hlim <= 1) {

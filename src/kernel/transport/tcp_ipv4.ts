@@ -234,8 +234,8 @@ function tcp_send_synack(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: numb
   const mtu = skb.dev ? skb.dev.mtu : 1500;
   const mss = mtu - (af.fam === 4 ? 40 : 60);
   const opts: number[] = [2, 4, mss >>> 8, mss & 0xff];
-  if (sack && net.host.sysctls.getInt('net.ipv4.tcp_sack') !== 0) opts.push(1, 1, 4, 2);
-  if (ws && net.host.sysctls.getInt('net.ipv4.tcp_window_scaling') !== 0) opts.push(1, 3, 3, 7);
+  if (sack && net.sysctlInt('net.ipv4.tcp_sack') !== 0) opts.push(1, 1, 4, 2);
+  if (ws && net.sysctlInt('net.ipv4.tcp_window_scaling') !== 0) opts.push(1, 3, 3, 7);
   while (opts.length % 4) opts.push(1);
   send_tcp(net, skb, ctx, af, dport, sport, 0, (seq + 1) >>> 0, TH_SYN | TH_ACK, 64240, af.fam === 4 ? 'tcp_v4_send_synack' : 'tcp_v6_send_synack', new Uint8Array(opts));
 }
@@ -277,7 +277,7 @@ function send_tcp(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, sport: number, d
   if (af.fam === 4) {
     const r = newReplySkb(net, 20 + tl);
     const o = r.data;
-    writeIpv4Hdr(o, 14, 0, 20 + tl, 0, 0x4000, net.host.sysctls.getInt('net.ipv4.ip_default_ttl') || 64, 6, af.daddr as number, af.saddr as number);
+    writeIpv4Hdr(o, 14, 0, 20 + tl, 0, 0x4000, net.sysctlInt('net.ipv4.ip_default_ttl') || 64, 6, af.daddr as number, af.saddr as number);
     writeTcpHdr(o, 34, sport, dport, seq, ack, flags, win);
     if (opts) {
       o.set(opts, 54);
