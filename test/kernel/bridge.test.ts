@@ -294,3 +294,15 @@ describe('br_dev_xmit (br_device.c): the host sends through br0', () => {
     expect(ctx.toRecord()).toMatchObject({ fate: 'dropped', reason: 'NO_TX_TARGET' });
   });
 });
+
+describe('br_nf_forward_arp', () => {
+  test('with bridge-nf-call-arptables=1 bridged ARP crosses the arp forward hook with the ports as in/out', () => {
+    const { net, dev, host } = setup();
+    host.sysctls.raw.set('net.bridge.bridge-nf-call-arptables', '1');
+    const seen: string[] = [];
+    net.nf = { nf_hook(st) { seen.push(`${st.pf}/${st.hook}/${st.in?.name ?? '-'}/${st.out?.name ?? '-'}`); return { verdict: 'accept', verdicts: [] }; }, active: () => true };
+    br_handle_frame(net, skbOn(eth(H2, H1, 0x0806, arpBody(2, H1, '192.168.10.11', H2, '192.168.10.12')), dev('p1')), newCtx());
+    // NFPROTO_ARP = 3, NF_ARP_FORWARD = 2
+    expect(seen).toContain('3/2/p1/p2');
+  });
+});

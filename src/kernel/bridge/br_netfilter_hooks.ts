@@ -9,7 +9,9 @@ import type { NetDevice } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
 import { PACKET_HOST, PACKET_OTHERHOST, type SkBuff } from '../skbuff.js';
-import { NFPROTO_IPV4, NFPROTO_IPV6, NF_INET_FORWARD, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../netfilter/hook.js';
+import { NFPROTO_ARP, NFPROTO_IPV4, NFPROTO_IPV6, NF_INET_FORWARD, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../netfilter/hook.js';
+
+const NF_ARP_FORWARD = 2;
 import { BR_INPUT_SKB_CB, type BridgeRt, type BrInputCb } from './br_private.js';
 import { brHook } from './br_hook.js';
 
@@ -39,6 +41,15 @@ function br_validate_ipv4(skb: SkBuff): boolean {
   return true;
 }
 
+/** br_validate_ipv6: version 6 and the payload inside the frame; failure -> IP_INHDR */
+function br_validate_ipv6(skb: SkBuff): boolean {
+  const o = skb.network_header;
+  const d = skb.data;
+  if (skb.len - o < 40 || d[o] >> 4 !== 6) return false;
+  const plen = (d[o + 4] << 8) | d[o + 5];
+  return plen + 40 <= skb.len - o;
+}
+
 /**
  * br_nf_pre_routing: null to continue (br_handle_frame_finish), else the drop reason. The IP
  * hook sees pkt_type HOST (setup_pre_routing) and in = the bridge device.
@@ -46,8 +57,8 @@ function br_validate_ipv4(skb: SkBuff): boolean {
 export function br_nf_pre_routing(net: Net, br: BridgeRt, skb: SkBuff, cb: BrInputCb, ctx: FrameCtx): string | null {
   const pf = brnfFamily(net, br, skb);
   if (!pf) return null;
-  if (pf === NFPROTO_IPV4 && !br_validate_ipv4(skb)) {
-    ctx.ev('br_nf_pre_routing', 'br_validate_ipv4 failed', { dev: skb.dev?.name });
+  if (pf === NFPROTO_IPV4 ? !br_validate_ipv4(skb) : !br_validate_ipv6(skb)) {
+    ctx.ev('br_nf_pre_routing', `br_validate_ipv${pf === NFPROTO_IPV4 ? 4 : 6} failed`, { dev: skb.dev?.name });
     return 'IP_INHDR';
   }
   const o = skb.network_header;
@@ -69,8 +80,18 @@ export function br_nf_pre_routing(net: Net, br: BridgeRt, skb: SkBuff, cb: BrInp
   return null;
 }
 
-/** br_nf_forward_ip: the ip/ip6 FORWARD hook, in = out = the bridge device */
+/**
+ * br_nf_forward_ip: the ip/ip6 FORWARD hook, in = out = the bridge device; and br_nf_forward_arp:
+ * with bridge-nf-call-arptables, bridged ARP crosses the arp FORWARD hook with in/out = the ports.
+ */
 export function br_nf_forward(net: Net, br: BridgeRt, skb: SkBuff, indev: NetDevice, to: NetDevice, ctx: FrameCtx): string | null {
+  if (skb.protocol === 0x0806 && !skb.vlan_present) {
+    if (!br.nfCallArptables) return null;
+    if (skb.len - skb.network_header < 8) return 'PKT_TOO_SMALL';
+    if (skb.data[skb.network_header + 5] !== 4) return null;
+    ctx.ev('br_nf_forward_arp', `arp forward, ${indev.name} -> ${to.name}`, { dev: to.name });
+    return brHook(net, NFPROTO_ARP, NF_ARP_FORWARD, skb, indev, to, ctx);
+  }
   const cb = BR_INPUT_SKB_CB(skb);
   if (!cb?.brnfPrerouted) return null;
   const pf = brnfFamily(net, br, skb);
