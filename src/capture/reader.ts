@@ -590,19 +590,28 @@ class Reader implements CaptureReader {
     f.comment = null;
   }
 
+  /** Packet block options (opt_comment, epb_flags); a plain loop, this runs per packet. */
   private readPacketOptions(f: Frame, p: number, end: number, off: number): void {
-    if (p + 4 > end) return;
     const s = this.src;
-    this.walkOptions(p, end, off, (code, v, len) => {
+    const dv = s.dv;
+    const le = this.le;
+    const base = s.pos;
+    while (p + 4 <= end) {
+      const code = dv.getUint16(p, le);
+      const len = dv.getUint16(p + 2, le);
+      if (code === 0) return;
+      const v = p + 4;
+      if (v + len > end) this.fail(off + (p - base), `option ${code} length ${len} runs past the end of its block`);
       if (code === 1) {
         const c = utf8.decode(s.buf.subarray(v, v + len));
         f.comment = f.comment === null ? c : f.comment + '\n' + c;
       } else if (code === 2 && len === 4) {
-        const fl = s.dv.getUint32(v, this.le);
+        const fl = dv.getUint32(v, le);
         f.flags = fl;
         f.direction = fl & 3;
       }
-    });
+      p = v + ((len + 3) & ~3);
+    }
   }
 
   private readEpb(p: number, blen: number, off: number): Frame {
