@@ -1,17 +1,21 @@
 // End to end: the real program in a real terminal (tmux), driven by keys, read back with
-// capture-pane. Until `pktlife replay` lands this runs the UI's demo entry on an ndjson of fate
-// records for the bundled capture (same ReplaySource path the replay CLI uses).
+// capture-pane: `pktlife replay captures/basic.pcapng --host captures/basic-host`. What the
+// screens must show comes from the same command's `--format ndjson` output (the UI has to show
+// what the engine decided, whatever that is), and the frame count from tcpdump.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicItems, ROOT, SYN81, tcpdumpLines } from './helpers.js';
+import type { FateRecord } from '../../src/kernel/fate.js';
+import { ROOT } from './helpers.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux) console.warn('test/ui/e2e-tmux: tmux not found — skipping the end-to-end terminal test');
 
-const DEMO = join(ROOT, 'dist/ui/demo.js');
+const MAIN = join(ROOT, 'dist/cli/main.js');
+const CAPTURE = join(ROOT, 'captures/basic.pcapng');
+const HOST = join(ROOT, 'captures/basic-host');
+const DEMO = join(ROOT, 'dist/ui/index.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tmux = (...a: string[]) => execFileSync('tmux', a, { encoding: 'utf8' });
 
@@ -21,32 +25,29 @@ function ensureBuilt(): void {
     Math.max(...readdirSync(d, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(d, e.name)) : statSync(join(d, e.name)).mtimeMs)));
   if (existsSync(DEMO) && statSync(DEMO).mtimeMs >= newest(join(ROOT, 'src/ui'))) return;
   spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', ROOT], { stdio: 'ignore', timeout: 180_000 });
-  if (!existsSync(DEMO)) throw new Error(`${DEMO} missing after building: run npm run build`);
+  if (!existsSync(MAIN) || !existsSync(DEMO)) throw new Error(`dist missing after building: run npm run build`);
 }
 
 describe.skipIf(!hasTmux)('the timeline in a real terminal (tmux)', () => {
-  let dir: string;
-  let file: string;
   const sessions: string[] = [];
-  const N = tcpdumpLines().length;
+  let N = 0;
+  let records: FateRecord[] = [];
 
   beforeAll(() => {
     ensureBuilt();
-    dir = mkdtempSync(join(tmpdir(), 'ui-e2e-'));
-    file = join(dir, 'basic.ndjson');
-    const lines = basicItems().map((it) => JSON.stringify({ ...it, bytes: Buffer.from(it.bytes!).toString('hex') }));
-    writeFileSync(file, lines.join('\n') + '\n');
+    N = execFileSync('tcpdump', ['-nn', '-r', CAPTURE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd().split('\n').length;
+    const nd = execFileSync(process.execPath, [MAIN, 'replay', CAPTURE, '--host', HOST, '--format', 'ndjson'], { encoding: 'utf8' });
+    records = nd.trimEnd().split('\n').map((l) => JSON.parse(l) as FateRecord);
   }, 200_000);
   afterAll(() => {
     for (const s of sessions) spawnSync('tmux', ['kill-session', '-t', s]);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   // the machine may be busy: wait for what a key should bring, never a fixed time
   async function start(w: number, h: number, env = 'NO_COLOR=1'): Promise<{ name: string; screen: () => string; keys: (...k: string[]) => Promise<string>; expectAfter: (re: RegExp, ...k: string[]) => Promise<string> }> {
     const name = `ui-e2e-${process.pid}-${sessions.length}`;
     sessions.push(name);
-    tmux('new-session', '-d', '-s', name, '-x', String(w), '-y', String(h), `${env} node ${DEMO} ${file}; echo EXITED $?; sleep 30`);
+    tmux('new-session', '-d', '-s', name, '-x', String(w), '-y', String(h), `${env} node ${MAIN} replay ${CAPTURE} --host ${HOST}; echo EXITED $?; sleep 30`);
     const screen = () => tmux('capture-pane', '-p', '-t', name);
     await waitFor(screen, /replay complete/);
     const keys = async (...k: string[]) => {
@@ -64,7 +65,7 @@ describe.skipIf(!hasTmux)('the timeline in a real terminal (tmux)', () => {
   /** the first screen that matches (or the last one seen, for the failure message) */
   const waitFor = async (f: () => string, re: RegExp) => {
     let s = f();
-    for (let k = 0; k < 300 && !re.test(s); k++) {
+    for (let k = 0; k < 600 && !re.test(s); k++) {
       await sleep(50);
       s = f();
     }
@@ -72,20 +73,34 @@ describe.skipIf(!hasTmux)('the timeline in a real terminal (tmux)', () => {
   };
 
   it('opens on the alternate screen, navigates, shows a journey, filters, and q restores the terminal', async () => {
+    expect(records.length).toBe(N);
     const t = await start(100, 30);
-    let s = t.screen();
+    const s = t.screen();
     expect(s).toMatch(new RegExp(`${N} frames {2}replay complete`));
     expect(tmux('display', '-p', '-t', t.name, '#{alternate_on}').trim()).toBe('1');
-    expect(s.split('\n').slice(0, 29).every((l) => l.length <= 100)).toBe(true);
-    await t.expectAfter(new RegExp(` ${SYN81}/${N} `), 'n');
-    s = await t.expectAfter(/✖ tcp_v4_rcv {2}drop NO_SOCKET/, 'Enter');
-    expect(s).toMatch(/◄ dropped here: NO_SOCKET/);
-    await t.expectAfter(/No\. +Time/, 'Escape');
-    await t.expectAfter(/match \[port=8080\]/, '/', 'port=8080', 'Enter');
+    expect(s.split('\n').every((l) => l.length <= 100)).toBe(true);
+    const count = (f: string) => records.filter((r) => r.fate === f).length;
+    expect(s).toContain(`delivered ${count('delivered')}  forwarded ${count('forwarded')}  bridged ${count('bridged')}  consumed ${count('consumed')}  dropped ${count('dropped')}`);
+    const drops = records.filter((r) => r.fate === 'dropped');
+    if (drops.length) {
+      const d = drops[0];
+      // n goes to the next drop after the selected row (frame 1 when the list opens)
+      if (d.frame > 1) await t.expectAfter(new RegExp(` ${d.frame}/${N} `), 'n');
+      const ev = d.events.find((e) => e.what.startsWith('drop '))!;
+      const det = await t.expectAfter(new RegExp(`Frame ${d.frame} `), 'Enter');
+      expect(det).toContain(`✖ ${ev.fn}`);
+      expect(det).toContain(`◄ dropped here: ${d.reason}`);
+      await t.expectAfter(/No\. +Time/, 'Escape');
+      const next = drops.find((x) => x.frame > d.frame);
+      if (next) await t.expectAfter(new RegExp(` ${next.frame}/${N} `), 'n');
+      await t.expectAfter(new RegExp(`1/${drops.length} match \\[fate=dropped\\]`), '/', 'fate=dropped', 'Enter');
+    } else {
+      await t.expectAfter(/no later drop/, 'n');
+    }
     await t.expectAfter(/EXITED 0/, 'q');
     expect(tmux('display', '-p', '-t', t.name, '#{alternate_on}').trim()).toBe('0');
     expect(tmux('display', '-p', '-t', t.name, '#{cursor_flag}').trim()).toBe('1');
-  }, 60_000);
+  }, 90_000);
 
   it('follows a resize down to 80x24 and Ctrl-C restores the terminal', async () => {
     const t = await start(120, 40);
@@ -97,5 +112,5 @@ describe.skipIf(!hasTmux)('the timeline in a real terminal (tmux)', () => {
     expect(lines.every((l) => l.length <= 80)).toBe(true);
     await t.expectAfter(/EXITED 0/, 'C-c');
     expect(tmux('display', '-p', '-t', t.name, '#{alternate_on}').trim()).toBe('0');
-  }, 60_000);
+  }, 90_000);
 });
