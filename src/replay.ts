@@ -100,8 +100,6 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
   };
   const wantSummary = opts.summaries !== false;
   const ifaceCache = new Map<string, NetDevice>();
-  const localMacs: Uint8Array[] = [];
-  for (const d of host.devices) if (d.mac && d.kind !== 'loopback' && d.macStr !== '00:00:00:00:00:00') localMacs.push(d.mac);
 
   function deviceFor(f: Frame): NetDevice {
     let name: string | null = null;
@@ -146,7 +144,7 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       skb.tstampNsec = f.tsNsec;
       skb.dev = dev;
       skb.indev = dev;
-      const outbound = runFrame(net, skb, ctx, f, dec, dev, localMacs);
+      const outbound = runFrame(net, skb, ctx, f, dec, dev);
       const record: FateRecord = ctx.toRecord();
       const summary = wantSummary ? summarize(dec, sumState) : '';
       return { frame: f.index, tsSec: f.tsSec, tsNsec: f.tsNsec, iface: outbound ? dev.name : dev.name, summary, record, bytes: f.data, linktype: lt };
@@ -155,7 +153,7 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
 }
 
 /** Set up link-layer fields and send the frame in; returns true for a frame the host sent. */
-function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, dec: Decoded, dev: NetDevice, localMacs: Uint8Array[]): boolean {
+function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, dec: Decoded, dev: NetDevice): boolean {
   const lt = f.iface.linktype;
   let outbound = f.direction === DIR_OUTBOUND;
   switch (lt) {
@@ -165,14 +163,11 @@ function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, dec: Decoded, 
         return outbound;
       }
       eth_type_trans(skb, dev, 0);
-      if (!outbound) {
-        // a source MAC of one of the host's own interfaces: the host sent it
-        const b = f.data;
-        for (let k = 0; k < localMacs.length && !outbound; k++) {
-          const m = localMacs[k];
-          if (b[6] === m[0] && b[7] === m[1] && b[8] === m[2] && b[9] === m[3] && b[10] === m[4] && b[11] === m[5]) outbound = true;
-        }
-      }
+      // the source MAC of the interface it was captured on: the host sent it (another device's
+      // MAC, e.g. a bridge's, arriving on a port is a frame from outside that happens to carry it)
+      const m = dev.mac;
+      const b = f.data;
+      if (!outbound && m && b[6] === m[0] && b[7] === m[1] && b[8] === m[2] && b[9] === m[3] && b[10] === m[4] && b[11] === m[5] && m.some((x) => x !== 0)) outbound = true;
       break;
     }
     case LT_LINUX_SLL:

@@ -13,6 +13,7 @@ import { arp_rcv } from '../ipv4/arp.js';
 import { ip_rcv } from '../ipv4/ip_input.js';
 import { ipv6_rcv } from '../ipv6/ip6_input.js';
 import { gro_note } from './gro.js';
+import { br_dev_queue_xmit } from '../bridge/br_device.js';
 
 export const ETH_P_IP = 0x0800;
 export const ETH_P_ARP = 0x0806;
@@ -154,11 +155,26 @@ export function dev_queue_xmit(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDev
     else ctx.drop('__dev_queue_xmit', 'DEV_READY', { dev: dev.name });
     return;
   }
+  if (dev.kind === 'loopback' || dev.flags.has('LOOPBACK')) {
+    // loopback_xmit: the packet comes back in to this host, it never reaches the wire
+    ctx.ev('loopback_xmit', reply ? 'reply to a local address: looped back, not on the wire' : 'looped back', { dev: dev.name });
+    if (!reply) ctx.forward(dev.name);
+    return;
+  }
+  let summary: string | null = null;
   if (reply) {
     const off = skb.mac_header >= 0 ? skb.mac_header : 0;
-    const summary = net.summarize(off ? skb.data.subarray(off, skb.len) : skb.data, skb.len - off);
+    summary = net.summarize(off ? skb.data.subarray(off, skb.len) : skb.data, skb.len - off);
+  }
+  if (dev.kind === 'bridge') {
+    // br_dev_xmit: the bridge sends by its ports (fdb or flood)
+    ctx.ev('dev_queue_xmit', reply ? `reply via bridge: ${summary}` : 'to the bridge device', { dev: dev.name });
+    br_dev_queue_xmit(net, skb, ctx, dev, summary);
+    return;
+  }
+  if (reply) {
     ctx.ev('dev_queue_xmit', `reply: ${summary}`, { dev: dev.name });
-    ctx.reply(dev.name, summary);
+    ctx.reply(dev.name, summary!);
     return;
   }
   ctx.ev('dev_queue_xmit', 'transmitted', { dev: dev.name });

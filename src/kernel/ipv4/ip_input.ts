@@ -115,11 +115,6 @@ export function ip_rcv_finish(net: Net, skb: SkBuff, ctx: FrameCtx): void {
     return;
   }
   skb.dst = rt;
-  if (rt.type === 'multicast') {
-    ctx.unsupported.push('IPv4 multicast routing/delivery (ip_route_input_mc) not modelled');
-    ctx.drop('ip_route_input_mc', 'NOT_SPECIFIED');
-    return;
-  }
   if ((b[nh] & 0x0f) > 5 && ip_rcv_options(net, skb, ctx)) return;
   if (rt.type !== 'broadcast' && (skb.pkt_type === PACKET_BROADCAST || skb.pkt_type === PACKET_MULTICAST)) {
     // unicast IP in an L2 broadcast/multicast frame

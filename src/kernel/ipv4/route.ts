@@ -136,10 +136,7 @@ function rpFail(ctx: FrameCtx, dev: NetDevice, src: number, rpf: number): string
  */
 export function ip_route_input_noref(net: Net, daddr: number, saddr: number, tos: number, dev: NetDevice, mark: number, proto: number, sport: number, dport: number, ctx: FrameCtx): Rtable | string {
   const fn = 'ip_route_input_slow';
-  // ipv4_is_multicast(daddr): ip_route_input_mc / ip_mr_input are not modelled
-  if (ipv4_is_multicast(daddr)) {
-    return { type: 'multicast', input: 'ip_local_deliver', error: 0, dev: null, gw: 0, table: 0, rule: null, mtu: 0, sameDev: false };
-  }
+  if (ipv4_is_multicast(daddr)) return ip_route_input_mc(net, daddr, saddr, tos, dev, mark, proto, ctx);
   if (ipv4_is_multicast(saddr) || ipv4_is_lbcast(saddr)) return martian(ctx, fn, 'source', saddr, daddr, 'IP_INVALID_SOURCE');
   if (ipv4_is_lbcast(daddr) || (saddr === 0 && daddr === 0)) return brd_input(net, saddr, tos, dev, mark, ctx, 'limited broadcast');
   if (ipv4_is_zeronet(saddr)) return martian(ctx, fn, 'source', saddr, daddr, 'IP_INVALID_SOURCE');
@@ -192,6 +189,34 @@ export function ip_route_input_noref(net: Net, daddr: number, saddr: number, tos
   }
   if (a.type !== 'unicast') return martian(ctx, fn, 'destination', saddr, daddr, 'IP_INVALID_DEST');
   return mkroute(net, res, saddr, daddr, tos, dev, mark, ctx);
+}
+
+/**
+ * ip_route_input_rcu for a multicast destination: only groups the device joined are ours
+ * (ip_check_mc_rcu; the model knows the all-hosts group 224.0.0.1 every multicast-capable
+ * device joins, not IGMP memberships of applications), then ip_route_input_mc ->
+ * ip_mc_validate_source. Multicast forwarding (ip_mr_input) is not modelled.
+ */
+function ip_route_input_mc(net: Net, daddr: number, saddr: number, tos: number, dev: NetDevice, mark: number, proto: number, ctx: FrameCtx): Rtable | string {
+  const fn = 'ip_route_input_mc';
+  const our = daddr === 0xe0000001 && dev.flags.has('MULTICAST');
+  if (!our) {
+    if (conf(net, dev, 'mc_forwarding')) ctx.unsupported.push('multicast forwarding (ip_mr_input) not modelled');
+    ctx.ev('ip_check_mc_rcu', `group ${ipv4ToString(daddr)} not joined on ${dev.name} (application memberships are not in the snapshot)`);
+    return 'NOT_SPECIFIED';
+  }
+  // ip_mc_validate_source
+  if (ipv4_is_multicast(saddr) || ipv4_is_lbcast(saddr)) return martian(ctx, fn, 'source', saddr, daddr, 'IP_INVALID_SOURCE');
+  if (ipv4_is_loopback(saddr) && !conf(net, dev, 'route_localnet')) return martian(ctx, fn, 'source', saddr, daddr, 'IP_LOCALNET');
+  if (ipv4_is_zeronet(saddr)) {
+    const localMc = (daddr & 0xffffff00) >>> 0 === 0xe0000000;
+    if (!localMc && proto !== 2) return martian(ctx, fn, 'source', saddr, daddr, 'IP_INVALID_SOURCE');
+  } else {
+    const reason = fib_validate_source(net, saddr, 0, tos, 0, dev, mark, ctx);
+    if (reason) return martian(ctx, 'fib_validate_source', 'source', saddr, daddr, reason);
+  }
+  ctx.ev(fn, `group ${ipv4ToString(daddr)} joined on ${dev.name}: local delivery`);
+  return { type: 'multicast', input: 'ip_local_deliver', error: 0, dev: net.loopback, gw: 0, table: 0, rule: null, mtu: 0, sameDev: false };
 }
 
 /** __mkroute_input: validate the source against the route's output device, make a forwarding dst */

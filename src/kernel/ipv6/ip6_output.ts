@@ -39,6 +39,8 @@ export function ip6_route_output(net: Net, daddr: Uint8Array, oif: NetDevice | n
     ctx.ev('ip6_route_output', `no route to ${ipv6ToString(daddr, 0)}`);
     return null;
   }
+  // a local destination goes over loopback (ip6_rt_init_dst: RTF_LOCAL routes use the loopback device)
+  if (r.alias.type === 'local' && net.loopback) return { dev: net.loopback, gw: null };
   const gw = r.nh.gw !== null && r.nh.scope === SCOPE.link ? (r.nh.gw as Uint8Array) : null;
   return { dev: r.nh.dev, gw };
 }

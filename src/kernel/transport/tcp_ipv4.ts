@@ -130,7 +130,8 @@ function tcp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, fn: string): void
       return void ctx.drop('tcp_conn_request', 'TCP_LISTEN_OVERFLOW');
     }
     // tcp_conn_request: request sock, SYN-ACK (our ISN unknown until the peer ACKs: shown as 0)
-    const c: Conn = { listener: lis, state: 'SYN_RECV', peerIsn: seq, isn: null, rcvd: 0, win: 64240 };
+    const mss = (skb.dev ? skb.dev.mtu : 1500) - (af.fam === 4 ? 40 : 60);
+    const c: Conn = { listener: lis, state: 'SYN_RECV', peerIsn: seq, isn: null, rcvd: 0, win: synackWindow(mss) };
     net.sockets.conns.set(key, c);
     tcp_send_synack(net, skb, ctx, af, seq, sport, dport);
     ctx.consume('tcp_conn_request', `SYN to ${lis.name}: request sock, SYN-ACK sent`);
@@ -237,7 +238,12 @@ function tcp_send_synack(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: numb
   if (sack && net.sysctlInt('net.ipv4.tcp_sack') !== 0) opts.push(1, 1, 4, 2);
   if (ws && net.sysctlInt('net.ipv4.tcp_window_scaling') !== 0) opts.push(1, 3, 3, 7);
   while (opts.length % 4) opts.push(1);
-  send_tcp(net, skb, ctx, af, dport, sport, 0, (seq + 1) >>> 0, TH_SYN | TH_ACK, 64240, af.fam === 4 ? 'tcp_v4_send_synack' : 'tcp_v6_send_synack', new Uint8Array(opts));
+  send_tcp(net, skb, ctx, af, dport, sport, 0, (seq + 1) >>> 0, TH_SYN | TH_ACK, synackWindow(mss), af.fam === 4 ? 'tcp_v4_send_synack' : 'tcp_v6_send_synack', new Uint8Array(opts));
+}
+
+/** tcp_select_initial_window without window scaling: 65535 rounded down to a multiple of the MSS */
+export function synackWindow(mss: number): number {
+  return Math.floor(65535 / mss) * mss;
 }
 
 /** nf_send_reset / nf_send_reset6 path (netfilter REJECT with tcp-reset): a RST for the segment in skb */
