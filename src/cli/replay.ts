@@ -10,12 +10,16 @@ import { openReplay } from '../replay.js';
 import { fateToJSON } from '../kernel/fate.js';
 import type { ChecksumMode } from '../kernel/ctx.js';
 import type { ReplayItem, ReplaySource } from '../replay-types.js';
+import { FateExporter } from '../report/export.js';
+import { parseWhere, type ItemPred } from '../report/where.js';
 
 interface Opts {
   host: string;
   iface?: string;
   format?: string;
   checksums: string;
+  writePcap?: string;
+  where?: string;
 }
 
 /** Buffered stdout: large captures write millions of lines. */
@@ -66,7 +70,24 @@ export function register(program: Command): void {
     .option('--iface <name>', 'ingress interface when the capture does not name it')
     .option('--format <fmt>', 'text | json | ndjson (default: the timeline UI on a terminal, else text)')
     .option('--checksums <mode>', 'verify | trust | auto', 'auto')
+    .option('--write-pcap <file>', 'also write the frames matching --where to a pcapng, each with a comment naming its fate')
+    .option('--where <expr>', 'which frames --write-pcap keeps, e.g. "fate=dropped reason=NETFILTER_DROP" (default: all)')
     .action(async (capture: string, o: Opts) => {
+      let where: ItemPred | null = null;
+      if (o.where !== undefined && o.writePcap === undefined) {
+        process.stderr.write(`pktlife replay: --where selects frames for --write-pcap; give --write-pcap FILE too\n`);
+        process.exitCode = 1;
+        return;
+      }
+      if (o.writePcap !== undefined) {
+        try {
+          where = o.where === undefined ? () => true : parseWhere(o.where);
+        } catch (e) {
+          process.stderr.write(`pktlife replay: ${(e as Error).message}\n`);
+          process.exitCode = 1;
+          return;
+        }
+      }
       if (!['verify', 'trust', 'auto'].includes(o.checksums)) {
         process.stderr.write(`pktlife replay: --checksums must be verify, trust or auto (got "${o.checksums}")\n`);
         process.exitCode = 1;
@@ -79,7 +100,7 @@ export function register(program: Command): void {
       }
       let src: ReplaySource;
       // summaries cost a decode per frame: only the text output and the UI show them
-      const summaries = !o.format || o.format === 'text';
+      const summaries = !o.format || o.format === 'text' || where !== null;
       try {
         const host = loadHost(o.host);
         src = openReplay(capture, host, { checksums: o.checksums as ChecksumMode, iface: o.iface, summaries });
@@ -88,7 +109,8 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      if (!o.format && process.stdout.isTTY) {
+      // the export runs in step with a plain replay, so --write-pcap prints text instead of opening the UI
+      if (!o.format && process.stdout.isTTY && where === null) {
         type UiModule = { runTimelineUI?: (s: ReplaySource) => Promise<void> };
         let run: UiModule['runTimelineUI'] = undefined;
         try {
@@ -106,8 +128,11 @@ export function register(program: Command): void {
       const out = new Out();
       let first = true;
       if (fmt === 'json') out.write('[');
+      let exporter: FateExporter | null = null;
       try {
+        if (where !== null) exporter = new FateExporter(capture, o.writePcap!, where);
         for (let it = src.next(); it; it = src.next()) {
+          exporter?.add(it);
           if (fmt === 'text') out.write(textLine(it) + '\n');
           else if (fmt === 'ndjson') out.write(fateToJSON(it.record) + '\n');
           else {
@@ -125,6 +150,10 @@ export function register(program: Command): void {
         process.exitCode = err.name === 'CaptureError' ? 2 : 1;
       } finally {
         src.close();
+        if (exporter) {
+          exporter.close();
+          process.stderr.write(`pktlife replay: wrote ${exporter.written} frame${exporter.written === 1 ? '' : 's'} to ${o.writePcap}\n`);
+        }
       }
     });
 }

@@ -70,4 +70,20 @@ describe('export by fate', () => {
     expect(rows.length).toBe(want.length);
     expect(rows[0]).toMatch(/^eth0\tpktlife: dropped reason=/);
   });
+
+  it('pktlife replay --write-pcap --where writes what the ndjson output says matches', () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pktlife-export-')), 'x.pcapng');
+    const host = path.join(ROOT, 'captures/basic-host');
+    const cli = path.join(ROOT, 'dist/cli/main.js');
+    const r = spawnSync('node', [cli, 'replay', CAPTURE, '--host', host, '--format', 'ndjson', '--write-pcap', out, '--where', 'fate!=dropped'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const kept = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.fate !== 'dropped');
+    expect(r.stderr).toBe(`pktlife replay: wrote ${kept.length} frames to ${out}\n`);
+    const comments: string[] = [];
+    for (const f of openCapture(out)) comments.push(f.comment!.split('\n')[0]!); // the reader reuses one Frame
+    expect(comments).toEqual(kept.map((x) => `pktlife: ${x.fate}` + (x.egress ? ` egress=${x.egress.join(',')}` : '') + (x.socket ? ` socket=${x.socket}` : '')));
+    const bad = spawnSync('node', [cli, 'replay', CAPTURE, '--host', host, '--where', 'fate=dropped'], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/give --write-pcap FILE too/);
+  });
 });
