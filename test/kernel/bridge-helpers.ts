@@ -3,6 +3,10 @@ import { loadHost } from '../../src/host/load.js';
 import type { Host, NetDevice } from '../../src/host/types.js';
 import { createNet, type Net } from '../../src/kernel/net.js';
 import { FrameCtx } from '../../src/kernel/ctx.js';
+import { Decoded, decodeFrame } from '../../src/packet/decode.js';
+import { summarize } from '../../src/packet/summary.js';
+
+const LT_EN10MB = 1;
 import { SkBuff, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST } from '../../src/kernel/skbuff.js';
 
 export function mac(s: string): Uint8Array {
@@ -73,8 +77,15 @@ export function sample(name: string): Host {
   return loadHost(new URL(`../../fixtures/host-samples/${name}`, import.meta.url).pathname);
 }
 
+/** a Net as the replay builds it, with the project's tcpdump-style summaries for replies */
 export function netFor(host: Host): Net {
-  return createNet(host, { checksums: 'trust' });
+  const net = createNet(host, { checksums: 'trust' });
+  const dec = new Decoded();
+  net.summarize = (bytes, len) => {
+    decodeFrame(bytes, len, LT_EN10MB, dec, len);
+    return summarize(dec, null, { absoluteSeq: true });
+  };
+  return net;
 }
 
 export function at(net: Net, sec: number): void {

@@ -35,9 +35,11 @@ describe('neigh_resolve', () => {
     expect(neigh_resolve(net, 4, ip4('192.168.10.50'), br0, ctx)).toBeNull();
     const rec = ctx.toRecord();
     expect(rec).toMatchObject({ fate: 'dropped', reason: 'NEIGH_FAILED' });
-    // arp_solicit through br0: broadcast flooded to the forwarding ports (p3 is disabled)
+    // arp_solicit through br0: broadcast flooded to the forwarding ports (p3 is disabled), three
+    // times (mcast_probes; measured: requests at 0, 1, 2 s before NEIGH_FAILED at 3 s)
     const s = 'ARP, Request who-has 192.168.10.50 tell 192.168.10.1, length 28';
-    expect(rec.replies).toEqual([{ iface: 'p2', summary: s }, { iface: 'p1', summary: s }]);
+    const once = [{ iface: 'p2', summary: s }, { iface: 'p1', summary: s }];
+    expect(rec.replies).toEqual([...once, ...once, ...once]);
     expect(nudName(net.neigh.lookup(4, ip4('192.168.10.50'), br0, 1000e9)!.state)).toBe('INCOMPLETE');
   });
 
@@ -60,7 +62,7 @@ describe('neigh_resolve', () => {
     at(net, 1004);
     const ctx = newCtx(2);
     neigh_resolve(net, 4, ip4('192.168.10.50'), br0, ctx);
-    expect(ctx.replies.length).toBe(2);
+    expect(ctx.replies.length).toBe(6);
   });
 
   test('REACHABLE goes STALE after base_reachable_time; a STALE entry is used and goes DELAY', () => {
@@ -80,5 +82,30 @@ describe('neigh_resolve', () => {
     const ctx = newCtx();
     neigh_resolve(net, 4, ip4('192.168.10.60'), br0, ctx, undefined, true);
     expect(ctx.fate).toBeNull();
+  });
+});
+
+describe('neigh_invalidate error report (measured on 6.18: three ARP requests, then ICMP host unreachable to the sender and kfree_skb NEIGH_FAILED)', () => {
+  test('a forwarded packet to an unresolvable next hop: ARP requests out eth1, ICMP host unreachable back out eth0', () => {
+    const host = sample('router');
+    const net = netFor(host);
+    at(net, 1000);
+    const eth1 = host.byName.get('eth1')!;
+    const ip = new Uint8Array(46);
+    ip.set([0x45, 0, 0, 46, 0, 0, 0, 0, 63, 17, 0, 0, 10, 1, 0, 2, 10, 2, 0, 9]);
+    let sum = 0;
+    for (let i = 0; i < 20; i += 2) sum += (ip[i] << 8) | ip[i + 1];
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    ip[10] = (~sum >> 8) & 255; ip[11] = ~sum & 255;
+    const skb = skbOn(eth('02:00:00:00:01:01', '02:00:00:00:01:02', 0x0800, ip), host.byName.get('eth0')!);
+    const ctx = newCtx();
+    expect(neigh_resolve(net, 4, ip4('10.2.0.9'), eth1, ctx, skb)).toBeNull();
+    const rec = ctx.toRecord();
+    expect(rec).toMatchObject({ fate: 'dropped', reason: 'NEIGH_FAILED' });
+    // arp_announce 0: the packet's source 10.1.0.2 is not local, so inet_select_addr picks 10.2.0.1
+    expect(rec.replies!.filter((r) => r.iface === 'eth1').map((r) => r.summary)).toEqual(Array(3).fill('ARP, Request who-has 10.2.0.9 tell 10.2.0.1, length 28'));
+    const icmp = rec.replies!.filter((r) => r.iface === 'eth0');
+    expect(icmp.length).toBe(1);
+    expect(icmp[0].summary).toMatch(/^IP 10\.\d+\.0\.1 > 10\.1\.0\.2: ICMP host 10\.2\.0\.9 unreachable/);
   });
 });
