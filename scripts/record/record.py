@@ -397,7 +397,7 @@ def record(name):
             monoff = len(mon_lines)
         isns = {}
         out, ev_trace, ev_nft, ev_cap, ev_sock, ev_nstat, ev_fix = [], [], [], [], [], [], []
-        pcap = pkt.Pcapng(os.path.join(d, 'frames.pcapng'))
+        packets = []
         for n, f in enumerate(frames, 1):
             data = f['data']
             comment = f.get('note')
@@ -436,7 +436,8 @@ def record(name):
                 lf.seek(logoff)
                 slines = [l.rstrip('\n') for l in lf.readlines()]
                 logoff = lf.tell()
-            pcap.packet(f['iface'], TS_BASE + n * 1_000_000, data, comment)
+            ts = TS_BASE + n * 1_000_000
+            packets.append({'iface': f['iface'], 'tsSec': ts // 10**9, 'tsNsec': ts % 10**9, 'hex': data.hex(), 'comment': comment})
             rec = derive(n, f, data, got, tr, nl, slines, hooks, meta, isns)
             out.append(rec)
             ev_trace.append('# frame %d\n' % n + '\n'.join(l.strip() for l in tr.splitlines() if not l.startswith('#')))
@@ -449,7 +450,7 @@ def record(name):
             ev_sock.append('# frame %d\n' % n + '\n'.join(slines))
             delta = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
             ev_nstat.append('# frame %d\n' % n + ' '.join('%s=%+d' % kv for kv in sorted(delta.items())))
-        pcap.close()
+        writer = write_frames(os.path.join(d, 'frames.pcapng'), packets)
         with open(os.path.join(d, 'expected.ndjson'), 'w') as fo:
             for rec in out:
                 fo.write(json.dumps(rec, separators=(',', ':')) + '\n')
@@ -470,11 +471,27 @@ def record(name):
             '  not host events; nor are frees at %s (packet taps, deferred frees of earlier skbs).\n'
             '  Frees deferred to another CPU or done with __kfree_skb (no tracepoint) are not seen.\n'
             'stray packets ignored in replies: MLD/RS ICMPv6 types %s, IGMP (timer-driven, not answers)\n'
+            'frames.pcapng written by %s\n'
             'tcp fix-ups:\n%s\n' % (os.uname().release, H, P, ', '.join(ifaces), snap_note, PEER_DROP, sorted(NOT_HOST),
-                                   sorted(STRAY_ICMP6), '\n'.join(ev_fix) or '  none'))
+                                   sorted(STRAY_ICMP6), writer, '\n'.join(ev_fix) or '  none'))
         return len(out)
     finally:
         teardown(procs)
+
+
+def write_frames(path, packets):
+    """The project's PcapngWriter (dist/) when built, else the minimal writer in pkt.py."""
+    if os.path.exists(os.path.join(ROOT, 'dist', 'capture', 'pcapng-writer.js')):
+        job = json.dumps({'out': path, 'packets': packets})
+        r = subprocess.run(['node', os.path.join(HERE, 'write-pcapng.mjs')], input=job, text=True, capture_output=True)
+        if r.returncode == 0:
+            return 'src/capture/pcapng-writer.ts (PcapngWriter)'
+        print('pcapng-writer failed (%s), using pkt.Pcapng' % r.stderr.strip()[:200], file=sys.stderr)
+    w = pkt.Pcapng(path)
+    for p in packets:
+        w.packet(p['iface'], p['tsSec'] * 10**9 + p['tsNsec'], bytes.fromhex(p['hex']), p['comment'])
+    w.close()
+    return 'scripts/record/pkt.py (Pcapng)'
 
 
 def _raw(iface):
@@ -586,8 +603,8 @@ def derive(n, f, data, got, tr, nlines, slines, hooks, meta, isns):
 
 
 def main():
-    names = sys.argv[1:] or sorted(x for x in os.listdir(FIX) if os.path.exists(os.path.join(FIX, x, 'scenario.json')))
     preflight()
+    names = sys.argv[1:] or sorted(x for x in os.listdir(FIX) if os.path.exists(os.path.join(FIX, x, 'scenario.json')))
     total = 0
     for nme in names:
         if not os.path.exists(os.path.join(FIX, nme, 'scenario.json')):

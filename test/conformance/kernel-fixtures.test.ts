@@ -2,7 +2,7 @@
 // with pktlife and compared field by field with what the kernel did (expected.ndjson). A disagreement
 // listed in fixtures/kernel/known-disagreements.json is shown as known, never as a pass; any other
 // disagreement fails, and so does a listed one that no longer happens (the list must stay true).
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/reader.js';
@@ -110,7 +110,13 @@ describe('pktlife agrees with the kernel on the recorded fixtures', () => {
         const unlisted = diffs.filter((d) => !listed.some((k) => k.field === d.field));
         if (!diffs.length) agree++;
         else if (!unlisted.length) knownN++;
-        for (const d of unlisted) bad.push(`frame ${exp.frame} (${notes[exp.frame - 1] ?? ''}) ${d.field}: kernel ${d.exp} | pktlife ${d.got}`);
+        for (const d of unlisted) {
+          bad.push(`frame ${exp.frame} (${notes[exp.frame - 1] ?? ''}) ${d.field}: kernel ${d.exp} | pktlife ${d.got}`);
+          // KF_DISAGREEMENTS=file: collect them as JSON lines, to write known-disagreements.json reasons from
+          if (process.env.KF_DISAGREEMENTS) {
+            appendFileSync(process.env.KF_DISAGREEMENTS, JSON.stringify({ scenario: s.name, frame: exp.frame, field: d.field, note: notes[exp.frame - 1], kernel: d.exp, pktlife: d.got }) + '\n');
+          }
+        }
       }
       rows.push(
         `${s.name.padEnd(22)} frames ${String(s.expected.length).padStart(3)}  agree ${String(agree).padStart(3)}  known ${String(knownN).padStart(3)}  disagree ${String(s.expected.length - agree - knownN).padStart(3)}`,
