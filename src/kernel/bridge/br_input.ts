@@ -21,8 +21,6 @@ import { BR_PKT_BROADCAST, BR_PKT_MULTICAST, BR_PKT_UNICAST, br_flood, br_forwar
 import { br_nf_pre_routing } from './br_netfilter_hooks.js';
 import { brHook } from './br_hook.js';
 
-const ETH_P_PAUSE = 0x8808;
-
 function nowNs(net: Net): number {
   return net.nowSec * 1e9 + net.nowNsec;
 }
@@ -72,7 +70,6 @@ export function br_handle_frame(net: Net, skb: SkBuff, ctx: FrameCtx): 'consumed
       ctx.ev('br_handle_frame', `link-local ${macStr(macAt(d, mh))}: passed to the port device`, { dev: port.name });
       return 'pass';
     }
-    if (skb.protocol === ETH_P_PAUSE) { ctx.drop('br_handle_frame', 'MAC_IEEE_MAC_CONTROL', { dev: port.name }); return 'consumed'; }
   }
 
   const state = portState(port);
