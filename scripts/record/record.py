@@ -64,6 +64,7 @@ def preflight():
         pk = {'ip': 'iproute2', 'nstat': 'iproute2', 'nft': 'nftables', 'iptables': 'iptables', 'tcpdump': 'tcpdump'}
         pkgs = sorted({pk[t] for t in missing})
         print('installing ' + ' '.join(pkgs), file=sys.stderr)
+        subprocess.run(['apt-get', 'update'])
         r = subprocess.run(['apt-get', 'install', '-y'] + pkgs)
         if r.returncode:
             skip('missing tools %s and apt-get failed' % missing)
@@ -412,7 +413,12 @@ def record(name):
                 comment = (comment + '; ' if comment else '') + 'ack adjusted to the recorded SYN-ACK (host ISN+%d)' % (1 + f.get('ack_add', 0))
             before = read_counters(lp.pid)
             open(INST + '/trace', 'w').write('')
-            socks[f['iface']].send(data)
+            if f['iface'] not in socks:
+                raise RuntimeError('%s/frames.py frame %d: ingress %r is not a host interface (%s)' % (name, n, f['iface'], ', '.join(ifaces)))
+            try:
+                socks[f['iface']].send(data)
+            except OSError as e:
+                raise RuntimeError('%s/frames.py frame %d (%s): the kernel refused to send it: %s' % (name, n, f.get('note'), e)) from e
             time.sleep(WINDOW)
             # wait for quiet: nothing new on any peer for one more short interval
             got = {}
@@ -611,7 +617,11 @@ def main():
             print('no such scenario: fixtures/kernel/%s/scenario.json' % nme, file=sys.stderr)
             sys.exit(1)
         t0 = time.time()
-        k = record(nme)
+        try:
+            k = record(nme)
+        except RuntimeError as e:
+            print('fixtures:record failed: %s' % e, file=sys.stderr)
+            sys.exit(1)
         total += k
         print('%-22s %3d frames  %.1fs' % (nme, k, time.time() - t0))
     print('%d frames recorded' % total)
