@@ -4,11 +4,24 @@
 // All big-endian word order, so values read/written with the accessors need no swapping.
 
 /** csum_partial: add [off, off+len) of buf as 16-bit big-endian words to sum (odd tail padded) */
+// one DataView per underlying buffer (frames are views into the reader's buffer): reads of
+// 32-bit big-endian words are about twice as fast as byte loads
+let dvBuf: ArrayBufferLike | null = null;
+let dv: DataView = new DataView(new ArrayBuffer(0));
+
 export function csumPartial(buf: Uint8Array, off: number, len: number, sum: number): number {
   let end = off + len;
   if (end > buf.length) end = buf.length;
-  let i = off;
-  // a JS number holds 2^53: 16-bit words can be added ~2^37 times before folding is needed
+  if (off < 0 || end <= off) return sum;
+  if (buf.buffer !== dvBuf) { dvBuf = buf.buffer; dv = new DataView(buf.buffer); }
+  const base = buf.byteOffset;
+  let i = off, w = 0;
+  // 32-bit words: their sum stays exact in a double for 2^21 words (8 MiB), far above MAX_CAPLEN
+  const end16 = end - 15;
+  for (; i < end16; i += 16) w += dv.getUint32(base + i) + dv.getUint32(base + i + 4) + dv.getUint32(base + i + 8) + dv.getUint32(base + i + 12);
+  for (; i + 3 < end; i += 4) w += dv.getUint32(base + i);
+  // a 32-bit word is two 16-bit words: hi*65536 + lo == hi + lo in one's complement arithmetic
+  sum += (w % 65536) + Math.floor(w / 65536);
   for (; i + 1 < end; i += 2) sum += (buf[i] << 8) | buf[i + 1];
   if (i < end) sum += buf[i] << 8;
   return sum;

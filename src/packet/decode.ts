@@ -50,7 +50,9 @@ export const CSUM_NONE = 0; // no such header / checksum
 export const CSUM_GOOD = 1;
 export const CSUM_BAD = 2;
 export const CSUM_UNVERIFIED = 3; // present but not checkable: truncated, fragment, zero UDP/IPv4 checksum
-export const CSUM_NAMES: readonly (string | null)[] = [null, 'good', 'bad', 'unverified'];
+/** checkable, not computed yet: decodeFrame(..., verify = false) leaves this; verifyChecksums() resolves it */
+export const CSUM_PENDING = 4;
+export const CSUM_NAMES: readonly (string | null)[] = [null, 'good', 'bad', 'unverified', 'pending'];
 
 /** One decoded frame; allocate once and pass to decodeFrame for every frame. */
 export class Decoded {
@@ -128,6 +130,10 @@ export class Decoded {
   /** addresses for the L4 pseudo header: IPv6 final destination of a routing header, home address option */
   csumSrcOff = -1;
   csumDstOff = -1;
+  /** the L4 span a pending checksum covers, and its pseudo-header protocol (0: none, ICMP) */
+  csumL4Off = -1;
+  csumL4Len = 0;
+  csumL4Proto = 0;
 
   has(layer: number): boolean {
     for (let i = 0; i < this.nlayers; i++) if (this.layers[i] === layer) return true;
@@ -159,27 +165,54 @@ function reset(d: Decoded, data: Uint8Array, caplen: number, linktype: number): 
   d.ipId = 0; d.isFragment = false; d.fragOffset = 0; d.moreFrags = false; d.dontFrag = false;
   d.sport = d.dport = -1; d.tcpFlags = 0; d.tcpSeq = 0; d.tcpAck = 0; d.tcpWin = 0; d.tcpHdrLen = 0;
   d.l4PayloadLen = 0; d.udpLen = 0; d.icmpType = -1; d.icmpCode = -1; d.arpOp = -1;
-  d.csumIp = CSUM_NONE; d.csumL4 = CSUM_NONE; d.csumSrcOff = d.csumDstOff = -1;
+  d.csumIp = CSUM_NONE; d.csumL4 = CSUM_NONE; d.csumSrcOff = d.csumDstOff = -1; d.csumL4Off = -1;
 }
 
 /**
  * Decode one frame. `data` holds at least `caplen` bytes (only [0, caplen) is read);
  * `linktype` is the LINKTYPE_* number of its interface.
  */
-export function decodeFrame(data: Uint8Array, caplen: number, linktype: number, out: Decoded, wireLen = caplen): void {
+export function decodeFrame(data: Uint8Array, caplen: number, linktype: number, out: Decoded, wireLen = caplen, verify = true): void {
   if (caplen > data.length) caplen = data.length;
   reset(out, data, caplen, linktype);
   out.wireLen = wireLen < caplen ? caplen : wireLen;
   switch (linktype) {
-    case LT_EN10MB: decodeEth(out, 0); return;
-    case LT_LINUX_SLL: decodeSll(out); return;
-    case LT_LINUX_SLL2: decodeSll2(out); return;
-    case LT_RAW: case LT_RAW_BSD12: case LT_RAW_BSD14: decodeRawIp(out, 0); return;
-    case LT_IPV4: decodeEthertype(out, 0x0800, 0); return;
-    case LT_IPV6: decodeEthertype(out, 0x86dd, 0); return;
-    case LT_NULL: case LT_LOOP: decodeNull(out, linktype === LT_LOOP); return;
+    case LT_EN10MB: decodeEth(out, 0); break;
+    case LT_LINUX_SLL: decodeSll(out); break;
+    case LT_LINUX_SLL2: decodeSll2(out); break;
+    case LT_RAW: case LT_RAW_BSD12: case LT_RAW_BSD14: decodeRawIp(out, 0); break;
+    case LT_IPV4: decodeEthertype(out, 0x0800, 0); break;
+    case LT_IPV6: decodeEthertype(out, 0x86dd, 0); break;
+    case LT_NULL: case LT_LOOP: decodeNull(out, linktype === LT_LOOP); break;
     default: flag(out, DF_UNSUPPORTED_LINK, 'link type not decoded');
   }
+  if (verify) verifyChecksums(out);
+}
+
+/**
+ * Compute the checksums decodeFrame left pending (verify = false): summing a payload costs
+ * more than decoding all headers, so paths that trust checksums skip it.
+ */
+export function verifyChecksums(d: Decoded): void {
+  const b = d.data;
+  if (d.csumIp === CSUM_PENDING) d.csumIp = csumFold(csumPartial(b, d.network_header, d.ipHdrLen, 0)) === 0 ? CSUM_GOOD : CSUM_BAD;
+  if (d.csumL4 === CSUM_PENDING) {
+    const off = d.csumL4Off, len = d.csumL4Len;
+    let sum = csumPartial(b, off, len, 0);
+    if (d.csumL4Proto !== 0) {
+      if (d.ipVersion === 4) sum = csumTcpudpNofold(u32(b, d.srcOff), u32(b, d.dstOff), len, d.csumL4Proto, sum);
+      else sum = csumIpv6Nofold(b, d.csumSrcOff, b, d.csumDstOff, len, d.csumL4Proto, sum);
+    }
+    d.csumL4 = csumFold(sum) === 0 ? CSUM_GOOD : CSUM_BAD;
+  }
+}
+
+/** mark the L4 checksum over [off, off+len) as checkable (pseudo header of `proto`, 0 = none) */
+function pendL4(d: Decoded, off: number, len: number, proto: number): number {
+  d.csumL4Off = off;
+  d.csumL4Len = len;
+  d.csumL4Proto = proto;
+  return CSUM_PENDING;
 }
 
 function decodeEth(d: Decoded, off: number): void {
@@ -328,7 +361,7 @@ function decodeIpv4(d: Decoded, off: number): void {
   if (avail >= 20) d.dstOff = off + 16;
   if (hl > avail) { d.csumIp = CSUM_UNVERIFIED; flag(d, DF_TRUNCATED, avail < 20 ? 'truncated IPv4 header' : 'truncated IPv4 options'); return; }
   if (hl > 20) d.flags |= DF_IP_OPTIONS;
-  d.csumIp = csumFold(csumPartial(b, off, hl, 0)) === 0 ? CSUM_GOOD : CSUM_BAD;
+  d.csumIp = CSUM_PENDING;
   // the datagram ends at tot_len (Ethernet padding after it is ignored) or at the frame's end
   // when tot_len claims more than the wire carried (ip_rcv_core drops that: flagged malformed)
   let rep = off + totLen;
@@ -464,7 +497,7 @@ function decodeL4(d: Decoded, proto: number, off: number, end: number, segLen: n
       if (hl > avail) { flag(d, DF_TRUNCATED, 'truncated TCP options'); return; }
       d.payload = off + hl;
       d.l4PayloadLen = segLen - hl;
-      if (!noVerify) d.csumL4 = verifyPseudo(d, off, segLen, 6);
+      if (!noVerify) d.csumL4 = pendL4(d, off, segLen, 6);
       return;
     }
     case 17: case 136: {
@@ -487,7 +520,7 @@ function decodeL4(d: Decoded, proto: number, off: number, end: number, segLen: n
       d.l4PayloadLen = ulen - 8;
       if (d.moreFrags) { d.csumL4 = CSUM_UNVERIFIED; return; }
       if (u16(b, off + 6) === 0 && d.ipVersion === 4) { d.csumL4 = CSUM_UNVERIFIED; return; }
-      d.csumL4 = noVerify ? CSUM_UNVERIFIED : verifyPseudo(d, off, ulen, 17);
+      d.csumL4 = noVerify ? CSUM_UNVERIFIED : pendL4(d, off, ulen, 17);
       return;
     }
     case 1: {
@@ -499,7 +532,7 @@ function decodeL4(d: Decoded, proto: number, off: number, end: number, segLen: n
       d.icmpCode = b[off + 1];
       d.payload = off + 8 <= end ? off + 8 : -1;
       d.l4PayloadLen = segLen > 8 ? segLen - 8 : 0;
-      d.csumL4 = noVerify ? CSUM_UNVERIFIED : csumFold(csumPartial(b, off, segLen, 0)) === 0 ? CSUM_GOOD : CSUM_BAD;
+      d.csumL4 = noVerify ? CSUM_UNVERIFIED : pendL4(d, off, segLen, 0);
       return;
     }
     case 58: {
@@ -510,7 +543,7 @@ function decodeL4(d: Decoded, proto: number, off: number, end: number, segLen: n
       d.icmpCode = b[off + 1];
       d.payload = off + 8 <= end ? off + 8 : -1;
       d.l4PayloadLen = segLen > 8 ? segLen - 8 : 0;
-      d.csumL4 = noVerify || d.ipVersion !== 6 ? CSUM_UNVERIFIED : verifyPseudo(d, off, segLen, 58);
+      d.csumL4 = noVerify || d.ipVersion !== 6 ? CSUM_UNVERIFIED : pendL4(d, off, segLen, 58);
       return;
     }
     case 2: push(d, L_IGMP); d.transport_header = off; return;
@@ -525,13 +558,4 @@ function decodeL4(d: Decoded, proto: number, off: number, end: number, segLen: n
     case 132: push(d, L_SCTP); d.transport_header = off; return;
   }
   if (off < end) d.transport_header = off;
-}
-
-/** TCP/UDP/ICMPv6 checksum with the pseudo header of the frame's IP version */
-function verifyPseudo(d: Decoded, off: number, len: number, proto: number): number {
-  const b = d.data;
-  let sum = csumPartial(b, off, len, 0);
-  if (d.ipVersion === 4) sum = csumTcpudpNofold(u32(b, d.srcOff), u32(b, d.dstOff), len, proto, sum);
-  else sum = csumIpv6Nofold(b, d.csumSrcOff, b, d.csumDstOff, len, proto, sum);
-  return csumFold(sum) === 0 ? CSUM_GOOD : CSUM_BAD;
 }
