@@ -306,3 +306,16 @@ describe('br_nf_forward_arp', () => {
     expect(seen).toContain('3/2/p1/p2');
   });
 });
+
+describe('br_dev_queue_push_xmit: is_skb_forwardable', () => {
+  test('a frame longer than the egress MTU + header + tag is not sent (kfree_skb NOT_SPECIFIED)', () => {
+    const { net, dev } = setup();
+    dev('p2').mtu = 100;
+    const c1 = newCtx();
+    br_handle_frame(net, skbOn(eth(H2, H1, 0x88b5, new Uint8Array(104)), dev('p1')), c1); // 118 = 100 + 14 + 4
+    expect(c1.toRecord()).toMatchObject({ fate: 'bridged', egress: ['p2'] });
+    const c2 = newCtx();
+    br_handle_frame(net, skbOn(eth(H2, H1, 0x88b5, new Uint8Array(105)), dev('p1')), c2);
+    expect(c2.toRecord()).toMatchObject({ fate: 'dropped', reason: 'NOT_SPECIFIED' });
+  });
+});

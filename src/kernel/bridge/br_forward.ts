@@ -52,9 +52,12 @@ export function __br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff,
     ctx.ev('br_dev_queue_push_xmit', `${to.name} is down: kfree_skb`, { dev: to.name });
     return { ok: false, reason: 'NOT_SPECIFIED' };
   }
-  const len = skb.len - (skb.mac_header >= 0 ? skb.mac_header : 0) + (skb.vlan_present ? 4 : 0);
+  // skb->len here counts the Ethernet header but not a tag held in skb->vlan_tci; our bytes still
+  // hold a tag that came in the frame (network header 18 bytes in), so leave it out
+  const mh = skb.mac_header >= 0 ? skb.mac_header : 0;
+  const len = skb.wireLen - mh - (skb.network_header - mh >= 18 ? 4 : 0);
   if (len > to.mtu + 14 + 4 && skb.gso_segs <= 1) {
-    ctx.ev('br_dev_queue_push_xmit', `${len} bytes > mtu ${to.mtu} of ${to.name}: kfree_skb`, { dev: to.name });
+    ctx.ev('br_dev_queue_push_xmit', `${len} bytes > mtu ${to.mtu} of ${to.name} (+ header and tag): kfree_skb`, { dev: to.name });
     return { ok: false, reason: 'NOT_SPECIFIED' };
   }
   ctx.ev('br_dev_queue_push_xmit', 'dev_queue_xmit', { dev: to.name });
@@ -70,7 +73,10 @@ export function br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff, c
   if (should_deliver(br, to, skb, cb)) {
     const r = __br_forward(net, br, to, skb, cb, ctx, localOrig);
     if (r.ok) { if (out) out.push(to); else ctx.bridge(to.name); return; }
-    if (!localRcv && !out) ctx.drop('br_forward', r.reason, { dev: to.name });
+    if (!localRcv && !out) {
+      if (r.reason === 'STOLEN') ctx.consume('nf_hook_slow', 'NF_STOLEN');
+      else ctx.drop('br_forward', r.reason, { dev: to.name });
+    }
     return;
   }
   const why = to === skb.dev ? `destination is on the ingress port ${to.name} (no hairpin)` : `${to.name} may not receive it (state ${to.bridgePort?.state}, VLAN or isolation)`;
@@ -104,7 +110,8 @@ export function br_flood(net: Net, br: BridgeRt, skb: SkBuff, cb: BrInputCb, pkt
   if (out) return;
   for (const p of sent) ctx.bridge(p.name);
   if (!sent.length && !localRcv) {
-    if (candidates && firstFail) ctx.drop('br_flood', firstFail, { dev: skb.dev?.name });
+    if (firstFail === 'STOLEN') ctx.consume('nf_hook_slow', 'NF_STOLEN');
+    else if (candidates && firstFail) ctx.drop('br_flood', firstFail, { dev: skb.dev?.name });
     else ctx.drop('br_flood', 'NO_TX_TARGET', { dev: skb.dev?.name });
   }
 }
