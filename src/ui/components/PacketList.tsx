@@ -40,32 +40,41 @@ interface Props {
   color: boolean;
 }
 
+const SGR: Record<string, [string, string]> = {
+  green: ['\x1b[32m', '\x1b[39m'],
+  cyan: ['\x1b[36m', '\x1b[39m'],
+  blue: ['\x1b[34m', '\x1b[39m'],
+  gray: ['\x1b[90m', '\x1b[39m'],
+  red: ['\x1b[31m', '\x1b[39m'],
+};
+
+/**
+ * The visible rows as ONE ink text node with the styles written in as SGR codes: a node per
+ * row (and per coloured cell) made every redraw pay ink's layout and measuring per node.
+ */
 export function PacketList({ store, view, top, sel, height, width, timeMode, color }: Props): React.ReactElement {
   const c = columns(width, store, timeMode);
   const len = view ? view.length : store.count;
-  const rows: React.ReactElement[] = [];
+  const rows: string[] = [];
   for (let k = 0; k < height; k++) {
     const pos = top + k;
     if (pos >= len) break;
     const i = view ? view.idx[pos] : pos;
     const fate = store.fateName(i);
-    const selected = pos === sel;
-    const fc = color ? FATE_COLOR[fate] : undefined;
+    const sgr = color ? SGR[FATE_COLOR[fate]] : undefined;
+    let f = cell(fate, c.fate);
+    if (fate === 'dropped') f = `\x1b[1m${f}\x1b[22m`;
+    if (sgr) f = sgr[0] + f + sgr[1];
     const lead = `${cell(String(store.frameNo[i]), c.no, true)} ${cell(fmtTime(store, i, timeMode), c.time, true)} ${cell(store.ifaceName(i), c.iface)} `;
     // the last column is cut but not padded: fewer characters for ink to lay out per redraw
     const tail = ` ${cell(store.reasonName(i), c.reason)} ${cut(store.summary(i), c.summary)}`;
-    rows.push(
-      <Text key={k} inverse={selected} wrap="truncate-end">
-        {lead}
-        <Text color={fc} bold={fate === 'dropped'}>{cell(fate, c.fate)}</Text>
-        {tail}
-      </Text>,
-    );
+    const line = lead + f + tail;
+    rows.push(pos === sel ? `\x1b[7m${line}\x1b[27m` : line);
   }
-  if (!rows.length) rows.push(<Text key="e" dimColor={color}>{view ? '  (no frame matches the filter yet)' : '  (no frames yet)'}</Text>);
+  if (!rows.length) rows.push(view ? '  (no frame matches the filter yet)' : '  (no frames yet)');
   return (
     <Box flexDirection="column" height={height}>
-      {rows}
+      <Text>{rows.join('\n')}</Text>
     </Box>
   );
 }
