@@ -129,3 +129,20 @@ describe('ReplayPump', () => {
     expect(p.progress().error).toMatch(/offset 400: truncated record/);
   });
 });
+
+describe('runTimelineUI without a terminal', () => {
+  it('prints one plain line per frame, no escape codes', async () => {
+    const { runTimelineUI } = await import('../../src/ui/index.js');
+    const { PassThrough } = await import('node:stream');
+    const out = new PassThrough() as unknown as NodeJS.WriteStream;
+    let text = '';
+    (out as unknown as PassThrough).on('data', (d: Buffer) => (text += d.toString()));
+    const items = basicItems();
+    await runTimelineUI(arraySource(items), { stdout: out });
+    const lines = text.trimEnd().split('\n');
+    expect(lines.length).toBe(items.length);
+    expect(text).not.toMatch(/\x1b/);
+    const d = items.find((x) => x.record.fate === 'dropped')!;
+    expect(lines[d.frame - 1]).toMatch(new RegExp(`^ *${d.frame} .* eth0 +dropped ${d.record.reason}  ${d.summary.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  });
+});
