@@ -99,6 +99,7 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
     return summarize(repDec, null, { absoluteSeq: true });
   };
   const wantSummary = opts.summaries !== false;
+  const skb = new SkBuff(new Uint8Array(0), 0);
   const ifaceCache = new Map<string, NetDevice>();
 
   function deviceFor(f: Frame): NetDevice {
@@ -138,7 +139,8 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       ctx.reset(f.index);
       net.nowSec = f.tsSec;
       net.nowNsec = f.tsNsec;
-      const skb = new SkBuff(f.data, f.caplen, f.len);
+      // one sk_buff reused per frame (nothing keeps it past the frame: fragments and state copy)
+      skb.reset(f.data, f.caplen, f.len);
       skb.frameNo = f.index;
       skb.tstampSec = f.tsSec;
       skb.tstampNsec = f.tsNsec;

@@ -11,7 +11,7 @@ import { SkBuff } from '../skbuff.js';
 import { dev_queue_xmit, ReplySkb } from '../core/dev.js';
 import { neigh_resolve } from '../neigh/neighbour.js';
 import { ip_route_output } from './route.js';
-import { macToString, ipv4ToString } from '../../packet/addr.js';
+import { ipv4ToString } from '../../packet/addr.js';
 import { ipv4Daddr, ipv4Saddr } from '../../packet/ipv4.js';
 
 /** ip_local_out for a packet the kernel built: route it, then LOCAL_OUT and POST_ROUTING. */
@@ -103,9 +103,9 @@ export function writeEthHeader(skb: SkBuff, dst: Uint8Array, src: Uint8Array, pr
   let mh = nh - 14;
   let oldDst = '';
   let oldSrc = '';
-  if (mh >= 0 && skb.mac_header === mh) {
-    oldDst = macToString(skb.data, mh);
-    oldSrc = macToString(skb.data, mh + 6);
+  if (mh >= 0 && skb.mac_header === mh && !quiet) {
+    oldDst = macText(skb.data, mh);
+    oldSrc = macText(skb.data, mh + 6);
   } else if (mh < 0) {
     // no room (captured without an Ethernet header): build a new buffer with one
     const buf = new Uint8Array(14 + skb.len - nh);
@@ -124,13 +124,19 @@ export function writeEthHeader(skb: SkBuff, dst: Uint8Array, src: Uint8Array, pr
   b[mh + 13] = proto & 0xff;
   skb.mac_header = mh;
   if (!quiet) {
-    const nd = macToString(dst, 0);
-    const ns = macToString(src, 0);
+    const nd = macText(dst, 0);
+    const ns = macText(src, 0);
     const diff: Record<string, [string, string]> = {};
     if (oldDst !== nd) diff['eth.dst'] = [oldDst || '-', nd];
     if (oldSrc !== ns) diff['eth.src'] = [oldSrc || '-', ns];
     ctx.ev('neigh_hh_output', `eth ${ns} > ${nd}`, { diff });
   }
+}
+
+const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** MAC as text (a table lookup per byte: this runs for every forwarded frame) */
+function macText(b: Uint8Array, o: number): string {
+  return HEX2[b[o]] + ':' + HEX2[b[o + 1]] + ':' + HEX2[b[o + 2]] + ':' + HEX2[b[o + 3]] + ':' + HEX2[b[o + 4]] + ':' + HEX2[b[o + 5]];
 }
 
 /** a fresh skb for a packet the kernel builds: Ethernet room + IPv4 packet */

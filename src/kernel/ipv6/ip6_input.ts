@@ -24,6 +24,15 @@ export interface Rt6 {
   mtu: number;
 }
 
+const flow6 = (() => {
+  const f = newFlow();
+  f.daddr = new Uint8Array(16);
+  f.saddr = new Uint8Array(16);
+  return f;
+})();
+const res6 = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+const evCache6 = new WeakMap<object, { what: string; detail: Record<string, string> }>();
+
 function conf6(net: Net, dev: NetDevice, knob: string): number {
   return net.conf(6, dev.name, knob);
 }
@@ -95,13 +104,15 @@ export function ip6_route_input(net: Net, skb: SkBuff, ctx: FrameCtx): Rt6 {
   const nh = skb.network_header;
   const dev = skb.dev!;
   if (b[nh + 24] === 0xff) return { kind: 'multicast', dev, gw: null, mtu: dev.mtu };
-  const f = newFlow();
-  f.daddr = b.slice(nh + 24, nh + 40);
-  f.saddr = b.slice(nh + 8, nh + 24);
+  // one flow and result per module: the lookup keeps neither
+  const f = flow6;
+  (f.daddr as Uint8Array).set(b.subarray(nh + 24, nh + 40));
+  (f.saddr as Uint8Array).set(b.subarray(nh + 8, nh + 24));
   f.iif = dev.ifindex;
   f.mark = skb.mark;
   f.proto = b[nh + 6];
-  const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+  const r = res6;
+  r.rule = null as FibResult["rule"];
   const trace: string[] | undefined = net.fib6.customRules ? [] : undefined;
   const err = net.fib6.lookup(f, r, trace);
   const rule = r.rule ? ` by rule "${r.rule.text.trim()}"` : '';
@@ -116,7 +127,12 @@ export function ip6_route_input(net: Net, skb: SkBuff, ctx: FrameCtx): Rt6 {
     return { kind: 'discard', dev: null, gw: null, mtu: 0 };
   }
   const a = r.alias;
-  ctx.ev('ip6_route_input', `${a.type} ${a.route.dstStr} table ${tableName(r.table)}${rule}`, { detail: { table: tableName(r.table), route: a.route.dstStr + (a.route.gatewayStr ? ' via ' + a.route.gatewayStr : '') + (a.route.dev ? ' dev ' + a.route.dev : '') } });
+  if (r.rule) ctx.ev('ip6_route_input', `${a.type} ${a.route.dstStr} table ${tableName(r.table)}${rule}`, { detail: { table: tableName(r.table), route: a.route.dstStr + (a.route.gatewayStr ? ' via ' + a.route.gatewayStr : '') + (a.route.dev ? ' dev ' + a.route.dev : '') } });
+  else {
+    let c = evCache6.get(a);
+    if (!c) evCache6.set(a, (c = { what: `${a.type} ${a.route.dstStr} table ${tableName(r.table)}`, detail: { table: tableName(r.table), route: a.route.dstStr + (a.route.gatewayStr ? ' via ' + a.route.gatewayStr : '') + (a.route.dev ? ' dev ' + a.route.dev : '') } }));
+    ctx.ev('ip6_route_input', c.what, { detail: c.detail });
+  }
   if (a.type === 'local' || a.type === 'anycast') return { kind: 'local', dev, gw: null, mtu: 0 };
   if (a.type !== 'unicast') return { kind: 'discard', dev: null, gw: null, mtu: 0 };
   const out = r.nh.dev;
