@@ -3,7 +3,8 @@
 // keys: fate, reason, if (iface, dev: ingress or egress), addr (host, ip: IP source or
 // destination, ARP sender or target, or named in the summary, e.g. an ND target), port, proto, fn (a
 // kernel function on the journey), rule (text of a deciding rule or chain). A bare word that
-// is an IPv4/IPv6 address or a fate name means that key. Matching is case-insensitive.
+// is an IPv4/IPv6 address, a fate or a protocol name means that key; `unsupported` selects the
+// frames whose result rests on something the model does not support. Case-insensitive.
 import { addressesOf, protocolsOf } from './decode.js';
 import { FATES, type RowStore } from './store.js';
 
@@ -161,6 +162,7 @@ function bareWord(w: string): Pred {
   const lw = w.toLowerCase();
   if (IPV4.test(w) || (w.includes(':') && IPV6.test(w))) return termPred('addr', w);
   if (FATES.includes(lw as never)) return termPred('fate', lw);
+  if (lw === 'unsupported') return (s, i) => !!s.records[i].unsupported?.length;
   if (PROTOS.includes(lw)) return termPred('proto', lw);
   return termPred('text', w);
 }

@@ -41,6 +41,8 @@ export class RowStore {
   /** unusual fate strings seen (FATE_OTHER rows) */
   otherFates = new Map<string, number>();
   firstTs: number | null = null;
+  /** frames whose result depends on something the model does not support */
+  unsupportedCount = 0;
 
   private reasonIdx = new Map<string, number>();
   private ifaceIdx = new Map<string, number>();
@@ -64,6 +66,7 @@ export class RowStore {
     this.reason[i] = r.reason ? this.internReason(r.reason) : 0;
     if (r.reason) this.reasonCounts.set(r.reason, (this.reasonCounts.get(r.reason) ?? 0) + 1);
     this.iface[i] = item.iface ? this.internIface(item.iface) : 0;
+    if (r.unsupported && r.unsupported.length) this.unsupportedCount++;
     if (r.verdicts) {
       for (const v of r.verdicts) {
         const key = v.rule

@@ -180,3 +180,27 @@ describe('colour and progress', () => {
     r.unmount();
   });
 });
+
+describe('unsupported results', () => {
+  it('marks them in the list, counts them, filters them and explains them in the detail', async () => {
+    const items = basicItems();
+    const k = items.findIndex((x) => x.summary.startsWith('ARP, Request'));
+    items[k] = { ...items[k], record: { ...items[k].record, unsupported: ['arp_filter sysctl'] } };
+    const pump = new ReplayPump(arraySource(items), new RowStore());
+    const r = render(<App pump={pump} color={false} width={100} height={30} />);
+    await wait(200);
+    let s = strip(r.lastFrame() ?? '');
+    expect(s).toMatch(/⚠ unsupported 1/);
+    expect(s).toMatch(new RegExp(`^ +${k + 1} .* consumed +⚠ unsupported +ARP, Request`, 'm'));
+    r.stdin.write('/');
+    await wait(30);
+    r.stdin.write('unsupported\r');
+    await wait(60);
+    s = strip(r.lastFrame() ?? '');
+    expect(s).toMatch(/1\/1 match \[unsupported\]/);
+    r.stdin.write('\r');
+    await wait(60);
+    expect(strip(r.lastFrame() ?? '')).toMatch(/⚠ unsupported: arp_filter sysctl — this result may differ from the kernel/);
+    r.unmount();
+  });
+});

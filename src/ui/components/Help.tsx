@@ -18,7 +18,9 @@ export const HELP_LINES = [
   '  q Ctrl-C  quit                           proto=tcp  fn=ip_forward  rule=ssh',
   '                                           key!=v  negates, v1,v2 = either',
   '                                           a bare word: address, fate, protocol',
-  '                                           or text in the summary',
+  '                                           or text in the summary;',
+  '                                           unsupported: results the model',
+  '                                           cannot vouch for (marked ⚠)',
   '',
   'Press any key to return.',
 ];

@@ -67,7 +67,9 @@ export function PacketList({ store, view, top, sel, height, width, timeMode, col
     if (sgr) f = sgr[0] + f + sgr[1];
     const lead = `${cell(String(store.frameNo[i]), c.no, true)} ${cell(fmtTime(store, i, timeMode), c.time, true)} ${cell(store.ifaceName(i), c.iface)} `;
     // the last column is cut but not padded: fewer characters for ink to lay out per redraw
-    const tail = ` ${cell(store.reasonName(i), c.reason)} ${cut(store.summary(i), c.summary)}`;
+    // a result that rests on something the model does not support is marked, never silent
+    const unsup = store.records[i].unsupported?.length ? '⚠ ' : '';
+    const tail = ` ${cell(unsup + (store.reasonName(i) || (unsup ? 'unsupported' : '')), c.reason)} ${cut(store.summary(i), c.summary)}`;
     const line = lead + f + tail;
     rows.push(pos === sel ? `\x1b[7m${line}\x1b[27m` : line);
   }

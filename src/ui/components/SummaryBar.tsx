@@ -14,7 +14,13 @@ export function SummaryBar({ store, width, color, lines }: { store: RowStore; wi
       {'  '}
     </Text>
   ));
-  if (store.fateCounts[FATE_OTHER]) fates.push(<Text key="o">other {fmtCount(store.fateCounts[FATE_OTHER])}</Text>);
+  if (store.fateCounts[FATE_OTHER]) fates.push(<Text key="o">other {fmtCount(store.fateCounts[FATE_OTHER])}  </Text>);
+  if (store.unsupportedCount)
+    fates.push(
+      <Text key="u" color={color ? 'magenta' : undefined} bold>
+        ⚠ unsupported {fmtCount(store.unsupportedCount)}
+      </Text>,
+    );
   const reasons = top(store.reasonCounts, 6).map(([r, n]) => `${r} ${fmtCount(n)}`).join('  ');
   const rules = top(store.ruleHits, 3).map(([r, n]) => `${fmtCount(n)}× ${r}`).join('  │  ');
   return (
