@@ -67,6 +67,8 @@ def tcp_seg(sport, dport, seq, ack, flags, payload=b'', win=64240, options=b''):
     for ch, bit in (('F', 1), ('S', 2), ('R', 4), ('P', 8), ('A', 16), ('U', 32)):
         if ch in flags:
             fl |= bit
+    if len(options) % 4:
+        raise ValueError('TCP options must be padded to 4 bytes (got %d)' % len(options))
     off = (20 + len(options)) // 4
     return struct.pack('!HHIIBBHHH', sport, dport, seq, ack, off << 4, fl, win, 0, 0) + options + payload
 
