@@ -17,6 +17,7 @@ export interface BenchSection {
 const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   capture: () => import('./capture-bench.js'),
   ui: () => import('./ui-bench.js'),
+  netfilter: () => import('./netfilter-bench.js'),
   replay: () => import('./replay-bench.js'),
 };
 

@@ -33,8 +33,11 @@ export interface CRule {
   /** "handle 4" or the iptables-save line */
   id: string;
   source: string;
-  /** for the index: payload == constant conjunct */
-  key?: { sig: string; load: NumFn; value: number };
+  /** trace text when the rule matched without a verdict, and its source, made once */
+  traceContinue: string;
+  detail: { source: string };
+  /** for the index: every payload == constant conjunct of the rule */
+  keys: { sig: string; load: NumFn; value: number }[];
 }
 
 export interface Block {
@@ -54,6 +57,9 @@ export interface CChain {
   policy: number;
   /** "inet filter input" */
   label: string;
+  /** rules' match functions and verdict codes in flat arrays for the evaluation loop */
+  match: Pred[];
+  code: Int32Array;
 }
 
 export interface CompileCtx {
@@ -70,22 +76,24 @@ const EMPTY = new Int32Array(0);
 const MIN_BLOCK = 8;
 
 export function compileTable(tb: IrTable, cx: CompileCtx): CChain[] {
-  const chains: CChain[] = tb.chains.map((ir) => ({
-    name: ir.name, table: tb, ir, rules: [], blockOf: EMPTY, blocks: [],
-    policy: ir.base?.policy === 'drop' ? V_DROP : V_ACCEPT, label: `${tb.family} ${tb.name} ${ir.name}`,
-  }));
-  const byName = new Map(chains.map((c, i) => [c.name, i]));
-  for (const ch of chains) {
-    ch.rules = ch.ir.rules.map((r) => compileRule(r, tb, byName, cx));
+  const byName = new Map(tb.chains.map((c, i) => [c.name, i]));
+  // objects get their final shape at creation: the evaluation loop then sees one map (no deopts)
+  return tb.chains.map((ir) => {
+    const rules = ir.rules.map((r) => compileRule(r, tb, ir.name, byName, cx));
+    const ch: CChain = {
+      name: ir.name, table: tb, ir, rules, blockOf: EMPTY, blocks: [],
+      policy: ir.base?.policy === 'drop' ? V_DROP : V_ACCEPT, label: `${tb.family} ${tb.name} ${ir.name}`,
+      match: rules.map((r) => r.match), code: Int32Array.from(rules.map((r) => r.code)),
+    };
     buildBlocks(ch);
-  }
-  return chains;
+    return ch;
+  });
 }
 
-function compileRule(r: IrRule, tb: IrTable, byName: Map<string, number>, cx: CompileCtx): CRule {
+function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<string, number>, cx: CompileCtx): CRule {
   const preds: Pred[] = [];
   let code = V_CONTINUE, target = -1, dyn = false;
-  let key: CRule['key'];
+  const keys: CRule['keys'] = [];
   const src = `${r.src.file}:${r.src.line}`;
   for (const e of r.exprs) {
     if (e.k === 'verdict') {
@@ -112,9 +120,9 @@ function compileRule(r: IrRule, tb: IrTable, byName: Map<string, number>, cx: Co
       });
       continue;
     }
-    if (!key && e.k === 'cmp' && e.op === 'eq' && typeof e.value === 'number' && e.left.k === 'payload') {
+    if (e.k === 'cmp' && e.op === 'eq' && typeof e.value === 'number' && e.left.k === 'payload') {
       const ld = numLoad(e.left, tb, cx, r);
-      if (ld) key = { sig: JSON.stringify(e.left), load: ld, value: e.value };
+      if (ld) keys.push({ sig: JSON.stringify(e.left), load: ld, value: e.value });
     }
     preds.push(compileExpr(e, tb, cx, r));
   }
@@ -126,7 +134,7 @@ function compileRule(r: IrRule, tb: IrTable, byName: Map<string, number>, cx: Co
   else if (n === 3) { const [a, b, c] = preds as [Pred, Pred, Pred]; match = (p) => a(p) && b(p) && c(p); }
   else match = (p) => { for (let i = 0; i < n; i++) if (!preds[i]!(p)) return false; return true; };
   const id = r.iptables ? r.src.text : `handle ${r.handle}`;
-  return { match, code, target, dyn, ir: r, id, source: src, key };
+  return { match, code, target, dyn, ir: r, id, source: src, traceContinue: `${tb.family} ${tb.name} ${chainName} rule ${id} (verdict continue)`, detail: { source: src }, keys };
 }
 
 function verdictCode(v: string): number {
@@ -141,32 +149,54 @@ function verdictCode(v: string): number {
   }
 }
 
-/** index runs of >= MIN_BLOCK consecutive rules with a `payload == constant` conjunct on the same field */
+/**
+ * Index runs of >= MIN_BLOCK consecutive rules that share a `payload == constant` conjunct on the
+ * same field. Of the fields a run could use, the one with the most distinct constants wins (for
+ * `-s A/32 -p tcp --dport 22` lines: the source, not the port every rule shares).
+ */
 function buildBlocks(ch: CChain): void {
   const n = ch.rules.length;
   if (n < MIN_BLOCK) return;
   const blockOf = new Int32Array(n).fill(-1);
+  // maximal runs per field, measured once: sig -> run covering the current position
+  const runs = new Map<string, { end: number; distinct: number }>();
+  const runOf = (i: number, sig: string): { end: number; distinct: number } => {
+    const r = runs.get(sig);
+    if (r && r.end > i) return r;
+    let j = i;
+    const vals = new Set<number>();
+    for (; j < n; j++) {
+      const kk = ch.rules[j]!.keys.find((x) => x.sig === sig);
+      if (!kk) break;
+      vals.add(kk.value);
+    }
+    const nr = { end: j, distinct: vals.size };
+    runs.set(sig, nr);
+    return nr;
+  };
   let i = 0;
   while (i < n) {
-    const k = ch.rules[i]!.key;
-    if (!k) { i++; continue; }
-    let j = i + 1;
-    while (j < n && ch.rules[j]!.key?.sig === k.sig) j++;
-    if (j - i >= MIN_BLOCK) {
-      const lists = new Map<number, number[]>();
-      for (let x = i; x < j; x++) {
-        const v = ch.rules[x]!.key!.value;
-        let l = lists.get(v);
-        if (!l) lists.set(v, (l = []));
-        l.push(x);
-      }
-      const map = new Map<number, Int32Array>();
-      for (const [v, l] of lists) map.set(v, Int32Array.from(l));
-      const b = ch.blocks.length;
-      ch.blocks.push({ start: i, end: j, load: k.load, map });
-      blockOf.fill(b, i, j);
+    let best: { sig: string; end: number; distinct: number } | null = null;
+    for (const k of ch.rules[i]!.keys) {
+      const { end: j, distinct } = runOf(i, k.sig);
+      if (j - i >= MIN_BLOCK && distinct > 1 && (!best || distinct > best.distinct || (distinct === best.distinct && j > best.end))) best = { sig: k.sig, end: j, distinct };
     }
-    i = j;
+    if (!best) { i++; continue; }
+    const lists = new Map<number, number[]>();
+    let load: NumFn | null = null;
+    for (let x = i; x < best.end; x++) {
+      const k = ch.rules[x]!.keys.find((y) => y.sig === best!.sig)!;
+      load ??= k.load;
+      let l = lists.get(k.value);
+      if (!l) lists.set(k.value, (l = []));
+      l.push(x);
+    }
+    const map = new Map<number, Int32Array>();
+    for (const [v, l] of lists) map.set(v, Int32Array.from(l));
+    const b = ch.blocks.length;
+    ch.blocks.push({ start: i, end: best.end, load: load!, map });
+    blockOf.fill(b, i, best.end);
+    i = best.end;
   }
   if (ch.blocks.length) ch.blockOf = blockOf;
 }

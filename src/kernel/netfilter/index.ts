@@ -18,7 +18,7 @@ import { ICMPX_TO_V4, ICMPX_TO_V6, type Expr, type IrRuleset, type SrcRef } from
 import { parseNftText } from './nft-parse.js';
 import { parseIptablesSave } from './iptables.js';
 import { parseIpsetSave } from './ipset.js';
-import { compileTable, VERDICT_NAMES, V_ACCEPT, V_CONTINUE, V_DROP, V_GOTO, V_JUMP, V_QUEUE, V_RETURN, type CChain, type CompileCtx } from './compile.js';
+import { compileTable, VERDICT_NAMES, V_ACCEPT, V_CONTINUE, V_DROP, V_GOTO, V_JUMP, V_QUEUE, V_RETURN, type CChain, type CRule, type CompileCtx } from './compile.js';
 import { Pkt } from './pkt.js';
 import { NfConntrack, IP_CT_IS_REPLY, IP_CT_NEW, type NfConn } from './nf_conntrack.js';
 import { natPacket, setupInfo, type NatStmt } from './nf_nat.js';
@@ -245,50 +245,74 @@ export class NfTables implements NfHooks {
   }
 
   /** nft_do_chain for one base chain; records the trace and returns the final verdict code */
-  private runChain(p: Pkt, base: CChain, fam: string, hk: string, verdicts: Verdict[]): number {
+  private runChain(p: Pkt, base: CChain, _fam: string, hk: string, verdicts: Verdict[]): number {
+    const code = this.walk(p, base);
+    const r = this.lastRule, ch = this.lastChain!;
+    if (r) {
+      verdicts.push({ hook: hk, family: ch.table.family, table: ch.table.name, chain: ch.name, verdict: VERDICT_NAMES[code]!, rule: r.id, source: r.source });
+    } else {
+      this.events.push({ fn: 'nft_do_chain', what: `${base.label} policy ${VERDICT_NAMES[code]}` });
+      verdicts.push({ hook: hk, family: base.table.family, table: base.table.name, chain: base.name, verdict: VERDICT_NAMES[code]! });
+    }
+    return code;
+  }
+
+  private lastRule: CRule | null = null;
+  private lastChain: CChain | null = null;
+
+  /** the rule walk itself: kept free of string work so it stays optimised */
+  private walk(p: Pkt, base: CChain): number {
     const all = this.chainsOf(base);
+    const policy = base.policy;
+    const ev = this.events;
     const stack: number[] = [];
     let ch = base;
     let i = 0;
-    const ev = this.events;
-    for (let guard = 0; guard < 1_000_000; guard++) {
-      const rules = ch.rules;
-      if (i >= rules.length) {
+    for (let guard = 0; guard < 10_000_000; guard++) {
+      const match = ch.match;
+      if (i >= match.length) {
         if (stack.length === 0) break;
         i = stack.pop()!;
         ch = all[stack.pop()!]!;
         continue;
       }
-      if (ch.blocks.length && ch.blockOf[i]! >= 0) {
+      if (ch.blocks.length !== 0 && ch.blockOf[i]! >= 0) {
         const b = ch.blocks[ch.blockOf[i]!]!;
         const v = b.load(p);
         const cands = v < 0 ? undefined : b.map.get(v);
         let next = b.end;
-        if (cands) for (let c = 0; c < cands.length; c++) if (cands[c]! >= i) { next = cands[c]!; break; }
+        if (cands !== undefined) {
+          // first candidate at or after i (binary search: cands are in rule order)
+          let lo = 0, hi = cands.length;
+          while (lo < hi) {
+            const m = (lo + hi) >> 1;
+            if (cands[m]! < i) lo = m + 1; else hi = m;
+          }
+          if (lo < cands.length) next = cands[lo]!;
+        }
         if (next !== i) { i = next; continue; }
       }
-      const r = rules[i]!;
       p.rejectReq = null;
-      if (!r.match(p)) { i++; continue; }
+      if (!match[i]!(p)) { i++; continue; }
+      const r = ch.rules[i]!;
       let code = r.code, target = r.target;
       if (r.dyn) { code = p.vcode; target = p.vchain; }
       if (code === V_CONTINUE) {
-        if (p.natReq || p.rejectReq) {
+        if (p.natReq !== null || p.rejectReq !== null) {
           // nat/reject statements end the rule with their own verdict (accept / drop)
-          code = p.natReq ? V_ACCEPT : V_DROP;
+          code = p.natReq !== null ? V_ACCEPT : V_DROP;
         } else {
           // nft monitor trace prints every rule that matched, "(verdict continue)" for non-terminal ones
-          ev.push({ fn: 'nft_do_chain', what: `${ch.label} rule ${r.id} (verdict continue)`, detail: { source: r.source } });
+          ev.push({ fn: 'nft_do_chain', what: r.traceContinue, detail: r.detail });
           i++;
           continue;
         }
       }
-      const vname = code === V_JUMP || code === V_GOTO ? `${VERDICT_NAMES[code]} ${all[target]?.name}` : VERDICT_NAMES[code]!;
-      ev.push({ fn: 'nft_do_chain', what: `${ch.label} rule ${r.id} (verdict ${vname})`, detail: { source: r.source } });
+      ev.push({ fn: 'nft_do_chain', what: code === V_JUMP || code === V_GOTO ? `${ch.label} rule ${r.id} (verdict ${VERDICT_NAMES[code]} ${all[target]?.name})` : `${ch.label} rule ${r.id} (verdict ${VERDICT_NAMES[code]})`, detail: r.detail });
       if (code === V_JUMP || code === V_GOTO) {
         if (target < 0) { i++; continue; }
         if (code === V_JUMP) {
-          if (stack.length >= 32) { i++; continue; } // NFT_JUMP_STACK_SIZE exceeded: the kernel rejects such rule sets at load
+          if (stack.length >= 32) { i++; continue; } // NFT_JUMP_STACK_SIZE: the kernel rejects deeper rule sets at load
           stack.push(all.indexOf(ch), i + 1);
         }
         ch = all[target]!;
@@ -301,14 +325,13 @@ export class NfTables implements NfHooks {
         ch = all[stack.pop()!]!;
         continue;
       }
-      verdicts.push({ hook: hk, family: base.table.family, table: base.table.name, chain: ch.name, verdict: VERDICT_NAMES[code]!, rule: r.id, source: r.source });
+      this.lastRule = r;
+      this.lastChain = ch;
       return code;
     }
-    const pol = base.policy;
-    ev.push({ fn: 'nft_do_chain', what: `${base.label} policy ${VERDICT_NAMES[pol]}` });
-    verdicts.push({ hook: hk, family: base.table.family, table: base.table.name, chain: base.name, verdict: VERDICT_NAMES[pol]! });
-    void fam;
-    return pol;
+    this.lastRule = null;
+    this.lastChain = base;
+    return policy;
   }
 
   private chainsOf(c: CChain): CChain[] {
