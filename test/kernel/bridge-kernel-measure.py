@@ -126,6 +126,8 @@ cases = [
  ('br to bridge mac non-ip', 'q1', eth('02:00:00:00:0b:00', '02:00:00:00:0c:01', 0x88b5, X), None),
  ('br bad ip header, bridge-nf-call-iptables=1', 'q1', eth('02:00:00:00:0c:99', '02:00:00:00:0c:01', 0x800, b'\x45' + b'\0' * 45), None),
  ('br good ip, unknown dst', 'q1', eth('02:00:00:00:0c:99', '02:00:00:00:0c:01', 0x800, ipv4('10.9.0.2', '10.9.0.3')), None),
+ ('br to another port\'s MAC (local fdb entry), good ip', 'q1', eth('02:00:00:00:0b:02', '02:00:00:00:0c:01', 0x800, ipv4('10.9.0.2', '10.9.0.1')), None),
+ ('br mtu: 1500-byte payload +1 to p2 with mtu 1400', 'q1', eth('ff:ff:ff:ff:ff:ff', '02:00:00:00:0c:01', 0x88b5, b'\0' * 1415), 'ip -n l2h link set p2 mtu 1400'),
  ('br invalid src', 'q1', eth('02:00:00:00:0c:99', '01:00:00:00:0c:01', 0x88b5, X), None),
  ('br pause', 'q1', eth('01:80:c2:00:00:01', '02:00:00:00:0c:01', 0x8808, X), None),
  ('br stp bpdu, stp off', 'q1', eth('01:80:c2:00:00:00', '02:00:00:00:0c:01', 0x0026, X), None),

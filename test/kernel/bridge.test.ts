@@ -319,3 +319,21 @@ describe('br_dev_queue_push_xmit: is_skb_forwardable', () => {
     expect(c2.toRecord()).toMatchObject({ fate: 'dropped', reason: 'NOT_SPECIFIED' });
   });
 });
+
+describe('local fdb entries other than the bridge address', () => {
+  // measured on 6.18 (bridge-kernel-measure.py "br to another port's MAC"): kfree_skb at ip_rcv_core, OTHERHOST
+  test("an IPv4 frame to another port's MAC is passed up (local entry) still PACKET_OTHERHOST, and ip_rcv drops it", () => {
+    const { net, dev } = setup();
+    const ip = new Uint8Array(46);
+    ip.set([0x45, 0, 0, 46, 0, 0, 0, 0, 64, 17, 0, 0, 10, 9, 0, 2, 10, 9, 0, 1]);
+    let s = 0;
+    for (let i = 0; i < 20; i += 2) s += (ip[i] << 8) | ip[i + 1];
+    while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+    ip[10] = (~s >> 8) & 255; ip[11] = ~s & 255;
+    const ctx = newCtx();
+    br_handle_frame(net, skbOn(eth('02:00:00:00:0b:02', H1, 0x0800, ip), dev('p1')), ctx);
+    const rec = ctx.toRecord();
+    expect(rec).toMatchObject({ fate: 'dropped', reason: 'OTHERHOST' });
+    expect(rec.egress).toBeUndefined();
+  });
+});

@@ -23,7 +23,7 @@ export function br_dev_xmit(net: Net, skb: SkBuff, brdev: NetDevice, ctx: FrameC
   const out: NetDevice[] = [];
   const saveDev = skb.dev;
   skb.dev = brdev;
-  if (!br_allowed_ingress(br, br.vg, skb, cb, quiet(ctx), 'br_dev_xmit')) {
+  if (!br_allowed_ingress(br, br.vg, skb, cb, ctx, 'br_dev_xmit', false)) {
     ctx.ev('br_dev_xmit', `not sent: VLAN filtering on ${brdev.name}`, { dev: brdev.name });
     skb.dev = saveDev;
     if (fail) fail.reason = 'NOT_SPECIFIED';
@@ -49,11 +49,6 @@ export function br_dev_xmit(net: Net, skb: SkBuff, brdev: NetDevice, ctx: FrameC
   }
   skb.dev = saveDev;
   return out;
-}
-
-/** a FrameCtx view whose drop() is only an event: br_dev_xmit never decides the captured frame's fate */
-function quiet(ctx: FrameCtx): FrameCtx {
-  return { ...ctx, drop: (fn: string, reason: string) => ctx.ev(fn, `not sent: ${reason}`), ev: ctx.ev.bind(ctx) } as unknown as FrameCtx;
 }
 
 /**

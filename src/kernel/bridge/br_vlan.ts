@@ -11,7 +11,12 @@ import { BR_STATE_FORWARDING, type BridgeRt, type BrInputCb, type VlanGroup } fr
  * NOT_SPECIFIED: the kernel gives no reason here). Untagged and priority-tagged frames take the
  * port's PVID; a port without PVID drops them; a tagged frame needs its VID on the port.
  */
-export function br_allowed_ingress(br: BridgeRt, vg: VlanGroup, skb: SkBuff, cb: BrInputCb, ctx: FrameCtx, fn: string): boolean {
+export function br_allowed_ingress(br: BridgeRt, vg: VlanGroup, skb: SkBuff, cb: BrInputCb, ctx: FrameCtx, fn: string, settle = true): boolean {
+  // settle=false: a frame the host itself sends (br_dev_xmit); its loss is an event, not the fate
+  const drop = (why: string) => {
+    if (settle) ctx.drop(fn, 'NOT_SPECIFIED', { dev: skb.dev?.name, detail: { why } });
+    else ctx.ev(fn, `not sent: ${why}`, { dev: skb.dev?.name });
+  };
   if (!br.vlanEnabled) { cb.vlanFiltered = false; cb.vid = 0; return true; }
   cb.vlanFiltered = true;
   if (!skb.vlan_present && skb.protocol === br.vlanProto) skb_vlan_untag(skb);
@@ -27,7 +32,7 @@ export function br_allowed_ingress(br: BridgeRt, vg: VlanGroup, skb: SkBuff, cb:
   }
   if (!vid) {
     if (!vg.pvid) {
-      ctx.drop(fn, 'NOT_SPECIFIED', { dev: skb.dev?.name, detail: { why: `${tagged ? 'priority-tagged' : 'untagged'} frame and the port has no PVID` } });
+      drop(`${tagged ? 'priority-tagged' : 'untagged'} frame and the port has no PVID`);
       return false;
     }
     vid = vg.pvid;
@@ -38,7 +43,7 @@ export function br_allowed_ingress(br: BridgeRt, vg: VlanGroup, skb: SkBuff, cb:
     return true;
   }
   if (!vg.vids.has(vid)) {
-    ctx.drop(fn, 'NOT_SPECIFIED', { dev: skb.dev?.name, detail: { why: `VLAN ${vid} is not configured on ${skb.dev?.name}` } });
+    drop(`VLAN ${vid} is not configured on ${skb.dev?.name}`);
     return false;
   }
   cb.vid = vid;
