@@ -21,7 +21,8 @@ export async function run(ctx: BenchCtx): Promise<void> {
   const ok = (v: number, t: number) => (v <= t ? 'ok' : 'OVER TARGET');
   ctx.log(`ui: ${m.frames.toLocaleString('en-US')} synthesised frames, terminal ${m.cols}x${m.rows}`);
   ctx.log(`  machine load average ${m.load.toFixed(1)} on ${m.cpus} CPUs (wall times include waiting for a CPU; CPU times do not)`);
-  ctx.log(`  first screen            ${m.firstScreenMs.toFixed(0)} ms   (target <= ${TARGET.firstScreenMs} ms: ${ok(m.firstScreenMs, TARGET.firstScreenMs)})`);
+  ctx.log(`  first screen            ${m.firstScreenMs.toFixed(0)} ms from render start   (target <= ${TARGET.firstScreenMs} ms: ${ok(m.firstScreenMs, TARGET.firstScreenMs)})`);
+  ctx.log(`                          ${m.firstScreenFromStartMs.toFixed(0)} ms from process start (node + loading react/ink included)`);
   ctx.log(`  redraw while replaying  p50 ${m.loading.p50.toFixed(1)} ms  p95 ${m.loading.p95.toFixed(1)} ms  max ${m.loading.max.toFixed(1)} ms  (${m.loading.n} keys)`);
   ctx.log(`    CPU per key           p50 ${m.loadingCpu.p50.toFixed(1)} ms  p95 ${m.loadingCpu.p95.toFixed(1)} ms`);
   ctx.log(`  full replay into store  ${(m.loadMs / 1000).toFixed(2)} s  (${Math.round(m.frames / (m.loadMs / 1000)).toLocaleString('en-US')} frames/s)`);
@@ -44,6 +45,7 @@ interface Result {
   cols: number;
   rows: number;
   firstScreenMs: number;
+  firstScreenFromStartMs: number;
   loadMs: number;
   loading: Stats;
   idle: Stats;
@@ -104,11 +106,15 @@ async function child(n: number): Promise<void> {
   const pump = new ReplayPump(synthSource(n), new RowStore());
   const t0 = performance.now();
   let firstScreen = 0;
+  let firstScreenFromStart = 0;
   /** ink's own time to lay out and draw each frame (React reconcile excluded) */
   const renders: number[] = [];
   // frame 1's summary on screen = the list is usable
   const onFirst = (s: string): void => {
-    if (!firstScreen && s.includes('10.0.0.2.40001 > 10.0.0.1.22')) firstScreen = performance.now() - t0;
+    if (!firstScreen && s.includes('10.0.0.2.40001 > 10.0.0.1.22')) {
+      firstScreen = performance.now() - t0;
+      firstScreenFromStart = performance.now(); // performance.now() counts from process start
+    }
   };
   out.on('wrote', onFirst);
   const app = render(React.createElement(App, { pump, color: true }), {
@@ -184,6 +190,7 @@ async function child(n: number): Promise<void> {
     cols: out.columns,
     rows: out.rows,
     firstScreenMs: firstScreen,
+    firstScreenFromStartMs: firstScreenFromStart,
     loadMs,
     loading: stats(loading),
     idle: stats(idle),
