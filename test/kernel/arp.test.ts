@@ -125,3 +125,36 @@ describe('arp_rcv', () => {
     expect([...n.ha!]).toEqual([2, 0, 0, 0, 0x0c, 0x01]);
   });
 });
+
+describe('arp_process: the request route (ip_route_input_noref)', () => {
+  test('a request with a martian (loopback) sender gets no reply but is consumed', () => {
+    const { net, br0 } = setup();
+    const ctx = newCtx();
+    arp_rcv(net, skbOn(req('127.0.0.5', '192.168.10.1'), br0), ctx);
+    expect(ctx.toRecord()).toMatchObject({ fate: 'consumed' });
+    expect(ctx.replies).toEqual([]);
+  });
+
+  test('proxy_arp on a forwarding router answers for a host routed out another device, with its own MAC', () => {
+    const host = sample('router');
+    host.sysctls.raw.set('net.ipv4.conf.all.forwarding', '1');
+    host.sysctls.raw.set('net.ipv4.conf.eth0.proxy_arp', '1');
+    const net = netFor(host);
+    at(net, 1000);
+    const eth0 = host.byName.get('eth0')!;
+    const A = '02:00:00:00:01:02';
+    const ctx = newCtx();
+    // the request is broadcast (not PACKET_HOST): the kernel delays it by proxy_delay, then answers
+    arp_rcv(net, skbOn(eth('ff:ff:ff:ff:ff:ff', A, 0x0806, arpBody(1, A, '10.1.0.2', Z, '10.2.0.2')), eth0), ctx);
+    expect(ctx.toRecord().fate).toBe('consumed');
+    expect(ctx.replies).toEqual([{ iface: 'eth0', summary: 'ARP, Reply 10.2.0.2 is-at 02:00:00:00:01:01, length 28' }]);
+    // without proxy_arp: no answer
+    const host2 = sample('router');
+    host2.sysctls.raw.set('net.ipv4.conf.all.forwarding', '1');
+    const net2 = netFor(host2);
+    at(net2, 1000);
+    const c2 = newCtx();
+    arp_rcv(net2, skbOn(eth('ff:ff:ff:ff:ff:ff', A, 0x0806, arpBody(1, A, '10.1.0.2', Z, '10.2.0.2')), host2.byName.get('eth0')!), c2);
+    expect(c2.replies).toEqual([]);
+  });
+});

@@ -14,6 +14,7 @@ import { NFPROTO_ARP } from '../netfilter/hook.js';
 import { ipv4ToString, macToString } from '../../packet/addr.js';
 import { writeArp, writeEthHdr } from '../../packet/build.js';
 import { newFlow, type FibResult } from '../route/fib.js';
+import { ip_route_input_noref } from './route.js';
 import {
   NEIGH_PARMS, NEIGH_UPDATE_F_OVERRIDE, NUD_REACHABLE, NUD_STALE, describeUpdate, neigh_update, type Neigh,
 } from '../neigh/neighbour.js';
@@ -103,7 +104,10 @@ export function arp_process(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   }
 
   if (op === ARPOP_REQUEST) {
-    const rt = routeInput(net, tip, sip, dev);
+    // ip_route_input_noref(skb, tip, sip, 0, dev): martian sources, rp_filter and the policy rules apply
+    const r = ip_route_input_noref(net, tip, sip, 0, dev, skb.mark, 0, 0, 0, ctx);
+    const rt = typeof r === 'string' ? 'error' : r.type;
+    if (typeof r === 'string') ctx.ev('arp_process', `no route for the request (${r}): tables only`, { dev: dev.name });
     if (rt === 'local') {
       let dont = arp_ignore(net, dev, sip, tip);
       let why = dont ? `arp_ignore=${conf('arp_ignore')}` : '';
@@ -122,7 +126,7 @@ export function arp_process(net: Net, skb: SkBuff, ctx: FrameCtx): void {
       return;
     }
     if (rt === 'unicast' && conf('forwarding')) {
-      const proxied = arp_fwd_proxy(net, dev, tip);
+      const proxied = arp_fwd_proxy(net, dev, tip, typeof r === 'string' ? null : r.dev);
       if (proxied) {
         const { n, r } = net.neigh.neigh_event_ns(4, sha, sip, dev, now);
         ctx.ev('neigh_event_ns', describeUpdate(n, r), { dev: dev.name });
@@ -222,21 +226,14 @@ function arp_filter(net: Net, sip: number, tip: number, dev: NetDevice): boolean
   return out.nh?.dev !== dev;
 }
 
-/** arp_fwd_proxy (proxy_arp on the device, route leaves by another device) or a pneigh (ip neigh add proxy) entry */
-function arp_fwd_proxy(net: Net, dev: NetDevice, tip: number): string | null {
-  const fl = newFlow();
-  fl.daddr = tip; fl.iif = dev.ifindex;
-  const out = {} as FibResult;
-  if (net.fib4.lookup(fl, out) !== 0) return null;
-  const outDev = out.nh?.dev ?? null;
+/** arp_fwd_proxy (proxy_arp on the device, route leaves by another device), arp_fwd_pvlan, or a pneigh (ip neigh add proxy) entry */
+function arp_fwd_proxy(net: Net, dev: NetDevice, tip: number, outDev: NetDevice | null): string | null {
   if (outDev === dev) {
-    // arp_fwd_pvlan: same device only with proxy_arp_pvlan
+    // arp_fwd_pvlan: the same device only with proxy_arp_pvlan
     return net.host.sysctls.conf(4, dev.name, 'proxy_arp_pvlan') ? 'proxy_arp_pvlan' : null;
   }
-  if (net.host.sysctls.conf(4, dev.name, 'proxy_arp')) {
-    // arp_fwd_proxy: medium_id of both devices (default -1 for both? no: 0) must differ; default 0 -> proxy
-    return 'proxy_arp';
-  }
+  // arp_fwd_proxy: medium_id is 0 by default (not in a snapshot), so proxy_arp alone decides
+  if (net.host.sysctls.conf(4, dev.name, 'proxy_arp')) return 'proxy_arp';
   for (const nb of net.host.neigh) if (nb.family === 4 && nb.dst === tip && nb.state.includes('PROXY') && (!nb.dev || nb.dev === dev.name)) return 'pneigh entry';
   return null;
 }
@@ -253,17 +250,6 @@ function routeType(net: Net, daddr: number, saddr: number, dev: NetDevice): stri
   const out = {} as FibResult;
   if (net.fib4.lookup(fl, out) !== 0) return 'none';
   return out.alias.type;
-}
-
-/**
- * ip_route_input_noref(skb, tip, sip, dscp, dev) for an ARP request: the route type, or 'error'
- * for a martian source (ip_route_input_slow refuses multicast, limited-broadcast, loopback and
- * zeronet sources). rp_filter (fib_validate_source) is not applied here: a model limitation.
- */
-function routeInput(net: Net, tip: number, sip: number, dev: NetDevice): string {
-  if (((sip & 0xf0000000) >>> 0) === 0xe0000000 || sip === 0xffffffff || (sip & 0xff000000) === 0) return 'error';
-  if ((sip & 0xff000000) === 0x7f000000 && !net.host.sysctls.conf(4, dev.name, 'route_localnet')) return 'error';
-  return routeType(net, tip, sip, dev);
 }
 
 /** arp_send_dst -> arp_create + arp_xmit (NF_ARP_OUT) -> dev_queue_xmit */
