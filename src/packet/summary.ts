@@ -186,7 +186,12 @@ function l4Text(d: Decoded, src: string, dst: string, state: SummaryState | null
     if (d.tcpFlags & 0x10) r += `, ack ${ack}`;
     r += `, win ${d.tcpWin}`;
     if (d.tcpFlags & 0x20) r += `, urg ${u16(b, th + 18)}`;
-    if (d.tcpHdrLen > 20) r += `, options [${tcpOptionsText(b, th + 20, th + d.tcpHdrLen)}]`;
+    if (d.tcpHdrLen > 20) {
+      // options cut by the capture: print what is there, then tcpdump's truncation mark
+      const end = th + d.tcpHdrLen;
+      if (end > d.caplen) return `${r}, options [${tcpOptionsText(b, th + 20, d.caplen)}[|tcp]`;
+      r += `, options [${tcpOptionsText(b, th + 20, end)}]`;
+    }
     return r + `, length ${len}`;
   }
   if (d.has(L_UDP)) {
@@ -228,7 +233,7 @@ function tcpOptionsText(b: Uint8Array, o: number, end: number): string {
       case 8: parts.push(len === 10 ? `TS val ${u32(b, o + 2)} ecr ${u32(b, o + 6)}` : `TS[len ${len}]`); break;
       default: {
         let t = `${TCPOPT_NAMES[k] ?? `unknown-${k}`}`;
-        if (len > 2) { t += ' 0x'; for (let p = o + 2; p < o + len; p++) t += b[p].toString(16).padStart(2, '0'); }
+        if (len > 2) { t += ' 0x'; for (let p = o + 2; p < o + len; p++) t += (b[p] | 0).toString(16).padStart(2, '0'); }
         parts.push(t);
       }
     }
