@@ -463,6 +463,11 @@ def record(name):
         ev = os.path.join(d, 'evidence')
         shutil.rmtree(ev, ignore_errors=True)
         os.makedirs(ev)
+        # the kernel's ISN per flow (host.port>peer.port as tcpdump writes them), for normalising a
+        # model's replies the same way (test/conformance/fixtures.ts normaliseIsn)
+        fmt = lambda a, p: '%s.%d' % (a, p)
+        json.dump({'%s>%s' % (fmt(k[0], k[1]), fmt(k[2], k[3])): v for k, v in sorted(isns.items())},
+                  open(os.path.join(ev, 'isn.json'), 'w'), indent=1, sort_keys=True)
         for fn, body in (('tracepoints.txt', ev_trace), ('nft-trace.txt', ev_nft), ('peer-captures.txt', ev_cap),
                          ('sockets.txt', ev_sock), ('nstat.txt', ev_nstat)):
             open(os.path.join(ev, fn), 'w').write('\n'.join(body) + '\n')

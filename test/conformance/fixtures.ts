@@ -62,28 +62,33 @@ const SEQ = /(seq )(\d+)(?::(\d+))?/;
 const FLOW = /^IP6? (\S+) > (\S+?):/;
 
 /**
- * Host-chosen TCP sequence numbers are random in the kernel and arbitrary in a model: write them
- * relative to the flow's ISN (the seq of the SYN-ACK the host sent), as the recorder does.
- * Walks the records in frame order, since the SYN-ACK comes before later segments of its flow.
+ * Host-chosen TCP sequence numbers are random in the kernel and arbitrary in a model; the recorder
+ * writes them relative to the kernel's ISN of the flow (evidence/isn.json). A model's replies get the
+ * same treatment: the seq of its SYN-ACK is its own ISN ("ISN"); any other host seq number (a RST
+ * answering a segment takes the segment's ack, i.e. the kernel's ISN + k from the capture) is
+ * written relative to the kernel's ISN of that flow.
  */
-export function normaliseIsn(records: FateRecord[]): void {
-  const isn = new Map<string, number>();
+export function normaliseIsn(records: FateRecord[], kernelIsn: Record<string, number>): void {
+  const rel = (n: string, base: number) => {
+    const k = (Number(n) - base + 2 ** 32) % 2 ** 32;
+    return k === 0 ? 'ISN' : `ISN+${k}`;
+  };
   for (const r of records) {
     for (const rep of r.replies ?? []) {
       const flow = FLOW.exec(rep.summary);
       const m = SEQ.exec(rep.summary);
       if (!flow || !m) continue;
-      const key = `${flow[1]}>${flow[2]}`;
-      if (rep.summary.includes('Flags [S.]')) isn.set(key, Number(m[2]));
-      const base = isn.get(key);
+      const base = rep.summary.includes('Flags [S.]') ? Number(m[2]) : kernelIsn[`${flow[1]}>${flow[2]}`];
       if (base === undefined) continue;
-      const rel = (n: string) => {
-        const k = (Number(n) - base + 2 ** 32) % 2 ** 32;
-        return k === 0 ? 'ISN' : `ISN+${k}`;
-      };
-      rep.summary = rep.summary.replace(SEQ, (_s, p: string, a: string, b?: string) => p + rel(a) + (b ? ':' + rel(b) : ''));
+      rep.summary = rep.summary.replace(SEQ, (_s, p: string, a: string, b?: string) => p + rel(a, base) + (b ? ':' + rel(b, base) : ''));
     }
   }
+}
+
+/** evidence/isn.json of a scenario ({} when the host answered no SYN) */
+export function kernelIsns(dir: string): Record<string, number> {
+  const p = join(dir, 'evidence', 'isn.json');
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Record<string, number>) : {};
 }
 
 function repliesKey(r: Reply[] | undefined): string {

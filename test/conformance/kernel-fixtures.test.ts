@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/reader.js';
 import { loadHost } from '../../src/host/load.js';
 import type { FateRecord } from '../../src/kernel/fate.js';
-import { FIELDS, FIXTURES, compare, knownDisagreements, normaliseIsn, scenarios } from './fixtures.js';
+import { FIELDS, FIXTURES, compare, kernelIsns, knownDisagreements, normaliseIsn, scenarios } from './fixtures.js';
 
 const all = scenarios();
 const KINDS = new Set(['delivered', 'forwarded', 'bridged', 'dropped', 'consumed']);
@@ -95,7 +95,7 @@ describe('pktlife agrees with the kernel on the recorded fixtures', () => {
     it(`${s.name}`, async () => {
       const notes = frameNotes(join(s.dir, 'frames.pcapng'));
       const got = await records(replay(join(s.dir, 'frames.pcapng'), join(s.dir, 'host'), { checksums: 'verify' }));
-      normaliseIsn(got);
+      normaliseIsn(got, kernelIsns(s.dir));
       const byFrame = new Map(got.map((r) => [r.frame, r]));
       let agree = 0;
       let knownN = 0;
