@@ -4,7 +4,7 @@
 // disagreement fails, and so does a listed one that no longer happens (the list must stay true).
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/reader.js';
 import { loadHost } from '../../src/host/load.js';
 import type { FateRecord } from '../../src/kernel/fate.js';
@@ -91,6 +91,9 @@ describe('pktlife agrees with the kernel on the recorded fixtures', () => {
   }
   const known = knownDisagreements();
   const rows: string[] = [];
+  afterAll(() => {
+    console.log(`kernel conformance (${all.length} scenarios; known disagreements are listed in fixtures/kernel/known-disagreements.json)\n${[...rows].sort().join('\n')}`);
+  });
   for (const s of all) {
     it(`${s.name}`, async () => {
       const notes = frameNotes(join(s.dir, 'frames.pcapng'));
