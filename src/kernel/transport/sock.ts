@@ -13,18 +13,28 @@ export interface Sock {
   boundIf: number;
 }
 
-/** A connection the replay opened from a listener (request sock, then established child). */
+/**
+ * A connection the replay opened from a listener (request sock, then the established child).
+ * Our sequence numbers are kept relative to our ISN (the SYN-ACK shows seq 0); the real ISN is
+ * learnt from the peer's first ACK and converts the peer's ack numbers into that space.
+ */
 export interface Conn {
   listener: Sock;
-  state: 'SYN_RECV' | 'ESTABLISHED' | 'CLOSED';
+  state: 'SYN_RECV' | 'ESTABLISHED' | 'LAST_ACK';
   /** peer's initial sequence number (from its SYN) */
   peerIsn: number;
-  /** our ISN, learnt from the peer's first ACK (ack - 1); null until then */
+  /** our real ISN, learnt from the peer's first ACK (ack_seq - 1); null until then */
   isn: number | null;
-  /** bytes (and FIN) received since the handshake: the advertised window shrinks by it until the application reads */
-  rcvd: number;
-  /** window the SYN-ACK advertised */
+  /** next sequence number expected from the peer (rcv_nxt) */
+  rcvNxt: number;
+  /** our snd_nxt relative to our ISN: 1 after the SYN-ACK, 2 once our FIN is out */
+  sndNxt: number;
+  /** receive window offered in the SYN-ACK (bytes) */
   win: number;
+  /** bytes (and FIN) accepted in order: the window shrinks by them until the application reads */
+  rcvd: number;
+  /** our window scale when both sides offered it, else 0 */
+  wscale: number;
 }
 
 function eqAddr(a: number | Uint8Array | null, b: number | Uint8Array): boolean {

@@ -88,7 +88,7 @@ function tcp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, fn: string): void
 
   // __inet_lookup_skb: established (incl. request socks the replay made), then listeners
   const conn = net.sockets.conns.get(key);
-  if (conn && conn.state !== 'CLOSED') {
+  if (conn) {
     if (!csumOk(net, skb, af)) return void ctx.drop(fn, 'TCP_CSUM');
     return conn_rcv(net, skb, ctx, af, conn, key, seq, ack, flags, dlen, sport, dport);
   }
@@ -130,63 +130,141 @@ function tcp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, fn: string): void
       return void ctx.drop('tcp_conn_request', 'TCP_LISTEN_OVERFLOW');
     }
     // tcp_conn_request: request sock, SYN-ACK (our ISN unknown until the peer ACKs: shown as 0)
-    const mss = (skb.dev ? skb.dev.mtu : 1500) - (af.fam === 4 ? 40 : 60);
-    const c: Conn = { listener: lis, state: 'SYN_RECV', peerIsn: seq, isn: null, rcvd: 0, win: synackWindow(mss) };
+    const c: Conn = { listener: lis, state: 'SYN_RECV', peerIsn: seq, isn: null, rcvNxt: (seq + 1) >>> 0, sndNxt: 1, win: 0, rcvd: 0, wscale: 0 };
     net.sockets.conns.set(key, c);
-    tcp_send_synack(net, skb, ctx, af, seq, sport, dport);
+    tcp_send_synack(net, skb, ctx, af, seq, sport, dport, c);
     ctx.consume('tcp_conn_request', `SYN to ${lis.name}: request sock, SYN-ACK sent`);
     return;
   }
   ctx.drop('tcp_rcv_state_process', 'TCP_FLAGS');
 }
 
+const before = (a: number, b: number): boolean => ((a - b) | 0) < 0;
+const after = (a: number, b: number): boolean => ((b - a) | 0) < 0;
+
+/** the window field of our segments: what is left of the offered window, scaled when negotiated */
+function winField(c: Conn): number {
+  const w = Math.max(0, c.win - c.rcvd);
+  return c.wscale ? w >>> c.wscale : Math.min(w, 65535);
+}
+
+/** tcp_send_ack / tcp_send_dupack / tcp_send_challenge_ack: a bare ACK of rcv_nxt */
+function send_ack(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, sport: number, dport: number, fn: string): void {
+  send_tcp(net, skb, ctx, af, dport, sport, c.sndNxt, c.rcvNxt, TH_ACK, winField(c), fn);
+}
+
 /** a segment for a connection the replay opened (request sock or established child) */
 function conn_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: string, seq: number, ack: number, flags: number, dlen: number, sport: number, dport: number): void {
   const name = c.listener.name;
+  const syn = flags & TH_SYN ? 1 : 0;
+  const fin = flags & TH_FIN ? 1 : 0;
+  const endSeq = (seq + syn + fin + dlen) >>> 0;
   if (c.state === 'SYN_RECV') {
-    // tcp_check_req
+    // tcp_check_req (net/ipv4/tcp_minisocks.c)
     if (flags & TH_RST) {
       // embryonic_reset: the request sock is dropped, the segment freed by discard_and_relse
       net.sockets.conns.delete(key);
       return void ctx.drop('tcp_check_req', 'NOT_SPECIFIED', { detail: { why: 'RST in SYN_RECV: embryonic reset' } });
     }
-    if (flags & TH_SYN && !(flags & TH_ACK) && seq === c.peerIsn) {
-      // retransmitted SYN: the SYN-ACK is sent again
-      tcp_send_synack(net, skb, ctx, af, seq, sport, dport);
-      return void ctx.consume('tcp_check_req', 'SYN retransmit: SYN-ACK resent');
+    if (flags === TH_SYN && seq === c.peerIsn) {
+      // a retransmitted SYN: inet_rtx_syn_ack, then the segment is freed (NULL from tcp_check_req)
+      tcp_send_synack(net, skb, ctx, af, seq, sport, dport, c);
+      return void ctx.drop('tcp_check_req', 'NOT_SPECIFIED', { detail: { why: 'SYN retransmission: SYN-ACK sent again' } });
     }
-    if (!(flags & TH_ACK)) return void ctx.drop('tcp_check_req', 'TCP_FLAGS');
-    if (seq !== ((c.peerIsn + 1) >>> 0)) {
-      ctx.unsupported.push('handshake ACK with unexpected sequence number');
-    }
+    if (!(flags & TH_ACK)) return void ctx.drop('tcp_check_req', 'NOT_SPECIFIED', { detail: { why: 'no ACK in SYN_RECV' } });
+    // the ack number cannot be checked (our ISN is unknown offline): it defines the ISN
     c.isn = (ack - 1) >>> 0;
     c.state = 'ESTABLISHED';
-    ctx.ev('tcp_check_req', `handshake complete, ISN learnt from ACK: ${c.isn}`);
+    ctx.ev('tcp_check_req', `handshake complete; our ISN taken from the ACK: ${c.isn}`);
+    if (dlen > 0 || fin) {
+      // tcp_child_process: the child (now ESTABLISHED) queues the data and ACKs it
+      if (seq === c.rcvNxt) {
+        c.rcvNxt = endSeq;
+        c.rcvd += dlen + fin;
+        send_ack(net, skb, ctx, af, c, sport, dport, 'tcp_send_ack');
+        if (fin) peerFin(net, c, ctx);
+      }
+    }
     return void ctx.deliver('tcp_child_process', name);
   }
-  // established child
+  const R = c.isn!;
+  if (c.state === 'LAST_ACK') {
+    // our FIN is out (the application closed after the peer's FIN)
+    if (flags & TH_RST) {
+      if (seq === c.rcvNxt) return void reset(net, c, key, ctx);
+      return void ctx.drop('tcp_validate_incoming', 'TCP_RESET');
+    }
+    if (flags & TH_ACK && ((ack - R) | 0) >= c.sndNxt) {
+      net.sockets.conns.delete(key);
+      return void ctx.consume('tcp_rcv_state_process', 'LAST_ACK: our FIN acknowledged, tcp_done');
+    }
+    return void ctx.drop('tcp_rcv_state_process', 'NOT_SPECIFIED', { detail: { why: 'LAST_ACK: nothing new' } });
+  }
+  // ESTABLISHED: tcp_rcv_established -> tcp_validate_incoming (net/ipv4/tcp_input.c)
+  const wnd = Math.max(0, c.win - c.rcvd);
+  let reason: string | null = null;
+  if (before(endSeq, c.rcvNxt)) reason = 'TCP_OLD_SEQUENCE';
+  else if (after(endSeq, (c.rcvNxt + wnd) >>> 0) && after(seq, (c.rcvNxt + wnd) >>> 0)) reason = 'TCP_INVALID_SEQUENCE';
+  if (reason) {
+    ctx.ev('tcp_sequence', `seq ${seq}..${endSeq} outside rcv_nxt ${c.rcvNxt} + window ${wnd}`);
+    if (!(flags & TH_RST)) {
+      if (syn) {
+        send_ack(net, skb, ctx, af, c, sport, dport, 'tcp_send_challenge_ack');
+        return void ctx.drop('tcp_validate_incoming', 'TCP_INVALID_SYN');
+      }
+      send_ack(net, skb, ctx, af, c, sport, dport, 'tcp_send_dupack');
+    }
+    return void ctx.drop('tcp_validate_incoming', reason);
+  }
   if (flags & TH_RST) {
-    c.state = 'CLOSED';
-    net.sockets.conns.delete(key);
+    if (seq === c.rcvNxt) return void reset(net, c, key, ctx);
+    // in the window but not exact (RFC 5961): challenge ACK
+    send_ack(net, skb, ctx, af, c, sport, dport, 'tcp_send_challenge_ack');
     return void ctx.drop('tcp_validate_incoming', 'TCP_RESET');
   }
-  if (flags & TH_SYN) {
-    ctx.unsupported.push('SYN on an established connection (challenge ACK) simplified');
-    return void ctx.consume('tcp_validate_incoming', 'SYN on established: challenge ACK');
+  if (syn) {
+    send_ack(net, skb, ctx, af, c, sport, dport, 'tcp_send_challenge_ack');
+    return void ctx.drop('tcp_validate_incoming', 'TCP_INVALID_SYN');
   }
-  if (dlen > 0 || flags & TH_FIN) {
-    // tcp_data_queue, then an immediate ACK (quickack mode at the start of a connection);
-    // the window shrinks by what the application has not read yet
-    const fin = flags & TH_FIN ? 1 : 0;
-    c.rcvd += dlen + fin;
-    const rack = (seq + dlen + fin) >>> 0;
-    const snd = c.isn === null ? 0 : (c.isn + 1) >>> 0;
-    send_tcp(net, skb, ctx, af, dport, sport, snd, rack, TH_ACK, Math.max(0, c.win - c.rcvd), 'tcp_send_ack');
-    if (fin) c.state = 'CLOSED';
-    if (c.state === 'CLOSED') net.sockets.conns.delete(key);
-    return void ctx.deliver('tcp_rcv_established', name);
+  if (!(flags & TH_ACK)) return void ctx.drop('tcp_rcv_established', 'TCP_FLAGS');
+  // tcp_ack: an ACK of data never sent is answered with an ACK and dropped
+  if (((ack - R) | 0) > c.sndNxt) {
+    send_ack(net, skb, ctx, af, c, sport, dport, 'tcp_send_ack');
+    return void ctx.drop('tcp_ack', 'TCP_ACK_UNSENT_DATA');
   }
-  ctx.consume('tcp_ack', 'pure ACK processed');
+  if (!dlen && !fin) return void ctx.consume('tcp_ack', 'pure ACK processed');
+  // tcp_data_queue
+  if (!after(endSeq, c.rcvNxt)) {
+    // a retransmission: immediate ACK (DSACK when SACK was agreed)
+    send_ack(net, skb, ctx, af, c, sport, dport, 'tcp_send_ack');
+    return void ctx.drop('tcp_data_queue', 'TCP_OLD_DATA');
+  }
+  if (after(seq, c.rcvNxt)) {
+    // a hole before it: tcp_data_queue_ofo keeps it out of order and ACKs rcv_nxt again
+    send_ack(net, skb, ctx, af, c, sport, dport, 'tcp_send_dupack');
+    ctx.unsupported.push('TCP out-of-order queue: held segment not tracked further');
+    return void ctx.consume('tcp_data_queue_ofo', 'out of order: queued');
+  }
+  const fresh = (endSeq - c.rcvNxt) >>> 0;
+  c.rcvNxt = endSeq;
+  c.rcvd += fresh;
+  // quick-ack mode at the start of a connection: every segment is ACKed at once
+  send_ack(net, skb, ctx, af, c, sport, dport, 'tcp_send_ack');
+  if (fin) peerFin(net, c, ctx);
+  ctx.deliver('tcp_rcv_established', name);
+}
+
+/** the peer closed: the application (which the snapshot cannot show) is assumed to close too, sending our FIN */
+function peerFin(_net: Net, c: Conn, ctx: FrameCtx): void {
+  c.state = 'LAST_ACK';
+  c.sndNxt += 1;
+  ctx.ev('tcp_fin', 'peer FIN: CLOSE_WAIT; the application is assumed to close at once (our FIN, LAST_ACK)');
+}
+
+/** tcp_reset: the connection is gone; the segment is freed without a drop reason */
+function reset(net: Net, c: Conn, key: string, ctx: FrameCtx): void {
+  net.sockets.conns.delete(key);
+  ctx.consume('tcp_reset', 'RST at rcv_nxt: connection reset');
 }
 
 /** tcp_v4_send_reset / tcp_v6_send_reset: never about a RST, nor for a non-local route */
@@ -200,6 +278,7 @@ function tcp_send_reset(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: numbe
   let rseq = 0;
   let rack = 0;
   let rflags = TH_RST;
+  // seq = the segment's ack, as the peer numbered it (in the host's real sequence space)
   if (flags & TH_ACK) rseq = ack;
   else {
     rack = (seq + (flags & TH_SYN ? 1 : 0) + (flags & TH_FIN ? 1 : 0) + dlen) >>> 0;
@@ -213,7 +292,7 @@ function tcp_send_reset(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: numbe
  * options as tcp_synack_options writes them for what the SYN offered: MSS (device MTU minus
  * headers), SACK permitted, window scale. Timestamps are not modelled (their values are the host's).
  */
-function tcp_send_synack(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: number, sport: number, dport: number): void {
+function tcp_send_synack(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: number, sport: number, dport: number, c: Conn): void {
   const b = skb.data;
   const th = skb.transport_header;
   const doff = (b[th + 12] >>> 4) << 2;
@@ -234,11 +313,20 @@ function tcp_send_synack(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: numb
   if (ts) ctx.unsupported.push('TCP timestamps in the SYN-ACK are the host\'s: not modelled');
   const mtu = skb.dev ? skb.dev.mtu : 1500;
   const mss = mtu - (af.fam === 4 ? 40 : 60);
+  // tcp_options_write order without timestamps: MSS, nop,nop,sackOK, nop,wscale
   const opts: number[] = [2, 4, mss >>> 8, mss & 0xff];
   if (sack && net.sysctlInt('net.ipv4.tcp_sack') !== 0) opts.push(1, 1, 4, 2);
-  if (ws && net.sysctlInt('net.ipv4.tcp_window_scaling') !== 0) opts.push(1, 3, 3, 7);
+  c.wscale = 0;
+  if (ws && net.sysctlInt('net.ipv4.tcp_window_scaling') !== 0) {
+    // tcp_select_initial_window: rcv_wscale = ilog2(max(tcp_rmem[2], rmem_max)) - 15, clamped to 0..14
+    const rmem2 = Number((net.host.sysctls.get('net.ipv4.tcp_rmem') || '4096 131072 6291456').trim().split(/\s+/)[2]) || 6291456;
+    const rmemMax = net.sysctlInt('net.core.rmem_max') || 212992;
+    c.wscale = Math.min(14, Math.max(0, Math.floor(Math.log2(Math.max(rmem2, rmemMax))) - 15));
+    opts.push(1, 3, 3, c.wscale);
+  }
   while (opts.length % 4) opts.push(1);
-  send_tcp(net, skb, ctx, af, dport, sport, 0, (seq + 1) >>> 0, TH_SYN | TH_ACK, synackWindow(mss), af.fam === 4 ? 'tcp_v4_send_synack' : 'tcp_v6_send_synack', new Uint8Array(opts));
+  c.win = synackWindow(mss);
+  send_tcp(net, skb, ctx, af, dport, sport, 0, (seq + 1) >>> 0, TH_SYN | TH_ACK, c.win, af.fam === 4 ? 'tcp_v4_send_synack' : 'tcp_v6_send_synack', new Uint8Array(opts));
 }
 
 /** tcp_select_initial_window without window scaling: 65535 rounded down to a multiple of the MSS */
