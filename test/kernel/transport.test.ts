@@ -90,3 +90,41 @@ describe('__udp4_lib_rcv / __udp6_lib_rcv', () => {
     expectFate(run(host, f, 'eth0').rec).dropped('IP_INHDR', 'ip6_forward').event('icmp6_send', /ICMPv6 type 3 code 0/).reply('eth0', /neighbor solicitation, who has 2001:db8:1::2/);
   });
 });
+
+// An established connection the replay opened (net/ipv4/tcp_input.c tcp_validate_incoming,
+// tcp_ack, tcp_data_queue). The peer's first ACK (ack = 424242) fixes our ISN at 424241.
+describe('tcp_rcv_established on a connection opened in the replay', () => {
+  function open() {
+    const a = run(host, in0(tcp4('10.1.0.2', '10.1.0.1', 40100, 8080, SYN, 7000)), 'eth0');
+    run(host, in0(tcp4('10.1.0.2', '10.1.0.1', 40100, 8080, ACK, 7001, 424242)), 'eth0', a.net);
+    run(host, in0(tcp4('10.1.0.2', '10.1.0.1', 40100, 8080, ACK | PSH, 7001, 424242, new Uint8Array(5))), 'eth0', a.net);
+    return a.net;
+  }
+  const seg = (flags: number, seq: number, ack: number, len = 0) => in0(tcp4('10.1.0.2', '10.1.0.1', 40100, 8080, flags, seq, ack, new Uint8Array(len)));
+  const ackReply = 'IP 10.1.0.1.8080 > 10.1.0.2.40100: Flags [.], ack 7006, win 64235, length 0';
+  it('a retransmission (end_seq not after rcv_nxt) is TCP_OLD_DATA with an immediate ACK', () => {
+    expectFate(run(host, seg(ACK | PSH, 7001, 424242, 5), 'eth0', open()).rec).dropped('TCP_OLD_DATA', 'tcp_data_queue').reply('eth0', ackReply);
+  });
+  it('data beyond the window is TCP_INVALID_SEQUENCE with a duplicate ACK', () => {
+    expectFate(run(host, seg(ACK | PSH, 7006 + 1000000, 424242, 3), 'eth0', open()).rec).dropped('TCP_INVALID_SEQUENCE').reply('eth0', ackReply);
+  });
+  it('an ACK of data never sent is TCP_ACK_UNSENT_DATA, answered with an ACK', () => {
+    expectFate(run(host, seg(ACK | PSH, 7006, 424242 + 1000, 4), 'eth0', open()).rec).dropped('TCP_ACK_UNSENT_DATA', 'tcp_ack').reply('eth0', ackReply);
+  });
+  it('a SYN on the connection is TCP_INVALID_SYN with a challenge ACK', () => {
+    expectFate(run(host, seg(SYN, 7000, 0), 'eth0', open()).rec).dropped('TCP_INVALID_SYN').reply('eth0', ackReply);
+  });
+  it('a RST outside the window is TCP_INVALID_SEQUENCE, silently', () => {
+    expectFate(run(host, seg(RST, 7006 + 500000, 0), 'eth0', open()).rec).dropped('TCP_INVALID_SEQUENCE').noReply();
+  });
+  it('a RST in the window but not at rcv_nxt gets a challenge ACK (RFC 5961) and TCP_RESET', () => {
+    expectFate(run(host, seg(RST, 7006 + 100, 0), 'eth0', open()).rec).dropped('TCP_RESET').reply('eth0', ackReply);
+  });
+  it('a RST at rcv_nxt resets the connection (consumed); the next segment meets only the listener', () => {
+    const net = open();
+    expectFate(run(host, seg(RST, 7006, 0), 'eth0', net).rec).consumed().event('tcp_reset');
+    expectFate(run(host, seg(ACK | PSH, 7006, 424242, 4), 'eth0', net).rec)
+      .dropped('TCP_FLAGS')
+      .reply('eth0', 'IP 10.1.0.1.8080 > 10.1.0.2.40100: Flags [R], seq 424242, win 0, length 0');
+  });
+});
