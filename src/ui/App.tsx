@@ -84,12 +84,15 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 8, onKeyDone
   // replay + filter in slices; redraw every 250 ms (a redraw costs more than a slice of
   // replay), at once when the first screen fills
   const scheduled = useRef(false);
+  const alive = useRef(true);
   const lastBump = useRef(0);
   const kick = useCallback(() => {
     if (scheduled.current) return;
     scheduled.current = true;
     setImmediate(function loop() {
       scheduled.current = false;
+      // unmounted (q, Ctrl-C): stop replaying, so the process can exit at once
+      if (!alive.current) return;
       const before = store.count;
       if (!pump.done) pump.step(sliceMs);
       const v = ui.view;
@@ -112,7 +115,11 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 8, onKeyDone
     });
   }, [pump, store, sliceMs, listH]);
   useEffect(() => {
+    alive.current = true;
     kick();
+    return () => {
+      alive.current = false;
+    };
   }, [kick]);
 
   const rowAt = (pos: number): number => (ui.view ? ui.view.idx[pos] : pos);

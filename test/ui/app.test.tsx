@@ -181,6 +181,20 @@ describe('colour and progress', () => {
   });
 });
 
+describe('quitting while replaying', () => {
+  it('stops pulling frames once the app is unmounted', async () => {
+    const pump = new ReplayPump(synthSource(2_000_000), new RowStore());
+    const r = render(<App pump={pump} color={false} width={100} height={24} sliceMs={2} />);
+    await wait(60);
+    r.unmount();
+    await wait(20);
+    const n = pump.store.count;
+    await wait(100);
+    expect(pump.done).toBe(false);
+    expect(pump.store.count).toBe(n);
+  });
+});
+
 describe('unsupported results', () => {
   it('marks them in the list, counts them, filters them and explains them in the detail', async () => {
     const items = basicItems();

@@ -28,7 +28,7 @@ function ensureBuilt(): void {
   if (!existsSync(MAIN) || !existsSync(DEMO)) throw new Error(`dist missing after building: run npm run build`);
 }
 
-describe.skipIf(!hasTmux)('the timeline in a real terminal (tmux)', () => {
+describe.skipIf(!hasTmux).concurrent('the timeline in a real terminal (tmux)', () => {
   const sessions: string[] = [];
   let N = 0;
   let records: FateRecord[] = [];
