@@ -24,6 +24,8 @@ export interface FdbEntry {
   updated: number;
   /** next entry with the same MAC and another VLAN */
   next: FdbEntry | null;
+  /** timeline text "mac [vlan N] -> port", built on first use, cleared when the entry moves */
+  text: string | null;
 }
 
 /** 48-bit MAC at data[off..off+6] as a number; zero-allocation */
@@ -98,11 +100,11 @@ export class Fdb {
     let e = t.get(mac) ?? null;
     for (let x = e; x; x = x.next) {
       if (x.vid === vid) {
-        x.port = port; x.local = local; x.static = isStatic; x.sticky = sticky; x.updated = updated;
+        x.port = port; x.local = local; x.static = isStatic; x.sticky = sticky; x.updated = updated; x.text = null;
         return x;
       }
     }
-    const n: FdbEntry = { mac, vid, port, local, static: isStatic, sticky, updated, next: e };
+    const n: FdbEntry = { mac, vid, port, local, static: isStatic, sticky, updated, next: e, text: null };
     t.set(mac, n);
     if (!isStatic) this.learned++;
     return n;
@@ -151,6 +153,7 @@ export class Fdb {
       e.updated = now;
       if (e.port !== source && !e.sticky) {
         e.port = source;
+        e.text = null;
         return 'moved';
       }
       return 'refreshed';

@@ -35,7 +35,7 @@ export type XmitResult = { ok: true } | { ok: false; reason: string };
 export function __br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff, cb: BrInputCb, ctx: FrameCtx, localOrig: boolean): XmitResult {
   const indev = skb.dev;
   const vlan = br_handle_vlan(br.portVg.get(to.name)!, cb);
-  ctx.ev('__br_forward', `to ${to.name}${vlan ? ', ' + vlan : ''}`, { dev: indev?.name });
+  ctx.ev('__br_forward', vlan ? `to ${to.name}, ${vlan}` : (br.toText.get(to) ?? `to ${to.name}`), { dev: indev?.name });
   const hook = localOrig ? NF_INET_LOCAL_OUT : NF_INET_FORWARD;
   let r = brHook(net, NFPROTO_BRIDGE, hook, skb, localOrig ? null : indev, to, ctx);
   if (r) return { ok: false, reason: r };

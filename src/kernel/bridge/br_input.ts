@@ -149,7 +149,8 @@ export function br_handle_frame_finish(net: Net, br: BridgeRt, port: NetDevice, 
         br_pass_frame_up(net, br, skb, cb, ctx);
         return;
       }
-      ctx.ev('br_handle_frame_finish', `fdb: ${macStr(dst.mac)}${dst.vid ? ' vlan ' + dst.vid : ''} -> ${dst.port!.name}`, { dev: port.name });
+      dst.text ??= `fdb: ${macStr(dst.mac)}${dst.vid ? ' vlan ' + dst.vid : ''} -> ${dst.port!.name}`;
+      ctx.ev('br_handle_frame_finish', dst.text, { dev: port.name });
       br_forward(net, br, dst.port!, skb, cb, ctx, localRcv, false);
     } else {
       ctx.ev('br_handle_frame_finish', `fdb: ${macStr(macAt(d, mh))} unknown: flood`, { dev: port.name });

@@ -51,6 +51,8 @@ export interface BridgeRt {
   nfCallArptables: boolean;
   /** timeline text per port, built once: "port p1 of br0, state forwarding" */
   portText: Map<NetDevice, string>;
+  /** "to p1" per port */
+  toText: Map<NetDevice, string>;
 }
 
 const cache = new WeakMap<Host, Map<string, BridgeRt>>();
@@ -88,6 +90,7 @@ function bridgeOfSlow(host: Host, br: NetDevice): BridgeRt {
     nfCallIp6tables: flag('net.bridge.bridge-nf-call-ip6tables'),
     nfCallArptables: flag('net.bridge.bridge-nf-call-arptables'),
     portText: new Map(ports.map((p) => [p, `port ${p.name} of ${br.name}, state ${p.bridgePort!.state}`])),
+    toText: new Map(ports.map((p) => [p, `to ${p.name}`])),
   };
   m.set(br.name, rt);
   return rt;
