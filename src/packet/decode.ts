@@ -118,6 +118,8 @@ export class Decoded {
   tcpAck = 0;
   tcpWin = 0;
   tcpHdrLen = 0;
+  /** L4 length per the IP header (transport header + data), 0 when there is no transport */
+  l4Len = 0;
   /** bytes of L4 payload per the headers (TCP segment data, UDP data, ICMP body) */
   l4PayloadLen = 0;
   udpLen = 0;
@@ -164,7 +166,7 @@ function reset(d: Decoded, data: Uint8Array, caplen: number, linktype: number): 
   d.ipVersion = 0; d.srcOff = d.dstOff = -1; d.ipHdrLen = 0; d.ipTotLen = 0; d.ttl = -1; d.proto = -1; d.nexthdr0 = -1;
   d.ipId = 0; d.isFragment = false; d.fragOffset = 0; d.moreFrags = false; d.dontFrag = false;
   d.sport = d.dport = -1; d.tcpFlags = 0; d.tcpSeq = 0; d.tcpAck = 0; d.tcpWin = 0; d.tcpHdrLen = 0;
-  d.l4PayloadLen = 0; d.udpLen = 0; d.icmpType = -1; d.icmpCode = -1; d.arpOp = -1;
+  d.l4Len = 0; d.l4PayloadLen = 0; d.udpLen = 0; d.icmpType = -1; d.icmpCode = -1; d.arpOp = -1;
   d.csumIp = CSUM_NONE; d.csumL4 = CSUM_NONE; d.csumSrcOff = d.csumDstOff = -1; d.csumL4Off = -1;
 }
 
@@ -473,6 +475,8 @@ function tlvOptions(d: Decoded, o: number, len: number, dest: boolean): boolean 
  */
 function decodeL4(d: Decoded, proto: number, off: number, end: number, segLen: number, noVerify: boolean): void {
   const b = d.data;
+  if (segLen < 0) segLen = 0;
+  d.l4Len = segLen;
   const avail = end - off;
   switch (proto) {
     case 6: {

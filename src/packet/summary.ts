@@ -131,8 +131,13 @@ function ipv4Text(d: Decoded, state: SummaryState | null, opts: SummaryOptions, 
   const pre = link ? '' : 'IP ';
   if (d.srcOff < 0 || d.dstOff < 0) return `${pre}[|ip]`;
   const src = ipv4BytesToString(d.data, d.srcOff), dst = ipv4BytesToString(d.data, d.dstOff);
-  if (d.flags & DF_FRAGMENT) return `${pre}${src} > ${dst}: ip-proto-${d.proto}`;
-  return pre + l4Text(d, src, dst, state, opts, '');
+  // tcpdump 4.99 (print-ip.c): a zero total length (also BIG TCP super-frames) is "bad-len 0"
+  if (d.ipTotLen === 0) return `${pre}bad-len 0`;
+  // total length beyond what the wire carried
+  const wire = d.wireLen - d.network_header;
+  const missing = d.ipTotLen > wire ? `truncated-ip - ${d.ipTotLen - wire} bytes missing! ` : '';
+  if (d.flags & DF_FRAGMENT) return `${pre}${missing}${src} > ${dst}: ip-proto-${d.proto}`;
+  return pre + missing + l4Text(d, src, dst, state, opts, '');
 }
 
 function ipv6Text(d: Decoded, state: SummaryState | null, opts: SummaryOptions, link: boolean): string {
@@ -203,6 +208,10 @@ function l4Text(d: Decoded, src: string, dst: string, state: SummaryState | null
   }
   if (d.has(L_ICMP)) return `${src} > ${dst}: ${ext}${icmpText(d)}`;
   if (d.has(L_ICMPV6)) return `${src} > ${dst}: ${ext}${icmp6Text(d)}`;
+  if (d.has(L_ESP) && th >= 0 && th + 8 <= d.caplen) {
+    // print-esp.c without secrets: SPI and sequence number
+    return `${src} > ${dst}: ${ext}ESP(spi=0x${u32(b, th).toString(16).padStart(8, '0')},seq=0x${u32(b, th + 4).toString(16)}), length ${d.l3End - th}`;
+  }
   const name = d.has(L_IGMP) ? 'igmp' : d.has(L_GRE) ? 'GRE' : d.has(L_ESP) ? 'ESP' : d.has(L_AH) ? 'AH' : d.has(L_SCTP) ? 'sctp'
     : d.has(L_IPIP) ? 'IP-in-IP' : d.ipVersion === 4 && d.has(L_IPV6) ? 'IP6-in-IP' : d.has(L_OSPF) ? 'OSPF' : d.has(L_PIM) ? 'PIM' : d.has(L_VRRP) ? 'VRRP' : `ip-proto-${d.proto}`;
   return `${src} > ${dst}: ${ext}${name}, length ${d.l3End - (th >= 0 ? th : d.l3End)}`;
@@ -244,8 +253,8 @@ function tcpOptionsText(b: Uint8Array, o: number, end: number): string {
 
 function icmpText(d: Decoded): string {
   const b = d.data, o = d.transport_header;
-  const plen = d.l3End - o; // bytes of ICMP (tcpdump: IP length minus header)
-  const len = d.ipTotLen - d.ipHdrLen;
+  // tcpdump: IP total length minus header, even when the capture holds less
+  const len = d.ipTotLen > d.ipHdrLen ? d.ipTotLen - d.ipHdrLen : d.l4Len;
   if (d.icmpType < 0 || o + 8 > d.caplen) return 'ICMP [|icmp]';
   const t = d.icmpType, c = d.icmpCode;
   // the quoted IP header starts at o+8
@@ -295,7 +304,6 @@ function icmpText(d: Decoded): string {
     case 17: str = 'address mask request'; break;
     default: str = `type-#${t}`;
   }
-  void plen;
   return `ICMP ${str}, length ${len}`;
 }
 
@@ -303,7 +311,9 @@ const ICMP6_UNREACH = ['unreachable route', 'unreachable prohibited', 'beyond sc
 
 function icmp6Text(d: Decoded): string {
   const b = d.data, o = d.transport_header;
-  const len = d.ipTotLen - (o - d.network_header);
+  // payload length minus extension headers; a jumbogram (payload length 0) uses the frame
+  const ext = o - d.network_header;
+  const len = d.ipTotLen > ext ? d.ipTotLen - ext : d.l4Len;
   if (d.icmpType < 0) return 'ICMP6 [|icmp6]';
   const t = d.icmpType, c = d.icmpCode;
   const q = o + 8; // quoted IPv6 header of errors

@@ -14,11 +14,11 @@ import { CORPUS } from './corpus-compare.js';
 function tcpdumpLines(file: string, extra: string[] = []): string[] | null {
   try {
     const out = execFileSync('tcpdump', ['-nn', '-r', file, ...extra], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TZ: 'UTC' } });
-    // drop the timestamp ("15:21:24.598650 ")
-    return out.split('\n').filter(Boolean).map((l) => l.replace(/^\S+ /, ''));
+    // drop the timestamp ("15:21:24.598650 ") and continuation lines (hex dumps of damaged frames)
+    return out.replace(/\n[\t ][^\n]*/g, '').split('\n').filter(Boolean).map((l) => l.replace(/^\S+ /, ''));
   } catch (e) {
     const err = e as { stdout?: string };
-    if (typeof err.stdout === 'string' && err.stdout.length > 0) return err.stdout.split('\n').filter(Boolean).map((l) => l.replace(/^\S+ /, ''));
+    if (typeof err.stdout === 'string' && err.stdout.length > 0) return err.stdout.replace(/\n[\t ][^\n]*/g, '').split('\n').filter(Boolean).map((l) => l.replace(/^\S+ /, ''));
     return null;
   }
 }
