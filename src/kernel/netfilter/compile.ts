@@ -36,6 +36,8 @@ export interface CRule {
   /** trace text when the rule matched without a verdict, and its source, made once */
   traceContinue: string;
   detail: { source: string };
+  /** numeric conjuncts (field == v, field in lo..hi) for the linear prefilter */
+  bounds: { sig: string; load: NumFn; lo: number; hi: number }[];
   /** for the index: every payload == constant conjunct of the rule */
   keys: { sig: string; load: NumFn; value: number }[];
 }
@@ -60,6 +62,43 @@ export interface CChain {
   /** rules' match functions and verdict codes in flat arrays for the evaluation loop */
   match: Pred[];
   code: Int32Array;
+  /** linear prefilter: K header fields, their loaders, per rule [lo, hi] x K (unconstrained: -1..2^32) */
+  pfK: number;
+  pfLoads: NumFn[];
+  pfBounds: Float64Array;
+  /** the packet's values of those fields, filled when the walk enters the chain */
+  pv: Float64Array;
+}
+
+const PF_MAX_FIELDS = 4;
+
+/**
+ * The linear prefilter: the fields most rules of a long chain constrain (-s, -d, -p, --dport ...)
+ * become typed-array bounds checked before a rule's closures run, so a rule that cannot match
+ * costs a few comparisons on contiguous memory instead of a chain of calls.
+ */
+function buildPrefilter(rules: CRule[]): Pick<CChain, 'pfK' | 'pfLoads' | 'pfBounds' | 'pv'> {
+  const n = rules.length;
+  const none = { pfK: 0, pfLoads: [], pfBounds: new Float64Array(0), pv: new Float64Array(0) };
+  if (n < 16) return none;
+  const count = new Map<string, { n: number; load: NumFn }>();
+  for (const r of rules) for (const b of r.bounds) {
+    const c = count.get(b.sig);
+    if (c) c.n++; else count.set(b.sig, { n: 1, load: b.load });
+  }
+  const fields = [...count.entries()].filter(([, c]) => c.n * 4 >= n).sort((a, b) => b[1].n - a[1].n).slice(0, PF_MAX_FIELDS);
+  if (fields.length === 0) return none;
+  const K = fields.length;
+  const B = new Float64Array(n * K * 2);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < K; k++) {
+      let lo = -1, hi = 2 ** 32;
+      for (const b of rules[i]!.bounds) if (b.sig === fields[k]![0]) { lo = Math.max(lo, b.lo); hi = Math.min(hi, b.hi); }
+      B[(i * K + k) * 2] = lo;
+      B[(i * K + k) * 2 + 1] = hi;
+    }
+  }
+  return { pfK: K, pfLoads: fields.map(([, c]) => c.load), pfBounds: B, pv: new Float64Array(K) };
 }
 
 export interface CompileCtx {
@@ -84,6 +123,7 @@ export function compileTable(tb: IrTable, cx: CompileCtx): CChain[] {
       name: ir.name, table: tb, ir, rules, blockOf: EMPTY, blocks: [],
       policy: ir.base?.policy === 'drop' ? V_DROP : V_ACCEPT, label: `${tb.family} ${tb.name} ${ir.name}`,
       match: rules.map((r) => r.match), code: Int32Array.from(rules.map((r) => r.code)),
+      ...buildPrefilter(rules),
     };
     buildBlocks(ch);
     return ch;
@@ -94,6 +134,7 @@ function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<stri
   const preds: Pred[] = [];
   let code = V_CONTINUE, target = -1, dyn = false;
   const keys: CRule['keys'] = [];
+  const bounds: CRule['bounds'] = [];
   const src = `${r.src.file}:${r.src.line}`;
   for (const e of r.exprs) {
     if (e.k === 'verdict') {
@@ -124,6 +165,15 @@ function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<stri
       const ld = numLoad(e.left, tb, cx, r);
       if (ld) keys.push({ sig: JSON.stringify(e.left), load: ld, value: e.value });
     }
+    // fields that cannot change during a chain walk (headers, l4proto) bound the rule for the prefilter
+    const stable = (l: Load) => l.k === 'payload' || (l.k === 'meta' && (l.key === 'l4proto' || l.key === 'nfproto'));
+    if (e.k === 'cmp' && e.op === 'eq' && typeof e.value === 'number' && stable(e.left)) {
+      const ld = numLoad(e.left, tb, cx, r);
+      if (ld) bounds.push({ sig: JSON.stringify(e.left), load: ld, lo: e.value, hi: e.value });
+    } else if (e.k === 'range' && !e.neg && typeof e.lo === 'number' && typeof e.hi === 'number' && stable(e.left)) {
+      const ld = numLoad(e.left, tb, cx, r);
+      if (ld) bounds.push({ sig: JSON.stringify(e.left), load: ld, lo: e.lo, hi: e.hi });
+    }
     preds.push(compileExpr(e, tb, cx, r));
   }
   const n = preds.length;
@@ -134,7 +184,7 @@ function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<stri
   else if (n === 3) { const [a, b, c] = preds as [Pred, Pred, Pred]; match = (p) => a(p) && b(p) && c(p); }
   else match = (p) => { for (let i = 0; i < n; i++) if (!preds[i]!(p)) return false; return true; };
   const id = r.iptables ? r.src.text : `handle ${r.handle}`;
-  return { match, code, target, dyn, ir: r, id, source: src, traceContinue: `${tb.family} ${tb.name} ${chainName} rule ${id} (verdict continue)`, detail: { source: src }, keys };
+  return { match, code, target, dyn, ir: r, id, source: src, traceContinue: `${tb.family} ${tb.name} ${chainName} rule ${id} (verdict continue)`, detail: { source: src }, bounds, keys };
 }
 
 function verdictCode(v: string): number {

@@ -268,12 +268,14 @@ export class NfTables implements NfHooks {
     const stack: number[] = [];
     let ch = base;
     let i = 0;
+    fillPv(ch, p);
     for (let guard = 0; guard < 10_000_000; guard++) {
       const match = ch.match;
       if (i >= match.length) {
         if (stack.length === 0) break;
         i = stack.pop()!;
         ch = all[stack.pop()!]!;
+        fillPv(ch, p);
         continue;
       }
       if (ch.blocks.length !== 0 && ch.blockOf[i]! >= 0) {
@@ -291,6 +293,16 @@ export class NfTables implements NfHooks {
           if (lo < cands.length) next = cands[lo]!;
         }
         if (next !== i) { i = next; continue; }
+      }
+      const K = ch.pfK;
+      if (K !== 0) {
+        const B = ch.pfBounds, pv = ch.pv;
+        let o = i * K * 2, ok = true;
+        for (let k = 0; k < K; k++, o += 2) {
+          const v = pv[k]!;
+          if (v < B[o]! || v > B[o + 1]!) { ok = false; break; }
+        }
+        if (!ok) { i++; continue; }
       }
       p.rejectReq = null;
       if (!match[i]!(p)) { i++; continue; }
@@ -317,12 +329,14 @@ export class NfTables implements NfHooks {
         }
         ch = all[target]!;
         i = 0;
+        fillPv(ch, p);
         continue;
       }
       if (code === V_RETURN) {
         if (stack.length === 0) break;
         i = stack.pop()!;
         ch = all[stack.pop()!]!;
+        fillPv(ch, p);
         continue;
       }
       this.lastRule = r;
@@ -384,6 +398,12 @@ export class NfTables implements NfHooks {
   }
 }
 
+
+/** the packet's values of a chain's prefilter fields (-1: absent, fails every constrained rule) */
+function fillPv(ch: CChain, p: Pkt): void {
+  const K = ch.pfK;
+  for (let k = 0; k < K; k++) ch.pv[k] = ch.pfLoads[k]!(p);
+}
 
 function familyPf(f: string): number {
   switch (f) {
