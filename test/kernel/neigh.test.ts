@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { neigh_resolve, nudName } from '../../src/kernel/neigh/neighbour.js';
 import { arp_rcv } from '../../src/kernel/ipv4/arp.js';
-import { arpBody, at, eth, ip4, netFor, newCtx, sample, skbOn } from './bridge-helpers.js';
+import { arpBody, at, eth, ip4, ip6, netFor, newCtx, sample, skbOn } from './bridge-helpers.js';
 
 const BR = '02:00:00:00:0b:00';
 
@@ -107,5 +107,32 @@ describe('neigh_invalidate error report (measured on 6.18: three ARP requests, t
     const icmp = rec.replies!.filter((r) => r.iface === 'eth0');
     expect(icmp.length).toBe(1);
     expect(icmp[0].summary).toMatch(/^IP 10\.\d+\.0\.1 > 10\.1\.0\.2: ICMP host 10\.2\.0\.9 unreachable/);
+  });
+});
+
+describe('IPv6 next hop that never answers (ndisc_solicit, ndisc_error_report)', () => {
+  test('three NS to the solicited-node group from the link-local address, ICMPv6 address unreachable to the sender', () => {
+    const host = sample('router');
+    const net = netFor(host);
+    at(net, 1000);
+    const eth1 = host.byName.get('eth1')!;
+    const p = new Uint8Array(48);
+    p[0] = 0x60; p[5] = 8; p[6] = 17; p[7] = 63;
+    p.set(ip6('2001:db8:1::2'), 8); p.set(ip6('2001:db8:2::9'), 24);
+    const eth0 = host.byName.get('eth0')!;
+    const skb = skbOn(eth('02:00:00:00:01:01', '02:00:00:00:01:02', 0x86dd, p), eth0);
+    // the sender is a known neighbour, so the error is not itself held up behind an NS
+    const a = net.neigh.create(6, ip6('2001:db8:1::2'), eth0);
+    a.state = 0x80; a.ha = new Uint8Array([2, 0, 0, 0, 1, 2]);
+    const ctx = newCtx();
+    expect(neigh_resolve(net, 6, ip6('2001:db8:2::9'), eth1, ctx, skb)).toBeNull();
+    const rec = ctx.toRecord();
+    expect(rec).toMatchObject({ fate: 'dropped', reason: 'NEIGH_FAILED' });
+    const ns = rec.replies!.filter((r) => r.iface === 'eth1').map((r) => r.summary);
+    expect(ns.length).toBe(3);
+    expect(ns[0]).toMatch(/^IP6 fe80::\S+ > ff02::1:ff00:9: ICMP6, neighbor solicitation, who has 2001:db8:2::9, length 32$/);
+    const err = rec.replies!.filter((r) => r.iface === 'eth0');
+    expect(err.length).toBe(1);
+    expect(err[0].summary).toMatch(/ > 2001:db8:1::2: ICMP6, destination unreachable, unreachable address 2001:db8:2::9/);
   });
 });
