@@ -33,11 +33,22 @@ for spec in sys.argv[2:]:
     s.setblocking(False)
     sel.register(s, selectors.EVENT_READ, (spec, proto, 'listen'))
 
+# stdin carries sync requests from the recorder: "N" is answered with "sync<TAB>N" once every socket that
+# was readable in the same select round has been served, so a frame's socket events are logged before
+# the recorder closes the frame's window (the skb is queued before the recorder's send() returns).
+sel.register(sys.stdin, selectors.EVENT_READ, ('', 'sync', ''))
 log.write('ready\t%d\n' % os.getpid())
 while True:
+    syncs = []
     for key, _ in sel.select():
         s = key.fileobj
         spec, proto, kind = key.data
+        if proto == 'sync':
+            ln = sys.stdin.readline()
+            if not ln:
+                sys.exit(0)
+            syncs.append(ln.strip())
+            continue
         try:
             if proto == 'udp':
                 data, peer = s.recvfrom(65535)
@@ -59,3 +70,5 @@ while True:
                     keep.append(s)
         except OSError as e:
             log.write('%s\terror\t%s\t0\n' % (spec, e.strerror))
+    for n in syncs:
+        log.write('sync\t%s\n' % n)

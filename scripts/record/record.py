@@ -348,7 +348,8 @@ def record(name):
         ifaces = sorted(re.search(r'kfp-([\w.]+)@', l).group(1) for l in ports)
         log = TMP + '/listen.log'
         open(log, 'w').close()
-        lp = subprocess.Popen(['ip', 'netns', 'exec', H, 'python3', os.path.join(HERE, 'listener.py'), log] + meta.get('listeners', []))
+        lp = subprocess.Popen(['ip', 'netns', 'exec', H, 'python3', os.path.join(HERE, 'listener.py'), log] + meta.get('listeners', []),
+                              stdin=subprocess.PIPE, text=True)
         procs.append(lp)
         for _ in range(100):
             if 'ready' in open(log).read():
@@ -433,6 +434,15 @@ def record(name):
                 if not changed:
                     break
                 time.sleep(0.05)
+            # the listener confirms it has served every socket that was readable (see listener.py)
+            lp.stdin.write('%d\n' % n)
+            lp.stdin.flush()
+            for _ in range(200):
+                if os.path.getsize(log) > logoff and ('sync\t%d\n' % n) in open(log).read()[logoff:]:
+                    break
+                time.sleep(0.01)
+            else:
+                raise RuntimeError('%s frame %d: the listener did not answer the sync' % (name, n))
             tr = open(INST + '/trace').read()
             after = read_counters(lp.pid)
             with lock:
@@ -440,7 +450,7 @@ def record(name):
                 monoff = len(mon_lines)
             with open(log) as lf:
                 lf.seek(logoff)
-                slines = [l.rstrip('\n') for l in lf.readlines()]
+                slines = [l.rstrip('\n') for l in lf.readlines() if not l.startswith('sync\t')]
                 logoff = lf.tell()
             ts = TS_BASE + n * 1_000_000
             packets.append({'iface': f['iface'], 'tsSec': ts // 10**9, 'tsNsec': ts % 10**9, 'hex': data.hex(), 'comment': comment})
