@@ -20,7 +20,7 @@ import { parseIptablesSave } from './iptables.js';
 import { parseIpsetSave } from './ipset.js';
 import { compileTable, VERDICT_NAMES, V_ACCEPT, V_CONTINUE, V_DROP, V_GOTO, V_JUMP, V_QUEUE, V_RETURN, type CChain, type CRule, type CompileCtx } from './compile.js';
 import { Pkt } from './pkt.js';
-import { NfConntrack, IP_CT_IS_REPLY, IP_CT_NEW, type NfConn } from './nf_conntrack.js';
+import { NfConntrack, IP_CT_IS_REPLY, IP_CT_NEW, IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE, type NfConn } from './nf_conntrack.js';
 import { natPacket, setupInfo, type NatStmt } from './nf_nat.js';
 
 const INT_MAX = 2147483647;
@@ -358,20 +358,19 @@ export class NfTables implements NfHooks {
     if (!ct) return 'accept';
     const manip = e.manip!;
     const dir = p.ctinfo >= IP_CT_IS_REPLY ? 1 : 0;
-    const done = manip === 0 ? ct.nat?.src !== undefined : ct.nat?.dst !== undefined;
-    if (p.ctinfo === IP_CT_NEW && !(ct.status & 8) && !(ct as { natInit?: number }).natInit) {
-      // first packet: consult the nat chains of this hook until one binds
-      if (!done) {
-        for (const ch of e.nat!) {
-          p.natReq = null;
-          const v = this.runChain(p, ch, fam, hk, verdicts);
-          if (v === V_DROP) return 'drop';
-          if (p.natReq) {
-            const what = setupInfo(ct, p.natReq as NatStmt, p, manip);
-            this.events.push({ fn: 'nf_nat_setup_info', what });
-            if (what.includes('dropped') || what.startsWith('masquerade: no')) return 'drop';
-            break;
-          }
+    const doneBit = manip === 0 ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE;
+    if ((p.ctinfo === IP_CT_NEW || p.ctinfo === 1 /* IP_CT_RELATED */) && !(ct.status & doneBit)) {
+      // first packet: consult the nat chains of this hook until one binds (else a null binding)
+      ct.status |= doneBit;
+      for (const ch of e.nat!) {
+        p.natReq = null;
+        const v = this.runChain(p, ch, fam, hk, verdicts);
+        if (v === V_DROP) return 'drop';
+        if (p.natReq) {
+          const what = setupInfo(ct, p.natReq as NatStmt, p, manip);
+          this.events.push({ fn: 'nf_nat_setup_info', what });
+          if (what.includes('dropped') || what.startsWith('masquerade: no')) return 'drop';
+          break;
         }
       }
     }

@@ -5,7 +5,7 @@
 
 import type { Expr } from './ir.js';
 import type { Pkt } from './pkt.js';
-import { IPS_DST_NAT, IPS_DST_NAT_DONE, IPS_SRC_NAT, IPS_SRC_NAT_DONE, type NfConn } from './nf_conntrack.js';
+import { IPS_DST_NAT, IPS_SRC_NAT, type NfConn } from './nf_conntrack.js';
 import { NFPROTO_IPV4 } from './hook.js';
 
 export type NatStmt = Extract<Expr, { k: 'nat' }>;
@@ -41,30 +41,30 @@ export function setupInfo(ct: NfConn, req: NatStmt, p: Pkt, manip: 0 | 1): strin
   ct.nat ??= {};
   if (manip === 0) {
     ct.nat.src = binding;
-    ct.status |= IPS_SRC_NAT | IPS_SRC_NAT_DONE;
+    ct.status |= IPS_SRC_NAT;
     ct.tuple[1] = { ...ct.tuple[1], dst: addr, dport: hasPorts ? port : ct.tuple[1].dport };
   } else {
     ct.nat.dst = binding;
-    ct.status |= IPS_DST_NAT | IPS_DST_NAT_DONE;
+    ct.status |= IPS_DST_NAT;
     ct.tuple[1] = { ...ct.tuple[1], src: addr, sport: hasPorts ? port : ct.tuple[1].sport };
   }
   return `${req.type} to ${showAddr(addr)}${hasPorts ? `:${port}` : ''}`;
 }
 
-/** nf_nat_packet: rewrite for `manip` in the packet's direction; returns a diff or null */
+/**
+ * nf_nat_packet / nf_nat_manip_pkt: a packet gets the manip of this hook (0 SRC at postrouting and
+ * input, 1 DST at prerouting and output) when the connection has that kind of NAT in its direction
+ * (reply packets undo the other kind); its tuple becomes the inverse of the other direction's tuple.
+ */
 export function natPacket(p: Pkt, ct: NfConn, dir: number, manip: 0 | 1): Record<string, [string | number, string | number]> | null {
-  // original dir: SRC manip rewrites the source, DST the destination; reply: the opposite fields back
-  const b = manip === 0 ? ct.nat?.src : ct.nat?.dst;
-  if (!b) return null;
-  const rewriteSrc = (manip === 0) === (dir === 0);
-  let addr: number | string, port: number;
-  if (dir === 0) ({ addr, port } = b);
-  else {
-    // reply: restore the original tuple's address/port
-    const t0 = ct.tuple[0];
-    addr = manip === 0 ? t0.src : t0.dst;
-    port = manip === 0 ? t0.sport : t0.dport;
-  }
+  let statusbit = manip === 0 ? IPS_SRC_NAT : IPS_DST_NAT;
+  if (dir === 1) statusbit ^= IPS_SRC_NAT | IPS_DST_NAT;
+  if (!(ct.status & statusbit)) return null;
+  const other = ct.tuple[1 - dir]!;
+  // the target tuple is invert(other): its source is other's destination and vice versa
+  const rewriteSrc = manip === 0;
+  const addr = rewriteSrc ? other.dst : other.src;
+  const port = rewriteSrc ? other.dport : other.sport;
   if (p.nfproto !== NFPROTO_IPV4 || typeof addr !== 'number') return null; // IPv6 NAT rewrite: not modelled
   p.skb.skb_ensure_writable();
   const d = (p.d = p.skb.data);
@@ -72,21 +72,23 @@ export function natPacket(p: Pkt, ct: NfConn, dir: number, manip: 0 | 1): Record
   const ao = nh + (rewriteSrc ? 12 : 16);
   const oldA = ((d[ao]! << 24) | (d[ao + 1]! << 16) | (d[ao + 2]! << 8) | d[ao + 3]!) >>> 0;
   const diff: Record<string, [string | number, string | number]> = {};
+  const hasPorts = (p.l4proto === 6 || p.l4proto === 17) && th >= 0 && p.fragoff === 0;
+  const l4c = !hasPorts ? -1 : p.l4proto === 6 ? th + 16 : th + 6;
+  const udpNoCsum = p.l4proto === 17 && l4c >= 0 && d[l4c] === 0 && d[l4c + 1] === 0;
   if (oldA !== addr) {
     put32(d, ao, addr);
     csumReplace4(d, nh + 10, oldA, addr);
-    const l4c = p.l4proto === 6 ? th + 16 : p.l4proto === 17 ? th + 6 : -1;
-    if (l4c >= 0 && l4c + 2 <= p.end && !(p.l4proto === 17 && d[l4c] === 0 && d[l4c + 1] === 0)) csumReplace4(d, l4c, oldA, addr);
+    // the pseudo-header holds the address: inet_proto_csum_replace4
+    if (l4c >= 0 && l4c + 2 <= p.end && !udpNoCsum) csumReplace4(d, l4c, oldA, addr);
     diff[rewriteSrc ? 'ip.saddr' : 'ip.daddr'] = [showAddr(oldA), showAddr(addr)];
   }
-  if ((p.l4proto === 6 || p.l4proto === 17) && th >= 0 && p.fragoff === 0) {
+  if (hasPorts) {
     const po = th + (rewriteSrc ? 0 : 2);
     const oldP = (d[po]! << 8) | d[po + 1]!;
     if (oldP !== port) {
       d[po] = port >> 8;
       d[po + 1] = port & 255;
-      const l4c = p.l4proto === 6 ? th + 16 : th + 6;
-      if (!(p.l4proto === 17 && d[l4c] === 0 && d[l4c + 1] === 0)) csumReplace2(d, l4c, oldP, port);
+      if (!udpNoCsum) csumReplace2(d, l4c, oldP, port);
       diff[rewriteSrc ? 'sport' : 'dport'] = [oldP, port];
     }
   }
