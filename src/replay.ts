@@ -18,7 +18,7 @@ import { SkBuff, CHECKSUM_NONE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, PACKET_H
 import { eth_type_trans, netif_receive_skb, dev_queue_xmit } from './kernel/core/dev.js';
 import { icmp_send } from './kernel/ipv4/icmp.js';
 import { icmpv6_send } from './kernel/ipv6/icmp.js';
-import { tcp_send_reset_skb } from './kernel/transport/tcp_ipv4.js';
+import { tcp_send_reset_skb, tcp_outbound } from './kernel/transport/tcp_ipv4.js';
 import { ip_route_output } from './kernel/ipv4/route.js';
 import { ip6_route_output } from './kernel/ipv6/ip6_output.js';
 import { Decoded, decodeFrame } from './packet/decode.js';
@@ -243,11 +243,13 @@ function local_out_captured(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice
     const rt = ip_route_output(net, daddr, saddr, skb.mark, ctx);
     if (typeof rt !== 'number' && rt.dev !== dev && rt.type === 'unicast') ctx.ev('ip_route_output_key', `route says ${rt.dev.name}, captured on ${dev.name}`);
     if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, null, dev, ctx)) return;
+    if (b[nh + 9] === 6) tcp_outbound(net, skb, ctx);
   } else if (proto === 0x86dd && skb.len - nh >= 40) {
     skb.transport_header = nh + 40;
     if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_LOCAL_OUT, skb, null, dev, ctx)) return;
     ip6_route_output(net, skb.data.slice(nh + 24, nh + 40), dev, ctx);
     if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_POST_ROUTING, skb, null, dev, ctx)) return;
+    if (skb.data[nh + 6] === 6) tcp_outbound(net, skb, ctx);
   }
   dev_queue_xmit(net, skb, ctx, dev);
 }

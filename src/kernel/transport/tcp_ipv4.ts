@@ -8,12 +8,11 @@ import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
 import { PACKET_HOST, type SkBuff } from '../skbuff.js';
 import type { Rtable } from '../ipv4/route.js';
-import { csumTrusted } from '../ipv4/ip_input.js';
 import { ip_local_out, newReplySkb } from '../ipv4/ip_output.js';
 import { writeIpv4Hdr, writeTcpHdr, fillL4ChecksumV4, writeIpv6Hdr, fillL4ChecksumV6 } from '../../packet/build.js';
-import { l4CsumV4, l4CsumV6 } from '../../packet/checksum.js';
 import { ipv4ToString, ipv6ToString } from '../../packet/addr.js';
 import type { Conn } from './sock.js';
+import { l4_csum_ok } from './csum.js';
 import { ip6_local_out, newReplySkb6 } from '../ipv6/ip6_output.js';
 
 const TH_FIN = 0x01;
@@ -50,11 +49,8 @@ export function tcp_v6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number):
   tcp_rcv(net, skb, ctx, { fam: 6, saddr, daddr, sstr: ipv6ToString(b, nh + 8), dstr: ipv6ToString(b, nh + 24), l4len }, 'tcp_v6_rcv');
 }
 
-function csumOk(net: Net, skb: SkBuff, af: Af): boolean {
-  if (csumTrusted(net, skb)) return true;
-  const b = skb.data;
-  if (af.fam === 4) return l4CsumV4(b, skb.transport_header, af.l4len, 6, af.saddr as number, af.daddr as number) === 0;
-  return l4CsumV6(b, skb.network_header, skb.transport_header, af.l4len, 6) === 0;
+function csumOk(net: Net, skb: SkBuff, af: Af, ctx: FrameCtx): boolean {
+  return l4_csum_ok(net, skb, ctx, af.fam, 6, af.l4len, af.fam === 4 ? (af.saddr as number) : 0, af.fam === 4 ? (af.daddr as number) : 0, 16);
 }
 
 function tcp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, fn: string): void {
@@ -89,12 +85,12 @@ function tcp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, fn: string): void
   // __inet_lookup_skb: established (incl. request socks the replay made), then listeners
   const conn = net.sockets.conns.get(key);
   if (conn) {
-    if (!csumOk(net, skb, af)) return void ctx.drop(fn, 'TCP_CSUM');
+    if (!csumOk(net, skb, af, ctx)) return void ctx.drop(fn, 'TCP_CSUM');
     return conn_rcv(net, skb, ctx, af, conn, key, seq, ack, flags, dlen, sport, dport);
   }
   const est = net.sockets.lookupEstablished('tcp', af.fam, af.saddr, sport, af.daddr, dport, dif);
   if (est) {
-    if (!csumOk(net, skb, af)) return void ctx.drop(fn, 'TCP_CSUM');
+    if (!csumOk(net, skb, af, ctx)) return void ctx.drop(fn, 'TCP_CSUM');
     ctx.ev('__inet_lookup_established', `socket ${est.name} -> ${est.entry.peerStr}`);
     if (flags & TH_RST) return void ctx.drop('tcp_validate_incoming', 'TCP_RESET');
     if (dlen > 0 || flags & TH_FIN) return void ctx.deliver('tcp_rcv_established', est.name);
@@ -107,7 +103,7 @@ function tcp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, fn: string): void
   const lis = net.sockets.lookupListener(af.fam, af.daddr, dport, dif);
   if (!lis) {
     // no_tcp_socket
-    if (!csumOk(net, skb, af)) return void ctx.drop(fn, 'TCP_CSUM');
+    if (!csumOk(net, skb, af, ctx)) return void ctx.drop(fn, 'TCP_CSUM');
     ctx.ev('__inet_lookup_skb', `no socket for ${af.dstr}:${dport}`);
     tcp_send_reset(net, skb, ctx, af, seq, ack, flags, dlen, sport, dport);
     ctx.drop(fn, 'NO_SOCKET');
@@ -115,7 +111,7 @@ function tcp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, fn: string): void
   }
   ctx.ev('__inet_lookup_listener', `listener ${lis.name}`);
   // tcp_v4_do_rcv: tcp_checksum_complete before the state machine
-  if (!csumOk(net, skb, af)) return void ctx.drop('tcp_v4_do_rcv', 'TCP_CSUM');
+  if (!csumOk(net, skb, af, ctx)) return void ctx.drop('tcp_v4_do_rcv', 'TCP_CSUM');
   // tcp_rcv_state_process, TCP_LISTEN
   if (flags & TH_ACK) {
     tcp_send_reset(net, skb, ctx, af, seq, ack, flags, dlen, sport, dport);
@@ -172,10 +168,17 @@ function conn_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: st
       return void ctx.drop('tcp_check_req', 'NOT_SPECIFIED', { detail: { why: 'SYN retransmission: SYN-ACK sent again' } });
     }
     if (!(flags & TH_ACK)) return void ctx.drop('tcp_check_req', 'NOT_SPECIFIED', { detail: { why: 'no ACK in SYN_RECV' } });
-    // the ack number cannot be checked (our ISN is unknown offline): it defines the ISN
-    c.isn = (ack - 1) >>> 0;
+    if (c.isn === null) {
+      // our ISN is unknown offline: the peer's ACK defines it (ack - 1)
+      c.isn = (ack - 1) >>> 0;
+      ctx.ev('tcp_check_req', `handshake complete; our ISN taken from the ACK: ${c.isn}`);
+    } else if (ack !== ((c.isn + 1) >>> 0)) {
+      // the capture showed our SYN-ACK: an ACK of anything else meets the listener (tcp_check_req returns it)
+      ctx.ev('tcp_check_req', `ack ${ack} is not our ISN+1 (${(c.isn + 1) >>> 0})`);
+      tcp_send_reset(net, skb, ctx, af, seq, ack, flags, dlen, sport, dport);
+      return void ctx.drop('tcp_rcv_state_process', 'TCP_FLAGS');
+    } else ctx.ev('tcp_check_req', 'handshake complete');
     c.state = 'ESTABLISHED';
-    ctx.ev('tcp_check_req', `handshake complete; our ISN taken from the ACK: ${c.isn}`);
     if (dlen > 0 || fin) {
       // tcp_child_process: the child (now ESTABLISHED) queues the data and ACKs it
       if (seq === c.rcvNxt) {
@@ -392,5 +395,40 @@ function send_tcp(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, sport: number, d
     fillL4ChecksumV6(o, 14, 54, tl, 6);
     r.transport_header = 54;
     ip6_local_out(net, r, ctx);
+  }
+}
+
+/**
+ * A TCP segment the host itself sent, seen in the capture (the local output path): it tells the
+ * model what it cannot guess. A SYN-ACK gives our real ISN; data and FIN advance snd_nxt.
+ */
+export function tcp_outbound(net: Net, skb: SkBuff, ctx: FrameCtx): void {
+  const b = skb.data;
+  const nh = skb.network_header;
+  const v = b[nh] >>> 4;
+  const th = skb.transport_header;
+  if (th < 0 || th + 20 > skb.len) return;
+  const fam: 4 | 6 = v === 4 ? 4 : 6;
+  const src = fam === 4 ? ipv4ToString(((b[nh + 12] << 24) | (b[nh + 13] << 16) | (b[nh + 14] << 8) | b[nh + 15]) >>> 0) : ipv6ToString(b, nh + 8);
+  const dst = fam === 4 ? ipv4ToString(((b[nh + 16] << 24) | (b[nh + 17] << 16) | (b[nh + 18] << 8) | b[nh + 19]) >>> 0) : ipv6ToString(b, nh + 24);
+  const sport = (b[th] << 8) | b[th + 1];
+  const dport = (b[th + 2] << 8) | b[th + 3];
+  // the connection as the peer's segments key it: peer address/port first
+  const c = net.sockets.conns.get(net.sockets.connKey(fam, dst, dport, src, sport));
+  if (!c) return;
+  const seq = ((b[th + 4] << 24) | (b[th + 5] << 16) | (b[th + 6] << 8) | b[th + 7]) >>> 0;
+  const flags = b[th + 13];
+  const l4len = fam === 4 ? ((b[nh + 2] << 8) | b[nh + 3]) - (th - nh) : ((b[nh + 4] << 8) | b[nh + 5]) - (th - nh - 40);
+  const dlen = l4len - ((b[th + 12] >>> 4) << 2);
+  if (flags & TH_SYN && flags & TH_ACK) {
+    c.isn = seq;
+    ctx.ev('tcp_outbound', `our SYN-ACK: ISN ${seq}`);
+    return;
+  }
+  if (c.isn === null) return;
+  const end = ((seq + dlen + (flags & TH_FIN ? 1 : 0) - c.isn) | 0);
+  if (end > c.sndNxt) {
+    c.sndNxt = end;
+    ctx.ev('tcp_outbound', `snd_nxt ISN+${end}`);
   }
 }

@@ -6,10 +6,9 @@ import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
 import type { SkBuff } from '../skbuff.js';
 import type { Rtable } from '../ipv4/route.js';
-import { csumTrusted } from '../ipv4/ip_input.js';
+import { l4_csum_ok } from './csum.js';
 import { icmp_send } from '../ipv4/icmp.js';
 import { icmpv6_send } from '../ipv6/icmp.js';
-import { l4CsumV4, l4CsumV6 } from '../../packet/checksum.js';
 import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from '../../packet/icmp.js';
 import { ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH } from '../../packet/icmpv6.js';
 
@@ -52,9 +51,7 @@ function udp_common(net: Net, skb: SkBuff, ctx: FrameCtx, fam: 4 | 6, saddr: num
     ctx.drop(fn, 'UDP_CSUM', { detail: { why: 'zero checksum over IPv6' } });
     return;
   }
-  if (check !== 0 && !csumTrusted(net, skb)) {
-    csumBad = fam === 4 ? l4CsumV4(b, th, ulen, 17, saddr as number, daddr as number) !== 0 : l4CsumV6(b, skb.network_header, th, ulen, 17) !== 0;
-  }
+  if (check !== 0) csumBad = !l4_csum_ok(net, skb, ctx, fam, 17, ulen, fam === 4 ? (saddr as number) : 0, fam === 4 ? (daddr as number) : 0, 6);
   const dif = skb.dev ? skb.dev.ifindex : 0;
   if (mcast) {
     // __udp4_lib_mcast_deliver: a copy to every matching socket, else kfree_skb
