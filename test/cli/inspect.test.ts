@@ -86,3 +86,27 @@ describe('pktlife inspect', () => {
     expect(none.err).toContain('no-such-if');
   });
 });
+
+describe.skipIf(!fs.existsSync(path.join(process.cwd(), '../shared/corpus/manifest.jsonl')))('pktlife inspect over the corpus', () => {
+  it('exit status and frame count follow the manifest (tshark) for every file', () => {
+    const root = path.join(process.cwd(), '../shared/corpus');
+    const rows = fs.readFileSync(path.join(root, 'manifest.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const bad: string[] = [];
+    for (const m of rows) {
+      const r = run(path.join(root, m.file), { format: 'ndjson' });
+      const n = r.lines.length;
+      for (const l of r.lines) JSON.parse(l); // every line is valid JSON
+      const want = m.expect === 'read_unsupported_linktype' ? m.struct.records : m.frames;
+      if (m.expect === 'read' || m.expect === 'read_unsupported_linktype') {
+        // libpcap rejects some files tshark reads (expect_alt: error): either answer is fine
+        if (!(r.status === 0 && n === want) && !(m.expect_alt === 'error' && r.status === 2)) bad.push(`${m.file}: status ${r.status}, ${n} frames, want 0 and ${want} ${r.err}`);
+      } else if (m.expect === 'partial') {
+        if (r.status !== 2 || n > m.frames || r.err === '') bad.push(`${m.file}: status ${r.status}, ${n} frames (tshark ${m.frames})`);
+      } else if (m.expect === 'error') {
+        if (r.status !== 2 || !r.err.includes(m.file.split('/').pop())) bad.push(`${m.file}: status ${r.status}: ${r.err}`);
+      }
+    }
+    expect(bad).toEqual([]);
+    expect(rows.length).toBe(310);
+  });
+});
