@@ -41,6 +41,22 @@ export async function runTimelineUI(source: ReplaySource, opts: TimelineOptions 
   // first loaded, so ink and the App are imported only now
   process.env.NODE_ENV ??= 'production';
   const [{ default: React }, { render }, { App }] = await Promise.all([import('react'), import('ink'), import('./App.js')]);
+  // the terminal going away (tmux kill, ssh drop) makes writes fail with EIO: leave quietly
+  // instead of crashing on an unhandled stream error; SIGTERM still gives the screen back
+  const onOutErr = (e: NodeJS.ErrnoException): void => {
+    if (e.code === 'EIO' || e.code === 'EPIPE') process.exit(129);
+    throw e;
+  };
+  // on a hangup Node itself may still abort in ResetStdio at exit (it cannot reset a tty that
+  // is gone: nodejs/node#42433, #51519); nothing is left on screen to see it
+  const onHup = (): void => process.exit(129);
+  const onTerm = (): void => {
+    restore();
+    process.exit(143);
+  };
+  stdout.on('error', onOutErr);
+  process.once('SIGHUP', onHup);
+  process.once('SIGTERM', onTerm);
   stdout.write(ALT_ON);
   process.once('exit', restore);
   try {
@@ -49,6 +65,9 @@ export async function runTimelineUI(source: ReplaySource, opts: TimelineOptions 
   } finally {
     restore();
     process.off('exit', restore);
+    process.off('SIGHUP', onHup);
+    process.off('SIGTERM', onTerm);
+    stdout.off('error', onOutErr);
     if (!pump.done) source.close();
   }
   if (pump.error) process.stderr.write(`pktlife: ${pump.error}\n`);
