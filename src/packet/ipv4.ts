@@ -111,3 +111,29 @@ export function ipv4IsLbcast(a: number): boolean { return a === 0xffffffff; }
 export function ipv4IsLoopback(a: number): boolean { return (a & 0xff000000) === 0x7f000000; }
 export function ipv4IsZeronet(a: number): boolean { return (a & 0xff000000) === 0; }
 export function ipv4IsLinklocal169(a: number): boolean { return (a & 0xffff0000) === 0xa9fe0000; }
+
+/**
+ * Find IPv4 option `type` in the header at off. Returns its offset, -1 when absent, -2 when
+ * the option list is malformed the way ip_options_compile() rejects it (an option length
+ * below 2 or running past the header), which the kernel counts as IP_INHDR.
+ */
+export function ipv4FindOpt(buf: Uint8Array, off: number, type: number): number {
+  const end = off + ipv4HdrLen(buf, off);
+  let o = off + IPV4_MIN_HLEN;
+  while (o < end) {
+    const t = buf[o];
+    if (t === IPOPT_END) return type === IPOPT_END ? o : -1;
+    if (t === IPOPT_NOOP) { if (type === IPOPT_NOOP) return o; o++; continue; }
+    if (o + 1 >= end) return -2;
+    const len = buf[o + 1];
+    if (len < 2 || o + len > end) return -2;
+    if (t === type) return o;
+    o += len;
+  }
+  return -1;
+}
+
+/** the option list is well-formed in length terms (see ipv4FindOpt) */
+export function ipv4OptionsValid(buf: Uint8Array, off: number): boolean {
+  return ipv4FindOpt(buf, off, 0x100) !== -2; // 0x100 matches no option: walks the whole list
+}

@@ -215,3 +215,25 @@ describe('setters', () => {
     expect(tcp.tcpFlagLetters(tcp.TCPHDR_SYN | tcp.TCPHDR_ECE | tcp.TCPHDR_CWR)).toBe('SEW');
   });
 });
+
+describe('IPv4 options (RFC 791 layout: type, length, data; EOL 0, NOP 1)', () => {
+  const hdr = (opts: number[]) => {
+    const b = new Uint8Array(20 + opts.length);
+    b[0] = 0x40 | ((20 + opts.length) >> 2);
+    b.set(opts, 20);
+    return b;
+  };
+  it('finds Router Alert after a NOP and stops at EOL', () => {
+    // NOP, Router Alert (148, len 4, value 0), EOL padding to a 32-bit boundary
+    const b = hdr([1, 148, 4, 0, 0, 0, 0, 0]);
+    expect(ip4.ipv4FindOpt(b, 0, ip4.IPOPT_RA)).toBe(21);
+    expect(ip4.ipv4FindOpt(b, 0, ip4.IPOPT_LSRR)).toBe(-1);
+    expect(ip4.ipv4OptionsValid(b, 0)).toBe(true);
+  });
+  it('rejects an option length below 2 or past the header', () => {
+    expect(ip4.ipv4OptionsValid(hdr([7, 1, 0, 0]), 0)).toBe(false); // RR with length 1
+    expect(ip4.ipv4OptionsValid(hdr([7, 39, 4, 0]), 0)).toBe(false); // RR claiming 39 bytes in a 4-byte option space
+    expect(ip4.ipv4OptionsValid(hdr([1, 1, 1, 148]), 0)).toBe(false); // type byte without a length at the end
+    expect(ip4.ipv4OptionsValid(hdr([]), 0)).toBe(true);
+  });
+});
