@@ -14,6 +14,7 @@ import { icmpv6_rcv, icmpv6_send } from './icmp.js';
 import { tcp_v6_rcv } from '../transport/tcp_ipv4.js';
 import { udpv6_rcv } from '../transport/udp.js';
 import { ip6_output } from './ip6_output.js';
+import { ipv6_frag_rcv } from './reassembly.js';
 import { ICMPV6_DEST_UNREACH, ICMPV6_NOROUTE, ICMPV6_ADM_PROHIBITED, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, ICMPV6_PKT_TOOBIG, ICMPV6_PARAMPROB, ICMPV6_UNK_NEXTHDR, ICMPV6_NOT_NEIGHBOUR } from '../../packet/icmpv6.js';
 
 /** the IPv6 input route (struct rt6_info, the parts used) */
@@ -180,12 +181,12 @@ function ip6_mc_input(net: Net, skb: SkBuff, ctx: FrameCtx): void {
 /** ip6_input: NF LOCAL_IN, then ip6_protocol_deliver_rcu walking extension headers */
 export function ip6_input(net: Net, skb: SkBuff, ctx: FrameCtx, mcast: boolean): void {
   if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_LOCAL_IN, skb, skb.dev, null, ctx)) return;
-  const b = skb.data;
+  let b = skb.data;
   const nh = skb.network_header;
   let nexthdr = b[nh + 6];
   let off = nh + 40;
   let nhoff = nh + 6;
-  const end = nh + 40 + ((b[nh + 4] << 8) | b[nh + 5]);
+  let end = nh + 40 + ((b[nh + 4] << 8) | b[nh + 5]);
   for (let guard = 0; guard < 16; guard++) {
     switch (nexthdr) {
       case 0: // hop-by-hop (ipv6_parse_hopopts) only right after the header
@@ -215,9 +216,17 @@ export function ip6_input(net: Net, skb: SkBuff, ctx: FrameCtx, mcast: boolean):
         off += (b[off + 1] + 1) << 3;
         continue;
       }
-      case 44:
-        ctx.unsupported.push('IPv6 fragment reassembly (ipv6_frag_rcv) not modelled');
-        return void ctx.drop('ipv6_frag_rcv', 'NOT_SPECIFIED');
+      case 44: {
+        const r = ipv6_frag_rcv(net, skb, ctx, off, nhoff);
+        if (!r) return;
+        skb = r.skb;
+        b = skb.data;
+        off = r.off;
+        nhoff = r.nhoff;
+        nexthdr = r.nexthdr;
+        end = nh + 40 + ((b[nh + 4] << 8) | b[nh + 5]);
+        continue;
+      }
       case 6:
         skb.transport_header = off;
         if (mcast) return void ctx.drop('tcp_v6_rcv', 'NOT_SPECIFIED');

@@ -1,0 +1,107 @@
+// IPv6 reassembly: net/ipv6/reassembly.c ipv6_frag_rcv / ip6_frag_queue / ip6_frag_reasm,
+// sharing inet_frag_queue_insert's overlap/duplicate rules with IPv4 (ipv4/ip_fragment.ts).
+// Atomic fragments (offset 0, no M) pass straight through; a non-last fragment whose length is
+// not a multiple of 8 gets an ICMPv6 parameter problem pointing at payload_len.
+
+import type { FrameCtx } from '../ctx.js';
+import type { Net } from '../net.js';
+import { SkBuff } from '../skbuff.js';
+import { icmpv6_send } from './icmp.js';
+
+export interface FragOut {
+  skb: SkBuff;
+  /** offset of the header after the fragment header in the new skb, and its type */
+  off: number;
+  nexthdr: number;
+  /** offset of the next-header byte that named the fragment header */
+  nhoff: number;
+}
+
+/**
+ * ipv6_frag_rcv for the fragment header at `fo` (named by the byte at `nhoff`). Returns how to
+ * continue (the same skb for an atomic fragment, the reassembled one for the last piece), or
+ * null when the frame was queued (consumed) or dropped.
+ */
+export function ipv6_frag_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, nhoff: number): FragOut | null {
+  const fn = 'ipv6_frag_rcv';
+  const b = skb.data;
+  const nh = skb.network_header;
+  if (fo + 8 > skb.len) {
+    icmpv6_send(net, skb, ctx, 4, 0, fo - nh);
+    ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'fragment header beyond the packet' } });
+    return null;
+  }
+  const fragOff = (b[fo + 2] << 8) | b[fo + 3];
+  const nexthdr = b[fo];
+  if (!(fragOff & 0xfff9)) {
+    ctx.ev(fn, 'atomic fragment: not fragmented');
+    return { skb, off: fo + 8, nexthdr, nhoff: fo };
+  }
+  if (skb.len < skb.wireLen) {
+    ctx.unsupported.push('IPv6 fragment truncated by the capture snaplen: reassembly not possible');
+    ctx.drop(fn, 'NOT_SPECIFIED');
+    return null;
+  }
+  const offset = fragOff & 0xfff8;
+  const mf = (fragOff & 1) === 1;
+  const plen = (b[nh + 4] << 8) | b[nh + 5];
+  const end = offset + plen - (fo + 8 - (nh + 40));
+  if (end > 65535) {
+    icmpv6_send(net, skb, ctx, 4, 0, fo + 2 - nh);
+    ctx.drop('ip6_frag_queue', 'NOT_SPECIFIED', { detail: { why: 'fragment ends beyond 65535' } });
+    return null;
+  }
+  if (mf && end & 7) {
+    // RFC 2460: a non-last fragment not a multiple of 8 bytes: parameter problem at payload_len
+    icmpv6_send(net, skb, ctx, 4, 0, 4);
+    ctx.drop('ip6_frag_queue', 'NOT_SPECIFIED', { detail: { why: 'fragment length not a multiple of 8' } });
+    return null;
+  }
+  // fq_find key: identification, saddr, daddr, iif
+  let key = '6:' + (((b[fo + 4] << 24) | (b[fo + 5] << 16) | (b[fo + 6] << 8) | b[fo + 7]) >>> 0) + ':' + (skb.dev ? skb.dev.ifindex : 0) + ':';
+  for (let i = 8; i < 40; i++) key += String.fromCharCode(b[nh + i]);
+  const payload = b.subarray(fo + 8, nh + 40 + plen);
+  // the unfragmentable part (IPv6 header and headers before the fragment header) of the first piece
+  const hdr = offset === 0 ? b.subarray(0, fo) : null;
+  const r = net.ipq.queue(key, net.nowMs(), offset, mf, payload, hdr, skb.frameNo);
+  if (r.kind === 'drop') {
+    ctx.ev('ip6_frag_queue', r.why);
+    ctx.drop('ip6_frag_queue', r.reason);
+    return null;
+  }
+  if (r.kind === 'queued') {
+    ctx.consume('ipv6_frag_rcv', `fragment offset ${offset}${mf ? ' M' : ''} queued (${r.q.meat} of ${r.q.lastIn ? r.q.len : '?'} bytes)`);
+    return null;
+  }
+  // ip6_frag_reasm: unfragmentable part + data; the byte that named the fragment header now names what it carried
+  const first = r.q.firstHdr!;
+  const unfrag = first.length;
+  const buf = new Uint8Array(unfrag + r.payload.length);
+  buf.set(first, 0);
+  buf.set(r.payload, unfrag);
+  const newPlen = unfrag - (nh + 40) + r.payload.length;
+  buf[nh + 4] = newPlen >>> 8;
+  buf[nh + 5] = newPlen & 0xff;
+  // the first fragment's header chain ends at its own fragment header: the named byte is at the same place
+  const firstNhoff = nhoff < unfrag ? nhoff : nh + 6;
+  buf[firstNhoff] = nexthdr;
+  const whole = new SkBuff(buf, buf.length);
+  whole.writable = true;
+  whole.mac_header = skb.mac_header;
+  whole.network_header = nh;
+  whole.transport_header = unfrag;
+  whole.protocol = skb.protocol;
+  whole.dev = skb.dev;
+  whole.indev = skb.indev;
+  whole.pkt_type = skb.pkt_type;
+  whole.mark = skb.mark;
+  whole.ip_summed = skb.ip_summed;
+  whole.dst = skb.dst;
+  whole.ct = skb.ct;
+  whole.ctinfo = skb.ctinfo;
+  whole.frameNo = skb.frameNo;
+  whole.tstampSec = skb.tstampSec;
+  whole.tstampNsec = skb.tstampNsec;
+  ctx.ev('ip6_frag_reasm', `reassembled ${newPlen} payload bytes from frames ${r.q.frames.join(',')}`);
+  return { skb: whole, off: unfrag, nexthdr, nhoff: firstNhoff };
+}
