@@ -79,8 +79,11 @@ export class Fdb {
       // entries without `master` are the device's own (self) hardware table, not the bridge FDB
       const br = e.master ?? (host.byName.get(e.dev)?.kind === 'bridge' && !e.flags.includes('self') ? e.dev : undefined);
       if (!br) continue;
+      // "stale" = has_expired(): the gc removes it before any later frame could use it
+      if (e.state === 'stale') continue;
       const dev = host.byName.get(e.dev) ?? null;
       const isBrDev = dev !== null && dev.kind === 'bridge';
+      // fdb_to_nud: BR_FDB_LOCAL prints "permanent", BR_FDB_STATIC "static", learned entries nothing
       const permanent = e.state === 'permanent';
       const isStatic = permanent || e.state === 'static';
       this.add(br, macNum(e.mac), e.vlan ?? 0, isBrDev ? null : dev, permanent, isStatic, e.flags.includes('sticky'),
