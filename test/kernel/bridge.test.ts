@@ -337,3 +337,18 @@ describe('local fdb entries other than the bridge address', () => {
     expect(rec.egress).toBeUndefined();
   });
 });
+
+describe('Fdb from the snapshot (bridge fdb show: permanent = BR_FDB_LOCAL, static = BR_FDB_STATIC)', () => {
+  test('static entries from setup.sh, local port/bridge addresses, learned 0c:03; self entries are not the bridge table', () => {
+    const { net } = setup();
+    const e = net.fdb.entries('br0');
+    const by = (m: string) => e.filter((x) => x.mac === macNum(mac(m)));
+    expect(by(H1)[0]).toMatchObject({ static: true, local: false });
+    expect(by(H1)[0].port?.name).toBe('p1');
+    expect(by(H2)[0].port?.name).toBe('p2');
+    expect(by(H3)[0]).toMatchObject({ static: false, local: false });
+    expect(by('02:00:00:00:0b:01')[0]).toMatchObject({ local: true });
+    expect(by(BR)[0]).toMatchObject({ local: true, port: null });
+    expect(by('33:33:00:00:00:01')).toEqual([]);
+  });
+});
