@@ -16,6 +16,7 @@ import {
 } from './hook.js';
 import { ICMPX_TO_V4, ICMPX_TO_V6, type Expr, type IrRuleset, type SrcRef } from './ir.js';
 import { parseNftText } from './nft-parse.js';
+import { parseNftJson } from './nft-json.js';
 import { parseIptablesSave } from './iptables.js';
 import { parseIpsetSave } from './ipset.js';
 import { compileTable, VERDICT_NAMES, V_ACCEPT, V_CONTINUE, V_DROP, V_GOTO, V_JUMP, V_QUEUE, V_RETURN, type CChain, type CRule, type CompileCtx } from './compile.js';
@@ -56,7 +57,8 @@ export function loadRuleset(host: Host): IrRuleset {
   const ipt = [host.iptables, host.ip6tables].filter((x): x is NonNullable<typeof x> => !!x);
   const nftBackend = ipt.some((f) => /\(nf_tables\)|iptables-nft-save/.test(f.text.split('\n', 3).join('\n')));
   if (host.nftText) parseNftText(host.nftText.text, host.nftText.path, { readInclude }, rs);
-  else if (host.nftJson) rs.notes.push(`${host.nftJson.path}: nft -j input is not read yet; give nft.txt (nft list ruleset)`);
+  else if (host.nftJson) parseNftJson(host.nftJson.text, host.nftJson.path, rs);
+  if (host.nftText && host.nftJson) rs.notes.push(`${host.nftText.path} and ${host.nftJson.path} hold the same rule set: read from ${host.nftText.path} (traces give its lines)`);
   if (nftBackend && host.nftText) {
     // the same rules appear translated in nft list ruleset: keep the iptables-save source
     const fams = new Set<string>(ipt.map((f) => (f === host.ip6tables ? 'ip6' : 'ip')));
@@ -113,6 +115,11 @@ export class NfTables implements NfHooks {
       for (const ch of chains) {
         const base = ch.ir.base;
         if (!base) continue;
+        if ((base.hook === 'ingress' || base.hook === 'egress') && !base.devices?.length) {
+          // the kernel needs a device for these hooks; nft -j (1.0.6) does not say which
+          this.notes.push(`${ch.label}: ${base.hook} chain without a device (nft -j does not name it): not attached; give nft.txt`);
+          continue;
+        }
         const pfs = tb.family === 'inet' ? [NFPROTO_IPV4, NFPROTO_IPV6] : [familyPf(tb.family)];
         const hook = tb.family === 'arp' ? ARP_HOOK[base.hook] : HOOK_NUM[base.hook];
         if (hook === undefined) throw new Error(`${ch.ir.src?.file ?? ''}:${ch.ir.src?.line ?? 0}: Error: unknown hook '${base.hook}' for family ${tb.family}`);

@@ -1,0 +1,248 @@
+// `nft -j list ruleset` -> IR. The JSON names the same expressions the text does (libnftables
+// JSON schema, man libnftables-json); constants are read with the same per-field rules as the
+// text parser, so both inputs give the same IR. Rules are identified by their kernel handle.
+
+import {
+  ICMPX_CODE, ICMPV6_CODE, ICMP_CODE, RulesetError, namedPriority, newTable, parseIPv4, parseIPv6, prefixRange,
+  type Expr, type IrChain, type IrRule, type IrRuleset, type IrTable, type Load, type SetDef, type SetElem, type TableFamily, type Val, type VerdictExpr,
+} from './ir.js';
+import { concatKey, concatLhs, ctLhs, metaLhs, parseConst, payloadLhs, typeLhs, type Lhs } from './nft-values.js';
+
+type J = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function parseNftJson(text: string, file: string, into?: IrRuleset): IrRuleset {
+  const rs: IrRuleset = into ?? { tables: [], ipsets: new Map(), notes: [] };
+  let doc: J;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    const m = /position (\d+)/.exec(String(e));
+    const pos = m ? Number(m[1]) : 0;
+    const before = text.slice(0, pos);
+    throw new RulesetError(file, before.split('\n').length, pos - before.lastIndexOf('\n'), `invalid JSON: ${(e as Error).message}`);
+  }
+  if (!doc || !Array.isArray(doc.nftables)) throw new RulesetError(file, 1, 1, 'not nft -j output: no "nftables" array');
+  const tables = new Map<string, IrTable>();
+  const table = (o: J, i: number): IrTable => {
+    const t = tables.get(`${o.family} ${o.table}`);
+    if (!t) throw new RulesetError(file, 1, 1, `object ${i}: table ${o.family} ${o.table} not declared before use`);
+    return t;
+  };
+  doc.nftables.forEach((item: J, i: number) => {
+    const [kind, o] = Object.entries(item)[0] as [string, J];
+    switch (kind) {
+      case 'metainfo': return;
+      case 'table': {
+        const t = newTable(o.family as TableFamily, o.name, 'nft-json');
+        tables.set(`${o.family} ${o.name}`, t);
+        rs.tables.push(t);
+        return;
+      }
+      case 'chain': {
+        const t = table(o, i);
+        const ch: IrChain = { name: o.name, rules: [], src: { file, line: 1, text: `chain ${o.name}` } };
+        if (o.hook) {
+          const prio = typeof o.prio === 'number' ? o.prio : namedPriority(t.family, String(o.prio));
+          if (prio === undefined) throw new RulesetError(file, 1, 1, `chain ${o.name}: bad priority ${o.prio}`);
+          ch.base = { type: o.type, hook: o.hook, priority: prio, policy: o.policy === 'drop' ? 'drop' : 'accept' };
+          if (o.dev) ch.base.devices = Array.isArray(o.dev) ? o.dev : [o.dev];
+        }
+        t.chains.push(ch);
+        return;
+      }
+      case 'set':
+      case 'map': {
+        const t = table(o, i);
+        const keyTypes: string[] = Array.isArray(o.type) ? o.type : [o.type];
+        const lhs = typeLhs(keyTypes);
+        const set: SetDef = { name: o.name, keyTypes, keyLens: lhs.lens, interval: (o.flags ?? []).includes('interval'), elems: [], src: { file, line: 1, text: `${kind} ${o.name}` } };
+        if (o.map) set.dataType = o.map;
+        for (const e of o.elem ?? []) addElem(set, lhs, kind === 'map' ? e[0] : e, kind === 'map' ? e[1] : undefined, file);
+        t.sets.set(o.name, set);
+        return;
+      }
+      case 'rule': {
+        const t = table(o, i);
+        const ch = t.chains.find((c) => c.name === o.chain);
+        if (!ch) throw new RulesetError(file, 1, 1, `rule handle ${o.handle}: chain ${o.chain} not declared`);
+        const rule: IrRule = { handle: o.handle ?? ch.rules.length + 1, exprs: [], src: { file, line: 1, text: `handle ${o.handle}` } };
+        if (o.comment) rule.comment = o.comment;
+        for (const x of o.expr ?? []) {
+          const e = stmt(x, t, file);
+          if (e) rule.exprs.push(e);
+        }
+        ch.rules.push(rule);
+        return;
+      }
+      default:
+        rs.notes.push(`${file}: object '${kind}' not modelled`);
+    }
+  });
+  return rs;
+}
+
+function lhsOf(x: J, family: TableFamily): Lhs | null {
+  if (x.payload) {
+    if (x.payload.protocol === undefined) return null; // raw @base,offset,len
+    const f = x.payload.protocol === 'arp' && (x.payload.field === 'saddr' || x.payload.field === 'daddr') ? `${x.payload.field} ip` : x.payload.field;
+    return payloadLhs(x.payload.protocol, f) ?? null;
+  }
+  if (x.meta) return metaLhs(x.meta.key) ?? null;
+  if (x.ct) return ctLhs(x.ct.key, x.ct.dir, family) ?? null;
+  if (x.concat) {
+    const parts = x.concat.map((p: J) => lhsOf(p, family));
+    return parts.includes(null) ? null : concatLhs(parts);
+  }
+  if (x['&']) {
+    const l = lhsOf(x['&'][0], family);
+    if (!l) return null;
+    const m = flagsOrNum(x['&'][1], l);
+    return { ...l, load: { k: 'bitwise', src: l.load, mask: m >>> 0, xor: 0 }, bitmask: false };
+  }
+  if (x.fib) return { load: { k: 'fib', flags: x.fib.flags, result: x.fib.result }, kind: 'int', syms: RTN, bitmask: false, types: ['fib_addrtype'], lens: [4], bits: 32 };
+  return null;
+}
+const RTN: Record<string, number> = { unspec: 0, unicast: 1, local: 2, broadcast: 3, anycast: 4, multicast: 5, blackhole: 6, unreachable: 7, prohibit: 8 };
+
+function flagsOrNum(v: J, l: Lhs): number {
+  if (typeof v === 'number') return v;
+  const list = Array.isArray(v) ? v : [v];
+  let m = 0;
+  for (const s of list) {
+    const c = parseConst(l, String(s));
+    if (typeof c !== 'number') throw new Error(`bad flag ${s}`);
+    m |= c;
+  }
+  return m;
+}
+
+function val(l: Lhs, v: J, file: string): [Val, Val] {
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    if (v.prefix) {
+      const a = parseConst(l, String(v.prefix.addr));
+      if (a === undefined) throw new RulesetError(file, 1, 1, `bad prefix ${JSON.stringify(v)}`);
+      return prefixRange(a, v.prefix.len, l.kind === 'ipv6' ? 128 : l.kind === 'ipv4' ? 32 : l.bits);
+    }
+    if (v.range) return [val(l, v.range[0], file)[0], val(l, v.range[1], file)[0]];
+    if (v.elem) return val(l, v.elem.val, file);
+  }
+  const c = parseConst(l, String(v));
+  if (c === undefined) throw new RulesetError(file, 1, 1, `could not parse ${l.types.join(' . ')} value ${JSON.stringify(v)}`);
+  return [c, c];
+}
+
+function addElem(set: SetDef, l: Lhs, k: J, data: J, file: string): void {
+  let el: SetElem;
+  if (k && typeof k === 'object' && k.concat) {
+    const parts = (l.parts ?? [l]).map((p, i) => val(p, k.concat[i], file));
+    const exact = parts.every((r) => r[0] === r[1]);
+    el = exact ? { key: concatKey(parts.map((r) => r[0])) } : { key: [concatKey(parts.map((r) => r[0])), concatKey(parts.map((r) => r[1]))], parts };
+    if (!exact) set.interval = true;
+  } else {
+    const r = val(l, k, file);
+    el = r[0] === r[1] ? { key: r[0] } : { key: r };
+    if (r[0] !== r[1]) set.interval = true;
+  }
+  if (data !== undefined) el.data = verdictOf(data) ?? (typeof data === 'number' ? data : parseIPv4(String(data)) ?? parseIPv6(String(data)) ?? String(data));
+  set.elems.push(el);
+}
+
+function verdictOf(x: J): VerdictExpr | null {
+  if (!x || typeof x !== 'object') return null;
+  for (const v of ['accept', 'drop', 'continue', 'return', 'queue'] as const) if (v in x) return { k: 'verdict', v };
+  if (x.jump) return { k: 'verdict', v: 'jump', chain: x.jump.target };
+  if (x.goto) return { k: 'verdict', v: 'goto', chain: x.goto.target };
+  return null;
+}
+
+function anonSet(l: Lhs, elems: J[], file: string, isMap: boolean): SetDef {
+  const s: SetDef = { name: '', keyTypes: l.types, keyLens: l.lens, interval: false, elems: [] };
+  for (const e of elems) addElem(s, l, isMap ? e[0] : e, isMap ? e[1] : undefined, file);
+  return s;
+}
+
+function stmt(x: J, t: IrTable, file: string): Expr | null {
+  const v = verdictOf(x);
+  if (v) return v;
+  const [kind, o] = Object.entries(x)[0] as [string, J];
+  switch (kind) {
+    case 'counter': return { k: 'counter' };
+    case 'notrack': return { k: 'notrack' };
+    case 'log': return { k: 'log', prefix: o?.prefix, level: o?.level };
+    case 'limit': {
+      const bytes = o.rate_unit !== undefined && o.rate_unit !== 'packets';
+      const mult = o.rate_unit === 'kbytes' ? 1024 : o.rate_unit === 'mbytes' ? 1024 * 1024 : 1;
+      return { k: 'limit', rate: o.rate * mult, unit: o.per ?? 'second', burst: o.burst ?? (bytes ? 0 : 5), bytes, over: !!o.inv };
+    }
+    case 'reject': {
+      if (!o) return t.family === 'ip' ? { k: 'reject', type: 'icmp', code: 3 } : t.family === 'ip6' ? { k: 'reject', type: 'icmpv6', code: 4 } : { k: 'reject', type: 'icmpx', code: 1 };
+      if (o.type === 'tcp reset') return { k: 'reject', type: 'tcp-reset', code: 0 };
+      const table = o.type === 'icmp' ? ICMP_CODE : o.type === 'icmpv6' ? ICMPV6_CODE : ICMPX_CODE;
+      return { k: 'reject', type: o.type, code: table[o.expr] ?? 1 };
+    }
+    case 'snat': case 'dnat': case 'masquerade': case 'redirect': {
+      const e: Extract<Expr, { k: 'nat' }> = { k: 'nat', type: kind };
+      if (t.family === 'ip') e.family = 4;
+      if (t.family === 'ip6') e.family = 6;
+      if (o?.addr !== undefined) {
+        const a = o.addr;
+        if (typeof a === 'object' && !a.range) return { k: 'unsupported', what: `${kind} to ${JSON.stringify(a)} (mapped nat)` };
+        const [lo, hi] = typeof a === 'object' ? a.range : [a, a];
+        e.addrLo = parseIPv4(lo) ?? parseIPv6(lo);
+        e.addrHi = parseIPv4(hi) ?? parseIPv6(hi);
+      }
+      if (o?.port !== undefined) {
+        const [lo, hi] = typeof o.port === 'object' ? o.port.range : [o.port, o.port];
+        e.portLo = lo;
+        e.portHi = hi;
+      }
+      return e;
+    }
+    case 'mangle': {
+      const l = lhsOf(o.key, t.family);
+      const value = typeof o.value === 'object' ? lhsOf(o.value, t.family)?.load : typeof o.value === 'number' ? o.value : undefined;
+      if (!l || value === undefined) return { k: 'unsupported', what: `mangle ${JSON.stringify(o.key)}` };
+      if (l.load.k === 'meta') return { k: 'meta_set', key: l.load.key, value };
+      if (l.load.k === 'ct') return { k: 'ct_set', key: l.load.key, value };
+      return { k: 'unsupported', what: 'payload mangle' };
+    }
+    case 'vmap': {
+      const l = lhsOf(o.key, t.family);
+      if (!l) return { k: 'unsupported', what: `vmap on ${JSON.stringify(o.key)}` };
+      const map = typeof o.data === 'string' ? o.data.replace(/^@/, '') : anonSet(l, o.data.set, file, true);
+      return { k: 'vmap', left: l.load, map };
+    }
+    case 'match': {
+      const l = lhsOf(o.left, t.family);
+      if (!l) return { k: 'unsupported', what: `match on ${JSON.stringify(o.left)}` };
+      const r = o.right;
+      const neg = o.op === '!=';
+      if (typeof r === 'string' && r.startsWith('@')) return { k: 'lookup', left: l.load, neg, set: r.slice(1) };
+      if (r && typeof r === 'object' && r.set) return { k: 'lookup', left: l.load, neg, set: anonSet(l, r.set, file, false) };
+      if (o.op === 'in') {
+        // implicit flag test: (x & flags) != 0
+        const m = flagsOrNum(r, l);
+        return { k: 'cmp', left: { k: 'bitwise', src: l.load, mask: m, xor: 0 }, op: 'neq', value: 0 };
+      }
+      if (Array.isArray(r)) return { k: 'cmp', left: l.load, op: neg ? 'neq' : 'eq', value: flagsOrNum(r, l) };
+      if (l.kind === 'str' && !l.parts) {
+        const s = String(r);
+        if (s.endsWith('*') && !s.endsWith('\\*')) return { k: 'prefixcmp', left: l.load, neg, value: s.slice(0, -1) };
+        return { k: 'cmp', left: l.load, op: neg ? 'neq' : 'eq', value: s };
+      }
+      let lo: Val, hi: Val;
+      if (l.parts && r && r.concat) {
+        const parts = l.parts.map((p, i) => val(p, r.concat[i], file));
+        lo = concatKey(parts.map((x) => x[0]));
+        hi = concatKey(parts.map((x) => x[1]));
+      } else [lo, hi] = val(l, r, file);
+      if (lo !== hi) return { k: 'range', left: l.load, neg, lo, hi };
+      const ops: Record<string, 'eq' | 'neq' | 'lt' | 'gt' | 'lte' | 'gte'> = { '==': 'eq', '!=': 'neq', '<': 'lt', '>': 'gt', '<=': 'lte', '>=': 'gte' };
+      return { k: 'cmp', left: l.load, op: ops[o.op] ?? 'eq', value: lo };
+    }
+    case 'xt': return { k: 'unsupported', what: `xt ${o?.type ?? ''} ${o?.name ?? ''}`.trim() };
+    default: return { k: 'unsupported', what: kind };
+  }
+}
+
+export type { Load };
