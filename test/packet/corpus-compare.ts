@@ -77,6 +77,27 @@ export function compareFile(rel: string): FileResult {
       cmp('udp_dport', udp ? String(d.dport) : '', first(r['udp.dstport']));
       if (tcp) cmp('tcp_csum', CS(d.csumL4), TS(first(r['tcp.checksum.status'])));
       if (udp) cmp('udp_csum', CS(d.csumL4), TS(first(r['udp.checksum.status'])));
+      // further columns of the reference: VLAN ids, ARP opcode, IPv4 id / fragment offset,
+      // ICMP type/code, TCP seq/ack/header length/data length, UDP length
+      // tshark's vlan.id covers 802.1Q (0x8100) tags; 802.1ad tags are ieee8021ad.id (not in the ref)
+      const ids: string[] = [];
+      for (let i = 0; i < d.nvlan; i++) if (d.vlanTpid[i] === 0x8100) ids.push(String(d.vlanTci[i] & 0xfff));
+      cmp('vlan_id', ids.join(','), r['vlan.id'] ?? '');
+      // ATM ARP (hardware type 19) is tshark's atmarp, whose opcode is not arp.opcode
+      if (d.arpOp >= 0 && u16(b, d.network_header) !== 19) cmp('arp_op', String(d.arpOp), first(r['arp.opcode']));
+      if (d.ipVersion === 4 && d.dstOff >= 0 && d.csumIp !== CSUM_NONE) {
+        cmp('ip_id', String(d.ipId), String(parseInt(first(r['ip.id']), 16)));
+        cmp('ip_frag_offset', String(d.fragOffset >> 3), first(r['ip.frag_offset']));
+      }
+      if (d.has(L_ICMP) && d.icmpType >= 0) { cmp('icmp_type', String(d.icmpType), first(r['icmp.type'])); cmp('icmp_code', String(d.icmpCode), first(r['icmp.code'])); }
+      if (d.has(L_ICMPV6) && d.icmpType >= 0) { cmp('icmpv6_type', String(d.icmpType), first(r['icmpv6.type'])); cmp('icmpv6_code', String(d.icmpCode), first(r['icmpv6.code'])); }
+      if (tcp && d.payload >= 0) {
+        cmp('tcp_seq', String(d.tcpSeq), first(r['tcp.seq_raw']));
+        cmp('tcp_ack', String(d.tcpAck), first(r['tcp.ack_raw']));
+        cmp('tcp_hdr_len', String(d.tcpHdrLen), first(r['tcp.hdr_len']));
+        cmp('tcp_len', String(d.l4PayloadLen), first(r['tcp.len']));
+      }
+      if (udp && d.udpLen > 0) cmp('udp_length', String(d.udpLen), first(r['udp.length']));
       if (d.has(L_ICMP) && d.icmpType >= 0) cmp('icmp_csum', CS(d.csumL4), TS(first(r['icmp.checksum.status'])));
       if (d.has(L_ICMPV6) && d.icmpType >= 0) cmp('icmpv6_csum', CS(d.csumL4), TS(first(r['icmpv6.checksum.status'])));
     }
@@ -91,6 +112,8 @@ export function compareFile(rel: string): FileResult {
   void CSUM_NONE;
   return res;
 }
+
+function u16(b: Uint8Array, o: number): number { return (b[o] << 8) | b[o + 1]; }
 
 export function manifest(): { file: string; expect: string }[] {
   return fs.readFileSync(path.join(CORPUS, 'manifest.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));

@@ -12,7 +12,8 @@ export interface KnownDisagreement {
 const TUNNEL = 'tunnel payload not descended: the decoder stops at the outer headers, as the kernel hands the inner packet to a tunnel device; tshark reports the inner transport header';
 const LINK = 'link type not decoded (only EN10MB, LINUX_SLL/SLL2, RAW, IPV4, IPV6, NULL, LOOP are): tshark dissects it';
 const QUOTE = 'ICMP error quoting a packet: tshark reports the quoted packet\'s transport ports; the decoder reports the ICMP header itself';
-const ALL = ['src', 'dst', 'proto', 'ttl', 'ip_csum', 'tcp_sport', 'tcp_dport', 'tcp_flags', 'tcp_csum', 'udp_sport', 'udp_dport', 'udp_csum'];
+const ALL = ['src', 'dst', 'proto', 'ttl', 'ip_csum', 'tcp_sport', 'tcp_dport', 'tcp_flags', 'tcp_csum', 'udp_sport', 'udp_dport', 'udp_csum', 'vlan_id',
+  'ip_id', 'ip_frag_offset', 'icmp_type', 'icmp_code', 'tcp_seq', 'tcp_ack', 'tcp_hdr_len', 'tcp_len', 'udp_length'];
 const PORTS = ['tcp_sport', 'tcp_dport', 'tcp_flags', 'udp_sport', 'udp_dport'];
 
 export const KNOWN: KnownDisagreement[] = [
@@ -30,6 +31,7 @@ export const KNOWN: KnownDisagreement[] = [
   { file: 'zeek/mpls-in-vlan.pcap', fields: ALL, kind: 'missing', reason: 'MPLS label stack not descended (the kernel model has no mpls_rcv); tshark guesses IPv4 under the bottom label' },
   { file: 'zeek/trunc/mpls-6in6-6in6-4in6-trunc.pcap', fields: ALL, kind: 'missing', reason: 'MPLS label stack not descended' },
   { file: 'zeek/pppoe-over-qinq.pcap', fields: ALL, kind: 'missing', reason: 'PPPoE session payload not descended (no PPP in the kernel model)' },
+  { file: 'zeek/tunnels/gre-erspan3-dot1q.pcap', fields: ['vlan_id'], kind: 'missing', reason: TUNNEL + ' (the 802.1Q tag is inside the ERSPAN payload)' },
   { file: 'zeek/vntag.pcap', fields: ALL, kind: 'missing', reason: 'VN-Tag (ethertype 0x8926) not decoded; the kernel has no VN-Tag receive path' },
   // ICMP errors quoting a datagram
   ...['zeek/icmp/icmp-destunreach-udp.pcap', 'zeek/icmp/icmp-timeexceeded.pcap', 'tcpdump/icmp-cksum-oobr-1.pcap']
