@@ -46,16 +46,25 @@ export interface KnownDisagreement {
 export const FIELDS = ['fate', 'reason', 'egress', 'replies', 'verdicts', 'socket'] as const;
 export type Field = (typeof FIELDS)[number];
 
+/**
+ * fixtures/kernel/known-disagreements.json: a list of
+ * {scenario, frame | frames: [..], field | fields: [..], reason}, one entry per cause; expanded here
+ * to one KnownDisagreement per (frame, field).
+ */
 export function knownDisagreements(): KnownDisagreement[] {
   const p = join(FIXTURES, 'known-disagreements.json');
   if (!existsSync(p)) return [];
-  const list = JSON.parse(readFileSync(p, 'utf8')) as KnownDisagreement[];
-  for (const k of list) {
-    if (!k.scenario || !k.frame || !FIELDS.includes(k.field) || !k.reason) {
-      throw new Error(`${p}: entry ${JSON.stringify(k)} needs scenario, frame, field (${FIELDS.join('|')}) and reason`);
+  type Entry = { scenario?: string; frame?: number; frames?: number[]; field?: Field; fields?: Field[]; reason?: string };
+  const out: KnownDisagreement[] = [];
+  for (const e of JSON.parse(readFileSync(p, 'utf8')) as Entry[]) {
+    const frames = e.frames ?? (e.frame !== undefined ? [e.frame] : []);
+    const fields = e.fields ?? (e.field !== undefined ? [e.field] : []);
+    if (!e.scenario || !frames.length || !fields.length || !e.reason || fields.some((f) => !FIELDS.includes(f)) || frames.some((f) => !Number.isInteger(f) || f < 1)) {
+      throw new Error(`${p}: entry ${JSON.stringify(e).slice(0, 200)} needs scenario, frame(s), field(s) (${FIELDS.join('|')}) and reason`);
     }
+    for (const frame of frames) for (const field of fields) out.push({ scenario: e.scenario, frame, field, reason: e.reason });
   }
-  return list;
+  return out;
 }
 
 const SEQ = /(seq )(\d+)(?::(\d+))?/;
