@@ -90,7 +90,7 @@ def run(cases):
                 try:
                     while True:
                         b = s.recv(2000)
-                        if not (n == where and b == frame): got.append(f'{n}:{"same frame" if b == frame else b[:14].hex() + ".." + b[14:54].hex()} len {len(b)}')
+                        if not (n == where and b == frame): got.append(f'{n}:{"same frame" if b == frame else b[:14].hex() + ".." + b[14:62].hex()} len {len(b)}')
                 except Exception: pass
             print(f'== {name}\n   trace: {ev}\n   peers got: {got}', flush=True)
         os._exit(0)
