@@ -109,8 +109,8 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       if (!d) throw new ReplayError(title, f.index, `SLL2 interface index ${dec.ifindex} is not in the host snapshot ${host.dir}`);
       return d;
     }
+    // the capture's own interface name wins; --iface is for captures that do not say
     name = f.iface.name && f.iface.name !== 'any' ? f.iface.name : opts.iface ?? null;
-    if (opts.iface) name = opts.iface;
     if (!name) {
       const cands = host.devices.filter((d) => d.kind !== 'loopback' && !d.flags.has('LOOPBACK'));
       if (cands.length === 1) return cands[0];
