@@ -27,6 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
 FIX = os.path.join(ROOT, 'fixtures', 'kernel')
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
 import pkt  # noqa: E402
 
 H, P = 'kfhost', 'kfpeer'
