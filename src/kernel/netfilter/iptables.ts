@@ -28,13 +28,28 @@ export function parseIptablesSave(text: string, file: string, family: 'ip' | 'ip
   const lines = text.split('\n');
   let tb: IrTable | null = null;
   const origin = family === 'ip' ? 'iptables' : 'ip6tables';
+  // iptables-nft-save prints a table nft created natively as an empty stub after this comment:
+  // its chains are not the kernel's (measured: fixtures/kernel/*/host/iptables.rules)
+  const foreign = new Set<string>();
+  let skipping = false;
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
     const line = raw.trim();
     const ln = i + 1;
+    const inc = /^# Table `(\w+)' contains incompatible base-chains/.exec(line);
+    if (inc) {
+      foreign.add(inc[1]!);
+      rs.notes.push(`${file}:${ln}: table ${family} ${inc[1]} was created by nft, not iptables: read from the nft rule set instead`);
+      continue;
+    }
     if (!line || line.startsWith('#')) continue;
+    if (skipping) {
+      if (line === 'COMMIT') skipping = false;
+      continue;
+    }
     if (line.startsWith('*')) {
       const name = line.slice(1).trim();
+      if (foreign.has(name)) { skipping = true; continue; }
       if (!['raw', 'mangle', 'nat', 'filter', 'security'].includes(name)) throw new RulesetError(file, ln, 1, `unknown table '${name}'`);
       tb = rs.tables.find((t) => t.family === family && t.name === name && t.origin === origin) ?? null;
       if (!tb) {
