@@ -352,3 +352,14 @@ describe('Fdb from the snapshot (bridge fdb show: permanent = BR_FDB_LOCAL, stat
     expect(by('33:33:00:00:00:01')).toEqual([]);
   });
 });
+
+describe('multicast snooping', () => {
+  test('an IGMP query (a querier exists) is flagged unsupported: later forwarding would follow group membership', () => {
+    const { net, dev } = setup();
+    const ip = new Uint8Array(46);
+    ip.set([0x45, 0, 0, 28, 0, 0, 0, 0, 1, 2, 0, 0, 192, 168, 10, 50, 224, 0, 0, 1, 0x11, 100, 0, 0, 0, 0, 0, 0]);
+    const ctx = newCtx();
+    br_handle_frame(net, skbOn(eth('01:00:5e:00:00:01', '02:00:00:00:0c:50', 0x0800, ip), dev('p1')), ctx);
+    expect(ctx.toRecord().unsupported?.[0]).toMatch(/multicast snooping/);
+  });
+});

@@ -131,6 +131,7 @@ export function br_handle_frame_finish(net: Net, br: BridgeRt, port: NetDevice, 
       // multicast snooping (br_multicast_rcv, br_mdb_get) has no querier in a snapshot: without
       // one br_multicast_querier_exists() is false and the frame is flooded and passed up
       localRcv = true;
+      if (isMcastQuery(skb)) ctx.unsupported.push('bridge multicast snooping: a querier is on the segment; the kernel then forwards multicast by group membership, which is not modelled (flooded here)');
     }
   }
   if (state === BR_STATE_LEARNING) {
@@ -185,4 +186,22 @@ export function br_pass_frame_up(net: Net, br: BridgeRt, skb: SkBuff, cb: BrInpu
     return;
   }
   netif_receive_skb(net, skb, ctx);
+}
+
+/** an IGMP membership query or an MLD query: a querier exists, so snooping takes effect */
+function isMcastQuery(skb: SkBuff): boolean {
+  const d = skb.data;
+  const o = skb.network_header;
+  if (skb.protocol === 0x0800 && skb.len >= o + 21 && d[o + 9] === 2) {
+    const ihl = (d[o] & 0x0f) << 2;
+    return skb.len > o + ihl && d[o + ihl] === 0x11;
+  }
+  if (skb.protocol === 0x86dd && skb.len >= o + 41) {
+    if (d[o + 6] === 58) return d[o + 40] === 130;
+    if (d[o + 6] === 0 && skb.len >= o + 41) {
+      const hl = (d[o + 41] + 1) << 3;
+      return d[o + 40] === 58 && skb.len > o + 40 + hl && d[o + 40 + hl] === 130;
+    }
+  }
+  return false;
 }
