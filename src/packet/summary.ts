@@ -19,6 +19,7 @@ export interface SummaryOptions {
 
 /** tcpdump's tcp_seq_hash: first seq/ack seen per connection, to print relative numbers */
 export class SummaryState {
+  static MAX_CONNS = 1 << 20;
   private readonly conns = new Map<string, { seq: number; ack: number }>();
   clear(): void { this.conns.clear(); }
   /** returns [seq, ack] as tcpdump prints them (print-tcp.c tcp_print) */
@@ -38,6 +39,9 @@ export class SummaryState {
     const key = rev ? `${t}|${s}|${d.dport}|${d.sport}` : `${s}|${t}|${d.sport}|${d.dport}`;
     const th = this.conns.get(key);
     if (th === undefined || (d.tcpFlags & 0x02) !== 0) {
+      // bound the memory on captures with millions of connections: start over (numbers of
+      // connections seen before then print absolute until their next SYN, as for new ones)
+      if (th === undefined && this.conns.size >= SummaryState.MAX_CONNS) this.conns.clear();
       const e = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
       this.conns.set(key, e);
       return [seq, ack];
