@@ -123,7 +123,21 @@ export function corpusFiles(corpus: string): string[] {
   return out.sort();
 }
 
-export function runFuzz(corpus: string, iterations: number, seed: number, fileEvery: number): FuzzStats {
+/** Repeats a capture's body until it passes `min` bytes (a whole pcapng file repeated is more
+ *  sections; a pcap's records after its 24-byte header repeat), so file reads cross chunks. */
+export function inflate(b: Uint8Array, min: number): Uint8Array {
+  const isNg = b.length >= 4 && b[0] === 0x0a && b[1] === 0x0d && b[2] === 0x0d && b[3] === 0x0a;
+  const head = isNg ? 0 : Math.min(24, b.length);
+  const body = b.subarray(head);
+  if (body.length === 0) return b;
+  const reps = Math.ceil((min - head) / body.length);
+  const out = new Uint8Array(head + reps * body.length);
+  out.set(b.subarray(0, head), 0);
+  for (let i = 0; i < reps; i++) out.set(body, head + i * body.length);
+  return out;
+}
+
+export function runFuzz(corpus: string, iterations: number, seed: number, fileEvery: number, inflateTo = 0): FuzzStats {
   const files = corpusFiles(corpus).map((f) => ({ f, b: new Uint8Array(fs.readFileSync(f)) }));
   const rnd = mulberry32(seed);
   const stats: FuzzStats = { runs: 0, frames: 0, captureErrors: 0, clean: 0 };
@@ -132,7 +146,7 @@ export function runFuzz(corpus: string, iterations: number, seed: number, fileEv
   try {
     for (let i = 0; i < iterations; i++) {
       const src = files[Math.floor(rnd() * files.length)]!;
-      const m = mutate(src.b, rnd);
+      const m = mutate(inflateTo ? inflate(src.b, inflateTo) : src.b, rnd);
       readMutant(m, `${path.basename(src.f)}#seed${seed}/${i}`, i % fileEvery === 0 ? tmp : null, stats);
     }
   } finally {

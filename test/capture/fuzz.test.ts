@@ -14,4 +14,10 @@ describe.skipIf(!corpusPresent)('capture reader under mutation', () => {
     expect(stats.captureErrors).toBeGreaterThan(50);
     expect(stats.clean).toBeGreaterThan(50);
   });
+  it('same through files inflated past the 1 MiB read chunk (refills, skips across chunks)', () => {
+    const stats = runFuzz(CORPUS, 20, 77, 1, 3 << 20);
+    console.log(`capture fuzz (short, inflated files): ${JSON.stringify(stats)}`);
+    expect(stats.runs).toBe(20);
+    expect(stats.frames).toBeGreaterThan(1000);
+  });
 });
