@@ -1,14 +1,14 @@
 // The timeline application: list, detail, help and filter prompt over a RowStore that the
 // pump fills in slices. React state holds only the cursor and the mode; rows stay outside.
 import React, { useCallback, useEffect, useRef, useState } from 'react';
-import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { Box, useApp, useInput, useStdout } from 'ink';
 import { buildDetail, type Line } from './detail.js';
 import { FilteredView, FilterError, parseFilter } from './filter.js';
 import { headerText, columns, PacketList } from './components/PacketList.js';
-import { SummaryBar } from './components/SummaryBar.js';
-import { ProgressLine } from './components/ProgressLine.js';
+import { summaryLines } from './components/SummaryBar.js';
+import { progressLine } from './components/ProgressLine.js';
 import { Help } from './components/Help.js';
-import { SegLine } from './components/Segs.js';
+import { SegBlock } from './components/Segs.js';
 import type { TimeMode } from './format.js';
 import { ReplayPump } from './pump.js';
 import { FATES, RowStore } from './store.js';
@@ -241,17 +241,14 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 8, onKeyDone
     const detail = detailLines();
     const maxS = Math.max(0, detail.length - detailH);
     const s = Math.min(ui.scroll, maxS);
+    const footer = ` ${ui.msg ?? 'Esc back  j/k scroll  ]/[ next/prev frame  n/N next/prev drop  ? help  q quit'}${detail.length > detailH ? `  (${s + 1}-${Math.min(detail.length, s + detailH)}/${detail.length})` : ''} `;
     return (
       <Box flexDirection="column" width={W} height={H}>
-        <ProgressLine title={pump.source.title} p={p} width={W} color={color} />
+        <SegBlock lines={[progressLine(pump.source.title, p, W)]} width={W} color={color} />
         <Box flexDirection="column" height={detailH}>
-          {detail.slice(s, s + detailH).map((l, k) => (
-            <SegLine key={k} line={l} width={W} color={color} />
-          ))}
+          <SegBlock lines={detail.slice(s, s + detailH)} width={W} color={color} />
         </Box>
-        <Text wrap="truncate-end" inverse>
-          {` ${ui.msg ?? 'Esc back  j/k scroll  ]/[ next/prev frame  n/N next/prev drop  ? help  q quit'}${detail.length > detailH ? `  (${s + 1}-${Math.min(detail.length, s + detailH)}/${detail.length})` : ''} `}
-        </Text>
+        <SegBlock lines={[[{ t: footer, inverse: true }]]} width={W} color={color} />
       </Box>
     );
   }
@@ -259,28 +256,26 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 8, onKeyDone
   const c = columns(W, store, timeMode);
   const len = listLen();
   const pos = len ? Math.min(ui.sel, len - 1) : 0;
-  const footer =
-    mode === 'filter' ? (
-      <Text wrap="truncate-end">
-        <Text bold>/</Text>
-        {ui.prompt}
-        <Text inverse> </Text>
-        {ui.promptErr ? <Text color={color ? 'red' : undefined}>  {ui.promptErr}</Text> : <Text dimColor={color}>  Enter apply  Esc cancel</Text>}
-      </Text>
-    ) : (
-      <Text wrap="truncate-end" inverse>
-        {` ${len ? pos + 1 : 0}/${len}${view ? ` match [${view.filter.text}]${view.scanned < store.count ? ' (filtering…)' : ''}` : ''}  ${ui.msg ?? `Enter journey  / filter  n/N drops  t time:${timeMode === 'relative' ? 'rel' : 'abs'}  ? help  q quit`} `}
-      </Text>
-    );
+  const footer: Line =
+    mode === 'filter'
+      ? [
+          { t: '/', bold: true },
+          { t: ui.prompt },
+          { t: ' ', inverse: true },
+          ui.promptErr ? { t: `  ${ui.promptErr}`, color: 'red' } : { t: '  Enter apply  Esc cancel', dim: true },
+        ]
+      : [
+          {
+            t: ` ${len ? pos + 1 : 0}/${len}${view ? ` match [${view.filter.text}]${view.scanned < store.count ? ' (filtering…)' : ''}` : ''}  ${ui.msg ?? `Enter journey  / filter  n/N drops  t time:${timeMode === 'relative' ? 'rel' : 'abs'}  ? help  q quit`} `,
+            inverse: true,
+          },
+        ];
+  const head: Line[] = [progressLine(pump.source.title, p, W), ...summaryLines(store, sumLines), [{ t: headerText(c), bold: true }]];
   return (
     <Box flexDirection="column" width={W} height={H}>
-      <ProgressLine title={pump.source.title} p={p} width={W} color={color} />
-      <SummaryBar store={store} width={W} color={color} lines={sumLines} />
-      <Text bold wrap="truncate-end">
-        {headerText(c)}
-      </Text>
+      <SegBlock lines={head} width={W} color={color} />
       <PacketList store={store} view={view} top={Math.min(ui.top, Math.max(0, len - 1))} sel={pos} height={listH} width={W} timeMode={timeMode} color={color} />
-      {footer}
+      <SegBlock lines={[footer]} width={W} color={color} />
     </Box>
   );
 }
