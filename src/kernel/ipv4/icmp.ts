@@ -3,7 +3,6 @@
 // may be sent, source address, TOS, quote length, icmpv4_xrlim_allow rate limit). Replies are
 // built as real packets and sent through ip_local_out.
 
-import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
 import { PACKET_HOST, type SkBuff } from '../skbuff.js';
 import type { Rtable } from './route.js';
@@ -12,6 +11,11 @@ import { csumPartial, csumFold } from '../../packet/checksum.js';
 import { writeIpv4Hdr, writeIcmpHdr, fillIcmpChecksum, icmpQuoteLen } from '../../packet/build.js';
 import { ipv4ToString } from '../../packet/addr.js';
 import { csumTrusted } from './ip_input.js';
+import { ip_route_output } from './route.js';
+import { FrameCtx } from '../ctx.js';
+
+/** a context for lookups whose events are not part of the frame's timeline */
+const quietCtx = new FrameCtx();
 
 const NR_ICMP_TYPES = 18;
 /** icmp_pointers[type].error */
@@ -176,8 +180,10 @@ export function icmp_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, co
   const r = newReplySkb(net, 20 + 8 + qlen);
   const o = r.data;
   if (!saddr) {
-    // icmp_route_lookup -> ip_route_output_key picks the source of the route back
-    saddr = net.inet_select_addr(skb.dev, osaddr);
+    // icmp_route_lookup -> ip_route_output_key_hash: the route back's prefsrc, else an address of its device
+    quietCtx.reset(0);
+    const back = ip_route_output(net, osaddr, 0, 0, quietCtx);
+    saddr = typeof back !== 'number' ? back.prefsrc || net.inet_select_addr(back.dev, osaddr) : net.inet_select_addr(skb.dev, osaddr);
   }
   // errors get IPTOS_PREC_INTERNETCONTROL (0xc0) over the original TOS
   const tos = ((b[nh + 1] & 0x1e) | 0xc0) & 0xff;

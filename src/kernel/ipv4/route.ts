@@ -273,7 +273,7 @@ function detailOf(r: FibResult, trace: string[] | undefined, err: number): Recor
  * ip_route_output_key for packets the host sends (replies, outbound capture frames):
  * flowi4_iif = LOOPBACK_IFINDEX. Returns the device and nexthop, or an errno (negative).
  */
-export function ip_route_output(net: Net, daddr: number, saddr: number, mark: number, ctx: FrameCtx): { dev: NetDevice; gw: number; type: string; mtu: number } | number {
+export function ip_route_output(net: Net, daddr: number, saddr: number, mark: number, ctx: FrameCtx): { dev: NetDevice; gw: number; type: string; mtu: number; prefsrc: number } | number {
   const f = newFlow();
   f.daddr = daddr;
   f.saddr = saddr;
@@ -288,12 +288,12 @@ export function ip_route_output(net: Net, daddr: number, saddr: number, mark: nu
   const a = r.alias;
   if (a.type === 'local' || a.type === 'broadcast') {
     const dev = a.type === 'local' ? net.loopback ?? r.nh.dev! : r.nh.dev!;
-    return { dev, gw: 0, type: a.type, mtu: dev.mtu };
+    return { dev, gw: 0, type: a.type, mtu: dev.mtu, prefsrc: (a.route.prefsrc as number | undefined) ?? 0 };
   }
   if (!r.nh.dev) return -EINVAL;
   const gw = r.nh.gw !== null && r.nh.scope === SCOPE.link ? (r.nh.gw as number) : 0;
   ctx.ev('ip_route_output_key', `${a.route.dstStr}${gw ? ' via ' + ipv4ToString(gw) : ''} dev ${r.nh.dev.name} ${describe(r)}`);
-  return { dev: r.nh.dev, gw, type: a.type, mtu: a.route.mtu ?? r.nh.dev.mtu };
+  return { dev: r.nh.dev, gw, type: a.type, mtu: a.route.mtu ?? r.nh.dev.mtu, prefsrc: (a.route.prefsrc as number | undefined) ?? 0 };
 }
 
 export type { Flow };
