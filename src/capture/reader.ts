@@ -27,12 +27,26 @@ export class CaptureError extends Error {
   }
 }
 
+/** A pcapng section's header (pcap files have one, with nulls). */
+export interface CaptureSection {
+  /** 1-based */
+  section: number;
+  byteOrder: 'le' | 'be';
+  hardware: string | null;
+  os: string | null;
+  application: string | null;
+  /** opt_comment values joined by "\n" */
+  comment: string | null;
+}
+
 export interface CaptureReader extends Iterable<Frame> {
   /** next frame (the same object each call, its data valid until the next call), null at the end */
   next(): Frame | null;
   /** interfaces seen so far (pcap: one; pcapng: grows as IDBs appear, across sections) */
   readonly interfaces: CaptureInterface[];
   readonly format: 'pcap' | 'pcapng';
+  /** sections seen so far (pcapng SHBs; pcap: one) */
+  readonly sections: CaptureSection[];
   /** bytes consumed so far (offset of the next record) */
   bytesRead(): number;
   /** total size of the input in bytes */
@@ -241,6 +255,7 @@ const utf8 = new TextDecoder('utf-8');
 
 class Reader implements CaptureReader {
   readonly interfaces: CaptureInterface[] = [];
+  readonly sections: CaptureSection[] = [];
   readonly format: 'pcap' | 'pcapng';
   readonly size: number;
   private src: Source;
@@ -337,6 +352,7 @@ class Reader implements CaptureReader {
     // Upper bits of the link-type field: bit 26 says the FCS length (in 16-bit words) is in bits 28-31.
     if (ltRaw & 0x04000000) iface.fcslen = ((ltRaw >>> 28) & 0xf) * 2;
     this.interfaces.push(iface);
+    this.sections.push({ section: 1, byteOrder: le ? 'le' : 'be', hardware: null, os: null, application: null, comment: null });
     this.frame.iface = iface;
     s.pos += 24;
   }
@@ -431,6 +447,15 @@ class Reader implements CaptureReader {
     this.checkTrailer(p, blen, off);
     this.section++;
     this.ifs = [];
+    const info: CaptureSection = { section: this.section, byteOrder: this.le ? 'le' : 'be', hardware: null, os: null, application: null, comment: null };
+    this.walkOptions(p + 24, p + blen - 4, off, (code, v, len) => {
+      const t = utf8.decode(s.buf.subarray(v, v + len));
+      if (code === 1) info.comment = info.comment === null ? t : info.comment + '\n' + t;
+      else if (code === 2) info.hardware = t;
+      else if (code === 3) info.os = t;
+      else if (code === 4) info.application = t;
+    });
+    this.sections.push(info);
     s.pos += blen;
   }
 

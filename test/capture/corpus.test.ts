@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as path from 'node:path';
 import { openCapture, CaptureError } from '../../src/capture/reader.js';
 import type { CaptureInterface } from '../../src/capture/types.js';
+import type { CaptureSection } from '../../src/capture/reader.js';
 import { CORPUS, corpusPresent, fmtTs, loadManifest, loadRef, type ManifestEntry } from './corpus-util.js';
 import { KNOWN_DISAGREEMENTS } from './known-disagreements.js';
 
@@ -25,6 +26,7 @@ interface Rec {
 interface Outcome {
   frames: Rec[];
   ifaces: CaptureInterface[];
+  sections: CaptureSection[];
   error: unknown;
   ms: number;
 }
@@ -33,10 +35,12 @@ function readAll(file: string, maxFrames: number): Outcome {
   const t0 = performance.now();
   const frames: Rec[] = [];
   let ifaces: CaptureInterface[] = [];
+  let sections: CaptureSection[] = [];
   let error: unknown = null;
   try {
     const r = openCapture(file);
     ifaces = r.interfaces;
+    sections = r.sections;
     try {
       for (let f = r.next(); f; f = r.next()) {
         frames.push({
@@ -58,7 +62,7 @@ function readAll(file: string, maxFrames: number): Outcome {
   } catch (e) {
     error = e;
   }
-  return { frames, ifaces, error, ms: performance.now() - t0 };
+  return { frames, ifaces, sections, error, ms: performance.now() - t0 };
 }
 
 const summary = {
@@ -120,6 +124,15 @@ function checkFile(m: ManifestEntry): { diffs: Map<string, string>; out: Outcome
     }
     diff('unexpected-error', (err as Error).message);
     return { diffs, out };
+  }
+
+  // Section header options against the manifest (first section).
+  const shb = (m as unknown as { shb?: Record<string, string> }).shb;
+  if (shb) {
+    const s0 = out.sections[0];
+    const got = { hardware: s0?.hardware ?? null, os: s0?.os ?? null, application: s0?.application ?? null };
+    const want = { hardware: shb.shb_hardware ?? null, os: shb.shb_os ?? null, application: shb.shb_userappl ?? null };
+    if (JSON.stringify(got) !== JSON.stringify(want)) diff('shb', `${JSON.stringify(got)} vs ${JSON.stringify(want)}`);
   }
 
   // Interfaces and link types against the manifest (header-level facts).

@@ -150,7 +150,7 @@ describe('pcapng', () => {
   for (const le of [true, false]) {
     it(`reads a ${le ? 'little' : 'big'}-endian section with several interfaces and options`, () => {
       const b = cat(
-        shb(le, [[1, str('section comment')]]),
+        shb(le, [[1, str('section comment')], [2, str('hw')], [3, str('Linux')], [4, str('dumpcap')]]),
         idb(le, 1, 262144, [[2, str('eth0')], [3, str('uplink port')], [13, u8(4)]]),
         idb(le, 113, 128, [[2, str('any')], [9, u8(3)], [14, i64(le, 100n)]]),
         epb(le, 0, 1_700_000_000_123_456n, d4, [[2, u32(le, 1)], [1, str('hello')], [1, str('again')]], 64),
@@ -160,6 +160,7 @@ describe('pcapng', () => {
       const { frames, error } = readAll(r);
       expect(error).toBeNull();
       expect(r.format).toBe('pcapng');
+      expect(r.sections).toEqual([{ section: 1, byteOrder: le ? 'le' : 'be', hardware: 'hw', os: 'Linux', application: 'dumpcap', comment: 'section comment' }]);
       expect(r.interfaces).toEqual([
         { id: 0, section: 1, name: 'eth0', description: 'uplink port', linktype: 1, linktypeName: 'EN10MB', snaplen: 262144, tsresol: 6, tsoffset: 0, fcslen: 4 },
         { id: 1, section: 1, name: 'any', description: null, linktype: 113, linktypeName: 'LINUX_SLL', snaplen: 128, tsresol: 3, tsoffset: 100, fcslen: null },
