@@ -216,6 +216,18 @@ function l4Text(d: Decoded, src: string, dst: string, state: SummaryState | null
     // print-esp.c without secrets: SPI and sequence number
     return `${src} > ${dst}: ${ext}ESP(spi=0x${u32(b, th).toString(16).padStart(8, '0')},seq=0x${u32(b, th + 4).toString(16)}), length ${d.l3End - th}`;
   }
+  if (d.has(L_GRE) && th >= 0 && th + 4 <= d.caplen) {
+    // print-gre.c (not verbose): version, key and sequence number, then the GRE length; tcpdump
+    // goes on to print the inner packet after ": ", which we do not descend into
+    const flags = u16(b, th), ver = flags & 7;
+    let r = `${src} > ${dst}: ${ext}GREv${ver}`;
+    if (ver === 0) {
+      let o = th + 4 + (flags & 0xc000 ? 4 : 0);
+      if (flags & 0x2000) { r += `, key=0x${u32(b, o).toString(16)}`; o += 4; }
+      if (flags & 0x1000) r += `, seq ${u32(b, o)}`;
+    }
+    return `${r}, length ${d.l3End - th}`;
+  }
   const name = d.has(L_IGMP) ? 'igmp' : d.has(L_GRE) ? 'GRE' : d.has(L_ESP) ? 'ESP' : d.has(L_AH) ? 'AH' : d.has(L_SCTP) ? 'sctp'
     : d.has(L_IPIP) ? 'IP-in-IP' : d.ipVersion === 4 && d.has(L_IPV6) ? 'IP6-in-IP' : d.has(L_OSPF) ? 'OSPF' : d.has(L_PIM) ? 'PIM' : d.has(L_VRRP) ? 'VRRP' : `ip-proto-${d.proto}`;
   return `${src} > ${dst}: ${ext}${name}, length ${d.l3End - (th >= 0 ? th : d.l3End)}`;
