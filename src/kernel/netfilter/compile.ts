@@ -532,6 +532,7 @@ function compileExpr(e: Expr, tb: IrTable, cx: CompileCtx, r: IrRule): Pred {
     }
     case 'limit': return compileLimit(e);
     case 'meta_set': {
+      if (e.key === 'nftrace') return () => true; // tracing only: no effect on the packet's fate
       if (e.key !== 'mark') return unsupportedPred(`meta ${e.key} set`, cx, r);
       const val = typeof e.value === 'object' ? numLoad(e.value, tb, cx, r) : null;
       const c = typeof e.value === 'number' ? e.value : 0;

@@ -29,7 +29,20 @@ export function parseNftJson(text: string, file: string, into?: IrRuleset): IrRu
     return t;
   };
   doc.nftables.forEach((item: J, i: number) => {
-    const [kind, o] = Object.entries(item)[0] as [string, J];
+    try {
+      one(item, i);
+    } catch (e) {
+      if (e instanceof RulesetError) throw e;
+      // a structurally wrong object (missing keys, wrong types): name it instead of crashing
+      throw new RulesetError(file, 1, 1, `object ${i} (${JSON.stringify(item).slice(0, 80)}): malformed: ${(e as Error).message}`);
+    }
+  });
+  return rs;
+
+  function one(item: J, i: number): void {
+    if (!item || typeof item !== 'object') throw new RulesetError(file, 1, 1, `object ${i}: not an object`);
+    const [kind, o] = (Object.entries(item)[0] ?? ['', null]) as [string, J];
+    if (!o && kind !== 'metainfo') throw new RulesetError(file, 1, 1, `object ${i}: empty '${kind}'`);
     switch (kind) {
       case 'metainfo': return;
       case 'table': {
@@ -77,8 +90,7 @@ export function parseNftJson(text: string, file: string, into?: IrRuleset): IrRu
       default:
         rs.notes.push(`${file}: object '${kind}' not modelled`);
     }
-  });
-  return rs;
+  }
 }
 
 function lhsOf(x: J, family: TableFamily): Lhs | null {
