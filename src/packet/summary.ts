@@ -222,9 +222,12 @@ function l4Text(d: Decoded, src: string, dst: string, state: SummaryState | null
     const flags = u16(b, th), ver = flags & 7;
     let r = `${src} > ${dst}: ${ext}GREv${ver}`;
     if (ver === 0) {
-      let o = th + 4 + (flags & 0xc000 ? 4 : 0);
+      let o = th + 4;
+      if (flags & 0xc000) { r += `, off 0x${u16(b, o + 2).toString(16)}`; o += 4; }
       if (flags & 0x2000) { r += `, key=0x${u32(b, o).toString(16)}`; o += 4; }
       if (flags & 0x1000) r += `, seq ${u32(b, o)}`;
+      // with -e tcpdump names the payload protocol
+      if (opts.link) { const p = u16(b, th + 2); r += `, proto ${ETHERTYPE_NAMES[p] ?? 'Unknown'} (${hex4(p)})`; }
     }
     return `${r}, length ${d.l3End - th}`;
   }
