@@ -14,26 +14,40 @@ import { ip_route_output } from './route.js';
 import { ipv4ToString } from '../../packet/addr.js';
 import { ipv4Daddr, ipv4Saddr } from '../../packet/ipv4.js';
 
-/** ip_local_out for a packet the kernel built: route it, then LOCAL_OUT and POST_ROUTING. */
+/**
+ * ip_local_out for a packet the kernel built: it is routed first (the reply's route), then
+ * __ip_local_out runs NF LOCAL_OUT with the route's device as `out`; when the hook changed the
+ * destination (DNAT in OUTPUT) or the mark, ip_route_me_harder routes it again; then dst_output.
+ */
 export function ip_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, fixedDev: NetDevice | null = null): void {
   const reply = skb instanceof ReplySkb;
   const nh = skb.network_header;
-  if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_LOCAL_OUT, skb, null, fixedDev, ctx, reply)) return;
-  // re-read after the hook: NAT (DNAT in OUTPUT) may have changed the destination
-  const daddr = ipv4Daddr(skb.data, nh);
+  let daddr = ipv4Daddr(skb.data, nh);
+  let mark = skb.mark;
   let dev = fixedDev;
   let gw = 0;
-  if (!dev) {
+  const route = (): boolean => {
     const rt = ip_route_output(net, daddr, ipv4Saddr(skb.data, nh), skb.mark, ctx);
     if (typeof rt === 'number') {
       if (reply) ctx.ev('ip_route_output_key', 'reply not sent: no route');
       else ctx.drop('ip_route_output_key', 'IP_OUTNOROUTES');
-      return;
+      return false;
     }
     dev = rt.dev;
     gw = rt.gw;
+    return true;
+  };
+  if (!fixedDev && !route()) return;
+  if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_LOCAL_OUT, skb, null, dev, ctx, reply)) return;
+  const nd = ipv4Daddr(skb.data, nh);
+  if (!fixedDev && (nd !== daddr || skb.mark !== mark)) {
+    // ip_route_me_harder
+    daddr = nd;
+    mark = skb.mark;
+    ctx.ev('ip_route_me_harder', 'LOCAL_OUT changed the destination or mark: routed again');
+    if (!route()) return;
   }
-  ip_output(net, skb, ctx, dev, gw);
+  ip_output(net, skb, ctx, dev!, gw);
 }
 
 /** ip_output: POST_ROUTING then ip_finish_output */

@@ -52,14 +52,22 @@ function isLinkLocalOrMc(a: Uint8Array): boolean {
 /** ip6_local_out for a packet the kernel built; `oif` pins link-local answers to the ingress device */
 export function ip6_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, oif: NetDevice | null = null): void {
   const reply = skb instanceof ReplySkb;
-  if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_LOCAL_OUT, skb, null, oif, ctx, reply)) return;
   const nh = skb.network_header;
-  const daddr = skb.data.slice(nh + 24, nh + 40);
-  const rt = ip6_route_output(net, daddr, oif, ctx);
-  if (!rt) {
+  // routed first; NF LOCAL_OUT sees the route's device; a changed destination is routed again
+  let daddr = skb.data.slice(nh + 24, nh + 40);
+  let rt = ip6_route_output(net, daddr, oif, ctx);
+  const fail = (): void => {
     if (reply) ctx.ev('ip6_route_output', 'reply not sent: no route');
     else ctx.drop('ip6_route_output', 'IP_OUTNOROUTES');
-    return;
+  };
+  if (!rt) return fail();
+  if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_LOCAL_OUT, skb, null, rt.dev, ctx, reply)) return;
+  let same = true;
+  for (let i = 0; i < 16; i++) if (skb.data[nh + 24 + i] !== daddr[i]) same = false;
+  if (!same) {
+    daddr = skb.data.slice(nh + 24, nh + 40);
+    rt = ip6_route_output(net, daddr, oif, ctx);
+    if (!rt) return fail();
   }
   ip6_output(net, skb, ctx, rt.dev, rt.gw);
 }
