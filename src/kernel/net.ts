@@ -5,7 +5,8 @@
 import type { Host, NetDevice } from '../host/types.js';
 import type { FrameCtx, NetState, ReplayOptions } from './ctx.js';
 import type { SkBuff } from './skbuff.js';
-import { NullNfHooks, type NfHooks, type NfHookState } from './netfilter/hook.js';
+import { NullNfHooks, hookName, pfName, type NfHooks, type NfHookState } from './netfilter/hook.js';
+import type { TimelineEvent } from './fate.js';
 import { Fib } from './route/fib.js';
 import { Fdb } from './bridge/br_fdb.js';
 import { NeighTable } from './neigh/neighbour.js';
@@ -146,6 +147,11 @@ export function createNet(host: Host, opts: ReplayOptions, nf?: NfHooks): Net {
  * headers afterwards: NAT may have rewritten them.
  */
 export function NF_HOOK(net: Net, pf: number, hook: number, skb: SkBuff, indev: NetDevice | null, outdev: NetDevice | null, ctx: FrameCtx, isReply = false): boolean {
+  if (!net.nf.active(pf, hook)) {
+    // nothing registered on this hook: the timeline still shows it passed (one shared event per hook)
+    ctx.events.push(passEvent(pf, hook));
+    return true;
+  }
   const st = hookState;
   st.pf = pf;
   st.hook = hook;
@@ -178,3 +184,11 @@ export function NF_HOOK(net: Net, pf: number, hook: number, skb: SkBuff, indev: 
 }
 
 const hookState: NfHookState = { pf: 0, hook: 0, in: null, out: null };
+
+const passEvents = new Map<number, TimelineEvent>();
+function passEvent(pf: number, hook: number): TimelineEvent {
+  const k = pf * 16 + hook;
+  let e = passEvents.get(k);
+  if (!e) passEvents.set(k, (e = { fn: 'nf_hook_slow', what: `${pfName(pf)} ${hookName(pf, hook)}: no rules, NF_ACCEPT` }));
+  return e;
+}
