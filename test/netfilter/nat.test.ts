@@ -75,4 +75,20 @@ describe('nat', () => {
     expect(addrs(skb)).toBe(before);
     expect(skb.writable).toBe(false); // no copy made
   });
+
+  it('says when the kernel would pick the port by its hash (snat to a port range the source port is not in)', () => {
+    const h2 = host({ nft: 'table ip nat {\n\tchain post {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n\t\tmeta l4proto tcp snat to 203.0.113.1:1024-2048\n\t}\n}\n' }, [dev(1, 'lo', ['127.0.0.1/8'], 'loopback'), dev(2, 'eth0', ['10.0.1.1/24']), dev(3, 'eth1', ['203.0.113.1/24'])]);
+    const nf2 = hooks(h2);
+    const a = skb4({ src: '10.0.1.2', dst: '198.51.100.9', proto: 'tcp', sport: 40000, dport: 443, flags: 'S' });
+    run(nf2, NFPROTO_IPV4, NF_INET_PRE_ROUTING, a, h2, 'eth0');
+    const r = run(nf2, NFPROTO_IPV4, NF_INET_POST_ROUTING, a, h2, undefined, 'eth1');
+    expect(addrs(a)).toBe('203.0.113.1:1024 > 198.51.100.9:443');
+    expect(r.unsupported).toEqual(["nat: port chosen from 1024-2048 by the kernel's hash; the model took 1024"]);
+    // in range: the kernel keeps the port, nothing to flag
+    const b = skb4({ src: '10.0.1.2', dst: '198.51.100.9', proto: 'tcp', sport: 1500, dport: 443, flags: 'S' });
+    run(nf2, NFPROTO_IPV4, NF_INET_PRE_ROUTING, b, h2, 'eth0');
+    const rb = run(nf2, NFPROTO_IPV4, NF_INET_POST_ROUTING, b, h2, undefined, 'eth1');
+    expect(addrs(b)).toBe('203.0.113.1:1500 > 198.51.100.9:443');
+    expect(rb.unsupported).toBeUndefined();
+  });
 });

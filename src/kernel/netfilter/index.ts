@@ -232,6 +232,7 @@ export class NfTables implements NfHooks {
         continue;
       }
       if (e.kind === 'nat') {
+        p.unsupported = null;
         const r = this.natHook(p, e, fam, hk, verdicts);
         if (p.unsupported) unsupported = [...(unsupported ?? []), ...p.unsupported];
         if (r === 'drop') return result('drop', 'NETFILTER_DROP');
@@ -386,6 +387,8 @@ export class NfTables implements NfHooks {
       }
     }
     const diff = natPacket(p, ct, dir, manip);
+    // a frame rewritten from a binding the model could not reproduce exactly says so
+    if (diff && ct.natNotes) (p.unsupported ??= []).push(...ct.natNotes);
     if (diff) this.events.push({ fn: 'nf_nat_packet', what: `${manip === 0 ? 'SNAT' : 'DNAT'} ${dir ? 'reply' : 'original'}`, diff });
     return 'accept';
   }

@@ -82,6 +82,8 @@ export interface NfConn {
   seen: [TcpSeen, TcpSeen];
   /** NAT bindings: original-direction rewrite of source and destination */
   nat?: { src?: { addr: number | string; port: number }; dst?: { addr: number | string; port: number } };
+  /** what the model could not reproduce about this connection's NAT; every rewritten frame carries it */
+  natNotes?: string[];
   id: number;
 }
 

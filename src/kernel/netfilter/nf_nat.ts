@@ -31,10 +31,19 @@ export function setupInfo(ct: NfConn, req: NatStmt, p: Pkt, manip: 0 | 1): strin
   const hasPorts = t0.proto === 6 || t0.proto === 17;
   const cur = manip === 0 ? { addr: t0.src, port: t0.sport } : { addr: t0.dst, port: t0.dport };
   let port = cur.port;
+  const why = (s: string) => (ct.natNotes ??= []).push(`nat: ${s}`);
   if (hasPorts && req.portLo !== undefined) {
-    // nf_nat_l4proto_unique_tuple keeps the port when it is in range, else picks from the range
-    if (port < req.portLo || port > req.portHi!) port = req.portLo;
+    // nf_nat_l4proto_unique_tuple keeps the port when it is in range, else picks one by a hash
+    // the model does not reproduce: the first of the range, and the frame says so
+    if (port < req.portLo || port > req.portHi!) {
+      port = req.portLo;
+      if (req.portHi! > req.portLo) why(`port chosen from ${req.portLo}-${req.portHi} by the kernel's hash; the model took ${port}`);
+    }
   }
+  if (req.addrLo !== undefined && req.addrHi !== undefined && req.addrLo !== req.addrHi) {
+    why(`address chosen from a range by the kernel's hash (find_best_ips_proto); the model took the first`);
+  }
+  if (t0.l3 === 10) why('IPv6 packet rewriting is not modelled (the binding is kept, the frame is not changed)');
   if (addr === undefined) addr = cur.addr;
   // nf_nat_range with an address range: the kernel hashes over it; the model takes the first
   const binding = { addr, port };
