@@ -1,6 +1,7 @@
 // NAT as nf_nat does it, on the rules of the kernel fixture fixtures/kernel/nat/setup.sh:
 // the first packet binds, later ones and the replies are rewritten from the conntrack entry;
 // checksums stay valid (checked with the packet module's verifiers, not the NAT code).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NFPROTO_IPV4, NF_INET_FORWARD, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../../src/kernel/netfilter/hook.js';
 import { ipFastCsum, l4CsumV4 } from '../../src/packet/checksum.js';
@@ -91,4 +92,21 @@ describe('nat', () => {
     expect(addrs(b)).toBe('203.0.113.1:1500 > 198.51.100.9:443');
     expect(rb.unsupported).toBeUndefined();
   });
+
+  it('publishes a Docker port: addrtype LOCAL -> DOCKER -> DNAT, then FORWARD accepts it in the DOCKER chain', () => {
+    const hd = host({ iptables: readFileSync('fixtures/rulesets/admin/docker-iptables.rules', 'utf8') }, [dev(1, 'lo', ['127.0.0.1/8'], 'loopback'), dev(2, 'eth0', ['192.0.2.1/24']), dev(3, 'docker0', ['172.17.0.1/16'])]);
+    const nfd = hooks(hd);
+    const syn = skb4({ src: '198.51.100.7', dst: '192.0.2.1', proto: 'tcp', sport: 50000, dport: 8080, flags: 'S' });
+    run(nfd, NFPROTO_IPV4, NF_INET_PRE_ROUTING, syn, hd, 'eth0');
+    expect(addrs(syn)).toBe('198.51.100.7:50000 > 172.17.0.2:80');
+    const f = run(nfd, NFPROTO_IPV4, NF_INET_FORWARD, syn, hd, 'eth0', 'docker0');
+    expect(f.verdict).toBe('accept');
+    expect(f.verdicts.map((v) => `${v.chain} ${v.verdict} ${v.rule}`)).toEqual(['DOCKER accept -A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT']);
+    expect(f.verdicts[0]!.source).toBe('iptables.rules:16');
+    // another port is not published: FORWARD policy drop
+    const other = skb4({ src: '198.51.100.7', dst: '172.17.0.2', proto: 'tcp', sport: 50001, dport: 22, flags: 'S' });
+    run(nfd, NFPROTO_IPV4, NF_INET_PRE_ROUTING, other, hd, 'eth0');
+    expect(run(nfd, NFPROTO_IPV4, NF_INET_FORWARD, other, hd, 'eth0', 'docker0').verdicts.map((v) => `${v.chain} ${v.verdict}`)).toEqual(['FORWARD drop']);
+  });
 });
+

@@ -160,3 +160,25 @@ describe('ipset save', () => {
     expect(rs.ipsets.get('svc')!.elems.length).toBe(1);
   });
 });
+
+describe('rule sets as administrators write them', () => {
+  it('reads Docker\'s iptables-save (user chains, addrtype, MASQUERADE, DNAT) with nothing unsupported', () => {
+    const rs = empty();
+    parseIptablesSave(read('admin/docker-iptables.rules'), 'docker.rules', 'ip', rs, true);
+    const all = rs.tables.flatMap((t) => t.chains.flatMap((c) => c.rules));
+    expect(all.length).toBe(18);
+    expect(all.filter((r) => r.exprs.some((e) => e.k === 'unsupported'))).toEqual([]);
+    const dnat = rs.tables.find((t) => t.name === 'nat')!.chains.find((c) => c.name === 'DOCKER')!.rules[1]!;
+    expect(dnat.exprs.at(-1)).toMatchObject({ k: 'nat', type: 'dnat', addrLo: 0xac110002, portLo: 80 });
+  });
+
+  it('reads a server nftables.conf (flush, defines, ct state vmap, service names, log flags) with nothing unsupported', () => {
+    const rs = parseNftText(read('admin/nftables.conf'), '/etc/nftables.conf');
+    const input = rs.tables[0]!.chains.find((c) => c.name === 'input')!;
+    expect(input.rules.length).toBe(9);
+    expect(input.rules.filter((r) => r.exprs.some((e) => e.k === 'unsupported'))).toEqual([]);
+    expect(input.rules[1]!.exprs[0]).toMatchObject({ k: 'vmap', left: { k: 'ct', key: 'state' } });
+    expect(input.rules[6]!.comment).toBe('wireguard');
+  });
+});
+
