@@ -77,7 +77,8 @@ export class Decoded {
   /** end of the network-layer datagram within data (IP total length bounded by caplen) */
   l3End = 0;
 
-  /** ethertype of the network header (skb->protocol); 0 when unknown */
+  /** ethertype of the network header (skb->protocol as eth_type_trans sets it: ETH_P_802_2 /
+   *  ETH_P_802_3 for 802.3 length frames); 0 when unknown */
   protocol = 0;
   /** SLL/SLL2 packet type (PACKET_*), -1 otherwise */
   pktType = -1;
@@ -244,7 +245,10 @@ function decodeEthertype(d: Decoded, type: number, off: number): void {
   }
   d.protocol = type;
   if (type < 0x0600) {
-    // 802.3 length field: LLC/SNAP follows; not an IP path the model handles
+    // 802.3 length field: skb->protocol as eth_type_trans() sets it — ETH_P_802_3 for raw
+    // 802.3 (IPX, first payload bytes 0xffff), else ETH_P_802_2 (LLC follows)
+    d.protocol = off + 2 <= d.caplen && d.data[off] === 0xff && d.data[off + 1] === 0xff ? 0x0001 : 0x0004;
+    d.network_header = off < d.caplen ? off : -1;
     d.flags |= DF_8023;
     push(d, L_LLC);
     return;

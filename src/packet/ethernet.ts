@@ -25,6 +25,9 @@ export const ETH_P_PPP_DISC = 0x8863;
 export const ETH_P_PPP_SES = 0x8864;
 export const ETH_P_LLDP = 0x88cc;
 export const ETH_P_TEB = 0x6558;
+/** skb->protocol for 802.3 frames (eth_type_trans): raw 802.3 (Novell IPX, DSAP/SSAP 0xffff) or 802.2 LLC */
+export const ETH_P_802_3 = 0x0001;
+export const ETH_P_802_2 = 0x0004;
 /** values below this in the type field are 802.3 lengths, not ethertypes */
 export const ETH_P_802_3_MIN = 0x0600;
 

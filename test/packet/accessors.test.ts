@@ -237,3 +237,25 @@ describe('IPv4 options (RFC 791 layout: type, length, data; EOL 0, NOP 1)', () =
     expect(ip4.ipv4OptionsValid(hdr([]), 0)).toBe(true);
   });
 });
+
+describe('802.3 length frames get skb->protocol as eth_type_trans() sets it (net/ethernet/eth.c)', () => {
+  const frame = (payload: number[]) => {
+    const b = new Uint8Array(60);
+    b.set([0x01, 0x80, 0xc2, 0, 0, 0, 2, 0, 0, 0, 0, 1], 0);
+    b[12] = 0; b[13] = payload.length;
+    b.set(payload, 14);
+    return b;
+  };
+  it('LLC (STP BPDU, DSAP/SSAP 0x42) is ETH_P_802_2', () => {
+    const d = new Decoded();
+    decodeFrame(frame([0x42, 0x42, 0x03, 0, 0]), 60, 1, d);
+    expect(d.protocol).toBe(eth.ETH_P_802_2);
+    expect(d.layerNames()).toEqual(['eth', 'llc']);
+    expect(d.network_header).toBe(14);
+  });
+  it('raw 802.3 (Novell IPX, first bytes 0xffff) is ETH_P_802_3', () => {
+    const d = new Decoded();
+    decodeFrame(frame([0xff, 0xff, 0, 30]), 60, 1, d);
+    expect(d.protocol).toBe(eth.ETH_P_802_3);
+  });
+});
