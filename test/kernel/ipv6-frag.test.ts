@@ -51,3 +51,26 @@ describe('ipv6_frag_rcv', () => {
     expectFate(run(host, frag(d.subarray(16), 16, false), 'eth0', a.net).rec).dropped('NOT_SPECIFIED', 'ip6_frag_queue');
   });
 });
+
+describe('ip6_parse_tlv (net/ipv6/exthdrs.c ip6_tlvopt_unknown)', () => {
+  function withDstOpt(type: number): Uint8Array {
+    const d = udpDatagram(8);
+    const b = new Uint8Array(40 + 8 + d.length);
+    writeIpv6Hdr(b, 0, 0, 0, 8 + d.length, 60, 64, parseIpv6(SRC)!, 0, parseIpv6(DST)!, 0);
+    b[40] = 17; // next header
+    b[41] = 0; // 8 bytes
+    b[42] = type; // option type
+    b[43] = 4; // option data length (fills the header)
+    b.set(d, 48);
+    return eth('02:00:00:00:01:01', '02:00:00:00:01:02', 0x86dd, b);
+  }
+  it('an unknown option with action 00 is skipped', () => {
+    expectFate(run(host, withDstOpt(0x1e), 'eth0').rec).delivered('udp [2001:db8:1::1]:7000');
+  });
+  it('action 01 drops silently with UNHANDLED_PROTO', () => {
+    expectFate(run(host, withDstOpt(0x5e), 'eth0').rec).dropped('UNHANDLED_PROTO', 'ip6_tlvopt_unknown');
+  });
+  it('action 10 drops with a parameter problem (code 2, unrecognized option) pointing at the option', () => {
+    expectFate(run(host, withDstOpt(0x9e), 'eth0').rec).dropped('UNHANDLED_PROTO').event('icmp6_send', /type 4 code 2/);
+  });
+});

@@ -76,6 +76,11 @@ export function ip6_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
   }
   skb.transport_header = nh + 40;
   ctx.ev(fn, `${ipv6ToString(b, nh + 8)} > ${ipv6ToString(b, nh + 24)} hlim ${b[nh + 7]} next ${nexthdr} len ${plen}`);
+  // ipv6_parse_hopopts runs here, before routing, for forwarded packets too
+  if (nexthdr === 0) {
+    if (skb.len < nh + 48 || skb.len < nh + 40 + ((b[nh + 41] + 1) << 3)) return void ctx.drop('ipv6_parse_hopopts', 'IP_INHDR'), false;
+    if (!ip6_parse_tlv(net, skb, ctx, nh + 40, true)) return false;
+  }
   return true;
 }
 
@@ -202,14 +207,8 @@ export function ip6_input(net: Net, skb: SkBuff, ctx: FrameCtx, mcast: boolean):
           return void ctx.drop('ipv6_rthdr_rcv', 'NOT_SPECIFIED');
         }
         if (nexthdr !== 43) {
-          // options other than Pad1/PadN with the "skip" action are not interpreted
-          const hl = (b[off + 1] + 1) << 3;
-          for (let p = off + 2; p < off + hl && p < skb.len; ) {
-            const t = b[p];
-            if (t === 0) { p++; continue; }
-            if (t !== 1 && t !== 5) ctx.unsupported.push(`IPv6 option type ${t}`);
-            p += 2 + b[p + 1];
-          }
+          // hop-by-hop options were parsed in ip6_rcv_core
+          if (nexthdr !== 0 && !ip6_parse_tlv(net, skb, ctx, off, false)) return;
         }
         nhoff = off;
         nexthdr = b[off];
@@ -245,6 +244,44 @@ export function ip6_input(net: Net, skb: SkBuff, ctx: FrameCtx, mcast: boolean):
     }
   }
   ctx.drop('ip6_protocol_deliver_rcu', 'NOT_SPECIFIED');
+}
+
+/**
+ * ip6_parse_tlv (net/ipv6/exthdrs.c): walk the options of a hop-by-hop or destination options
+ * header. Known options pass (Pad1, PadN; hop-by-hop: router alert, jumbo, CALIPSO, IOAM;
+ * destination: home address); an unknown one acts by its two high bits (ip6_tlvopt_unknown):
+ * 00 skip, 01 drop, 10 drop with a parameter problem, 11 the same unless sent to multicast.
+ */
+function ip6_parse_tlv(net: Net, skb: SkBuff, ctx: FrameCtx, off: number, hopbyhop: boolean): boolean {
+  const b = skb.data;
+  const nh = skb.network_header;
+  const end = off + ((b[off + 1] + 1) << 3);
+  for (let p = off + 2; p < end; ) {
+    const t = b[p];
+    if (t === 0) {
+      p++;
+      continue;
+    }
+    if (p + 2 > end || p + 2 + b[p + 1] > end) {
+      ctx.drop('ip6_parse_tlv', 'IP_INHDR', { detail: { why: 'option runs past its header' } });
+      return false;
+    }
+    const known = t === 1 || (hopbyhop ? t === 5 || t === 0xc2 || t === 7 || t === 0x31 : t === 0xc9);
+    if (!known) {
+      const action = t >> 6;
+      ctx.ev('ip6_tlvopt_unknown', `unknown option type ${t} at octet ${p - nh}: action ${action}`);
+      if (action === 0) {
+        p += 2 + b[p + 1];
+        continue;
+      }
+      if (action === 2 || (action === 3 && b[nh + 24] !== 0xff)) icmpv6_send(net, skb, ctx, ICMPV6_PARAMPROB, 2, p - nh);
+      ctx.drop('ip6_tlvopt_unknown', 'UNHANDLED_PROTO');
+      return false;
+    }
+    if (t === 0xc2 || t === 7 || t === 0xc9) ctx.unsupported.push(`IPv6 option type ${t} not interpreted`);
+    p += 2 + b[p + 1];
+  }
+  return true;
 }
 
 /** ip6_forward: forwarding sysctl, hop limit, source checks, MTU, NF FORWARD */
