@@ -2,15 +2,19 @@
 // and a runner that calls nf_hook the way the kernel path does.
 import type { Host, NetDevice, IfAddr } from '../../src/host/types.js';
 import { SkBuff } from '../../src/kernel/skbuff.js';
-import { writeEthHdr, writeIpv4Hdr, writeTcpHdr, writeUdpHdr, writeIcmpHdr, fillL4ChecksumV4, fillIcmpChecksum } from '../../src/packet/build.js';
+import { writeEthHdr, writeIpv4Hdr, writeIpv6Hdr, writeTcpHdr, writeUdpHdr, writeIcmpHdr, fillL4ChecksumV4, fillL4ChecksumV6, fillIcmpChecksum } from '../../src/packet/build.js';
 import { createNfHooks, loadRuleset } from '../../src/kernel/netfilter/index.js';
 import type { NfHooks, NfHookState, NfKernelOps } from '../../src/kernel/netfilter/hook.js';
 import type { TimelineEvent } from '../../src/kernel/fate.js';
-import { parseIPv4 } from '../../src/kernel/netfilter/ir.js';
+import { parseIPv4, parseIPv6 } from '../../src/kernel/netfilter/ir.js';
 
 export function dev(ifindex: number, name: string, addrs: string[] = [], kind = 'veth'): NetDevice {
   const a: IfAddr[] = addrs.map((s) => {
     const [ip, len] = s.split('/');
+    if (ip!.includes(':')) {
+      const b = parseIPv6(ip!)!;
+      return { family: 6, local: Uint8Array.from(b, (c) => c.charCodeAt(0)), localStr: ip!, prefixlen: Number(len ?? 128), scope: 'global' } as IfAddr;
+    }
     return { family: 4, local: parseIPv4(ip!)!, localStr: ip!, prefixlen: Number(len ?? 32), scope: 'global' } as IfAddr;
   });
   return { ifindex, name, kind, mtu: 1500, mac: new Uint8Array([2, 0, 0, 0, 0, ifindex]), macStr: null, up: true, flags: new Set(['UP']), operstate: 'UP', master: null, gro: true, addrs: a };
@@ -82,4 +86,28 @@ export function run(nf: NfHooks, pf: number, hook: number, skb: SkBuff, h: Host,
   const st: NfHookState = { pf, hook, in: inDev ? h.byName.get(inDev)! : null, out: outDev ? h.byName.get(outDev)! : null };
   const r = nf.nf_hook(st, skb, events);
   return { ...r, events };
+}
+
+/** an Ethernet+IPv6 UDP or TCP frame as an skb at the network layer */
+export function skb6(p: { src: string; dst: string; proto: 'udp' | 'tcp'; sport: number; dport: number; flags?: string }): SkBuff {
+  const l4 = p.proto === 'tcp' ? 20 : 8;
+  const len = 14 + 40 + l4;
+  const b = new Uint8Array(len);
+  writeEthHdr(b, 0, MAC, 0, MAC, 6, 0x86dd);
+  const s = Uint8Array.from(parseIPv6(p.src)!, (c) => c.charCodeAt(0)), d = Uint8Array.from(parseIPv6(p.dst)!, (c) => c.charCodeAt(0));
+  writeIpv6Hdr(b, 14, 0, 0, l4, p.proto === 'tcp' ? 6 : 17, 64, s, 0, d, 0);
+  if (p.proto === 'tcp') {
+    let f = 0;
+    for (const c of p.flags ?? 'S') f |= FL[c] ?? 0;
+    writeTcpHdr(b, 54, p.sport, p.dport, 1000, 0, f, 64240);
+  } else writeUdpHdr(b, 54, p.sport, p.dport, 8);
+  fillL4ChecksumV6(b, 14, 54, l4, p.proto === 'tcp' ? 6 : 17);
+  const skb = new SkBuff(b, len);
+  skb.mac_header = 0;
+  skb.network_header = 14;
+  skb.transport_header = 54;
+  skb.protocol = 0x86dd;
+  ts += 1;
+  skb.tstampSec = ts;
+  return skb;
 }

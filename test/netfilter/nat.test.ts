@@ -3,10 +3,10 @@
 // checksums stay valid (checked with the packet module's verifiers, not the NAT code).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { NFPROTO_IPV4, NF_INET_FORWARD, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../../src/kernel/netfilter/hook.js';
-import { ipFastCsum, l4CsumV4 } from '../../src/packet/checksum.js';
+import { NFPROTO_IPV4, NFPROTO_IPV6, NF_INET_FORWARD, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../../src/kernel/netfilter/hook.js';
+import { ipFastCsum, l4CsumV4, l4CsumV6 } from '../../src/packet/checksum.js';
 import type { SkBuff } from '../../src/kernel/skbuff.js';
-import { dev, host, hooks, run, skb4 } from './helpers.js';
+import { dev, host, hooks, run, skb4, skb6 } from './helpers.js';
 
 const RULES = `table ip nat {
 	chain prerouting {
@@ -107,6 +107,17 @@ describe('nat', () => {
     const other = skb4({ src: '198.51.100.7', dst: '172.17.0.2', proto: 'tcp', sport: 50001, dport: 22, flags: 'S' });
     run(nfd, NFPROTO_IPV4, NF_INET_PRE_ROUTING, other, hd, 'eth0');
     expect(run(nfd, NFPROTO_IPV4, NF_INET_FORWARD, other, hd, 'eth0', 'docker0').verdicts.map((v) => `${v.chain} ${v.verdict}`)).toEqual(['FORWARD drop']);
+  });
+
+  it('masquerades IPv6 too: the source becomes the out device address, the L4 checksum stays valid', () => {
+    const h6 = host({ nft: 'table ip6 nat {\n\tchain post {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n\t\toifname "eth1" masquerade\n\t}\n}\n' }, [dev(1, 'lo', ['::1/128'], 'loopback'), dev(2, 'eth0', ['fd00:1::1/64']), dev(3, 'eth1', ['2001:db8::1/64'])]);
+    const nf6 = hooks(h6);
+    const u = skb6({ src: 'fd00:1::2', dst: '2001:db8:ffff::9', proto: 'udp', sport: 5353, dport: 53 });
+    run(nf6, NFPROTO_IPV6, NF_INET_PRE_ROUTING, u, h6, 'eth0');
+    const r = run(nf6, NFPROTO_IPV6, NF_INET_POST_ROUTING, u, h6, undefined, 'eth1');
+    expect(r.events.filter((e) => e.fn === 'nf_nat_packet').map((e) => e.diff)).toEqual([{ 'ip6.saddr': ['fd00:1::2', '2001:db8::1'] }]);
+    expect(l4CsumV6(u.data, 14, 54, 8, 17)).toBe(0);
+    expect(r.unsupported).toBeUndefined();
   });
 });
 

@@ -3,10 +3,11 @@
 // conntrack entry, the reply tuple is changed so answers find it, and every packet of the
 // connection is rewritten from it (nf_nat_packet), checksums updated incrementally.
 
-import type { Expr } from './ir.js';
+import { formatIPv4, formatIPv6, type Expr } from './ir.js';
 import type { Pkt } from './pkt.js';
 import { IPS_DST_NAT, IPS_SRC_NAT, type NfConn } from './nf_conntrack.js';
-import { NFPROTO_IPV4 } from './hook.js';
+import { NFPROTO_IPV4, NFPROTO_IPV6 } from './hook.js';
+import { csumReplace16 } from '../../packet/checksum.js';
 
 export type NatStmt = Extract<Expr, { k: 'nat' }>;
 
@@ -43,7 +44,6 @@ export function setupInfo(ct: NfConn, req: NatStmt, p: Pkt, manip: 0 | 1): strin
   if (req.addrLo !== undefined && req.addrHi !== undefined && req.addrLo !== req.addrHi) {
     why(`address chosen from a range by the kernel's hash (find_best_ips_proto); the model took the first`);
   }
-  if (t0.l3 === 10) why('IPv6 packet rewriting is not modelled (the binding is kept, the frame is not changed)');
   if (addr === undefined) addr = cur.addr;
   // nf_nat_range with an address range: the kernel hashes over it; the model takes the first
   const binding = { addr, port };
@@ -74,7 +74,8 @@ export function natPacket(p: Pkt, ct: NfConn, dir: number, manip: 0 | 1): Record
   const rewriteSrc = manip === 0;
   const addr = rewriteSrc ? other.dst : other.src;
   const port = rewriteSrc ? other.dport : other.sport;
-  if (p.nfproto !== NFPROTO_IPV4 || typeof addr !== 'number') return null; // IPv6 NAT rewrite: not modelled
+  if (p.nfproto === NFPROTO_IPV6 && typeof addr === 'string') return natPacket6(p, rewriteSrc, addr, port);
+  if (p.nfproto !== NFPROTO_IPV4 || typeof addr !== 'number') return null;
   p.skb.skb_ensure_writable();
   const d = (p.d = p.skb.data);
   const nh = p.nh, th = p.th;
@@ -104,6 +105,38 @@ export function natPacket(p: Pkt, ct: NfConn, dir: number, manip: 0 | 1): Record
   return Object.keys(diff).length ? diff : null;
 }
 
+/** nf_nat_ipv6_manip_pkt: no header checksum; the L4 checksum covers the pseudo-header addresses */
+function natPacket6(p: Pkt, rewriteSrc: boolean, addr: string, port: number): Record<string, [string | number, string | number]> | null {
+  p.skb.skb_ensure_writable();
+  const d = (p.d = p.skb.data);
+  const ao = p.nh + (rewriteSrc ? 8 : 24);
+  const th = p.th;
+  const hasPorts = (p.l4proto === 6 || p.l4proto === 17) && th >= 0 && p.fragoff === 0;
+  const l4c = th < 0 || p.fragoff ? -1 : p.l4proto === 6 ? th + 16 : p.l4proto === 17 ? th + 6 : p.l4proto === 58 ? th + 2 : -1;
+  const diff: Record<string, [string | number, string | number]> = {};
+  const to = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) to[i] = addr.charCodeAt(i);
+  let same = true;
+  for (let i = 0; i < 16; i++) if (d[ao + i] !== to[i]) same = false;
+  if (!same) {
+    const from = d.slice(ao, ao + 16);
+    if (l4c >= 0 && l4c + 2 <= p.end) csumReplace16(d, l4c, from, 0, to, 0);
+    d.set(to, ao);
+    diff[rewriteSrc ? 'ip6.saddr' : 'ip6.daddr'] = [showAddr(String.fromCharCode(...from)), showAddr(addr)];
+  }
+  if (hasPorts) {
+    const po = th + (rewriteSrc ? 0 : 2);
+    const oldP = (d[po]! << 8) | d[po + 1]!;
+    if (oldP !== port) {
+      d[po] = port >> 8;
+      d[po + 1] = port & 255;
+      csumReplace2(d, l4c, oldP, port);
+      diff[rewriteSrc ? 'sport' : 'dport'] = [oldP, port];
+    }
+  }
+  return Object.keys(diff).length ? diff : null;
+}
+
 function put32(d: Uint8Array, o: number, v: number): void {
   d[o] = v >>> 24;
   d[o + 1] = (v >>> 16) & 255;
@@ -125,8 +158,5 @@ function csumReplace4(d: Uint8Array, o: number, from: number, to: number): void 
 }
 
 function showAddr(a: number | string): string {
-  if (typeof a === 'number') return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-  const w: string[] = [];
-  for (let i = 0; i < 16; i += 2) w.push(((a.charCodeAt(i) << 8) | a.charCodeAt(i + 1)).toString(16));
-  return w.join(':');
+  return typeof a === 'number' ? formatIPv4(a) : formatIPv6(a);
 }
