@@ -106,4 +106,22 @@ describe('conntrack on demand and other protocols', () => {
     }
     expect(nf.conntrack!.size).toBe(4);
   });
+
+  it('expires entries by capture time with the sysctl timeouts (udp_timeout_stream)', () => {
+    for (const [sysctl, gap, want] of [[undefined, 119, 'established'], [undefined, 121, 'new'], ['300', 200, 'established']] as const) {
+      const h = host({ nft: RULES.replace('forward', 'input'), sysctl: sysctl ? { 'net.netfilter.nf_conntrack_udp_timeout_stream': sysctl } : {} });
+      const nf = hooks(h);
+      const state = (pk: Parameters<typeof skb4>[0]) => {
+        const skb = skb4(pk);
+        run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, skb, h, 'eth0');
+        const r = run(nf, NFPROTO_IPV4, NF_INET_LOCAL_IN, skb, h, 'eth0');
+        return NAMES[Number(r.verdicts[0]!.rule!.slice(7)) - 1];
+      };
+      const T = 1_800_000_000;
+      state({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 7000, dport: 53, t: T });
+      state({ src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 53, dport: 7000, t: T + 1 }); // reply: stream timeout from now on
+      expect(state({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 7000, dport: 53, t: T + 1 + gap })).toBe(want);
+    }
+  });
 });
+

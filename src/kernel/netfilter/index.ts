@@ -21,7 +21,7 @@ import { parseIptablesSave } from './iptables.js';
 import { parseIpsetSave } from './ipset.js';
 import { compileTable, VERDICT_NAMES, V_ACCEPT, V_CONTINUE, V_DROP, V_GOTO, V_JUMP, V_QUEUE, V_RETURN, type CChain, type CRule, type CompileCtx } from './compile.js';
 import { Pkt } from './pkt.js';
-import { NfConntrack, IP_CT_IS_REPLY, IP_CT_NEW, IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE, type NfConn } from './nf_conntrack.js';
+import { NfConntrack, timeoutsFromSysctl, IP_CT_IS_REPLY, IP_CT_NEW, IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE, type NfConn } from './nf_conntrack.js';
 import { natPacket, setupInfo, type NatStmt } from './nf_nat.js';
 
 const INT_MAX = 2147483647;
@@ -174,7 +174,7 @@ export class NfTables implements NfHooks {
       return v !== undefined && /^\d+$/.test(v) ? Number(v) : d;
     };
     this.conntrack = needCt
-      ? new NfConntrack(num('net.netfilter.nf_conntrack_max', 262144), num('net.netfilter.nf_conntrack_tcp_loose', 1) !== 0, num('net.netfilter.nf_conntrack_tcp_be_liberal', 0) !== 0, num('net.netfilter.nf_conntrack_checksum', 1) !== 0)
+      ? new NfConntrack(num('net.netfilter.nf_conntrack_max', 262144), num('net.netfilter.nf_conntrack_tcp_loose', 1) !== 0, num('net.netfilter.nf_conntrack_tcp_be_liberal', 0) !== 0, num('net.netfilter.nf_conntrack_checksum', 1) !== 0, timeoutsFromSysctl((k) => sys?.raw.get(k)))
       : null;
   }
 

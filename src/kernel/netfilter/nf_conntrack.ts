@@ -46,8 +46,34 @@ export const TCP_CONNTRACKS: number[][][] = [
 void NO;
 
 /** tcp_timeouts (seconds) */
-const TCP_TIMEOUTS = [0, 120, 60, 432000, 120, 60, 30, 120, 10, 120];
-const TCP_TIMEOUT_UNACK = 300;
+/** tcp_timeouts (seconds) by state, and the others: the kernel defaults, overridden by sysctls */
+export interface CtTimeouts {
+  tcp: number[];
+  tcpUnack: number;
+  udp: number;
+  udpStream: number;
+  icmp: number;
+  generic: number;
+}
+export const DEFAULT_TIMEOUTS: CtTimeouts = { tcp: [0, 120, 60, 432000, 120, 60, 30, 120, 10, 120], tcpUnack: 300, udp: 30, udpStream: 120, icmp: 30, generic: 600 };
+
+/** net.netfilter.nf_conntrack_*_timeout* from the snapshot's sysctls */
+export function timeoutsFromSysctl(get: (k: string) => string | undefined): CtTimeouts {
+  const n = (k: string, d: number) => {
+    const v = get(`net.netfilter.nf_conntrack_${k}`);
+    return v !== undefined && /^\d+$/.test(v) ? Number(v) : d;
+  };
+  const d = DEFAULT_TIMEOUTS;
+  const names = ['', 'syn_sent', 'syn_recv', 'established', 'fin_wait', 'close_wait', 'last_ack', 'time_wait', 'close', 'syn_sent2'];
+  return {
+    tcp: d.tcp.map((x, i) => (i === 0 ? 0 : i === 9 ? n('tcp_timeout_syn_sent', x) : n(`tcp_timeout_${names[i]}`, x))),
+    tcpUnack: n('tcp_timeout_unacknowledged', d.tcpUnack),
+    udp: n('udp_timeout', d.udp),
+    udpStream: n('udp_timeout_stream', d.udpStream),
+    icmp: n('icmp_timeout', d.icmp),
+    generic: n('generic_timeout', d.generic),
+  };
+}
 /** IP_CT_TCP_FLAG_* */
 const TCP_FLAG_WINDOW_SCALE = 1, TCP_FLAG_SACK_PERM = 2, TCP_FLAG_BE_LIBERAL = 8;
 void TCP_FLAG_WINDOW_SCALE;
@@ -134,6 +160,7 @@ export class NfConntrack {
     public tcpBeLiberal: boolean,
     /** net.netfilter.nf_conntrack_checksum */
     public checksum = true,
+    public timeouts: CtTimeouts = DEFAULT_TIMEOUTS,
   ) {}
 
   get size(): number {
@@ -245,7 +272,7 @@ export class NfConntrack {
   private initConntrack(p: Pkt, t: Tuple, zone: number): NfConn | 'full' | null {
     if (this.count >= this.max && !this.earlyDrop(p.now)) return 'full';
     const ct: NfConn = {
-      tuple: [t, invertTuple(t)], status: 0, mark: 0, zone, timeout: p.now + 600, tcpState: TCP_CONNTRACK_NONE,
+      tuple: [t, invertTuple(t)], status: 0, mark: 0, zone, timeout: p.now + this.timeouts.generic, tcpState: TCP_CONNTRACK_NONE,
       seen: [{ end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 }, { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 }], id: this.nextId++,
     };
     if (t.proto === 6 && !this.tcpNew(p, ct)) return null;
@@ -289,16 +316,16 @@ export class NfConntrack {
     if (proto === 17 || proto === 136) {
       // udp_packet: stream timeout once both directions were seen
       if (ct.status & IPS_SEEN_REPLY || dir === 1) {
-        ct.timeout = p.now + 120;
+        ct.timeout = p.now + this.timeouts.udpStream;
         if (!(ct.status & IPS_ASSURED) && dir === 1) ct.status |= IPS_ASSURED;
-      } else ct.timeout = p.now + 30;
+      } else ct.timeout = p.now + this.timeouts.udp;
       return true;
     }
     if (proto === 1 || proto === 58) {
-      ct.timeout = p.now + 30;
+      ct.timeout = p.now + this.timeouts.icmp;
       return true;
     }
-    ct.timeout = p.now + 600;
+    ct.timeout = p.now + this.timeouts.generic;
     void ctinfo;
     return true;
   }
@@ -333,7 +360,7 @@ export class NfConntrack {
     if (dir === 1 && (idx === 3 || idx === 1) && ns === ES && old === SR) ct.status |= IPS_ASSURED;
     if (old === SR && ns === ES) ct.status |= IPS_ASSURED;
     const unack = !(ct.status & IPS_SEEN_REPLY) && dir === 0 && ns === ES;
-    ct.timeout = p.now + Math.min(TCP_TIMEOUTS[ns]!, unack ? TCP_TIMEOUT_UNACK : Infinity);
+    ct.timeout = p.now + Math.min(this.timeouts.tcp[ns]!, unack ? this.timeouts.tcpUnack : Infinity);
     return true;
   }
 
