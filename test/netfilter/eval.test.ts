@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NFPROTO_IPV4, NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../../src/kernel/netfilter/hook.js';
 import type { NfTables } from '../../src/kernel/netfilter/index.js';
-import { host, hooks, run, skb4, type Pk, type Sent } from './helpers.js';
+import { dev, host, hooks, run, skb4, type Pk, type Sent } from './helpers.js';
 
 const F = 'fixtures/rulesets';
 const read = (f: string) => readFileSync(`${F}/${f}`, 'utf8');
@@ -155,5 +155,26 @@ describe('reject', () => {
     expect([a.verdict, b.verdict]).toEqual(['drop', 'drop']);
     // icmpx admin-prohibited -> icmp type 3 code 13 for IPv4 (nft_reject_icmp_code)
     expect(sent.map((s) => s.how)).toEqual(['tcp-reset', 'icmp 3/13']);
+  });
+});
+
+describe('fib (reverse path filter as firewalld writes it)', () => {
+  // fixtures/rulesets/evidence/fib-rpf.py: the same rule and routes on kernel 6.18 (fib-rpf.json)
+  const ev = JSON.parse(read('evidence/fib-rpf.json')) as { results: { src: string; in: string; dropped: boolean }[] };
+  it(`drops sources whose route back leaves through another device, as the kernel did (${ev.results.length} cases)`, () => {
+    const h = host({ nft: 'table inet raw {\n\tchain pre {\n\t\ttype filter hook prerouting priority raw; policy accept;\n\t\tfib saddr . mark . iif oif missing counter drop\n\t\tcounter\n\t}\n}\n' },
+      [dev(1, 'lo', ['127.0.0.1/8'], 'loopback'), dev(2, 'ra', ['10.0.10.1/24']), dev(3, 'rb', ['10.0.11.1/24'])]);
+    h.routes = [
+      { family: 4, table: 254, type: 'unicast', dst: 0x0a000a00, dstStr: '10.0.10.0/24', dstLen: 24, dev: 'ra', scope: 'link', metric: 0, protocol: 'kernel' },
+      { family: 4, table: 254, type: 'unicast', dst: 0x0a000b00, dstStr: '10.0.11.0/24', dstLen: 24, dev: 'rb', scope: 'link', metric: 0, protocol: 'kernel' },
+      { family: 4, table: 254, type: 'unicast', dst: 0, dstStr: 'default', dstLen: 0, gateway: 0x0a000bfe, gatewayStr: '10.0.11.254', dev: 'rb', scope: 'global', metric: 0, protocol: 'static' },
+    ];
+    const nf = hooks(h);
+    const got = ev.results.map((x) => {
+      const r = run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, skb4({ src: x.src, dst: x.in === 'ra' ? '10.0.10.1' : '10.0.11.1', proto: 'udp', dport: 53 }), h, x.in);
+      expect(r.unsupported).toBeUndefined();
+      return { src: x.src, in: x.in, dropped: r.verdict === 'drop' };
+    });
+    expect(got).toEqual(ev.results.map(({ src, in: i, dropped }) => ({ src, in: i, dropped })));
   });
 });

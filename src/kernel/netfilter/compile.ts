@@ -12,6 +12,7 @@ import {
 } from './ir.js';
 import { concatKey } from './nft-values.js';
 import { NFPROTO_ARP, NFPROTO_IPV4, NFPROTO_IPV6 } from './hook.js';
+import { Fib, newFlow, type FibResult } from '../route/fib.js';
 import type { Pkt } from './pkt.js';
 import { CT_STATE_BIT_INVALID, CT_STATE_BIT_UNTRACKED, IP_CT_UNTRACKED, ctStateBit } from './nf_conntrack.js';
 import type { TimelineEvent } from '../fate.js';
@@ -418,6 +419,44 @@ function fibType(flags: string[], cx: CompileCtx, r: IrRule): NumFn {
   };
 }
 
+/**
+ * nft_fib4_eval with result oif/oifname: a route lookup for the packet's daddr (or, reversed, its
+ * saddr: the reverse-path check of `fib saddr . iif oif missing drop`), the found device's name or
+ * '' when none (missing). IPv4 only; IPv6 is reported as not modelled.
+ */
+function fibOif(flags: string[], cx: CompileCtx, r: IrRule): StrFn | null {
+  if (flags.some((f) => !['saddr', 'daddr', 'iif', 'oif', 'mark'].includes(f))) return null;
+  const fib = new Fib(cx.host, 4);
+  const fl = newFlow();
+  const out = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+  const useDaddr = flags.includes('daddr'), iif = flags.includes('iif'), oifF = flags.includes('oif'), mark = flags.includes('mark');
+  const s6 = `${r.src.file}:${r.src.line}: fib for IPv6`;
+  return (p) => {
+    if (p.nfproto === NFPROTO_IPV6) { (p.unsupported ??= []).push(s6); return null; }
+    if (p.nfproto !== NFPROTO_IPV4 || p.nh < 0) return null;
+    const oif = iif ? p.in : oifF ? p.out : null;
+    // packets looped back at prerouting match their own device
+    if (p.hook === 0 && p.in && (p.in.kind === 'loopback' || p.in.flags.has('LOOPBACK'))) return p.in.name;
+    const d = p.d, nh = p.nh;
+    const saddr = ((d[nh + 12]! << 24) | (d[nh + 13]! << 16) | (d[nh + 14]! << 8) | d[nh + 15]!) >>> 0;
+    const daddr = ((d[nh + 16]! << 24) | (d[nh + 17]! << 16) | (d[nh + 18]! << 8) | d[nh + 19]!) >>> 0;
+    if (saddr === 0 && (daddr === 0xffffffff || (daddr & 0xffffff00) === 0xe0000000)) return p.skb.dev?.name ?? p.in?.name ?? null;
+    fl.mark = mark ? p.skb.mark : 0;
+    fl.iif = 0;
+    fl.oif = 0;
+    if (useDaddr) { fl.daddr = daddr; fl.saddr = saddr; }
+    else {
+      if (p.hook === 2 && iif && p.out) fl.iif = p.out.ifindex;
+      fl.daddr = saddr;
+      fl.saddr = daddr;
+    }
+    if (fib.lookup(fl, out) !== 0 || !out.alias) return '';
+    if (out.alias.type === 'local') return '';
+    if (!oif) return out.nh?.dev?.name ?? '';
+    return out.alias.nhs.some((n) => n.dev?.ifindex === oif.ifindex) ? oif.name : '';
+  };
+}
+
 function strLoad(load: Load, tb: IrTable, cx: CompileCtx, r: IrRule): StrFn {
   switch (load.k) {
     case 'meta':
@@ -442,6 +481,12 @@ function strLoad(load: Load, tb: IrTable, cx: CompileCtx, r: IrRule): StrFn {
         return s;
       };
     }
+    case 'fib':
+      if (load.result !== 'type') {
+        const f = fibOif(load.flags, cx, r);
+        if (f) return f;
+      }
+      break;
     case 'ct': {
       if (load.key === 'saddr' || load.key === 'daddr') {
         const idx = load.dir === 'reply' ? 1 : 0;

@@ -552,7 +552,9 @@ class NftParser {
       const flags: string[] = [];
       for (;;) {
         const f = expect(c, 'word');
-        if (f.v === 'type' || f.v === 'oif' || f.v === 'oifname') {
+        const nx = peek(c).v;
+        const flagOif = f.v === 'oif' && (nx === '.' || nx === 'type' || nx === 'oif' || nx === 'oifname');
+        if (!flagOif && (f.v === 'type' || f.v === 'oif' || f.v === 'oifname')) {
           if (flags.length === 0) throw err(f, 'fib: missing saddr/daddr');
           const result = f.v;
           return { load: { k: 'fib', flags, result }, kind: result === 'oifname' || result === 'oif' ? 'str' : 'int', syms: result === 'type' ? (metaSyms('fib', 'type')) : undefined, bitmask: false, types: [result === 'type' ? 'fib_addrtype' : 'ifname'], lens: [4], bits: 32 };
@@ -599,6 +601,11 @@ class NftParser {
       }
       if (op === 'implicit') return { k: 'cmp', left: { k: 'bitwise', src: lhs.load, mask: v, xor: 0 }, op: 'neq', value: 0 };
       return { k: 'cmp', left: lhs.load, op: op as 'eq' | 'neq', value: v };
+    }
+    if (lhs.load.k === 'fib' && (peek(c).v === 'missing' || peek(c).v === 'exists')) {
+      // fib ... oif missing|exists: whether a route (through that device) was found
+      const w = next(c).v;
+      return { k: 'cmp', left: lhs.load, op: (w === 'missing') !== (op === 'neq') ? 'eq' : 'neq', value: '' };
     }
     if (lhs.kind === 'str' && !lhs.parts) {
       const s = next(c);
