@@ -90,6 +90,7 @@ export function openReplay(capturePath: string, host: Host, opts: ReplayOpenOpti
 export function replaySource(reader: CaptureReader, title: string, host: Host, opts: ReplayOpenOptions): ReplaySource {
   const { net, ref } = createReplayNet(host, opts);
   const ctx = new FrameCtx();
+  ctx.tracing = opts.events !== false;
   ref.ctx = ctx;
   const dec = new Decoded();
   const sumState = new SummaryState();
@@ -233,7 +234,7 @@ function local_out_captured(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice
     skb.network_header = nh;
     skb.protocol = proto;
   }
-  ctx.ev('ip_local_out', `sent by the host on ${dev.name}`, { dev: dev.name });
+  ctx.tracing && ctx.ev('ip_local_out', `sent by the host on ${dev.name}`, { dev: dev.name });
   if (proto === 0x0800 && skb.len - nh >= 20) {
     skb.transport_header = nh + ((skb.data[nh] & 0x0f) << 2);
     if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_LOCAL_OUT, skb, null, dev, ctx)) return;
@@ -241,7 +242,7 @@ function local_out_captured(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice
     const daddr = ((b[nh + 16] << 24) | (b[nh + 17] << 16) | (b[nh + 18] << 8) | b[nh + 19]) >>> 0;
     const saddr = ((b[nh + 12] << 24) | (b[nh + 13] << 16) | (b[nh + 14] << 8) | b[nh + 15]) >>> 0;
     const rt = ip_route_output(net, daddr, saddr, skb.mark, ctx);
-    if (typeof rt !== 'number' && rt.dev !== dev && rt.type === 'unicast') ctx.ev('ip_route_output_key', `route says ${rt.dev.name}, captured on ${dev.name}`);
+    if (typeof rt !== 'number' && rt.dev !== dev && rt.type === 'unicast') ctx.tracing && ctx.ev('ip_route_output_key', `route says ${rt.dev.name}, captured on ${dev.name}`);
     if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, null, dev, ctx)) return;
     if (b[nh + 9] === 6) tcp_outbound(net, skb, ctx);
   } else if (proto === 0x86dd && skb.len - nh >= 40) {

@@ -14,6 +14,9 @@ export interface ReplayOptions {
   checksums: ChecksumMode;
   /** ingress interface name when the capture does not say (pcap, or pcapng without if_name) */
   iface?: string;
+  /** build the per-frame timeline (default true); fate, reason, egress, replies, verdicts and
+   *  socket are the same without it, only `events` stays empty (much faster) */
+  events?: boolean;
 }
 
 export class FrameCtx {
@@ -26,6 +29,9 @@ export class FrameCtx {
   socket: string | undefined;
   unsupported: string[] = [];
   events: TimelineEvent[] = [];
+  /** build timeline events; call sites test it first (`ctx.tracing && ctx.ev(...)`) so the
+   *  event text is not even formatted when the timeline is off */
+  tracing = true;
 
   reset(frame: number): void {
     this.frame = frame;
@@ -45,7 +51,7 @@ export class FrameCtx {
 
   /** kfree_skb_reason(skb, reason) at `fn` */
   drop(fn: string, reason: string, extra?: Omit<TimelineEvent, 'fn' | 'what'>): void {
-    this.ev(fn, `drop ${reason}`, extra);
+    if (this.tracing) this.ev(fn, `drop ${reason}`, extra);
     if (this.fate === null) {
       this.fate = 'dropped';
       this.reason = reason;
@@ -54,12 +60,12 @@ export class FrameCtx {
 
   /** consume_skb: used by the kernel without a drop and without reaching a socket */
   consume(fn: string, what: string): void {
-    this.ev(fn, what);
+    if (this.tracing) this.ev(fn, what);
     if (this.fate === null) this.fate = 'consumed';
   }
 
   deliver(fn: string, socket: string): void {
-    this.ev(fn, `queued to ${socket}`);
+    if (this.tracing) this.ev(fn, `queued to ${socket}`);
     if (this.fate === null) {
       this.fate = 'delivered';
       this.socket = socket;
@@ -97,6 +103,14 @@ export class FrameCtx {
     if (this.unsupported.length) r.unsupported = this.unsupported;
     return r;
   }
+}
+
+/** where netfilter writes its trace: the frame's timeline, or a scratch list when tracing is off */
+const scratchEvents: TimelineEvent[] = [];
+export function nfEvents(ctx: FrameCtx): TimelineEvent[] {
+  if (ctx.tracing) return ctx.events;
+  scratchEvents.length = 0;
+  return scratchEvents;
 }
 
 /**

@@ -3,7 +3,7 @@
 // queues, ICMP rate-limit peers) so a second replay is a second object, never a global.
 
 import type { Host, NetDevice } from '../host/types.js';
-import type { FrameCtx, NetState, ReplayOptions } from './ctx.js';
+import { nfEvents, type FrameCtx, type NetState, type ReplayOptions } from './ctx.js';
 import type { SkBuff } from './skbuff.js';
 import { NullNfHooks, hookName, pfName, type NfHooks, type NfHookState } from './netfilter/hook.js';
 import type { TimelineEvent } from './fate.js';
@@ -149,7 +149,7 @@ export function createNet(host: Host, opts: ReplayOptions, nf?: NfHooks): Net {
 export function NF_HOOK(net: Net, pf: number, hook: number, skb: SkBuff, indev: NetDevice | null, outdev: NetDevice | null, ctx: FrameCtx, isReply = false): boolean {
   if (!net.nf.active(pf, hook)) {
     // nothing registered on this hook: the timeline still shows it passed (one shared event per hook)
-    ctx.events.push(passEvent(pf, hook));
+    if (ctx.tracing) ctx.events.push(passEvent(pf, hook));
     return true;
   }
   const st = hookState;
@@ -157,7 +157,7 @@ export function NF_HOOK(net: Net, pf: number, hook: number, skb: SkBuff, indev: 
   st.hook = hook;
   st.in = indev;
   st.out = outdev;
-  const r = net.nf.nf_hook(st, skb, ctx.events);
+  const r = net.nf.nf_hook(st, skb, nfEvents(ctx));
   // a packet the kernel built carries no nftrace of the frame: its chains are not the frame's verdicts
   if (r.verdicts.length && !isReply) for (const v of r.verdicts) ctx.verdicts.push(v);
   if (r.unsupported) for (const u of r.unsupported) if (!ctx.unsupported.includes(u)) ctx.unsupported.push(u);
@@ -166,18 +166,18 @@ export function NF_HOOK(net: Net, pf: number, hook: number, skb: SkBuff, indev: 
       return true;
     case 'drop': {
       const reason = r.reason ?? 'NETFILTER_DROP';
-      if (isReply) ctx.ev('nf_hook_slow', `reply dropped ${reason}`);
+      if (isReply) ctx.tracing && ctx.ev('nf_hook_slow', `reply dropped ${reason}`);
       else ctx.drop('nf_hook_slow', reason);
       return false;
     }
     case 'stolen':
-      if (isReply) ctx.ev('nf_hook_slow', 'reply NF_STOLEN');
+      if (isReply) ctx.tracing && ctx.ev('nf_hook_slow', 'reply NF_STOLEN');
       else ctx.consume('nf_hook_slow', 'NF_STOLEN');
       return false;
     case 'queue':
       // nf_queue with no userspace listener: the packet is dropped (no queue bypass modelled)
       ctx.unsupported.push('NF_QUEUE verdict: userspace queue not modelled');
-      if (isReply) ctx.ev('nf_hook_slow', 'reply NF_QUEUE');
+      if (isReply) ctx.tracing && ctx.ev('nf_hook_slow', 'reply NF_QUEUE');
       else ctx.drop('nf_queue', 'NETFILTER_DROP');
       return false;
   }

@@ -24,7 +24,7 @@ export function br_dev_xmit(net: Net, skb: SkBuff, brdev: NetDevice, ctx: FrameC
   const saveDev = skb.dev;
   skb.dev = brdev;
   if (!br_allowed_ingress(br, br.vg, skb, cb, ctx, 'br_dev_xmit', false)) {
-    ctx.ev('br_dev_xmit', `not sent: VLAN filtering on ${brdev.name}`, { dev: brdev.name });
+    ctx.tracing && ctx.ev('br_dev_xmit', `not sent: VLAN filtering on ${brdev.name}`, { dev: brdev.name });
     skb.dev = saveDev;
     if (fail) fail.reason = 'NOT_SPECIFIED';
     return out;
@@ -37,11 +37,11 @@ export function br_dev_xmit(net: Net, skb: SkBuff, brdev: NetDevice, ctx: FrameC
   else {
     const dst = net.fdb.find(brdev, macAt(d, mh), cb.vid, net.nowSec * 1e9 + net.nowNsec);
     if (dst && dst.port) {
-      ctx.ev('br_dev_xmit', `fdb: ${macStr(dst.mac)} -> ${dst.port.name}`, { dev: brdev.name });
+      ctx.tracing && ctx.ev('br_dev_xmit', `fdb: ${macStr(dst.mac)} -> ${dst.port.name}`, { dev: brdev.name });
       br_forward(net, br, dst.port, skb, cb, ctx, false, true, out);
       if (fail) fail.reason = 'NOT_SPECIFIED';
     } else if (dst) {
-      ctx.ev('br_dev_xmit', `fdb: ${macStr(dst.mac)} is the bridge itself: not sent`, { dev: brdev.name });
+      ctx.tracing && ctx.ev('br_dev_xmit', `fdb: ${macStr(dst.mac)} is the bridge itself: not sent`, { dev: brdev.name });
       if (fail) fail.reason = 'NOT_SPECIFIED';
     } else {
       br_flood(net, br, skb, cb, BR_PKT_UNICAST, ctx, false, true, out);
@@ -62,7 +62,7 @@ export function br_dev_queue_xmit(net: Net, skb: SkBuff, ctx: FrameCtx, brdev: N
   const ports = br_dev_xmit(net, skb, brdev, ctx, fail);
   if (replySummary !== null) {
     for (const p of ports) ctx.reply(p.name, replySummary);
-    if (!ports.length) ctx.ev('br_dev_xmit', `reply not sent: ${fail.reason}`, { dev: brdev.name });
+    if (!ports.length) ctx.tracing && ctx.ev('br_dev_xmit', `reply not sent: ${fail.reason}`, { dev: brdev.name });
     return;
   }
   for (const p of ports) ctx.forward(p.name);

@@ -35,7 +35,7 @@ export type XmitResult = { ok: true } | { ok: false; reason: string };
 export function __br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff, cb: BrInputCb, ctx: FrameCtx, localOrig: boolean): XmitResult {
   const indev = skb.dev;
   const vlan = br_handle_vlan(br.portVg.get(to.name)!, cb);
-  ctx.ev('__br_forward', vlan ? `to ${to.name}, ${vlan}` : (br.toText.get(to) ?? `to ${to.name}`), { dev: indev?.name });
+  ctx.tracing && ctx.ev('__br_forward', vlan ? `to ${to.name}, ${vlan}` : (br.toText.get(to) ?? `to ${to.name}`), { dev: indev?.name });
   const hook = localOrig ? NF_INET_LOCAL_OUT : NF_INET_FORWARD;
   let r = brHook(net, NFPROTO_BRIDGE, hook, skb, localOrig ? null : indev, to, ctx);
   if (r) return { ok: false, reason: r };
@@ -49,7 +49,7 @@ export function __br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff,
   if (r) return { ok: false, reason: r };
   // br_dev_queue_push_xmit: is_skb_forwardable (device up, length <= mtu + ETH_HLEN + VLAN_HLEN unless GSO)
   if (!to.up) {
-    ctx.ev('br_dev_queue_push_xmit', `${to.name} is down: kfree_skb`, { dev: to.name });
+    ctx.tracing && ctx.ev('br_dev_queue_push_xmit', `${to.name} is down: kfree_skb`, { dev: to.name });
     return { ok: false, reason: 'NOT_SPECIFIED' };
   }
   // skb->len here counts the Ethernet header but not a tag held in skb->vlan_tci; our bytes still
@@ -57,10 +57,10 @@ export function __br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff,
   const mh = skb.mac_header >= 0 ? skb.mac_header : 0;
   const len = skb.wireLen - mh - (skb.network_header - mh >= 18 ? 4 : 0);
   if (len > to.mtu + 14 + 4 && skb.gso_segs <= 1) {
-    ctx.ev('br_dev_queue_push_xmit', `${len} bytes > mtu ${to.mtu} of ${to.name} (+ header and tag): kfree_skb`, { dev: to.name });
+    ctx.tracing && ctx.ev('br_dev_queue_push_xmit', `${len} bytes > mtu ${to.mtu} of ${to.name} (+ header and tag): kfree_skb`, { dev: to.name });
     return { ok: false, reason: 'NOT_SPECIFIED' };
   }
-  ctx.ev('br_dev_queue_push_xmit', 'dev_queue_xmit', { dev: to.name });
+  ctx.tracing && ctx.ev('br_dev_queue_push_xmit', 'dev_queue_xmit', { dev: to.name });
   return { ok: true };
 }
 
@@ -81,7 +81,7 @@ export function br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff, c
   }
   const why = to === skb.dev ? `destination is on the ingress port ${to.name} (no hairpin)` : `${to.name} may not receive it (state ${to.bridgePort?.state}, VLAN or isolation)`;
   if (!localRcv && !out) ctx.drop('br_forward', 'NOT_SPECIFIED', { dev: to.name, detail: { why } });
-  else ctx.ev('br_forward', `not delivered: ${why}`, { dev: to.name });
+  else ctx.tracing && ctx.ev('br_forward', `not delivered: ${why}`, { dev: to.name });
 }
 
 /**
@@ -106,7 +106,7 @@ export function br_flood(net: Net, br: BridgeRt, skb: SkBuff, cb: BrInputCb, pkt
     else firstFail ??= r.reason;
   }
   const kind = pktType === BR_PKT_UNICAST ? 'unknown unicast' : pktType === BR_PKT_BROADCAST ? 'broadcast' : 'multicast';
-  ctx.ev('br_flood', `${kind}: ${sent.length ? 'sent to ' + sent.map((p) => p.name).join(', ') : candidates ? `no copy sent (${firstFail})` : 'no port to send to'}`, { dev: skb.dev?.name });
+  ctx.tracing && ctx.ev('br_flood', `${kind}: ${sent.length ? 'sent to ' + sent.map((p) => p.name).join(', ') : candidates ? `no copy sent (${firstFail})` : 'no port to send to'}`, { dev: skb.dev?.name });
   if (out) return;
   for (const p of sent) ctx.bridge(p.name);
   if (!sent.length && !localRcv) {

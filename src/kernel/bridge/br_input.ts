@@ -49,13 +49,13 @@ export function br_handle_frame(net: Net, skb: SkBuff, ctx: FrameCtx): 'consumed
     if (low === 0x00) {
       // Bridge Group Address (STP BPDU): forwarded only when STP is off
       if ((brdev.bridge?.stpState ?? 0) === 0) forward = true;
-      else { __br_handle_local_finish(net, br, port, skb, cb, ctx); ctx.ev('br_handle_frame', 'STP BPDU: passed to the port device (RX_HANDLER_PASS)', { dev: port.name }); return 'pass'; }
+      else { __br_handle_local_finish(net, br, port, skb, cb, ctx); ctx.tracing && ctx.ev('br_handle_frame', 'STP BPDU: passed to the port device (RX_HANDLER_PASS)', { dev: port.name }); return 'pass'; }
     } else if (low === 0x01) {
       ctx.drop('br_handle_frame', 'MAC_IEEE_MAC_CONTROL', { dev: port.name });
       return 'consumed';
     } else if (low === 0x0e) {
       __br_handle_local_finish(net, br, port, skb, cb, ctx);
-      ctx.ev('br_handle_frame', 'LLDP: passed to the port device (RX_HANDLER_PASS)', { dev: port.name });
+      ctx.tracing && ctx.ev('br_handle_frame', 'LLDP: passed to the port device (RX_HANDLER_PASS)', { dev: port.name });
       return 'pass';
     }
     if (!forward) {
@@ -67,7 +67,7 @@ export function br_handle_frame(net: Net, skb: SkBuff, ctx: FrameCtx): 'consumed
         return 'consumed';
       }
       __br_handle_local_finish(net, br, port, skb, cb, ctx);
-      ctx.ev('br_handle_frame', `link-local ${macStr(macAt(d, mh))}: passed to the port device`, { dev: port.name });
+      ctx.tracing && ctx.ev('br_handle_frame', `link-local ${macStr(macAt(d, mh))}: passed to the port device`, { dev: port.name });
       return 'pass';
     }
   }
@@ -78,7 +78,7 @@ export function br_handle_frame(net: Net, skb: SkBuff, ctx: FrameCtx): 'consumed
     return 'consumed';
   }
   if (ether_addr_equal(d, mh, brdev.mac)) skb.pkt_type = PACKET_HOST;
-  ctx.ev('br_handle_frame', br.portText.get(port) ?? `port ${port.name} of ${brdev.name}, state ${STATE_NAMES[state]}`, { dev: port.name });
+  ctx.tracing && ctx.ev('br_handle_frame', br.portText.get(port) ?? `port ${port.name} of ${brdev.name}, state ${STATE_NAMES[state]}`, { dev: port.name });
 
   // nf_hook_bridge_pre: bridge-family prerouting chains, then br_netfilter's ip/ip6 prerouting
   let r = brHook(net, NFPROTO_BRIDGE, NF_INET_PRE_ROUTING, skb, port, null, ctx);
@@ -111,7 +111,7 @@ function learn(net: Net, br: BridgeRt, port: NetDevice, skb: SkBuff, cb: BrInput
   const mac = macAt(skb.data, mh + 6);
   const what = net.fdb.br_fdb_update(br.dev, port, mac, cb.vid, nowNs(net));
   // a refresh of a known station changes nothing worth a timeline line
-  if (what !== 'refreshed') ctx.ev('br_fdb_update', `${macStr(mac)}${cb.vid ? ' vlan ' + cb.vid : ''} on ${port.name}: ${what}`, { dev: port.name });
+  if (what !== 'refreshed') ctx.tracing && ctx.ev('br_fdb_update', `${macStr(mac)}${cb.vid ? ' vlan ' + cb.vid : ''} on ${port.name}: ${what}`, { dev: port.name });
 }
 
 /** br_handle_frame_finish(net, sk, skb) */
@@ -146,15 +146,15 @@ export function br_handle_frame_finish(net: Net, br: BridgeRt, port: NetDevice, 
     const dst = net.fdb.find(br.dev, macAt(d, mh), cb.vid, nowNs(net));
     if (dst) {
       if (dst.local) {
-        ctx.ev('br_handle_frame_finish', `fdb: ${macStr(dst.mac)} is local: br_pass_frame_up`, { dev: port.name });
+        ctx.tracing && ctx.ev('br_handle_frame_finish', `fdb: ${macStr(dst.mac)} is local: br_pass_frame_up`, { dev: port.name });
         br_pass_frame_up(net, br, skb, cb, ctx);
         return;
       }
       dst.text ??= `fdb: ${macStr(dst.mac)}${dst.vid ? ' vlan ' + dst.vid : ''} -> ${dst.port!.name}`;
-      ctx.ev('br_handle_frame_finish', dst.text, { dev: port.name });
+      ctx.tracing && ctx.ev('br_handle_frame_finish', dst.text, { dev: port.name });
       br_forward(net, br, dst.port!, skb, cb, ctx, localRcv, false);
     } else {
-      ctx.ev('br_handle_frame_finish', `fdb: ${macStr(macAt(d, mh))} unknown: flood`, { dev: port.name });
+      ctx.tracing && ctx.ev('br_handle_frame_finish', `fdb: ${macStr(macAt(d, mh))} unknown: flood`, { dev: port.name });
       br_flood(net, br, skb, cb, pktType, ctx, localRcv, false);
     }
   } else {
@@ -178,7 +178,7 @@ export function br_pass_frame_up(net: Net, br: BridgeRt, skb: SkBuff, cb: BrInpu
     // the bridge device then needs a VLAN device on top, see __netif_receive_skb_core)
     if (br.vg.vids.get(cb.vid)?.untagged) { skb.vlan_present = false; skb.vlan_tci = 0; skb.vlan_proto = 0; }
   }
-  ctx.ev('br_pass_frame_up', `to ${br.dev.name}${vlan ? ', ' + vlan : ''}`, { dev: indev.name });
+  ctx.tracing && ctx.ev('br_pass_frame_up', `to ${br.dev.name}${vlan ? ', ' + vlan : ''}`, { dev: indev.name });
   const r = brHook(net, NFPROTO_BRIDGE, NF_INET_LOCAL_IN, skb, indev, null, ctx);
   if (r) {
     if (r === 'STOLEN') ctx.consume('nf_hook_slow', 'NF_STOLEN');

@@ -58,14 +58,14 @@ export function br_nf_pre_routing(net: Net, br: BridgeRt, skb: SkBuff, cb: BrInp
   const pf = brnfFamily(net, br, skb);
   if (!pf) return null;
   if (pf === NFPROTO_IPV4 ? !br_validate_ipv4(skb) : !br_validate_ipv6(skb)) {
-    ctx.ev('br_nf_pre_routing', `br_validate_ipv${pf === NFPROTO_IPV4 ? 4 : 6} failed`, { dev: skb.dev?.name });
+    ctx.tracing && ctx.ev('br_nf_pre_routing', `br_validate_ipv${pf === NFPROTO_IPV4 ? 4 : 6} failed`, { dev: skb.dev?.name });
     return 'IP_INHDR';
   }
   const o = skb.network_header;
   const daddr = skb.data.slice(o + (pf === NFPROTO_IPV4 ? 16 : 24), o + (pf === NFPROTO_IPV4 ? 20 : 40));
   const otherhost = skb.pkt_type === PACKET_OTHERHOST;
   if (otherhost) skb.pkt_type = PACKET_HOST;
-  ctx.ev('br_nf_pre_routing', `${pf === NFPROTO_IPV4 ? 'ip' : 'ip6'} prerouting, in ${br.dev.name} (physindev ${skb.dev?.name})`, { dev: skb.dev?.name });
+  ctx.tracing && ctx.ev('br_nf_pre_routing', `${pf === NFPROTO_IPV4 ? 'ip' : 'ip6'} prerouting, in ${br.dev.name} (physindev ${skb.dev?.name})`, { dev: skb.dev?.name });
   const r = brHook(net, pf, NF_INET_PRE_ROUTING, skb, br.dev, null, ctx);
   if (otherhost) skb.pkt_type = PACKET_OTHERHOST;
   if (r) return r;
@@ -89,7 +89,7 @@ export function br_nf_forward(net: Net, br: BridgeRt, skb: SkBuff, indev: NetDev
     if (!br.nfCallArptables) return null;
     if (skb.len - skb.network_header < 8) return 'PKT_TOO_SMALL';
     if (skb.data[skb.network_header + 5] !== 4) return null;
-    ctx.ev('br_nf_forward_arp', `arp forward, ${indev.name} -> ${to.name}`, { dev: to.name });
+    ctx.tracing && ctx.ev('br_nf_forward_arp', `arp forward, ${indev.name} -> ${to.name}`, { dev: to.name });
     return brHook(net, NFPROTO_ARP, NF_ARP_FORWARD, skb, indev, to, ctx);
   }
   const cb = BR_INPUT_SKB_CB(skb);
@@ -97,7 +97,7 @@ export function br_nf_forward(net: Net, br: BridgeRt, skb: SkBuff, indev: NetDev
   const pf = brnfFamily(net, br, skb);
   if (!pf) return null;
   if (pf === NFPROTO_IPV4 && !br_validate_ipv4(skb)) return 'IP_INHDR';
-  ctx.ev('br_nf_forward_ip', `${pf === NFPROTO_IPV4 ? 'ip' : 'ip6'} forward, ${br.dev.name} -> ${br.dev.name} (physindev ${indev.name}, physoutdev ${to.name})`, { dev: to.name });
+  ctx.tracing && ctx.ev('br_nf_forward_ip', `${pf === NFPROTO_IPV4 ? 'ip' : 'ip6'} forward, ${br.dev.name} -> ${br.dev.name} (physindev ${indev.name}, physoutdev ${to.name})`, { dev: to.name });
   return brHook(net, pf, NF_INET_FORWARD, skb, br.dev, br.dev, ctx);
 }
 
@@ -107,7 +107,7 @@ export function br_nf_post_routing(net: Net, br: BridgeRt, skb: SkBuff, to: NetD
   if (!cb?.brnfPrerouted) return null;
   const pf = brnfFamily(net, br, skb);
   if (!pf) return null;
-  ctx.ev('br_nf_post_routing', `${pf === NFPROTO_IPV4 ? 'ip' : 'ip6'} postrouting, out ${br.dev.name} (physoutdev ${to.name})`, { dev: to.name });
+  ctx.tracing && ctx.ev('br_nf_post_routing', `${pf === NFPROTO_IPV4 ? 'ip' : 'ip6'} postrouting, out ${br.dev.name} (physoutdev ${to.name})`, { dev: to.name });
   return brHook(net, pf, NF_INET_POST_ROUTING, skb, null, br.dev, ctx);
 }
 

@@ -15,7 +15,7 @@ export function br_allowed_ingress(br: BridgeRt, vg: VlanGroup, skb: SkBuff, cb:
   // settle=false: a frame the host itself sends (br_dev_xmit); its loss is an event, not the fate
   const drop = (why: string) => {
     if (settle) ctx.drop(fn, 'NOT_SPECIFIED', { dev: skb.dev?.name, detail: { why } });
-    else ctx.ev(fn, `not sent: ${why}`, { dev: skb.dev?.name });
+    else ctx.tracing && ctx.ev(fn, `not sent: ${why}`, { dev: skb.dev?.name });
   };
   if (!br.vlanEnabled) { cb.vlanFiltered = false; cb.vid = 0; return true; }
   cb.vlanFiltered = true;
@@ -26,7 +26,7 @@ export function br_allowed_ingress(br: BridgeRt, vg: VlanGroup, skb: SkBuff, cb:
     vid = skb.vlan_tci & 0x0fff;
     if (skb.vlan_proto !== br.vlanProto) {
       // protocol mismatch: the tag goes back into the payload; the frame counts as untagged
-      ctx.ev(fn, `tag protocol 0x${skb.vlan_proto.toString(16)} is not the bridge's 0x${br.vlanProto.toString(16)}: treated as untagged`);
+      ctx.tracing && ctx.ev(fn, `tag protocol 0x${skb.vlan_proto.toString(16)} is not the bridge's 0x${br.vlanProto.toString(16)}: treated as untagged`);
       vid = 0;
     } else tagged = true;
   }
@@ -39,7 +39,7 @@ export function br_allowed_ingress(br: BridgeRt, vg: VlanGroup, skb: SkBuff, cb:
     cb.vid = vid;
     if (!tagged) { skb.vlan_present = true; skb.vlan_proto = br.vlanProto; skb.vlan_tci = vid; }
     else skb.vlan_tci |= vid;
-    ctx.ev(fn, `${tagged ? 'priority-tagged' : 'untagged'} frame classified to PVID ${vid}`, { dev: skb.dev?.name });
+    ctx.tracing && ctx.ev(fn, `${tagged ? 'priority-tagged' : 'untagged'} frame classified to PVID ${vid}`, { dev: skb.dev?.name });
     return true;
   }
   if (!vg.vids.has(vid)) {
@@ -47,7 +47,7 @@ export function br_allowed_ingress(br: BridgeRt, vg: VlanGroup, skb: SkBuff, cb:
     return false;
   }
   cb.vid = vid;
-  ctx.ev(fn, `tagged VLAN ${vid} allowed`, { dev: skb.dev?.name });
+  ctx.tracing && ctx.ev(fn, `tagged VLAN ${vid} allowed`, { dev: skb.dev?.name });
   return true;
 }
 

@@ -82,7 +82,7 @@ export function netif_receive_skb(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   for (;;) {
     const dev = skb.dev!;
     if (rounds === 0) gro_note(net, skb, ctx);
-    ctx.ev('__netif_receive_skb_core', PKT_TYPE_NAMES[skb.pkt_type] ?? String(skb.pkt_type), { dev: dev.name, detail: { protocol: protoHex(skb.protocol) } });
+    ctx.tracing && ctx.ev('__netif_receive_skb_core', PKT_TYPE_NAMES[skb.pkt_type] ?? String(skb.pkt_type), { dev: dev.name, detail: { protocol: protoHex(skb.protocol) } });
     if (!dev.up) {
       ctx.drop('__netif_receive_skb_core', 'DEV_READY', { dev: dev.name });
       return;
@@ -118,7 +118,7 @@ export function netif_receive_skb(net: Net, skb: SkBuff, ctx: FrameCtx): void {
       // a tag no VLAN device took: non-zero VID -> PACKET_OTHERHOST (check_vlan_id)
       if (skb.vlan_tci & 0xfff) {
         skb.pkt_type = PACKET_OTHERHOST;
-        ctx.ev('__netif_receive_skb_core', `VLAN ${skb.vlan_tci & 0xfff} has no device: PACKET_OTHERHOST`);
+        ctx.tracing && ctx.ev('__netif_receive_skb_core', `VLAN ${skb.vlan_tci & 0xfff} has no device: PACKET_OTHERHOST`);
       }
       skb.vlan_present = false;
       skb.vlan_tci = 0;
@@ -151,13 +151,13 @@ export function dev_queue_xmit(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDev
     if (!NF_HOOK(net, NFPROTO_NETDEV, NF_NETDEV_EGRESS, skb, null, dev, ctx, reply)) return;
   }
   if (!dev.up) {
-    if (reply) ctx.ev('dev_queue_xmit', `reply not sent: ${dev.name} is down`);
+    if (reply) ctx.tracing && ctx.ev('dev_queue_xmit', `reply not sent: ${dev.name} is down`);
     else ctx.drop('__dev_queue_xmit', 'DEV_READY', { dev: dev.name });
     return;
   }
   if (dev.kind === 'loopback' || dev.flags.has('LOOPBACK')) {
     // loopback_xmit: the packet comes back in to this host, it never reaches the wire
-    ctx.ev('loopback_xmit', reply ? 'reply to a local address: looped back, not on the wire' : 'looped back', { dev: dev.name });
+    ctx.tracing && ctx.ev('loopback_xmit', reply ? 'reply to a local address: looped back, not on the wire' : 'looped back', { dev: dev.name });
     if (!reply) ctx.forward(dev.name);
     return;
   }
@@ -168,15 +168,15 @@ export function dev_queue_xmit(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDev
   }
   if (dev.kind === 'bridge') {
     // br_dev_xmit: the bridge sends by its ports (fdb or flood)
-    ctx.ev('dev_queue_xmit', reply ? `reply via bridge: ${summary}` : 'to the bridge device', { dev: dev.name });
+    ctx.tracing && ctx.ev('dev_queue_xmit', reply ? `reply via bridge: ${summary}` : 'to the bridge device', { dev: dev.name });
     br_dev_queue_xmit(net, skb, ctx, dev, summary);
     return;
   }
   if (reply) {
-    ctx.ev('dev_queue_xmit', `reply: ${summary}`, { dev: dev.name });
+    ctx.tracing && ctx.ev('dev_queue_xmit', `reply: ${summary}`, { dev: dev.name });
     ctx.reply(dev.name, summary!);
     return;
   }
-  ctx.ev('dev_queue_xmit', 'transmitted', { dev: dev.name });
+  ctx.tracing && ctx.ev('dev_queue_xmit', 'transmitted', { dev: dev.name });
   ctx.forward(dev.name);
 }

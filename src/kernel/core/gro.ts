@@ -13,9 +13,9 @@ export function gro_note(_net: Net, skb: SkBuff, ctx: FrameCtx): void {
   if (l3len > dev.mtu) {
     if (dev.gro) {
       skb.gso_segs = Math.ceil(l3len / Math.max(dev.mtu - 40, 1));
-      ctx.ev('napi_gro_receive', `GRO-merged (${l3len} bytes > mtu ${dev.mtu}, ~${skb.gso_segs} segments)`, { dev: dev.name });
+      ctx.tracing && ctx.ev('napi_gro_receive', `GRO-merged (${l3len} bytes > mtu ${dev.mtu}, ~${skb.gso_segs} segments)`, { dev: dev.name });
     } else {
-      ctx.ev('napi_gro_receive', `frame of ${l3len} bytes exceeds mtu ${dev.mtu} with GRO off`, { dev: dev.name });
+      ctx.tracing && ctx.ev('napi_gro_receive', `frame of ${l3len} bytes exceeds mtu ${dev.mtu} with GRO off`, { dev: dev.name });
     }
   }
 }

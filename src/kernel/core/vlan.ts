@@ -65,7 +65,7 @@ export function vlan_do_receive(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
     for (let i = 0; i < 6; i++) if (skb.data[skb.mac_header + i] !== vdev.mac[i]) { eq = false; break; }
     if (eq) skb.pkt_type = PACKET_HOST;
   }
-  ctx.ev('vlan_do_receive', `VLAN ${vid} (0x${skb.vlan_proto.toString(16)}) -> ${vdev.name}`, { dev: lower.name });
+  ctx.tracing && ctx.ev('vlan_do_receive', `VLAN ${vid} (0x${skb.vlan_proto.toString(16)}) -> ${vdev.name}`, { dev: lower.name });
   // __vlan_hwaccel_clear_tag
   skb.vlan_present = false;
   skb.vlan_tci = 0;
@@ -83,7 +83,7 @@ export function vlan_no_dev(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
   const vid = skb.vlan_tci & 0x0fff;
   if (vid) {
     skb.pkt_type = PACKET_OTHERHOST;
-    ctx.ev('__netif_receive_skb_core', `VLAN ${vid} tag and no VLAN device on ${skb.dev?.name}: PACKET_OTHERHOST`, { dev: skb.dev?.name });
+    ctx.tracing && ctx.ev('__netif_receive_skb_core', `VLAN ${vid} tag and no VLAN device on ${skb.dev?.name}: PACKET_OTHERHOST`, { dev: skb.dev?.name });
   } else if (eth_type_vlan(skb.protocol)) {
     skb.vlan_present = false; skb.vlan_tci = 0; skb.vlan_proto = 0;
     if (!skb_vlan_untag(skb)) { ctx.drop('skb_vlan_untag', 'NOT_SPECIFIED', { dev: skb.dev?.name }); return false; }

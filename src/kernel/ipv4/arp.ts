@@ -6,7 +6,7 @@
 // problems end in kfree_skb_reason(NOT_SPECIFIED); a short frame PKT_TOO_SMALL (arp_rcv).
 
 import type { NetDevice } from '../../host/types.js';
-import type { FrameCtx } from '../ctx.js';
+import { nfEvents, type FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
 import type { SkBuff } from '../skbuff.js';
 import { PACKET_HOST, PACKET_LOOPBACK, PACKET_OTHERHOST } from '../skbuff.js';
@@ -51,7 +51,7 @@ export function arp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
     ctx.drop('arp_rcv', 'NOT_SPECIFIED', { dev: dev.name, detail: { ar_hln: d[off + 4], ar_pln: d[off + 5] } });
     return;
   }
-  const r = net.nf.nf_hook({ pf: NFPROTO_ARP, hook: NF_ARP_IN, in: dev, out: null }, skb, ctx.events);
+  const r = net.nf.nf_hook({ pf: NFPROTO_ARP, hook: NF_ARP_IN, in: dev, out: null }, skb, nfEvents(ctx));
   if (r.verdicts.length) ctx.verdicts.push(...r.verdicts);
   if (r.unsupported) ctx.unsupported.push(...r.unsupported);
   if (r.verdict === 'drop') { ctx.drop('nf_hook_slow', r.reason ?? 'NETFILTER_DROP', { dev: dev.name }); return; }
@@ -107,7 +107,7 @@ export function arp_process(net: Net, skb: SkBuff, ctx: FrameCtx): void {
     // ip_route_input_noref(skb, tip, sip, 0, dev): martian sources, rp_filter and the policy rules apply
     const r = ip_route_input_noref(net, tip, sip, 0, dev, skb.mark, 0, 0, 0, ctx);
     const rt = typeof r === 'string' ? 'error' : r.type;
-    if (typeof r === 'string') ctx.ev('arp_process', `no route for the request (${r}): tables only`, { dev: dev.name });
+    if (typeof r === 'string') ctx.tracing && ctx.ev('arp_process', `no route for the request (${r}): tables only`, { dev: dev.name });
     if (rt === 'local') {
       let dont = arp_ignore(net, dev, sip, tip);
       let why = dont ? `arp_ignore=${conf('arp_ignore')}` : '';
@@ -117,10 +117,10 @@ export function arp_process(net: Net, skb: SkBuff, ctx: FrameCtx): void {
       }
       if (!dont) {
         const { n, r } = net.neigh.neigh_event_ns(4, sha, sip, dev, now);
-        ctx.ev('neigh_event_ns', describeUpdate(n, r), { dev: dev.name });
+        ctx.tracing && ctx.ev('neigh_event_ns', describeUpdate(n, r), { dev: dev.name });
         arp_send(net, ARPOP_REPLY, sip, dev, tip, sha, dev.mac!, sha, ctx, 'arp_process');
       } else {
-        ctx.ev('arp_process', `no reply: ${why}`, { dev: dev.name });
+        ctx.tracing && ctx.ev('arp_process', `no reply: ${why}`, { dev: dev.name });
       }
       ctx.consume('arp_process', `${what}: target is local: consume_skb`);
       return;
@@ -129,12 +129,12 @@ export function arp_process(net: Net, skb: SkBuff, ctx: FrameCtx): void {
       const proxied = arp_fwd_proxy(net, dev, tip, typeof r === 'string' ? null : r.dev);
       if (proxied) {
         const { n, r } = net.neigh.neigh_event_ns(4, sha, sip, dev, now);
-        ctx.ev('neigh_event_ns', describeUpdate(n, r), { dev: dev.name });
+        ctx.tracing && ctx.ev('neigh_event_ns', describeUpdate(n, r), { dev: dev.name });
         // proxy_delay (default 80 jiffies) delays replies to frames not addressed to us (pneigh_enqueue)
         if (skb.pkt_type === PACKET_HOST) {
           arp_send(net, ARPOP_REPLY, sip, dev, tip, sha, dev.mac!, sha, ctx, `arp_process (proxy ARP: ${proxied})`);
         } else {
-          ctx.ev('pneigh_enqueue', 'proxy reply delayed by proxy_delay (up to 0.8 s), then sent', { dev: dev.name });
+          ctx.tracing && ctx.ev('pneigh_enqueue', 'proxy reply delayed by proxy_delay (up to 0.8 s), then sent', { dev: dev.name });
           arp_send(net, ARPOP_REPLY, sip, dev, tip, sha, dev.mac!, sha, ctx, `arp_process (proxy ARP: ${proxied}, delayed)`);
         }
         ctx.consume('arp_process', `${what}: proxied: consume_skb`);
@@ -158,9 +158,9 @@ export function arp_process(net: Net, skb: SkBuff, ctx: FrameCtx): void {
     // "Broadcast replies and request packets do not assert neighbour reachability."
     const state = op !== ARPOP_REPLY || skb.pkt_type !== PACKET_HOST ? NUD_STALE : NUD_REACHABLE;
     const r = neigh_update(n, sha, state, override ? NEIGH_UPDATE_F_OVERRIDE : 0, now);
-    ctx.ev('neigh_update', describeUpdate(n, r), { dev: dev.name });
+    ctx.tracing && ctx.ev('neigh_update', describeUpdate(n, r), { dev: dev.name });
   } else {
-    ctx.ev('arp_process', `no neighbour entry for ${ipv4ToString(sip)} and arp_accept=${conf('arp_accept')}: table not updated`, { dev: dev.name });
+    ctx.tracing && ctx.ev('arp_process', `no neighbour entry for ${ipv4ToString(sip)} and arp_accept=${conf('arp_accept')}: table not updated`, { dev: dev.name });
   }
   ctx.consume('arp_process', `${what}: consume_skb`);
 }
@@ -262,7 +262,7 @@ export function arp_send(net: Net, type: number, destIp: number, dev: NetDevice,
   writeArp(frame, 14, type, srcHw, 0, srcIp, targetHw ?? zero, 0, destIp);
   const skb = l2_skb(frame, dev, ETH_P_ARP, net.nowSec, net.nowNsec);
   const summary = arpSummary(frame, 14, 28);
-  ctx.ev('arp_send_dst', `${by}: ${summary}`, { dev: dev.name });
+  ctx.tracing && ctx.ev('arp_send_dst', `${by}: ${summary}`, { dev: dev.name });
   if (!nf_hook_out(net, NFPROTO_ARP, NF_ARP_OUT, null, dev, skb, ctx)) return;
   l2_xmit(net, skb, dev, ctx, summary);
 }

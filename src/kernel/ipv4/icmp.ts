@@ -16,6 +16,7 @@ import { FrameCtx } from '../ctx.js';
 
 /** a context for lookups whose events are not part of the frame's timeline */
 const quietCtx = new FrameCtx();
+quietCtx.tracing = false;
 
 const NR_ICMP_TYPES = 18;
 /** icmp_pointers[type].error */
@@ -112,7 +113,7 @@ function icmp_reply_echo(net: Net, skb: SkBuff, ctx: FrameCtx, replyType: number
   }
   fillIcmpChecksum(o, 34, len);
   r.transport_header = 34;
-  ctx.ev('icmp_reply', `${replyType === 0 ? 'echo reply' : 'timestamp reply'} ${ipv4ToString(src)} > ${ipv4ToString(saddr)}`);
+  ctx.tracing && ctx.ev('icmp_reply', `${replyType === 0 ? 'echo reply' : 'timestamp reply'} ${ipv4ToString(src)} > ${ipv4ToString(saddr)}`);
   ip_local_out(net, r, ctx);
 }
 
@@ -142,22 +143,22 @@ export function icmp_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, co
   const nh = skb.network_header;
   const rt = skb.dst as Rtable | null;
   if (rt && (rt.type === 'broadcast' || rt.type === 'multicast')) {
-    ctx.ev(fn, 'no ICMP error about a broadcast/multicast packet');
+    ctx.tracing && ctx.ev(fn, 'no ICMP error about a broadcast/multicast packet');
     return;
   }
   if (skb.pkt_type !== PACKET_HOST) {
-    ctx.ev(fn, 'no ICMP error: frame was not PACKET_HOST');
+    ctx.tracing && ctx.ev(fn, 'no ICMP error: frame was not PACKET_HOST');
     return;
   }
   if (((b[nh + 6] << 8) | b[nh + 7]) & 0x1fff) {
-    ctx.ev(fn, 'no ICMP error about a non-first fragment');
+    ctx.tracing && ctx.ev(fn, 'no ICMP error about a non-first fragment');
     return;
   }
   const ihl = (b[nh] & 0x0f) << 2;
   if (b[nh + 9] === 1) {
     const t = b[nh + ihl];
     if (t > NR_ICMP_TYPES || IS_ERROR.has(t)) {
-      ctx.ev(fn, 'no ICMP error about an ICMP error');
+      ctx.tracing && ctx.ev(fn, 'no ICMP error about an ICMP error');
       return;
     }
   }
@@ -171,7 +172,7 @@ export function icmp_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, co
   if (limited) {
     const ratelimit = net.host.sysctls.raw.has('net.ipv4.icmp_ratelimit') ? net.sysctlInt('net.ipv4.icmp_ratelimit') : 1000;
     if (!net.peers.allow(ipv4ToString(osaddr), net.nowMs(), ratelimit)) {
-      ctx.ev(fn, `ICMP type ${type} to ${ipv4ToString(osaddr)} rate-limited (icmp_ratelimit)`);
+      ctx.tracing && ctx.ev(fn, `ICMP type ${type} to ${ipv4ToString(osaddr)} rate-limited (icmp_ratelimit)`);
       return;
     }
   }
@@ -192,6 +193,6 @@ export function icmp_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, co
   o.set(b.subarray(nh, nh + qlen), 42);
   fillIcmpChecksum(o, 34, 8 + qlen);
   r.transport_header = 34;
-  ctx.ev('icmp_send', `ICMP type ${type} code ${code} ${ipv4ToString(saddr)} > ${ipv4ToString(osaddr)}`);
+  ctx.tracing && ctx.ev('icmp_send', `ICMP type ${type} code ${code} ${ipv4ToString(saddr)} > ${ipv4ToString(osaddr)}`);
   ip_local_out(net, r, ctx);
 }

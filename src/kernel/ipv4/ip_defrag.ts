@@ -26,7 +26,7 @@ export function ip_defrag(net: Net, skb: SkBuff, ctx: FrameCtx): SkBuff | null {
   const hdr = offset === 0 ? b.subarray(0, nh + ihl) : null;
   const r = net.ipq.queue(key, net.nowMs(), offset, mf, payload, hdr, skb.frameNo);
   if (r.kind === 'drop') {
-    ctx.ev('ip_frag_queue', r.why);
+    ctx.tracing && ctx.ev('ip_frag_queue', r.why);
     ctx.drop('ip_frag_queue', r.reason);
     return null;
   }
@@ -64,6 +64,6 @@ export function ip_defrag(net: Net, skb: SkBuff, ctx: FrameCtx): SkBuff | null {
   whole.frameNo = skb.frameNo;
   whole.tstampSec = skb.tstampSec;
   whole.tstampNsec = skb.tstampNsec;
-  ctx.ev('ip_frag_reasm', `reassembled ${total} bytes from frames ${r.q.frames.join(',')}`);
+  ctx.tracing && ctx.ev('ip_frag_reasm', `reassembled ${total} bytes from frames ${r.q.frames.join(',')}`);
   return whole;
 }

@@ -41,7 +41,7 @@ export function ip_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
       ctx.drop(fn, 'PKT_TOO_BIG', { detail: { len: totLen, mtu } });
       return;
     }
-    ctx.ev(fn, gso ? `GRO packet of ${totLen} bytes: segmented on transmit (mtu ${mtu})` : `${totLen} bytes > mtu ${mtu}, no DF: ip_fragment on output`);
+    ctx.tracing && ctx.ev(fn, gso ? `GRO packet of ${totLen} bytes: segmented on transmit (mtu ${mtu})` : `${totLen} bytes > mtu ${mtu}, no DF: ip_fragment on output`);
   }
   // skb_cow + ip_decrease_ttl (incremental checksum update)
   skb.skb_ensure_writable();
@@ -49,7 +49,7 @@ export function ip_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const old = (d[nh + 8] << 8) | d[nh + 9];
   d[nh + 8] = ttl - 1;
   csumReplace2(d, nh + 10, old, ((ttl - 1) << 8) | d[nh + 9]);
-  ctx.ev('ip_decrease_ttl', `ttl ${ttl} -> ${ttl - 1}`, { diff: { ttl: [ttl, ttl - 1] } });
+  ctx.tracing && ctx.ev('ip_decrease_ttl', `ttl ${ttl} -> ${ttl - 1}`, { diff: { ttl: [ttl, ttl - 1] } });
   if (rt.sameDev) ip_rt_send_redirect(net, skb, ctx, rt);
   if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_FORWARD, skb, skb.dev, out, ctx)) return;
   // ip_forward_finish -> dst_output; re-read: FORWARD rules cannot NAT, but mangle may mark
@@ -83,7 +83,7 @@ function ip_rt_send_redirect(net: Net, skb: SkBuff, ctx: FrameCtx, rt: Rtable): 
   if (p.n === 0 || now - p.last > 20 * 2 ** p.n) {
     const daddr = ((b[nh + 16] << 24) | (b[nh + 17] << 16) | (b[nh + 18] << 8) | b[nh + 19]) >>> 0;
     const gw = rt.gw || daddr;
-    ctx.ev('ip_rt_send_redirect', `source ${ipv4ToString(saddr)} on-link: redirect to ${ipv4ToString(gw)}`);
+    ctx.tracing && ctx.ev('ip_rt_send_redirect', `source ${ipv4ToString(saddr)} on-link: redirect to ${ipv4ToString(gw)}`);
     icmp_send(net, skb, ctx, ICMP_REDIRECT, ICMP_REDIR_HOST, gw);
     p.n++;
     p.last = now;

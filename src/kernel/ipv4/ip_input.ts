@@ -17,6 +17,7 @@ import { EACCES, EHOSTUNREACH, ENETUNREACH } from '../route/fib.js';
 import { ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, ICMP_NET_UNREACH, ICMP_PKT_FILTERED, ICMP_PROT_UNREACH } from '../../packet/icmp.js';
 import { ip_defrag } from './ip_defrag.js';
 import { ip_rcv_options } from './ip_options.js';
+import { ip_sabotage_in } from '../bridge/br_netfilter_hooks.js';
 
 const IPPROTO_ICMP = 1;
 const IPPROTO_TCP = 6;
@@ -36,7 +37,10 @@ export interface Ip4Cb {
 export function ip_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   if (!ip_rcv_core(net, skb, ctx)) return;
   const dev = skb.dev!;
-  if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_PRE_ROUTING, skb, dev, null, ctx)) return;
+  // br_netfilter's ip_sabotage_in (PRE_ROUTING, NF_IP_PRI_FIRST) calls okfn itself when the
+  // bridge already ran PRE_ROUTING for this frame (br_nf_pre_routing): the hook is not run twice
+  if (ip_sabotage_in(skb)) ctx.tracing && ctx.ev('ip_sabotage_in', 'PRE_ROUTING already run by br_netfilter: okfn directly');
+  else if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_PRE_ROUTING, skb, dev, null, ctx)) return;
   ip_rcv_finish(net, skb, ctx);
 }
 
@@ -81,7 +85,7 @@ export function ip_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
   if (skb.len > nh + totLen) skb.len = nh + totLen;
   skb.wireLen = nh + totLen;
   skb.transport_header = nh + ihl * 4;
-  ctx.ev('ip_rcv_core', `${ipv4ToString(saddrOf(b, nh))} > ${ipv4ToString(daddrOf(b, nh))} ttl ${b[nh + 8]} proto ${b[nh + 9]} len ${totLen}`);
+  ctx.tracing && ctx.ev('ip_rcv_core', `${ipv4ToString(saddrOf(b, nh))} > ${ipv4ToString(daddrOf(b, nh))} ttl ${b[nh + 8]} proto ${b[nh + 9]} len ${totLen}`);
   return true;
 }
 
@@ -158,7 +162,7 @@ export function ip_error(net: Net, skb: SkBuff, ctx: FrameCtx): void {
     const saddr = saddrOf(skb.data, skb.network_header);
     // inet_peer token bucket: ip_rt_error_cost = HZ, ip_rt_error_burst = 5*HZ
     if (net.peers.allow(ipv4ToString(saddr), net.nowMs(), 1000, 5)) icmp_send(net, skb, ctx, ICMP_DEST_UNREACH, code, 0);
-    else ctx.ev('ip_error', 'ICMP unreachable rate-limited (ip_rt_error_cost)');
+    else ctx.tracing && ctx.ev('ip_error', 'ICMP unreachable rate-limited (ip_rt_error_cost)');
   }
   ctx.drop('ip_error', reason);
 }

@@ -73,17 +73,17 @@ export function ip_rcv_options(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
     p += optlen;
   }
   if (pp >= 0) {
-    ctx.ev('ip_options_compile', `bad option at octet ${pp - nh}`);
+    ctx.tracing && ctx.ev('ip_options_compile', `bad option at octet ${pp - nh}`);
     icmp_send(net, skb, ctx, ICMP_PARAMETERPROB, 0, ((pp - nh) << 24) >>> 0);
     ctx.drop('ip_rcv_options', 'IP_INHDR');
     return true;
   }
-  ctx.ev('ip_options_compile', `options ${names.join(',') || 'none'}`);
+  ctx.tracing && ctx.ev('ip_options_compile', `options ${names.join(',') || 'none'}`);
   if (srr) {
     const dev = skb.dev!;
     // IN_DEV_SOURCE_ROUTE: all and device must both allow it
     if (!net.conf(4, dev.name, 'accept_source_route')) {
-      ctx.ev('ip_rcv_options', `source route refused (accept_source_route=0 on ${dev.name})`);
+      ctx.tracing && ctx.ev('ip_rcv_options', `source route refused (accept_source_route=0 on ${dev.name})`);
       ctx.drop('ip_rcv_options', 'NOT_SPECIFIED');
       return true;
     }

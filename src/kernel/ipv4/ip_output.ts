@@ -29,7 +29,7 @@ export function ip_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, fixedDev: Net
   const route = (): boolean => {
     const rt = ip_route_output(net, daddr, ipv4Saddr(skb.data, nh), skb.mark, ctx);
     if (typeof rt === 'number') {
-      if (reply) ctx.ev('ip_route_output_key', 'reply not sent: no route');
+      if (reply) ctx.tracing && ctx.ev('ip_route_output_key', 'reply not sent: no route');
       else ctx.drop('ip_route_output_key', 'IP_OUTNOROUTES');
       return false;
     }
@@ -44,7 +44,7 @@ export function ip_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, fixedDev: Net
     // ip_route_me_harder
     daddr = nd;
     mark = skb.mark;
-    ctx.ev('ip_route_me_harder', 'LOCAL_OUT changed the destination or mark: routed again');
+    ctx.tracing && ctx.ev('ip_route_me_harder', 'LOCAL_OUT changed the destination or mark: routed again');
     if (!route()) return;
   }
   ip_output(net, skb, ctx, dev!, gw);
@@ -74,7 +74,7 @@ function ip_finish_output(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, 
   const ihl = (b[nh] & 0x0f) << 2;
   const per = (m - ihl) & ~7;
   const n = Math.ceil((totLen - ihl) / per);
-  ctx.ev('ip_fragment', `${totLen} bytes > mtu ${m}: ${n} fragments of up to ${per} data bytes`, { dev: dev.name });
+  ctx.tracing && ctx.ev('ip_fragment', `${totLen} bytes > mtu ${m}: ${n} fragments of up to ${per} data bytes`, { dev: dev.name });
   // the fragments share the route and neighbour: the first resolves, the rest follow it
   const before = ctx.egress.length;
   ip_finish_output2(net, skb, ctx, dev, gw);
@@ -102,7 +102,7 @@ export function ip_finish_output2(net: Net, skb: SkBuff, ctx: FrameCtx, dev: Net
   const mac = neigh_resolve(net, 4, nexthop, dev, ctx, skb, reply);
   if (!mac) {
     // neigh_resolve recorded what the kernel does (queued behind an ARP request, or failed)
-    if (reply) ctx.ev('ip_finish_output2', `reply waits for neighbour ${ipv4ToString(nexthop)}`);
+    if (reply) ctx.tracing && ctx.ev('ip_finish_output2', `reply waits for neighbour ${ipv4ToString(nexthop)}`);
     else if (ctx.fate === null) ctx.drop('ip_finish_output2', 'NEIGH_FAILED');
     return;
   }
@@ -143,7 +143,7 @@ export function writeEthHeader(skb: SkBuff, dst: Uint8Array, src: Uint8Array, pr
     const diff: Record<string, [string, string]> = {};
     if (oldDst !== nd) diff['eth.dst'] = [oldDst || '-', nd];
     if (oldSrc !== ns) diff['eth.src'] = [oldSrc || '-', ns];
-    ctx.ev('neigh_hh_output', `eth ${ns} > ${nd}`, { diff });
+    ctx.tracing && ctx.ev('neigh_hh_output', `eth ${ns} > ${nd}`, { diff });
   }
 }
 

@@ -84,7 +84,7 @@ export function fib_validate_source(net: Net, saddr: number, daddr: number, tos:
     // with custom rules or local routes the kernel does the full check instead
     if (!net.fib4.customRules) {
       if (net.local4.has(saddr)) {
-        ctx.ev('fib_validate_source', `source ${ipv4ToString(saddr)} is a local address`, { dev: dev.name });
+        ctx.tracing && ctx.ev('fib_validate_source', `source ${ipv4ToString(saddr)} is a local address`, { dev: dev.name });
         return 'IP_LOCAL_SOURCE';
       }
       return null;
@@ -106,10 +106,10 @@ function __fib_validate_source(net: Net, src: number, dst: number, tos: number, 
   if (err === 0) {
     if (r.alias.type !== 'unicast') {
       if (r.alias.type !== 'local') {
-        ctx.ev('fib_validate_source', `reverse route is ${r.alias.type}`, { dev: dev.name });
+        ctx.tracing && ctx.ev('fib_validate_source', `reverse route is ${r.alias.type}`, { dev: dev.name });
         return 'IP_INVALID_SOURCE';
       } else if (!acceptLocal) {
-        ctx.ev('fib_validate_source', `source ${ipv4ToString(src)} is local (accept_local=0)`, { dev: dev.name });
+        ctx.tracing && ctx.ev('fib_validate_source', `source ${ipv4ToString(src)} is local (accept_local=0)`, { dev: dev.name });
         return 'IP_LOCAL_SOURCE';
       }
     }
@@ -126,7 +126,7 @@ function __fib_validate_source(net: Net, src: number, dst: number, tos: number, 
 }
 
 function rpFail(ctx: FrameCtx, dev: NetDevice, src: number, rpf: number): string {
-  ctx.ev('fib_validate_source', `rp_filter=${rpf}: no route back to ${ipv4ToString(src)} via ${dev.name}`, { dev: dev.name });
+  ctx.tracing && ctx.ev('fib_validate_source', `rp_filter=${rpf}: no route back to ${ipv4ToString(src)} via ${dev.name}`, { dev: dev.name });
   return 'IP_RPFILTER';
 }
 
@@ -161,18 +161,18 @@ export function ip_route_input_noref(net: Net, daddr: number, saddr: number, tos
   const forwarding = in_dev_forward(net, dev);
   if (err !== 0) {
     const what = err === -ENETUNREACH ? 'no route' : `${res.alias?.type ?? 'rule ' + (res.rule?.action ?? '')} route`;
-    ctx.ev('fib_lookup', `${what} to ${ipv4ToString(daddr)} (${errName(err)})`, { detail: detailOf(res, trace, err) });
+    ctx.tracing && ctx.ev('fib_lookup', `${what} to ${ipv4ToString(daddr)} (${errName(err)})`, { detail: detailOf(res, trace, err) });
     if (!forwarding) err = -EHOSTUNREACH;
     // no_route: an RTN_UNREACHABLE input route whose dst.input is ip_error
     return { type: 'unreachable', input: 'ip_error', error: -err, dev: null, gw: 0, table: res.table, rule: res.rule, mtu: 0, sameDev: false };
   }
   const a = res.alias;
-  if (trace) ctx.ev('fib_lookup', `${a.type} ${a.route.dstStr} ${describe(res)}`, { detail: detailOf(res, trace, 0) });
+  if (trace) ctx.tracing && ctx.ev('fib_lookup', `${a.type} ${a.route.dstStr} ${describe(res)}`, { detail: detailOf(res, trace, 0) });
   else {
     // no custom rules: the text depends on the route only, built once per route
     let c = evCache.get(a);
     if (!c) evCache.set(a, (c = { what: `${a.type} ${a.route.dstStr} ${describe(res)}`, detail: detailOf(res, trace, 0) }));
-    ctx.ev('fib_lookup', c.what, { detail: c.detail });
+    ctx.tracing && ctx.ev('fib_lookup', c.what, { detail: c.detail });
   }
   if (a.type === 'broadcast') {
     if (conf(net, dev, 'bc_forwarding') && forwarding) return mkroute(net, res, saddr, daddr, tos, dev, mark, ctx);
@@ -184,7 +184,7 @@ export function ip_route_input_noref(net: Net, daddr: number, saddr: number, tos
     return { type: 'local', input: 'ip_local_deliver', error: 0, dev: net.loopback, gw: 0, table: res.table, rule: res.rule, mtu: 0, sameDev: false };
   }
   if (!forwarding) {
-    ctx.ev(fn, `forwarding disabled on ${dev.name}: not for this host`);
+    ctx.tracing && ctx.ev(fn, `forwarding disabled on ${dev.name}: not for this host`);
     return { type: 'unreachable', input: 'ip_error', error: EHOSTUNREACH, dev: null, gw: 0, table: res.table, rule: res.rule, mtu: 0, sameDev: false };
   }
   if (a.type !== 'unicast') return martian(ctx, fn, 'destination', saddr, daddr, 'IP_INVALID_DEST');
@@ -202,7 +202,7 @@ function ip_route_input_mc(net: Net, daddr: number, saddr: number, tos: number, 
   const our = daddr === 0xe0000001 && dev.flags.has('MULTICAST');
   if (!our) {
     if (conf(net, dev, 'mc_forwarding')) ctx.unsupported.push('multicast forwarding (ip_mr_input) not modelled');
-    ctx.ev('ip_check_mc_rcu', `group ${ipv4ToString(daddr)} not joined on ${dev.name} (application memberships are not in the snapshot)`);
+    ctx.tracing && ctx.ev('ip_check_mc_rcu', `group ${ipv4ToString(daddr)} not joined on ${dev.name} (application memberships are not in the snapshot)`);
     return 'NOT_SPECIFIED';
   }
   // ip_mc_validate_source
@@ -215,7 +215,7 @@ function ip_route_input_mc(net: Net, daddr: number, saddr: number, tos: number, 
     const reason = fib_validate_source(net, saddr, 0, tos, 0, dev, mark, ctx);
     if (reason) return martian(ctx, 'fib_validate_source', 'source', saddr, daddr, reason);
   }
-  ctx.ev(fn, `group ${ipv4ToString(daddr)} joined on ${dev.name}: local delivery`);
+  ctx.tracing && ctx.ev(fn, `group ${ipv4ToString(daddr)} joined on ${dev.name}: local delivery`);
   return { type: 'multicast', input: 'ip_local_deliver', error: 0, dev: net.loopback, gw: 0, table: 0, rule: null, mtu: 0, sameDev: false };
 }
 
@@ -239,12 +239,12 @@ function brd_input(net: Net, saddr: number, tos: number, dev: NetDevice, mark: n
     const reason = fib_validate_source(net, saddr, 0, tos, 0, dev, mark, ctx);
     if (reason) return martian(ctx, 'fib_validate_source', 'source', saddr, 0xffffffff, reason);
   }
-  ctx.ev('ip_route_input_slow', `brd_input: ${why}`);
+  ctx.tracing && ctx.ev('ip_route_input_slow', `brd_input: ${why}`);
   return { type: 'broadcast', input: 'ip_local_deliver', error: 0, dev: net.loopback, gw: 0, table: 0, rule: null, mtu: 0, sameDev: false };
 }
 
 function martian(ctx: FrameCtx, fn: string, what: string, saddr: number, daddr: number, reason: string): string {
-  ctx.ev(fn, `martian ${what} ${ipv4ToString(what === 'source' ? saddr : daddr)} (${reason})`);
+  ctx.tracing && ctx.ev(fn, `martian ${what} ${ipv4ToString(what === 'source' ? saddr : daddr)} (${reason})`);
   return reason;
 }
 
@@ -282,7 +282,7 @@ export function ip_route_output(net: Net, daddr: number, saddr: number, mark: nu
   const r = scratch();
   const err = net.fib4.lookup(f, r);
   if (err !== 0) {
-    ctx.ev('ip_route_output_key', `no route to ${ipv4ToString(daddr)} (${errName(err)})`);
+    ctx.tracing && ctx.ev('ip_route_output_key', `no route to ${ipv4ToString(daddr)} (${errName(err)})`);
     return err;
   }
   const a = r.alias;
@@ -292,7 +292,7 @@ export function ip_route_output(net: Net, daddr: number, saddr: number, mark: nu
   }
   if (!r.nh.dev) return -EINVAL;
   const gw = r.nh.gw !== null && r.nh.scope === SCOPE.link ? (r.nh.gw as number) : 0;
-  ctx.ev('ip_route_output_key', `${a.route.dstStr}${gw ? ' via ' + ipv4ToString(gw) : ''} dev ${r.nh.dev.name} ${describe(r)}`);
+  ctx.tracing && ctx.ev('ip_route_output_key', `${a.route.dstStr}${gw ? ' via ' + ipv4ToString(gw) : ''} dev ${r.nh.dev.name} ${describe(r)}`);
   return { dev: r.nh.dev, gw, type: a.type, mtu: a.route.mtu ?? r.nh.dev.mtu, prefsrc: (a.route.prefsrc as number | undefined) ?? 0 };
 }
 

@@ -60,7 +60,7 @@ function icmpv6_echo_reply(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, 
   const peer = b.slice(nh + 8, nh + 24);
   // source: the address asked, or for multicast the device's address (ipv6_dev_get_saddr)
   const src = mcast ? net.ipv6_get_saddr(skb.dev, peer) : b.slice(nh + 24, nh + 40);
-  if (!src) return void ctx.ev('icmpv6_echo_reply', 'no source address: not answered');
+  if (!src) return void (ctx.tracing && ctx.ev('icmpv6_echo_reply', 'no source address: not answered'));
   const r = newReplySkb6(net, 40 + l4len);
   const o = r.data;
   writeIpv6Hdr(o, 14, 0, 0, l4len, 58, hopLimit(net), src, 0, peer, 0);
@@ -68,7 +68,7 @@ function icmpv6_echo_reply(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, 
   o[54] = 129;
   fillL4ChecksumV6(o, 14, 54, l4len, 58);
   r.transport_header = 54;
-  ctx.ev('icmpv6_echo_reply', `echo reply ${ipv6ToString(src, 0)} > ${ipv6ToString(peer, 0)}`);
+  ctx.tracing && ctx.ev('icmpv6_echo_reply', `echo reply ${ipv6ToString(src, 0)} > ${ipv6ToString(peer, 0)}`);
   ip6_local_out(net, r, ctx, skb.dev);
 }
 
@@ -79,17 +79,17 @@ export function icmpv6_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, 
   const nh = skb.network_header;
   const dmc = b[nh + 24] === 0xff;
   if (dmc || skb.pkt_type !== PACKET_HOST) {
-    if (type !== 2 && !(type === 4 && code === 2)) return void ctx.ev(fn, 'no ICMPv6 error about a multicast/non-host packet');
+    if (type !== 2 && !(type === 4 && code === 2)) return void (ctx.tracing && ctx.ev(fn, 'no ICMPv6 error about a multicast/non-host packet'));
   }
   let sAny = true;
   for (let i = 0; i < 16; i++) if (b[nh + 8 + i]) sAny = false;
-  if (sAny || b[nh + 8] === 0xff) return void ctx.ev(fn, 'no ICMPv6 error to an unspecified/multicast source');
+  if (sAny || b[nh + 8] === 0xff) return void (ctx.tracing && ctx.ev(fn, 'no ICMPv6 error to an unspecified/multicast source'));
   // is_ineligible: never about an ICMPv6 error (walks extension headers for the upper protocol)
-  if (skb.transport_header > 0 && b[nh + 6] === 58 && b[skb.transport_header] < 128) return void ctx.ev(fn, 'no ICMPv6 error about an ICMPv6 error');
+  if (skb.transport_header > 0 && b[nh + 6] === 58 && b[skb.transport_header] < 128) return void (ctx.tracing && ctx.ev(fn, 'no ICMPv6 error about an ICMPv6 error'));
   const peer = b.slice(nh + 8, nh + 24);
   const odst = b.subarray(nh + 24, nh + 40);
   const src = !dmc && net.isLocal6(b, nh + 24) ? odst.slice() : net.ipv6_get_saddr(skb.dev, peer);
-  if (!src) return void ctx.ev(fn, 'no source address for the error');
+  if (!src) return void (ctx.tracing && ctx.ev(fn, 'no source address for the error'));
   // icmpv6_xrlim_allow: errors other than PKT_TOOBIG; icmpv6_time scaled by the route's prefix
   if (type < 128 && type !== 2) {
     const f = newFlow();
@@ -100,7 +100,7 @@ export function icmpv6_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, 
     let tmo = net.host.sysctls.raw.has('net.ipv6.icmp.ratelimit') ? net.sysctlInt('net.ipv6.icmp.ratelimit') : 1000;
     const plen = net.fib6.lookup(f, r) === 0 ? r.alias.prefixLen : 0;
     if (plen < 128) tmo = tmo >> ((128 - plen) >> 5);
-    if (!net.peers.allow('6:' + ipv6ToString(peer, 0), net.nowMs(), tmo)) return void ctx.ev(fn, `ICMPv6 type ${type} rate-limited`);
+    if (!net.peers.allow('6:' + ipv6ToString(peer, 0), net.nowMs(), tmo)) return void (ctx.tracing && ctx.ev(fn, `ICMPv6 type ${type} rate-limited`));
   }
   const olen = skb.len - nh;
   const qlen = icmp6QuoteLen(olen);
@@ -111,6 +111,6 @@ export function icmpv6_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, 
   o.set(b.subarray(nh, nh + qlen), 62);
   fillL4ChecksumV6(o, 14, 54, 8 + qlen, 58);
   r.transport_header = 54;
-  ctx.ev('icmp6_send', `ICMPv6 type ${type} code ${code} ${ipv6ToString(src, 0)} > ${ipv6ToString(peer, 0)}`);
+  ctx.tracing && ctx.ev('icmp6_send', `ICMPv6 type ${type} code ${code} ${ipv6ToString(src, 0)} > ${ipv6ToString(peer, 0)}`);
   ip6_local_out(net, r, ctx, skb.dev);
 }

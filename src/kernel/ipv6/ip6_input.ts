@@ -15,6 +15,7 @@ import { tcp_v6_rcv } from '../transport/tcp_ipv4.js';
 import { udpv6_rcv } from '../transport/udp.js';
 import { ip6_output } from './ip6_output.js';
 import { ipv6_frag_rcv } from './reassembly.js';
+import { ip_sabotage_in } from '../bridge/br_netfilter_hooks.js';
 import { ICMPV6_DEST_UNREACH, ICMPV6_NOROUTE, ICMPV6_ADM_PROHIBITED, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, ICMPV6_PKT_TOOBIG, ICMPV6_PARAMPROB, ICMPV6_UNK_NEXTHDR, ICMPV6_NOT_NEIGHBOUR } from '../../packet/icmpv6.js';
 
 /** the IPv6 input route (struct rt6_info, the parts used) */
@@ -45,7 +46,9 @@ function isLoopback6(b: Uint8Array, o: number): boolean {
 
 export function ipv6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   if (!ip6_rcv_core(net, skb, ctx)) return;
-  if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_PRE_ROUTING, skb, skb.dev, null, ctx)) return;
+  // ip_sabotage_in is registered for NFPROTO_IPV6 too (br_nf_ops): no second PRE_ROUTING
+  if (ip_sabotage_in(skb)) ctx.tracing && ctx.ev('ip_sabotage_in', 'PRE_ROUTING already run by br_netfilter: okfn directly');
+  else if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_PRE_ROUTING, skb, skb.dev, null, ctx)) return;
   ip6_rcv_finish(net, skb, ctx);
 }
 
@@ -75,7 +78,7 @@ export function ip6_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
     ctx.unsupported.push('IPv6 jumbogram');
   }
   skb.transport_header = nh + 40;
-  ctx.ev(fn, `${ipv6ToString(b, nh + 8)} > ${ipv6ToString(b, nh + 24)} hlim ${b[nh + 7]} next ${nexthdr} len ${plen}`);
+  ctx.tracing && ctx.ev(fn, `${ipv6ToString(b, nh + 8)} > ${ipv6ToString(b, nh + 24)} hlim ${b[nh + 7]} next ${nexthdr} len ${plen}`);
   // ipv6_parse_hopopts runs here, before routing, for forwarded packets too
   if (nexthdr === 0) {
     if (skb.len < nh + 48 || skb.len < nh + 40 + ((b[nh + 41] + 1) << 3)) return void ctx.drop('ipv6_parse_hopopts', 'IP_INHDR'), false;
@@ -124,20 +127,20 @@ export function ip6_route_input(net: Net, skb: SkBuff, ctx: FrameCtx): Rt6 {
   const rule = r.rule ? ` by rule "${r.rule.text.trim()}"` : '';
   if (err !== 0) {
     if (r.alias && (r.alias.type === 'blackhole' || r.alias.type === 'prohibit')) {
-      ctx.ev('ip6_route_input', `${r.alias.type} route ${r.alias.route.dstStr} table ${tableName(r.table)}${rule}`);
+      ctx.tracing && ctx.ev('ip6_route_input', `${r.alias.type} route ${r.alias.route.dstStr} table ${tableName(r.table)}${rule}`);
       return { kind: r.alias.type, dev: null, gw: null, mtu: 0 };
     }
     // the local address of another device is still local (the local table holds it)
     if (net.isLocal6(b, nh + 24)) return { kind: 'local', dev, gw: null, mtu: 0 };
-    ctx.ev('ip6_route_input', `no route to ${ipv6ToString(b, nh + 24)}${r.alias ? ' (' + r.alias.type + ')' : ''}`);
+    ctx.tracing && ctx.ev('ip6_route_input', `no route to ${ipv6ToString(b, nh + 24)}${r.alias ? ' (' + r.alias.type + ')' : ''}`);
     return { kind: 'discard', dev: null, gw: null, mtu: 0 };
   }
   const a = r.alias;
-  if (r.rule) ctx.ev('ip6_route_input', `${a.type} ${a.route.dstStr} table ${tableName(r.table)}${rule}`, { detail: { table: tableName(r.table), route: a.route.dstStr + (a.route.gatewayStr ? ' via ' + a.route.gatewayStr : '') + (a.route.dev ? ' dev ' + a.route.dev : '') } });
+  if (r.rule) ctx.tracing && ctx.ev('ip6_route_input', `${a.type} ${a.route.dstStr} table ${tableName(r.table)}${rule}`, { detail: { table: tableName(r.table), route: a.route.dstStr + (a.route.gatewayStr ? ' via ' + a.route.gatewayStr : '') + (a.route.dev ? ' dev ' + a.route.dev : '') } });
   else {
     let c = evCache6.get(a);
     if (!c) evCache6.set(a, (c = { what: `${a.type} ${a.route.dstStr} table ${tableName(r.table)}`, detail: { table: tableName(r.table), route: a.route.dstStr + (a.route.gatewayStr ? ' via ' + a.route.gatewayStr : '') + (a.route.dev ? ' dev ' + a.route.dev : '') } }));
-    ctx.ev('ip6_route_input', c.what, { detail: c.detail });
+    ctx.tracing && ctx.ev('ip6_route_input', c.what, { detail: c.detail });
   }
   if (a.type === 'local' || a.type === 'anycast') return { kind: 'local', dev, gw: null, mtu: 0 };
   if (a.type !== 'unicast') return { kind: 'discard', dev: null, gw: null, mtu: 0 };
@@ -176,7 +179,7 @@ function ip6_mc_input(net: Net, skb: SkBuff, ctx: FrameCtx): void {
     }
   }
   if (!joined) {
-    ctx.ev('ip6_mc_input', `group ${ipv6ToString(b, d)} not joined on ${dev.name}`);
+    ctx.tracing && ctx.ev('ip6_mc_input', `group ${ipv6ToString(b, d)} not joined on ${dev.name}`);
     ctx.drop('ip6_mc_input', 'NOT_SPECIFIED');
     return;
   }
@@ -269,7 +272,7 @@ function ip6_parse_tlv(net: Net, skb: SkBuff, ctx: FrameCtx, off: number, hopbyh
     const known = t === 1 || (hopbyhop ? t === 5 || t === 0xc2 || t === 7 || t === 0x31 : t === 0xc9);
     if (!known) {
       const action = t >> 6;
-      ctx.ev('ip6_tlvopt_unknown', `unknown option type ${t} at octet ${p - nh}: action ${action}`);
+      ctx.tracing && ctx.ev('ip6_tlvopt_unknown', `unknown option type ${t} at octet ${p - nh}: action ${action}`);
       if (action === 0) {
         p += 2 + b[p + 1];
         continue;
@@ -309,7 +312,7 @@ export function ip6_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
       return void ctx.drop(fn, 'IP_INADDRERRORS');
     }
   } else {
-    ctx.ev(fn, 'forwarded back out the ingress device (ndisc_send_redirect not modelled)');
+    ctx.tracing && ctx.ev(fn, 'forwarded back out the ingress device (ndisc_send_redirect not modelled)');
   }
   const mtu = Math.max(rt.mtu, 1280);
   const len = skb.len - nh;
@@ -319,7 +322,7 @@ export function ip6_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   }
   skb.skb_ensure_writable();
   skb.data[nh + 7] = hlim - 1;
-  ctx.ev('ip6_forward', `hop limit ${hlim} -> ${hlim - 1}`, { diff: { hop_limit: [hlim, hlim - 1] } });
+  ctx.tracing && ctx.ev('ip6_forward', `hop limit ${hlim} -> ${hlim - 1}`, { diff: { hop_limit: [hlim, hlim - 1] } });
   if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_FORWARD, skb, skb.dev, out, ctx)) return;
   ip6_output(net, skb, ctx, out, rt.gw);
 }

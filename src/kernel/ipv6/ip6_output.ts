@@ -36,7 +36,7 @@ export function ip6_route_output(net: Net, daddr: Uint8Array, oif: NetDevice | n
   if (err !== 0 || !r.nh || !r.nh.dev) {
     // link-local and multicast destinations go out the device they came from
     if (oif && isLinkLocalOrMc(daddr)) return { dev: oif, gw: null };
-    ctx.ev('ip6_route_output', `no route to ${ipv6ToString(daddr, 0)}`);
+    ctx.tracing && ctx.ev('ip6_route_output', `no route to ${ipv6ToString(daddr, 0)}`);
     return null;
   }
   // a local destination goes over loopback (ip6_rt_init_dst: RTF_LOCAL routes use the loopback device)
@@ -57,7 +57,7 @@ export function ip6_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, oif: NetDevi
   let daddr = skb.data.slice(nh + 24, nh + 40);
   let rt = ip6_route_output(net, daddr, oif, ctx);
   const fail = (): void => {
-    if (reply) ctx.ev('ip6_route_output', 'reply not sent: no route');
+    if (reply) ctx.tracing && ctx.ev('ip6_route_output', 'reply not sent: no route');
     else ctx.drop('ip6_route_output', 'IP_OUTNOROUTES');
   };
   if (!rt) return fail();
@@ -89,7 +89,7 @@ export function ip6_finish_output2(net: Net, skb: SkBuff, ctx: FrameCtx, dev: Ne
   const nexthop = gw ?? skb.data.slice(nh + 24, nh + 40);
   const mac = neigh_resolve(net, 6, nexthop, dev, ctx, skb, reply);
   if (!mac) {
-    if (reply) ctx.ev('ip6_finish_output2', `reply waits for neighbour ${ipv6ToString(nexthop, 0)}`);
+    if (reply) ctx.tracing && ctx.ev('ip6_finish_output2', `reply waits for neighbour ${ipv6ToString(nexthop, 0)}`);
     else if (ctx.fate === null) ctx.drop('ip6_finish_output2', 'NEIGH_FAILED');
     return;
   }

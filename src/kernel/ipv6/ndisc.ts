@@ -133,7 +133,7 @@ function ndisc_recv_ns(net: Net, skb: SkBuff, ctx: FrameCtx, th: number, end: nu
     const pneigh = proxy ? net.host.neigh.find((n) => n.family === 6 && n.state.includes('PROXY') && eq16(n.dst as Uint8Array, target)) : undefined;
     if (pneigh) {
       isRouter = pneigh.router ? 1 : 0;
-      if (skb.pkt_type !== PACKET_HOST && inc) ctx.ev('pneigh_enqueue', 'proxy NA delayed by proxy_delay (random up to 0.8 s)', { dev: dev.name });
+      if (skb.pkt_type !== PACKET_HOST && inc) ctx.tracing && ctx.ev('pneigh_enqueue', 'proxy NA delayed by proxy_delay (random up to 0.8 s)', { dev: dev.name });
     } else {
       // anycast addresses (ipv6_chk_acast_addr) are not in a snapshot: a model limitation
       return fin('ndisc_recv_ns', 'IPV6_NDISC_NS_OTHERHOST', `NS for ${ipv6ToString(target, 0)}, not an address of ${dev.name}`);
@@ -150,7 +150,7 @@ function ndisc_recv_ns(net: Net, skb: SkBuff, ctx: FrameCtx, th: number, end: nu
   if (!n && (!inc || lladdr)) n = net.neigh.create(6, saddr, dev);
   if (n) {
     const r = neigh_update(n, lladdr, NUD_STALE, NEIGH_UPDATE_F_WEAK_OVERRIDE | NEIGH_UPDATE_F_OVERRIDE, now);
-    ctx.ev('ndisc_update', describeUpdate(n, r), { dev: dev.name });
+    ctx.tracing && ctx.ev('ndisc_update', describeUpdate(n, r), { dev: dev.name });
     ndisc_send_na(net, dev, saddr, target, !!isRouter, true, ifp && inc, inc, ctx, 'ndisc_recv_ns');
     return fin('ndisc_recv_ns', null, `NS who has ${ipv6ToString(target, 0)}: answered`);
   }
@@ -195,7 +195,7 @@ function ndisc_recv_na(net: Net, skb: SkBuff, ctx: FrameCtx, th: number, end: nu
   if (n.state & NUD_FAILED) return fin('ndisc_recv_na', 'NOT_SPECIFIED', `NA for ${tstr}: entry is FAILED`);
   const r = neigh_update(n, lladdr, newState, NEIGH_UPDATE_F_WEAK_OVERRIDE | (override ? NEIGH_UPDATE_F_OVERRIDE : 0)
     | NEIGH_UPDATE_F_OVERRIDE_ISROUTER | (router ? NEIGH_UPDATE_F_ISROUTER : 0), now);
-  ctx.ev('ndisc_update', describeUpdate(n, r), { dev: dev.name });
+  ctx.tracing && ctx.ev('ndisc_update', describeUpdate(n, r), { dev: dev.name });
   return fin('ndisc_recv_na', null, `NA tgt is ${tstr}`);
 }
 
@@ -236,7 +236,7 @@ function ndisc_recv_rs(net: Net, skb: SkBuff, ctx: FrameCtx, th: number, end: nu
   const saddr = d.slice(nh + 8, nh + 24);
   const n = net.neigh.lookup(6, saddr, dev, now) ?? net.neigh.create(6, saddr, dev);
   const r = neigh_update(n, lladdr, NUD_STALE, NEIGH_UPDATE_F_WEAK_OVERRIDE | NEIGH_UPDATE_F_OVERRIDE | NEIGH_UPDATE_F_OVERRIDE_ISROUTER, now);
-  ctx.ev('ndisc_update', describeUpdate(n, r), { dev: dev.name });
+  ctx.tracing && ctx.ev('ndisc_update', describeUpdate(n, r), { dev: dev.name });
   return fin('ndisc_recv_rs', null, 'RS: soliciting host learnt');
 }
 
@@ -258,7 +258,7 @@ function ndisc_router_discovery(net: Net, skb: SkBuff, ctx: FrameCtx, th: number
   const fwd = net.host.sysctls.conf(6, dev.name, 'forwarding');
   // ipv6_accept_ra: accept_ra 1 when not forwarding, 2 always
   if (!(acceptRa === 2 || (acceptRa === 1 && !fwd))) {
-    ctx.ev('ndisc_router_discovery', `accept_ra=${acceptRa} forwarding=${fwd}: RA not used for configuration`, { dev: dev.name });
+    ctx.tracing && ctx.ev('ndisc_router_discovery', `accept_ra=${acceptRa} forwarding=${fwd}: RA not used for configuration`, { dev: dev.name });
   } else {
     ctx.unsupported.push('ndisc_router_discovery: RA effects (default route, prefixes, MTU) are not modelled');
   }
@@ -268,7 +268,7 @@ function ndisc_router_discovery(net: Net, skb: SkBuff, ctx: FrameCtx, th: number
     const saddr = d.slice(nh + 8, nh + 24);
     const n = net.neigh.lookup(6, saddr, dev, now) ?? net.neigh.create(6, saddr, dev);
     const r = neigh_update(n, lladdr, NUD_STALE, NEIGH_UPDATE_F_WEAK_OVERRIDE | NEIGH_UPDATE_F_OVERRIDE | NEIGH_UPDATE_F_OVERRIDE_ISROUTER | NEIGH_UPDATE_F_ISROUTER, now);
-    ctx.ev('ndisc_update', describeUpdate(n, r), { dev: dev.name });
+    ctx.tracing && ctx.ev('ndisc_update', describeUpdate(n, r), { dev: dev.name });
   }
   return fin('ndisc_router_discovery', null, 'RA processed');
 }
@@ -277,7 +277,7 @@ function ndisc_router_discovery(net: Net, skb: SkBuff, ctx: FrameCtx, th: number
 export function ndisc_send_na(net: Net, dev: NetDevice, daddr: Uint8Array, target: Uint8Array, router: boolean, solicited: boolean,
   override: boolean, incOpt: boolean, ctx: FrameCtx, by: string): void {
   let src: Uint8Array | null = devHasAddr(dev, target, 0) ? target : net.ipv6_get_saddr(dev, daddr);
-  if (!src) { ctx.ev('ndisc_send_na', 'no source address: not sent', { dev: dev.name }); return; }
+  if (!src) { ctx.tracing && ctx.ev('ndisc_send_na', 'no source address: not sent', { dev: dev.name }); return; }
   if (!dev.mac) incOpt = false;
   const icmpLen = 24 + (incOpt ? 8 : 0);
   const frame = new Uint8Array(14 + 40 + icmpLen);
@@ -288,7 +288,7 @@ export function ndisc_send_na(net: Net, dev: NetDevice, daddr: Uint8Array, targe
   if (incOpt) writeNdOptLladdr(frame, o + 24, ND_OPT_TARGET_LL_ADDR, dev.mac!, 0);
   fillL4ChecksumV6(frame, 14, o, icmpLen, 58);
   const summary = `IP6 ${ipv6ToString(src, 0)} > ${ipv6ToString(daddr, 0)}: ICMP6, neighbor advertisement, tgt is ${ipv6ToString(target, 0)}, length ${icmpLen}`;
-  ctx.ev('ndisc_send_na', `${by}: ${summary} [flags ${[router && 'router', solicited && 'solicited', override && 'override'].filter(Boolean).join(', ') || 'none'}]`, { dev: dev.name });
+  ctx.tracing && ctx.ev('ndisc_send_na', `${by}: ${summary} [flags ${[router && 'router', solicited && 'solicited', override && 'override'].filter(Boolean).join(', ') || 'none'}]`, { dev: dev.name });
   ndisc_send_skb(net, frame, dev, daddr, ctx, summary);
 }
 
@@ -297,7 +297,7 @@ export function ndisc_send_ns(net: Net, dev: NetDevice, solicit: Uint8Array, dad
   if (!saddr) {
     // ipv6_get_lladdr(dev): the link-local address of dev
     for (const a of dev.addrs) if (a.family === 6 && a.scope === 'link') { saddr = a.local as Uint8Array; break; }
-    if (!saddr) { ctx.ev('ndisc_send_ns', `${dev.name} has no link-local address: no solicitation`, { dev: dev.name }); return; }
+    if (!saddr) { ctx.tracing && ctx.ev('ndisc_send_ns', `${dev.name} has no link-local address: no solicitation`, { dev: dev.name }); return; }
   }
   const incOpt = !isAny(saddr, 0) && !!dev.mac;
   const icmpLen = 24 + (incOpt ? 8 : 0);
@@ -308,7 +308,7 @@ export function ndisc_send_ns(net: Net, dev: NetDevice, solicit: Uint8Array, dad
   if (incOpt) writeNdOptLladdr(frame, o + 24, ND_OPT_SOURCE_LL_ADDR, dev.mac!, 0);
   fillL4ChecksumV6(frame, 14, o, icmpLen, 58);
   const summary = `IP6 ${ipv6ToString(saddr, 0)} > ${ipv6ToString(daddr, 0)}: ICMP6, neighbor solicitation, who has ${ipv6ToString(solicit, 0)}, length ${icmpLen}`;
-  ctx.ev('ndisc_send_ns', `${by}: ${summary}`, { dev: dev.name });
+  ctx.tracing && ctx.ev('ndisc_send_ns', `${by}: ${summary}`, { dev: dev.name });
   ndisc_send_skb(net, frame, dev, daddr, ctx, summary);
 }
 

@@ -34,7 +34,7 @@ export function ipv6_frag_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, 
   const fragOff = (b[fo + 2] << 8) | b[fo + 3];
   const nexthdr = b[fo];
   if (!(fragOff & 0xfff9)) {
-    ctx.ev(fn, 'atomic fragment: not fragmented');
+    ctx.tracing && ctx.ev(fn, 'atomic fragment: not fragmented');
     return { skb, off: fo + 8, nexthdr, nhoff: fo };
   }
   if (skb.len < skb.wireLen) {
@@ -65,7 +65,7 @@ export function ipv6_frag_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, 
   const hdr = offset === 0 ? b.subarray(0, fo) : null;
   const r = net.ipq.queue(key, net.nowMs(), offset, mf, payload, hdr, skb.frameNo);
   if (r.kind === 'drop') {
-    ctx.ev('ip6_frag_queue', r.why);
+    ctx.tracing && ctx.ev('ip6_frag_queue', r.why);
     ctx.drop('ip6_frag_queue', r.reason);
     return null;
   }
@@ -102,6 +102,6 @@ export function ipv6_frag_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, 
   whole.frameNo = skb.frameNo;
   whole.tstampSec = skb.tstampSec;
   whole.tstampNsec = skb.tstampNsec;
-  ctx.ev('ip6_frag_reasm', `reassembled ${newPlen} payload bytes from frames ${r.q.frames.join(',')}`);
+  ctx.tracing && ctx.ev('ip6_frag_reasm', `reassembled ${newPlen} payload bytes from frames ${r.q.frames.join(',')}`);
   return { skb: whole, off: unfrag, nexthdr, nhoff: firstNhoff };
 }

@@ -293,13 +293,13 @@ export function neigh_resolve(net: Net, family: 4 | 6, nexthop: number | Uint8Ar
   const s = n.state;
   n.used = now;
   if (s & (NUD_CONNECTED | NUD_DELAY | NUD_PROBE)) {
-    ctx.ev('neigh_output', `${n.keyStr} ${nudName(s)} lladdr ${macToString(n.ha!, 0)}`, { dev: dev.name });
+    ctx.tracing && ctx.ev('neigh_output', `${n.keyStr} ${nudName(s)} lladdr ${macToString(n.ha!, 0)}`, { dev: dev.name });
     return n.ha;
   }
   if (s & NUD_STALE) {
     // __neigh_event_send: STALE -> DELAY, packet goes out with the cached address
     n.state = NUD_DELAY; n.updated = now;
-    ctx.ev('__neigh_event_send', `${n.keyStr} STALE -> DELAY, sent with lladdr ${macToString(n.ha!, 0)}`, { dev: dev.name });
+    ctx.tracing && ctx.ev('__neigh_event_send', `${n.keyStr} STALE -> DELAY, sent with lladdr ${macToString(n.ha!, 0)}`, { dev: dev.name });
     return n.ha;
   }
   // NONE / FAILED / INCOMPLETE
@@ -313,13 +313,13 @@ export function neigh_resolve(net: Net, family: 4 | 6, nexthop: number | Uint8Ar
       // three broadcast requests at 0, 1 and 2 s, test/kernel/bridge-kernel-measure.py's neighbour case)
       for (let i = 0; i < P.mcast_probes + P.app_probes; i++) {
         n.probes++;
-        if (i) ctx.ev('neigh_timer_handler', `${n.keyStr} still INCOMPLETE after ${i} x retrans_time: probe again`, { dev: dev.name });
+        if (i) ctx.tracing && ctx.ev('neigh_timer_handler', `${n.keyStr} still INCOMPLETE after ${i} x retrans_time: probe again`, { dev: dev.name });
         if (family === 4) arp_solicit(net, n, skb ?? null, ctx);
         else ndisc_solicit(net, n, skb ?? null, ctx);
       }
     } else {
       n.state = NUD_FAILED; n.updated = now;
-      if (isReply) ctx.ev('__neigh_event_send', `${n.keyStr}: NEIGH_FAILED, reply not sent`, { dev: dev.name });
+      if (isReply) ctx.tracing && ctx.ev('__neigh_event_send', `${n.keyStr}: NEIGH_FAILED, reply not sent`, { dev: dev.name });
       else ctx.drop('__neigh_event_send', 'NEIGH_FAILED', { dev: dev.name, detail: { neighbour: n.keyStr } });
       return null;
     }
@@ -328,15 +328,15 @@ export function neigh_resolve(net: Net, family: 4 | 6, nexthop: number | Uint8Ar
   // arp_queue bounded by unres_qlen_bytes: drop the oldest with NEIGH_QUEUEFULL
   while (n.queueBytes + len > P.unres_qlen_bytes && n.queue.length) n.queueBytes -= n.queue.shift()!;
   n.queue.push(len); n.queueBytes += len;
-  ctx.ev(fn, `${n.keyStr} ${nudName(s)} -> INCOMPLETE: skb queued on arp_queue awaiting ${family === 4 ? 'ARP reply' : 'neighbour advertisement'}`, { dev: dev.name });
+  ctx.tracing && ctx.ev(fn, `${n.keyStr} ${nudName(s)} -> INCOMPLETE: skb queued on arp_queue awaiting ${family === 4 ? 'ARP reply' : 'neighbour advertisement'}`, { dev: dev.name });
   if (isReply) {
-    ctx.ev('neigh_invalidate', `reply queued for ${n.keyStr}; freed with NEIGH_FAILED unless an answer arrives`, { dev: dev.name });
+    ctx.tracing && ctx.ev('neigh_invalidate', `reply queued for ${n.keyStr}; freed with NEIGH_FAILED unless an answer arrives`, { dev: dev.name });
     return null;
   }
   if (skb) {
     // neigh_invalidate, for every queued skb: arp_error_report / ndisc_error_report -> dst_link_failure: ICMP host
     // unreachable (ICMPv6 address unreachable) to the sender, then kfree_skb_reason(NEIGH_FAILED)
-    ctx.ev(family === 4 ? 'arp_error_report' : 'ndisc_error_report', `${n.keyStr} FAILED: dst_link_failure`, { dev: dev.name });
+    ctx.tracing && ctx.ev(family === 4 ? 'arp_error_report' : 'ndisc_error_report', `${n.keyStr} FAILED: dst_link_failure`, { dev: dev.name });
     if (family === 4) icmp_send(net, skb, ctx, 3, 1, 0);
     else icmpv6_send(net, skb, ctx, 1, 3, 0);
   }

@@ -28,11 +28,11 @@ export function l2_skb(frame: Uint8Array, dev: NetDevice, proto: number, sec: nu
 
 /** dev_queue_xmit of a kernel-built frame: record it as a reply on each interface it leaves by */
 export function l2_xmit(net: Net, skb: SkBuff, dev: NetDevice, ctx: FrameCtx, summary: string): void {
-  if (!dev.up) { ctx.ev('dev_queue_xmit', `reply not sent: ${dev.name} is down`); return; }
+  if (!dev.up) { ctx.tracing && ctx.ev('dev_queue_xmit', `reply not sent: ${dev.name} is down`); return; }
   if (dev.kind === 'bridge') {
     for (const port of br_dev_xmit(net, skb, dev, ctx)) ctx.reply(port.name, summary);
     return;
   }
-  ctx.ev('dev_queue_xmit', `reply: ${summary}`, { dev: dev.name });
+  ctx.tracing && ctx.ev('dev_queue_xmit', `reply: ${summary}`, { dev: dev.name });
   ctx.reply(dev.name, summary);
 }

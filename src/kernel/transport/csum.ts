@@ -22,7 +22,7 @@ export function l4_csum_ok(net: Net, skb: SkBuff, ctx: FrameCtx, fam: 4 | 6, pro
     const pseudo = csumFold16(fam === 4 ? csumTcpudpNofold(saddr, daddr, len, proto, 0) : csumIpv6Nofold(b, nh + 8, b, nh + 24, len, proto, 0));
     const field = (b[th + checkOff] << 8) | b[th + checkOff + 1];
     if (field === pseudo) {
-      ctx.ev('skb_checksum_init', 'checksum field holds the pseudo-header sum: sent with CHECKSUM_PARTIAL (offload), not verified');
+      ctx.tracing && ctx.ev('skb_checksum_init', 'checksum field holds the pseudo-header sum: sent with CHECKSUM_PARTIAL (offload), not verified');
       return true;
     }
   }

@@ -91,7 +91,7 @@ function tcp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, fn: string): void
   const est = net.sockets.lookupEstablished('tcp', af.fam, af.saddr, sport, af.daddr, dport, dif);
   if (est) {
     if (!csumOk(net, skb, af, ctx)) return void ctx.drop(fn, 'TCP_CSUM');
-    ctx.ev('__inet_lookup_established', `socket ${est.name} -> ${est.entry.peerStr}`);
+    ctx.tracing && ctx.ev('__inet_lookup_established', `socket ${est.name} -> ${est.entry.peerStr}`);
     if (flags & TH_RST) return void ctx.drop('tcp_validate_incoming', 'TCP_RESET');
     if (dlen > 0 || flags & TH_FIN) return void ctx.deliver('tcp_rcv_established', est.name);
     if (flags & TH_SYN) {
@@ -104,12 +104,12 @@ function tcp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, fn: string): void
   if (!lis) {
     // no_tcp_socket
     if (!csumOk(net, skb, af, ctx)) return void ctx.drop(fn, 'TCP_CSUM');
-    ctx.ev('__inet_lookup_skb', `no socket for ${af.dstr}:${dport}`);
+    ctx.tracing && ctx.ev('__inet_lookup_skb', `no socket for ${af.dstr}:${dport}`);
     tcp_send_reset(net, skb, ctx, af, seq, ack, flags, dlen, sport, dport);
     ctx.drop(fn, 'NO_SOCKET');
     return;
   }
-  ctx.ev('__inet_lookup_listener', `listener ${lis.name}`);
+  ctx.tracing && ctx.ev('__inet_lookup_listener', `listener ${lis.name}`);
   // tcp_v4_do_rcv: tcp_checksum_complete before the state machine
   if (!csumOk(net, skb, af, ctx)) return void ctx.drop('tcp_v4_do_rcv', 'TCP_CSUM');
   // tcp_rcv_state_process, TCP_LISTEN
@@ -171,13 +171,13 @@ function conn_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: st
     if (c.isn === null) {
       // our ISN is unknown offline: the peer's ACK defines it (ack - 1)
       c.isn = (ack - 1) >>> 0;
-      ctx.ev('tcp_check_req', `handshake complete; our ISN taken from the ACK: ${c.isn}`);
+      ctx.tracing && ctx.ev('tcp_check_req', `handshake complete; our ISN taken from the ACK: ${c.isn}`);
     } else if (ack !== ((c.isn + 1) >>> 0)) {
       // the capture showed our SYN-ACK: an ACK of anything else meets the listener (tcp_check_req returns it)
-      ctx.ev('tcp_check_req', `ack ${ack} is not our ISN+1 (${(c.isn + 1) >>> 0})`);
+      ctx.tracing && ctx.ev('tcp_check_req', `ack ${ack} is not our ISN+1 (${(c.isn + 1) >>> 0})`);
       tcp_send_reset(net, skb, ctx, af, seq, ack, flags, dlen, sport, dport);
       return void ctx.drop('tcp_rcv_state_process', 'TCP_FLAGS');
-    } else ctx.ev('tcp_check_req', 'handshake complete');
+    } else ctx.tracing && ctx.ev('tcp_check_req', 'handshake complete');
     c.state = 'ESTABLISHED';
     if (dlen > 0 || fin) {
       // tcp_child_process: the child (now ESTABLISHED) queues the data and ACKs it
@@ -209,7 +209,7 @@ function conn_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: st
   if (before(endSeq, c.rcvNxt)) reason = 'TCP_OLD_SEQUENCE';
   else if (after(endSeq, (c.rcvNxt + wnd) >>> 0) && after(seq, (c.rcvNxt + wnd) >>> 0)) reason = 'TCP_INVALID_SEQUENCE';
   if (reason) {
-    ctx.ev('tcp_sequence', `seq ${seq}..${endSeq} outside rcv_nxt ${c.rcvNxt} + window ${wnd}`);
+    ctx.tracing && ctx.ev('tcp_sequence', `seq ${seq}..${endSeq} outside rcv_nxt ${c.rcvNxt} + window ${wnd}`);
     if (!(flags & TH_RST)) {
       if (syn) {
         send_ack(net, skb, ctx, af, c, sport, dport, 'tcp_send_challenge_ack');
@@ -261,7 +261,7 @@ function conn_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: st
 function peerFin(_net: Net, c: Conn, ctx: FrameCtx): void {
   c.state = 'LAST_ACK';
   c.sndNxt += 1;
-  ctx.ev('tcp_fin', 'peer FIN: CLOSE_WAIT; the application is assumed to close at once (our FIN, LAST_ACK)');
+  ctx.tracing && ctx.ev('tcp_fin', 'peer FIN: CLOSE_WAIT; the application is assumed to close at once (our FIN, LAST_ACK)');
 }
 
 /** tcp_reset: the connection is gone; the segment is freed without a drop reason */
@@ -275,7 +275,7 @@ function tcp_send_reset(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: numbe
   if (flags & TH_RST) return;
   const rt = skb.dst as Rtable | null;
   if (af.fam === 4 && rt && rt.type !== 'local') {
-    ctx.ev('tcp_v4_send_reset', 'no reset for a non-local route');
+    ctx.tracing && ctx.ev('tcp_v4_send_reset', 'no reset for a non-local route');
     return;
   }
   let rseq = 0;
@@ -368,7 +368,7 @@ export function tcp_send_reset_skb(net: Net, skb: SkBuff, ctx: FrameCtx): void {
 
 /** build a bare TCP segment back to the sender and send it through the local output path */
 function send_tcp(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, sport: number, dport: number, seq: number, ack: number, flags: number, win: number, fn: string, opts: Uint8Array | null = null): void {
-  ctx.ev(fn, `${af.dstr}.${sport} > ${af.sstr}.${dport} flags 0x${flags.toString(16)}`);
+  ctx.tracing && ctx.ev(fn, `${af.dstr}.${sport} > ${af.sstr}.${dport} flags 0x${flags.toString(16)}`);
   const olen = opts ? opts.length : 0;
   const tl = 20 + olen;
   if (af.fam === 4) {
@@ -422,13 +422,13 @@ export function tcp_outbound(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const dlen = l4len - ((b[th + 12] >>> 4) << 2);
   if (flags & TH_SYN && flags & TH_ACK) {
     c.isn = seq;
-    ctx.ev('tcp_outbound', `our SYN-ACK: ISN ${seq}`);
+    ctx.tracing && ctx.ev('tcp_outbound', `our SYN-ACK: ISN ${seq}`);
     return;
   }
   if (c.isn === null) return;
   const end = ((seq + dlen + (flags & TH_FIN ? 1 : 0) - c.isn) | 0);
   if (end > c.sndNxt) {
     c.sndNxt = end;
-    ctx.ev('tcp_outbound', `snd_nxt ISN+${end}`);
+    ctx.tracing && ctx.ev('tcp_outbound', `snd_nxt ISN+${end}`);
   }
 }

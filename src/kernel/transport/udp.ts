@@ -61,7 +61,7 @@ function udp_common(net: Net, skb: SkBuff, ctx: FrameCtx, fam: 4 | 6, saddr: num
       return;
     }
     if (csumBad) return void ctx.drop(fn, 'UDP_CSUM');
-    for (let i = 1; i < socks.length; i++) ctx.ev('udp_queue_rcv_skb', `copy queued to ${socks[i].name}`);
+    for (let i = 1; i < socks.length; i++) ctx.tracing && ctx.ev('udp_queue_rcv_skb', `copy queued to ${socks[i].name}`);
     ctx.deliver('udp_queue_rcv_skb', socks[0].name);
     return;
   }
@@ -69,7 +69,7 @@ function udp_common(net: Net, skb: SkBuff, ctx: FrameCtx, fam: 4 | 6, saddr: num
   if (sk) {
     if (csumBad) {
       // the checksum of a queued datagram is verified when it is read (udp_recvmsg): it never reaches the application
-      ctx.ev('udp_queue_rcv_skb', 'bad checksum: discarded by udp_recvmsg');
+      ctx.tracing && ctx.ev('udp_queue_rcv_skb', 'bad checksum: discarded by udp_recvmsg');
       ctx.drop('udp_recvmsg', 'UDP_CSUM');
       return;
     }
@@ -78,7 +78,7 @@ function udp_common(net: Net, skb: SkBuff, ctx: FrameCtx, fam: 4 | 6, saddr: num
   }
   // no socket: drop silently if the checksum is wrong, else port unreachable
   if (csumBad) return void ctx.drop(fn, 'UDP_CSUM');
-  ctx.ev('__udp4_lib_lookup', `no socket for port ${dport}`);
+  ctx.tracing && ctx.ev('__udp4_lib_lookup', `no socket for port ${dport}`);
   if (fam === 4) icmp_send(net, skb, ctx, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
   else icmpv6_send(net, skb, ctx, ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH, 0);
   ctx.drop(fn, 'NO_SOCKET');
