@@ -28,7 +28,7 @@ export function goldenOf(capture: string, host: string | Host, opts: GoldenOptio
   let h = typeof host === 'string' ? loadHost(host) : host;
   if (opts.rules?.length) h = withRules(h, opts.rules);
   const ro: ReplayOptions = opts.iface ? { checksums: opts.checksums ?? 'auto', iface: opts.iface } : { checksums: opts.checksums ?? 'auto' };
-  return goldenText(replayAll(capture, h, ro), opts.events === true);
+  return goldenText(replayAll(capture, h, { ...ro, events: opts.events === true }), opts.events === true);
 }
 
 /** Run one case folder as `pktlife test` does; `diffs` is empty and `error` unset when it passes. */

@@ -103,7 +103,10 @@ export function register(program: Command): void {
       const summaries = !o.format || o.format === 'text' || where !== null;
       try {
         const host = loadHost(o.host);
-        src = openReplay(capture, host, { checksums: o.checksums as ChecksumMode, iface: o.iface, summaries });
+        // the timeline is shown by json/ndjson and the UI, and --where fn= reads it; text prints none
+        const uiMayOpen = !o.format && process.stdout.isTTY && where === null;
+        const events = (o.format !== undefined && o.format !== 'text') || uiMayOpen || (o.where !== undefined && /\bfn\s*!?=/i.test(o.where));
+        src = openReplay(capture, host, { checksums: o.checksums as ChecksumMode, iface: o.iface, summaries, events });
       } catch (e) {
         process.stderr.write(`pktlife replay: ${(e as Error).message}\n`);
         process.exitCode = 1;

@@ -116,7 +116,8 @@ export function readCaseSpec(dir: string): CaseSpec {
 
 /** Replay a capture against a host, collecting every item (cases are small by nature). */
 export function replayAll(capture: string, host: Host, opts: ReplayOptions): ReplayItem[] {
-  const src = openReplay(capture, host, opts);
+  // golden files and diffs compare no timeline unless asked (events: true): skip building it
+  const src = openReplay(capture, host, { ...opts, events: opts.events === true });
   const out: ReplayItem[] = [];
   try {
     for (let it = src.next(); it !== null; it = src.next()) out.push(it);
@@ -143,7 +144,7 @@ export function runCase(dir: string, update = false): CaseResult {
   let items: ReplayItem[];
   try {
     const host = spec.rules.length ? withRules(loadHost(spec.host), spec.rules) : loadHost(spec.host);
-    items = replayAll(spec.capture, host, spec.opts);
+    items = replayAll(spec.capture, host, { ...spec.opts, events: spec.events });
   } catch (e) {
     return { spec, frames: 0, diffs: [], error: (e as Error).message };
   }
