@@ -386,6 +386,11 @@ export class NfTables implements NfHooks {
         }
       }
     }
+    if ((p.ctinfo === 1 || p.ctinfo === 4) && ct.nat && (p.l4proto === 1 || p.l4proto === 58)) {
+      // nf_nat_icmp_reply_translation rewrites the quoted header inside ICMP errors: not modelled
+      (p.unsupported ??= []).push('nat: ICMP error for a NATed connection (inner header translation not modelled)');
+      return 'accept';
+    }
     const diff = natPacket(p, ct, dir, manip);
     // a frame rewritten from a binding the model could not reproduce exactly says so
     if (diff && ct.natNotes) (p.unsupported ??= []).push(...ct.natNotes);
