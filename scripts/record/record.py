@@ -365,11 +365,14 @@ def record(name):
                                            '--immediate-mode', '-s', '0', '-w', path], stderr=subprocess.DEVNULL))
             caps[i] = path
         time.sleep(meta.get('settle', 1.5))  # DAD, MLD and link-up chatter happen now, outside any window
-        hostdir = os.path.join(d, 'host')
-        shutil.rmtree(hostdir, ignore_errors=True)
-        r = subprocess.run(['node', os.path.join(ROOT, 'dist', 'cli', 'main.js'), 'snapshot', '--netns', H, hostdir],
+        # snapshot into a temporary dir; the fixture's host/ is replaced only when the whole scenario
+        # recorded, and a failed snapshot stops the scenario with the fixture untouched
+        newhost = TMP + '/host'
+        r = subprocess.run(['node', os.path.join(ROOT, 'dist', 'cli', 'main.js'), 'snapshot', '--netns', H, newhost],
                            capture_output=True, text=True)
-        snap_note = 'snapshot: rc=%d %s' % (r.returncode, (r.stderr or '').strip()[:300])
+        if r.returncode or not os.path.exists(os.path.join(newhost, 'snapshot.json')):
+            raise RuntimeError('%s: `pktlife snapshot --netns %s` failed (rc=%d): %s' % (name, H, r.returncode, (r.stderr or '').strip()[:500]))
+        snap_note = 'snapshot: rc=0 %s' % (r.stderr or '').strip()[:300]
         # the trace table comes after the snapshot, so host/ holds only the scenario's own rules
         tt = 'table inet kftrace {\n chain pre {\n  type filter hook prerouting priority -400\n  meta nftrace set 1\n }\n}\n'
         if meta.get('bridge'):
@@ -468,6 +471,9 @@ def record(name):
             delta = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
             ev_nstat.append('# frame %d\n' % n + ' '.join('%s=%+d' % kv for kv in sorted(delta.items())))
         writer = write_frames(os.path.join(d, 'frames.pcapng'), packets)
+        hostdir = os.path.join(d, 'host')
+        shutil.rmtree(hostdir, ignore_errors=True)
+        shutil.copytree(newhost, hostdir)
         with open(os.path.join(d, 'expected.ndjson'), 'w') as fo:
             for rec in out:
                 fo.write(json.dumps(rec, separators=(',', ':')) + '\n')
