@@ -1,10 +1,9 @@
 // Shared helpers for tests over the public corpus in ../shared/corpus (relative to the repo root).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CORPUS = path.resolve(repoRoot, '..', 'shared', 'corpus');
+import { CORPUS } from '../corpus-path.js';
+export { CORPUS };
 export const corpusPresent = fs.existsSync(path.join(CORPUS, 'manifest.jsonl'));
 
 export interface ManifestIface {

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { CORPUS } from '../corpus-path.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -87,9 +88,9 @@ describe('pktlife inspect', () => {
   });
 });
 
-describe.skipIf(!fs.existsSync(path.join(process.cwd(), '../shared/corpus/manifest.jsonl')))('pktlife inspect over the corpus', () => {
+describe.skipIf(!fs.existsSync(path.join(CORPUS, 'manifest.jsonl')))('pktlife inspect over the corpus', () => {
   it('exit status and frame count follow the manifest (tshark) for every file', () => {
-    const root = path.join(process.cwd(), '../shared/corpus');
+    const root = CORPUS;
     const rows = fs.readFileSync(path.join(root, 'manifest.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     const bad: string[] = [];
     for (const m of rows) {

@@ -6,7 +6,8 @@ import { openCapture, CaptureError } from '../../src/capture/reader.js';
 import { Decoded, decodeFrame, CSUM_GOOD, CSUM_BAD, CSUM_UNVERIFIED, CSUM_NONE, L_TCP, L_UDP, L_ICMP, L_ICMPV6 } from '../../src/packet/decode.js';
 import { ipv4BytesToString, ipv6ToString } from '../../src/packet/addr.js';
 
-export const CORPUS = path.resolve(process.cwd(), '../shared/corpus');
+import { CORPUS } from '../corpus-path.js';
+export { CORPUS };
 
 export interface Disagreement { file: string; frame: number; field: string; ours: string; theirs: string }
 export interface FileResult { frames: number; compared: number; fields: number; agree: number; disagreements: Disagreement[]; error: string | null }

@@ -19,12 +19,19 @@ export interface Sample { data: Uint8Array; lt: number }
 export function frameSamples(perFile = 20): Sample[] {
   const out: Sample[] = [];
   const files = [path.join(__dirname, 'fixtures/summary-mix.pcap')];
+  // the project's own real captures and the kernel fixtures' frames, so the test stands without the corpus
+  const root = path.resolve(__dirname, '../..');
+  for (const n of fs.readdirSync(path.join(root, 'captures'))) if (/\.pcap(ng)?$/.test(n)) files.push(path.join(root, 'captures', n));
+  const kf = path.join(root, 'fixtures/kernel');
+  if (fs.existsSync(kf)) for (const n of fs.readdirSync(kf).sort()) if (fs.existsSync(path.join(kf, n, 'frames.pcapng'))) files.push(path.join(kf, n, 'frames.pcapng'));
+  const own = files.length;
   if (fs.existsSync(CORPUS)) for (const m of manifest()) if (m.expect === 'read' || m.expect === 'partial') files.push(path.join(CORPUS, m.file));
-  for (const f of files) {
+  for (const [i, f] of files.entries()) {
+    const cap = i < own ? Infinity : perFile; // every frame of our own captures, a sample of each corpus file
     let r;
     try { r = openCapture(f); } catch (e) { if (e instanceof CaptureError) continue; throw e; }
     let n = 0;
-    try { for (let fr = r.next(); fr && n < perFile; fr = r.next(), n++) out.push({ data: fr.data.slice(0, fr.caplen), lt: fr.iface.linktype }); } catch (e) { if (!(e instanceof CaptureError)) throw e; }
+    try { for (let fr = r.next(); fr && n < cap; fr = r.next(), n++) out.push({ data: fr.data.slice(0, fr.caplen), lt: fr.iface.linktype }); } catch (e) { if (!(e instanceof CaptureError)) throw e; }
     r.close();
   }
   return out;
