@@ -17,7 +17,9 @@ const CAPTURE = join(ROOT, 'captures/basic.pcapng');
 const HOST = join(ROOT, 'captures/basic-host');
 const DEMO = join(ROOT, 'dist/ui/index.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const tmux = (...a: string[]) => execFileSync('tmux', a, { encoding: 'utf8' });
+// a private tmux server: other tmux users on the machine (or a parallel run) cannot disturb it
+const SOCKET = `pktlife-e2e-${process.pid}`;
+const tmux = (...a: string[]) => execFileSync('tmux', ['-L', SOCKET, ...a], { encoding: 'utf8' });
 
 /** dist must be at least as new as src/ui, or the test would drive stale code */
 function ensureBuilt(): void {
@@ -40,7 +42,8 @@ describe.skipIf(!hasTmux).concurrent('the timeline in a real terminal (tmux)', (
     records = nd.trimEnd().split('\n').map((l) => JSON.parse(l) as FateRecord);
   }, 200_000);
   afterAll(() => {
-    for (const s of sessions) spawnSync('tmux', ['kill-session', '-t', s]);
+    for (const s of sessions) spawnSync('tmux', ['-L', SOCKET, 'kill-session', '-t', s]);
+    spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
   });
 
   // the machine may be busy: wait for what a key should bring, never a fixed time
