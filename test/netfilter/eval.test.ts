@@ -87,10 +87,10 @@ describe('nft_do_chain', () => {
     return [r.verdict, ...r.verdicts.map((x) => `${x.chain}:${x.verdict}:${x.rule ?? 'policy'}`)].join(' ');
   };
   it('returns from a jump to the next rule of the calling chain', () => expect(v('10.0.0.2', 22)).toBe('accept input:accept:handle 2'));
-  it('takes the verdict of the jumped-to chain', () => expect(v('10.0.0.2', 23)).toBe('accept sub:accept:handle 2'));
+  it('takes the verdict of the jumped-to chain', () => expect(v('10.0.0.2', 23)).toBe('accept input:accept:sub handle 2'));
   it('falls off the end of a jumped-to chain back to the caller', () => expect(v('10.0.0.2', 80)).toBe('drop input:drop:policy'));
   it('goto does not come back: the end of the goto chain is the base chain policy', () => {
-    expect(v('10.0.0.3', 24)).toBe('drop sub2:drop:handle 1');
+    expect(v('10.0.0.3', 24)).toBe('drop input:drop:sub2 handle 1');
     expect(v('10.0.0.3', 80)).toBe('drop input:drop:policy');
   });
 });

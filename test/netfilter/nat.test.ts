@@ -101,7 +101,7 @@ describe('nat', () => {
     expect(addrs(syn)).toBe('198.51.100.7:50000 > 172.17.0.2:80');
     const f = run(nfd, NFPROTO_IPV4, NF_INET_FORWARD, syn, hd, 'eth0', 'docker0');
     expect(f.verdict).toBe('accept');
-    expect(f.verdicts.map((v) => `${v.chain} ${v.verdict} ${v.rule}`)).toEqual(['DOCKER accept -A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT']);
+    expect(f.verdicts.map((v) => `${v.chain} ${v.verdict} ${v.rule}`)).toEqual(['FORWARD accept -A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT']);
     expect(f.verdicts[0]!.source).toBe('iptables.rules:16');
     // another port is not published: FORWARD policy drop
     const other = skb4({ src: '198.51.100.7', dst: '172.17.0.2', proto: 'tcp', sport: 50001, dport: 22, flags: 'S' });

@@ -261,7 +261,10 @@ export class NfTables implements NfHooks {
     const code = this.walk(p, base);
     const r = this.lastRule, ch = this.lastChain!;
     if (r) {
-      verdicts.push({ hook: hk, family: ch.table.family, table: ch.table.name, chain: ch.name, verdict: VERDICT_NAMES[code]!, rule: r.id, source: r.source });
+      // a verdict decided inside a user chain is the base chain's decision (Verdict: one per base
+      // chain); the rule says where it was taken, as `nft monitor trace` names that chain
+      const rule = ch === base || r.id.startsWith('-A ') ? r.id : `${ch.name} ${r.id}`;
+      verdicts.push({ hook: hk, family: base.table.family, table: base.table.name, chain: base.name, verdict: VERDICT_NAMES[code]!, rule, source: r.source });
     } else {
       this.events.push({ fn: 'nft_do_chain', what: `${base.label} policy ${VERDICT_NAMES[code]}` });
       verdicts.push({ hook: hk, family: base.table.family, table: base.table.name, chain: base.name, verdict: VERDICT_NAMES[code]! });
