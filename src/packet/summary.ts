@@ -326,7 +326,7 @@ function icmpText(d: Decoded): string {
   return `ICMP ${str}, length ${len}`;
 }
 
-const ICMP6_UNREACH = ['unreachable route', 'unreachable prohibited', 'beyond scope', 'unreachable address', 'unreachable port', 'source address failed ingress/egress policy', 'reject route to destination'];
+const ICMP6_UNREACH = ['unreachable route', ' unreachable prohibited' /* sic: tcpdump's table has the leading space */, 'beyond scope', 'unreachable address', 'unreachable port', 'source address failed ingress/egress policy', 'reject route to destination'];
 
 function icmp6Text(d: Decoded): string {
   const b = d.data, o = d.transport_header;
