@@ -114,6 +114,8 @@ export function ip_finish_output2(net: Net, skb: SkBuff, ctx: FrameCtx, dev: Net
 export function writeEthHeader(skb: SkBuff, dst: Uint8Array, src: Uint8Array, proto: number, ctx: FrameCtx, quiet: boolean): void {
   const nh = skb.network_header;
   skb.skb_ensure_writable();
+  // the MAC diff is timeline text only
+  if (!ctx.tracing) quiet = true;
   let mh = nh - 14;
   let oldDst = '';
   let oldSrc = '';

@@ -97,8 +97,9 @@ export interface Neigh {
 export type NeighUpdateResult = { changed: boolean; from: number; to: number; lladdrChanged: boolean; flushed: number };
 
 export class NeighTable {
-  private readonly v4 = new Map<string, Neigh>();
-  private readonly v6 = new Map<string, Neigh>();
+  /** keyed by ifindex * 2^32 + address (a number: no string built per lookup) */
+  private readonly v4 = new Map<string | number, Neigh>();
+  private readonly v6 = new Map<string | number, Neigh>();
 
   constructor(host: Host) {
     for (const n of host.neigh) {
@@ -114,7 +115,7 @@ export class NeighTable {
     }
   }
 
-  private map(family: 4 | 6): Map<string, Neigh> {
+  private map(family: 4 | 6): Map<string | number, Neigh> {
     return family === 4 ? this.v4 : this.v6;
   }
 
@@ -150,8 +151,8 @@ export class NeighTable {
   }
 }
 
-function keyOf(family: 4 | 6, key: number | Uint8Array, dev: NetDevice): string {
-  if (family === 4) return `${dev.ifindex}/${key as number}`;
+function keyOf(family: 4 | 6, key: number | Uint8Array, dev: NetDevice): string | number {
+  if (family === 4) return dev.ifindex * 4294967296 + ((key as number) >>> 0);
   const b = key as Uint8Array;
   let s = `${dev.ifindex}/`;
   for (let i = 0; i < 16; i++) s += String.fromCharCode(b[i]);
@@ -256,8 +257,27 @@ function mcMap(family: 4 | 6, nexthop: number | Uint8Array): Uint8Array {
 }
 
 /** arp_constructor: inet_addr_type_dev_table(net, dev, addr) == RTN_BROADCAST -> dev->broadcast */
+/** per FIB and device: nexthop -> is broadcast. The FIB does not change during a replay, and the
+ *  kernel too decides the type once per neighbour (arp_constructor), not per packet. */
+const bcastCache = new WeakMap<object, Map<NetDevice, Map<number, boolean>>>();
+const BCAST_CACHE_MAX = 65536;
+
 function isBroadcast4(net: Net, a: number, dev: NetDevice): boolean {
   if (a === 0xffffffff) return true;
+  let byDev = bcastCache.get(net.fib4);
+  if (!byDev) bcastCache.set(net.fib4, (byDev = new Map()));
+  let m = byDev.get(dev);
+  if (!m) byDev.set(dev, (m = new Map()));
+  let r = m.get(a);
+  if (r === undefined) {
+    if (m.size >= BCAST_CACHE_MAX) m.clear();
+    r = isBroadcast4Slow(net, a, dev);
+    m.set(a, r);
+  }
+  return r;
+}
+
+function isBroadcast4Slow(net: Net, a: number, dev: NetDevice): boolean {
   for (const ad of dev.addrs) if (ad.family === 4 && ad.broadcast !== undefined && ad.broadcast === a) return true;
   const fl = newFlow();
   fl.daddr = a;
