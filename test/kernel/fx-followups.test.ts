@@ -53,3 +53,88 @@ describe('ip_sabotage_in (net/bridge/br_netfilter_hooks.c)', () => {
     expect(seen.filter((s) => s.startsWith('2/0/'))).toEqual(['2/0/br0']);
   });
 });
+
+// ---- FIB: dead nexthops, routes and rules the model does not evaluate ----
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadHost } from '../../src/host/load.js';
+import { Fib, newFlow, ENETUNREACH, type FibResult } from '../../src/kernel/route/fib.js';
+import { parseIpv4 } from '../../src/packet/addr.js';
+
+/** the "router" sample with extra main-table routes added to its ip-route.json */
+function routerWith(extra: object[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'fx-fib-'));
+  cpSync(new URL('../../fixtures/host-samples/router', import.meta.url).pathname, dir, { recursive: true });
+  const p = join(dir, 'ip-route.json');
+  writeFileSync(p, JSON.stringify([...JSON.parse(readFileSync(p, 'utf8')), ...extra]));
+  return loadHost(dir);
+}
+function look(fib: Fib, dst: string): { err: number; r: FibResult } {
+  const fl = newFlow();
+  fl.daddr = parseIpv4(dst)!;
+  fl.iif = 1;
+  const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+  return { err: fib.lookup(fl, r), r };
+}
+
+describe('fib_table_lookup: RTNH_F_DEAD nexthops (fib_lookup_good_nhc)', () => {
+  // measured on 6.18 (netns fxa): with conf.all.ignore_routes_with_linkdown=1, `ip -j route` prints a
+  // linkdown route with flags ["dead","linkdown"] (fib_nexthop_info) and `ip route get` fails with
+  // "Network is unreachable"; with 0 the flags are ["linkdown"] and the route is used.
+  test('a route whose only nexthop is dead is skipped; a linkdown one is used', () => {
+    const host = routerWith([
+      { dst: '10.77.0.0/16', gateway: '10.2.0.2', dev: 'eth1', flags: ['dead', 'linkdown'] },
+      { dst: '10.78.0.0/16', gateway: '10.2.0.2', dev: 'eth1', flags: ['linkdown'] },
+    ]);
+    const fib = new Fib(host, 4);
+    expect(look(fib, '10.77.1.1').err).toBe(-ENETUNREACH);
+    const l = look(fib, '10.78.1.1');
+    expect(l.err).toBe(0);
+    expect(l.r.alias.route.dstStr).toBe('10.78.0.0/16');
+  });
+
+  test('a dead nexthop of a multipath route is never the one chosen', () => {
+    const host = routerWith([{ dst: '10.79.0.0/16', flags: [], nexthops: [{ gateway: '10.1.0.2', dev: 'eth0', weight: 1, flags: ['dead', 'linkdown'] }, { gateway: '10.2.0.2', dev: 'eth1', weight: 1, flags: [] }] }]);
+    const l = look(new Fib(host, 4), '10.79.0.9');
+    expect(l.err).toBe(0);
+    expect(l.r.nh.dev!.name).toBe('eth1');
+  });
+
+  test('a failed lookup leaves no route of an earlier lookup in the result', () => {
+    const host = routerWith([]);
+    const fib = new Fib(host, 4);
+    const fl = newFlow();
+    fl.iif = 1;
+    const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+    fl.daddr = parseIpv4('10.66.0.1')!;
+    fib.lookup(fl, r); // blackhole route
+    fl.daddr = parseIpv4('100.64.0.1')!;
+    expect(fib.lookup(fl, r)).toBe(-ENETUNREACH);
+    expect(r.alias).toBeNull();
+  });
+});
+
+describe('routes and rules the model does not evaluate mark the frame unsupported', () => {
+  test('a chosen route with an encap attribute (iproute2 prints "encap") is reported', () => {
+    const host = routerWith([{ dst: '10.80.0.0/16', encap: 'mpls', as: '100', dev: 'eth1', flags: [] }]);
+    const l = look(new Fib(host, 4), '10.80.0.1');
+    expect(l.err).toBe(0);
+    expect(l.r.unsupported?.join(' ')).toMatch(/10\.80\.0\.0\/16.*encap/);
+    expect(look(new Fib(host, 4), '10.2.0.9').r.unsupported).toBeNull();
+  });
+
+  // fixtures/host-samples/rules (recorded): 10: uidrange 1000-2000 lookup main, 11: l3mdev,
+  // 12: tun_id 5, 15: goto 999 [unresolved] ...; fib_rules_lookup skips a goto without ctarget.
+  test('rules with uidrange and l3mdev selectors are reported', () => {
+    const host = loadHost(new URL('../../fixtures/host-samples/rules', import.meta.url).pathname);
+    const fib = new Fib(host, 4);
+    const fl = newFlow();
+    fl.daddr = parseIpv4('192.0.2.99')!;
+    fl.iif = 1;
+    const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+    fib.lookup(fl, r);
+    expect(r.unsupported?.some((u) => u.includes('uid'))).toBe(true);
+    expect(r.unsupported?.some((u) => u.includes('l3mdev'))).toBe(true);
+  });
+});

@@ -7,7 +7,7 @@
 import type { NetDevice, Rule } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
-import { EACCES, EHOSTUNREACH, EINVAL, ENETUNREACH, SCOPE, newFlow, tableName, type FibResult, type FibNh, type Flow } from '../route/fib.js';
+import { EACCES, EHOSTUNREACH, EINVAL, ENETUNREACH, SCOPE, fibNoteUnsupported, newFlow, tableName, type FibResult, type FibNh, type Flow } from '../route/fib.js';
 import { ipv4ToString } from '../../packet/addr.js';
 
 export const LOOPBACK_IFINDEX = 1;
@@ -103,6 +103,7 @@ function __fib_validate_source(net: Net, src: number, dst: number, tos: number, 
   const r = scratch();
   const noAddr = !hasV4Addr(dev);
   const err = net.fib4.lookup(f, r);
+  fibNoteUnsupported(ctx, r);
   if (err === 0) {
     if (r.alias.type !== 'unicast') {
       if (r.alias.type !== 'local') {
@@ -158,6 +159,7 @@ export function ip_route_input_noref(net: Net, daddr: number, saddr: number, tos
   fl.dport = dport;
   const trace: string[] | undefined = net.fib4.customRules ? [] : undefined;
   let err = net.fib4.lookup(fl, res, trace);
+  fibNoteUnsupported(ctx, res);
   const forwarding = in_dev_forward(net, dev);
   if (err !== 0) {
     const what = err === -ENETUNREACH ? 'no route' : `${res.alias?.type ?? 'rule ' + (res.rule?.action ?? '')} route`;
@@ -281,6 +283,7 @@ export function ip_route_output(net: Net, daddr: number, saddr: number, mark: nu
   f.mark = mark;
   const r = scratch();
   const err = net.fib4.lookup(f, r);
+  fibNoteUnsupported(ctx, r);
   if (err !== 0) {
     ctx.tracing && ctx.ev('ip_route_output_key', `no route to ${ipv4ToString(daddr)} (${errName(err)})`);
     return err;

@@ -8,7 +8,7 @@ import type { FrameCtx } from '../ctx.js';
 import { NF_HOOK, type Net } from '../net.js';
 import { NFPROTO_IPV6, NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_PRE_ROUTING } from '../netfilter/hook.js';
 import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, type SkBuff } from '../skbuff.js';
-import { newFlow, tableName, type FibResult } from '../route/fib.js';
+import { fibNoteUnsupported, newFlow, tableName, type FibResult } from '../route/fib.js';
 import { ipv6ToString } from '../../packet/addr.js';
 import { icmpv6_rcv, icmpv6_send } from './icmp.js';
 import { tcp_v6_rcv } from '../transport/tcp_ipv4.js';
@@ -124,6 +124,7 @@ export function ip6_route_input(net: Net, skb: SkBuff, ctx: FrameCtx): Rt6 {
   r.rule = null as FibResult["rule"];
   const trace: string[] | undefined = net.fib6.customRules ? [] : undefined;
   const err = net.fib6.lookup(f, r, trace);
+  fibNoteUnsupported(ctx, r);
   const rule = r.rule ? ` by rule "${r.rule.text.trim()}"` : '';
   if (err !== 0) {
     if (r.alias && (r.alias.type === 'blackhole' || r.alias.type === 'prohibit')) {

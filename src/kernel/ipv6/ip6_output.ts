@@ -9,7 +9,7 @@ import type { SkBuff } from '../skbuff.js';
 import { dev_queue_xmit, ReplySkb } from '../core/dev.js';
 import { neigh_resolve } from '../neigh/neighbour.js';
 import { writeEthHeader } from '../ipv4/ip_output.js';
-import { newFlow, SCOPE, type FibResult } from '../route/fib.js';
+import { fibNoteUnsupported, newFlow, SCOPE, type FibResult } from '../route/fib.js';
 import { ipv6ToString } from '../../packet/addr.js';
 
 export function newReplySkb6(net: Net, ipLen: number): ReplySkb {
@@ -33,6 +33,7 @@ export function ip6_route_output(net: Net, daddr: Uint8Array, oif: NetDevice | n
   f.oif = oif && isLinkLocalOrMc(daddr) ? oif.ifindex : 0;
   const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
   const err = net.fib6.lookup(f, r);
+  fibNoteUnsupported(ctx, r);
   if (err !== 0 || !r.nh || !r.nh.dev) {
     // link-local and multicast destinations go out the device they came from
     if (oif && isLinkLocalOrMc(daddr)) return { dev: oif, gw: null };

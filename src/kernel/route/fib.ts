@@ -6,6 +6,7 @@
 // into main, then default). Built once per replay; lookups allocate nothing but the result.
 
 import type { Family, Host, NetDevice, Route, Rule, RouteType } from '../../host/types.js';
+import type { FrameCtx } from '../ctx.js';
 
 /** errno values as fib lookups return them (negated) */
 export const ENETUNREACH = 101;
@@ -40,6 +41,9 @@ export interface FibNh {
   dev: NetDevice | null;
   /** nhc_scope: link when a gateway is used, host for local routes, else as the route says */
   scope: number;
+  /** RTNH_F_DEAD: fib_lookup_good_nhc / find_match skip it. The snapshot says so: fib_nexthop_info
+   *  prints a linkdown nexthop as dead too when ignore_routes_with_linkdown applies */
+  dead: boolean;
 }
 
 export interface FibAlias {
@@ -52,6 +56,8 @@ export interface FibAlias {
   /** route scope (fib_scope) */
   scope: number;
   nhs: FibNh[];
+  /** route attributes the model does not evaluate (Route.unsupported), as one text; null when none */
+  unsupported: string | null;
 }
 
 export interface FibResult {
@@ -60,6 +66,9 @@ export interface FibResult {
   table: number;
   /** the rule that chose the table (null on the no-custom-rules fast path) */
   rule: Rule | null;
+  /** what the lookup depended on that the model does not evaluate (a rule's or the chosen route's
+   *  unsupported attributes): the caller marks the frame unsupported. Set by every lookup. */
+  unsupported?: string[] | null;
 }
 
 /** The flow key a lookup is made with (struct flowi4 / flowi6, the parts the model uses). */
@@ -133,6 +142,9 @@ export class FibTable {
    */
   lookup(fl: Flow, out: { alias: FibAlias | null; nh: FibNh | null }): number {
     const lens = this.lens;
+    // nothing found leaves no result of an earlier lookup behind
+    out.alias = null;
+    out.nh = null;
     for (let i = 0; i < lens.length; i++) {
       const len = lens[i];
       const key = this.family === 4 ? ((fl.daddr as number) & mask4(len)) >>> 0 : prefixKey6(fl.daddr as Uint8Array, len);
@@ -150,6 +162,8 @@ export class FibTable {
         }
         for (let k = 0; k < fa.nhs.length; k++) {
           const nh = fa.nhs[k];
+          // fib_lookup_good_nhc (IPv6: find_match): RTNH_F_DEAD nexthops are never chosen
+          if (nh.dead) continue;
           // fib_lookup_good_nhc: an oif-bound lookup only takes nexthops on that device
           if (fl.oif && (!nh.dev || nh.dev.ifindex !== fl.oif)) continue;
           out.alias = fa;
@@ -207,13 +221,14 @@ export class Fib {
     const scope = SCOPE[r.scope] ?? 0;
     const nhs: FibNh[] = [];
     if (r.nexthops && r.nexthops.length) {
-      for (const n of r.nexthops) nhs.push({ gw: n.gateway ?? null, gwStr: n.gatewayStr ?? null, dev: dev(n.dev), scope: n.gateway ? SCOPE.link : scope });
+      for (const n of r.nexthops) nhs.push({ gw: n.gateway ?? null, gwStr: n.gatewayStr ?? null, dev: dev(n.dev), scope: n.gateway ? SCOPE.link : scope, dead: !!n.flags?.includes('dead') });
     } else {
       // fib_check_nh: a gateway's nexthop has link scope; local routes host scope
       const nhScope = r.gateway ? SCOPE.link : r.type === 'local' ? SCOPE.host : scope;
-      nhs.push({ gw: r.gateway ?? null, gwStr: r.gatewayStr ?? null, dev: dev(r.dev), scope: nhScope });
+      nhs.push({ gw: r.gateway ?? null, gwStr: r.gatewayStr ?? null, dev: dev(r.dev), scope: nhScope, dead: !!r.flags?.includes('dead') });
     }
-    return { route: r, table: r.table, type: r.type, prefixLen: r.dstLen, tos: r.tos ?? 0, metric: r.metric, scope, nhs };
+    const unsupported = r.unsupported?.length ? `route ${r.dstStr} table ${tableName(r.table)}: ${r.unsupported.join(', ')} not modelled` : null;
+    return { route: r, table: r.table, type: r.type, prefixLen: r.dstLen, tos: r.tos ?? 0, metric: r.metric, scope, nhs, unsupported };
   }
 
   private addRoute(r: Route): void {
@@ -251,6 +266,9 @@ export class Fib {
    */
   lookup(fl: Flow, out: FibResult, trace?: string[]): number {
     const res = this.res;
+    out.alias = null as unknown as FibAlias;
+    out.nh = null as unknown as FibNh;
+    out.unsupported = null;
     if (!this.customRules) {
       // include/net/ip_fib.h fib_lookup without custom rules: main (local merged), then default
       let err = this.merged.lookup(fl, res);
@@ -268,6 +286,7 @@ export class Fib {
         out.nh = res.nh!;
         out.table = res.alias ? res.alias.table : table;
         out.rule = null;
+        if (res.alias?.unsupported) out.unsupported = [res.alias.unsupported];
       }
       return err;
     }
@@ -276,8 +295,15 @@ export class Fib {
     for (let i = 0; i < rules.length; i++) {
       let cr = rules[i];
       if (!this.match(cr, fl)) continue;
+      if (cr.rule.unsupported) {
+        // a selector the model cannot evaluate decides whether this rule applies: it is taken as
+        // not matching, and the frame says its route depends on it
+        (out.unsupported ??= []).push(`rule "${cr.rule.text.trim()}": ${cr.rule.unsupported.join(', ')} not modelled (taken as not matching)`);
+        continue;
+      }
       if (cr.rule.action === 'goto') {
-        if (cr.target < 0) continue;
+        // fib_rules_lookup: a goto without a target (ip rule shows [unresolved]) is skipped
+        if (cr.target < 0 || cr.rule.unresolved) continue;
         i = cr.target;
         cr = rules[i];
         if (!this.match(cr, fl)) continue;
@@ -302,6 +328,7 @@ export class Fib {
         if (res.alias && (err === 0 || cr.rule.action === 'to_tbl')) {
           out.alias = res.alias;
           out.nh = res.nh!;
+          if (res.alias.unsupported) (out.unsupported ??= []).push(res.alias.unsupported);
         }
         return err;
       }
@@ -309,6 +336,11 @@ export class Fib {
     // __fib_lookup: -ESRCH from the rules becomes -ENETUNREACH
     return -ENETUNREACH;
   }
+}
+
+/** the frame's route depended on what the model does not evaluate: say so on the frame */
+export function fibNoteUnsupported(ctx: FrameCtx, r: FibResult): void {
+  if (r.unsupported) for (const u of r.unsupported) if (!ctx.unsupported.includes(u)) ctx.unsupported.push(u);
 }
 
 export function addrIn(a: number | Uint8Array, prefix: number | Uint8Array, len: number): boolean {
