@@ -24,6 +24,8 @@ export interface ReplaySource {
   /** capture size in bytes, for progress (0 when unknown) */
   totalBytes: number;
   bytesRead(): number;
+  /** said once about the inputs: how the rule set was loaded, rules the model does not evaluate */
+  notes?: string[];
   /** next frame's fate, or null at the end; throws CaptureError after the last good frame of a damaged file */
   next(): ReplayItem | null;
   close(): void;

@@ -72,6 +72,12 @@ function kernelOps(netRef: { net: Net | null; ctx: FrameCtx | null }): NfKernelO
   };
 }
 
+/** What netfilter said about the rule set when loading it (notes, rules it cannot evaluate). */
+function ruleSetNotes(nf: NfHooks): string[] {
+  const n = nf as Partial<{ notes: string[]; unsupported: string[] }>;
+  return [...(n.notes ?? []), ...(n.unsupported ?? []).map((u) => `unsupported: ${u}`)];
+}
+
 /** Build the namespace for a host: netfilter from its rule files when that module is present. */
 export function createReplayNet(host: Host, opts: ReplayOptions): { net: Net; ref: { net: Net | null; ctx: FrameCtx | null } } {
   const ref: { net: Net | null; ctx: FrameCtx | null } = { net: null, ctx: null };
@@ -127,6 +133,7 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
 
   return {
     title,
+    notes: ruleSetNotes(net.nf),
     totalBytes: reader.size,
     bytesRead: () => reader.bytesRead(),
     close: () => reader.close(),

@@ -112,6 +112,7 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      for (const n of src.notes ?? []) process.stderr.write(`pktlife replay: ${n}\n`);
       // the export runs in step with a plain replay, so --write-pcap prints text instead of opening the UI
       if (!o.format && process.stdout.isTTY && where === null) {
         type UiModule = { runTimelineUI?: (s: ReplaySource) => Promise<void> };
