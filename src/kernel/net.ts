@@ -54,7 +54,8 @@ export class Net implements NetState {
       if (d.kind === 'loopback' || d.flags.has('LOOPBACK')) lo ??= d;
       for (const a of d.addrs) {
         if (a.family === 4) this.local4.set(a.local as number, d);
-        else this.local6.set(key6(a.local as Uint8Array, 0), d);
+        // ipv6_chk_addr bans IFA_F_TENTATIVE (dadfailed addresses keep it): not local yet
+        else if (!a.tentative && !a.dadfailed) this.local6.set(key6(a.local as Uint8Array, 0), d);
       }
     }
     this.loopback = lo;
@@ -107,7 +108,8 @@ export class Net implements NetState {
     const linkLocalDst = dst[0] === 0xfe && (dst[1] & 0xc0) === 0x80;
     const pick = (d: NetDevice, ll: boolean): Uint8Array | null => {
       for (const a of d.addrs) {
-        if (a.family !== 6) continue;
+        // __ipv6_dev_get_saddr: a tentative address is not "assigned" (RFC 4862 5.4), never a source
+        if (a.family !== 6 || a.tentative || a.dadfailed) continue;
         const isLL = a.scope === 'link';
         if (isLL === ll) return a.local as Uint8Array;
       }

@@ -138,3 +138,40 @@ describe('routes and rules the model does not evaluate mark the frame unsupporte
     expect(r.unsupported?.some((u) => u.includes('l3mdev'))).toBe(true);
   });
 });
+
+// ---- IPv6 tentative addresses (IFA_F_TENTATIVE; dadfailed addresses keep it) ----
+import { ndisc_rcv } from '../../src/kernel/ipv6/ndisc.js';
+import { ip6, mac, nd } from './bridge-helpers.js';
+
+describe('tentative IPv6 addresses are not local (ipv6_chk_addr bans IFA_F_TENTATIVE)', () => {
+  function tentativeBridge(flag: 'tentative' | 'dadfailed') {
+    const host = sample('bridge');
+    const a = host.byName.get('br0')!.addrs.find((x) => x.localStr === 'fd00:10::1')!;
+    a[flag] = true;
+    const net = netFor(host);
+    at(net, 1000);
+    return { net, br0: host.byName.get('br0')! };
+  }
+  const ns = (src: string, dst: string) => eth('33:33:ff:00:00:01', '02:00:00:00:0c:02', 0x86dd, nd(src, dst, 135, [0, 0, 0, 0, ...ip6('fd00:10::1'), ...(src === '::' ? [] : [1, 1, ...mac('02:00:00:00:0c:02')])]));
+  for (const flag of ['tentative', 'dadfailed'] as const) {
+    test(`${flag}: not a local address, and not a source address (__ipv6_dev_get_saddr)`, () => {
+      const { net, br0 } = tentativeBridge(flag);
+      expect(net.isLocal6(ip6('fd00:10::1'), 0)).toBeUndefined();
+      expect(net.ipv6_get_saddr(br0, ip6('fd00:10::9'))).not.toEqual(ip6('fd00:10::1'));
+    });
+    // ndisc_recv_ns: ifp->flags & IFA_F_TENTATIVE: a non-DAD NS goes to `out` (no NA, reason stays
+    // SKB_DROP_REASON_NOT_SPECIFIED from SKB_DR(reason)); a DAD NS is a collision (addrconf_dad_failure)
+    test(`${flag}: an NS for it is not answered`, () => {
+      const { net, br0 } = tentativeBridge(flag);
+      for (const src of ['fd00:10::2', '::']) {
+        const skb = skbOn(ns(src, 'ff02::1:ff00:1'), br0);
+        skb.transport_header = 54;
+        const ctx = newCtx();
+        ndisc_rcv(net, skb, ctx);
+        const r = ctx.toRecord();
+        expect(r).toMatchObject({ fate: 'dropped', reason: 'NOT_SPECIFIED' });
+        expect(r.replies).toBeUndefined();
+      }
+    });
+  }
+});

@@ -4,7 +4,7 @@
 // from SKB_DR(reason) = NOT_SPECIFIED and sets SKB_CONSUMED only on its success path, so e.g.
 // an NA nobody asked for, or an RS to a host that is not a router, is a NOT_SPECIFIED drop.
 
-import type { NetDevice } from '../../host/types.js';
+import type { IfAddr, NetDevice } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
 import type { SkBuff } from '../skbuff.js';
@@ -62,13 +62,18 @@ function isAny(a: Uint8Array, o: number): boolean {
 
 /** ipv6_get_ifaddr(net, addr, dev, strict=1): is addr configured on dev */
 function devHasAddr(dev: NetDevice, a: Uint8Array, o: number): boolean {
+  return devAddr(dev, a, o) !== null;
+}
+
+/** the inet6_ifaddr for addr on dev (tentative ones included, as ipv6_get_ifaddr finds them) */
+function devAddr(dev: NetDevice, a: Uint8Array, o: number): IfAddr | null {
   outer: for (const ad of dev.addrs) {
     if (ad.family !== 6) continue;
     const l = ad.local as Uint8Array;
     for (let i = 0; i < 16; i++) if (l[i] !== a[o + i]) continue outer;
-    return true;
+    return ad;
   }
-  return false;
+  return null;
 }
 
 /** ndisc_rcv(skb), with icmpv6_rcv's consume/kfree tail */
@@ -125,7 +130,14 @@ function ndisc_recv_ns(net: Net, skb: SkBuff, ctx: FrameCtx, th: number, end: nu
     if (dad) return fin('ndisc_recv_ns', 'NOT_SPECIFIED', 'NS: bad DAD packet (link-layer address option)');
   }
   const inc = daddrMcast;
-  const ifp = devHasAddr(dev, target, 0);
+  const ifa = devAddr(dev, target, 0);
+  const ifp = ifa !== null;
+  if (ifa && (ifa.tentative || ifa.dadfailed)) {
+    // ndisc_recv_ns: IFA_F_TENTATIVE (a failed address keeps it): a DAD NS is a collision
+    // (addrconf_dad_failure), any other NS is ignored; no NA either way, reason NOT_SPECIFIED
+    if (dad) ctx.unsupported.push('addrconf_dad_failure: DAD collision on a tentative address (address state change not modelled)');
+    return fin('ndisc_recv_ns', 'NOT_SPECIFIED', `NS for tentative ${ipv6ToString(target, 0)}: ${dad ? 'DAD collision' : 'ignored'}`);
+  }
   const forwarding = net.host.sysctls.conf(6, dev.name, 'forwarding');
   let isRouter = -1;
   if (!ifp) {
