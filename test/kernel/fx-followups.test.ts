@@ -175,3 +175,37 @@ describe('tentative IPv6 addresses are not local (ipv6_chk_addr bans IFA_F_TENTA
     });
   }
 });
+
+// ---- captures/basic.pcapng: the host's real answers are in the capture ----
+import { replay } from '../../src/replay.js';
+import type { FateRecord } from '../../src/kernel/fate.js';
+
+describe('captures/basic.pcapng against the real kernel answers it contains', () => {
+  const recs: FateRecord[] = [];
+  for (const it of replay(new URL('../../captures/basic.pcapng', import.meta.url).pathname, new URL('../../captures/basic-host', import.meta.url).pathname, { checksums: 'auto' }) as Iterable<{ record: FateRecord }>) recs.push(it.record);
+  const win = (s: string) => /win (\d+)/.exec(s)?.[1];
+
+  // frame 13 SYN (with TS) -> the host's SYN-ACK is frame 14 in the capture, win 65160:
+  // tcp_openreq_init_rwin rounds the window to mss - TCPOLEN_TSTAMP_ALIGNED when timestamps are agreed
+  test('the SYN-ACK window is the one the kernel sent (frame 14)', () => {
+    expect(recs[12].replies?.length).toBe(1);
+    expect(win(recs[12].replies![0].summary)).toBe('65160');
+  });
+
+  // frame 1: DAD NS from :: to ff02::1:ff00:202, a group the host has not joined:
+  // ip6_mc_input -> ipv6_chk_mcast_addr false -> kfree_skb (NOT_SPECIFIED); no NA in the capture
+  test('a DAD NS to a solicited-node group not joined dies in ip6_mc_input', () => {
+    expect(recs[0]).toMatchObject({ fate: 'dropped', reason: 'NOT_SPECIFIED' });
+    expect(recs[0].events.at(-1)?.fn).toBe('ip6_mc_input');
+  });
+
+  // the capture's next frame after each request is the kernel's answer: echo, ARP, RST, ICMP, NA
+  test('every reply the model sends is followed in the capture by the host answer', () => {
+    for (const n of [7, 9, 11, 23, 27, 36, 38, 40]) {
+      const r = recs[n - 1];
+      expect(r.replies?.length, `frame ${n}`).toBe(1);
+      // the host's own next frame leaves by eth0 (local output path)
+      expect(recs[n]).toMatchObject({ fate: 'forwarded', egress: ['eth0'] });
+    }
+  });
+});

@@ -328,7 +328,10 @@ function tcp_send_synack(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: numb
     opts.push(1, 3, 3, c.wscale);
   }
   while (opts.length % 4) opts.push(1);
-  c.win = synackWindow(mss);
+  // tcp_openreq_init_rwin: tcp_select_initial_window(.., mss - (ireq->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0), ..):
+  // with timestamps agreed the window is rounded to 12 bytes less (basic.pcapng: win 65160 = 45 * 1448)
+  const tstampOk = ts && net.sysctlInt('net.ipv4.tcp_timestamps') !== 0;
+  c.win = synackWindow(tstampOk ? mss - 12 : mss);
   send_tcp(net, skb, ctx, af, dport, sport, 0, (seq + 1) >>> 0, TH_SYN | TH_ACK, c.win, af.fam === 4 ? 'tcp_v4_send_synack' : 'tcp_v6_send_synack', new Uint8Array(opts));
 }
 
