@@ -141,29 +141,31 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       const f = reader.next();
       if (!f) return null;
       const lt = f.iface.linktype;
+      // a plain Uint8Array view (not the Buffer f.data makes): cheaper, and its slice() copies
+      const data = new Uint8Array(f.buf.buffer, f.buf.byteOffset + f.offset, f.caplen);
       // the decoder is needed for the summary and for link types other than Ethernet
-      if (wantSummary || lt !== LT_EN10MB) decodeFrame(f.data, f.caplen, lt, dec, f.len);
+      if (wantSummary || lt !== LT_EN10MB) decodeFrame(data, f.caplen, lt, dec, f.len);
       const dev = deviceFor(f);
       ctx.reset(f.index);
       net.nowSec = f.tsSec;
       net.nowNsec = f.tsNsec;
       // one sk_buff reused per frame (nothing keeps it past the frame: fragments and state copy)
-      skb.reset(f.data, f.caplen, f.len);
+      skb.reset(data, f.caplen, f.len);
       skb.frameNo = f.index;
       skb.tstampSec = f.tsSec;
       skb.tstampNsec = f.tsNsec;
       skb.dev = dev;
       skb.indev = dev;
-      const outbound = runFrame(net, skb, ctx, f, dec, dev);
+      const outbound = runFrame(net, skb, ctx, f, data, dec, dev);
       const record: FateRecord = ctx.toRecord();
       const summary = wantSummary ? summarize(dec, sumState) : '';
-      return { frame: f.index, tsSec: f.tsSec, tsNsec: f.tsNsec, iface: outbound ? dev.name : dev.name, summary, record, bytes: f.data, linktype: lt };
+      return { frame: f.index, tsSec: f.tsSec, tsNsec: f.tsNsec, iface: outbound ? dev.name : dev.name, summary, record, bytes: data, linktype: lt };
     },
   };
 }
 
 /** Set up link-layer fields and send the frame in; returns true for a frame the host sent. */
-function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, dec: Decoded, dev: NetDevice): boolean {
+function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, data: Uint8Array, dec: Decoded, dev: NetDevice): boolean {
   const lt = f.iface.linktype;
   let outbound = f.direction === DIR_OUTBOUND;
   switch (lt) {
@@ -176,7 +178,7 @@ function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, dec: Decoded, 
       // the source MAC of the interface it was captured on: the host sent it (another device's
       // MAC, e.g. a bridge's, arriving on a port is a frame from outside that happens to carry it)
       const m = dev.mac;
-      const b = f.data;
+      const b = data;
       if (!outbound && m && b[6] === m[0] && b[7] === m[1] && b[8] === m[2] && b[9] === m[3] && b[10] === m[4] && b[11] === m[5] && m.some((x) => x !== 0)) outbound = true;
       break;
     }

@@ -37,15 +37,18 @@ export class FrameCtx {
     this.frame = frame;
     this.fate = null;
     this.reason = undefined;
-    this.egress = [];
-    this.replies = [];
-    this.verdicts = [];
+    // a list handed out with the last record is replaced; an empty one is kept (one allocation
+    // fewer per frame each). Without the timeline `events` stays the same empty list.
+    if (this.egress.length) this.egress = [];
+    if (this.replies.length) this.replies = [];
+    if (this.verdicts.length) this.verdicts = [];
     this.socket = undefined;
-    this.unsupported = [];
-    this.events = [];
+    if (this.unsupported.length) this.unsupported = [];
+    if (this.tracing || this.events.length) this.events = [];
   }
 
   ev(fn: string, what: string, extra?: Omit<TimelineEvent, 'fn' | 'what'>): void {
+    if (!this.tracing) return;
     this.events.push(extra ? { fn, what, ...extra } : { fn, what });
   }
 
@@ -93,7 +96,8 @@ export class FrameCtx {
     if (this.fate === null) {
       // A path that ends without a decision is a model bug; say so instead of guessing.
       r.reason = 'NOT_SPECIFIED';
-      this.events.push({ fn: 'pktlife', what: 'model ended without a fate (bug)' });
+      // a new list: without the timeline the empty one is shared by earlier records
+      r.events = this.events = [...this.events, { fn: 'pktlife', what: 'model ended without a fate (bug)' }];
     }
     if (this.reason !== undefined) r.reason = this.reason;
     if (this.egress.length) r.egress = this.egress;

@@ -69,10 +69,22 @@ export class SkBuff {
     this.wireLen = wireLen;
   }
 
-  /** Copy the frame once before the first write (skb_ensure_writable). */
+  /** this skb's own copy buffer, reused by the next frame the same skb carries */
+  private spare: Uint8Array | null = null;
+
+  /**
+   * Copy the frame once before the first write (skb_ensure_writable). An explicit copy: the
+   * capture's bytes may be a Node Buffer, whose slice() is a view, and writing through it would
+   * change the captured frame the caller still shows (item.bytes). The copy lives in a buffer
+   * kept with this skb (the replay reuses one skb per frame; nothing keeps `data` past the frame).
+   */
   skb_ensure_writable(): void {
     if (this.writable) return;
-    this.data = this.data.slice(0, this.len);
+    const len = this.len;
+    let s = this.spare;
+    if (s === null || s.length < len) s = this.spare = new Uint8Array(Math.max(len, 2048));
+    s.set(this.data.length === len ? this.data : this.data.subarray(0, len));
+    this.data = s.length === len ? s : s.subarray(0, len);
     this.writable = true;
   }
 
