@@ -2,7 +2,8 @@
 // with no rules: eth0 10.0.1.254/24 (the capture's sources), eth1 10.0.2.254/24 with the
 // destination 10.0.2.1 a permanent neighbour, IPv6 alike, forwarding on. The capture's varying
 // destination MACs are rewritten to eth0's so every frame takes the routed path.
-// Reports frames/s for fate records only, and with ndjson serialisation; peak RSS.
+// Reports frames/s with the timeline off and on, and with ndjson serialisation; peak RSS; the
+// same file read by tcpdump and tshark for scale.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,6 +13,7 @@ import { openCapture } from '../capture/reader.js';
 import { loadHostFromFiles } from '../host/load.js';
 import { openReplay } from '../replay.js';
 import { fateToJSON } from '../kernel/fate.js';
+import { measure, peerLines, rateLine, timePeers, type Measured } from './report.js';
 
 const FRAMES = Number(process.env.PKTLIFE_BENCH_REPLAY_FRAMES ?? 1_000_000);
 const MAC0 = [0x02, 0, 0, 0, 0, 0x01];
@@ -103,33 +105,45 @@ function prepareCapture(ctx: BenchCtx): string {
   return out;
 }
 
+const ISSUE3 = 'issue 3: replay, one core, no rules';
+
 export async function run(ctx: BenchCtx): Promise<void> {
   const cap = prepareCapture(ctx);
   const host = loadHostFromFiles(benchHostFiles(), '(bench router)');
   const fates = new Map<string, number>();
   let peak = process.memoryUsage().rss;
-  for (const mode of ['records', 'ndjson'] as const) {
-    const src = openReplay(cap, host, { checksums: 'verify', iface: 'eth0', summaries: false });
-    let n = 0;
+  // records without the timeline (pktlife test/diff, --format text), with it (ndjson, json, UI),
+  // and with ndjson serialisation of the full records
+  const modes = [
+    ['records', 'replay, fate records, events off'],
+    ['events', 'replay, fate records, events on'],
+    ['ndjson', 'replay to ndjson (events on)'],
+  ] as const;
+  const rows: Measured[] = [];
+  for (const [mode, label] of modes) {
     let bytes = 0;
-    const c0 = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    for (let it = src.next(); it; it = src.next()) {
-      n++;
-      if (mode === 'ndjson') bytes += fateToJSON(it.record).length + 1;
-      else if (n <= 200000) {
-        const k = it.record.fate + (it.record.reason ? ' ' + it.record.reason : '');
-        fates.set(k, (fates.get(k) ?? 0) + 1);
+    const m = measure(label, 1, () => {
+      const src = openReplay(cap, host, { checksums: 'verify', iface: 'eth0', summaries: false, events: mode !== 'records' });
+      let n = 0;
+      for (let it = src.next(); it; it = src.next()) {
+        n++;
+        if (mode === 'ndjson') bytes += fateToJSON(it.record).length + 1;
+        else if (mode === 'records' && n <= 200000) {
+          const k = it.record.fate + (it.record.reason ? ' ' + it.record.reason : '');
+          fates.set(k, (fates.get(k) ?? 0) + 1);
+        }
+        if ((n & 0xffff) === 0) peak = Math.max(peak, process.memoryUsage().rss);
       }
-      if ((n & 0xffff) === 0) peak = Math.max(peak, process.memoryUsage().rss);
-    }
-    const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    const cu = process.cpuUsage(c0);
-    const cpu = (cu.user + cu.system) / 1e6;
-    src.close();
-    // CPU seconds as well as wall time: on a shared machine the wall clock counts others' work
-    ctx.log(`replay ${mode.padEnd(8)} ${n} frames in ${s.toFixed(2)} s wall / ${cpu.toFixed(2)} s CPU: ${Math.round(n / s).toLocaleString('en-US')} frames/s wall, ${Math.round(n / cpu).toLocaleString('en-US')} frames per CPU-second${mode === 'ndjson' ? `, ${(bytes / 1e6).toFixed(0)} MB of ndjson` : ''} (target >= 1,000,000 frames/s)`);
+      src.close();
+      return n;
+    });
+    if (mode === 'ndjson') m.note = `${(bytes / 1e6).toFixed(0)} MB of ndjson`;
+    rows.push(m);
   }
-  ctx.log(`replay fates (first 200k frames): ${[...fates].map(([k, v]) => `${k}: ${v}`).join(', ')}`);
-  ctx.log(`replay peak RSS ${(peak / 1e6).toFixed(0)} MB`);
+  ctx.log(`file: ${cap}: ${rows[0]!.frames} frames through a two-port router snapshot, no rules, --checksums verify (node ${process.version}, one thread; ratios = peer CPU / pktlife CPU)`);
+  const peers = timePeers(cap, ctx.log);
+  for (const l of peerLines(peers, rows[0]!.frames)) ctx.log(l);
+  for (const m of rows) ctx.log(rateLine(m, peers, { minRate: 1e6, source: ISSUE3 }));
+  ctx.log(`  fates (first 200k frames): ${[...fates].map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+  ctx.log(`  peak RSS ${(peak / 1e6).toFixed(0)} MB`);
 }
