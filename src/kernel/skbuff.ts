@@ -62,6 +62,8 @@ export class SkBuff {
   frameNo = 0;
   /** skb->cb: control block of the layer handling the skb now (the bridge keeps BR_INPUT_SKB_CB here) */
   cb: unknown = null;
+  /** IPCB(skb)->frag_max_size: largest fragment of a reassembled packet (ip_do_fragment cuts to it) */
+  frag_max_size = 0;
 
   constructor(data: Uint8Array, len: number, wireLen = len) {
     this.data = data;
@@ -108,5 +110,6 @@ export class SkBuff {
     this.ctinfo = 0;
     this.dst = null;
     this.cb = null;
+    this.frag_max_size = 0;
   }
 }

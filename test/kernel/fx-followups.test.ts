@@ -209,3 +209,53 @@ describe('captures/basic.pcapng against the real kernel answers it contains', ()
     }
   });
 });
+
+// ---- nf_defrag_ipv4: with conntrack the fragments are gathered at PRE_ROUTING (-400) ----
+import { createNet, type Net } from '../../src/kernel/net.js';
+import { eth as eth2, ipv4, sample as sample2, run } from './helpers.js';
+import type { NfHooks } from '../../src/kernel/netfilter/hook.js';
+
+describe('ipv4_conntrack_defrag (net/ipv4/netfilter/nf_defrag_ipv4.c)', () => {
+  const host = sample2('router');
+  const rmac = host.byName.get('eth0')!.macStr!;
+  // UDP 10.1.0.2 -> 198.51.100.7 (forwarded by eth1), 40 bytes of UDP in two fragments: 24 + 16
+  const l4 = new Uint8Array(40);
+  l4.set([0x9c, 0x40, 0, 53, 0, 40, 0, 0]);
+  const frag1 = eth2(rmac, '02:00:00:00:01:02', 0x0800, ipv4({ src: '10.1.0.2', dst: '198.51.100.7', proto: 17, id: 7, df: false, frag: 0x2000 }, l4.subarray(0, 24)));
+  const frag2 = eth2(rmac, '02:00:00:00:01:02', 0x0800, ipv4({ src: '10.1.0.2', dst: '198.51.100.7', proto: 17, id: 7, df: false, frag: 3 }, l4.subarray(24)));
+  const ctNet = (on: boolean): Net => {
+    const n = createNet(host, { checksums: 'trust' });
+    const nf: NfHooks = { nf_hook: () => ({ verdict: 'accept', verdicts: [] }), active: () => false, defrag: () => on };
+    n.nf = nf;
+    return n;
+  };
+
+  test('with conntrack: the first fragment is held (NF_STOLEN), the last one leaves as the datagram cut again to the largest fragment', () => {
+    const net = ctNet(true);
+    const a = run(host, frag1, 'eth0', net, { checksums: 'trust' }).rec;
+    expect(a.fate).toBe('consumed');
+    expect(a.egress).toBeUndefined();
+    const b = run(host, frag2, 'eth0', net, { checksums: 'trust' }).rec;
+    expect(b.fate).toBe('forwarded');
+    // ip_do_fragment with IPCB frag_max_size = 44 (20 + 24): two fragments again
+    expect(b.egress).toEqual(['eth1', 'eth1']);
+    expect(b.events.some((e) => e.fn === 'ip_frag_reasm')).toBe(true);
+  });
+
+  test('without conntrack each fragment is forwarded on its own (no defrag on the forward path)', () => {
+    const net = ctNet(false);
+    expect(run(host, frag1, 'eth0', net, { checksums: 'trust' }).rec).toMatchObject({ fate: 'forwarded', egress: ['eth1'] });
+    expect(run(host, frag2, 'eth0', net, { checksums: 'trust' }).rec).toMatchObject({ fate: 'forwarded', egress: ['eth1'] });
+  });
+});
+
+describe('NfHooks.defrag: nf_defrag comes with conntrack', () => {
+  test('a rule set with ct state rules registers defrag for IPv4; none without rules', async () => {
+    const { createNfHooks } = await import('../../src/kernel/netfilter/index.js');
+    const ops = { sendReject: () => {} };
+    const fw = loadHost(new URL('../../fixtures/kernel/input-firewall/host', import.meta.url).pathname);
+    expect(createNfHooks(fw, ops).defrag?.(2)).toBe(true);
+    const plain = loadHost(new URL('../../fixtures/kernel/router/host', import.meta.url).pathname);
+    expect(createNfHooks(plain, ops).defrag?.(2) ?? false).toBe(false);
+  });
+});

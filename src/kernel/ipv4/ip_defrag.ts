@@ -1,13 +1,17 @@
-// ip_defrag (net/ipv4/ip_fragment.c) for ip_local_deliver (IP_DEFRAG_LOCAL_DELIVER): queue the
-// fragment; the one that completes the datagram continues as the reassembled packet, the others
-// are held (consumed) or dropped with the kernel's reason.
+// ip_defrag (net/ipv4/ip_fragment.c) for ip_local_deliver (IP_DEFRAG_LOCAL_DELIVER) and for
+// nf_defrag_ipv4 at PRE_ROUTING (IP_DEFRAG_CONNTRACK_IN, its own queues): queue the fragment; the
+// one that completes the datagram continues as the reassembled packet, the others are held
+// (consumed) or dropped with the kernel's reason.
 
 import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
 import { SkBuff } from '../skbuff.js';
 import { ipSendCheck } from '../../packet/build.js';
 
-export function ip_defrag(net: Net, skb: SkBuff, ctx: FrameCtx): SkBuff | null {
+/** enum ip_defrag_users, as a key prefix: each user has its own queues (ipq key includes user) */
+export type IpDefragUser = 'local' | 'conntrack_in';
+
+export function ip_defrag(net: Net, skb: SkBuff, ctx: FrameCtx, user: IpDefragUser = 'local'): SkBuff | null {
   const b = skb.data;
   const nh = skb.network_header;
   const ihl = (b[nh] & 0x0f) << 2;
@@ -21,10 +25,11 @@ export function ip_defrag(net: Net, skb: SkBuff, ctx: FrameCtx): SkBuff | null {
     return null;
   }
   // ipqhashfn key: saddr, daddr, id, protocol (user = IP_DEFRAG_LOCAL_DELIVER, vif)
-  const key = `${b[nh + 12]}.${b[nh + 13]}.${b[nh + 14]}.${b[nh + 15]}>${b[nh + 16]}.${b[nh + 17]}.${b[nh + 18]}.${b[nh + 19]}#${(b[nh + 4] << 8) | b[nh + 5]}/${b[nh + 9]}`;
+  const key = `${user === 'local' ? '' : user + ' '}${b[nh + 12]}.${b[nh + 13]}.${b[nh + 14]}.${b[nh + 15]}>${b[nh + 16]}.${b[nh + 17]}.${b[nh + 18]}.${b[nh + 19]}#${(b[nh + 4] << 8) | b[nh + 5]}/${b[nh + 9]}`;
   const payload = b.subarray(nh + ihl, nh + totLen);
   const hdr = offset === 0 ? b.subarray(0, nh + ihl) : null;
   const r = net.ipq.queue(key, net.nowMs(), offset, mf, payload, hdr, skb.frameNo);
+  if (r.kind !== 'drop' && totLen > (r.q.maxSize ?? 0)) r.q.maxSize = totLen;
   if (r.kind === 'drop') {
     ctx.tracing && ctx.ev('ip_frag_queue', r.why);
     ctx.drop('ip_frag_queue', r.reason);
@@ -64,6 +69,8 @@ export function ip_defrag(net: Net, skb: SkBuff, ctx: FrameCtx): SkBuff | null {
   whole.frameNo = skb.frameNo;
   whole.tstampSec = skb.tstampSec;
   whole.tstampNsec = skb.tstampNsec;
+  // ip_frag_reasm: IPCB(head)->frag_max_size = max(max_df_size, max_size)
+  whole.frag_max_size = r.q.maxSize ?? totLen;
   ctx.tracing && ctx.ev('ip_frag_reasm', `reassembled ${total} bytes from frames ${r.q.frames.join(',')}`);
   return whole;
 }

@@ -28,6 +28,8 @@ export interface FragQueue {
   tailOffset: number;
   tailEnd: number;
   frames: number[];
+  /** q.max_size: total length of the largest fragment (ip_frag_queue), kept by ip_defrag */
+  maxSize?: number;
 }
 
 export type FragResult =

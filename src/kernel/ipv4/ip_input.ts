@@ -37,6 +37,14 @@ export interface Ip4Cb {
 export function ip_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   if (!ip_rcv_core(net, skb, ctx)) return;
   const dev = skb.dev!;
+  // ipv4_conntrack_defrag (nf_defrag_ipv4, PRE_ROUTING priority -400, before every rule): with
+  // conntrack in use the fragments are gathered here (IP_DEFRAG_CONNTRACK_IN); a held fragment
+  // is NF_STOLEN (consumed), the completing one goes on as the whole datagram
+  if (net.nf.defrag?.(NFPROTO_IPV4) && (((skb.data[skb.network_header + 6] << 8) | skb.data[skb.network_header + 7]) & 0x3fff) !== 0) {
+    const whole = ip_defrag(net, skb, ctx, 'conntrack_in');
+    if (!whole) return;
+    skb = whole;
+  }
   // br_netfilter's ip_sabotage_in (PRE_ROUTING, NF_IP_PRI_FIRST) calls okfn itself when the
   // bridge already ran PRE_ROUTING for this frame (br_nf_pre_routing): the hook is not run twice
   if (ip_sabotage_in(skb)) ctx.tracing && ctx.ev('ip_sabotage_in', 'PRE_ROUTING already run by br_netfilter: okfn directly');

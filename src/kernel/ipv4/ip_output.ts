@@ -66,8 +66,16 @@ function ip_finish_output(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, 
   const b = skb.data;
   const nh = skb.network_header;
   const totLen = (b[nh + 2] << 8) | b[nh + 3];
-  const m = mtu || dev.mtu;
-  if (totLen <= m || skb.gso_segs > 1 || (b[nh + 6] & 0x40) !== 0) {
+  let m = mtu || dev.mtu;
+  // __ip_finish_output: a datagram conntrack reassembled (IPCB frag_max_size) is cut again, to at
+  // most its largest original fragment (ip_do_fragment), even when it fits the MTU
+  const fms = skb.frag_max_size;
+  if ((totLen <= m && !fms) || skb.gso_segs > 1 || (b[nh + 6] & 0x40) !== 0) {
+    ip_finish_output2(net, skb, ctx, dev, gw);
+    return;
+  }
+  if (fms && fms < m) m = fms;
+  if (totLen <= m) {
     ip_finish_output2(net, skb, ctx, dev, gw);
     return;
   }

@@ -46,6 +46,9 @@ function isLoopback6(b: Uint8Array, o: number): boolean {
 
 export function ipv6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   if (!ip6_rcv_core(net, skb, ctx)) return;
+  // nf_defrag_ipv6 (nf_ct_frag6_gather at PRE_ROUTING -400) would reassemble before the rules;
+  // the model reassembles in ipv6_frag_rcv only: say so for a fragment when conntrack is in use
+  if (skb.data[skb.network_header + 6] === 44 && net.nf.defrag?.(NFPROTO_IPV6)) ctx.unsupported.push('nf_ct_frag6_gather: IPv6 reassembly at PRE_ROUTING with conntrack not modelled');
   // ip_sabotage_in is registered for NFPROTO_IPV6 too (br_nf_ops): no second PRE_ROUTING
   if (ip_sabotage_in(skb)) ctx.tracing && ctx.ev('ip_sabotage_in', 'PRE_ROUTING already run by br_netfilter: okfn directly');
   else if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_PRE_ROUTING, skb, skb.dev, null, ctx)) return;

@@ -58,6 +58,10 @@ export interface NfHooks {
   nf_hook(state: NfHookState, skb: SkBuff, events: TimelineEvent[]): NfResult;
   /** true when any rule, conntrack or NAT would act on this (pf, hook); lets the path skip work */
   active(pf: number, hook: number): boolean;
+  /** nf_defrag_ipv4 / nf_defrag_ipv6 registered (conntrack in use for pf): the kernel reassembles
+   *  fragments at PRE_ROUTING and LOCAL_OUT priority -400 (NF_IP_PRI_CONNTRACK_DEFRAG), before
+   *  any rule sees them. Optional: absent means no conntrack. */
+  defrag?(pf: number): boolean;
 }
 
 /** No rule set: every hook accepts; the timeline still records the hook. */

@@ -178,6 +178,11 @@ export class NfTables implements NfHooks {
       : null;
   }
 
+  /** nf_defrag_ipv4/ipv6 come with conntrack: registered when conntrack runs for pf at PRE_ROUTING */
+  defrag(pf: number): boolean {
+    return this.conntrack !== null && !!this.entries.get(pf * 8 + NF_INET_PRE_ROUTING)?.some((e) => e.kind === 'ct_in');
+  }
+
   private add(pf: number, hook: number, e: Entry): void {
     const k = pf * 8 + hook;
     let l = this.entries.get(k);
