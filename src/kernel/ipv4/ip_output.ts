@@ -142,8 +142,10 @@ export function writeEthHeader(skb: SkBuff, dst: Uint8Array, src: Uint8Array, pr
     mh = 0;
   }
   const b = skb.data;
-  b.set(dst, mh);
-  b.set(src, mh + 6);
+  for (let i = 0; i < 6; i++) {
+    b[mh + i] = dst[i];
+    b[mh + 6 + i] = src[i];
+  }
   b[mh + 12] = proto >>> 8;
   b[mh + 13] = proto & 0xff;
   skb.mac_header = mh;

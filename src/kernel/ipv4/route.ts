@@ -93,14 +93,24 @@ export function fib_validate_source(net: Net, saddr: number, daddr: number, tos:
   return __fib_validate_source(net, saddr, daddr, tos, oif, dev, rpf, acceptLocal, mark, ctx);
 }
 
+const flRev = newFlow();
+const resRev = scratch();
+
 function __fib_validate_source(net: Net, src: number, dst: number, tos: number, oif: number, dev: NetDevice, rpf: number, acceptLocal: boolean, mark: number, ctx: FrameCtx): string | null {
-  const f = newFlow();
+  // one flow and result for the reverse lookup: the FIB keeps neither
+  const f = flRev;
+  f.oif = 0;
+  f.proto = 0;
+  f.sport = 0;
+  f.dport = 0;
   f.daddr = src;
   f.saddr = dst;
   f.iif = oif || LOOPBACK_IFINDEX;
   f.tos = tos;
   f.mark = conf(net, dev, 'src_valid_mark') ? mark : 0;
-  const r = scratch();
+  const r = resRev;
+  r.rule = null;
+  r.table = 0;
   const noAddr = !hasV4Addr(dev);
   const err = net.fib4.lookup(f, r);
   fibNoteUnsupported(ctx, r);
@@ -114,7 +124,8 @@ function __fib_validate_source(net: Net, src: number, dst: number, tos: number, 
         return 'IP_LOCAL_SOURCE';
       }
     }
-    const devMatch = r.alias.nhs.some((n) => n.dev === dev) || (r.alias.type === 'local' && dev === net.loopback);
+    let devMatch = r.alias.type === 'local' && dev === net.loopback;
+    for (const n of r.alias.nhs) if (n.dev === dev) devMatch = true;
     if (devMatch) return null;
     if (noAddr) return rpf ? rpFail(ctx, dev, src, rpf) : null;
     if (rpf === 1) return rpFail(ctx, dev, src, rpf);
@@ -170,11 +181,11 @@ export function ip_route_input_noref(net: Net, daddr: number, saddr: number, tos
   }
   const a = res.alias;
   if (trace) ctx.tracing && ctx.ev('fib_lookup', `${a.type} ${a.route.dstStr} ${describe(res)}`, { detail: detailOf(res, trace, 0) });
-  else {
+  else if (ctx.tracing) {
     // no custom rules: the text depends on the route only, built once per route
     let c = evCache.get(a);
     if (!c) evCache.set(a, (c = { what: `${a.type} ${a.route.dstStr} ${describe(res)}`, detail: detailOf(res, trace, 0) }));
-    ctx.tracing && ctx.ev('fib_lookup', c.what, { detail: c.detail });
+    ctx.ev('fib_lookup', c.what, { detail: c.detail });
   }
   if (a.type === 'broadcast') {
     if (conf(net, dev, 'bc_forwarding') && forwarding) return mkroute(net, res, saddr, daddr, tos, dev, mark, ctx);

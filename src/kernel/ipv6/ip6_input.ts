@@ -118,8 +118,12 @@ export function ip6_route_input(net: Net, skb: SkBuff, ctx: FrameCtx): Rt6 {
   if (b[nh + 24] === 0xff) return { kind: 'multicast', dev, gw: null, mtu: dev.mtu };
   // one flow and result per module: the lookup keeps neither
   const f = flow6;
-  (f.daddr as Uint8Array).set(b.subarray(nh + 24, nh + 40));
-  (f.saddr as Uint8Array).set(b.subarray(nh + 8, nh + 24));
+  const fd = f.daddr as Uint8Array;
+  const fs = f.saddr as Uint8Array;
+  for (let i = 0; i < 16; i++) {
+    fd[i] = b[nh + 24 + i];
+    fs[i] = b[nh + 8 + i];
+  }
   f.iif = dev.ifindex;
   f.mark = skb.mark;
   f.proto = b[nh + 6];
@@ -297,7 +301,8 @@ export function ip6_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const rt = skb.dst as Rt6;
   const b = skb.data;
   const nh = skb.network_header;
-  if (!net.sysctlInt('net.ipv6.conf.all.forwarding')) return void ctx.drop(fn, 'IP_INADDRERRORS', { detail: { why: 'net.ipv6.conf.all.forwarding=0' } });
+  // devconf_all->forwarding, or the ingress idev's force_forwarding (6.17+): the 'forwarding6' combination
+  if (!net.host.sysctls.conf(6, skb.dev!.name, 'forwarding')) return void ctx.drop(fn, 'IP_INADDRERRORS', { detail: { why: 'net.ipv6.conf.all.forwarding=0' } });
   if (skb.pkt_type !== PACKET_HOST) return void ctx.drop(fn, 'NOT_SPECIFIED');
   const hlim = b[nh + 7];
   if (hlim <= 1) {
