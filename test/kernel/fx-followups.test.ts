@@ -263,3 +263,19 @@ describe('NfHooks.defrag: nf_defrag comes with conntrack', () => {
     expect(createNfHooks(plain, ops).defrag?.(2) ?? false).toBe(false);
   });
 });
+
+// ---- per-device knobs through host.sysctls.conf ----
+import { udp6 } from './helpers.js';
+
+describe('ip6_forward reads forwarding as devconf_all || the ingress idev force_forwarding (6.17+)', () => {
+  const frame = (h: ReturnType<typeof sample2>) => eth2(h.byName.get('eth0')!.macStr!, '02:00:00:00:01:02', 0x86dd, udp6('2001:db8:1::2', '2001:db8:2::2', 40000, 53));
+  test('all.forwarding=0 with eth0.force_forwarding=1 forwards; without it the packet is dropped', () => {
+    const on = sample2('router');
+    on.sysctls.raw.set('net.ipv6.conf.all.forwarding', '0');
+    on.sysctls.raw.set('net.ipv6.conf.eth0.force_forwarding', '1');
+    expect(run(on, frame(on), 'eth0', undefined, { checksums: 'trust' }).rec).toMatchObject({ fate: 'forwarded', egress: ['eth1'] });
+    const off = sample2('router');
+    off.sysctls.raw.set('net.ipv6.conf.all.forwarding', '0');
+    expect(run(off, frame(off), 'eth0', undefined, { checksums: 'trust' }).rec.fate).toBe('dropped');
+  });
+});

@@ -4,6 +4,7 @@
 
 import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
+import type { NetDevice } from '../../host/types.js';
 import { PACKET_HOST, CHECKSUM_UNNECESSARY, type SkBuff } from '../skbuff.js';
 import { ip6_local_out, newReplySkb6 } from './ip6_output.js';
 import { ndisc_rcv } from './ndisc.js';
@@ -12,8 +13,9 @@ import { writeIpv6Hdr, writeIcmpv6Hdr, fillL4ChecksumV6, icmp6QuoteLen } from '.
 import { ipv6ToString } from '../../packet/addr.js';
 import { newFlow, type FibResult } from '../route/fib.js';
 
-function hopLimit(net: Net): number {
-  return net.sysctlInt('net.ipv6.conf.default.hop_limit') || 64;
+/** ip6_dst_hoplimit: idev->cnf.hop_limit of the route's device (the reply goes back by the ingress one) */
+function hopLimit(net: Net, dev: NetDevice | null): number {
+  return (dev ? net.host.sysctls.conf(6, dev.name, 'hop_limit') : net.sysctlInt('net.ipv6.conf.all.hop_limit')) || 64;
 }
 
 export function icmpv6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, mcast: boolean): void {
@@ -63,7 +65,7 @@ function icmpv6_echo_reply(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, 
   if (!src) return void (ctx.tracing && ctx.ev('icmpv6_echo_reply', 'no source address: not answered'));
   const r = newReplySkb6(net, 40 + l4len);
   const o = r.data;
-  writeIpv6Hdr(o, 14, 0, 0, l4len, 58, hopLimit(net), src, 0, peer, 0);
+  writeIpv6Hdr(o, 14, 0, 0, l4len, 58, hopLimit(net, skb.dev), src, 0, peer, 0);
   o.set(b.subarray(th, th + l4len), 54);
   o[54] = 129;
   fillL4ChecksumV6(o, 14, 54, l4len, 58);
@@ -106,7 +108,7 @@ export function icmpv6_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, 
   const qlen = icmp6QuoteLen(olen);
   const r = newReplySkb6(net, 40 + 8 + qlen);
   const o = r.data;
-  writeIpv6Hdr(o, 14, 0, 0, 8 + qlen, 58, hopLimit(net), src, 0, peer, 0);
+  writeIpv6Hdr(o, 14, 0, 0, 8 + qlen, 58, hopLimit(net, skb.dev), src, 0, peer, 0);
   writeIcmpv6Hdr(o, 54, type, code, info >>> 0);
   o.set(b.subarray(nh, nh + qlen), 62);
   fillL4ChecksumV6(o, 14, 54, 8 + qlen, 58);
