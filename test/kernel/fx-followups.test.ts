@@ -279,3 +279,12 @@ describe('ip6_forward reads forwarding as devconf_all || the ingress idev force_
     expect(run(off, frame(off), 'eth0', undefined, { checksums: 'trust' }).rec.fate).toBe('dropped');
   });
 });
+
+describe('ACK window with window scaling (__tcp_select_window: ALIGN(free_space, 1 << rcv_wscale))', () => {
+  test('basic.pcapng: the ACKs the model sends carry the window the kernel sent in frames 17 and 21', () => {
+    const recs: FateRecord[] = [];
+    for (const it of replay(new URL('../../captures/basic.pcapng', import.meta.url).pathname, new URL('../../captures/basic-host', import.meta.url).pathname, { checksums: 'auto' }) as Iterable<{ record: FateRecord }>) recs.push(it.record);
+    // frame 16 (data) and 20 (FIN) are ACKed by the host in frames 17 and 21 with win 64 (scaled by 2^10)
+    for (const n of [16, 20]) expect(/win (\d+)/.exec(recs[n - 1].replies![0].summary)?.[1], `frame ${n}`).toBe('64');
+  });
+});

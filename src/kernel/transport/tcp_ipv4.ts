@@ -141,7 +141,13 @@ const after = (a: number, b: number): boolean => ((b - a) | 0) < 0;
 /** the window field of our segments: what is left of the offered window, scaled when negotiated */
 function winField(c: Conn): number {
   const w = Math.max(0, c.win - c.rcvd);
-  return c.wscale ? w >>> c.wscale : Math.min(w, 65535);
+  // __tcp_select_window with window scaling: ALIGN(free_space, 1 << rcv_wscale), so the window is
+  // not scaled away (basic.pcapng frames 17/21: win 64 << 10 after a 65160-byte SYN-ACK window)
+  if (c.wscale) {
+    const unit = 1 << c.wscale;
+    return Math.ceil(w / unit);
+  }
+  return Math.min(w, 65535);
 }
 
 /** tcp_send_ack / tcp_send_dupack / tcp_send_challenge_ack: a bare ACK of rcv_nxt */
