@@ -80,6 +80,8 @@ export function ip6_output(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice,
   ip6_finish_output2(net, skb, ctx, dev, gw);
 }
 
+const daddrScratch = new Uint8Array(16);
+
 export function ip6_finish_output2(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, gw: Uint8Array | null): void {
   const reply = skb instanceof ReplySkb;
   const nh = skb.network_header;
@@ -87,10 +89,15 @@ export function ip6_finish_output2(net: Net, skb: SkBuff, ctx: FrameCtx, dev: Ne
     dev_queue_xmit(net, skb, ctx, dev);
     return;
   }
-  const nexthop = gw ?? skb.data.slice(nh + 24, nh + 40);
+  let nexthop = gw;
+  if (!nexthop) {
+    // the destination itself (on-link); neigh_create copies the key it keeps
+    nexthop = daddrScratch;
+    for (let i = 0; i < 16; i++) nexthop[i] = skb.data[nh + 24 + i];
+  }
   const mac = neigh_resolve(net, 6, nexthop, dev, ctx, skb, reply);
   if (!mac) {
-    if (reply) ctx.tracing && ctx.ev('ip6_finish_output2', `reply waits for neighbour ${ipv6ToString(nexthop, 0)}`);
+    if (reply) ctx.tracing && ctx.ev('ip6_finish_output2', `reply waits for neighbour ${gw ? ipv6ToString(gw, 0) : ipv6ToString(skb.data, nh + 24)}`);
     else if (ctx.fate === null) ctx.drop('ip6_finish_output2', 'NEIGH_FAILED');
     return;
   }

@@ -121,10 +121,18 @@ export class NeighTable {
 
   /** __neigh_lookup(tbl, key, dev, creat=0) with the entry's timers advanced to `now` */
   lookup(family: 4 | 6, key: number | Uint8Array, dev: NetDevice, now: number): Neigh | null {
-    const n = this.map(family).get(keyOf(family, key, dev)) ?? null;
+    let n: Neigh | null;
+    if (family === 6) {
+      // the last IPv6 entry found, checked first: building the string key costs more than 16
+      // byte compares, and entries are never removed, so a hit is the entry the map holds
+      const l = this.last6;
+      if (l !== null && l.dev === dev && same16(l.key as Uint8Array, key as Uint8Array)) n = l;
+      else if ((n = this.v6.get(keyOf(6, key, dev)) ?? null)) this.last6 = n;
+    } else n = this.v4.get(keyOf(4, key, dev)) ?? null;
     if (n) neigh_timer(n, now);
     return n;
   }
+  private last6: Neigh | null = null;
 
   /** neigh_create: a new NUD_NONE entry */
   create(family: 4 | 6, key: number | Uint8Array, dev: NetDevice): Neigh {
@@ -157,6 +165,11 @@ function keyOf(family: 4 | 6, key: number | Uint8Array, dev: NetDevice): string 
   let s = `${dev.ifindex}/`;
   for (let i = 0; i < 16; i++) s += String.fromCharCode(b[i]);
   return s;
+}
+
+function same16(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameHa(a: Uint8Array | null, b: Uint8Array | null): boolean {
