@@ -302,7 +302,7 @@ export function ip6_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const b = skb.data;
   const nh = skb.network_header;
   // devconf_all->forwarding, or the ingress idev's force_forwarding (6.17+): the 'forwarding6' combination
-  if (!net.host.sysctls.conf(6, skb.dev!.name, 'forwarding')) return void ctx.drop(fn, 'IP_INADDRERRORS', { detail: { why: 'net.ipv6.conf.all.forwarding=0' } });
+  if (!net.conf(6, skb.dev!.name, 'forwarding')) return void ctx.drop(fn, 'IP_INADDRERRORS', { detail: { why: 'net.ipv6.conf.all.forwarding=0' } });
   if (skb.pkt_type !== PACKET_HOST) return void ctx.drop(fn, 'NOT_SPECIFIED');
   const hlim = b[nh + 7];
   if (hlim <= 1) {
