@@ -288,3 +288,16 @@ describe('ACK window with window scaling (__tcp_select_window: ALIGN(free_space,
     for (const n of [16, 20]) expect(/win (\d+)/.exec(recs[n - 1].replies![0].summary)?.[1], `frame ${n}`).toBe('64');
   });
 });
+
+describe('a reply the kernel builds over the MTU leaves as fragments (ip_do_fragment)', () => {
+  test('basic.pcapng frame 32: the 3008-byte echo reply is the three fragments of frames 33-35', () => {
+    const recs: FateRecord[] = [];
+    for (const it of replay(new URL('../../captures/basic.pcapng', import.meta.url).pathname, new URL('../../captures/basic-host', import.meta.url).pathname, { checksums: 'auto' }) as Iterable<{ record: FateRecord }>) recs.push(it.record);
+    // `tcpdump -nn -r captures/basic.pcapng` prints frames 33-35 as these lines
+    expect(recs[31].replies?.map((r) => r.summary)).toEqual([
+      'IP 10.20.0.1 > 10.20.0.2: ICMP echo reply, id 23914, seq 1, length 1480',
+      'IP 10.20.0.1 > 10.20.0.2: ip-proto-1',
+      'IP 10.20.0.1 > 10.20.0.2: ip-proto-1',
+    ]);
+  });
+});

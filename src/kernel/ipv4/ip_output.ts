@@ -13,6 +13,7 @@ import { neigh_resolve } from '../neigh/neighbour.js';
 import { ip_route_output } from './route.js';
 import { ipv4ToString } from '../../packet/addr.js';
 import { ipv4Daddr, ipv4Saddr } from '../../packet/ipv4.js';
+import { ipSendCheck } from '../../packet/build.js';
 
 /**
  * ip_local_out for a packet the kernel built: it is routed first (the reply's route), then
@@ -83,6 +84,28 @@ function ip_finish_output(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, 
   const per = (m - ihl) & ~7;
   const n = Math.ceil((totLen - ihl) / per);
   ctx.tracing && ctx.ev('ip_fragment', `${totLen} bytes > mtu ${m}: ${n} fragments of up to ${per} data bytes`, { dev: dev.name });
+  if (skb instanceof ReplySkb) {
+    // a packet the kernel built (e.g. an echo reply to a large request): ip_do_fragment's slow
+    // path writes each fragment (header copy, offset/MF, tot_len, checksum) and sends it, so every
+    // fragment is a reply of its own on the wire
+    const data = totLen - ihl;
+    for (let off = 0; off < data; off += per) {
+      const len = Math.min(per, data - off);
+      const f = newReplySkb(net, ihl + len);
+      f.data.set(b.subarray(nh, nh + ihl), 14);
+      f.data.set(b.subarray(nh + ihl + off, nh + ihl + off + len), 14 + ihl);
+      f.data[16] = (ihl + len) >>> 8;
+      f.data[17] = (ihl + len) & 0xff;
+      const fo = (((b[nh + 6] << 8) | b[nh + 7]) & 0xe000) | (off >>> 3) | (off + len < data ? 0x2000 : 0);
+      f.data[20] = fo >>> 8;
+      f.data[21] = fo & 0xff;
+      ipSendCheck(f.data, 14);
+      f.dev = skb.dev;
+      f.mark = skb.mark;
+      ip_finish_output2(net, f, ctx, dev, gw);
+    }
+    return;
+  }
   // the fragments share the route and neighbour: the first resolves, the rest follow it
   const before = ctx.egress.length;
   ip_finish_output2(net, skb, ctx, dev, gw);
