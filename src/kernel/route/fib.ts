@@ -112,6 +112,9 @@ function prefixKey6(addr: Uint8Array, len: number): string {
 export class FibTable {
   readonly lens: number[] = [];
   private readonly byLen = new Map<number, Map<number | string, FibAlias[]>>();
+  /** byLen's maps in `lens` order (no map lookup per prefix length) and their IPv4 masks */
+  private lenMaps: Map<number | string, FibAlias[]>[] = [];
+  private lenMasks: number[] = [];
   constructor(readonly id: number, readonly family: Family) {}
 
   insert(a: FibAlias, dst: number | Uint8Array): void {
@@ -121,6 +124,8 @@ export class FibTable {
       this.byLen.set(a.prefixLen, m);
       this.lens.push(a.prefixLen);
       this.lens.sort((x, y) => y - x);
+      this.lenMaps = this.lens.map((l) => this.byLen.get(l)!);
+      this.lenMasks = this.lens.map((l) => mask4(l));
     }
     const key = this.family === 4 ? ((dst as number) & mask4(a.prefixLen)) >>> 0 : prefixKey6(dst as Uint8Array, a.prefixLen);
     let l = m.get(key);
@@ -145,10 +150,11 @@ export class FibTable {
     // nothing found leaves no result of an earlier lookup behind
     out.alias = null;
     out.nh = null;
+    const maps = this.lenMaps;
+    const masks = this.lenMasks;
     for (let i = 0; i < lens.length; i++) {
-      const len = lens[i];
-      const key = this.family === 4 ? ((fl.daddr as number) & mask4(len)) >>> 0 : prefixKey6(fl.daddr as Uint8Array, len);
-      const leaf = this.byLen.get(len)!.get(key);
+      const key = this.family === 4 ? ((fl.daddr as number) & masks[i]) >>> 0 : prefixKey6(fl.daddr as Uint8Array, lens[i]);
+      const leaf = maps[i].get(key);
       if (!leaf) continue;
       for (let j = 0; j < leaf.length; j++) {
         const fa = leaf[j];
