@@ -138,6 +138,8 @@ export interface Rule {
   suppressIfgroup?: number;
   /** goto whose target priority has no rule: fib_rules_lookup skips it */
   unresolved?: boolean;
+  /** uidrange selector (ip -j rule: uid_start/uid_end), inclusive */
+  uidRange?: [number, number];
   /** the rule as `ip rule` prints it, for the timeline */
   text: string;
   /** selectors present that the model does not evaluate (uidrange, l3mdev, ...): report, never ignore */

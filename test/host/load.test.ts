@@ -172,7 +172,9 @@ describe('rules sample (fixtures/host-samples/rules/setup.sh)', () => {
   const r = (p: number, fam = 4) => h.rules.find((x) => x.priority === p && x.family === fam)!;
 
   it('marks selectors the model does not evaluate, and only those', () => {
-    expect(r(10).unsupported).toEqual(['uid_start']);
+    // uidrange is evaluated now (fib_rule_match with the flow's uid; received packets have uid 0)
+    expect(r(10).unsupported).toBeUndefined();
+    expect(r(10).uidRange).toEqual([1000, 2000]);
     expect(r(11).unsupported).toEqual(['l3mdev']);
     expect(r(12).unsupported).toEqual(['tun_id']);
     for (const p of [13, 14, 16, 17, 18, 19, 20, 21, 22, 23, 24]) expect(r(p).unsupported, `rule ${p}`).toBeUndefined();

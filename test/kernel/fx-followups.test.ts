@@ -301,3 +301,30 @@ describe('a reply the kernel builds over the MTU leaves as fragments (ip_do_frag
     ]);
   });
 });
+
+describe('uidrange rules (fib_rule_match: flowi_uid outside [start, end] -> no match)', () => {
+  // ip_route_input_slow / ip6_route_input set flowi_uid = sock_net_uid(net, NULL): uid 0
+  const withRule = (start: number, end: number) => {
+    const dir = mkdtempSync(join(tmpdir(), 'fx-uid-'));
+    cpSync(new URL('../../fixtures/host-samples/router', import.meta.url).pathname, dir, { recursive: true });
+    const p = join(dir, 'ip-rule.json');
+    const rules = JSON.parse(readFileSync(p, 'utf8')) as object[];
+    rules.unshift({ priority: 5, src: 'all', uid_start: start, uid_end: end, type: 'prohibit' } as object);
+    writeFileSync(p, JSON.stringify(rules.map((r) => ('type' in r ? { priority: 5, src: 'all', uid_start: start, uid_end: end, action: 'prohibit' } : r))));
+    return loadHost(dir);
+  };
+  test('a received packet has uid 0: a 1000-2000 rule is skipped, a 0-0 rule applies; neither is unsupported', () => {
+    const fl = newFlow();
+    fl.daddr = parseIpv4('198.51.100.7')!;
+    fl.iif = 2;
+    fl.uid = 0;
+    const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+    expect(new Fib(withRule(1000, 2000), 4).lookup(fl, r)).toBe(0);
+    expect(r.unsupported).toBeNull();
+    expect(new Fib(withRule(0, 0), 4).lookup(fl, r)).toBe(-13); // -EACCES: prohibit
+    expect(r.unsupported).toBeNull();
+  });
+  test('the rule text shows the range as ip rule prints it', () => {
+    expect(withRule(1000, 2000).rules.find((x) => x.priority === 5)!.text).toContain('uidrange 1000-2000');
+  });
+});

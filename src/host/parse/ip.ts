@@ -291,7 +291,7 @@ function portRange(c: Cursor, name: 'sport' | 'dport'): [number, number] | undef
  * and protocol do not change matching; iif_detached/oif_detached rules can never match, which the
  * model sees anyway since the device is not in the snapshot.
  */
-const RULE_UNSUPPORTED = ['uid_start', 'l3mdev', 'tun_id', 'flowlabel', 'dscp'];
+const RULE_UNSUPPORTED = ['l3mdev', 'tun_id', 'flowlabel', 'dscp'];
 
 export function parseRule(c: Cursor, family: Family): Rule {
   const src = prefix(c, 'src', family);
@@ -356,6 +356,8 @@ export function parseRule(c: Cursor, family: Family): Rule {
     throw c.err('rule has neither a table nor an action');
   }
   if (c.has('suppress_prefixlen')) r.suppressPrefixlen = c.num('suppress_prefixlen');
+  // uidrange: evaluated by the FIB when the flow's uid is known (received packets: uid 0)
+  if (c.has('uid_start')) r.uidRange = [c.num('uid_start'), c.num('uid_end')];
   if (c.has('suppress_ifgroup')) r.suppressIfgroup = hexOrNum(c, 'suppress_ifgroup');
   const unsup = RULE_UNSUPPORTED.filter((k) => c.has(k));
   if (unsup.length) r.unsupported = unsup;
@@ -377,6 +379,7 @@ export function ruleText(r: Rule): string {
   for (const [n, p] of [['sport', r.sport], ['dport', r.dport]] as const) {
     if (p) parts.push(n, p[0] === p[1] ? `${p[0]}` : `${p[0]}-${p[1]}`);
   }
+  if (r.uidRange) parts.push('uidrange', `${r.uidRange[0]}-${r.uidRange[1]}`);
   if (r.action === 'goto') parts.push('goto', `${r.table}${r.unresolved ? ' [unresolved]' : ''}`);
   else if (r.action === 'to_tbl') parts.push('lookup', r.table === undefined ? '[l3mdev-table]' : tableName(r.table));
   else parts.push(r.action);

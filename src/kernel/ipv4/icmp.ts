@@ -183,7 +183,7 @@ export function icmp_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, co
   if (!saddr) {
     // icmp_route_lookup -> ip_route_output_key_hash: the route back's prefsrc, else an address of its device
     quietCtx.reset(0);
-    const back = ip_route_output(net, osaddr, 0, 0, quietCtx);
+    const back = ip_route_output(net, osaddr, 0, 0, quietCtx, 0); // icmp_route_lookup: sock_net_uid(net, NULL)
     saddr = typeof back !== 'number' ? back.prefsrc || net.inet_select_addr(back.dev, osaddr) : net.inet_select_addr(skb.dev, osaddr);
   }
   // errors get IPTOS_PREC_INTERNETCONTROL (0xc0) over the original TOS

@@ -28,7 +28,7 @@ export function ip_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, fixedDev: Net
   let dev = fixedDev;
   let gw = 0;
   const route = (): boolean => {
-    const rt = ip_route_output(net, daddr, ipv4Saddr(skb.data, nh), skb.mark, ctx);
+    const rt = ip_route_output(net, daddr, ipv4Saddr(skb.data, nh), skb.mark, ctx, reply ? 0 : -1);
     if (typeof rt === 'number') {
       if (reply) ctx.tracing && ctx.ev('ip_route_output_key', 'reply not sent: no route');
       else ctx.drop('ip_route_output_key', 'IP_OUTNOROUTES');

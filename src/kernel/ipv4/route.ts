@@ -107,6 +107,7 @@ function __fib_validate_source(net: Net, src: number, dst: number, tos: number, 
   f.saddr = dst;
   f.iif = oif || LOOPBACK_IFINDEX;
   f.tos = tos;
+  f.uid = 0; // fib_validate_source: sock_net_uid(net, NULL)
   f.mark = conf(net, dev, 'src_valid_mark') ? mark : 0;
   const r = resRev;
   r.rule = null;
@@ -168,6 +169,7 @@ export function ip_route_input_noref(net: Net, daddr: number, saddr: number, tos
   fl.proto = proto;
   fl.sport = sport;
   fl.dport = dport;
+  fl.uid = 0; // ip_route_input_slow: flowi4_uid = sock_net_uid(net, NULL)
   const trace: string[] | undefined = net.fib4.customRules ? [] : undefined;
   let err = net.fib4.lookup(fl, res, trace);
   fibNoteUnsupported(ctx, res);
@@ -286,12 +288,14 @@ function detailOf(r: FibResult, trace: string[] | undefined, err: number): Recor
  * ip_route_output_key for packets the host sends (replies, outbound capture frames):
  * flowi4_iif = LOOPBACK_IFINDEX. Returns the device and nexthop, or an errno (negative).
  */
-export function ip_route_output(net: Net, daddr: number, saddr: number, mark: number, ctx: FrameCtx): { dev: NetDevice; gw: number; type: string; mtu: number; prefsrc: number } | number {
+export function ip_route_output(net: Net, daddr: number, saddr: number, mark: number, ctx: FrameCtx, uid = -1): { dev: NetDevice; gw: number; type: string; mtu: number; prefsrc: number } | number {
   const f = newFlow();
   f.daddr = daddr;
   f.saddr = saddr;
   f.iif = LOOPBACK_IFINDEX;
   f.mark = mark;
+  // uid: 0 for the kernel's own replies (sock_net_uid(net, NULL), ctl sockets); -1 unknown (a process's packet)
+  f.uid = uid;
   const r = scratch();
   const err = net.fib4.lookup(f, r);
   fibNoteUnsupported(ctx, r);

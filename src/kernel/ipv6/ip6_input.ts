@@ -126,6 +126,7 @@ export function ip6_route_input(net: Net, skb: SkBuff, ctx: FrameCtx): Rt6 {
   }
   f.iif = dev.ifindex;
   f.mark = skb.mark;
+  f.uid = 0; // ip6_route_input: flowi6_uid = sock_net_uid(net, NULL)
   f.proto = b[nh + 6];
   const r = res6;
   r.rule = null as FibResult["rule"];

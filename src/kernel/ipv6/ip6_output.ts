@@ -25,8 +25,9 @@ export function newReplySkb6(net: Net, ipLen: number): ReplySkb {
 }
 
 /** ip6_route_output: the device and nexthop for a packet the host sends */
-export function ip6_route_output(net: Net, daddr: Uint8Array, oif: NetDevice | null, ctx: FrameCtx): { dev: NetDevice; gw: Uint8Array | null } | null {
+export function ip6_route_output(net: Net, daddr: Uint8Array, oif: NetDevice | null, ctx: FrameCtx, uid = -1): { dev: NetDevice; gw: Uint8Array | null } | null {
   const f = newFlow();
+  f.uid = uid; // 0 for the kernel's replies (icmpv6/ndisc: sock_net_uid(net, NULL)), -1 unknown
   f.daddr = daddr;
   f.saddr = new Uint8Array(16);
   f.iif = 1;
@@ -56,7 +57,7 @@ export function ip6_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, oif: NetDevi
   const nh = skb.network_header;
   // routed first; NF LOCAL_OUT sees the route's device; a changed destination is routed again
   let daddr = skb.data.slice(nh + 24, nh + 40);
-  let rt = ip6_route_output(net, daddr, oif, ctx);
+  let rt = ip6_route_output(net, daddr, oif, ctx, reply ? 0 : -1);
   const fail = (): void => {
     if (reply) ctx.tracing && ctx.ev('ip6_route_output', 'reply not sent: no route');
     else ctx.drop('ip6_route_output', 'IP_OUTNOROUTES');
@@ -67,7 +68,7 @@ export function ip6_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, oif: NetDevi
   for (let i = 0; i < 16; i++) if (skb.data[nh + 24 + i] !== daddr[i]) same = false;
   if (!same) {
     daddr = skb.data.slice(nh + 24, nh + 40);
-    rt = ip6_route_output(net, daddr, oif, ctx);
+    rt = ip6_route_output(net, daddr, oif, ctx, reply ? 0 : -1);
     if (!rt) return fail();
   }
   ip6_output(net, skb, ctx, rt.dev, rt.gw);

@@ -82,10 +82,13 @@ export interface Flow {
   proto: number;
   sport: number;
   dport: number;
+  /** flowi_uid: sock_net_uid(net, NULL) = 0 for received packets and the kernel's own replies;
+   *  -1 (or absent) when unknown (a local process's packet) */
+  uid?: number;
 }
 
 export function newFlow(): Flow {
-  return { daddr: 0, saddr: 0, iif: 0, oif: 0, mark: 0, tos: 0, proto: 0, sport: 0, dport: 0 };
+  return { daddr: 0, saddr: 0, iif: 0, oif: 0, mark: 0, tos: 0, proto: 0, sport: 0, dport: 0, uid: -1 };
 }
 
 function mask4(len: number): number {
@@ -263,6 +266,8 @@ export class Fib {
     else if (r.ipproto && r.ipproto !== fl.proto) ok = false;
     else if (r.sport && (fl.sport < r.sport[0] || fl.sport > r.sport[1])) ok = false;
     else if (r.dport && (fl.dport < r.dport[0] || fl.dport > r.dport[1])) ok = false;
+    // fib_rule_match: uid_lt(flowi_uid, start) || uid_gt(flowi_uid, end) -> no match
+    else if (r.uidRange && (fl.uid ?? -1) >= 0 && (fl.uid! < r.uidRange[0] || fl.uid! > r.uidRange[1])) ok = false;
     return r.not ? !ok : ok;
   }
 
@@ -301,6 +306,11 @@ export class Fib {
     for (let i = 0; i < rules.length; i++) {
       let cr = rules[i];
       if (!this.match(cr, fl)) continue;
+      if (cr.rule.uidRange && (fl.uid ?? -1) < 0) {
+        // the sending process's uid is not in a capture
+        (out.unsupported ??= []).push(`rule "${cr.rule.text.trim()}": uidrange with the sender's uid unknown (taken as not matching)`);
+        continue;
+      }
       if (cr.rule.unsupported) {
         // a selector the model cannot evaluate decides whether this rule applies: it is taken as
         // not matching, and the frame says its route depends on it
