@@ -328,3 +328,42 @@ describe('uidrange rules (fib_rule_match: flowi_uid outside [start, end] -> no m
     expect(withRule(1000, 2000).rules.find((x) => x.priority === 5)!.text).toContain('uidrange 1000-2000');
   });
 });
+
+// Measured on 6.18 with test/kernel/defrag6-kernel-measure.sh (netns fxr/fxc/fxs, the same two
+// fragments of a 40-byte UDP datagram): with `ct state new counter accept` in an ip6 forward chain
+// the rule counts one 80-byte packet, Ip6FragCreates 2, and the two fragments (24 and 16 data bytes,
+// a new fragment id) leave together when the second arrives; without conntrack each leaves on arrival.
+describe('nf_ct_frag6_gather (net/ipv6/netfilter/nf_conntrack_reasm.c)', () => {
+  const host = sample2('router');
+  const rmac = host.byName.get('eth0')!.macStr!;
+  const frag = (off: number, m: number, data: Uint8Array): Uint8Array => {
+    const p = new Uint8Array(48 + data.length);
+    p.set([0x60, 0, 0, 0, 0, 8 + data.length, 44, 64]);
+    p.set(ip6('2001:db8:1::2'), 8);
+    p.set(ip6('2001:db8:2::2'), 24);
+    p.set([17, 0, (off | m) >> 8, (off | m) & 0xff, 0, 0, 0x12, 0x34], 40);
+    p.set(data, 48);
+    return eth2(rmac, '02:00:00:00:01:02', 0x86dd, p);
+  };
+  const l4 = new Uint8Array(40);
+  l4.set([0x9c, 0x40, 0, 53, 0, 40, 0, 0]);
+  const f1 = frag(0, 1, l4.subarray(0, 24)), f2 = frag(24, 0, l4.subarray(24));
+  const netWith = (on: boolean): Net => {
+    const n = createNet(host, { checksums: 'trust' });
+    n.nf = { nf_hook: () => ({ verdict: 'accept', verdicts: [] }), active: () => false, defrag: () => on };
+    return n;
+  };
+  test('with conntrack: held, then forwarded as two fragments again', () => {
+    const net = netWith(true);
+    const a = run(host, f1, 'eth0', net, { checksums: 'trust' }).rec;
+    expect(a.fate).toBe('consumed');
+    const b = run(host, f2, 'eth0', net, { checksums: 'trust' }).rec;
+    expect(b).toMatchObject({ fate: 'forwarded', egress: ['eth1', 'eth1'] });
+    expect(b.unsupported).toBeUndefined();
+  });
+  test('without conntrack each fragment is forwarded on arrival', () => {
+    const net = netWith(false);
+    expect(run(host, f1, 'eth0', net, { checksums: 'trust' }).rec).toMatchObject({ fate: 'forwarded', egress: ['eth1'] });
+    expect(run(host, f2, 'eth0', net, { checksums: 'trust' }).rec).toMatchObject({ fate: 'forwarded', egress: ['eth1'] });
+  });
+});

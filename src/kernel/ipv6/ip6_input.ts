@@ -14,7 +14,7 @@ import { icmpv6_rcv, icmpv6_send } from './icmp.js';
 import { tcp_v6_rcv } from '../transport/tcp_ipv4.js';
 import { udpv6_rcv } from '../transport/udp.js';
 import { ip6_output } from './ip6_output.js';
-import { ipv6_frag_rcv } from './reassembly.js';
+import { ipv6_frag_rcv, nf_ct_frag6_gather } from './reassembly.js';
 import { ip_sabotage_in } from '../bridge/br_netfilter_hooks.js';
 import { ICMPV6_DEST_UNREACH, ICMPV6_NOROUTE, ICMPV6_ADM_PROHIBITED, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, ICMPV6_PKT_TOOBIG, ICMPV6_PARAMPROB, ICMPV6_UNK_NEXTHDR, ICMPV6_NOT_NEIGHBOUR } from '../../packet/icmpv6.js';
 
@@ -44,11 +44,37 @@ function isLoopback6(b: Uint8Array, o: number): boolean {
   return b[o + 15] === 1;
 }
 
+/** find_prev_fhdr (nf_conntrack_reasm.c): [offset of the byte naming it, offset] of the fragment header, or null */
+function find_prev_fhdr(skb: SkBuff): [number, number] | null {
+  const b = skb.data;
+  const nh = skb.network_header;
+  let prev = nh + 6;
+  let nexthdr = b[prev];
+  let off = nh + 40;
+  while (nexthdr !== 44) {
+    // ipv6_ext_hdr: hop-by-hop, routing, destination options, AH; anything else: not fragmented
+    if (nexthdr !== 0 && nexthdr !== 43 && nexthdr !== 60 && nexthdr !== 51) return null;
+    if (off + 2 > skb.len) return null;
+    const len = nexthdr === 51 ? (b[off + 1] + 2) << 2 : (b[off + 1] + 1) << 3;
+    prev = off;
+    nexthdr = b[off];
+    off += len;
+  }
+  return [prev, off];
+}
+
 export function ipv6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   if (!ip6_rcv_core(net, skb, ctx)) return;
-  // nf_defrag_ipv6 (nf_ct_frag6_gather at PRE_ROUTING -400) would reassemble before the rules;
-  // the model reassembles in ipv6_frag_rcv only: say so for a fragment when conntrack is in use
-  if (skb.data[skb.network_header + 6] === 44 && net.nf.defrag?.(NFPROTO_IPV6)) ctx.unsupported.push('nf_ct_frag6_gather: IPv6 reassembly at PRE_ROUTING with conntrack not modelled');
+  // ipv6_defrag (nf_defrag_ipv6, PRE_ROUTING -400, before every rule): with conntrack in use the
+  // fragments are gathered here (nf_ct_frag6_gather); a held one is NF_STOLEN (consumed)
+  if (net.nf.defrag?.(NFPROTO_IPV6)) {
+    const fh = find_prev_fhdr(skb);
+    if (fh) {
+      const r = nf_ct_frag6_gather(net, skb, ctx, fh[1], fh[0]);
+      if (!r) return;
+      skb = r.skb;
+    }
+  }
   // ip_sabotage_in is registered for NFPROTO_IPV6 too (br_nf_ops): no second PRE_ROUTING
   if (ip_sabotage_in(skb)) ctx.tracing && ctx.ev('ip_sabotage_in', 'PRE_ROUTING already run by br_netfilter: okfn directly');
   else if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_PRE_ROUTING, skb, skb.dev, null, ctx)) return;
@@ -326,7 +352,8 @@ export function ip6_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   }
   const mtu = Math.max(rt.mtu, 1280);
   const len = skb.len - nh;
-  if (len > mtu && skb.gso_segs <= 1) {
+  // ip6_pkt_too_big: a datagram conntrack reassembled is too big only if a fragment of it was
+  if (skb.frag_max_size ? skb.frag_max_size > mtu : len > mtu && skb.gso_segs <= 1) {
     icmpv6_send(net, skb, ctx, ICMPV6_PKT_TOOBIG, 0, mtu);
     return void ctx.drop(fn, 'PKT_TOO_BIG', { detail: { len, mtu } });
   }

@@ -78,6 +78,20 @@ export function ip6_output(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice,
   const reply = skb instanceof ReplySkb;
   skb.dev = dev;
   if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_POST_ROUTING, skb, null, dev, ctx, reply)) return;
+  const fms = skb.frag_max_size;
+  const len = skb.len - skb.network_header;
+  if (!reply && fms && len > fms) {
+    // __ip6_finish_output: a datagram conntrack reassembled is cut again (ip6_fragment, mtu =
+    // frag_max_size): (mtu - 40 - 8) & ~7 data bytes per fragment, one egress each
+    const per = (Math.min(fms, dev.mtu) - 48) & ~7;
+    const n = Math.ceil((len - 40) / per);
+    ctx.tracing && ctx.ev('ip6_fragment', `${len} bytes, frag_max_size ${fms}: ${n} fragments of up to ${per} data bytes`, { dev: dev.name });
+    const before = ctx.egress.length;
+    ip6_finish_output2(net, skb, ctx, dev, gw);
+    if (ctx.egress.length === before) return;
+    for (let i = 1; i < n; i++) dev_queue_xmit(net, skb, ctx, dev);
+    return;
+  }
   ip6_finish_output2(net, skb, ctx, dev, gw);
 }
 

@@ -23,9 +23,24 @@ export interface FragOut {
  * null when the frame was queued (consumed) or dropped.
  */
 export function ipv6_frag_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, nhoff: number): FragOut | null {
-  const fn = 'ipv6_frag_rcv';
+  return frag6(net, skb, ctx, fo, nhoff, false);
+}
+
+/**
+ * nf_ct_frag6_gather (net/ipv6/netfilter/nf_conntrack_reasm.c, ipv6_defrag at PRE_ROUTING -400)
+ * for the fragment header at `fo`: its own queues (user IP6_DEFRAG_CONNTRACK_IN), no ICMP. Returns
+ * the reassembled packet, the same skb when conntrack lets it through untouched (atomic fragment,
+ * a length not a multiple of 8: -EPROTO), or null when held (NF_STOLEN) or dropped (NF_DROP).
+ */
+export function nf_ct_frag6_gather(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, nhoff: number): FragOut | null {
+  return frag6(net, skb, ctx, fo, nhoff, true);
+}
+
+function frag6(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, nhoff: number, ct: boolean): FragOut | null {
+  const fn = ct ? 'nf_ct_frag6_gather' : 'ipv6_frag_rcv';
   const b = skb.data;
   const nh = skb.network_header;
+  if (ct && fo + 8 > skb.len) return { skb, off: fo, nexthdr: 44, nhoff };
   if (fo + 8 > skb.len) {
     icmpv6_send(net, skb, ctx, 4, 0, fo - nh);
     ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'fragment header beyond the packet' } });
@@ -33,7 +48,7 @@ export function ipv6_frag_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, 
   }
   const fragOff = (b[fo + 2] << 8) | b[fo + 3];
   const nexthdr = b[fo];
-  if (!(fragOff & 0xfff9)) {
+  if (!(fragOff & 0xfff9) && !ct) {
     ctx.tracing && ctx.ev(fn, 'atomic fragment: not fragmented');
     return { skb, off: fo + 8, nexthdr, nhoff: fo };
   }
@@ -46,6 +61,11 @@ export function ipv6_frag_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, 
   const mf = (fragOff & 1) === 1;
   const plen = (b[nh + 4] << 8) | b[nh + 5];
   const end = offset + plen - (fo + 8 - (nh + 40));
+  if (ct && end > 65535) return void ctx.drop('nf_hook_slow', 'NETFILTER_DROP', { detail: { why: 'nf_ct_frag6_queue: offset too large (-EINVAL, NF_DROP)' } }), null;
+  if (ct && mf && end & 7) {
+    ctx.tracing && ctx.ev(fn, 'end of fragment not rounded to 8 bytes (-EPROTO): passed on unchanged');
+    return { skb, off: fo, nexthdr: 44, nhoff };
+  }
   if (end > 65535) {
     icmpv6_send(net, skb, ctx, 4, 0, fo + 2 - nh);
     ctx.drop('ip6_frag_queue', 'NOT_SPECIFIED', { detail: { why: 'fragment ends beyond 65535' } });
@@ -58,18 +78,22 @@ export function ipv6_frag_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, 
     return null;
   }
   // fq_find key: identification, saddr, daddr, iif
-  let key = '6:' + (((b[fo + 4] << 24) | (b[fo + 5] << 16) | (b[fo + 6] << 8) | b[fo + 7]) >>> 0) + ':' + (skb.dev ? skb.dev.ifindex : 0) + ':';
+  let key = (ct ? 'ct6:' : '6:') + (((b[fo + 4] << 24) | (b[fo + 5] << 16) | (b[fo + 6] << 8) | b[fo + 7]) >>> 0) + ':' + (skb.dev ? skb.dev.ifindex : 0) + ':';
   for (let i = 8; i < 40; i++) key += String.fromCharCode(b[nh + i]);
   const payload = b.subarray(fo + 8, nh + 40 + plen);
   // the unfragmentable part (IPv6 header and headers before the fragment header) of the first piece
   const hdr = offset === 0 ? b.subarray(0, fo) : null;
   const r = net.ipq.queue(key, net.nowMs(), offset, mf, payload, hdr, skb.frameNo);
+  // q.max_size: the largest payload_len (nf_ct_frag6_queue), for IP6CB frag_max_size
+  if (r.kind !== 'drop' && plen > (r.q.maxSize ?? 0)) r.q.maxSize = plen;
   if (r.kind === 'drop') {
     ctx.tracing && ctx.ev('ip6_frag_queue', r.why);
-    ctx.drop('ip6_frag_queue', r.reason);
+    // conntrack: a duplicate is DUP_FRAG, any other insert error kills the queue and NF_DROPs
+    ctx.drop(ct ? (r.reason === 'DUP_FRAG' ? fn : 'nf_hook_slow') : 'ip6_frag_queue', ct && r.reason !== 'DUP_FRAG' ? 'NETFILTER_DROP' : r.reason);
     return null;
   }
   if (r.kind === 'queued') {
+    if (ct) return void ctx.consume(fn, `fragment offset ${offset}${mf ? ' M' : ''} held by conntrack defrag (NF_STOLEN)`), null;
     ctx.consume('ipv6_frag_rcv', `fragment offset ${offset}${mf ? ' M' : ''} queued (${r.q.meat} of ${r.q.lastIn ? r.q.len : '?'} bytes)`);
     return null;
   }
@@ -102,6 +126,8 @@ export function ipv6_frag_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, 
   whole.frameNo = skb.frameNo;
   whole.tstampSec = skb.tstampSec;
   whole.tstampNsec = skb.tstampNsec;
-  ctx.tracing && ctx.ev('ip6_frag_reasm', `reassembled ${newPlen} payload bytes from frames ${r.q.frames.join(',')}`);
+  // nf_ct_frag6_reasm: IP6CB(skb)->frag_max_size = sizeof(struct ipv6hdr) + q.max_size
+  if (ct) whole.frag_max_size = 40 + (r.q.maxSize ?? plen);
+  ctx.tracing && ctx.ev(ct ? 'nf_ct_frag6_reasm' : 'ip6_frag_reasm', `reassembled ${newPlen} payload bytes from frames ${r.q.frames.join(',')}`);
   return { skb: whole, off: unfrag, nexthdr, nhoff: firstNhoff };
 }
