@@ -102,7 +102,8 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
   const sumState = new SummaryState();
   const repDec = new Decoded();
   net.summarize = (bytes, len) => {
-    decodeFrame(bytes, len, LT_EN10MB, repDec, len);
+    // a summary shows no checksum state: headers only (the model checks checksums itself)
+    decodeFrame(bytes, len, LT_EN10MB, repDec, len, false);
     return summarize(repDec, null, { absoluteSeq: true });
   };
   const wantSummary = opts.summaries !== false;
@@ -144,7 +145,7 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       // a plain Uint8Array view (not the Buffer f.data makes): cheaper, and its slice() copies
       const data = new Uint8Array(f.buf.buffer, f.buf.byteOffset + f.offset, f.caplen);
       // the decoder is needed for the summary and for link types other than Ethernet
-      if (wantSummary || lt !== LT_EN10MB) decodeFrame(data, f.caplen, lt, dec, f.len);
+      if (wantSummary || lt !== LT_EN10MB) decodeFrame(data, f.caplen, lt, dec, f.len, false);
       const dev = deviceFor(f);
       ctx.reset(f.index);
       net.nowSec = f.tsSec;

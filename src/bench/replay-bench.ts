@@ -112,10 +112,11 @@ export async function run(ctx: BenchCtx): Promise<void> {
   const host = loadHostFromFiles(benchHostFiles(), '(bench router)');
   const fates = new Map<string, number>();
   let peak = process.memoryUsage().rss;
-  // records without the timeline (pktlife test/diff, --format text), with it (ndjson, json, UI),
-  // and with ndjson serialisation of the full records
+  // records without the timeline (pktlife test/diff), with the tcpdump-style summary as
+  // --format text computes it, with the timeline (ndjson, json, UI), and ndjson serialisation
   const modes = [
     ['records', 'replay, fate records, events off'],
+    ['text', 'replay + summaries, events off (text)'],
     ['events', 'replay, fate records, events on'],
     ['ndjson', 'replay to ndjson (events on)'],
   ] as const;
@@ -123,11 +124,12 @@ export async function run(ctx: BenchCtx): Promise<void> {
   for (const [mode, label] of modes) {
     let bytes = 0;
     const m = measure(label, 1, () => {
-      const src = openReplay(cap, host, { checksums: 'verify', iface: 'eth0', summaries: false, events: mode !== 'records' });
+      const src = openReplay(cap, host, { checksums: 'verify', iface: 'eth0', summaries: mode === 'text', events: mode !== 'records' && mode !== 'text' });
       let n = 0;
       for (let it = src.next(); it; it = src.next()) {
         n++;
         if (mode === 'ndjson') bytes += fateToJSON(it.record).length + 1;
+        else if (mode === 'text') bytes += it.summary.length + 1;
         else if (mode === 'records' && n <= 200000) {
           const k = it.record.fate + (it.record.reason ? ' ' + it.record.reason : '');
           fates.set(k, (fates.get(k) ?? 0) + 1);
@@ -138,6 +140,7 @@ export async function run(ctx: BenchCtx): Promise<void> {
       return n;
     });
     if (mode === 'ndjson') m.note = `${(bytes / 1e6).toFixed(0)} MB of ndjson`;
+    if (mode === 'text') m.note = `${(bytes / 1e6).toFixed(0)} MB of summaries`;
     rows.push(m);
   }
   ctx.log(`file: ${cap}: ${rows[0]!.frames} frames through a two-port router snapshot, no rules, --checksums verify (node ${process.version}, one thread; ratios = peer CPU / pktlife CPU)`);
