@@ -103,7 +103,7 @@ export function peerLines(peers: Peer[], frames: number): string[] {
  */
 export function rateLine(m: Measured, peers: Peer[], target?: Target): string {
   const rate = m.frames / m.cpu;
-  const parts = [`  ${m.label.padEnd(34)} CPU ${M(rate)} frames/s (${m.cpu.toFixed(2)} s) | wall ${M(m.frames / m.wall)} frames/s (${m.wall.toFixed(2)} s)`];
+  const parts = [`  ${m.label.padEnd(38)} CPU ${M(rate)} frames/s (${m.cpu.toFixed(2)} s) | wall ${M(m.frames / m.wall)} frames/s (${m.wall.toFixed(2)} s)`];
   if (peers.length) parts.push(peers.map((p) => `${(p.cpu / m.cpu).toFixed(1)}x ${p.name}`).join(', '));
   if (m.note) parts.push(m.note);
   if (target) {
