@@ -32,7 +32,7 @@ PY
 sleep 1
 hx dumpcap -q -i eth0 -w /tmp/pl-basic.pcapng >/dev/null 2>&1 &
 # the same traffic seen by `tcpdump -i any` (LINUX_SLL2: interface index and packet type)
-hx tcpdump -q -i any -y LINUX_SLL2 -w /tmp/pl-basic-any.pcap >/dev/null 2>&1 &
+hx tcpdump -U -q -i any -y LINUX_SLL2 -w /tmp/pl-basic-any.pcap >/dev/null 2>&1 &
 sleep 2
 px ping -c 2 -i 0.2 10.20.0.1 >/dev/null
 px python3 - <<'PY'
@@ -47,9 +47,11 @@ PY
 px ping -c 1 -s 3000 10.20.0.1 >/dev/null
 px ping -6 -c 2 -i 0.2 fd20::1 >/dev/null
 sleep 1
-kill %2 %3 2>/dev/null || true; sleep 1
-cp /tmp/pl-basic.pcapng basic.pcapng
+kill %2 %3 2>/dev/null || true; wait %2 %3 2>/dev/null || true  # -U above: nothing left unflushed
+# ONLY=any re-records basic-any.pcap alone (a second run of the same traffic), keeping basic.pcapng
+[ "${ONLY:-}" = any ] || cp /tmp/pl-basic.pcapng basic.pcapng
 cp /tmp/pl-basic-any.pcap basic-any.pcap
+[ "${ONLY:-}" = any ] && exit 0
 # host snapshot: the commands of `pktlife snapshot --netns`
 if [ -f ../dist/cli/main.js ] && node ../dist/cli/main.js snapshot --help >/dev/null 2>&1; then
   rm -rf basic-host; node ../dist/cli/main.js snapshot --netns $H basic-host
