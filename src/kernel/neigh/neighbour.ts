@@ -48,11 +48,20 @@ export const NEIGH_UPDATE_F_ADMIN = 1 << 7;
 const NUD_NAMES: [number, string][] = [[NUD_INCOMPLETE, 'INCOMPLETE'], [NUD_REACHABLE, 'REACHABLE'], [NUD_STALE, 'STALE'],
   [NUD_DELAY, 'DELAY'], [NUD_PROBE, 'PROBE'], [NUD_FAILED, 'FAILED'], [NUD_NOARP, 'NOARP'], [NUD_PERMANENT, 'PERMANENT']];
 
+const nudNames: string[] = [];
 export function nudName(state: number): string {
-  if (state === NUD_NONE) return 'NONE';
-  const out: string[] = [];
-  for (const [b, n] of NUD_NAMES) if (state & b) out.push(n);
-  return out.join('|');
+  // states are 8-bit masks: each name is built once
+  let t = nudNames[state & 0xff];
+  if (t === undefined || state > 0xff) {
+    if (state === NUD_NONE) t = 'NONE';
+    else {
+      const out: string[] = [];
+      for (const [b, n] of NUD_NAMES) if (state & b) out.push(n);
+      t = out.join('|');
+    }
+    if (state <= 0xff && state >= 0) nudNames[state] = t;
+  }
+  return t;
 }
 
 function nudFromStrings(states: string[]): number {
