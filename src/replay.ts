@@ -19,6 +19,7 @@ import { eth_type_trans, netif_receive_skb, dev_queue_xmit } from './kernel/core
 import { icmp_send } from './kernel/ipv4/icmp.js';
 import { icmpv6_send } from './kernel/ipv6/icmp.js';
 import { tcp_send_reset_skb, tcp_outbound } from './kernel/transport/tcp_ipv4.js';
+import { checksumLeftToNic } from './kernel/transport/csum.js';
 import { ip_route_output } from './kernel/ipv4/route.js';
 import { ip6_route_output } from './kernel/ipv6/ip6_output.js';
 import { Decoded, decodeFrame } from './packet/decode.js';
@@ -219,6 +220,7 @@ function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, data: Uint8Arr
   const mode = net.opts.checksums;
   if (mode === 'trust') skb.ip_summed = CHECKSUM_UNNECESSARY;
   else if (mode === 'auto' && outbound) skb.ip_summed = CHECKSUM_PARTIAL;
+  else if (mode === 'auto' && checksumLeftToNic(skb)) skb.ip_summed = CHECKSUM_PARTIAL; // a veth peer's offloaded send
   else if (mode === 'auto' && skb.network_header >= 0 && f.len - skb.network_header > dev.mtu + (skb.protocol === 0x8100 ? 4 : 0)) skb.ip_summed = CHECKSUM_UNNECESSARY; // GRO output
   else skb.ip_summed = CHECKSUM_NONE;
   if (outbound) {

@@ -6,7 +6,7 @@
 import { NFPROTO_IPV4, NFPROTO_IPV6 } from './hook.js';
 import type { Pkt } from './pkt.js';
 import { l4CsumV4, l4CsumV6, csumFold, csumPartial } from '../../packet/checksum.js';
-import { CHECKSUM_UNNECESSARY } from '../skbuff.js';
+import { CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY } from '../skbuff.js';
 import { NF_INET_PRE_ROUTING } from './hook.js';
 
 /** enum ip_conntrack_info */
@@ -176,8 +176,9 @@ export class NfConntrack {
       skb.ctinfo = 0;
       return { drop: false, what: 'no tuple: invalid' };
     }
-    // tcp_error / udp_error / icmp_error: nf_checksum at PRE_ROUTING unless the NIC vouched for it
-    if (this.checksum && p.hook === NF_INET_PRE_ROUTING && skb.ip_summed !== CHECKSUM_UNNECESSARY && !l4ChecksumOk(p, t.proto)) {
+    // tcp_error / udp_error / icmp_error: nf_checksum at PRE_ROUTING unless the NIC vouched for it;
+    // nf_ip_checksum only sums CHECKSUM_NONE/COMPLETE skbs (a CHECKSUM_PARTIAL one, e.g. from a veth peer, passes)
+    if (this.checksum && p.hook === NF_INET_PRE_ROUTING && skb.ip_summed !== CHECKSUM_UNNECESSARY && skb.ip_summed !== CHECKSUM_PARTIAL && !l4ChecksumOk(p, t.proto)) {
       skb.ctinfo = 0;
       return { drop: false, what: `bad ${t.proto === 6 ? 'tcp' : t.proto === 17 ? 'udp' : 'icmp'} checksum: invalid` };
     }
