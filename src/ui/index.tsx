@@ -40,6 +40,10 @@ export async function runTimelineUI(source: ReplaySource, opts: TimelineOptions 
   // React's development build is several times slower per redraw; it is chosen when react is
   // first loaded, so ink and the App are imported only now
   process.env.NODE_ENV ??= 'production';
+  // ink (is-in-ci) draws nothing until exit when CI/CONTINUOUS_INTEGRATION is set, read once as
+  // it loads; we only get here on a real terminal, so the interactive screen is what is wanted
+  // (a shell in a CI image or a dev container often exports CI=true)
+  for (const k of ['CI', 'CONTINUOUS_INTEGRATION']) if (k in process.env) process.env[k] = '0';
   const [{ default: React }, { render }, { App }] = await Promise.all([import('react'), import('ink'), import('./App.js')]);
   // the terminal going away (tmux kill, ssh drop) makes writes fail with EIO: leave quietly
   // instead of crashing on an unhandled stream error; SIGTERM still gives the screen back
