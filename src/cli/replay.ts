@@ -109,7 +109,8 @@ export function register(program: Command): void {
         src = openReplay(capture, host, { checksums: o.checksums as ChecksumMode, iface: o.iface, summaries, events });
       } catch (e) {
         process.stderr.write(`pktlife replay: ${(e as Error).message}\n`);
-        process.exitCode = 1;
+        // a capture that cannot be read is exit 2, like a read error later on; a bad host is 1
+        process.exitCode = (e as Error).name === 'CaptureError' ? 2 : 1;
         return;
       }
       for (const n of src.notes ?? []) process.stderr.write(`pktlife replay: ${n}\n`);

@@ -25,4 +25,23 @@ describe('pktlife replay names what it cannot evaluate', () => {
     for (const x of input) expect(x.unsupported?.join(' ')).toMatch(/nft\.txt:4/);
     for (const x of recs.filter((y) => !input.includes(y))) expect(x.unsupported).toBeUndefined();
   });
+
+  it('exit status: 2 for a capture that cannot be read (after the frames before the damage), 1 for a bad host', () => {
+    const cap = path.join(ROOT, 'captures/basic.pcapng');
+    const host = path.join(ROOT, 'captures/basic-host');
+    const cut = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pktlife-cut-')), 'cut.pcapng');
+    const whole = fs.readFileSync(cap);
+    fs.writeFileSync(cut, whole.subarray(0, whole.length - 30)); // into the last block
+    const full = spawnSync('node', [CLI, 'replay', cap, '--host', host, '--format', 'ndjson'], { encoding: 'utf8' }).stdout.trim().split('\n');
+    const r = spawnSync('node', [CLI, 'replay', cut, '--host', host, '--format', 'ndjson'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout.trim().split('\n')).toEqual(full.slice(0, -1));
+    expect(r.stderr).toMatch(new RegExp(`${cut.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: offset \\d+: `));
+    const missing = spawnSync('node', [CLI, 'replay', '/nonexistent.pcap', '--host', host], { encoding: 'utf8' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/\/nonexistent\.pcap: offset 0: /);
+    const badHost = spawnSync('node', [CLI, 'replay', cap, '--host', '/nonexistent-host'], { encoding: 'utf8' });
+    expect(badHost.status).toBe(1);
+    expect(badHost.stderr).toMatch(/nonexistent-host: not a directory/);
+  });
 });
