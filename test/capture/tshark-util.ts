@@ -12,6 +12,7 @@ export function hasTshark(): boolean {
       present = true;
     } catch {
       present = false;
+      console.warn('tshark not found: the tests that compare with tshark are skipped');
     }
   }
   return present;

@@ -88,6 +88,7 @@ describe('pktlife inspect', () => {
   });
 });
 
+if (!fs.existsSync(path.join(CORPUS, 'manifest.jsonl'))) console.warn(`pktlife inspect over the corpus skipped: corpus not found at ${CORPUS}`);
 describe.skipIf(!fs.existsSync(path.join(CORPUS, 'manifest.jsonl')))('pktlife inspect over the corpus', () => {
   it('exit status and frame count follow the manifest (tshark) for every file', () => {
     const root = CORPUS;

@@ -8,6 +8,7 @@ const ITER = Number(process.env.CAP_FUZZ_FILE_ITER ?? 20_000);
 const BIG = Number(process.env.CAP_FUZZ_BIG_ITER ?? 300);
 const SEED = Number(process.env.CAP_FUZZ_SEED ?? Date.now() % 1e9);
 
+if (!corpusPresent) console.log(`capture fuzz (file mode) SKIPPED: ${CORPUS} not found`);
 describe.skipIf(!corpusPresent)('capture reader under mutation, file mode', () => {
   it(`${ITER} mutants via files, seed ${SEED}`, () => {
     const stats = runFuzz(CORPUS, ITER, SEED, 1);

@@ -8,6 +8,7 @@ import { compareWithTshark, hasTshark } from '../capture/tshark-util.js';
 
 const files = corpusPresent ? loadManifest().filter((m) => m.expect === 'read' && m.frames > 0 && !KNOWN_DISAGREEMENTS[m.file]) : [];
 
+if (!corpusPresent) console.log(`tshark comparison of every corpus file SKIPPED: ${CORPUS} not found`);
 describe.runIf(hasTshark() && corpusPresent)('every readable corpus file: bytes and facts agree with tshark', () => {
   for (const m of files) {
     it(m.file, () => {

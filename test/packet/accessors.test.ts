@@ -170,6 +170,7 @@ describe('accessors agree with tshark on a recorded capture', () => {
   it('covered every protocol', () => { expect(checked).toBeGreaterThan(150); });
 });
 
+if (!fs.existsSync(CORPUS)) console.warn(`vlan accessors vs tshark skipped: corpus not found at ${CORPUS}`);
 describe.skipIf(!fs.existsSync(CORPUS))('vlan accessors agree with tshark (corpus QinQ and 802.1Q files)', () => {
   for (const f of ['zeek/http-qinq-0.pcap', 'zeek/icmp_dot1q.pcap']) it(f, () => {
     const rows = tsv(path.join(CORPUS, 'ref', f + '.tsv'));

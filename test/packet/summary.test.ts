@@ -24,6 +24,7 @@ function tcpdumpLines(file: string, extra: string[] = []): string[] | null {
 }
 const haveTcpdump = (() => { try { execFileSync('tcpdump', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; } })();
 if (!haveTcpdump) console.warn('summary comparison with tcpdump skipped: tcpdump not installed');
+else if (!fs.existsSync(CORPUS)) console.warn(`summary comparison with tcpdump over the corpus skipped: corpus not found at ${CORPUS}`);
 
 function ours(file: string, link: boolean): string[] {
   const r = openCapture(file);

@@ -54,6 +54,7 @@ describe('golden cases (pktlife test)', () => {
     // one record per frame of the capture, as tshark counts them
     const tsharkFrames = spawnSync('tshark', ['-r', CAPTURE, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
     if (tsharkFrames.status === 0) expect(lines.length).toBe(tsharkFrames.stdout.trim().split('\n').length);
+    else console.warn('golden cases: tshark not available, the frame count is not checked against it');
     expect(lines.map((l) => JSON.parse(l).frame)).toEqual(lines.map((_, i) => i + 1));
     const r = runCase(dir);
     expect(r.diffs).toEqual([]);
