@@ -95,6 +95,11 @@ export function openReplay(capturePath: string, host: Host, opts: ReplayOpenOpti
 
 /** The same over an open reader (tests: captureFromBuffer). */
 export function replaySource(reader: CaptureReader, title: string, host: Host, opts: ReplayOpenOptions): ReplaySource {
+  // an --iface the host does not have is a usage error up front, even when every frame names its own
+  if (opts.iface !== undefined && !host.byName.has(opts.iface)) {
+    reader.close();
+    throw new Error(`--iface "${opts.iface}": no such interface in the host snapshot ${host.dir} (has: ${host.devices.map((x) => x.name).join(', ')})`);
+  }
   const { net, ref } = createReplayNet(host, opts);
   const ctx = new FrameCtx();
   ctx.tracing = opts.events !== false;
@@ -158,10 +163,10 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       skb.tstampNsec = f.tsNsec;
       skb.dev = dev;
       skb.indev = dev;
-      const outbound = runFrame(net, skb, ctx, f, data, dec, dev);
+      runFrame(net, skb, ctx, f, data, dec, dev);
       const record: FateRecord = ctx.toRecord();
       const summary = wantSummary ? summarize(dec, sumState) : '';
-      return { frame: f.index, tsSec: f.tsSec, tsNsec: f.tsNsec, iface: outbound ? dev.name : dev.name, summary, record, bytes: data, linktype: lt };
+      return { frame: f.index, tsSec: f.tsSec, tsNsec: f.tsNsec, iface: dev.name, summary, record, bytes: data, linktype: lt };
     },
   };
 }

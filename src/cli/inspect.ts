@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { writeSync } from 'node:fs';
 import { openCapture, CaptureError, type CaptureReader } from '../capture/reader.js';
 import type { CaptureInterface, Frame } from '../capture/types.js';
-import { Decoded, decodeFrame, LAYER_NAMES, CSUM_NAMES, DF_TRUNCATED, DF_MALFORMED, DF_UNSUPPORTED_LINK, L_TCP, L_UDP } from '../packet/decode.js';
+import { Decoded, decodeFrame, LAYER_NAMES, CSUM_NAMES, DF_TRUNCATED, DF_MALFORMED, DF_UNSUPPORTED_LINK, L_TCP } from '../packet/decode.js';
 import { summarize, SummaryState } from '../packet/summary.js';
 import { ipv4BytesToString, ipv6ToString } from '../packet/addr.js';
 import { tcpFlagLetters } from '../packet/tcp.js';

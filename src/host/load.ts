@@ -38,7 +38,13 @@ export function loadHost(dir: string): Host {
   const files: Record<string, string> = {};
   for (const f of SNAPSHOT_FILES) {
     const p = join(dir, f);
-    if (existsSync(p)) files[f] = readFileSync(p, 'utf8');
+    if (!existsSync(p)) continue;
+    try {
+      files[f] = readFileSync(p, 'utf8');
+    } catch (e) {
+      // a directory or an unreadable file where a snapshot file belongs
+      throw new HostError(join(dir, f), '', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
   }
   return loadHostFromFiles(files, dir);
 }

@@ -1,6 +1,7 @@
 // Export frames by fate (`--write-pcap FILE --where EXPR`): a pcapng that Wireshark opens, each
 // frame keeping its interface and direction and carrying a comment naming its fate and reason.
 // The capture is read a second time in step with the replay, so no frame bytes are held.
+import { statSync } from 'node:fs';
 import { openCapture, type CaptureReader } from '../capture/reader.js';
 import { PcapngWriter } from '../capture/pcapng-writer.js';
 import type { CaptureInterface } from '../capture/types.js';
@@ -19,6 +20,16 @@ export function fateComment(it: ReplayItem): string {
   return s;
 }
 
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false; // the output does not exist yet (or the capture cannot be opened: the reader says why)
+  }
+}
+
 export class FateExporter {
   private reader: CaptureReader;
   private writer: PcapngWriter;
@@ -26,6 +37,8 @@ export class FateExporter {
   written = 0;
 
   constructor(capture: string, out: string, private readonly where: ItemPred) {
+    // writing over the capture being replayed would destroy it (the writer truncates first)
+    if (sameFile(capture, out)) throw new Error(`--write-pcap ${out}: that is the capture being replayed; choose another file`);
     this.reader = openCapture(capture);
     this.writer = new PcapngWriter(out);
   }

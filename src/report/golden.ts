@@ -82,6 +82,7 @@ export function readCaseSpec(dir: string): CaseSpec {
     } catch (e) {
       throw new Error(`${cfgPath}: not JSON: ${(e as Error).message}`);
     }
+    if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg)) throw new Error(`${cfgPath}: expected a JSON object ({"capture": ..., "host": ...}), found ${cfg === null ? 'null' : Array.isArray(cfg) ? 'an array' : typeof cfg}`);
     const known = ['capture', 'host', 'expected', 'iface', 'checksums', 'rules', 'events', 'description'];
     for (const k of Object.keys(cfg)) if (!known.includes(k)) throw new Error(`${cfgPath}: unknown key "${k}" (known: ${known.join(', ')})`);
   }
@@ -108,7 +109,7 @@ export function readCaseSpec(dir: string): CaseSpec {
     capture: path.resolve(dir, capture),
     host: path.resolve(dir, str('host') ?? 'host'),
     expected: path.resolve(dir, str('expected') ?? 'expected.ndjson'),
-    rules: (rules as string[]).map((r) => path.join(dir, r)),
+    rules: (rules as string[]).map((r) => path.resolve(dir, r)),
     opts: iface === undefined ? { checksums } : { checksums, iface },
     events: cfg.events === true,
   };
@@ -133,6 +134,28 @@ export function goldenText(items: ReplayItem[], withEvents = false): string {
   return s;
 }
 
+/**
+ * Rule files named relative to the case folder in verdict sources and unsupported notes: the
+ * loader names them by absolute path, and a golden file must not depend on where the checkout sits.
+ */
+export function caseRelativeSources(items: ReplayItem[], host: Host, dir: string): void {
+  const base = path.resolve(dir);
+  const subst = [host.nftText, host.nftJson, host.iptables, host.ip6tables, host.ipset]
+    .filter((f) => f !== undefined)
+    .map((f) => [path.resolve(f.path), path.relative(base, path.resolve(f.path))] as const)
+    .sort((a, b) => b[0].length - a[0].length); // a longer path first when one prefixes another
+  if (!subst.length) return;
+  const fix = (s: string): string => {
+    for (const [abs, rel] of subst) if (s.includes(abs)) s = s.split(abs).join(rel);
+    return s;
+  };
+  for (const it of items) {
+    const r = it.record;
+    if (r.verdicts) r.verdicts = r.verdicts.map((v) => (v.source === undefined ? v : { ...v, source: fix(v.source) }));
+    if (r.unsupported) r.unsupported = r.unsupported.map(fix);
+  }
+}
+
 export function runCase(dir: string, update = false): CaseResult {
   let spec: CaseSpec;
   try {
@@ -145,11 +168,16 @@ export function runCase(dir: string, update = false): CaseResult {
   try {
     const host = spec.rules.length ? withRules(loadHost(spec.host), spec.rules) : loadHost(spec.host);
     items = replayAll(spec.capture, host, { ...spec.opts, events: spec.events });
+    caseRelativeSources(items, host, dir);
   } catch (e) {
     return { spec, frames: 0, diffs: [], error: (e as Error).message };
   }
   if (update) {
-    fs.writeFileSync(spec.expected, goldenText(items, spec.events));
+    try {
+      fs.writeFileSync(spec.expected, goldenText(items, spec.events));
+    } catch (e) {
+      return { spec, frames: items.length, diffs: [], error: `${spec.expected}: cannot write the golden file: ${(e as Error).message}` };
+    }
     return { spec, frames: items.length, diffs: [], updated: true };
   }
   if (!fs.existsSync(spec.expected)) {

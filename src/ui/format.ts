@@ -20,10 +20,11 @@ export function fmtTime(s: RowStore, i: number, mode: TimeMode): string {
   const sec = s.tsSec[i];
   const ns = s.tsNsec[i];
   if (mode === 'absolute') {
-    const d = new Date(sec * 1000);
-    const hh = String(d.getUTCHours()).padStart(2, '0');
-    const mm = String(d.getUTCMinutes()).padStart(2, '0');
-    const ss = String(d.getUTCSeconds()).padStart(2, '0');
+    // time of day by arithmetic: a pcapng timestamp may lie beyond the range Date accepts
+    const day = ((sec % 86400) + 86400) % 86400;
+    const hh = String(Math.floor(day / 3600)).padStart(2, '0');
+    const mm = String(Math.floor(day / 60) % 60).padStart(2, '0');
+    const ss = String(day % 60).padStart(2, '0');
     return `${hh}:${mm}:${ss}.${String(Math.floor(ns / 1000)).padStart(6, '0')}`;
   }
   const r = relMicros(s, i);
@@ -38,7 +39,10 @@ function relMicros(s: RowStore, i: number): number {
 }
 
 export function fmtDate(sec: number, nsec: number): string {
-  const d = new Date(sec * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  const t = new Date(sec * 1000);
+  // beyond Date's range (±8.64e12 s; a 64-bit pcapng timestamp reaches 1.8e13 s) toISOString throws
+  if (Number.isNaN(t.getTime())) return `${sec}.${String(nsec).padStart(9, '0')} s after 1970-01-01 UTC`;
+  const d = t.toISOString().slice(0, 19).replace('T', ' ');
   return `${d}.${String(nsec).padStart(9, '0')} UTC`;
 }
 

@@ -1,0 +1,68 @@
+// Bad input gives an error naming the file and the problem, never a stack trace or a silent answer.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadHost } from '../../src/host/load.js';
+import { openReplay } from '../../src/replay.js';
+import { FateExporter } from '../../src/report/export.js';
+import { readCaseSpec, runCase } from '../../src/report/golden.js';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CAP = path.join(ROOT, 'captures/basic.pcapng');
+const HOST = path.join(ROOT, 'captures/basic-host');
+const tmp = (p: string): string => fs.mkdtempSync(path.join(os.tmpdir(), p));
+
+describe('bad input', () => {
+  it('an --iface the host snapshot lacks is an error up front, even when the capture names its interfaces', () => {
+    const host = loadHost(HOST);
+    // basic-host/ip-link.json holds lo and eth0 only
+    expect(() => openReplay(CAP, host, { checksums: 'auto', iface: 'bogus0' })).toThrow(/--iface "bogus0": no such interface in the host snapshot .*basic-host \(has: lo, eth0\)/);
+    const src = openReplay(CAP, host, { checksums: 'auto', iface: 'eth0' });
+    expect(src.next()).not.toBeNull();
+    src.close();
+  });
+
+  it('a snapshot file that cannot be read (a directory in its place) is a HostError naming it', () => {
+    const dir = tmp('rv2-host-');
+    fs.mkdirSync(path.join(dir, 'ip-route.json'));
+    expect(() => loadHost(dir)).toThrow(`${path.join(dir, 'ip-route.json')}: cannot read: EISDIR`);
+  });
+
+  it('case.json must hold an object', () => {
+    const dir = tmp('rv2-case-');
+    for (const [text, found] of [['null', 'null'], ['[]', 'an array'], ['"x"', 'string'], ['3', 'number']] as const) {
+      fs.writeFileSync(path.join(dir, 'case.json'), text);
+      expect(() => readCaseSpec(dir)).toThrow(`${path.join(dir, 'case.json')}: expected a JSON object ({"capture": ..., "host": ...}), found ${found}`);
+    }
+  });
+
+  it('case.json "rules" paths resolve like the other paths: an absolute one stays absolute', () => {
+    const dir = tmp('rv2-case-');
+    fs.writeFileSync(path.join(dir, 'case.json'), JSON.stringify({ capture: CAP, rules: ['/etc/abs.nft', 'rel.nft'] }));
+    expect(readCaseSpec(dir).rules).toEqual(['/etc/abs.nft', path.join(dir, 'rel.nft')]);
+  });
+
+  it('--write-pcap naming the capture itself (another spelling of the same file) is refused and leaves it intact', () => {
+    const dir = tmp('rv2-export-');
+    const cap = path.join(dir, 'c.pcapng');
+    fs.copyFileSync(CAP, cap);
+    const before = fs.readFileSync(cap);
+    fs.symlinkSync(cap, path.join(dir, 'link.pcapng'));
+    for (const out of [cap, path.join(dir, '.', 'link.pcapng')]) {
+      expect(() => new FateExporter(cap, out, () => true)).toThrow(`--write-pcap ${out}: that is the capture being replayed; choose another file`);
+    }
+    expect(fs.readFileSync(cap).equals(before)).toBe(true);
+    const ok = new FateExporter(cap, path.join(dir, 'out.pcapng'), () => true);
+    ok.close();
+    expect(fs.existsSync(path.join(dir, 'out.pcapng'))).toBe(true);
+  });
+
+  it('--update into a folder that does not exist reports the case as failed instead of throwing', () => {
+    const dir = tmp('rv2-case-');
+    fs.writeFileSync(path.join(dir, 'case.json'), JSON.stringify({ capture: CAP, host: HOST, expected: 'no/such/dir/expected.ndjson' }));
+    const r = runCase(dir, true);
+    expect(r.updated).toBeUndefined();
+    expect(r.error).toMatch(/no\/such\/dir\/expected\.ndjson: cannot write the golden file: ENOENT/);
+  });
+});
