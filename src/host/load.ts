@@ -46,7 +46,13 @@ export function loadHost(dir: string): Host {
       throw new HostError(join(dir, f), '', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
-  return loadHostFromFiles(files, dir);
+  try {
+    return loadHostFromFiles(files, dir);
+  } catch (e) {
+    // name the file with its folder: `pktlife diff --host A --host B` must say which snapshot is bad
+    if (e instanceof HostError && (SNAPSHOT_FILES as readonly string[]).includes(e.file)) throw new HostError(join(dir, e.file), e.where, e.problem);
+    throw e;
+  }
 }
 
 /** A fresh network namespace: only lo, down, no addresses (measured: fixtures/host-samples/fresh). */
@@ -174,7 +180,8 @@ export function loadHostFromFiles(files: Record<string, string>, dir = '(in memo
     if (name !== undefined && !byName.has(name)) throw new HostError(file, `${c.path}.${key}`, `${what} uses device "${name}", which is not in ${linkSource}`);
   };
 
-  const sysctls = new SysctlTable(files['sysctl.txt'] !== undefined ? parseSysctlText('sysctl.txt', files['sysctl.txt']) : new Map());
+  // values are checked when read (mid-replay), so the table keeps the file's full name for its errors
+  const sysctls = new SysctlTable(files['sysctl.txt'] !== undefined ? parseSysctlText('sysctl.txt', files['sysctl.txt']) : new Map(), dir === '(in memory)' ? 'sysctl.txt' : join(dir, 'sysctl.txt'));
 
   // ---- routes: `ip -j route show table all` dumps IPv6 too; ip6-route.json, when present, is authoritative for IPv6
   const routes: Route[] = [];

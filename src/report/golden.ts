@@ -104,12 +104,14 @@ export function readCaseSpec(dir: string): CaseSpec {
   if (!Array.isArray(rules) || rules.some((r) => typeof r !== 'string')) throw new Error(`${cfgPath}: "rules" must be a list of paths`);
   if (cfg.events !== undefined && typeof cfg.events !== 'boolean') throw new Error(`${cfgPath}: "events" must be true or false`);
   const iface = str('iface');
+  // relative to the case folder as given, so messages name paths as the user wrote them (no checkout path)
+  const at = (p: string): string => (path.isAbsolute(p) ? p : path.join(dir, p));
   return {
     dir,
-    capture: path.resolve(dir, capture),
-    host: path.resolve(dir, str('host') ?? 'host'),
-    expected: path.resolve(dir, str('expected') ?? 'expected.ndjson'),
-    rules: (rules as string[]).map((r) => path.resolve(dir, r)),
+    capture: at(capture),
+    host: at(str('host') ?? 'host'),
+    expected: at(str('expected') ?? 'expected.ndjson'),
+    rules: (rules as string[]).map(at),
     opts: iface === undefined ? { checksums } : { checksums, iface },
     events: cfg.events === true,
   };
@@ -136,13 +138,15 @@ export function goldenText(items: ReplayItem[], withEvents = false): string {
 
 /**
  * Rule files named relative to the case folder in verdict sources and unsupported notes: the
- * loader names them by absolute path, and a golden file must not depend on where the checkout sits.
+ * loader names them by the path it was given (the case folder as typed, or absolute), and a golden file
+ * must not depend on where the checkout sits or on how the folder was named on the command line.
  */
 export function caseRelativeSources(items: ReplayItem[], host: Host, dir: string): void {
   const base = path.resolve(dir);
   const subst = [host.nftText, host.nftJson, host.iptables, host.ip6tables, host.ipset]
     .filter((f) => f !== undefined)
-    .map((f) => [path.resolve(f.path), path.relative(base, path.resolve(f.path))] as const)
+    .map((f) => [f.path, path.relative(base, path.resolve(f.path))] as const)
+    .filter(([given, rel]) => given !== rel)
     .sort((a, b) => b[0].length - a[0].length); // a longer path first when one prefixes another
   if (!subst.length) return;
   const fix = (s: string): string => {

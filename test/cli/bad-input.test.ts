@@ -29,6 +29,17 @@ describe('bad input', () => {
     expect(() => loadHost(dir)).toThrow(`${path.join(dir, 'ip-route.json')}: cannot read: EISDIR`);
   });
 
+  it('a bad snapshot file is named with its folder (two --host folders must be told apart), also for a sysctl read mid-replay', () => {
+    const dir = tmp('rv2-host-');
+    fs.writeFileSync(path.join(dir, 'ip-link.json'), '{"a":');
+    expect(() => loadHost(dir)).toThrow(`${path.join(dir, 'ip-link.json')} line 1 column 6: invalid JSON`);
+    fs.rmSync(path.join(dir, 'ip-link.json'));
+    // conf.all.forwarding is read when a frame is routed, not at load time
+    fs.writeFileSync(path.join(dir, 'sysctl.txt'), 'net.ipv4.conf.all.forwarding = banana\n');
+    const host = loadHost(dir);
+    expect(() => host.sysctls.conf(4, 'all', 'forwarding')).toThrow(`${path.join(dir, 'sysctl.txt')} net.ipv4.conf.all.forwarding: expected a number, found "banana"`);
+  });
+
   it('case.json must hold an object', () => {
     const dir = tmp('rv2-case-');
     for (const [text, found] of [['null', 'null'], ['[]', 'an array'], ['"x"', 'string'], ['3', 'number']] as const) {

@@ -28,5 +28,17 @@ describe('golden cases are portable', () => {
     expect(r.error).toBeUndefined();
     expect(r.frames).toBeGreaterThan(0);
     expect(r.diffs).toEqual([]);
+    // the same case named by a relative path (as `pktlife test cases/` would) passes too
+    const rel = runCase(path.relative(process.cwd(), moved));
+    expect(rel.error).toBeUndefined();
+    expect(rel.diffs).toEqual([]);
+  });
+
+  it('messages name case paths as given, without the checkout directory', () => {
+    const top = fs.mkdtempSync(path.join(os.tmpdir(), 'rv2-golden-'));
+    fs.writeFileSync(path.join(top, 'case.json'), JSON.stringify({ capture: 'missing.pcapng' }));
+    const dir = path.relative(process.cwd(), top);
+    const r = runCase(dir);
+    expect(r.error).toBe(`${path.join(dir, 'host')}: not a directory (expected a host snapshot directory)`);
   });
 });
