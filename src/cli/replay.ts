@@ -26,12 +26,15 @@ interface Opts {
 class Out {
   private buf: string[] = [];
   private size = 0;
+  /** the reader went away (`| head`): nothing more to write, so the replay can stop */
+  closed = false;
   write(s: string): void {
     this.buf.push(s);
     this.size += s.length;
     if (this.size > 1 << 16) this.flush();
   }
   flush(): void {
+    if (this.closed) this.buf = [];
     if (!this.buf.length) return;
     const s = this.buf.join('');
     this.buf = [];
@@ -43,7 +46,10 @@ class Out {
         b = b.subarray(n);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        if ((e as NodeJS.ErrnoException).code === 'EPIPE') return;
+        if ((e as NodeJS.ErrnoException).code === 'EPIPE') {
+          this.closed = true;
+          return;
+        }
         throw e;
       }
     }
@@ -137,6 +143,7 @@ export function register(program: Command): void {
       try {
         if (where !== null) exporter = new FateExporter(capture, o.writePcap!, where);
         for (let it = src.next(); it; it = src.next()) {
+          if (out.closed && exporter === null) break;
           exporter?.add(it);
           if (fmt === 'text') out.write(textLine(it) + '\n');
           else if (fmt === 'ndjson') out.write(fateToJSON(it.record) + '\n');

@@ -1,4 +1,5 @@
 // Bad input gives an error naming the file and the problem, never a stack trace or a silent answer.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -38,6 +39,28 @@ describe('bad input', () => {
     fs.writeFileSync(path.join(dir, 'sysctl.txt'), 'net.ipv4.conf.all.forwarding = banana\n');
     const host = loadHost(dir);
     expect(() => host.sysctls.conf(4, 'all', 'forwarding')).toThrow(`${path.join(dir, 'sysctl.txt')} net.ipv4.conf.all.forwarding: expected a number, found "banana"`);
+  });
+
+  it('replay stops when its reader goes away (| head) instead of replaying the rest of the capture', () => {
+    // 20000 copies of frame 1 of basic.pcapng (far more text than a pipe and our buffer hold), then
+    // a record header whose caplen is over the limit: reaching it would print an error and exit 2
+    const frame = Buffer.from('ffffffffffff02000000000208060001080006040001020000000002' + '0a140002' + '000000000000' + '0a140001', 'hex');
+    const rec = Buffer.alloc(16);
+    rec.writeUInt32LE(frame.length, 8);
+    rec.writeUInt32LE(frame.length, 12);
+    const bad = Buffer.alloc(16);
+    bad.writeUInt32LE(0xffffffff, 8);
+    bad.writeUInt32LE(0xffffffff, 12);
+    const hdr = Buffer.from('d4c3b2a1020004000000000000000000ffff000001000000', 'hex');
+    const dir = tmp('rv2-pipe-');
+    const cap = path.join(dir, 'many.pcap');
+    fs.writeFileSync(cap, Buffer.concat([hdr, ...Array.from({ length: 20000 }, () => Buffer.concat([rec, frame])), bad]));
+    const all = spawnSync('node', [path.join(ROOT, 'dist/cli/main.js'), 'replay', cap, '--host', HOST, '--iface', 'eth0', '--format', 'text'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    expect(all.status).toBe(2); // the damage is there when the whole file is read
+    expect(all.stderr).toMatch(/exceeds the 262144-byte limit/);
+    const cut = spawnSync('bash', ['-c', `node "$0" replay "$1" --host "$2" --iface eth0 --format text | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`, path.join(ROOT, 'dist/cli/main.js'), cap, HOST], { encoding: 'utf8' });
+    expect(cut.stderr).toBe('');
+    expect(cut.stdout.trim()).toBe('0');
   });
 
   it('case.json must hold an object', () => {
