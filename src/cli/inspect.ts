@@ -20,7 +20,8 @@ class Out {
   constructor(private readonly sink: ((s: string) => void) | null = null) {}
   private parts: string[] = [];
   private size = 0;
-  private closed = false;
+  /** the reader went away (`| head`): the rest of the capture need not be decoded */
+  closed = false;
   write(s: string): void {
     this.parts.push(s);
     this.size += s.length;
@@ -121,6 +122,7 @@ export function runInspect(file: string, opts: Opts, write: ((s: string) => void
     const ndjson = opts.format === 'ndjson';
     const want = opts.iface;
     for (let f = reader.next(); f !== null; f = reader.next()) {
+      if (out.closed) break;
       if (want !== undefined) {
         if (f.iface.name !== want) continue;
         ifaceSeen = true;

@@ -41,7 +41,7 @@ describe('bad input', () => {
     expect(() => host.sysctls.conf(4, 'all', 'forwarding')).toThrow(`${path.join(dir, 'sysctl.txt')} net.ipv4.conf.all.forwarding: expected a number, found "banana"`);
   });
 
-  it('replay stops when its reader goes away (| head) instead of replaying the rest of the capture', () => {
+  it('replay and inspect stop when their reader goes away (| head) instead of reading the rest of the capture', () => {
     // 20000 copies of frame 1 of basic.pcapng (far more text than a pipe and our buffer hold), then
     // a record header whose caplen is over the limit: reaching it would print an error and exit 2
     const frame = Buffer.from('ffffffffffff02000000000208060001080006040001020000000002' + '0a140002' + '000000000000' + '0a140001', 'hex');
@@ -61,6 +61,12 @@ describe('bad input', () => {
     const cut = spawnSync('bash', ['-c', `node "$0" replay "$1" --host "$2" --iface eth0 --format text | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`, path.join(ROOT, 'dist/cli/main.js'), cap, HOST], { encoding: 'utf8' });
     expect(cut.stderr).toBe('');
     expect(cut.stdout.trim()).toBe('0');
+    // inspect likewise
+    const whole = spawnSync('node', [path.join(ROOT, 'dist/cli/main.js'), 'inspect', cap], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    expect(whole.status).toBe(2);
+    const head = spawnSync('bash', ['-c', `node "$0" inspect "$1" | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`, path.join(ROOT, 'dist/cli/main.js'), cap], { encoding: 'utf8' });
+    expect(head.stderr).toBe('');
+    expect(head.stdout.trim()).toBe('0');
   });
 
   it('case.json must hold an object', () => {
