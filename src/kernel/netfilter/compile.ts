@@ -1,9 +1,11 @@
 // IR -> closures, once per rule set (nf_tables_newrule builds the expression ops once; here every
 // expression becomes a closure over its constants). Chains evaluate like nft_do_chain: rules in
 // order, jump/goto with a return stack, the base chain's policy at the end. Long runs of rules
-// that all compare the same header field with == (a 10,000-line iptables blocklist) are indexed
-// by that value: only rules whose constant equals the packet's value are evaluated, in order,
-// which gives the same first match as the linear walk.
+// that all compare the same header field under the same mask (== a constant, or a prefix:
+// `-s NET/24` is `(saddr & 255.255.255.0) == NET`) are indexed by the masked value: only rules
+// whose constant equals the packet's masked value are evaluated, in order, which gives the same
+// first match as the linear walk. Only conjuncts preceded by side-effect-free ones take part (a
+// rule skipped by the index or the prefilter must be one whose linear evaluation had no effect).
 
 import type { Host } from '../../host/types.js';
 import {
@@ -39,7 +41,7 @@ export interface CRule {
   detail: { source: string };
   /** numeric conjuncts (field == v, field in lo..hi) for the linear prefilter */
   bounds: { sig: string; load: NumFn; lo: number; hi: number }[];
-  /** for the index: every payload == constant conjunct of the rule */
+  /** for the index: every payload == constant (or masked: aligned prefix range) conjunct; load gives the masked value */
   keys: { sig: string; load: NumFn; value: number }[];
 }
 
@@ -115,6 +117,32 @@ export interface CompileCtx {
 const EMPTY = new Int32Array(0);
 const MIN_BLOCK = 8;
 
+/** test seam: false compiles chains without index and prefilter (the plain linear walk) */
+export const compileOptions = { index: true };
+
+/** meta keys whose loads neither change the packet nor mark it unsupported */
+const PURE_META = new Set(['mark', 'l4proto', 'nfproto', 'protocol', 'pkttype', 'length', 'iiftype', 'oiftype', 'iifname', 'oifname', 'iifkind', 'oifkind']);
+
+function pureLoad(l: Load): boolean {
+  if (l.k === 'payload') return true;
+  if (l.k === 'meta') return PURE_META.has(l.key);
+  if (l.k === 'bitwise') return pureLoad(l.src);
+  return false;
+}
+
+/** an expression whose evaluation has no effect besides its truth value (nothing logged, set, counted or marked unsupported) */
+function pureExpr(e: Expr): boolean {
+  if (e.k === 'cmp' || e.k === 'range' || e.k === 'prefixcmp') return pureLoad(e.left);
+  return e.k === 'counter';
+}
+
+/** a range lo..hi that is one aligned prefix (lo & mask .. lo | ~mask): its mask, else null */
+function prefixMask(lo: number, hi: number): number | null {
+  const w = hi - lo + 1;
+  if (!(w >= 2 && w <= 2 ** 31) || (w & (w - 1)) !== 0 || lo % w !== 0 || lo < 0 || hi >= 2 ** 32) return null;
+  return ~(w - 1) >>> 0;
+}
+
 export function compileTable(tb: IrTable, cx: CompileCtx): CChain[] {
   const byName = new Map(tb.chains.map((c, i) => [c.name, i]));
   // objects get their final shape at creation: the evaluation loop then sees one map (no deopts)
@@ -137,6 +165,9 @@ function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<stri
   const keys: CRule['keys'] = [];
   const bounds: CRule['bounds'] = [];
   const src = `${r.src.file}:${r.src.line}`;
+  const useIndex = compileOptions.index;
+  // true while every expression so far is side-effect free: only then may a conjunct skip the rule
+  let pure = true;
   for (const e of r.exprs) {
     if (e.k === 'verdict') {
       code = verdictCode(e.v);
@@ -162,13 +193,11 @@ function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<stri
       });
       continue;
     }
-    if (e.k === 'cmp' && e.op === 'eq' && typeof e.value === 'number' && e.left.k === 'payload') {
-      const ld = numLoad(e.left, tb, cx, r);
-      if (ld) keys.push({ sig: JSON.stringify(e.left), load: ld, value: e.value });
-    }
+    if (pure && useIndex) addKey(e, keys, tb, cx, r);
     // fields that cannot change during a chain walk (headers, l4proto) bound the rule for the prefilter
     const stable = (l: Load) => l.k === 'payload' || (l.k === 'meta' && (l.key === 'l4proto' || l.key === 'nfproto'));
-    if (e.k === 'cmp' && e.op === 'eq' && typeof e.value === 'number' && stable(e.left)) {
+    if (!pure || !useIndex) { /* no bounds: the rule must be evaluated */ }
+    else if (e.k === 'cmp' && e.op === 'eq' && typeof e.value === 'number' && stable(e.left)) {
       const ld = numLoad(e.left, tb, cx, r);
       if (ld) bounds.push({ sig: JSON.stringify(e.left), load: ld, lo: e.value, hi: e.value });
     } else if (e.k === 'range' && !e.neg && typeof e.lo === 'number' && typeof e.hi === 'number' && stable(e.left)) {
@@ -176,6 +205,7 @@ function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<stri
       if (ld) bounds.push({ sig: JSON.stringify(e.left), load: ld, lo: e.lo, hi: e.hi });
     }
     preds.push(compileExpr(e, tb, cx, r));
+    pure &&= pureExpr(e);
   }
   const n = preds.length;
   let match: Pred;
@@ -186,6 +216,31 @@ function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<stri
   else match = (p) => { for (let i = 0; i < n; i++) if (!preds[i]!(p)) return false; return true; };
   const id = r.iptables ? r.src.text : `handle ${r.handle}`;
   return { match, code, target, dyn, ir: r, id, source: src, traceContinue: `${tb.family} ${tb.name} ${chainName} rule ${id} (verdict continue)`, detail: { source: src }, bounds, keys };
+}
+
+/**
+ * Index keys of one conjunct: `payload == v`; `payload in lo..hi` when lo..hi is an aligned prefix
+ * (x in lo..hi <=> (x & mask) == lo for x >= 0); `payload & mask == v` (nft's prefix on wide
+ * values). The key's load returns the masked value (-1 when the field is absent, matching none).
+ */
+function addKey(e: Expr, keys: CRule['keys'], tb: IrTable, cx: CompileCtx, r: IrRule): void {
+  let left: Load, value: number, mask: number | null = null;
+  if (e.k === 'cmp' && e.op === 'eq' && typeof e.value === 'number') {
+    left = e.left;
+    value = e.value;
+    if (left.k === 'bitwise' && left.xor === 0) { mask = left.mask >>> 0; left = left.src; if ((value & ~mask) !== 0) return; }
+  } else if (e.k === 'range' && !e.neg && typeof e.lo === 'number' && typeof e.hi === 'number') {
+    mask = prefixMask(e.lo, e.hi);
+    if (mask === null) return;
+    left = e.left;
+    value = e.lo;
+  } else return;
+  if (left.k !== 'payload') return;
+  const ld = numLoad(left, tb, cx, r);
+  if (!ld) return;
+  if (mask === null) { keys.push({ sig: JSON.stringify(left), load: ld, value }); return; }
+  const m = mask;
+  keys.push({ sig: `${JSON.stringify(left)}&${m}`, load: (p) => { const v = ld(p); return v < 0 ? v : (v & m) >>> 0; }, value });
 }
 
 function verdictCode(v: string): number {
