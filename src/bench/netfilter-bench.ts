@@ -106,7 +106,7 @@ export async function run(ctx: BenchCtx): Promise<void> {
   const h24l = fakeHost({ iptables: ipt24 });
   const nf24l = createNfHooks(h24l, ops, loadRuleset(h24l));
   compileOptions.index = true;
-  measure('iptables INPUT, 10,000 rules -s NET/24 (linear walk, no index)', nf24l, h24l, skbs, Math.max(1000, Math.floor(N / 300)), ctx.log);
+  measure('iptables INPUT, 10,000 rules -s NET/24 (no index)', nf24l, h24l, skbs, Math.max(1000, Math.floor(N / 300)), ctx.log);
 
   // nft set of 100,000 addresses
   const elems: string[] = [];
