@@ -71,6 +71,26 @@ export class SkBuff {
     this.wireLen = wireLen;
   }
 
+  /**
+   * __copy_skb_header: a new skb built from this one (a reassembled datagram) takes over its
+   * metadata; header offsets and buffer stay the caller's.
+   */
+  copy_skb_header(from: SkBuff): void {
+    this.mac_header = from.mac_header;
+    this.protocol = from.protocol;
+    this.dev = from.dev;
+    this.indev = from.indev;
+    this.pkt_type = from.pkt_type;
+    this.mark = from.mark;
+    this.ip_summed = from.ip_summed;
+    this.dst = from.dst;
+    this.ct = from.ct;
+    this.ctinfo = from.ctinfo;
+    this.frameNo = from.frameNo;
+    this.tstampSec = from.tstampSec;
+    this.tstampNsec = from.tstampNsec;
+  }
+
   /** this skb's own copy buffer, reused by the next frame the same skb carries */
   private spare: Uint8Array | null = null;
 

@@ -54,21 +54,9 @@ export function ip_defrag(net: Net, skb: SkBuff, ctx: FrameCtx, user: IpDefragUs
   ipSendCheck(buf, fnh);
   const whole = new SkBuff(buf, buf.length);
   whole.writable = true;
-  whole.mac_header = skb.mac_header;
+  whole.copy_skb_header(skb);
   whole.network_header = fnh;
   whole.transport_header = fnh + fihl;
-  whole.protocol = skb.protocol;
-  whole.dev = skb.dev;
-  whole.indev = skb.indev;
-  whole.pkt_type = skb.pkt_type;
-  whole.mark = skb.mark;
-  whole.ip_summed = skb.ip_summed;
-  whole.dst = skb.dst;
-  whole.ct = skb.ct;
-  whole.ctinfo = skb.ctinfo;
-  whole.frameNo = skb.frameNo;
-  whole.tstampSec = skb.tstampSec;
-  whole.tstampNsec = skb.tstampNsec;
   // ip_frag_reasm: IPCB(head)->frag_max_size = max(max_df_size, max_size)
   whole.frag_max_size = r.q.maxSize ?? totLen;
   ctx.tracing && ctx.ev('ip_frag_reasm', `reassembled ${total} bytes from frames ${r.q.frames.join(',')}`);

@@ -111,21 +111,9 @@ function frag6(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, nhoff: number, 
   buf[firstNhoff] = nexthdr;
   const whole = new SkBuff(buf, buf.length);
   whole.writable = true;
-  whole.mac_header = skb.mac_header;
+  whole.copy_skb_header(skb);
   whole.network_header = nh;
   whole.transport_header = unfrag;
-  whole.protocol = skb.protocol;
-  whole.dev = skb.dev;
-  whole.indev = skb.indev;
-  whole.pkt_type = skb.pkt_type;
-  whole.mark = skb.mark;
-  whole.ip_summed = skb.ip_summed;
-  whole.dst = skb.dst;
-  whole.ct = skb.ct;
-  whole.ctinfo = skb.ctinfo;
-  whole.frameNo = skb.frameNo;
-  whole.tstampSec = skb.tstampSec;
-  whole.tstampNsec = skb.tstampNsec;
   // nf_ct_frag6_reasm: IP6CB(skb)->frag_max_size = sizeof(struct ipv6hdr) + q.max_size
   if (ct) whole.frag_max_size = 40 + (r.q.maxSize ?? plen);
   ctx.tracing && ctx.ev(ct ? 'nf_ct_frag6_reasm' : 'ip6_frag_reasm', `reassembled ${newPlen} payload bytes from frames ${r.q.frames.join(',')}`);
