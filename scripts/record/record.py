@@ -394,7 +394,12 @@ def record(name):
         socks = in_netns(P, lambda: {i: _raw(i) for i in ifaces})
         os.makedirs(INST, exist_ok=True)
         for ev in TRACE_EVENTS:
-            open(INST + '/events/%s/filter' % ev, 'w').write('common_pid == %d' % os.getpid())
+            flt = 'common_pid == %d' % os.getpid()
+            if ev == 'skb/kfree_skb' and meta.get('trace_reasons'):
+                # drops done from a timer (e.g. NEIGH_FAILED when ARP resolution gives up) run in
+                # whatever context the timer interrupts: admit those reasons from any pid
+                flt += ''.join(' || reason == %d' % _reason_num(r) for r in meta['trace_reasons'])
+            open(INST + '/events/%s/filter' % ev, 'w').write(flt)
             open(INST + '/events/%s/enable' % ev, 'w').write('1')
         time.sleep(0.5)
         offs = {i: pkt.read_pcap(caps[i])[1] for i in ifaces}
@@ -424,7 +429,7 @@ def record(name):
                 socks[f['iface']].send(data)
             except OSError as e:
                 raise RuntimeError('%s/frames.py frame %d (%s): the kernel refused to send it: %s' % (name, n, f.get('note'), e)) from e
-            time.sleep(WINDOW)
+            time.sleep(f.get('window', WINDOW))  # longer per frame when a timer acts (neighbour resolution)
             # wait for quiet: nothing new on any peer for one more short interval
             got = {}
             for _ in range(10):
@@ -520,6 +525,15 @@ def write_frames(path, packets):
         w.packet(p['iface'], p['tsSec'] * 10**9 + p['tsNsec'], bytes.fromhex(p['hex']), p['comment'])
     w.close()
     return 'scripts/record/pkt.py (Pcapng)'
+
+
+def _reason_num(name):
+    """enum skb_drop_reason value of NAME, from the running kernel's kfree_skb print format."""
+    fmt = open(TRACEFS + '/events/skb/kfree_skb/format').read()
+    m = re.search(r'\{ (\d+), "%s" \}' % re.escape(name), fmt)
+    if not m:
+        raise RuntimeError('drop reason %s unknown to this kernel' % name)
+    return int(m.group(1))
 
 
 def _raw(iface):
