@@ -409,6 +409,7 @@ def record(name):
         isns = {}
         out, ev_trace, ev_nft, ev_cap, ev_sock, ev_nstat, ev_fix = [], [], [], [], [], [], []
         packets = []
+        extra_ns = 0  # see the frame timestamps below
         for n, f in enumerate(frames, 1):
             data = f['data']
             comment = f.get('note')
@@ -461,7 +462,11 @@ def record(name):
                 lf.seek(logoff)
                 slines = [l.rstrip('\n') for l in lf.readlines() if not l.startswith('sync\t')]
                 logoff = lf.tell()
-            ts = TS_BASE + n * 1_000_000
+            # 1 ms apart, plus the time a frame with its own (longer) window made the kernel wait:
+            # timer-driven outcomes (neighbour probes, FAILED) must see that time pass in the capture
+            ts = TS_BASE + n * 1_000_000 + extra_ns
+            if f.get('window'):
+                extra_ns += int(f['window'] * 10**9)
             packets.append({'iface': f['iface'], 'tsSec': ts // 10**9, 'tsNsec': ts % 10**9, 'hex': data.hex(), 'comment': comment})
             rec = derive(n, f, data, got, tr, nl, slines, hooks, meta, isns)
             out.append(rec)
