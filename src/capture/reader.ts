@@ -494,7 +494,7 @@ class Reader implements CaptureReader {
           s.pos += blen;
           continue;
         }
-        const f = type === BT_EPB ? this.readEpb(s.pos, blen, off) : type === BT_SPB ? this.readSpb(s.pos, blen, off) : this.readOpb(s.pos, blen, off);
+        const f = type === BT_EPB ? this.readEpb(s.pos, blen, off) : type === BT_SPB ? this.readSpb(s.pos, blen, off) : this.readEpb(s.pos, blen, off, true);
         s.pos += blen;
         return f;
       }
@@ -639,33 +639,20 @@ class Reader implements CaptureReader {
     }
   }
 
-  private readEpb(p: number, blen: number, off: number): Frame {
-    if (blen < 32) this.fail(off + 4, `enhanced packet block length ${blen} is less than the minimum 32`);
+  /** EPB, or the obsolete Packet Block (OPB): same layout but a 16-bit interface id + drops count */
+  private readEpb(p: number, blen: number, off: number, obsolete = false): Frame {
+    const what = obsolete ? 'packet block' : 'enhanced packet block';
+    if (blen < 32) this.fail(off + 4, `${what} length ${blen} is less than the minimum 32`);
     const dv = this.src.dv;
     const le = this.le;
-    const st = this.iface(dv.getUint32(p + 8, le), off + 8, 'enhanced packet block');
+    const st = this.iface(obsolete ? dv.getUint16(p + 8, le) : dv.getUint32(p + 8, le), off + 8, what);
     const caplen = dv.getUint32(p + 20, le);
     const len = dv.getUint32(p + 24, le);
     const f = this.frame;
-    f.block = 'epb';
-    this.packetCommon(f, st, caplen, len, p + 28, blen - 32, off, 'enhanced packet block');
+    f.block = obsolete ? 'opb' : 'epb';
+    this.packetCommon(f, st, caplen, len, p + 28, blen - 32, off, what);
     this.setTs(f, st, dv.getUint32(p + 12, le), dv.getUint32(p + 16, le));
-    this.readPacketOptions(f, p + 28 + ((caplen + 3) & ~3), p + blen - 4, off);
-    return f;
-  }
-
-  private readOpb(p: number, blen: number, off: number): Frame {
-    if (blen < 32) this.fail(off + 4, `packet block length ${blen} is less than the minimum 32`);
-    const dv = this.src.dv;
-    const le = this.le;
-    const st = this.iface(dv.getUint16(p + 8, le), off + 8, 'packet block');
-    const caplen = dv.getUint32(p + 20, le);
-    const len = dv.getUint32(p + 24, le);
-    const f = this.frame;
-    f.block = 'opb';
-    this.packetCommon(f, st, caplen, len, p + 28, blen - 32, off, 'packet block');
-    this.setTs(f, st, dv.getUint32(p + 12, le), dv.getUint32(p + 16, le));
-    // OPB options: opt_comment (1) and pack_flags (2, same layout as epb_flags)
+    // options: opt_comment, and epb_flags (OPB: pack_flags, same layout)
     this.readPacketOptions(f, p + 28 + ((caplen + 3) & ~3), p + blen - 4, off);
     return f;
   }

@@ -197,14 +197,14 @@ function macText(b: Uint8Array, o: number): string {
   return t;
 }
 
-/** a fresh skb for a packet the kernel builds: Ethernet room + IPv4 packet */
-export function newReplySkb(net: Net, ipLen: number): ReplySkb {
+/** a fresh skb for a packet the kernel builds: Ethernet room + an IPv4 (or IPv6) packet */
+export function newReplySkb(net: Net, ipLen: number, protocol = 0x0800): ReplySkb {
   const buf = new Uint8Array(14 + ipLen);
   const skb = new ReplySkb(buf, buf.length);
   skb.writable = true;
   skb.mac_header = 0;
   skb.network_header = 14;
-  skb.protocol = 0x0800;
+  skb.protocol = protocol;
   skb.tstampSec = net.nowSec;
   skb.tstampNsec = net.nowNsec;
   return skb;

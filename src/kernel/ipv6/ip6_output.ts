@@ -8,20 +8,13 @@ import { NFPROTO_IPV6, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING } from '../netfil
 import type { SkBuff } from '../skbuff.js';
 import { dev_queue_xmit, ReplySkb } from '../core/dev.js';
 import { neigh_resolve } from '../neigh/neighbour.js';
-import { writeEthHeader } from '../ipv4/ip_output.js';
+import { newReplySkb, writeEthHeader } from '../ipv4/ip_output.js';
 import { fibNoteUnsupported, newFlow, SCOPE, type FibResult } from '../route/fib.js';
 import { ipv6ToString } from '../../packet/addr.js';
 
+/** newReplySkb for IPv6 (ETH_P_IPV6) */
 export function newReplySkb6(net: Net, ipLen: number): ReplySkb {
-  const buf = new Uint8Array(14 + ipLen);
-  const skb = new ReplySkb(buf, buf.length);
-  skb.writable = true;
-  skb.mac_header = 0;
-  skb.network_header = 14;
-  skb.protocol = 0x86dd;
-  skb.tstampSec = net.nowSec;
-  skb.tstampNsec = net.nowNsec;
-  return skb;
+  return newReplySkb(net, ipLen, 0x86dd);
 }
 
 /** ip6_route_output: the device and nexthop for a packet the host sends */
