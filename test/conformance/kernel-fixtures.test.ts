@@ -2,6 +2,7 @@
 // with pktlife and compared field by field with what the kernel did (expected.ndjson). A disagreement
 // listed in fixtures/kernel/known-disagreements.json is shown as known, never as a pass; any other
 // disagreement fails, and so does a listed one that no longer happens (the list must stay true).
+import { replay } from '../../src/replay.js';
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,42 +54,14 @@ describe('kernel fixtures are well formed', () => {
   });
 });
 
-type ReplayFn = (capture: string, host: string, opts: Record<string, unknown>) => unknown;
-
-/** null while src/replay.ts does not exist; once it does, a broken module fails the run loudly. */
-async function loadReplay(): Promise<ReplayFn | null> {
-  if (!existsSync(join(FIXTURES, '..', '..', 'src', 'replay.ts'))) return null;
-  const path = '../../src/replay.js';
-  const m = (await import(/* @vite-ignore */ path)) as { replay?: ReplayFn };
-  if (typeof m.replay !== 'function') throw new Error('src/replay.ts does not export replay()');
-  return m.replay;
-}
-
-/** The replay API may hand back a ReplaySource (next()), a sync or an async iterable of ReplayItem. */
-async function records(src: unknown): Promise<FateRecord[]> {
+/** The model's records for one scenario, as plain JSON (what expected.ndjson holds). */
+function records(capture: string, host: string): FateRecord[] {
   const out: FateRecord[] = [];
-  const s = (await src) as { next?: () => unknown; close?: () => void; [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown };
-  const take = (it: unknown) => out.push((it as { record: FateRecord }).record);
-  if (s && typeof s === 'object' && Symbol.asyncIterator in s) {
-    for await (const it of s as AsyncIterable<unknown>) take(it);
-  } else if (s && typeof s === 'object' && Symbol.iterator in s) {
-    for (const it of s as Iterable<unknown>) take(it);
-  } else if (s && typeof s.next === 'function') {
-    for (let it = s.next(); it; it = s.next()) take(it);
-    s.close?.();
-  } else {
-    throw new Error('replay() returned neither a ReplaySource nor an iterable of ReplayItem');
-  }
-  return out.map((r) => JSON.parse(JSON.stringify(r)) as FateRecord);
+  for (const it of replay(capture, host, { checksums: 'verify' })) out.push(JSON.parse(JSON.stringify(it.record)) as FateRecord);
+  return out;
 }
-
-const replay = await loadReplay();
 
 describe('pktlife agrees with the kernel on the recorded fixtures', () => {
-  if (!replay) {
-    it.skip('src/replay.ts (replay API) is not there yet: nothing is compared, the fixtures are only checked for form', () => {});
-    return;
-  }
   const known = knownDisagreements();
   const rows: string[] = [];
   afterAll(() => {
@@ -97,7 +70,7 @@ describe('pktlife agrees with the kernel on the recorded fixtures', () => {
   for (const s of all) {
     it(`${s.name}`, async () => {
       const notes = frameNotes(join(s.dir, 'frames.pcapng'));
-      const got = await records(replay(join(s.dir, 'frames.pcapng'), join(s.dir, 'host'), { checksums: 'verify' }));
+      const got = records(join(s.dir, 'frames.pcapng'), join(s.dir, 'host'));
       normaliseIsn(got, kernelIsns(s.dir));
       const byFrame = new Map(got.map((r) => [r.frame, r]));
       let agree = 0;
