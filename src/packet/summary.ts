@@ -9,6 +9,7 @@ import { Decoded, L_ARP, L_RARP, L_TCP, L_UDP, L_ICMP, L_ICMPV6, L_ETH, L_SLL, L
   L_IGMP, L_GRE, L_ESP, L_AH, L_SCTP, L_IPIP, L_IPV6, L_OSPF, L_PIM, L_VRRP, DF_FRAGMENT } from './decode.js';
 import { ipv4BytesToString, ipv6ToString, macToString } from './addr.js';
 import { tcpFlagLetters } from './tcp.js';
+import { TcpSeqTables } from './summary-tcpseq.js';
 
 export interface SummaryOptions {
   /** print the link-layer header like tcpdump -e */
@@ -17,42 +18,13 @@ export interface SummaryOptions {
   absoluteSeq?: boolean;
 }
 
-/** tcpdump's tcp_seq_hash: first seq/ack seen per connection, to print relative numbers */
+/** Per-capture state of the summaries: tcpdump's table of TCP conversations for relative
+ *  sequence numbers (kept as tcpdump keeps it: see summary-tcpseq.ts). */
 export class SummaryState {
-  static MAX_CONNS = 1 << 20;
-  private readonly conns = new Map<string, { seq: number; ack: number }>();
-  clear(): void { this.conns.clear(); }
-  /** returns [seq, ack] as tcpdump prints them (print-tcp.c tcp_print) */
-  relative(d: Decoded, seq: number, ack: number): [number, number] {
-    const b = d.data;
-    const alen = d.ipVersion === 4 ? 4 : 16;
-    // order the endpoints so both directions share one entry (tcpdump: rev when sport > dport,
-    // or equal ports and src address > dst address)
-    let rev = d.sport > d.dport;
-    if (d.sport === d.dport) {
-      for (let i = 0; i < alen; i++) {
-        const x = b[d.srcOff + i], y = b[d.dstOff + i];
-        if (x !== y) { rev = x > y; break; }
-      }
-    }
-    const s = addrText(d, d.srcOff), t = addrText(d, d.dstOff);
-    const key = rev ? `${t}|${s}|${d.dport}|${d.sport}` : `${s}|${t}|${d.sport}|${d.dport}`;
-    const th = this.conns.get(key);
-    if (th === undefined || (d.tcpFlags & 0x02) !== 0) {
-      // bound the memory on captures with millions of connections: start over (numbers of
-      // connections seen before then print absolute until their next SYN, as for new ones)
-      if (th === undefined && this.conns.size >= SummaryState.MAX_CONNS) this.conns.clear();
-      const e = rev ? { ack: seq, seq: (ack - 1) >>> 0 } : { seq, ack: (ack - 1) >>> 0 };
-      this.conns.set(key, e);
-      return [seq, ack];
-    }
-    return rev ? [(seq - th.ack) >>> 0, (ack - th.seq) >>> 0] : [(seq - th.seq) >>> 0, (ack - th.ack) >>> 0];
-  }
+  readonly tcp = new TcpSeqTables();
+  clear(): void { this.tcp.clear(); }
 }
 
-function addrText(d: Decoded, off: number): string {
-  return d.ipVersion === 4 ? ipv4BytesToString(d.data, off) : ipv6ToString(d.data, off);
-}
 function u16(b: Uint8Array, o: number): number { return (b[o] << 8) | b[o + 1]; }
 function u32(b: Uint8Array, o: number): number { return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0; }
 function hex4(n: number): string { return '0x' + n.toString(16).padStart(4, '0'); }
@@ -189,7 +161,15 @@ function l4Text(d: Decoded, src: string, dst: string, state: SummaryState | null
     if (d.sport < 0 || d.tcpHdrLen === 0) return `${src} > ${dst}: ${ext}[|tcp]`;
     let r = `${ep(src, d.sport)} > ${ep(dst, d.dport)}: ${ext}Flags [${tcpFlagLetters(d.tcpFlags & 0xff)}]`;
     let seq = d.tcpSeq, ack = d.tcpAck;
-    if (state !== null && !opts.absoluteSeq && (d.tcpFlags & 0x10) !== 0) [seq, ack] = state.relative(d, seq, ack);
+    // what tcpdump subtracts from SACK edges: 0 without the table (-S, or no ACK)
+    let sackBase = 0;
+    if (state !== null && !opts.absoluteSeq && (d.tcpFlags & 0x10) !== 0) {
+      const t = state.tcp;
+      t.relative(b, d.srcOff, d.dstOff, d.ipVersion === 4 ? 4 : 16, d.sport, d.dport, seq, ack, (d.tcpFlags & 0x02) !== 0);
+      seq = t.out[0];
+      ack = t.out[1];
+      sackBase = t.sackBase;
+    }
     const len = d.l4PayloadLen;
     if (len > 0 || (d.tcpFlags & 0x07) !== 0) r += `, seq ${seq}${len > 0 ? `:${(seq + len) >>> 0}` : ''}`;
     if (d.tcpFlags & 0x10) r += `, ack ${ack}`;
@@ -198,8 +178,8 @@ function l4Text(d: Decoded, src: string, dst: string, state: SummaryState | null
     if (d.tcpHdrLen > 20) {
       // options cut by the capture: print what is there, then tcpdump's truncation mark
       const end = th + d.tcpHdrLen;
-      if (end > d.caplen) return `${r}, options [${tcpOptionsText(b, th + 20, d.caplen)}[|tcp]`;
-      r += `, options [${tcpOptionsText(b, th + 20, end)}]`;
+      if (end > d.caplen) return `${r}, options [${tcpOptionsText(b, th + 20, d.caplen, sackBase)}[|tcp]`;
+      r += `, options [${tcpOptionsText(b, th + 20, end, sackBase)}]`;
     }
     return r + `, length ${len}`;
   }
@@ -238,8 +218,9 @@ function l4Text(d: Decoded, src: string, dst: string, state: SummaryState | null
 
 const TCPOPT_NAMES: Record<number, string> = { 19: 'md5', 30: 'mptcp', 34: 'tfo', 28: 'uto', 29: 'tcp-ao' };
 
-/** print-tcp.c option list: "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7" */
-function tcpOptionsText(b: Uint8Array, o: number, end: number): string {
+/** print-tcp.c option list: "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7"; SACK edges relative
+ *  like the sequence numbers (tcpdump subtracts the conversation's base) */
+function tcpOptionsText(b: Uint8Array, o: number, end: number, sackBase: number): string {
   const parts: string[] = [];
   while (o < end) {
     const k = b[o];
@@ -254,7 +235,7 @@ function tcpOptionsText(b: Uint8Array, o: number, end: number): string {
       case 4: parts.push('sackOK'); break;
       case 5: {
         let t = `sack ${(len - 2) >> 3} `;
-        for (let p = o + 2; p + 8 <= o + len; p += 8) t += `{${u32(b, p)}:${u32(b, p + 4)}}`;
+        for (let p = o + 2; p + 8 <= o + len; p += 8) t += `{${(u32(b, p) - sackBase) >>> 0}:${(u32(b, p + 4) - sackBase) >>> 0}}`;
         parts.push(t);
         break;
       }

@@ -1,0 +1,148 @@
+// tcpdump's tcp_seq_hash (print-tcp.c): the first sequence and acknowledgement numbers of each
+// TCP conversation, so later segments print relative numbers. tcpdump keys an entry by both
+// addresses and the two ports in a fixed collating order (one entry for both directions),
+// rewrites it on every SYN that carries an ACK, and never frees one: a conversation seen once is
+// remembered to the end of the capture, however many others follow. We keep exactly that, in
+// open-addressing tables of 32-bit words (IPv4: 3 key words + seq + ack = 20 bytes per
+// conversation; IPv6: 9 + 2 words), so a capture with a million conversations costs tens of MB
+// and no per-frame string or object.
+
+/** One table: fixed-width keys of `kw` 32-bit words, values seq and ack. */
+class SeqTable {
+  private readonly stride: number;
+  private cap = 0;
+  private mask = 0;
+  private words = new Uint32Array(0);
+  private used = new Uint8Array(0);
+  size = 0;
+
+  constructor(private readonly kw: number) {
+    this.stride = kw + 2;
+    this.alloc(1024);
+  }
+
+  private alloc(cap: number): void {
+    this.cap = cap;
+    this.mask = cap - 1;
+    this.words = new Uint32Array(cap * this.stride);
+    this.used = new Uint8Array(cap);
+  }
+
+  /** slot of `key` (kw words), inserting a zeroed entry if absent; `found` says which */
+  find(key: Uint32Array): number {
+    const kw = this.kw, st = this.stride, w = this.words, used = this.used;
+    let h = 0x9e3779b9;
+    for (let i = 0; i < kw; i++) h = Math.imul(h ^ key[i], 0x85ebca6b) ^ (h >>> 15);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    let s = h & this.mask;
+    for (;;) {
+      if (used[s] === 0) break;
+      const b = s * st;
+      let i = 0;
+      while (i < kw && w[b + i] === key[i]) i++;
+      if (i === kw) { this.found = true; return s; }
+      s = (s + 1) & this.mask;
+    }
+    this.found = false;
+    if ((this.size + 1) * 4 > this.cap * 3) {
+      this.grow();
+      return this.find(key);
+    }
+    used[s] = 1;
+    this.size++;
+    w.set(key.subarray(0, kw), s * st);
+    return s;
+  }
+  found = false;
+
+  seq(slot: number): number { return this.words[slot * this.stride + this.kw]; }
+  ack(slot: number): number { return this.words[slot * this.stride + this.kw + 1]; }
+  set(slot: number, seq: number, ack: number): void {
+    const b = slot * this.stride + this.kw;
+    this.words[b] = seq;
+    this.words[b + 1] = ack;
+  }
+
+  private grow(): void {
+    const ow = this.words, ou = this.used, ocap = this.cap, st = this.stride, kw = this.kw;
+    this.alloc(ocap * 2);
+    this.size = 0;
+    for (let s = 0; s < ocap; s++) {
+      if (ou[s] === 0) continue;
+      const n = this.find(ow.subarray(s * st, s * st + kw));
+      this.set(n, ow[s * st + kw], ow[s * st + kw + 1]);
+    }
+  }
+
+  clear(): void {
+    this.alloc(1024);
+    this.size = 0;
+  }
+
+  /** bytes held by the table */
+  get bytes(): number { return this.words.byteLength + this.used.byteLength; }
+}
+
+function be32(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+
+/**
+ * print-tcp.c tcp_print's relative sequence numbers. `relative` fills `out` with [seq, ack] as
+ * tcpdump prints them and returns whether the segment's numbers were made relative (false when
+ * tcpdump (re)records the conversation: first segment with ACK seen, or a SYN with ACK).
+ * `base` then holds what tcpdump subtracts from SACK blocks (its thseq/thack by direction).
+ */
+export class TcpSeqTables {
+  private readonly v4 = new SeqTable(3);
+  private readonly v6 = new SeqTable(9);
+  private readonly key = new Uint32Array(9);
+  /** [seq, ack] to print */
+  readonly out = new Uint32Array(2);
+  /** what tcpdump subtracts from SACK edges for this segment (rev ? th->seq : th->ack) */
+  sackBase = 0;
+
+  get conversations(): number { return this.v4.size + this.v6.size; }
+  get bytes(): number { return this.v4.bytes + this.v6.bytes; }
+  clear(): void { this.v4.clear(); this.v6.clear(); }
+
+  /**
+   * b: the frame; src/dst: address offsets; alen 4 or 16; ports; seq/ack of the segment; syn:
+   * the SYN flag. Called only for segments with ACK, as tcpdump (without -S) does.
+   */
+  relative(b: Uint8Array, src: number, dst: number, alen: number, sport: number, dport: number, seq: number, ack: number, syn: boolean): void {
+    // collating order: rev when sport > dport, or equal ports and src address > dst (memcmp)
+    let rev = sport > dport;
+    if (sport === dport) {
+      for (let i = 0; i < alen; i++) {
+        const x = b[src + i], y = b[dst + i];
+        if (x !== y) { rev = x > y; break; }
+      }
+    }
+    // key: tha {src, dst, port} in that order
+    const k = this.key;
+    const a = rev ? dst : src, c = rev ? src : dst;
+    const n = alen >> 2;
+    for (let i = 0; i < n; i++) { k[i] = be32(b, a + 4 * i); k[n + i] = be32(b, c + 4 * i); }
+    k[2 * n] = rev ? ((dport << 16) | sport) >>> 0 : ((sport << 16) | dport) >>> 0;
+    const t = alen === 4 ? this.v4 : this.v6;
+    const slot = t.find(k);
+    const out = this.out;
+    if (!t.found || syn) {
+      // didn't find it or new conversation
+      if (rev) t.set(slot, (ack - 1) >>> 0, seq);
+      else t.set(slot, seq, (ack - 1) >>> 0);
+      out[0] = seq;
+      out[1] = ack;
+    } else if (rev) {
+      out[0] = (seq - t.ack(slot)) >>> 0;
+      out[1] = (ack - t.seq(slot)) >>> 0;
+    } else {
+      out[0] = (seq - t.seq(slot)) >>> 0;
+      out[1] = (ack - t.ack(slot)) >>> 0;
+    }
+    this.sackBase = rev ? t.seq(slot) : t.ack(slot);
+  }
+}
