@@ -3,6 +3,7 @@
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { Box, useApp, useInput, useStdout } from 'ink';
 import { buildDetail, type Line } from './detail.js';
+import { CtIndex } from './conntrack.js';
 import { FilteredView, FilterError, parseFilter } from './filter.js';
 import { headerText, columns, PacketList } from './components/PacketList.js';
 import { summaryLines } from './components/SummaryBar.js';
@@ -166,11 +167,12 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 8, onKeyDone
   };
 
   const detailFor = useRef<{ row: number; lines: Line[] }>({ row: -1, lines: [] });
+  const ctIndex = useRef(new CtIndex()).current;
   const detailLines = (): Line[] => {
     const len = listLen();
     if (!len) return [];
     const row = rowAt(Math.min(ui.sel, len - 1));
-    if (detailFor.current.row !== row) detailFor.current = { row, lines: buildDetail(store, row) };
+    if (detailFor.current.row !== row) detailFor.current = { row, lines: buildDetail(store, row, ctIndex) };
     return detailFor.current.lines;
   };
 

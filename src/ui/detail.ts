@@ -2,6 +2,7 @@
 // the frame's journey as a vertical timeline with the kernel's function names, the drop
 // point, the per-chain verdicts, routing, replies, conntrack/NAT changes and decoded headers.
 import type { TimelineEvent } from '../kernel/fate.js';
+import { CtIndex, ctView, stateText } from './conntrack.js';
 import { decodeHeaders } from './decode.js';
 import { FATE_COLOR, fmtDate, fmtTime } from './format.js';
 import type { RowStore } from './store.js';
@@ -16,8 +17,6 @@ export interface Seg {
 export type Line = Seg[];
 
 const ROUTE_FN = /fib|route|rt_|neigh|arp_|ndisc/i;
-const CT_FN = /conntrack|nf_ct|nf_nat|nat|masq/i;
-const CT_KEY = /^(ct|nat)\b|^ct[._]/i;
 
 const val = (v: string | number | boolean): string => String(v);
 
@@ -28,7 +27,8 @@ function eventLines(e: TimelineEvent, indent: string): Line[] {
   return out;
 }
 
-export function buildDetail(s: RowStore, i: number): Line[] {
+/** `ct` links the frame to the previous frame of its connection (conntrack "before") */
+export function buildDetail(s: RowStore, i: number, ct: CtIndex = new CtIndex()): Line[] {
   const r = s.records[i];
   const L: Line[] = [];
   const fate = s.fateName(i);
@@ -97,16 +97,63 @@ export function buildDetail(s: RowStore, i: number): Line[] {
     for (const p of r.replies) L.push([{ t: `  → ${p.iface}  `, color: 'cyan' }, { t: p.summary }]);
   }
 
-  const ct = r.events.filter((e) => CT_FN.test(e.fn) || Object.keys(e.diff ?? {}).some((k) => CT_KEY.test(k)));
-  if (ct.length) {
-    head('Conntrack & NAT');
-    for (const e of ct) {
-      L.push([{ t: `  ${e.fn}`, bold: true }, { t: `  ${e.what}` }]);
-      L.push(...eventLines(e, '      '));
-    }
-  }
+  conntrackLines(s, i, ct, head, L);
 
   head('Headers');
   for (const h of decodeHeaders(s.bytes(i), s.linktype[i])) L.push([{ t: `  ${h}` }]);
   return L;
+}
+
+/** conntrack state before -> after, the entry's tuple, NAT binding and rewrites (see conntrack.ts) */
+function conntrackLines(s: RowStore, i: number, ct: CtIndex, head: (t: string) => void, L: Line[]): void {
+  const v = ctView(s.records[i]);
+  if (!v) return;
+  const dim = (t: string): Seg => ({ t, dim: true });
+  const c = v.state;
+  if (c || v.confirmed || v.other.length) {
+    head('Conntrack');
+    // before/after pairs the model records on the event itself (none today) are shown as given
+    const own = v.stateEvent;
+    if (own?.diff) L.push(...eventLines({ ...own, detail: undefined }, '  '));
+    if (!c) L.push([dim('  no nf_conntrack_in result recorded for this frame')]);
+    else if (!c.tuple) {
+      L.push([dim('  packet   '), { t: c.ctinfo, bold: true, color: c.ctinfo === 'INVALID' ? 'red' : undefined }, ...(c.note ? [{ t: `  ${c.note}` }] : [])]);
+      if (c.ctinfo === 'INVALID') L.push([dim('           the event does not name the entry: its state is not shown')]);
+    } else {
+      if (ct.indexed <= i) ct.advance(s, Infinity, i + 1);
+      const p = ct.prev[i];
+      L.push([dim('  entry    '), { t: c.tuple }]);
+      L.push([dim('  packet   '), { t: c.ctinfo, bold: true }, ...(c.note ? [dim(`  (${c.note})`)] : [])]);
+      if (p < 0) L.push([dim('  before   '), { t: 'no entry' }, dim('  (no earlier frame of this connection: the replay starts with an empty table)')]);
+      else {
+        const pc = ctView(s.records[p])!.endState!;
+        const gap = s.tsSec[i] - s.tsSec[p] + (s.tsNsec[i] - s.tsNsec[p]) / 1e9;
+        const was = ct.confirmed[p] ? stateText(pc) || pc.ctinfo : 'no entry';
+        L.push([
+          dim('  before   '),
+          { t: was, color: 'yellow' },
+          dim(`  after frame ${s.frameNo[p]}, ${gap.toFixed(6)} s earlier${ct.confirmed[p] ? '' : ' (its entry was never confirmed)'}; derived, see docs/ui.md`),
+        ]);
+      }
+      L.push([dim('  after    '), { t: stateText(c) || c.ctinfo, color: 'yellow', bold: true }, ...(v.confirmed ? [dim('  inserted by __nf_conntrack_confirm')] : [])]);
+      const end = v.endState;
+      if (end && end !== c) L.push([dim('  then     '), { t: stateText(end) || end.ctinfo, color: 'yellow' }, dim(`  after the kernel's reply (${end.ctinfo})`)]);
+    }
+    for (const e of v.other) L.push([{ t: `  ${e.fn}`, bold: true }, { t: `  ${e.what}` }]);
+  }
+  if (v.bindings.length || v.rewrites.length) {
+    head('NAT');
+    for (const b of v.bindings) L.push([dim('  binding  '), { t: b }, dim('  (nf_nat_setup_info: first packet of the connection)')]);
+    for (const e of v.rewrites) {
+      L.push([{ t: `  ${e.what}`, bold: true }, dim('  (nf_nat_packet)')]);
+      for (const [k, [a, b]] of Object.entries(e.diff ?? {})) L.push([dim(`    ${k.padEnd(9)}`), { t: `${val(a)} → ${val(b)}`, color: 'yellow' }]);
+    }
+  }
+  if (v.replyEvents.length) {
+    head("Conntrack of the kernel's replies");
+    for (const e of v.replyEvents) {
+      L.push([{ t: `  ${e.fn}`, bold: true }, { t: `  ${e.what}` }]);
+      L.push(...eventLines(e, '      '));
+    }
+  }
 }

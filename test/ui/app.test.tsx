@@ -134,7 +134,7 @@ describe('frame detail', () => {
     expect(s).toMatch(/ ✖ tcp_v4_rcv {2}drop NO_SOCKET {2}\[eth0\] {2}◄ dropped here: NO_SOCKET/);
     expect(s).toMatch(/input {7}ip filter INPUT {2}accept {2}\(chain policy\)/);
     expect(s).toContain(`→ eth0  ${tcpdumpLines()[SYN81]}`); // the record's reply text
-    expect(s).toMatch(/Conntrack & NAT[\s\S]*ct\.state: none → NEW/);
+    expect(s).toMatch(/── Conntrack [\s\S]*ct\.state: none → NEW/);
     const r = tsharkRows()[SYN81 - 1];
     expect(s).toMatch(new RegExp(`TCP {7}${r['tcp.srcport']} > 81 {2}\\[SYN\\] {2}seq ${r['tcp.seq_raw']}`));
   });
