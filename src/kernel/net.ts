@@ -13,6 +13,9 @@ import { NeighTable } from './neigh/neighbour.js';
 import { SockTable } from './transport/sock.js';
 import { IpFragQueues } from './ipv4/ip_fragment.js';
 import { InetPeers } from './ipv4/inetpeer.js';
+import { RouteMemo } from './route/dst_cache.js';
+import type { Rtable } from './ipv4/route.js';
+import type { Rt6 } from './ipv6/ip6_input.js';
 
 export class Net implements NetState {
   nf: NfHooks;
@@ -32,6 +35,12 @@ export class Net implements NetState {
   /** local IPv6 addresses, keyed by their 16 bytes as a latin1 string */
   readonly local6 = new Map<string, NetDevice>();
   readonly loopback: NetDevice | null;
+  /** input-route results by flow key, used with the timeline off (route/dst_cache.ts) */
+  readonly rtInput4 = new RouteMemo<Rtable | string>(7);
+  readonly rtInput6 = new RouteMemo<Rt6>(11);
+  /** arp_constructor's broadcast decision per device and nexthop, and the last one asked (neighbour.ts) */
+  readonly bcast4 = new Map<NetDevice, Map<number, boolean>>();
+  readonly bcast4Last: { dev: NetDevice | null; a: number; r: boolean } = { dev: null, a: 0, r: false };
   /** capture time of the frame being replayed: seconds + nanoseconds */
   nowSec = 0;
   nowNsec = 0;

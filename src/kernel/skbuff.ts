@@ -106,20 +106,19 @@ export class SkBuff {
     let s = this.spare;
     if (s === null || s.length < len) {
       s = this.spare = new Uint8Array(Math.max(len, 2048));
-      this.spareViews = new Map();
+      this.spareViews = [];
     }
-    s.set(this.data.length === len ? this.data : this.data.subarray(0, len));
+    const d = this.data;
+    s.set(d.length === len ? d : d.subarray(0, len));
     // a view of exactly `len` bytes, kept per length (making one costs more than the copy)
-    const views = this.spareViews!;
-    let v = views.get(len);
-    if (v === undefined) {
-      v = s.length === len ? s : s.subarray(0, len);
-      if (views.size < 4096) views.set(len, v);
-    }
+    const views = this.spareViews;
+    let v = views[len];
+    if (v === undefined) v = views[len] = s.length === len ? s : s.subarray(0, len);
     this.data = v;
     this.writable = true;
   }
-  private spareViews: Map<number, Uint8Array> | null = null;
+  /** views of `spare` by length (at most spare.length + 1 of them, made once each) */
+  private spareViews: Uint8Array[] = [];
 
   /** Replace the buffer with a larger one (headroom for a pushed header, e.g. VLAN re-insert). */
   reset(data: Uint8Array, len: number, wireLen = len): void {

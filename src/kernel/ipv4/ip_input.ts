@@ -104,11 +104,12 @@ function daddrOf(b: Uint8Array, nh: number): number {
   return ((b[nh + 16] << 24) | (b[nh + 17] << 16) | (b[nh + 18] << 8) | b[nh + 19]) >>> 0;
 }
 
-/** ports for policy routing (fib4_rules_early_flow_dissect) when the first fragment carries them */
-function ports(b: Uint8Array, nh: number, th: number, len: number, proto: number): [number, number] {
+/** the ports for policy routing (fib4_rules_early_flow_dissect) as sport << 16 | dport, when the
+ *  first fragment carries them; 0 otherwise */
+function ports(b: Uint8Array, nh: number, th: number, len: number, proto: number): number {
   const frag = ((b[nh + 6] << 8) | b[nh + 7]) & 0x1fff;
-  if (frag || (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) || th + 4 > len) return [0, 0];
-  return [(b[th] << 8) | b[th + 1], (b[th + 2] << 8) | b[th + 3]];
+  if (frag || (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) || th + 4 > len) return 0;
+  return ((b[th] << 24) | (b[th + 1] << 16) | (b[th + 2] << 8) | b[th + 3]) >>> 0;
 }
 
 /** ip_rcv_finish -> ip_rcv_finish_core (route) -> dst_input */
@@ -120,8 +121,8 @@ export function ip_rcv_finish(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const saddr = saddrOf(b, nh);
   const daddr = daddrOf(b, nh);
   const proto = b[nh + 9];
-  const [sport, dport] = ports(b, nh, skb.transport_header, skb.len, proto);
-  const rt = ip_route_input_noref(net, daddr, saddr, b[nh + 1], dev, skb.mark, proto, sport, dport, ctx);
+  const pp = ports(b, nh, skb.transport_header, skb.len, proto);
+  const rt = ip_route_input_noref(net, daddr, saddr, b[nh + 1], dev, skb.mark, proto, pp >>> 16, pp & 0xffff, ctx);
   if (typeof rt === 'string') {
     ctx.drop('ip_rcv_finish_core', rt);
     return;

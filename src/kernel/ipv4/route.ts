@@ -147,7 +147,36 @@ function rpFail(ctx: FrameCtx, dev: NetDevice, src: number, rpf: number): string
  * ip_route_input_noref -> ip_route_input_slow. Returns the route, or a drop reason string.
  * Sets nothing on ctx except timeline events.
  */
+const routeNotes: string[] = [];
+
 export function ip_route_input_noref(net: Net, daddr: number, saddr: number, tos: number, dev: NetDevice, mark: number, proto: number, sport: number, dport: number, ctx: FrameCtx): Rtable | string {
+  if (ctx.tracing) return ip_route_input_slow(net, daddr, saddr, tos, dev, mark, proto, sport, dport, ctx);
+  // without the timeline: the same flow key has the same answer for the whole replay (dst_cache.ts)
+  const memo = net.rtInput4;
+  const k = memo.k;
+  k[0] = daddr;
+  k[1] = saddr;
+  k[2] = dev.ifindex;
+  k[3] = tos;
+  k[4] = mark;
+  if (net.fib4.rulesUseL4) {
+    k[5] = proto;
+    k[6] = (sport << 16) | dport;
+  }
+  const hit = memo.get();
+  if (hit !== undefined) return hit;
+  // a result that depends on something the model does not evaluate says so on every frame: not kept
+  const seen = ctx.unsupported;
+  const notes = (ctx.unsupported = routeNotes);
+  notes.length = 0;
+  const rt = ip_route_input_slow(net, daddr, saddr, tos, dev, mark, proto, sport, dport, ctx);
+  ctx.unsupported = seen;
+  if (notes.length === 0) memo.set(rt);
+  else for (const u of notes) if (!seen.includes(u)) seen.push(u);
+  return rt;
+}
+
+function ip_route_input_slow(net: Net, daddr: number, saddr: number, tos: number, dev: NetDevice, mark: number, proto: number, sport: number, dport: number, ctx: FrameCtx): Rtable | string {
   const fn = 'ip_route_input_slow';
   if (ipv4_is_multicast(daddr)) return ip_route_input_mc(net, daddr, saddr, tos, dev, mark, proto, ctx);
   if (ipv4_is_multicast(saddr) || ipv4_is_lbcast(saddr)) return martian(ctx, fn, 'source', saddr, daddr, 'IP_INVALID_SOURCE');

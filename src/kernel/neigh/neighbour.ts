@@ -137,11 +137,17 @@ export class NeighTable {
       const l = this.last6;
       if (l !== null && l.dev === dev && same16(l.key as Uint8Array, key as Uint8Array)) n = l;
       else if ((n = this.v6.get(keyOf(6, key, dev)) ?? null)) this.last6 = n;
-    } else n = this.v4.get(keyOf(4, key, dev)) ?? null;
+    } else {
+      // likewise the last IPv4 entry found
+      const l = this.last4;
+      if (l !== null && l.dev === dev && l.key === key) n = l;
+      else if ((n = this.v4.get(keyOf(4, key, dev)) ?? null)) this.last4 = n;
+    }
     if (n) neigh_timer(n, now);
     return n;
   }
   private last6: Neigh | null = null;
+  private last4: Neigh | null = null;
 
   /** neigh_create: a new NUD_NONE entry */
   create(family: 4 | 6, key: number | Uint8Array, dev: NetDevice): Neigh {
@@ -279,23 +285,26 @@ function mcMap(family: 4 | 6, nexthop: number | Uint8Array): Uint8Array {
 }
 
 /** arp_constructor: inet_addr_type_dev_table(net, dev, addr) == RTN_BROADCAST -> dev->broadcast */
-/** per FIB and device: nexthop -> is broadcast. The FIB does not change during a replay, and the
- *  kernel too decides the type once per neighbour (arp_constructor), not per packet. */
-const bcastCache = new WeakMap<object, Map<NetDevice, Map<number, boolean>>>();
+/** per device: nexthop -> is broadcast, kept on the namespace. The FIB does not change during a
+ *  replay, and the kernel too decides the type once per neighbour (arp_constructor), not per packet. */
 const BCAST_CACHE_MAX = 65536;
 
 function isBroadcast4(net: Net, a: number, dev: NetDevice): boolean {
   if (a === 0xffffffff) return true;
-  let byDev = bcastCache.get(net.fib4);
-  if (!byDev) bcastCache.set(net.fib4, (byDev = new Map()));
-  let m = byDev.get(dev);
-  if (!m) byDev.set(dev, (m = new Map()));
-  let r = m.get(a);
+  // the last answer first: a forwarded stream asks about the same nexthop again and again
+  const last = net.bcast4Last;
+  if (last.dev === dev && last.a === a) return last.r;
+  let m = net.bcast4.get(dev);
+  if (!m) net.bcast4.set(dev, (m = new Map()));
+  let r = m.get(a | 0);
   if (r === undefined) {
     if (m.size >= BCAST_CACHE_MAX) m.clear();
     r = isBroadcast4Slow(net, a, dev);
-    m.set(a, r);
+    m.set(a | 0, r);
   }
+  last.dev = dev;
+  last.a = a;
+  last.r = r;
   return r;
 }
 

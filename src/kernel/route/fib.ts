@@ -202,6 +202,8 @@ export class Fib {
   private readonly rules: CRule[] = [];
   /** net->ipv4.fib_has_custom_rules: anything beyond the three default rules */
   readonly customRules: boolean;
+  /** a rule selects on the protocol or ports: input-route results depend on them (dst_cache keys) */
+  readonly rulesUseL4: boolean;
   /** local merged into main for the fast path (fib_unmerge undoes this once custom rules exist) */
   private readonly merged: FibTable;
   private readonly res = { alias: null as FibAlias | null, nh: null as FibNh | null };
@@ -213,6 +215,7 @@ export class Fib {
     this.customRules = !def;
     const list = rules.length ? rules : defaultRules(family);
     for (const r of list) this.rules.push(this.compileRule(r));
+    this.rulesUseL4 = !def && list.some((r) => !!(r.ipproto || r.sport || r.dport));
     for (let i = 0; i < this.rules.length; i++) {
       const cr = this.rules[i];
       if (cr.rule.action === 'goto') cr.target = this.rules.findIndex((x) => x.rule.priority === cr.rule.table);
@@ -280,6 +283,9 @@ export class Fib {
     out.alias = null as unknown as FibAlias;
     out.nh = null as unknown as FibNh;
     out.unsupported = null;
+    // a failed lookup names no rule or table of an earlier one (the caller's result is reused)
+    out.rule = null;
+    out.table = 0;
     if (!this.customRules) {
       // include/net/ip_fib.h fib_lookup without custom rules: main (local merged), then default
       let err = this.merged.lookup(fl, res);
@@ -292,6 +298,7 @@ export class Fib {
         }
       }
       if (err === -EAGAIN) err = -ENETUNREACH;
+      out.table = table;
       if (err === 0 || res.alias) {
         out.alias = res.alias!;
         out.nh = res.nh!;
