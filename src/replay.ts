@@ -114,9 +114,15 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
   };
   const wantSummary = opts.summaries !== false;
   const skb = new SkBuff(new Uint8Array(0), 0);
+  skb.inPlaceUndo = true;
   const ifaceCache = new Map<string, NetDevice>();
 
+  // the device of the last frame's capture interface (every frame of it has the same one)
+  let lastIface: Frame['iface'] | null = null;
+  let lastDev: NetDevice | null = null;
+
   function deviceFor(f: Frame): NetDevice {
+    if (f.iface === lastIface && lastDev !== null) return lastDev;
     let name: string | null = null;
     if (f.iface.linktype === LT_LINUX_SLL2 && dec.ifindex > 0) {
       const d = host.byIndex.get(dec.ifindex);
@@ -131,10 +137,16 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       throw new ReplayError(title, f.index, `the capture does not name the interface of this frame; pass --iface NAME (one of: ${cands.map((d) => d.name).join(', ')})`);
     }
     let d = ifaceCache.get(name);
-    if (d) return d;
-    d = host.byName.get(name);
-    if (!d) throw new ReplayError(title, f.index, `interface "${name}" is not in the host snapshot ${host.dir} (has: ${host.devices.map((x) => x.name).join(', ')})`);
-    ifaceCache.set(name, d);
+    if (!d) {
+      d = host.byName.get(name);
+      if (!d) throw new ReplayError(title, f.index, `interface "${name}" is not in the host snapshot ${host.dir} (has: ${host.devices.map((x) => x.name).join(', ')})`);
+      ifaceCache.set(name, d);
+    }
+    // SLL2 names the device per frame (its interface index)
+    if (f.iface.linktype !== LT_LINUX_SLL2) {
+      lastIface = f.iface;
+      lastDev = d;
+    }
     return d;
   }
 
@@ -164,6 +176,8 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       skb.dev = dev;
       skb.indev = dev;
       runFrame(net, skb, ctx, f, data, dec, dev);
+      // headers the model wrote in place get their captured bytes back (item.bytes shows the frame as captured)
+      skb.restore_captured();
       const record: FateRecord = ctx.toRecord();
       const summary = wantSummary ? summarize(dec, sumState) : '';
       return { frame: f.index, tsSec: f.tsSec, tsNsec: f.tsNsec, iface: dev.name, summary, record, bytes: data, linktype: lt };

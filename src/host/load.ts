@@ -67,6 +67,8 @@ function defaultDevices(): NetDevice[] {
       macStr: '00:00:00:00:00:00',
       up: false,
       flags: new Set(['LOOPBACK']),
+      isLoopback: true,
+      noArp: false,
       operstate: 'DOWN',
       master: null,
       gro: true,

@@ -65,6 +65,10 @@ export interface NetDevice {
   up: boolean;
   /** IFF_* flags as ip prints them: UP, LOWER_UP, BROADCAST, MULTICAST, NOARP, PROMISC, LOOPBACK, POINTOPOINT */
   flags: Set<string>;
+  /** derived once by the loader (the kernel path asks per packet): kind loopback or IFF_LOOPBACK,
+   *  and IFF_NOARP. Absent on hand-built devices: src/kernel/core/netdevice.ts then reads `flags` */
+  isLoopback?: boolean;
+  noArp?: boolean;
   operstate: string;
   /** name of the master device (bridge, bond, vrf) */
   master: string | null;

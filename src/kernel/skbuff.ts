@@ -21,6 +21,10 @@ export const CHECKSUM_NONE = 0; // verify in software
 export const CHECKSUM_UNNECESSARY = 1; // the NIC (or --checksums trust) vouched for it
 export const CHECKSUM_PARTIAL = 3; // outgoing: left to the NIC (offload), not yet filled in
 
+/** the longest span skb_ensure_writable writes in place (Ethernet + VLAN tags + an IPv6 header
+ *  and some: the headers a forwarded frame changes) */
+const UNDO_MAX = 128;
+
 export class SkBuff {
   /** frame bytes: starts at data[0] = first byte of the link-layer header as captured */
   data: Uint8Array;
@@ -95,14 +99,28 @@ export class SkBuff {
   private spare: Uint8Array | null = null;
 
   /**
-   * Copy the frame once before the first write (skb_ensure_writable). An explicit copy: the
-   * capture's bytes may be a Node Buffer, whose slice() is a view, and writing through it would
-   * change the captured frame the caller still shows (item.bytes). The copy lives in a buffer
-   * kept with this skb (the replay reuses one skb per frame; nothing keeps `data` past the frame).
+   * skb_ensure_writable(skb, write_len): make the first `writeLen` bytes (default: all) safe to
+   * change. The capture's bytes are shared with the caller, who still shows them (item.bytes), so
+   * a write must not reach them for good:
+   * - when the owner allowed it (`inPlaceUndo`, set by the replay driver, which calls
+   *   restore_captured() after each frame) and the span is a header's worth, the span's original
+   *   bytes are saved and the frame is written in place (a forwarded frame changes only its MACs
+   *   and TTL: saving 34 bytes costs less than copying the whole frame);
+   * - otherwise the frame is copied once into a buffer kept with this skb (the replay reuses one
+   *   skb per frame; nothing keeps `data` past the frame).
    */
-  skb_ensure_writable(): void {
+  skb_ensure_writable(writeLen = -1): void {
     if (this.writable) return;
     const len = this.len;
+    const want = writeLen < 0 || writeLen > len ? len : writeLen;
+    if (this.inPlaceUndo && want <= UNDO_MAX && this.data === this.captured) {
+      if (want <= this.undoLen) return;
+      const d = this.data;
+      const u = (this.undo ??= new Uint8Array(UNDO_MAX));
+      for (let i = this.undoLen; i < want; i++) u[i] = d[i];
+      this.undoLen = want;
+      return;
+    }
     let s = this.spare;
     if (s === null || s.length < len) {
       s = this.spare = new Uint8Array(Math.max(len, 2048));
@@ -110,6 +128,8 @@ export class SkBuff {
     }
     const d = this.data;
     s.set(d.length === len ? d : d.subarray(0, len));
+    // the copy keeps the writes made in place so far; the captured bytes get their originals back
+    if (this.undoLen) this.restore_captured();
     // a view of exactly `len` bytes, kept per length (making one costs more than the copy)
     const views = this.spareViews;
     let v = views[len];
@@ -117,12 +137,32 @@ export class SkBuff {
     this.data = v;
     this.writable = true;
   }
+
+  /** the captured buffer this skb started with (reset), and the original bytes of the span
+   *  written in place (skb_ensure_writable) */
+  private captured: Uint8Array | null = null;
+  private undo: Uint8Array | null = null;
+  private undoLen = 0;
+  /** the owner of the captured bytes calls restore_captured() after the frame: headers may be written in place */
+  inPlaceUndo = false;
+
+  /** put back the captured bytes written in place (the replay driver, after each frame) */
+  restore_captured(): void {
+    const n = this.undoLen;
+    if (!n) return;
+    const c = this.captured!;
+    const u = this.undo!;
+    for (let i = 0; i < n; i++) c[i] = u[i];
+    this.undoLen = 0;
+  }
   /** views of `spare` by length (at most spare.length + 1 of them, made once each) */
   private spareViews: Uint8Array[] = [];
 
   /** Replace the buffer with a larger one (headroom for a pushed header, e.g. VLAN re-insert). */
   reset(data: Uint8Array, len: number, wireLen = len): void {
+    if (this.undoLen) this.restore_captured();
     this.data = data;
+    this.captured = data;
     this.len = len;
     this.wireLen = wireLen;
     this.writable = false;

@@ -116,6 +116,8 @@ export function parseLink(c: Cursor): NetDevice & { lowerName?: string } {
     macStr: mac ? c.str('address') : null,
     up: flags.has('UP'),
     flags,
+    isLoopback: kind === 'loopback' || flags.has('LOOPBACK'),
+    noArp: flags.has('NOARP'),
     operstate: c.optStr('operstate') ?? 'UNKNOWN',
     master,
     ...(bridge ? { bridge } : {}),

@@ -2,6 +2,7 @@
 // ingress hook, VLAN untag + vlan_do_receive, rx_handler = bridge, ptype dispatch) and
 // net/ethernet/eth.c eth_type_trans (pkt_type); dev_queue_xmit records where a frame left.
 
+import { dev_is_loopback } from './netdevice.js';
 import type { NetDevice } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
 import { NF_HOOK, type Net } from '../net.js';
@@ -155,7 +156,7 @@ export function dev_queue_xmit(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDev
     else ctx.drop('__dev_queue_xmit', 'DEV_READY', { dev: dev.name });
     return;
   }
-  if (dev.kind === 'loopback' || dev.flags.has('LOOPBACK')) {
+  if (dev_is_loopback(dev)) {
     // loopback_xmit: the packet comes back in to this host, it never reaches the wire
     ctx.tracing && ctx.ev('loopback_xmit', reply ? 'reply to a local address: looped back, not on the wire' : 'looped back', { dev: dev.name });
     if (!reply) ctx.forward(dev.name);

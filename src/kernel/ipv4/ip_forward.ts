@@ -43,8 +43,8 @@ export function ip_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
     }
     ctx.tracing && ctx.ev(fn, gso ? `GRO packet of ${totLen} bytes: segmented on transmit (mtu ${mtu})` : `${totLen} bytes > mtu ${mtu}, no DF: ip_fragment on output`);
   }
-  // skb_cow + ip_decrease_ttl (incremental checksum update)
-  skb.skb_ensure_writable();
+  // skb_cow + ip_decrease_ttl (incremental checksum update): TTL and header checksum
+  skb.skb_ensure_writable(nh + 12);
   const d = skb.data;
   const old = (d[nh + 8] << 8) | d[nh + 9];
   d[nh + 8] = ttl - 1;

@@ -3,6 +3,7 @@
 // (neighbour lookup, link header) -> dev_queue_xmit. Used for forwarded frames (from
 // ip_forward_finish), for the replies the kernel builds, and for frames the host itself sent.
 
+import { dev_is_loopback, dev_noarp } from '../core/netdevice.js';
 import type { NetDevice } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
 import { NF_HOOK, type Net } from '../net.js';
@@ -121,11 +122,11 @@ export function ip_finish_output2(net: Net, skb: SkBuff, ctx: FrameCtx, dev: Net
   const reply = skb instanceof ReplySkb;
   const nh = skb.network_header;
   const nexthop = gw || ipv4Daddr(skb.data, nh);
-  if (dev.kind === 'loopback' || dev.flags.has('LOOPBACK')) {
+  if (dev_is_loopback(dev)) {
     dev_queue_xmit(net, skb, ctx, dev);
     return;
   }
-  if (!dev.mac || dev.flags.has('NOARP') && dev.kind !== 'ether' && dev.kind !== 'veth' && dev.kind !== 'bridge') {
+  if (!dev.mac || dev_noarp(dev) && dev.kind !== 'ether' && dev.kind !== 'veth' && dev.kind !== 'bridge') {
     // no link-layer header to build (tun, wireguard, ...)
     dev_queue_xmit(net, skb, ctx, dev);
     return;
@@ -144,7 +145,8 @@ export function ip_finish_output2(net: Net, skb: SkBuff, ctx: FrameCtx, dev: Net
 /** neigh_hh_output / eth_header: put dst/src MACs in front of the network header, diff in the timeline. */
 export function writeEthHeader(skb: SkBuff, dst: Uint8Array, src: Uint8Array, proto: number, ctx: FrameCtx, quiet: boolean): void {
   const nh = skb.network_header;
-  skb.skb_ensure_writable();
+  // the link header in front of the network header
+  skb.skb_ensure_writable(nh);
   // the MAC diff is timeline text only
   if (!ctx.tracing) quiet = true;
   let mh = nh - 14;

@@ -3,6 +3,7 @@
 // headers, protocol handlers), ip6_mc_input, ip6_forward (net/ipv6/ip6_output.c) or
 // ip6_pkt_discard (net/ipv6/route.c ip6_pkt_drop).
 
+import { dev_is_loopback } from '../core/netdevice.js';
 import type { NetDevice } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
 import { NF_HOOK, type Net } from '../net.js';
@@ -91,7 +92,7 @@ export function ip6_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
   const b = skb.data;
   if (skb.len - nh < 40) return void ctx.drop(fn, 'IP_INHDR', { detail: { why: 'shorter than an IPv6 header' } }), false;
   if (b[nh] >>> 4 !== 6) return void ctx.drop(fn, 'UNHANDLED_PROTO', { detail: { version: b[nh] >>> 4 } }), false;
-  const loopDev = dev.kind === 'loopback' || dev.flags.has('LOOPBACK');
+  const loopDev = dev_is_loopback(dev);
   if ((isLoopback6(b, nh + 8) || isLoopback6(b, nh + 24)) && !loopDev) return void ctx.drop(fn, 'IP_INHDR', { detail: { why: 'loopback address on the wire' } }), false;
   const dmc = b[nh + 24] === 0xff;
   if (dmc && (b[nh + 25] & 0x0f) === 0) return void ctx.drop(fn, 'IP_INHDR', { detail: { why: 'multicast scope 0' } }), false;
@@ -383,7 +384,7 @@ export function ip6_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
     icmpv6_send(net, skb, ctx, ICMPV6_PKT_TOOBIG, 0, mtu);
     return void ctx.drop(fn, 'PKT_TOO_BIG', { detail: { len, mtu } });
   }
-  skb.skb_ensure_writable();
+  skb.skb_ensure_writable(nh + 8);
   skb.data[nh + 7] = hlim - 1;
   ctx.tracing && ctx.ev('ip6_forward', `hop limit ${hlim} -> ${hlim - 1}`, { diff: { hop_limit: [hlim, hlim - 1] } });
   if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_FORWARD, skb, skb.dev, out, ctx)) return;

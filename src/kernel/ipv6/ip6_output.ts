@@ -1,6 +1,7 @@
 // IPv6 output: net/ipv6/ip6_output.c ip6_local_out -> NF LOCAL_OUT -> route -> ip6_output ->
 // NF POST_ROUTING -> ip6_finish_output2 (neighbour) -> dev_queue_xmit.
 
+import { dev_is_loopback } from '../core/netdevice.js';
 import type { NetDevice } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
 import { NF_HOOK, type Net } from '../net.js';
@@ -93,7 +94,7 @@ const daddrScratch = new Uint8Array(16);
 export function ip6_finish_output2(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, gw: Uint8Array | null): void {
   const reply = skb instanceof ReplySkb;
   const nh = skb.network_header;
-  if (dev.kind === 'loopback' || dev.flags.has('LOOPBACK') || !dev.mac) {
+  if (dev_is_loopback(dev) || !dev.mac) {
     dev_queue_xmit(net, skb, ctx, dev);
     return;
   }

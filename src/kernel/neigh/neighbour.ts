@@ -14,6 +14,7 @@
 // `replies`, and an event saying the skb was queued. If a later frame of the capture does resolve
 // the entry, that frame's timeline says how many queued packets the kernel then transmitted.
 
+import { dev_is_loopback, dev_noarp } from '../core/netdevice.js';
 import type { Host, NetDevice } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
@@ -326,7 +327,7 @@ function isBroadcast4Slow(net: Net, a: number, dev: NetDevice): boolean {
  */
 export function neigh_resolve(net: Net, family: 4 | 6, nexthop: number | Uint8Array, dev: NetDevice, ctx: FrameCtx, skb?: SkBuff, isReply = false): Uint8Array | null {
   // arp_constructor / ndisc_constructor: devices without ARP/ND resolve to their own address
-  if (dev.flags.has('NOARP') || dev.flags.has('LOOPBACK') || dev.kind === 'loopback' || !dev.mac) {
+  if (dev_noarp(dev) || dev_is_loopback(dev) || !dev.mac) {
     return dev.mac ?? ZERO_MAC;
   }
   if (family === 4) {
