@@ -1,7 +1,8 @@
-// The model copies a frame before changing it (skb_ensure_writable): forwarding decrements the
-// TTL and rewrites the MACs in the copy, never in the captured bytes the caller gets as
-// item.bytes (the UI's hex view and filters read them). Compared with a second, independent read
-// of the same file.
+// The model never leaves its writes in the captured bytes the caller gets as item.bytes (the UI's
+// hex view and filters read them): forwarding decrements the TTL and rewrites the MACs either in
+// place, with the driver putting the captured header bytes back after the frame
+// (skb_ensure_writable(write_len) + restore_captured), or in a copy (NAT, whole-frame writes).
+// Compared with a second, independent read of the same file.
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { openCapture } from '../../src/capture/reader.js';
