@@ -64,7 +64,7 @@ function useTermSize(fixedW?: number, fixedH?: number): [number, number] {
   return size;
 }
 
-export function App({ pump, color, width: fw, height: fh, sliceMs = 8, onKeyDone }: AppProps): React.ReactElement {
+export function App({ pump, color, width: fw, height: fh, sliceMs = 5, onKeyDone }: AppProps): React.ReactElement {
   const store: RowStore = pump.store;
   const { exit } = useApp();
   const [W, Hterm] = useTermSize(fw, fh);

@@ -7,7 +7,7 @@
 // entry. So "before" is derived: the state after the last earlier frame whose conntrack event
 // names the same original-direction tuple. That is the kernel's state unless the entry timed
 // out (or was never confirmed) in between; the view says which frame it comes from.
-import type { FateRecord, TimelineEvent } from '../kernel/fate.js';
+import type { TimelineEvent } from '../kernel/fate.js';
 import type { RowStore } from './store.js';
 
 export interface CtState {
@@ -63,18 +63,8 @@ export function parseCtState(what: string): CtState {
   return { ctinfo: m[1], tuple: t[1], tcpState: t[2] ?? null, note: null };
 }
 
-const views = new WeakMap<FateRecord, CtView | null>();
-
-/** the frame's conntrack facts; null when no conntrack event was recorded */
-export function ctView(r: FateRecord): CtView | null {
-  let v = views.get(r);
-  if (v !== undefined) return v;
-  v = build(r.events);
-  views.set(r, v);
-  return v;
-}
-
-function build(events: TimelineEvent[]): CtView | null {
+/** the frame's conntrack facts from its events; null when no conntrack event was recorded */
+export function ctView(events: TimelineEvent[]): CtView | null {
   let v: CtView | null = null;
   let inReply = false;
   for (const e of events) {
@@ -126,7 +116,7 @@ export class CtIndex {
       this.confirmed = c;
     }
     for (let i = this.indexed; i < end; i++) {
-      const v = ctView(s.records[i]);
+      const v = s.hasCt[i] ? ctView(s.events(i)) : null;
       const t = v?.state?.tuple;
       if (!t) {
         this.prev[i] = -1;

@@ -29,7 +29,7 @@ function eventLines(e: TimelineEvent, indent: string): Line[] {
 
 /** `ct` links the frame to the previous frame of its connection (conntrack "before") */
 export function buildDetail(s: RowStore, i: number, ct: CtIndex = new CtIndex()): Line[] {
-  const r = s.records[i];
+  const r = s.record(i);
   const L: Line[] = [];
   const fate = s.fateName(i);
   const color = FATE_COLOR[fate];
@@ -97,7 +97,7 @@ export function buildDetail(s: RowStore, i: number, ct: CtIndex = new CtIndex())
     for (const p of r.replies) L.push([{ t: `  → ${p.iface}  `, color: 'cyan' }, { t: p.summary }]);
   }
 
-  conntrackLines(s, i, ct, head, L);
+  conntrackLines(s, i, r.events, ct, head, L);
 
   head('Headers');
   for (const h of decodeHeaders(s.bytes(i), s.linktype[i])) L.push([{ t: `  ${h}` }]);
@@ -105,8 +105,8 @@ export function buildDetail(s: RowStore, i: number, ct: CtIndex = new CtIndex())
 }
 
 /** conntrack state before -> after, the entry's tuple, NAT binding and rewrites (see conntrack.ts) */
-function conntrackLines(s: RowStore, i: number, ct: CtIndex, head: (t: string) => void, L: Line[]): void {
-  const v = ctView(s.records[i]);
+function conntrackLines(s: RowStore, i: number, events: TimelineEvent[], ct: CtIndex, head: (t: string) => void, L: Line[]): void {
+  const v = ctView(events);
   if (!v) return;
   const dim = (t: string): Seg => ({ t, dim: true });
   const c = v.state;
@@ -126,7 +126,7 @@ function conntrackLines(s: RowStore, i: number, ct: CtIndex, head: (t: string) =
       L.push([dim('  packet   '), { t: c.ctinfo, bold: true }, ...(c.note ? [dim(`  (${c.note})`)] : [])]);
       if (p < 0) L.push([dim('  before   '), { t: 'no entry' }, dim('  (no earlier frame of this connection: the replay starts with an empty table)')]);
       else {
-        const pc = ctView(s.records[p])!.endState!;
+        const pc = ctView(s.events(p))!.endState!;
         const gap = s.tsSec[i] - s.tsSec[p] + (s.tsNsec[i] - s.tsNsec[p]) / 1e9;
         const was = ct.confirmed[p] ? stateText(pc) || pc.ctinfo : 'no entry';
         L.push([

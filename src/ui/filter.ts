@@ -95,7 +95,7 @@ function termPred(key: Key, value: string): Pred {
     case 'if':
       return (s, i) => {
         if (s.ifaces[s.iface[i]].toLowerCase() === v) return true;
-        const eg = s.records[i].egress;
+        const eg = s.rest(i).egress;
         return !!eg && eg.some((e) => e.toLowerCase() === v);
       };
     case 'addr': {
@@ -117,10 +117,10 @@ function termPred(key: Key, value: string): Pred {
       return protoTest(v);
     }
     case 'fn':
-      return (s, i) => s.records[i].events.some((e) => e.fn.toLowerCase().includes(v));
+      return (s, i) => s.someEvent(i, (e) => e.fn.toLowerCase().includes(v));
     case 'rule':
       return (s, i) =>
-        !!s.records[i].verdicts?.some((x) => `${x.table} ${x.chain} ${x.rule ?? ''} ${x.source ?? ''}`.toLowerCase().includes(v));
+        !!s.rest(i).verdicts?.some((x) => `${x.table} ${x.chain} ${x.rule ?? ''} ${x.source ?? ''}`.toLowerCase().includes(v));
     case 'text':
       return (s, i) =>
         s.summary(i).toLowerCase().includes(v) ||
@@ -162,7 +162,7 @@ function bareWord(w: string): Pred {
   const lw = w.toLowerCase();
   if (IPV4.test(w) || (w.includes(':') && IPV6.test(w))) return termPred('addr', w);
   if (FATES.includes(lw as never)) return termPred('fate', lw);
-  if (lw === 'unsupported') return (s, i) => !!s.records[i].unsupported?.length;
+  if (lw === 'unsupported') return (s, i) => s.unsup[i] === 1;
   if (PROTOS.includes(lw)) return termPred('proto', lw);
   return termPred('text', w);
 }

@@ -16,6 +16,16 @@ export function colorEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.TERM !== 'dumb';
 }
 
+/**
+ * ink's render options (shared with the bench). ink throttles drawing to maxFps with a debounce:
+ * a key drawn less than 1000/maxFps ms after the previous frame (a progress redraw) waited for
+ * the trailing edge, up to 17 ms at 60. The App already bounds its own redraws (one per key or
+ * burst of keys, progress every 250 ms), so the throttle only added latency: 1 ms.
+ * incrementalRendering rewrites only the lines that changed (a j/k changes two rows and the
+ * footer), so far fewer bytes reach the terminal per key.
+ */
+export const INK_OPTIONS = { exitOnCtrlC: true, patchConsole: false, maxFps: 1000, incrementalRendering: true } as const;
+
 const ALT_ON = '\x1b[?1049h\x1b[H';
 const ALT_OFF = '\x1b[?1049l';
 
@@ -64,7 +74,7 @@ export async function runTimelineUI(source: ReplaySource, opts: TimelineOptions 
   stdout.write(ALT_ON);
   process.once('exit', restore);
   try {
-    const app = render(React.createElement(App, { pump, color: colorEnabled() }), { stdout, stdin, exitOnCtrlC: true, maxFps: 60, patchConsole: false });
+    const app = render(React.createElement(App, { pump, color: colorEnabled() }), { stdout, stdin, ...INK_OPTIONS });
     await app.waitUntilExit();
   } finally {
     restore();

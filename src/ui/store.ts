@@ -1,7 +1,11 @@
 // Rows of the timeline, kept outside React state: a plain growing columnar store, so a
-// 1 M-frame capture costs a few typed arrays plus one summary string per frame. Records
-// are interned by content (most frames of a capture share a path), keeping RSS bounded.
-import type { FateKind, FateRecord } from '../kernel/fate.js';
+// 1 M-frame capture costs a few typed arrays and pools, not a million objects. A record is
+// kept encoded: its events as ids into a dictionary of distinct events (frames of one path
+// share all but a few: addresses, lengths, tuples), the rest as ids of distinct values; what
+// does not fit the bounded dictionaries is kept as JSON in an off-heap pool. record(i) builds
+// the object back for the detail pane and the filters. Keeping the records themselves (as the
+// first version did) cost 2.2 GB and 16 s of GC on the 1 M-frame real replay.
+import type { FateKind, FateRecord, TimelineEvent } from '../kernel/fate.js';
 import type { ReplayItem } from '../replay-types.js';
 
 export const FATES: readonly FateKind[] = ['delivered', 'forwarded', 'bridged', 'consumed', 'dropped'];
@@ -11,8 +15,34 @@ export const FATE_OTHER = FATES.length;
 
 /** captured bytes kept per frame for the header decoder (Ethernet + IPv6 + TCP with options) */
 export const HEAD_BYTES = 128;
-/** stop interning once this many distinct records exist (each further one is kept as-is) */
-const INTERN_LIMIT = 100_000;
+/** distinct events / record shapes kept as objects; further distinct ones go to the JSON pool */
+const EVENT_DICT_LIMIT = 300_000;
+const REST_DICT_LIMIT = 50_000;
+/** conntrack and NAT functions (src/kernel/netfilter: nf_conntrack_in, __nf_conntrack_confirm, nf_nat_*) */
+const CT_FN = /conntrack|^nf_nat_|^nf_ct_/;
+
+/** a record without frame, fate, reason, events and replies: egress, verdicts, socket, unsupported */
+type Rest = Pick<FateRecord, 'egress' | 'verdicts' | 'socket' | 'unsupported'>;
+
+/** growable byte pool of UTF-8 strings, addressed by offsets */
+class TextPool {
+  buf = Buffer.allocUnsafe(1 << 20);
+  used = 0;
+  /** appends, returns the start offset */
+  add(t: string): number {
+    const at = this.used;
+    if (at + t.length * 3 > this.buf.length) {
+      const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, at + t.length * 3));
+      this.buf.copy(b, 0, 0, at);
+      this.buf = b;
+    }
+    this.used = at + this.buf.write(t, at, 'utf8');
+    return at;
+  }
+  get(from: number, to: number): string {
+    return this.buf.toString('utf8', from, to);
+  }
+}
 
 export class RowStore {
   count = 0;
@@ -31,7 +61,27 @@ export class RowStore {
   /** summaries as UTF-8 in one pool: no per-frame string for the GC to trace */
   private sumPool = Buffer.alloc(1 << 20);
   sumOff = new Float64Array(1025);
-  records: FateRecord[] = [];
+  /** per row: its event ids, evIds[evOff[i]] .. evIds[evOff[i+1]]; an id < 0 is -(k+1), event k of the JSON pool */
+  private evOff = new Float64Array(1025);
+  private evIds = new Int32Array(16 * 1024);
+  private evDict: TimelineEvent[] = [];
+  private evIdx = new Map<string, number>();
+  private evJson = new TextPool();
+  private evJsonOff: number[] = [];
+  /** per row: id of its Rest (egress, verdicts, socket, unsupported); < 0: JSON pool entry -(k+1) */
+  private restId = new Int32Array(1024);
+  private restDict: Rest[] = [];
+  private restIdx = new Map<string, number>();
+  private restJson = new TextPool();
+  private restJsonOff: number[] = [];
+  /** per row: the kernel's replies as JSON (most frames have none: empty range) */
+  private repOff = new Float64Array(1025);
+  private repJson = new TextPool();
+  /** per row: the result rests on something the model does not support */
+  unsup = new Uint8Array(1024);
+  /** per row: it has conntrack/NAT events (the detail's conntrack index visits only these) */
+  hasCt = new Uint8Array(1024);
+  private evIsCt: Uint8Array = new Uint8Array(1024);
   reasons: string[] = [''];
   ifaces: string[] = [''];
   /** frames per fate code (FATES order, then other) */
@@ -40,13 +90,14 @@ export class RowStore {
   ruleHits = new Map<string, number>();
   /** unusual fate strings seen (FATE_OTHER rows) */
   otherFates = new Map<string, number>();
+  /** the fate string of each FATE_OTHER row (rare) */
+  private otherFateOf = new Map<number, string>();
   firstTs: number | null = null;
   /** frames whose result depends on something the model does not support */
   unsupportedCount = 0;
 
   private reasonIdx = new Map<string, number>();
   private ifaceIdx = new Map<string, number>();
-  private interned = new Map<string, FateRecord>();
 
   add(item: ReplayItem): void {
     const i = this.count;
@@ -60,6 +111,7 @@ export class RowStore {
     if (fc === undefined) {
       fc = FATE_OTHER;
       this.otherFates.set(String(r.fate), (this.otherFates.get(String(r.fate)) ?? 0) + 1);
+      this.otherFateOf.set(i, String(r.fate));
     }
     this.fate[i] = fc;
     this.fateCounts[fc]++;
@@ -76,7 +128,7 @@ export class RowStore {
       }
     }
     this.addSummary(i, item.summary);
-    this.records.push(this.intern(r));
+    this.encode(i, r);
     this.linktype[i] = item.linktype ?? 0;
     const base = this.headOff[i];
     const bytes = item.bytes;
@@ -101,7 +153,7 @@ export class RowStore {
     const at = this.sumOff[i];
     // a UTF-8 character is at most 3 bytes per UTF-16 unit
     if (at + t.length * 3 > this.sumPool.length) {
-      const b = Buffer.alloc(Math.max(this.sumPool.length * 2, at + t.length * 3));
+      const b = Buffer.allocUnsafe(Math.max(this.sumPool.length * 2, at + t.length * 3));
       this.sumPool.copy(b, 0, 0, at);
       this.sumPool = b;
     }
@@ -116,7 +168,7 @@ export class RowStore {
   fateName(i: number): string {
     const c = this.fate[i];
     if (c < FATES.length) return FATES[c];
-    return this.records[i].fate;
+    return this.otherFateOf.get(i) ?? '?';
   }
 
   reasonName(i: number): string {
@@ -149,19 +201,124 @@ export class RowStore {
     return n;
   }
 
-  /** share one object between frames whose records differ only in the frame number */
-  private intern(r: FateRecord): FateRecord {
-    if (this.interned.size >= INTERN_LIMIT) return r;
-    const key = JSON.stringify([r.fate, r.reason, r.egress, r.replies, r.verdicts, r.socket, r.unsupported, r.events]);
-    const hit = this.interned.get(key);
-    if (hit) return hit;
-    this.interned.set(key, r);
+  private encode(i: number, r: FateRecord): void {
+    const ev = r.events;
+    let at = this.evOff[i];
+    if (at + ev.length > this.evIds.length) {
+      const b = new Int32Array(Math.max(this.evIds.length * 2, at + ev.length));
+      b.set(this.evIds);
+      this.evIds = b;
+    }
+    let ct = 0;
+    for (const e of ev) {
+      const id = (this.evIds[at++] = this.eventId(e));
+      ct |= id >= 0 ? this.evIsCt[id] : CT_FN.test(e.fn) ? 1 : 0;
+    }
+    this.evOff[i + 1] = at;
+    this.hasCt[i] = ct;
+    this.unsup[i] = r.unsupported && r.unsupported.length ? 1 : 0;
+    this.restId[i] = r.egress || r.verdicts || r.socket !== undefined || r.unsupported ? this.restOf(r) : 0;
+    const from = this.repOff[i];
+    this.repOff[i + 1] = r.replies && r.replies.length ? from + this.repLen(r.replies) : from;
+  }
+
+  private repLen(replies: FateRecord['replies']): number {
+    const at = this.repJson.add(JSON.stringify(replies));
+    return this.repJson.used - at;
+  }
+
+  private eventId(e: TimelineEvent): number {
+    // the key is the event as JSON would show it (key order as the model wrote it)
+    const key = e.diff || e.detail ? JSON.stringify(e) : `${e.fn}\0${e.what}\0${e.dev ?? ''}`;
+    let id = this.evIdx.get(key);
+    if (id !== undefined) return id;
+    if (this.evDict.length < EVENT_DICT_LIMIT) {
+      id = this.evDict.length;
+      // a copy: the source may reuse its objects, and only known fields are kept
+      const c: TimelineEvent = { fn: e.fn, what: e.what };
+      if (e.dev !== undefined) c.dev = e.dev;
+      if (e.diff !== undefined) c.diff = e.diff;
+      if (e.detail !== undefined) c.detail = e.detail;
+      this.evDict.push(c);
+      this.evIdx.set(key, id);
+      if (id === this.evIsCt.length) {
+        const f = new Uint8Array(id * 2);
+        f.set(this.evIsCt);
+        this.evIsCt = f;
+      }
+      this.evIsCt[id] = CT_FN.test(e.fn) ? 1 : 0;
+      return id;
+    }
+    this.evJsonOff.push(this.evJson.add(JSON.stringify(e)), this.evJson.used);
+    return -(this.evJsonOff.length / 2);
+  }
+
+  private restOf(r: FateRecord): number {
+    const rest: Rest = {};
+    if (r.egress && r.egress.length) rest.egress = r.egress;
+    if (r.verdicts && r.verdicts.length) rest.verdicts = r.verdicts;
+    if (r.socket !== undefined) rest.socket = r.socket;
+    if (r.unsupported && r.unsupported.length) rest.unsupported = r.unsupported;
+    const key = JSON.stringify(rest);
+    let id = this.restIdx.get(key);
+    if (id !== undefined) return id;
+    if (this.restDict.length === 0) this.restDict.push({}); // id 0: nothing
+    if (key === '{}') return 0;
+    if (this.restDict.length < REST_DICT_LIMIT) {
+      id = this.restDict.length;
+      this.restDict.push(rest);
+      this.restIdx.set(key, id);
+      return id;
+    }
+    this.restJsonOff.push(this.restJson.add(key), this.restJson.used);
+    return -(this.restJsonOff.length / 2);
+  }
+
+  private event(id: number): TimelineEvent {
+    if (id >= 0) return this.evDict[id];
+    const k = (-id - 1) * 2;
+    return JSON.parse(this.evJson.get(this.evJsonOff[k], this.evJsonOff[k + 1])) as TimelineEvent;
+  }
+
+  /** row i's timeline events (shared objects: read only) */
+  events(i: number): TimelineEvent[] {
+    const out: TimelineEvent[] = [];
+    for (let k = this.evOff[i], end = this.evOff[i + 1]; k < end; k++) out.push(this.event(this.evIds[k]));
+    return out;
+  }
+
+  /** does any of row i's events satisfy `test` (no array built) */
+  someEvent(i: number, test: (e: TimelineEvent) => boolean): boolean {
+    for (let k = this.evOff[i], end = this.evOff[i + 1]; k < end; k++) if (test(this.event(this.evIds[k]))) return true;
+    return false;
+  }
+
+  /** row i's egress, verdicts, socket and unsupported notes (shared object: read only) */
+  rest(i: number): Rest {
+    const id = this.restId[i];
+    if (id >= 0) return this.restDict[id] ?? {};
+    const k = (-id - 1) * 2;
+    return JSON.parse(this.restJson.get(this.restJsonOff[k], this.restJsonOff[k + 1])) as Rest;
+  }
+
+  /** row i's fate record, built back from the columns (a new object each call) */
+  record(i: number): FateRecord {
+    const r: FateRecord = { frame: this.frameNo[i], fate: this.fateName(i) as FateKind, events: [] };
+    const reason = this.reasonName(i);
+    if (reason) r.reason = reason;
+    const rest = this.rest(i);
+    if (rest.egress) r.egress = rest.egress;
+    if (this.repOff[i + 1] > this.repOff[i]) r.replies = JSON.parse(this.repJson.get(this.repOff[i], this.repOff[i + 1])) as FateRecord['replies'];
+    if (rest.verdicts) r.verdicts = rest.verdicts;
+    if (rest.socket !== undefined) r.socket = rest.socket;
+    if (rest.unsupported) r.unsupported = rest.unsupported;
+    r.events = this.events(i);
     return r;
   }
 
   private grow(): void {
     const n = this.fate.length * 2;
-    const g = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(a: T, len = n): T => {
+    const g = <T extends Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array>(a: T, len = n): T => {
       const b = new (a.constructor as new (n: number) => T)(len);
       b.set(a);
       return b;
@@ -174,6 +331,11 @@ export class RowStore {
     this.frameNo = g(this.frameNo);
     this.linktype = g(this.linktype);
     this.headOff = g(this.headOff, n + 1);
+    this.evOff = g(this.evOff, n + 1);
+    this.repOff = g(this.repOff, n + 1);
+    this.restId = g(this.restId);
+    this.unsup = g(this.unsup);
+    this.hasCt = g(this.hasCt);
     this.sumOff = g(this.sumOff, n + 1);
   }
 }

@@ -121,6 +121,6 @@ describe('conntrack events read from a record', () => {
     const ct = new CtIndex();
     ct.advance(s);
     expect([...ct.prev.subarray(0, 3)]).toEqual([-1, 0, 0]);
-    expect(ctView(s.records[1])!.state!.ctinfo).toBe('RELATED_REPLY');
+    expect(ctView(s.events(1))!.state!.ctinfo).toBe('RELATED_REPLY');
   });
 });

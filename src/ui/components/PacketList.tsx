@@ -68,7 +68,7 @@ export function PacketList({ store, view, top, sel, height, width, timeMode, col
     const lead = `${cell(String(store.frameNo[i]), c.no, true)} ${cell(fmtTime(store, i, timeMode), c.time, true)} ${cell(store.ifaceName(i), c.iface)} `;
     // the last column is cut but not padded: fewer characters for ink to lay out per redraw
     // a result that rests on something the model does not support is marked, never silent
-    const unsup = store.records[i].unsupported?.length ? '⚠ ' : '';
+    const unsup = store.unsup[i] ? '⚠ ' : '';
     const tail = ` ${cell(unsup + (store.reasonName(i) || (unsup ? 'unsupported' : '')), c.reason)} ${cut(store.summary(i), c.summary)}`;
     const line = lead + f + tail;
     rows.push(pos === sel ? `\x1b[7m${line}\x1b[27m` : line);

@@ -1,0 +1,52 @@
+// The store keeps records encoded (events as ids of distinct events, the rest as ids of distinct
+// shapes, replies as JSON): record(i) must give back exactly what was added, however deep the
+// difference between two rows, and rows share the objects of identical events.
+import { describe, expect, it } from 'vitest';
+import { RowStore } from '../../src/ui/store.js';
+import type { FateRecord } from '../../src/kernel/fate.js';
+
+const base = (frame: number, what = 'ttl 64 -> 63', dev?: string): FateRecord => ({
+  frame,
+  fate: 'forwarded',
+  egress: ['eth1'],
+  verdicts: [{ hook: 'forward', family: 'ip', table: 'filter', chain: 'FORWARD', verdict: 'accept', rule: '-A FORWARD -j ACCEPT', source: 'iptables.rules:3' }],
+  events: [
+    { fn: 'ip_rcv_core', what: `10.0.0.2 > 10.0.1.2 ttl 64 proto 6 len ${40 + frame}` },
+    { fn: 'ip_decrease_ttl', what, diff: { ttl: [64, 63] }, ...(dev ? { dev } : {}) },
+    { fn: 'dev_queue_xmit', what: 'transmitted', dev: 'eth1' },
+  ],
+});
+const add = (s: RowStore, r: FateRecord) => s.add({ frame: r.frame, tsSec: 0, tsNsec: 0, iface: 'eth0', summary: '', record: r });
+
+describe('record encoding', () => {
+  it('gives back every record as added, differences deep inside included', () => {
+    const s = new RowStore();
+    const recs = [base(1), base(2, 'ttl 64 -> 62'), base(3), base(4, 'ttl 64 -> 63', 'eth0'), base(5), base(6)];
+    recs[2].events[1].diff = { ttl: [64, 62] };
+    recs[4].reason = 'X';
+    recs[4].fate = 'dropped';
+    recs[5].replies = [{ iface: 'eth0', summary: 'IP 10.0.1.2 > 10.0.0.2: ICMP time exceeded in-transit, length 36' }];
+    recs[5].socket = 'tcp 0.0.0.0:22';
+    recs[5].unsupported = ['nat: something'];
+    for (const r of recs) add(s, r);
+    for (let i = 0; i < recs.length; i++) expect(s.record(i)).toEqual(recs[i]);
+    expect(s.unsup[5]).toBe(1);
+    expect(s.unsup[0]).toBe(0);
+  });
+
+  it('shares identical events between rows', () => {
+    const s = new RowStore();
+    add(s, base(1));
+    add(s, base(2));
+    expect(s.events(1)[2]).toBe(s.events(0)[2]);
+    expect(s.events(1)[0]).not.toBe(s.events(0)[0]); // different lengths
+  });
+
+  it('treats a key holding undefined as absent (as JSON does)', () => {
+    const s = new RowStore();
+    const r = base(1);
+    (r.events[2] as { dev?: string }).dev = undefined;
+    add(s, r);
+    expect(s.record(0).events[2]).toEqual({ fn: 'dev_queue_xmit', what: 'transmitted' });
+  });
+});
