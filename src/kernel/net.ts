@@ -13,7 +13,7 @@ import { NeighTable } from './neigh/neighbour.js';
 import { SockTable } from './transport/sock.js';
 import { IpFragQueues } from './ipv4/ip_fragment.js';
 import { InetPeers } from './ipv4/inetpeer.js';
-import { RouteMemo } from './route/dst_cache.js';
+import { RouteMemo, type RouteMemoEntry } from './route/dst_cache.js';
 import type { Rtable } from './ipv4/route.js';
 import type { Rt6 } from './ipv6/ip6_input.js';
 
@@ -36,8 +36,11 @@ export class Net implements NetState {
   readonly local6 = new Map<string, NetDevice>();
   readonly loopback: NetDevice | null;
   /** input-route results by flow key, used with the timeline off (route/dst_cache.ts) */
-  readonly rtInput4 = new RouteMemo<Rtable | string>(7);
-  readonly rtInput6 = new RouteMemo<Rt6>(11);
+  readonly rtInput4 = new RouteMemo<RouteMemoEntry<Rtable | string>>(7);
+  readonly rtInput6 = new RouteMemo<RouteMemoEntry<Rt6>>(11);
+  /** the same with the timeline on: the lookup's steps are kept with each result */
+  readonly rtInput4Traced = new RouteMemo<RouteMemoEntry<Rtable | string>>(7);
+  readonly rtInput6Traced = new RouteMemo<RouteMemoEntry<Rt6>>(11);
   /** arp_constructor's broadcast decision per device and nexthop, and the last one asked (neighbour.ts) */
   readonly bcast4 = new Map<NetDevice, Map<number, boolean>>();
   readonly bcast4Last: { dev: NetDevice | null; a: number; r: boolean } = { dev: null, a: 0, r: false };

@@ -9,6 +9,7 @@ import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
 import { EACCES, EHOSTUNREACH, EINVAL, ENETUNREACH, SCOPE, fibNoteUnsupported, newFlow, tableName, type FibResult, type FibNh, type Flow } from '../route/fib.js';
 import { ipv4ToString } from '../../packet/addr.js';
+import { routeMemoHit, routeMemoMiss } from '../route/dst_cache.js';
 
 export const LOOPBACK_IFINDEX = 1;
 
@@ -147,12 +148,9 @@ function rpFail(ctx: FrameCtx, dev: NetDevice, src: number, rpf: number): string
  * ip_route_input_noref -> ip_route_input_slow. Returns the route, or a drop reason string.
  * Sets nothing on ctx except timeline events.
  */
-const routeNotes: string[] = [];
-
 export function ip_route_input_noref(net: Net, daddr: number, saddr: number, tos: number, dev: NetDevice, mark: number, proto: number, sport: number, dport: number, ctx: FrameCtx): Rtable | string {
-  if (ctx.tracing) return ip_route_input_slow(net, daddr, saddr, tos, dev, mark, proto, sport, dport, ctx);
-  // without the timeline: the same flow key has the same answer for the whole replay (dst_cache.ts)
-  const memo = net.rtInput4;
+  // the same flow key has the same answer for the whole replay (dst_cache.ts)
+  const memo = ctx.tracing ? net.rtInput4Traced : net.rtInput4;
   const k = memo.k;
   k[0] = daddr;
   k[1] = saddr;
@@ -164,16 +162,8 @@ export function ip_route_input_noref(net: Net, daddr: number, saddr: number, tos
     k[6] = (sport << 16) | dport;
   }
   const hit = memo.get();
-  if (hit !== undefined) return hit;
-  // a result that depends on something the model does not evaluate says so on every frame: not kept
-  const seen = ctx.unsupported;
-  const notes = (ctx.unsupported = routeNotes);
-  notes.length = 0;
-  const rt = ip_route_input_slow(net, daddr, saddr, tos, dev, mark, proto, sport, dport, ctx);
-  ctx.unsupported = seen;
-  if (notes.length === 0) memo.set(rt);
-  else for (const u of notes) if (!seen.includes(u)) seen.push(u);
-  return rt;
+  if (hit !== undefined) return routeMemoHit(hit, ctx);
+  return routeMemoMiss(memo, ctx, () => ip_route_input_slow(net, daddr, saddr, tos, dev, mark, proto, sport, dport, ctx));
 }
 
 function ip_route_input_slow(net: Net, daddr: number, saddr: number, tos: number, dev: NetDevice, mark: number, proto: number, sport: number, dport: number, ctx: FrameCtx): Rtable | string {

@@ -11,6 +11,7 @@ import { NFPROTO_IPV6, NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_PRE_ROUTING } 
 import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, type SkBuff } from '../skbuff.js';
 import { fibNoteUnsupported, newFlow, tableName, type FibResult } from '../route/fib.js';
 import { ipv6ToString } from '../../packet/addr.js';
+import { routeMemoHit, routeMemoMiss } from '../route/dst_cache.js';
 import { icmpv6_rcv, icmpv6_send } from './icmp.js';
 import { tcp_v6_rcv } from '../transport/tcp_ipv4.js';
 import { udpv6_rcv } from '../transport/udp.js';
@@ -138,30 +139,19 @@ export function ip6_rcv_finish(net: Net, skb: SkBuff, ctx: FrameCtx): void {
 }
 
 /** ip6_route_input: local addresses, multicast, else the FIB (rules + tables) */
-const routeNotes: string[] = [];
-
 export function ip6_route_input(net: Net, skb: SkBuff, ctx: FrameCtx): Rt6 {
-  if (ctx.tracing) return ip6_route_input_slow(net, skb, ctx);
-  // without the timeline: the same flow key has the same answer for the whole replay (dst_cache.ts)
+  // the same flow key has the same answer for the whole replay (dst_cache.ts)
   const b = skb.data;
   const nh = skb.network_header;
-  const memo = net.rtInput6;
+  const memo = ctx.tracing ? net.rtInput6Traced : net.rtInput6;
   const k = memo.k;
   for (let i = 0; i < 8; i++) k[i] = (b[nh + 8 + 4 * i] << 24) | (b[nh + 9 + 4 * i] << 16) | (b[nh + 10 + 4 * i] << 8) | b[nh + 11 + 4 * i];
   k[8] = skb.dev!.ifindex;
   k[9] = skb.mark;
   if (net.fib6.rulesUseL4) k[10] = b[nh + 6];
   const hit = memo.get();
-  if (hit !== undefined) return hit;
-  // a result that depends on something the model does not evaluate says so on every frame: not kept
-  const seen = ctx.unsupported;
-  const notes = (ctx.unsupported = routeNotes);
-  notes.length = 0;
-  const rt = ip6_route_input_slow(net, skb, ctx);
-  ctx.unsupported = seen;
-  if (notes.length === 0) memo.set(rt);
-  else for (const u of notes) if (!seen.includes(u)) seen.push(u);
-  return rt;
+  if (hit !== undefined) return routeMemoHit(hit, ctx);
+  return routeMemoMiss(memo, ctx, () => ip6_route_input_slow(net, skb, ctx));
 }
 
 function ip6_route_input_slow(net: Net, skb: SkBuff, ctx: FrameCtx): Rt6 {
