@@ -22,25 +22,38 @@ interface Opts {
   where?: string;
 }
 
-/** Buffered stdout: large captures write millions of lines. */
+/** Buffered stdout: large captures write millions of lines. Strings are encoded straight into
+ *  one 256 KiB buffer (no array of pieces joined and encoded again) and written in large chunks. */
 class Out {
-  private buf: string[] = [];
-  private size = 0;
+  private static readonly SIZE = 1 << 18;
+  private buf = Buffer.allocUnsafe(Out.SIZE);
+  private pos = 0;
   /** the reader went away (`| head`): nothing more to write, so the replay can stop */
   closed = false;
   write(s: string): void {
-    this.buf.push(s);
-    this.size += s.length;
-    if (this.size > 1 << 16) this.flush();
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit
+    // (+1: room for the newline of line())
+    if (this.pos + s.length * 3 + 1 > Out.SIZE) {
+      this.flush();
+      if (s.length * 3 + 1 > Out.SIZE) {
+        this.writeAll(Buffer.from(s));
+        return;
+      }
+    }
+    this.pos += this.buf.write(s, this.pos);
+  }
+  /** one line: the text and its newline */
+  line(s: string): void {
+    this.write(s);
+    this.buf[this.pos++] = 10;
   }
   flush(): void {
-    if (this.closed) this.buf = [];
-    if (!this.buf.length) return;
-    const s = this.buf.join('');
-    this.buf = [];
-    this.size = 0;
-    let b = Buffer.from(s);
-    while (b.length) {
+    const b = this.buf.subarray(0, this.pos);
+    this.pos = 0;
+    if (!this.closed && b.length) this.writeAll(b);
+  }
+  private writeAll(b: Buffer): void {
+    while (b.length && !this.closed) {
       try {
         const n = writeSync(1, b);
         b = b.subarray(n);
@@ -145,10 +158,11 @@ export function register(program: Command): void {
         for (let it = src.next(); it; it = src.next()) {
           if (out.closed && exporter === null) break;
           exporter?.add(it);
-          if (fmt === 'text') out.write(textLine(it) + '\n');
-          else if (fmt === 'ndjson') out.write(fateToJSON(it.record) + '\n');
+          if (fmt === 'text') out.line(textLine(it));
+          else if (fmt === 'ndjson') out.line(fateToJSON(it.record));
           else {
-            out.write((first ? '\n' : ',\n') + fateToJSON(it.record));
+            out.write(first ? '\n' : ',\n');
+            out.write(fateToJSON(it.record));
             first = false;
           }
         }

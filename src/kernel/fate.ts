@@ -53,8 +53,24 @@ export interface FateRecord {
   events: TimelineEvent[];
 }
 
-/** Canonical JSON key order, so outputs are byte-identical across runs. */
+/**
+ * The record as one line of JSON: fields in the schema's order, empty lists and absent fields
+ * left out, nested objects in their own key order. Byte-identical to
+ * JSON.stringify({frame, fate, reason?, egress?, replies?, verdicts?, socket?, unsupported?, events})
+ * (test/perf/fate-json.test.ts checks it over every bundled capture and adversarial strings).
+ */
 export function fateToJSON(r: FateRecord): string {
+  try {
+    return fastJSON(r);
+  } catch {
+    // something the fast path does not mirror (toJSON, a class instance, deep nesting, a value
+    // JSON.stringify throws on...): JSON.stringify itself decides, including its exception
+    return JSON.stringify(canonical(r));
+  }
+}
+
+/** the object fateToJSON's output is the JSON.stringify of */
+function canonical(r: FateRecord): Record<string, unknown> {
   const o: Record<string, unknown> = { frame: r.frame, fate: r.fate };
   if (r.reason !== undefined) o.reason = r.reason;
   if (r.egress && r.egress.length) o.egress = r.egress;
@@ -63,5 +79,222 @@ export function fateToJSON(r: FateRecord): string {
   if (r.socket !== undefined) o.socket = r.socket;
   if (r.unsupported && r.unsupported.length) o.unsupported = r.unsupported;
   o.events = r.events;
-  return JSON.stringify(o);
+  return o;
+}
+
+// Why a cache: JSON.stringify of ~1 KB of small objects per record cost more than the replay
+// itself, and hand-written serialisers are no faster than V8's (every string must still be
+// scanned for characters to escape). But consecutive records mostly repeat the same timeline
+// steps (hooks passed, route found, frame sent): each list element is compared, token by token
+// (keys in their enumeration order, primitive values with ===, structure markers), with the
+// elements seen before at the same position, and a match reuses the JSON text made for that
+// element. Equal tokens give equal JSON.stringify output, so the result is the same bytes;
+// elements that are not plain data are never cached.
+
+/** thrown to leave the fast path (caught in fateToJSON) */
+const BAIL = Symbol('bail');
+const OBJ = { t: '{' }, END = { t: '}' }, ARR = { t: '[' }, NOTHING = { t: '' };
+const OBJECT_PROTO = Object.prototype;
+const hasOwn = Object.prototype.hasOwnProperty;
+const MAX_DEPTH = 16;
+
+/** plain data object (literal or null-prototype) without toJSON */
+function plainObject(v: object): boolean {
+  const p = Object.getPrototypeOf(v);
+  return (p === OBJECT_PROTO || p === null) && (v as { toJSON?: unknown }).toJSON === undefined;
+}
+
+/** v as tokens; false when it holds something JSON.stringify treats specially (then not cached) */
+function tokenize(v: unknown, tok: unknown[], depth: number): boolean {
+  if (typeof v !== 'object' || v === null) {
+    if (typeof v === 'bigint') return false;
+    tok.push(v);
+    return true;
+  }
+  if (depth > MAX_DEPTH) return false;
+  if (Array.isArray(v)) {
+    if ((v as { toJSON?: unknown }).toJSON !== undefined) return false;
+    tok.push(ARR, v.length);
+    for (let i = 0; i < v.length; i++) if (!tokenize(v[i], tok, depth + 1)) return false;
+    return true;
+  }
+  if (!plainObject(v)) return false;
+  tok.push(OBJ);
+  for (const k in v) {
+    // an inherited enumerable key (a polluted Object.prototype) is not what JSON.stringify reads
+    if (!hasOwn.call(v, k)) return false;
+    tok.push(k);
+    if (!tokenize((v as Record<string, unknown>)[k], tok, depth + 1)) return false;
+  }
+  tok.push(END);
+  return true;
+}
+
+/** does v tokenize to tok[j...]? the index after it, or -1 */
+function match(v: unknown, tok: unknown[], j: number): number {
+  if (typeof v !== 'object' || v === null) return tok[j] === v ? j + 1 : -1;
+  if (Array.isArray(v)) {
+    if (tok[j] !== ARR || tok[j + 1] !== v.length || (v as { toJSON?: unknown }).toJSON !== undefined) return -1;
+    j += 2;
+    for (let i = 0; i < v.length && j >= 0; i++) j = match(v[i], tok, j);
+    return j;
+  }
+  // only plain objects were tokenized: anything else must differ (its prototype is checked)
+  if (tok[j] !== OBJ || !plainObject(v)) return -1;
+  j++;
+  for (const k in v) {
+    if (tok[j] !== k) return -1;
+    j = match((v as Record<string, unknown>)[k], tok, j + 1);
+    if (j < 0) return -1;
+  }
+  return tok[j] === END ? j + 1 : -1;
+}
+
+/** `first`: the element's first property value, compared before the full match (timeline
+ *  steps differ mostly in their function name) */
+interface Slot { tok: unknown[]; json: string; first: unknown }
+
+/** the JSON of list elements by position: a few recent distinct elements per position */
+class ListCache {
+  private readonly ways: Slot[][] = [];
+  /** consecutive misses per position */
+  private readonly misses: Uint32Array;
+  constructor(private readonly nways: number, private readonly npos: number) {
+    this.misses = new Uint32Array(npos);
+  }
+
+  /** JSON of list `a` (an array: JSON.stringify's output for it) */
+  list(a: unknown[]): string {
+    let s = '[';
+    for (let i = 0; i < a.length; i++) s += (i === 0 ? '' : ',') + this.elem(a[i], i);
+    return s + ']';
+  }
+
+  private elem(e: unknown, i: number): string {
+    if (typeof e !== 'object' || e === null || Array.isArray(e) || i >= this.npos) {
+      // toJSON is called with the element's index as key inside the list, '' on its own
+      if (Array.isArray(e) && (e as { toJSON?: unknown }).toJSON !== undefined) throw BAIL;
+      return jval(e);
+    }
+    let ws = this.ways[i];
+    if (ws === undefined) ws = this.ways[i] = [];
+    // the value of the first key, where tokenize put it (after OBJ and the key)
+    let first: unknown = undefined;
+    for (const k in e) { first = (e as Record<string, unknown>)[k]; break; }
+    for (let w = 0; w < ws.length; w++) {
+      const sl = ws[w];
+      if (sl.first === first && match(e, sl.tok, 0) === sl.tok.length) {
+        // move a hit one place forward: the common elements are found first
+        if (w > 0) { ws[w] = ws[w - 1]; ws[w - 1] = sl; }
+        this.misses[i] = 0;
+        return sl.json;
+      }
+    }
+    const json = jval(e);
+    // a position that keeps missing (a step whose text is new in every record, e.g. addresses
+    // and lengths) is cached only now and then: caching costs a token list and keeps garbage alive
+    const m = ++this.misses[i];
+    if (m > 16 && (m & 15) !== 0) return json;
+    // a new element enters at the back (reusing the last slot's token list): one-off elements
+    // (addresses, lengths) do not push out the common ones
+    const full = ws.length === this.nways;
+    const sl = full ? ws[ws.length - 1] : { tok: [], json, first: undefined };
+    const tok = sl.tok;
+    tok.length = 0;
+    if (tokenize(e, tok, 0)) {
+      sl.json = json;
+      sl.first = tok.length > 2 ? tok[2] : undefined;
+      if (!full) ws.push(sl);
+    } else if (full) {
+      // not cacheable: the slot is emptied so that it matches nothing
+      tok.length = 0;
+      sl.first = NOTHING;
+    }
+    return json;
+  }
+}
+
+// A walker for what the cache has not seen, written to give JSON.stringify's bytes: a call to
+// JSON.stringify costs ~0.5 us even for a short string, more than walking a timeline step here.
+// Strings without a character JSON escapes are copied between quotes, others are escaped by
+// JSON.stringify itself; numbers as Number#toString (non-finite: null); object keys in their
+// enumeration order; undefined, functions and symbols left out of objects, null in lists.
+// Anything else (toJSON, another prototype, bigint, deep nesting) leaves the fast path.
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function jstr(s: string): string {
+  return ESCAPED.test(s) ? JSON.stringify(s) : '"' + s + '"';
+}
+
+/** JSON of a value inside the record; undefined where JSON.stringify leaves it out */
+function jany(v: unknown, depth: number): string | undefined {
+  switch (typeof v) {
+    case 'string': return jstr(v);
+    case 'number': return Number.isFinite(v) ? '' + v : 'null';
+    case 'boolean': return v ? 'true' : 'false';
+    case 'undefined': case 'function': case 'symbol': return undefined;
+    case 'object': break;
+    default: throw BAIL; // bigint: JSON.stringify throws its own TypeError
+  }
+  if (v === null) return 'null';
+  if (depth > MAX_DEPTH) throw BAIL;
+  if (Array.isArray(v)) {
+    if ((v as { toJSON?: unknown }).toJSON !== undefined) throw BAIL;
+    let s = '[';
+    for (let i = 0; i < v.length; i++) {
+      const x = jany(v[i], depth + 1);
+      s += (i === 0 ? '' : ',') + (x === undefined ? 'null' : x);
+    }
+    return s + ']';
+  }
+  if (!plainObject(v)) throw BAIL;
+  let s = '{';
+  for (const k in v) {
+    if (!hasOwn.call(v, k)) throw BAIL;
+    const x = jany((v as Record<string, unknown>)[k], depth + 1);
+    if (x === undefined) continue;
+    s += (s.length === 1 ? '' : ',') + jstr(k) + ':' + x;
+  }
+  return s + '}';
+}
+
+/** a list element: as jany, null for what JSON.stringify leaves out */
+function jval(v: unknown): string {
+  const x = jany(v, 1);
+  return x === undefined ? 'null' : x;
+}
+
+const events = new ListCache(8, 64);
+const verdicts = new ListCache(8, 16);
+const replies = new ListCache(2, 8);
+const strs = new ListCache(4, 8);
+const FATES = new Map<string, string>();
+
+function fastJSON(r: FateRecord): string {
+  // frame and fate: the schema's types (a record that breaks them goes the slow way)
+  if (typeof r.frame !== 'number' || typeof r.fate !== 'string' || !Array.isArray(r.events)) throw BAIL;
+  let fate = FATES.get(r.fate);
+  if (fate === undefined) {
+    fate = jstr(r.fate);
+    if (FATES.size < 64) FATES.set(r.fate, fate);
+  }
+  let s = '{"frame":' + (Number.isFinite(r.frame) ? '' + r.frame : 'null') + ',"fate":' + fate;
+  if (r.reason !== undefined) s += ',"reason":' + field(r.reason);
+  if (r.egress && r.egress.length) s += ',"egress":' + list(r.egress, strs);
+  if (r.replies && r.replies.length) s += ',"replies":' + list(r.replies, replies);
+  if (r.verdicts && r.verdicts.length) s += ',"verdicts":' + list(r.verdicts, verdicts);
+  if (r.socket !== undefined) s += ',"socket":' + field(r.socket);
+  if (r.unsupported && r.unsupported.length) s += ',"unsupported":' + list(r.unsupported, strs);
+  return s + ',"events":' + events.list(r.events) + '}';
+}
+
+/** an optional scalar field: a value JSON.stringify would leave out, or an object, goes the slow way */
+function field(v: unknown): string {
+  if (typeof v === 'string') return jstr(v);
+  throw BAIL;
+}
+
+function list(v: unknown, c: ListCache): string {
+  if (!Array.isArray(v)) throw BAIL;
+  return c.list(v);
 }
