@@ -36,11 +36,13 @@ export class Net implements NetState {
   readonly local6 = new Map<string, NetDevice>();
   readonly loopback: NetDevice | null;
   /** input-route results by flow key, used with the timeline off (route/dst_cache.ts) */
-  readonly rtInput4 = new RouteMemo<RouteMemoEntry<Rtable | string>>(7);
-  readonly rtInput6 = new RouteMemo<RouteMemoEntry<Rt6>>(11);
+  // keys: IPv4 daddr saddr iif tos mark [proto ports]; IPv6 daddr(4) saddr(4) iif mark [proto].
+  // Hashed on the addresses (IPv6: the low word of each half) and the device: what differs between flows
+  readonly rtInput4 = new RouteMemo<RouteMemoEntry<Rtable | string>>(7, [0, 1, 2]);
+  readonly rtInput6 = new RouteMemo<RouteMemoEntry<Rt6>>(11, [1, 3, 5, 7, 8]);
   /** the same with the timeline on: the lookup's steps are kept with each result */
-  readonly rtInput4Traced = new RouteMemo<RouteMemoEntry<Rtable | string>>(7);
-  readonly rtInput6Traced = new RouteMemo<RouteMemoEntry<Rt6>>(11);
+  readonly rtInput4Traced = new RouteMemo<RouteMemoEntry<Rtable | string>>(7, [0, 1, 2]);
+  readonly rtInput6Traced = new RouteMemo<RouteMemoEntry<Rt6>>(11, [1, 3, 5, 7, 8]);
   /** arp_constructor's broadcast decision per device and nexthop, and the last one asked (neighbour.ts) */
   readonly bcast4 = new Map<NetDevice, Map<number, boolean>>();
   readonly bcast4Last: { dev: NetDevice | null; a: number; r: boolean } = { dev: null, a: 0, r: false };

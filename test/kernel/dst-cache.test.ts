@@ -99,7 +99,7 @@ describe('input-route memo (dst_cache.ts)', () => {
   }
 
   it('keeps two keys per set and replaces the one used less recently', () => {
-    const m = new RouteMemo<string>(2, 0); // one set: every key collides
+    const m = new RouteMemo<string>(2, undefined, 0); // one set: every key collides
     const put = (a: number, b: number, v: string) => {
       m.k[0] = a;
       m.k[1] = b;

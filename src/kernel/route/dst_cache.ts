@@ -24,17 +24,23 @@ export class RouteMemo<T> {
   private readonly mask: number;
   private set0 = 0;
 
-  constructor(readonly words: number, setsLog2 = 11) {
+  /** indexes of the key words hashed (default: all) */
+  private readonly hashWords: Int32Array;
+
+  constructor(readonly words: number, hashWords?: number[], setsLog2 = 11) {
     this.mask = (1 << setsLog2) - 1;
     this.k = new Int32Array(words);
+    this.hashWords = Int32Array.from(hashWords ?? Array.from({ length: words }, (_, i) => i));
   }
 
   /** the result stored for key `k`, or undefined; remembers the set for a set() that follows */
   get(): T | undefined {
     const k = this.k;
     const w = this.words;
+    // the set from the words that vary most (see the constructor's `hashWords`); all are compared
+    const hw = this.hashWords;
     let h = 0x811c9dc5 | 0;
-    for (let i = 0; i < w; i++) h = Math.imul(h ^ k[i], 0x01000193);
+    for (let i = 0; i < hw.length; i++) h = Math.imul(h ^ k[hw[i]], 0x01000193);
     h ^= h >>> 13;
     h = Math.imul(h, 0x5bd1e995);
     h ^= h >>> 15;
