@@ -66,11 +66,11 @@ export function benchHostFiles(): Record<string, string> {
 }
 
 /** the generated capture with every destination MAC set to eth0's (classic pcap, written once) */
-function prepareCapture(ctx: BenchCtx): string {
-  const src = path.join(ctx.outDir, `bench-${FRAMES}.pcap`);
-  const out = path.join(ctx.outDir, `replay-${FRAMES}.pcap`);
+export function prepareCapture(ctx: Pick<BenchCtx, 'outDir'>, frames = FRAMES): string {
+  const src = path.join(ctx.outDir, `bench-${frames}.pcap`);
+  const out = path.join(ctx.outDir, `replay-${frames}.pcap`);
   if (fs.existsSync(out)) return out;
-  if (!fs.existsSync(src)) generateBenchPcap(src, FRAMES);
+  if (!fs.existsSync(src)) generateBenchPcap(src, frames);
   const r = openCapture(src);
   const fd = fs.openSync(out + '.tmp', 'w');
   const hdr = Buffer.alloc(24);
