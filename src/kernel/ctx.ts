@@ -49,7 +49,7 @@ export class FrameCtx {
 
   ev(fn: string, what: string, extra?: Omit<TimelineEvent, 'fn' | 'what'>): void {
     if (!this.tracing) return;
-    this.events.push(extra ? { fn, what, ...extra } : { fn, what });
+    this.events.push(extra ? withExtra(fn, what, extra) : { fn, what });
   }
 
   /** kfree_skb_reason(skb, reason) at `fn` */
@@ -107,6 +107,16 @@ export class FrameCtx {
     if (this.unsupported.length) r.unsupported = this.unsupported;
     return r;
   }
+}
+
+/** an event with its optional fields, in the schema's order (fn, what, dev, diff, detail); no
+ *  object spread: this runs for most steps of every frame with the timeline on */
+function withExtra(fn: string, what: string, x: Omit<TimelineEvent, 'fn' | 'what'>): TimelineEvent {
+  const e: TimelineEvent = { fn, what };
+  if (x.dev !== undefined) e.dev = x.dev;
+  if (x.diff !== undefined) e.diff = x.diff;
+  if (x.detail !== undefined) e.detail = x.detail;
+  return e;
 }
 
 /** where netfilter writes its trace: the frame's timeline, or a scratch list when tracing is off */
