@@ -3,21 +3,32 @@
 // addresses and the two ports in a fixed collating order (one entry for both directions),
 // rewrites it on every SYN that carries an ACK, and never frees one: a conversation seen once is
 // remembered to the end of the capture, however many others follow. We keep exactly that, in
-// open-addressing tables of 32-bit words (IPv4: 3 key words + seq + ack = 20 bytes per
-// conversation; IPv6: 9 + 2 words), so a capture with a million conversations costs tens of MB
+// open-addressing tables of 32-bit words (IPv4: 3 key words + seq + ack + a used mark = 24
+// bytes per slot; IPv6: 9 + 3 words), so a capture with a million conversations costs tens of MB
 // and no per-frame string or object.
 
-/** One table: fixed-width keys of `kw` 32-bit words, values seq and ack. */
+/** hash of the `n` words at k[o] */
+function hash(k: Uint32Array, o: number, n: number): number {
+  let h = 0x9e3779b9;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ k[o + i], 0x85ebca6b) ^ (h >>> 15);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** One table: fixed-width keys of `kw` 32-bit words, values seq and ack, and a word that marks
+ *  the slot used (in the same cache line as the key: one memory access per probe). */
 class SeqTable {
   private readonly stride: number;
   private cap = 0;
   private mask = 0;
   private words = new Uint32Array(0);
-  private used = new Uint8Array(0);
   size = 0;
+  /** whether the last find() found the key (else it inserted it) */
+  found = false;
 
   constructor(private readonly kw: number) {
-    this.stride = kw + 2;
+    this.stride = kw + 3;
     this.alloc(1024);
   }
 
@@ -25,54 +36,51 @@ class SeqTable {
     this.cap = cap;
     this.mask = cap - 1;
     this.words = new Uint32Array(cap * this.stride);
-    this.used = new Uint8Array(cap);
   }
 
-  /** slot of `key` (kw words), inserting a zeroed entry if absent; `found` says which */
+  /** slot (word offset) of `key` (kw words), inserting a zeroed entry if absent */
   find(key: Uint32Array): number {
-    const kw = this.kw, st = this.stride, w = this.words, used = this.used;
-    let h = 0x9e3779b9;
-    for (let i = 0; i < kw; i++) h = Math.imul(h ^ key[i], 0x85ebca6b) ^ (h >>> 15);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    let s = h & this.mask;
+    const kw = this.kw, st = this.stride, w = this.words;
+    let s = hash(key, 0, kw) & this.mask;
     for (;;) {
-      if (used[s] === 0) break;
       const b = s * st;
+      if (w[b + kw + 2] === 0) break;
       let i = 0;
       while (i < kw && w[b + i] === key[i]) i++;
-      if (i === kw) { this.found = true; return s; }
+      if (i === kw) { this.found = true; return b; }
       s = (s + 1) & this.mask;
     }
     this.found = false;
+    // load factor 3/4
     if ((this.size + 1) * 4 > this.cap * 3) {
       this.grow();
       return this.find(key);
     }
-    used[s] = 1;
     this.size++;
-    w.set(key.subarray(0, kw), s * st);
-    return s;
+    const b = s * st;
+    for (let i = 0; i < kw; i++) w[b + i] = key[i];
+    w[b + kw + 2] = 1;
+    return b;
   }
-  found = false;
 
-  seq(slot: number): number { return this.words[slot * this.stride + this.kw]; }
-  ack(slot: number): number { return this.words[slot * this.stride + this.kw + 1]; }
+  seq(slot: number): number { return this.words[slot + this.kw]; }
+  ack(slot: number): number { return this.words[slot + this.kw + 1]; }
   set(slot: number, seq: number, ack: number): void {
-    const b = slot * this.stride + this.kw;
-    this.words[b] = seq;
-    this.words[b + 1] = ack;
+    this.words[slot + this.kw] = seq;
+    this.words[slot + this.kw + 1] = ack;
   }
 
+  /** twice the slots; every entry moved (keys are distinct: no comparison needed) */
   private grow(): void {
-    const ow = this.words, ou = this.used, ocap = this.cap, st = this.stride, kw = this.kw;
+    const ow = this.words, ocap = this.cap, st = this.stride, kw = this.kw;
     this.alloc(ocap * 2);
-    this.size = 0;
+    const w = this.words, mask = this.mask;
     for (let s = 0; s < ocap; s++) {
-      if (ou[s] === 0) continue;
-      const n = this.find(ow.subarray(s * st, s * st + kw));
-      this.set(n, ow[s * st + kw], ow[s * st + kw + 1]);
+      const b = s * st;
+      if (ow[b + kw + 2] === 0) continue;
+      let n = hash(ow, b, kw) & mask;
+      while (w[n * st + kw + 2] !== 0) n = (n + 1) & mask;
+      for (let i = 0, d = n * st; i < st; i++) w[d + i] = ow[b + i];
     }
   }
 
@@ -82,7 +90,7 @@ class SeqTable {
   }
 
   /** bytes held by the table */
-  get bytes(): number { return this.words.byteLength + this.used.byteLength; }
+  get bytes(): number { return this.words.byteLength; }
 }
 
 function be32(b: Uint8Array, o: number): number {

@@ -10,6 +10,7 @@ import { Decoded, L_ARP, L_RARP, L_TCP, L_UDP, L_ICMP, L_ICMPV6, L_ETH, L_SLL, L
 import { ipv4BytesToString, ipv6ToString, macToString } from './addr.js';
 import { tcpFlagLetters } from './tcp.js';
 import { TcpSeqTables } from './summary-tcpseq.js';
+import { ipv4Text, ipv6Text } from './summary-addr.js';
 
 export interface SummaryOptions {
   /** print the link-layer header like tcpdump -e */
@@ -24,6 +25,17 @@ export class SummaryState {
   readonly tcp = new TcpSeqTables();
   clear(): void { this.tcp.clear(); }
 }
+
+/** "." + port, built once per port (tcpdump -nn prints ports as numbers) */
+const PORT_DOT: (string | undefined)[] = new Array<string | undefined>(65536).fill(undefined);
+function portDot(p: number): string {
+  let x = PORT_DOT[p];
+  if (x === undefined) x = PORT_DOT[p] = '.' + p;
+  return x;
+}
+/** ": Flags [S.]" for each flag byte */
+const FLAGS_TEXT: string[] = [];
+for (let f = 0; f < 256; f++) FLAGS_TEXT.push(`Flags [${tcpFlagLetters(f)}]`);
 
 function u16(b: Uint8Array, o: number): number { return (b[o] << 8) | b[o + 1]; }
 function u32(b: Uint8Array, o: number): number { return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0; }
@@ -73,8 +85,8 @@ export function summarize(d: Decoded, state: SummaryState | null = null, opts: S
   }
   // network layer
   if (d.has(L_ARP) || d.has(L_RARP)) return s + arpText(d, link);
-  if (d.ipVersion === 4) return s + ipv4Text(d, state, opts, link);
-  if (d.ipVersion === 6) return s + ipv6Text(d, state, opts, link);
+  if (d.ipVersion === 4) return s + ipv4Line(d, state, opts, link);
+  if (d.ipVersion === 6) return s + ipv6Line(d, state, opts, link);
   if (d.has(L_LLC)) return s + (link ? `802.3, length ${d.wireLen}` : `LLC, length ${d.wireLen}`);
   if (d.has(L_MPLS)) return s + 'MPLS';
   if (d.has(L_PPPOE)) return s + (d.protocol === 0x8864 ? 'PPPoE [ses]' : 'PPPoE [disc]');
@@ -103,10 +115,10 @@ function arpText(d: Decoded, link: boolean): string {
   }
 }
 
-function ipv4Text(d: Decoded, state: SummaryState | null, opts: SummaryOptions, link: boolean): string {
+function ipv4Line(d: Decoded, state: SummaryState | null, opts: SummaryOptions, link: boolean): string {
   const pre = link ? '' : 'IP ';
   if (d.srcOff < 0 || d.dstOff < 0) return `${pre}[|ip]`;
-  const src = ipv4BytesToString(d.data, d.srcOff), dst = ipv4BytesToString(d.data, d.dstOff);
+  const src = ipv4Text(d.data, d.srcOff), dst = ipv4Text(d.data, d.dstOff);
   // tcpdump 4.99 (print-ip.c): a zero total length (also BIG TCP super-frames) is "bad-len 0"
   if (d.ipTotLen === 0) return `${pre}bad-len 0`;
   // total length beyond what the wire carried
@@ -116,10 +128,10 @@ function ipv4Text(d: Decoded, state: SummaryState | null, opts: SummaryOptions, 
   return pre + missing + l4Text(d, src, dst, state, opts, '');
 }
 
-function ipv6Text(d: Decoded, state: SummaryState | null, opts: SummaryOptions, link: boolean): string {
+function ipv6Line(d: Decoded, state: SummaryState | null, opts: SummaryOptions, link: boolean): string {
   const pre = link ? '' : 'IP6 ';
   if (d.srcOff < 0 || d.dstOff < 0) return `${pre}[|ip6]`;
-  const src = ipv6ToString(d.data, d.srcOff), dst = ipv6ToString(d.data, d.dstOff);
+  const src = ipv6Text(d.data, d.srcOff), dst = ipv6Text(d.data, d.dstOff);
   // extension headers tcpdump names before the upper layer
   let ext = '';
   const b = d.data;
@@ -152,14 +164,20 @@ function rt6Text(b: Uint8Array, o: number): string {
   return r + ') ';
 }
 
-/** transport part, "src > dst: ..." (or "sport > dport: ..." when src/dst are empty) */
+/** "src.sport > dst.dport: " ("sport > dport: " when the addresses are empty) */
+function endpoints(src: string, sport: number, dst: string, dport: number): string {
+  if (src === '') return sport + ' > ' + dport + ': ';
+  return src + portDot(sport) + ' > ' + dst + portDot(dport) + ': ';
+}
+
+/** transport part, "src > dst: ..." (or "sport > dport: " when src/dst are empty) */
 function l4Text(d: Decoded, src: string, dst: string, state: SummaryState | null, opts: SummaryOptions, ext: string): string {
   const b = d.data;
   const th = d.transport_header;
-  const ep = (a: string, p: number): string => (a === '' ? String(p) : `${a}.${p}`);
   if (d.has(L_TCP)) {
     if (d.sport < 0 || d.tcpHdrLen === 0) return `${src} > ${dst}: ${ext}[|tcp]`;
-    let r = `${ep(src, d.sport)} > ${ep(dst, d.dport)}: ${ext}Flags [${tcpFlagLetters(d.tcpFlags & 0xff)}]`;
+    const f = d.tcpFlags;
+    let r = endpoints(src, d.sport, dst, d.dport) + ext + FLAGS_TEXT[f & 0xff];
     let seq = d.tcpSeq, ack = d.tcpAck;
     // what tcpdump subtracts from SACK edges: 0 without the table (-S, or no ACK)
     let sackBase = 0;
@@ -171,24 +189,25 @@ function l4Text(d: Decoded, src: string, dst: string, state: SummaryState | null
       sackBase = t.sackBase;
     }
     const len = d.l4PayloadLen;
-    if (len > 0 || (d.tcpFlags & 0x07) !== 0) r += `, seq ${seq}${len > 0 ? `:${(seq + len) >>> 0}` : ''}`;
-    if (d.tcpFlags & 0x10) r += `, ack ${ack}`;
-    r += `, win ${d.tcpWin}`;
-    if (d.tcpFlags & 0x20) r += `, urg ${u16(b, th + 18)}`;
+    if (len > 0) r += ', seq ' + seq + ':' + ((seq + len) >>> 0);
+    else if ((f & 0x07) !== 0) r += ', seq ' + seq;
+    if (f & 0x10) r += ', ack ' + ack;
+    r += ', win ' + d.tcpWin;
+    if (f & 0x20) r += ', urg ' + u16(b, th + 18);
     if (d.tcpHdrLen > 20) {
       // options cut by the capture: print what is there, then tcpdump's truncation mark
       const end = th + d.tcpHdrLen;
       if (end > d.caplen) return `${r}, options [${tcpOptionsText(b, th + 20, d.caplen, sackBase)}[|tcp]`;
       r += `, options [${tcpOptionsText(b, th + 20, end, sackBase)}]`;
     }
-    return r + `, length ${len}`;
+    return r + ', length ' + len;
   }
   if (d.has(L_UDP)) {
     if (d.sport < 0 || d.payload < 0) return `${src} > ${dst}: ${ext}[|udp]`;
     const ulen = d.udpLen;
     const ipPayload = d.l4PayloadLen + 8;
-    if (ulen < 8 || ulen > ipPayload) return `${ep(src, d.sport)} > ${ep(dst, d.dport)}: ${ext}UDP, bad length ${ulen} > ${ipPayload - 8}`;
-    return `${ep(src, d.sport)} > ${ep(dst, d.dport)}: ${ext}UDP, length ${ulen - 8}`;
+    if (ulen < 8 || ulen > ipPayload) return endpoints(src, d.sport, dst, d.dport) + ext + 'UDP, bad length ' + ulen + ' > ' + (ipPayload - 8);
+    return endpoints(src, d.sport, dst, d.dport) + ext + 'UDP, length ' + (ulen - 8);
   }
   if (d.has(L_ICMP)) return `${src} > ${dst}: ${ext}${icmpText(d)}`;
   if (d.has(L_ICMPV6)) return `${src} > ${dst}: ${ext}${icmp6Text(d)}`;
@@ -221,34 +240,33 @@ const TCPOPT_NAMES: Record<number, string> = { 19: 'md5', 30: 'mptcp', 34: 'tfo'
 /** print-tcp.c option list: "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7"; SACK edges relative
  *  like the sequence numbers (tcpdump subtracts the conversation's base) */
 function tcpOptionsText(b: Uint8Array, o: number, end: number, sackBase: number): string {
-  const parts: string[] = [];
+  let t = '';
   while (o < end) {
+    if (t !== '') t += ',';
     const k = b[o];
-    if (k === 0) { parts.push('eol'); break; }
-    if (k === 1) { parts.push('nop'); o++; continue; }
-    if (o + 1 >= end) { parts.push('[|tcp]'); break; }
+    if (k === 0) { t += 'eol'; break; }
+    if (k === 1) { t += 'nop'; o++; continue; }
+    if (o + 1 >= end) { t += '[|tcp]'; break; }
     const len = b[o + 1];
-    if (len < 2 || o + len > end) { parts.push(`[bad opt]`); break; }
+    if (len < 2 || o + len > end) { t += '[bad opt]'; break; }
     switch (k) {
-      case 2: parts.push(len === 4 ? `mss ${u16(b, o + 2)}` : `mss[len ${len}]`); break;
-      case 3: parts.push(len === 3 ? `wscale ${b[o + 2]}` : `wscale[len ${len}]`); break;
-      case 4: parts.push('sackOK'); break;
+      case 2: t += len === 4 ? 'mss ' + u16(b, o + 2) : `mss[len ${len}]`; break;
+      case 3: t += len === 3 ? 'wscale ' + b[o + 2] : `wscale[len ${len}]`; break;
+      case 4: t += 'sackOK'; break;
       case 5: {
-        let t = `sack ${(len - 2) >> 3} `;
-        for (let p = o + 2; p + 8 <= o + len; p += 8) t += `{${(u32(b, p) - sackBase) >>> 0}:${(u32(b, p + 4) - sackBase) >>> 0}}`;
-        parts.push(t);
+        t += `sack ${(len - 2) >> 3} `;
+        for (let p = o + 2; p + 8 <= o + len; p += 8) t += '{' + ((u32(b, p) - sackBase) >>> 0) + ':' + ((u32(b, p + 4) - sackBase) >>> 0) + '}';
         break;
       }
-      case 8: parts.push(len === 10 ? `TS val ${u32(b, o + 2)} ecr ${u32(b, o + 6)}` : `TS[len ${len}]`); break;
+      case 8: t += len === 10 ? 'TS val ' + u32(b, o + 2) + ' ecr ' + u32(b, o + 6) : `TS[len ${len}]`; break;
       default: {
-        let t = `${TCPOPT_NAMES[k] ?? `unknown-${k}`}`;
+        t += TCPOPT_NAMES[k] ?? `unknown-${k}`;
         if (len > 2) { t += ' 0x'; for (let p = o + 2; p < o + len; p++) t += (b[p] | 0).toString(16).padStart(2, '0'); }
-        parts.push(t);
       }
     }
     o += len;
   }
-  return parts.join(',');
+  return t;
 }
 
 function icmpText(d: Decoded): string {
