@@ -126,6 +126,8 @@ export interface PtyRun {
   /** each key while replaying: [ms, cpu ms, ms since start] */
   loadingRaw: [number, number, number][];
   rssMB: number;
+  /** each key after the replay, in the order of the sequence: [ms, cpu ms] */
+  idleRaw: [number, number][];
 }
 
 /**
@@ -163,7 +165,8 @@ export async function ptySession(argv: string[], cols = 120, rows = 40, loadingK
     const listH = rows - 1 - 3 - 3;
     const idle: number[] = [];
     const idleCpu: number[] = [];
-    const add = (r: { ms: number; cpu: number }) => (idle.push(r.ms), idleCpu.push(r.cpu));
+    const idleRaw: [number, number][] = [];
+    const add = (r: { ms: number; cpu: number }) => (idle.push(r.ms), idleCpu.push(r.cpu), idleRaw.push([r.ms, r.cpu]));
     for (let k = 0; k < 20; k++) add(await app.key('j', pos(++sel)));
     for (let k = 0; k < 10; k++) add(await app.key('k', pos(--sel)));
     for (let k = 0; k < 5; k++) add(await app.key('\x1b[6~', pos((sel += listH))));
@@ -179,7 +182,7 @@ export async function ptySession(argv: string[], cols = 120, rows = 40, loadingK
     const rssMB = app.peakRssMB();
     app.write('q');
     await Promise.race([app.exited, new Promise((r) => setTimeout(r, 5000))]);
-    return { firstScreenMs, loading: pstats(loading), loadingCpu: pstats(loadingCpu), loadMs, idle: pstats(idle), idleCpu: pstats(idleCpu), frames: total, loadingRaw, rssMB };
+    return { firstScreenMs, loading: pstats(loading), loadingCpu: pstats(loadingCpu), loadMs, idle: pstats(idle), idleCpu: pstats(idleCpu), frames: total, loadingRaw, idleRaw, rssMB };
   } finally {
     app.kill();
   }

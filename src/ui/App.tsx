@@ -12,9 +12,8 @@ import { Help } from './components/Help.js';
 import { SegBlock } from './components/Segs.js';
 import type { TimeMode } from './format.js';
 import { ReplayPump } from './pump.js';
-import { FATES, RowStore } from './store.js';
+import { lowerBound, RowStore } from './store.js';
 
-const DROPPED = FATES.indexOf('dropped');
 
 export interface AppProps {
   pump: ReplayPump;
@@ -131,11 +130,21 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 5, onKeyDone
     ui.scroll = 0;
   };
   const findDrop = (dir: 1 | -1): void => {
+    // over the store's list of dropped rows: no scan of the rows in between (1 M rows, no drop)
+    const d = store.drops;
+    const v = ui.view;
     const len = listLen();
-    for (let p = ui.sel + dir; p >= 0 && p < len; p += dir) {
-      if (store.fate[rowAt(p)] === DROPPED) return moveTo(p);
+    if (len) {
+      const cur = rowAt(Math.min(ui.sel, len - 1));
+      for (let k = dir > 0 ? lowerBound(d, cur + 1) : lowerBound(d, cur) - 1; k >= 0 && k < d.length; k += dir) {
+        const row = d[k];
+        if (!v) return moveTo(row);
+        if (row >= v.scanned) break; // not filtered yet
+        const p = v.lowerBound(row);
+        if (p < v.length && v.idx[p] === row) return moveTo(p);
+      }
     }
-    ui.msg = dir > 0 ? (pump.done ? 'no later drop' : 'no later drop yet') : 'no earlier drop';
+    ui.msg = dir > 0 ? (pump.done && (!v || v.scanned >= store.count) ? 'no later drop' : 'no later drop yet') : 'no earlier drop';
   };
   const center = (p: number): void => {
     ui.sel = p;
@@ -167,7 +176,8 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 5, onKeyDone
   };
 
   const detailFor = useRef<{ row: number; lines: Line[] }>({ row: -1, lines: [] });
-  const ctIndex = useRef(new CtIndex()).current;
+  const ctRef = useRef<CtIndex | null>(null);
+  const ctIndex = (ctRef.current ??= new CtIndex());
   const detailLines = (): Line[] => {
     const len = listLen();
     if (!len) return [];

@@ -16,8 +16,8 @@ export const FATE_OTHER = FATES.length;
 /** captured bytes kept per frame for the header decoder (Ethernet + IPv6 + TCP with options) */
 export const HEAD_BYTES = 128;
 /** distinct events / record shapes kept as objects; further distinct ones go to the JSON pool */
-const EVENT_DICT_LIMIT = 300_000;
-const REST_DICT_LIMIT = 50_000;
+const EVENT_DICT_LIMIT = 65_536;
+const REST_DICT_LIMIT = 16_384;
 /** conntrack and NAT functions (src/kernel/netfilter: nf_conntrack_in, __nf_conntrack_confirm, nf_nat_*) */
 const CT_FN = /conntrack|^nf_nat_|^nf_ct_/;
 
@@ -65,7 +65,9 @@ export class RowStore {
   private evOff = new Float64Array(1025);
   private evIds = new Int32Array(16 * 1024);
   private evDict: TimelineEvent[] = [];
-  private evIdx = new Map<string, number>();
+  private evByWhat = new Map<string, number[]>();
+  /** JSON of each dictionary event's diff and detail ('' when it has neither) */
+  private evDD: string[] = [];
   private evJson = new TextPool();
   private evJsonOff: number[] = [];
   /** per row: id of its Rest (egress, verdicts, socket, unsupported); < 0: JSON pool entry -(k+1) */
@@ -84,6 +86,8 @@ export class RowStore {
   private evIsCt: Uint8Array = new Uint8Array(1024);
   reasons: string[] = [''];
   ifaces: string[] = [''];
+  /** rows of dropped frames, ascending (n/N jump without scanning the rows between) */
+  drops: number[] = [];
   /** frames per fate code (FATES order, then other) */
   fateCounts = new Array<number>(FATES.length + 1).fill(0);
   reasonCounts = new Map<string, number>();
@@ -115,6 +119,7 @@ export class RowStore {
     }
     this.fate[i] = fc;
     this.fateCounts[fc]++;
+    if (r.fate === 'dropped') this.drops.push(i);
     this.reason[i] = r.reason ? this.internReason(r.reason) : 0;
     if (r.reason) this.reasonCounts.set(r.reason, (this.reasonCounts.get(r.reason) ?? 0) + 1);
     this.iface[i] = item.iface ? this.internIface(item.iface) : 0;
@@ -228,19 +233,27 @@ export class RowStore {
   }
 
   private eventId(e: TimelineEvent): number {
-    // the key is the event as JSON would show it (key order as the model wrote it)
-    const key = e.diff || e.detail ? JSON.stringify(e) : `${e.fn}\0${e.what}\0${e.dev ?? ''}`;
-    let id = this.evIdx.get(key);
-    if (id !== undefined) return id;
+    // looked up by its text first (one hash of a short string), then fn, dev and the JSON of its
+    // diff/detail compared: building one key string per event cost twice as much
+    const dd = e.diff || e.detail ? JSON.stringify([e.diff ?? null, e.detail ?? null]) : '';
+    let ids = this.evByWhat.get(e.what);
+    if (ids) {
+      for (const id of ids) {
+        const c = this.evDict[id];
+        if (c.fn === e.fn && c.dev === e.dev && this.evDD[id] === dd) return id;
+      }
+    }
     if (this.evDict.length < EVENT_DICT_LIMIT) {
-      id = this.evDict.length;
+      const id = this.evDict.length;
       // a copy: the source may reuse its objects, and only known fields are kept
       const c: TimelineEvent = { fn: e.fn, what: e.what };
       if (e.dev !== undefined) c.dev = e.dev;
       if (e.diff !== undefined) c.diff = e.diff;
       if (e.detail !== undefined) c.detail = e.detail;
       this.evDict.push(c);
-      this.evIdx.set(key, id);
+      this.evDD.push(dd);
+      if (ids) ids.push(id);
+      else this.evByWhat.set(e.what, [id]);
       if (id === this.evIsCt.length) {
         const f = new Uint8Array(id * 2);
         f.set(this.evIsCt);
@@ -338,4 +351,16 @@ export class RowStore {
     this.hasCt = g(this.hasCt);
     this.sumOff = g(this.sumOff, n + 1);
   }
+}
+
+/** first index in the ascending list `a` whose value is >= x */
+export function lowerBound(a: ArrayLike<number>, x: number, len = a.length): number {
+  let lo = 0;
+  let hi = len;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -94,6 +94,21 @@ describe('timeline list', () => {
     expect(await t.press('N')).toMatch(pos(SYN81));
   });
 
+  it('jumps only to the drops a filter keeps', async () => {
+    const t = await open();
+    // tcp frames only: the SYN to port 81 is a drop in the view, the UDP to 9998 is not
+    let s = await t.press('/', 'proto=tcp', KEY.enter);
+    const n = Number(/ \d+\/(\d+) match/.exec(s)![1]);
+    s = await t.press('n');
+    const at = Number(/ (\d+)\/\d+ match/.exec(s)![1]);
+    const rowOf = (l: string) => Number(l.trim().split(/\s+/)[0]);
+    const sel = s.split('\n').find((l) => / dropped +NO_SOCKET /.test(l))!;
+    expect(rowOf(sel)).toBe(SYN81);
+    expect(at).toBeLessThanOrEqual(n);
+    expect(await t.press('n')).toMatch(/no later drop/);
+    expect(await t.press('g', 'n')).toMatch(new RegExp(` ${at}/${n} match`));
+  });
+
   it('filters with the / prompt, shows errors, and Esc clears the filter', async () => {
     const t = await open();
     let s = await t.press('/', 'fate=dropped', KEY.enter);
