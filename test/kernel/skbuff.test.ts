@@ -1,0 +1,73 @@
+// skb_ensure_writable(write_len): the captured bytes are shared with the caller (item.bytes), so a
+// write either happens in place with the original span saved and put back by restore_captured()
+// (when the owner allowed it), or in a private copy. Either way the caller's bytes end as captured.
+import { describe, it, expect } from 'vitest';
+import { SkBuff } from '../../src/kernel/skbuff.js';
+
+function frame(n: number): Uint8Array {
+  return Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff);
+}
+
+describe('skb_ensure_writable', () => {
+  it('copies the whole frame when in-place writes are not allowed (the default)', () => {
+    const cap = frame(200);
+    const orig = cap.slice();
+    const skb = new SkBuff(cap, cap.length);
+    skb.reset(cap, cap.length);
+    skb.skb_ensure_writable(20);
+    expect(skb.data).not.toBe(cap);
+    expect(skb.writable).toBe(true);
+    skb.data[5] = 0xee;
+    expect(cap).toEqual(orig);
+    expect(skb.data[5]).toBe(0xee);
+    expect(Array.from(skb.data.subarray(6))).toEqual(Array.from(orig.subarray(6)));
+  });
+
+  it('writes a header span in place and restore_captured puts the captured bytes back', () => {
+    const cap = frame(300);
+    const orig = cap.slice();
+    const skb = new SkBuff(cap, cap.length);
+    skb.inPlaceUndo = true;
+    skb.reset(cap, cap.length);
+    skb.skb_ensure_writable(26);
+    expect(skb.data).toBe(cap);
+    for (let i = 0; i < 26; i++) skb.data[i] = 0;
+    skb.skb_ensure_writable(14); // within the saved span
+    skb.skb_ensure_writable(40); // extends it: bytes 26..39 saved before they change
+    for (let i = 26; i < 40; i++) skb.data[i] = 1;
+    expect(cap[30]).toBe(1);
+    skb.restore_captured();
+    expect(cap).toEqual(orig);
+  });
+
+  it('moves to a copy that keeps the in-place writes when a longer span is asked for, and restores the captured bytes', () => {
+    const cap = frame(400);
+    const orig = cap.slice();
+    const skb = new SkBuff(cap, cap.length);
+    skb.inPlaceUndo = true;
+    skb.reset(cap, cap.length);
+    skb.skb_ensure_writable(20);
+    skb.data[10] = 0xaa;
+    skb.skb_ensure_writable(); // the whole frame (e.g. NAT of a port)
+    expect(skb.data).not.toBe(cap);
+    expect(cap).toEqual(orig);
+    expect(skb.data[10]).toBe(0xaa);
+    skb.data[300] = 0xbb;
+    expect(cap[300]).toBe(orig[300]);
+    skb.restore_captured(); // nothing left to restore
+    expect(cap).toEqual(orig);
+  });
+
+  it('restores on reset when the last frame was not restored', () => {
+    const a = frame(100);
+    const origA = a.slice();
+    const b = frame(120);
+    const skb = new SkBuff(a, a.length);
+    skb.inPlaceUndo = true;
+    skb.reset(a, a.length);
+    skb.skb_ensure_writable(30);
+    a[0] = 0x55;
+    skb.reset(b, b.length);
+    expect(a).toEqual(origA);
+  });
+});
