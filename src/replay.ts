@@ -175,9 +175,13 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       skb.tstampNsec = f.tsNsec;
       skb.dev = dev;
       skb.indev = dev;
-      runFrame(net, skb, ctx, f, data, dec, dev);
-      // headers the model wrote in place get their captured bytes back (item.bytes shows the frame as captured)
-      skb.restore_captured();
+      try {
+        runFrame(net, skb, ctx, f, data, dec, dev);
+      } finally {
+        // headers the model wrote in place get their captured bytes back (item.bytes shows the
+        // frame as captured), before the reader may reuse its buffer
+        skb.restore_captured();
+      }
       const record: FateRecord = ctx.toRecord();
       const summary = wantSummary ? summarize(dec, sumState) : '';
       return { frame: f.index, tsSec: f.tsSec, tsNsec: f.tsNsec, iface: dev.name, summary, record, bytes: data, linktype: lt };

@@ -160,7 +160,9 @@ export class SkBuff {
 
   /** Replace the buffer with a larger one (headroom for a pushed header, e.g. VLAN re-insert). */
   reset(data: Uint8Array, len: number, wireLen = len): void {
-    if (this.undoLen) this.restore_captured();
+    // a span not put back is forgotten, never restored late: the owner's buffer may hold other
+    // bytes by now (the reader reuses it), so only restore_captured() right after the frame is safe
+    this.undoLen = 0;
     this.data = data;
     this.captured = data;
     this.len = len;
