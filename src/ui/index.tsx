@@ -21,10 +21,11 @@ export function colorEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
  * a key drawn less than 1000/maxFps ms after the previous frame (a progress redraw) waited for
  * the trailing edge, up to 17 ms at 60. The App already bounds its own redraws (one per key or
  * burst of keys, progress every 250 ms), so the throttle only added latency: 1 ms.
- * incrementalRendering rewrites only the lines that changed (a j/k changes two rows and the
- * footer), so far fewer bytes reach the terminal per key.
+ * Not incrementalRendering: in ink 6.8 it left a stale line on screen when the detail scrolled
+ * (tmux, 100x40, Enter then G on the NAT scenario: a "── Conntrack" line stayed where a blank
+ * line belonged); a full rewrite per frame costs little next to ink's layout and drawing.
  */
-export const INK_OPTIONS = { exitOnCtrlC: true, patchConsole: false, maxFps: 1000, incrementalRendering: true } as const;
+export const INK_OPTIONS = { exitOnCtrlC: true, patchConsole: false, maxFps: 1000 } as const;
 
 const ALT_ON = '\x1b[?1049h\x1b[H';
 const ALT_OFF = '\x1b[?1049l';

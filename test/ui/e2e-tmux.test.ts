@@ -93,6 +93,12 @@ describe.skipIf(!hasTmux).concurrent('the timeline in a real terminal (tmux)', (
       const det = await t.expectAfter(new RegExp(`Frame ${d.frame} `), 'Enter');
       expect(det).toContain(`✖ ${ev.fn}`);
       expect(det).toContain(`◄ dropped here: ${d.reason}`);
+      // scrolled to its end the screen still starts with the title and shows each detail line
+      // once (ink's incrementalRendering left a stale line here, shifting the screen by a row)
+      const end = await t.expectAfter(/^pktlife [\s\S]*── Headers/, 'G');
+      const rows = end.split('\n');
+      expect(rows[rows.findIndex((l) => l.startsWith('── Headers')) - 1]).toBe('');
+      expect(rows.filter((l) => l.startsWith('── ')).length).toBe(new Set(rows.filter((l) => l.startsWith('── '))).size);
       await t.expectAfter(/No\. +Time/, 'Escape');
       const next = drops.find((x) => x.frame > d.frame);
       if (next) await t.expectAfter(new RegExp(` ${next.frame}/${N} `), 'n');
