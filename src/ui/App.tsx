@@ -30,6 +30,9 @@ export interface AppProps {
 
 type Mode = 'list' | 'detail' | 'help' | 'filter';
 
+/** progress redraws while replaying: each is a full ink frame a key may have to wait behind */
+const PROGRESS_MS = 400;
+
 interface UiState {
   mode: Mode;
   /** selected position in the (filtered) list, first visible position, detail scroll */
@@ -63,7 +66,7 @@ function useTermSize(fixedW?: number, fixedH?: number): [number, number] {
   return size;
 }
 
-export function App({ pump, color, width: fw, height: fh, sliceMs = 5, onKeyDone }: AppProps): React.ReactElement {
+export function App({ pump, color, width: fw, height: fh, sliceMs = 2, onKeyDone }: AppProps): React.ReactElement {
   const store: RowStore = pump.store;
   const { exit } = useApp();
   const [W, Hterm] = useTermSize(fw, fh);
@@ -81,7 +84,8 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 5, onKeyDone
   const detailH = H - 2;
   const listLen = (): number => (ui.view ? ui.view.length : store.count);
 
-  // replay + filter in slices; redraw every 250 ms (a redraw costs more than a slice of
+  // replay + filter in slices of a few ms (a key waits for the slice in flight, no longer);
+  // redraw every PROGRESS_MS (a frame costs ink ~15 ms at 120x40: more than a slice of
   // replay), at once when the first screen fills
   const scheduled = useRef(false);
   const alive = useRef(true);
@@ -104,7 +108,7 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 5, onKeyDone
       }
       const now = performance.now();
       const firstScreen = before < listH + 1 && store.count >= listH + 1;
-      if (firstScreen || now - lastBump.current > 250 || (pump.done && caught)) {
+      if (firstScreen || now - lastBump.current > PROGRESS_MS || (pump.done && caught)) {
         lastBump.current = now;
         redraw();
       }

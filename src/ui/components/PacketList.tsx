@@ -1,6 +1,7 @@
 // The virtualised packet list: only the visible window of rows is turned into elements.
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Lines } from './Lines.js';
 import type { FilteredView } from '../filter.js';
 import { cell, cut, FATE_COLOR, fmtTime, type TimeMode } from '../format.js';
 import type { RowStore } from '../store.js';
@@ -76,7 +77,7 @@ export function PacketList({ store, view, top, sel, height, width, timeMode, col
   if (!rows.length) rows.push(view ? '  (no frame matches the filter yet)' : '  (no frames yet)');
   return (
     <Box flexDirection="column" height={height}>
-      <Text>{rows.join('\n')}</Text>
+      <Lines lines={rows} />
     </Box>
   );
 }

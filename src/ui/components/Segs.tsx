@@ -2,7 +2,7 @@
 // dropped under NO_COLOR; bold, dim and reverse kept). A screen section is then ONE ink text
 // node: a node per segment made each redraw pay ink's layout and measuring per node.
 import React from 'react';
-import { Text } from 'ink';
+import { Lines } from './Lines.js';
 import type { Line } from '../detail.js';
 
 const FG: Record<string, number> = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90 };
@@ -27,5 +27,5 @@ export function segsToAnsi(line: Line, width: number, color: boolean): string {
 
 /** several lines as one text node */
 export function SegBlock({ lines, width, color }: { lines: Line[]; width: number; color: boolean }): React.ReactElement {
-  return <Text>{lines.map((l) => segsToAnsi(l, width, color) || ' ').join('\n')}</Text>;
+  return <Lines lines={lines.map((l) => segsToAnsi(l, width, color))} />;
 }
