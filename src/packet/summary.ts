@@ -11,6 +11,7 @@ import { ipv4BytesToString, ipv6ToString, macToString } from './addr.js';
 import { tcpFlagLetters } from './tcp.js';
 import { TcpSeqTables } from './summary-tcpseq.js';
 import { ipv4Text, ipv6Text } from './summary-addr.js';
+import { fastLine } from './summary-line.js';
 
 export interface SummaryOptions {
   /** print the link-layer header like tcpdump -e */
@@ -85,6 +86,13 @@ export function summarize(d: Decoded, state: SummaryState | null = null, opts: S
   }
   // network layer
   if (d.has(L_ARP) || d.has(L_RARP)) return s + arpText(d, link);
+  // the common TCP/UDP lines, written without intermediate strings (summary-line.ts)
+  if (s === '' && !link && (d.ipVersion === 4 || d.ipVersion === 6) && d.srcOff >= 0 && d.dstOff >= 0) {
+    const v6 = d.ipVersion === 6;
+    const line = fastLine(d, v6 ? ipv6Text(b, d.srcOff) : ipv4Text(b, d.srcOff), v6 ? ipv6Text(b, d.dstOff) : ipv4Text(b, d.dstOff), v6,
+      state !== null && !opts.absoluteSeq ? state.tcp : null);
+    if (line !== null) return line;
+  }
   if (d.ipVersion === 4) return s + ipv4Line(d, state, opts, link);
   if (d.ipVersion === 6) return s + ipv6Line(d, state, opts, link);
   if (d.has(L_LLC)) return s + (link ? `802.3, length ${d.wireLen}` : `LLC, length ${d.wireLen}`);
