@@ -76,7 +76,7 @@ export function fastLine(d: Decoded, src: string, dst: string, v6: boolean, tcp:
   if (d.has(L_TCP)) {
     const th = d.transport_header;
     // l4Text: not "[|tcp]"; options all captured (else it prints what is there and "[|tcp]")
-    if (d.sport < 0 || d.tcpHdrLen === 0 || th + d.tcpHdrLen > d.caplen) return null;
+    if (d.sport < 0 || d.tcpHdrLen === 0 || th + d.tcpHdrLen > d.caplen || d.l4PayloadLen < 0) return null;
     p = 0;
     str(v6 ? 'IP6 ' : 'IP ');
     str(src); L[p++] = 46; dec(d.sport); str(' > ');
