@@ -150,9 +150,8 @@ function match(v: unknown, tok: unknown[], j: number): number {
   return tok[j] === END ? j + 1 : -1;
 }
 
-/** `first`: the element's first property value, compared before the full match (timeline
- *  steps differ mostly in their function name) */
-interface Slot { tok: unknown[]; json: string; first: unknown }
+/** `fn`: the element's fn property when cached, compared before the full match */
+interface Slot { tok: unknown[]; json: string; fn: unknown }
 
 /** the JSON of list elements by position: a few recent distinct elements per position */
 class ListCache {
@@ -178,12 +177,11 @@ class ListCache {
     }
     let ws = this.ways[i];
     if (ws === undefined) ws = this.ways[i] = [];
-    // the value of the first key, where tokenize put it (after OBJ and the key)
-    let first: unknown = undefined;
-    for (const k in e) { first = (e as Record<string, unknown>)[k]; break; }
+    // timeline steps differ mostly in their function name: compared first (a filter only)
+    const fn = (e as { fn?: unknown }).fn;
     for (let w = 0; w < ws.length; w++) {
       const sl = ws[w];
-      if (sl.first === first && match(e, sl.tok, 0) === sl.tok.length) {
+      if (sl.fn === fn && match(e, sl.tok, 0) === sl.tok.length) {
         // move a hit one place forward: the common elements are found first
         if (w > 0) { ws[w] = ws[w - 1]; ws[w - 1] = sl; }
         this.misses[i] = 0;
@@ -198,17 +196,17 @@ class ListCache {
     // a new element enters at the back (reusing the last slot's token list): one-off elements
     // (addresses, lengths) do not push out the common ones
     const full = ws.length === this.nways;
-    const sl = full ? ws[ws.length - 1] : { tok: [], json, first: undefined };
+    const sl: Slot = full ? ws[ws.length - 1] : { tok: [], json, fn: undefined };
     const tok = sl.tok;
     tok.length = 0;
     if (tokenize(e, tok, 0)) {
       sl.json = json;
-      sl.first = tok.length > 2 ? tok[2] : undefined;
+      sl.fn = fn;
       if (!full) ws.push(sl);
     } else if (full) {
       // not cacheable: the slot is emptied so that it matches nothing
       tok.length = 0;
-      sl.first = NOTHING;
+      sl.fn = NOTHING;
     }
     return json;
   }
