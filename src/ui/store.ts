@@ -7,13 +7,14 @@
 // first version did) cost 2.2 GB and 16 s of GC on the 1 M-frame real replay.
 import type { FateKind, FateRecord, TimelineEvent } from '../kernel/fate.js';
 import type { ReplayItem } from '../replay-types.js';
+import { headerEnd } from './decode.js';
 
 export const FATES: readonly FateKind[] = ['delivered', 'forwarded', 'bridged', 'consumed', 'dropped'];
 const FATE_CODE = new Map<string, number>(FATES.map((f, i) => [f, i]));
 /** code for a fate string the contract does not know (shown as-is, never guessed) */
 export const FATE_OTHER = FATES.length;
 
-/** captured bytes kept per frame for the header decoder (Ethernet + IPv6 + TCP with options) */
+/** captured bytes looked at per frame for the header decoder (Ethernet + IPv6 + TCP with options); headerEnd keeps only the headers */
 export const HEAD_BYTES = 128;
 /** distinct events / record shapes kept as objects; further distinct ones go to the JSON pool */
 const EVENT_DICT_LIMIT = 65_536;
@@ -24,23 +25,78 @@ const CT_FN = /conntrack|^nf_nat_|^nf_ct_/;
 /** a record without frame, fate, reason, events and replies: egress, verdicts, socket, unsupported */
 type Rest = Pick<FateRecord, 'egress' | 'verdicts' | 'socket' | 'unsupported'>;
 
-/** growable byte pool of UTF-8 strings, addressed by offsets */
-class TextPool {
-  buf = Buffer.allocUnsafe(1 << 20);
+/**
+ * Append-only bytes in fixed 4 MiB chunks, addressed by one running offset: growing never copies
+ * what is in (a doubling buffer held the old and the new copy at once, and up to twice the size
+ * needed). An entry crossing a chunk boundary is split; reading it back joins the parts.
+ */
+const CHUNK = 1 << 22;
+class BytePool {
+  private chunks: Buffer[] = [];
   used = 0;
-  /** appends, returns the start offset */
-  add(t: string): number {
+
+  private room(n: number): void {
+    while (this.used + n > this.chunks.length * CHUNK) this.chunks.push(Buffer.allocUnsafe(CHUNK));
+  }
+
+  /** appends a string as UTF-8, returns the start offset */
+  addText(t: string): number {
     const at = this.used;
-    if (at + t.length * 3 > this.buf.length) {
-      const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, at + t.length * 3));
-      this.buf.copy(b, 0, 0, at);
-      this.buf = b;
-    }
-    this.used = at + this.buf.write(t, at, 'utf8');
+    const off = at % CHUNK;
+    const c = Math.floor(at / CHUNK);
+    // a UTF-8 character is at most 3 bytes per UTF-16 unit
+    if (c < this.chunks.length && off + t.length * 3 <= CHUNK) this.used += this.chunks[c].write(t, off, 'utf8');
+    else this.addBytes(Buffer.from(t, 'utf8'));
     return at;
   }
-  get(from: number, to: number): string {
-    return this.buf.toString('utf8', from, to);
+
+  /** appends bytes, returns the start offset */
+  addBytes(b: Uint8Array): number {
+    const at = this.used;
+    this.room(b.length);
+    for (let k = 0; k < b.length; ) {
+      const pos = this.used % CHUNK;
+      const n = Math.min(b.length - k, CHUNK - pos);
+      this.chunks[Math.floor(this.used / CHUNK)].set(b.subarray(k, k + n), pos);
+      k += n;
+      this.used += n;
+    }
+    return at;
+  }
+
+  bytes(from: number, to: number): Uint8Array {
+    if (to <= from) return new Uint8Array(0);
+    const c = Math.floor(from / CHUNK);
+    if (c === Math.floor((to - 1) / CHUNK)) return this.chunks[c].subarray(from % CHUNK, from % CHUNK + (to - from));
+    const out = Buffer.allocUnsafe(to - from);
+    for (let k = from; k < to; ) {
+      const pos = k % CHUNK;
+      const n = Math.min(to - k, CHUNK - pos);
+      this.chunks[Math.floor(k / CHUNK)].copy(out, k - from, pos, pos + n);
+      k += n;
+    }
+    return out;
+  }
+
+  text(from: number, to: number): string {
+    const b = this.bytes(from, to);
+    return Buffer.isBuffer(b) ? b.toString('utf8') : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
+  }
+}
+
+/** append-only Int32 values in 1 Mi-entry chunks (no copy, no spare half when growing) */
+const ID_CHUNK = 1 << 20;
+class IdPool {
+  private chunks: Int32Array[] = [];
+  private n = 0;
+  push(v: number): void {
+    const c = this.n >>> 20;
+    if (c === this.chunks.length) this.chunks.push(new Int32Array(ID_CHUNK));
+    this.chunks[c][this.n & (ID_CHUNK - 1)] = v;
+    this.n++;
+  }
+  get(k: number): number {
+    return this.chunks[k >>> 20][k & (ID_CHUNK - 1)];
   }
 }
 
@@ -56,29 +112,29 @@ export class RowStore {
   frameNo = new Uint32Array(1024);
   /** offsets into `head` of each frame's first HEAD_BYTES bytes (when the source gives bytes) */
   headOff = new Float64Array(1025);
-  head = new Uint8Array(64 * 1024);
+  private head = new BytePool();
   linktype = new Uint16Array(1024);
   /** summaries as UTF-8 in one pool: no per-frame string for the GC to trace */
-  private sumPool = Buffer.alloc(1 << 20);
+  private sumPool = new BytePool();
   sumOff = new Float64Array(1025);
   /** per row: its event ids, evIds[evOff[i]] .. evIds[evOff[i+1]]; an id < 0 is -(k+1), event k of the JSON pool */
   private evOff = new Float64Array(1025);
-  private evIds = new Int32Array(16 * 1024);
+  private evIds = new IdPool();
   private evDict: TimelineEvent[] = [];
   private evByWhat = new Map<string, number[]>();
   /** JSON of each dictionary event's diff and detail ('' when it has neither) */
   private evDD: string[] = [];
-  private evJson = new TextPool();
+  private evJson = new BytePool();
   private evJsonOff: number[] = [];
   /** per row: id of its Rest (egress, verdicts, socket, unsupported); < 0: JSON pool entry -(k+1) */
   private restId = new Int32Array(1024);
   private restDict: Rest[] = [];
   private restIdx = new Map<string, number>();
-  private restJson = new TextPool();
+  private restJson = new BytePool();
   private restJsonOff: number[] = [];
   /** per row: the kernel's replies as JSON (most frames have none: empty range) */
   private repOff = new Float64Array(1025);
-  private repJson = new TextPool();
+  private repJson = new BytePool();
   /** per row: the result rests on something the model does not support */
   unsup = new Uint8Array(1024);
   /** per row: it has conntrack/NAT events (the detail's conntrack index visits only these) */
@@ -137,37 +193,24 @@ export class RowStore {
     this.linktype[i] = item.linktype ?? 0;
     const base = this.headOff[i];
     const bytes = item.bytes;
-    const n = bytes ? Math.min(bytes.length, HEAD_BYTES) : 0;
-    if (n) {
-      if (base + n > this.head.length) {
-        const h = new Uint8Array(this.head.length * 2);
-        h.set(this.head);
-        this.head = h;
-      }
-      this.head.set(bytes!.subarray(0, n), base);
-    }
+    const n = bytes ? headerEnd(bytes.subarray(0, HEAD_BYTES), item.linktype ?? 0) : 0;
+    if (n) this.head.addBytes(bytes!.subarray(0, n));
     this.headOff[i + 1] = base + n;
     this.count = i + 1;
   }
 
   summary(i: number): string {
-    return this.sumPool.toString('utf8', this.sumOff[i], this.sumOff[i + 1]);
+    return this.sumPool.text(this.sumOff[i], this.sumOff[i + 1]);
   }
 
   private addSummary(i: number, t: string): void {
-    const at = this.sumOff[i];
-    // a UTF-8 character is at most 3 bytes per UTF-16 unit
-    if (at + t.length * 3 > this.sumPool.length) {
-      const b = Buffer.allocUnsafe(Math.max(this.sumPool.length * 2, at + t.length * 3));
-      this.sumPool.copy(b, 0, 0, at);
-      this.sumPool = b;
-    }
-    this.sumOff[i + 1] = at + this.sumPool.write(t, at, 'utf8');
+    this.sumPool.addText(t);
+    this.sumOff[i + 1] = this.sumPool.used;
   }
 
   /** first bytes of row i as captured (empty when the source gave none) */
   bytes(i: number): Uint8Array {
-    return this.head.subarray(this.headOff[i], this.headOff[i + 1]);
+    return this.head.bytes(this.headOff[i], this.headOff[i + 1]);
   }
 
   fateName(i: number): string {
@@ -209,14 +252,11 @@ export class RowStore {
   private encode(i: number, r: FateRecord): void {
     const ev = r.events;
     let at = this.evOff[i];
-    if (at + ev.length > this.evIds.length) {
-      const b = new Int32Array(Math.max(this.evIds.length * 2, at + ev.length));
-      b.set(this.evIds);
-      this.evIds = b;
-    }
     let ct = 0;
     for (const e of ev) {
-      const id = (this.evIds[at++] = this.eventId(e));
+      const id = this.eventId(e);
+      this.evIds.push(id);
+      at++;
       ct |= id >= 0 ? this.evIsCt[id] : CT_FN.test(e.fn) ? 1 : 0;
     }
     this.evOff[i + 1] = at;
@@ -228,7 +268,7 @@ export class RowStore {
   }
 
   private repLen(replies: FateRecord['replies']): number {
-    const at = this.repJson.add(JSON.stringify(replies));
+    const at = this.repJson.addText(JSON.stringify(replies));
     return this.repJson.used - at;
   }
 
@@ -262,7 +302,7 @@ export class RowStore {
       this.evIsCt[id] = CT_FN.test(e.fn) ? 1 : 0;
       return id;
     }
-    this.evJsonOff.push(this.evJson.add(JSON.stringify(e)), this.evJson.used);
+    this.evJsonOff.push(this.evJson.addText(JSON.stringify(e)), this.evJson.used);
     return -(this.evJsonOff.length / 2);
   }
 
@@ -283,26 +323,26 @@ export class RowStore {
       this.restIdx.set(key, id);
       return id;
     }
-    this.restJsonOff.push(this.restJson.add(key), this.restJson.used);
+    this.restJsonOff.push(this.restJson.addText(key), this.restJson.used);
     return -(this.restJsonOff.length / 2);
   }
 
   private event(id: number): TimelineEvent {
     if (id >= 0) return this.evDict[id];
     const k = (-id - 1) * 2;
-    return JSON.parse(this.evJson.get(this.evJsonOff[k], this.evJsonOff[k + 1])) as TimelineEvent;
+    return JSON.parse(this.evJson.text(this.evJsonOff[k], this.evJsonOff[k + 1])) as TimelineEvent;
   }
 
   /** row i's timeline events (shared objects: read only) */
   events(i: number): TimelineEvent[] {
     const out: TimelineEvent[] = [];
-    for (let k = this.evOff[i], end = this.evOff[i + 1]; k < end; k++) out.push(this.event(this.evIds[k]));
+    for (let k = this.evOff[i], end = this.evOff[i + 1]; k < end; k++) out.push(this.event(this.evIds.get(k)));
     return out;
   }
 
   /** does any of row i's events satisfy `test` (no array built) */
   someEvent(i: number, test: (e: TimelineEvent) => boolean): boolean {
-    for (let k = this.evOff[i], end = this.evOff[i + 1]; k < end; k++) if (test(this.event(this.evIds[k]))) return true;
+    for (let k = this.evOff[i], end = this.evOff[i + 1]; k < end; k++) if (test(this.event(this.evIds.get(k)))) return true;
     return false;
   }
 
@@ -311,7 +351,7 @@ export class RowStore {
     const id = this.restId[i];
     if (id >= 0) return this.restDict[id] ?? {};
     const k = (-id - 1) * 2;
-    return JSON.parse(this.restJson.get(this.restJsonOff[k], this.restJsonOff[k + 1])) as Rest;
+    return JSON.parse(this.restJson.text(this.restJsonOff[k], this.restJsonOff[k + 1])) as Rest;
   }
 
   /** row i's fate record, built back from the columns (a new object each call) */
@@ -321,7 +361,7 @@ export class RowStore {
     if (reason) r.reason = reason;
     const rest = this.rest(i);
     if (rest.egress) r.egress = rest.egress;
-    if (this.repOff[i + 1] > this.repOff[i]) r.replies = JSON.parse(this.repJson.get(this.repOff[i], this.repOff[i + 1])) as FateRecord['replies'];
+    if (this.repOff[i + 1] > this.repOff[i]) r.replies = JSON.parse(this.repJson.text(this.repOff[i], this.repOff[i + 1])) as FateRecord['replies'];
     if (rest.verdicts) r.verdicts = rest.verdicts;
     if (rest.socket !== undefined) r.socket = rest.socket;
     if (rest.unsupported) r.unsupported = rest.unsupported;

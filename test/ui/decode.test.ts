@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeHeaders, ip6 } from '../../src/ui/decode.js';
+import { decodeHeaders, ip6, headerEnd } from '../../src/ui/decode.js';
 import { basicItems, tsharkRows } from './helpers.js';
 
 // Every frame of captures/basic.pcapng decoded by the UI, field by field against tshark's dissection.
@@ -48,5 +48,25 @@ describe('decoded headers agree with tshark on the bundled capture', () => {
     expect(a([0x2001, 0xdb8, 0, 0, 1, 0, 0, 1])).toBe('2001:db8::1:0:0:1'); // RFC 5952 4.2.3: first longest run
     expect(a([0x2001, 0xdb8, 0, 1, 1, 1, 1, 1])).toBe('2001:db8:0:1:1:1:1:1'); // 4.2.2: no :: for one field
     expect(a([0, 0, 0, 0, 0, 0, 0, 0])).toBe('::');
+  });
+});
+
+describe('headerEnd: the bytes the store keeps (RFC 791 ihl, RFC 9293 data offset, 802.1Q tags)', () => {
+  const eth = (type: number, rest: number[]) => Uint8Array.from([...Array(12).fill(2), type >> 8, type & 255, ...rest, ...Array(200).fill(0xee)]);
+  const ipv4 = (proto: number, fragOff = 0, ihl = 5) => [0x40 | ihl, 0, 0, 60, 0, 1, fragOff >> 8, fragOff & 255, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, ...Array((ihl - 5) * 4).fill(1)];
+  it('ends after the TCP header with its options, after UDP, after ARP behind a VLAN tag', () => {
+    const tcp = [0, 22, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x80, 0x02, 0, 0];
+    expect(headerEnd(eth(0x0800, [...ipv4(6), ...tcp]), 1)).toBe(14 + 20 + 32);
+    expect(headerEnd(eth(0x0800, [...ipv4(17, 0, 6), 0, 53, 0, 53, 0, 8, 0, 0]), 1)).toBe(14 + 24 + 8);
+    expect(headerEnd(eth(0x8100, [0, 5, 0x08, 0x06]), 1)).toBe(14 + 4 + 28);
+  });
+  it('keeps everything it does not fully understand: fragments, IPv6 extension headers, ICMP, other links', () => {
+    const f = eth(0x0800, ipv4(6, 0x0010));
+    expect(headerEnd(f, 1)).toBe(f.length);
+    const v6 = eth(0x86dd, [0x60, 0, 0, 0, 0, 8, 0 /* hop-by-hop */, 64, ...Array(32).fill(0)]);
+    expect(headerEnd(v6, 1)).toBe(v6.length);
+    const icmp = eth(0x0800, ipv4(1));
+    expect(headerEnd(icmp, 1)).toBe(icmp.length);
+    expect(headerEnd(icmp.subarray(14), 101)).toBe(icmp.length - 14);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FilteredView, FilterError, parseFilter } from '../../src/ui/filter.js';
 import { RowStore } from '../../src/ui/store.js';
+import { addressesOf, decodeHeaders, protocolsOf } from '../../src/ui/decode.js';
 import { arraySource } from '../../src/ui/sources.js';
 import { ReplayPump } from '../../src/ui/pump.js';
 import { synthSource } from '../../src/ui/synth.js';
@@ -30,11 +31,23 @@ describe('RowStore', () => {
     expect(s.ruleHits.get('ip filter INPUT: policy accept')).toBe(1);
   });
 
-  it('keeps the first 128 captured bytes of each frame', () => {
+  it('keeps of each frame the header bytes the decoders read: same headers, protocols and addresses as from the first 128', () => {
     const items = basicItems();
     const s = new RowStore();
     for (const it of items) s.add(it);
-    for (let i = 0; i < items.length; i++) expect(Array.from(s.bytes(i))).toEqual(Array.from(items[i].bytes!.subarray(0, 128)));
+    let kept = 0;
+    let first = 0;
+    for (let i = 0; i < items.length; i++) {
+      const full = items[i].bytes!.subarray(0, 128);
+      const b = s.bytes(i);
+      expect(Array.from(b)).toEqual(Array.from(full.subarray(0, b.length))); // a prefix
+      expect(decodeHeaders(b, 1)).toEqual(decodeHeaders(full, 1));
+      expect(protocolsOf(b, 1)).toEqual(protocolsOf(full, 1));
+      expect(addressesOf(b, 1)).toEqual(addressesOf(full, 1));
+      kept += b.length;
+      first += full.length;
+    }
+    expect(kept).toBeLessThan(first); // payload bytes are not kept
   });
 
   it('grows past its initial capacity and shares identical records', () => {
