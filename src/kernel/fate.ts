@@ -175,6 +175,8 @@ class ListCache {
       if (Array.isArray(e) && (e as { toJSON?: unknown }).toJSON !== undefined) throw BAIL;
       return jval(e);
     }
+    // a class instance, toJSON...: JSON.stringify decides (and no getter of it is read here)
+    if (!plainObject(e)) throw BAIL;
     let ws = this.ways[i];
     if (ws === undefined) ws = this.ways[i] = [];
     // timeline steps differ mostly in their function name: compared first (a filter only)
