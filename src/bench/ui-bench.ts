@@ -63,7 +63,7 @@ export async function run(ctx: BenchCtx): Promise<void> {
     const p: PtyRun = await ptySession(argv, cols, nrows, 100);
     worst = Math.max(worst, p.loading.p95, p.idle.p95);
     ctx.log(`ui on a pty, ${label}: ${p.frames.toLocaleString('en-US')} frames, load average ${load.toFixed(1)} on ${cpus().length} CPUs`);
-    ctx.log(`  first screen            ${p.firstScreenMs.toFixed(0)} ms from process start; replay done after ${(p.loadMs / 1000).toFixed(1)} s`);
+    ctx.log(`  first screen            ${p.firstScreenMs.toFixed(0)} ms from process start; replay done after ${(p.loadMs / 1000).toFixed(1)} s; peak RSS ${p.rssMB.toFixed(0)} MB`);
     ctx.log(`  key -> screen while replaying  ${st(p.loading)}  (${p.loading.n} keys)`);
     ctx.log(`    CPU per key                  p50 ${p.loadingCpu.p50.toFixed(1)} ms  p95 ${p.loadingCpu.p95.toFixed(1)} ms  (app process, all threads)`);
     ctx.log(`  key -> screen after replay     ${st(p.idle)}  (${p.idle.n} keys: j k PgDn PgUp G g Enter Esc n)`);

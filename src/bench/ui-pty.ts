@@ -69,7 +69,7 @@ export class PtyApp {
     return ns / 1e6;
   }
 
-  /** the app's peak RSS so far, MB (VmHWM) */
+  /** the app's peak RSS so far, MB (VmHWM of the node process) */
   peakRssMB(): number {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid()}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : NaN;

@@ -246,6 +246,9 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 2, onKeyDone
         else if (ch >= ' ') onKey(ch, NO_KEY);
       }
     } else onKey(input, key);
+    // this frame shows the progress too: the next progress-only redraw is due PROGRESS_MS later,
+    // so a burst of keys is not interleaved with full frames a key would have to wait behind
+    lastBump.current = performance.now();
     redraw();
     onKeyDone?.(input);
   });
