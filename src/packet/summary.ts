@@ -18,6 +18,8 @@ export interface SummaryOptions {
   link?: boolean;
   /** absolute TCP sequence numbers (tcpdump -S) */
   absoluteSeq?: boolean;
+  /** only the general code, not the byte-built common lines (tests compare the two) */
+  general?: boolean;
 }
 
 /** Per-capture state of the summaries: tcpdump's table of TCP conversations for relative
@@ -87,7 +89,7 @@ export function summarize(d: Decoded, state: SummaryState | null = null, opts: S
   // network layer
   if (d.has(L_ARP) || d.has(L_RARP)) return s + arpText(d, link);
   // the common TCP/UDP lines, written without intermediate strings (summary-line.ts)
-  if (s === '' && !link && (d.ipVersion === 4 || d.ipVersion === 6) && d.srcOff >= 0 && d.dstOff >= 0) {
+  if (s === '' && !link && opts.general !== true && (d.ipVersion === 4 || d.ipVersion === 6) && d.srcOff >= 0 && d.dstOff >= 0) {
     const v6 = d.ipVersion === 6;
     const line = fastLine(d, v6 ? ipv6Text(b, d.srcOff) : ipv4Text(b, d.srcOff), v6 ? ipv6Text(b, d.dstOff) : ipv4Text(b, d.dstOff), v6,
       state !== null && !opts.absoluteSeq ? state.tcp : null);
