@@ -1,6 +1,6 @@
 // Decoded headers for the detail view: a small bounds-checked walk over the first bytes of a
-// frame (the UI keeps 128 per frame). Never throws: a truncated or odd header becomes a line
-// that says so. Layouts: IEEE 802.3, RFC 791, RFC 8200, RFC 9293, RFC 768, RFC 792/4443, RFC 826.
+// frame (the UI keeps at most 128 per frame, up to the end of the transport header: headerEnd).
+// Never throws: a truncated or odd header becomes a line that says so. Layouts: IEEE 802.3, RFC 791, RFC 8200, RFC 9293, RFC 768, RFC 792/4443, RFC 826.
 
 const hex2 = (b: number): string => b.toString(16).padStart(2, '0');
 const mac = (d: Uint8Array, o: number): string => Array.from(d.subarray(o, o + 6), hex2).join(':');
