@@ -58,9 +58,8 @@ describe('summaries and bytes past the 4 MiB chunks of the pools', () => {
     const sum = (k: number) => `IP 10.0.${k % 256}.1.${k} > 10.0.0.2.22: Flags [S], seq ${k} ‘quoted’ ${'x'.repeat(k % 97)}`;
     const head = (k: number) => Uint8Array.from({ length: 60 + (k % 67) }, (_, j) => (k * 7 + j) & 255); // lengths vary: entries straddle chunks
     for (let k = 0; k < n; k++) s.add({ frame: k + 1, tsSec: 0, tsNsec: 0, iface: 'eth0', summary: sum(k), record: { frame: k + 1, fate: 'consumed', events: [] }, bytes: head(k), linktype: 1 });
-    for (let k = 0; k < n; k++) {
-      expect(s.summary(k)).toBe(sum(k));
-      expect(Buffer.from(s.bytes(k)).equals(Buffer.from(head(k)))).toBe(true);
-    }
+    const bad: number[] = [];
+    for (let k = 0; k < n && bad.length < 5; k++) if (s.summary(k) !== sum(k) || !Buffer.from(s.bytes(k)).equals(Buffer.from(head(k)))) bad.push(k);
+    expect(bad).toEqual([]);
   });
 });
