@@ -63,3 +63,15 @@ describe('summaries and bytes past the 4 MiB chunks of the pools', () => {
     expect(bad).toEqual([]);
   });
 });
+
+describe('a fate the contract does not know', () => {
+  it('is counted as other and shown as given, never as one of the five', () => {
+    const s = new RowStore();
+    s.add({ frame: 1, tsSec: 0, tsNsec: 0, iface: 'eth0', summary: '', record: { frame: 1, fate: 'stolen' as never, events: [] } });
+    s.add({ frame: 2, tsSec: 0, tsNsec: 0, iface: 'eth0', summary: '', record: { frame: 2, fate: 'dropped', reason: 'X', events: [] } });
+    expect(s.fateName(0)).toBe('stolen');
+    expect(s.record(0).fate).toBe('stolen');
+    expect(s.otherFates.get('stolen')).toBe(1);
+    expect(s.drops).toEqual([1]);
+  });
+});
