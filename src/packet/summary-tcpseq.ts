@@ -6,6 +6,12 @@
 // open-addressing tables of 32-bit words (3 key words + seq + ack + a used mark = 24 bytes a
 // slot; IPv6 addresses replaced by numbers), so a million conversations cost ~30 MB and no
 // per-frame string or object.
+// One difference, so memory stays bounded on any capture: past MAX_CONVERSATIONS per table a new
+// conversation is not remembered (its segments print the absolute numbers tcpdump prints for a
+// conversation's first segment); the ones remembered stay exact.
+
+/** conversations (or IPv6 addresses) a table remembers at most: 2^20, ~48 MB of slots at most */
+export const MAX_CONVERSATIONS = 1 << 20;
 
 /** hash of the `n` words at k[o] */
 function hash(k: Uint32Array, o: number, n: number): number {
@@ -27,7 +33,7 @@ class SeqTable {
   /** whether the last find() found the key (else it inserted it) */
   found = false;
 
-  constructor(private readonly kw: number) {
+  constructor(private readonly kw: number, private readonly limit = MAX_CONVERSATIONS) {
     this.stride = kw + 3;
     this.alloc(1024);
   }
@@ -38,7 +44,8 @@ class SeqTable {
     this.words = new Uint32Array(cap * this.stride);
   }
 
-  /** slot (word offset) of `key` (kw words), inserting a zeroed entry if absent */
+  /** slot (word offset) of `key` (kw words), inserting a zeroed entry if absent; -1 when absent
+   *  and the table is full (MAX_CONVERSATIONS) */
   find(key: Uint32Array): number {
     const kw = this.kw, st = this.stride, w = this.words;
     let s = hash(key, 0, kw) & this.mask;
@@ -51,6 +58,7 @@ class SeqTable {
       s = (s + 1) & this.mask;
     }
     this.found = false;
+    if (this.size >= this.limit) return -1;
     // load factor 3/4
     if ((this.size + 1) * 4 > this.cap * 3) {
       this.grow();
@@ -104,12 +112,19 @@ function be32(b: Uint8Array, o: number): number {
  * `base` then holds what tcpdump subtracts from SACK blocks (its thseq/thack by direction).
  */
 export class TcpSeqTables {
-  private readonly v4 = new SeqTable(3);
+  private readonly v4: SeqTable;
   /** IPv6 conversations keyed by the numbers of their two addresses (below) and the ports:
    *  24 bytes a slot instead of 48, as a capture has far fewer addresses than conversations */
-  private readonly v6 = new SeqTable(3);
+  private readonly v6: SeqTable;
   /** IPv6 address -> its number (1, 2, ... in the seq word), never freed like the conversations */
-  private readonly v6addr = new SeqTable(4);
+  private readonly v6addr: SeqTable;
+
+  /** `limit`: conversations remembered per table (tests make it small) */
+  constructor(limit = MAX_CONVERSATIONS) {
+    this.v4 = new SeqTable(3, limit);
+    this.v6 = new SeqTable(3, limit);
+    this.v6addr = new SeqTable(4, limit);
+  }
   private readonly key = new Uint32Array(4);
   /** [seq, ack] to print */
   readonly out = new Uint32Array(2);
@@ -126,6 +141,7 @@ export class TcpSeqTables {
     k[0] = be32(b, o); k[1] = be32(b, o + 4); k[2] = be32(b, o + 8); k[3] = be32(b, o + 12);
     const t = this.v6addr;
     const slot = t.find(k);
+    if (slot < 0) return -1;
     if (!t.found) t.set(slot, t.size, 0);
     return t.seq(slot);
   }
@@ -153,12 +169,15 @@ export class TcpSeqTables {
       t = this.v4;
     } else {
       const na = this.addrId(b, a);
-      k[1] = this.addrId(b, c);
+      const nc = this.addrId(b, c);
+      k[1] = nc;
       k[0] = na;
       t = this.v6;
+      if (na < 0 || nc < 0) return this.forgotten(seq, ack);
     }
     k[2] = rev ? ((dport << 16) | sport) >>> 0 : ((sport << 16) | dport) >>> 0;
     const slot = t.find(k);
+    if (slot < 0) return this.forgotten(seq, ack);
     const out = this.out;
     if (!t.found || syn) {
       // didn't find it or new conversation
@@ -174,5 +193,13 @@ export class TcpSeqTables {
       out[1] = (ack - t.ack(slot)) >>> 0;
     }
     this.sackBase = rev ? t.seq(slot) : t.ack(slot);
+  }
+
+  /** a conversation the full table cannot remember: printed as tcpdump prints a first segment */
+  private forgotten(seq: number, ack: number): void {
+    this.out[0] = seq;
+    this.out[1] = ack;
+    // what relative() keeps for a new conversation, in either direction
+    this.sackBase = (ack - 1) >>> 0;
   }
 }
