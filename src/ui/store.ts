@@ -31,6 +31,8 @@ type Rest = Pick<FateRecord, 'egress' | 'verdicts' | 'socket' | 'unsupported'>;
  * needed). An entry crossing a chunk boundary is split; reading it back joins the parts.
  */
 const CHUNK = 1 << 22;
+/** the row offsets into the pools are Uint32 */
+const MAX_POOL = 0xffffffff;
 class BytePool {
   private chunks: Buffer[] = [];
   used = 0;
@@ -111,15 +113,16 @@ export class RowStore {
   iface = new Uint16Array(1024);
   frameNo = new Uint32Array(1024);
   /** offsets into `head` of each frame's first HEAD_BYTES bytes (when the source gives bytes) */
-  headOff = new Float64Array(1025);
+  headOff = new Uint32Array(1025);
   private head = new BytePool();
   linktype = new Uint16Array(1024);
   /** summaries as UTF-8 in one pool: no per-frame string for the GC to trace */
   private sumPool = new BytePool();
-  sumOff = new Float64Array(1025);
+  sumOff = new Uint32Array(1025);
   /** per row: its event ids, evIds[evOff[i]] .. evIds[evOff[i+1]]; an id < 0 is -(k+1), event k of the JSON pool */
-  private evOff = new Float64Array(1025);
+  private evOff = new Uint32Array(1025);
   private evIds = new IdPool();
+  private evCount = 0;
   private evDict: TimelineEvent[] = [];
   private evByWhat = new Map<string, number[]>();
   /** JSON of each dictionary event's diff and detail ('' when it has neither) */
@@ -133,7 +136,7 @@ export class RowStore {
   private restJson = new BytePool();
   private restJsonOff: number[] = [];
   /** per row: the kernel's replies as JSON (most frames have none: empty range) */
-  private repOff = new Float64Array(1025);
+  private repOff = new Uint32Array(1025);
   private repJson = new BytePool();
   /** per row: the result rests on something the model does not support */
   unsup = new Uint8Array(1024);
@@ -196,6 +199,10 @@ export class RowStore {
     const n = bytes ? headerEnd(bytes.subarray(0, HEAD_BYTES), item.linktype ?? 0) : 0;
     if (n) this.head.addBytes(bytes!.subarray(0, n));
     this.headOff[i + 1] = base + n;
+    // offsets are 32-bit (16 MB less per million frames); past that, say so rather than wrap
+    if (this.sumPool.used > MAX_POOL || this.head.used > MAX_POOL || this.evOff[i + 1] !== this.evCount || this.repJson.used > MAX_POOL) {
+      throw new Error(`the timeline holds at most 4 GiB of summaries, headers and replies (reached at frame ${item.frame}): use --format text or ndjson for this capture`);
+    }
     this.count = i + 1;
   }
 
@@ -260,6 +267,7 @@ export class RowStore {
       ct |= id >= 0 ? this.evIsCt[id] : CT_FN.test(e.fn) ? 1 : 0;
     }
     this.evOff[i + 1] = at;
+    this.evCount = at;
     this.hasCt[i] = ct;
     this.unsup[i] = r.unsupported && r.unsupported.length ? 1 : 0;
     this.restId[i] = r.egress || r.verdicts || r.socket !== undefined || r.unsupported ? this.restOf(r) : 0;
