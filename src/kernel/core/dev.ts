@@ -5,6 +5,7 @@
 import { dev_is_loopback } from './netdevice.js';
 import type { NetDevice } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
+import type { TimelineEvent } from '../fate.js';
 import { NF_HOOK, type Net } from '../net.js';
 import { NFPROTO_NETDEV, NF_NETDEV_INGRESS, NF_NETDEV_EGRESS } from '../netfilter/hook.js';
 import { SkBuff, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PKT_TYPE_NAMES } from '../skbuff.js';
@@ -71,6 +72,24 @@ function protoHex(p: number): string {
   return s;
 }
 
+// Steps that depend only on the device and a few numbers, made once each (events are never
+// changed once made): most frames of a capture repeat them
+const rcvEvents = new WeakMap<NetDevice, Map<number, TimelineEvent>>();
+function rcvEvent(dev: NetDevice, pktType: number, protocol: number): TimelineEvent {
+  let m = rcvEvents.get(dev);
+  if (!m) rcvEvents.set(dev, (m = new Map()));
+  const k = pktType * 0x10000 + protocol;
+  let e = m.get(k);
+  if (!e) m.set(k, (e = { fn: '__netif_receive_skb_core', what: PKT_TYPE_NAMES[pktType] ?? String(pktType), dev: dev.name, detail: { protocol: protoHex(protocol) } }));
+  return e;
+}
+const xmitEvents = new WeakMap<NetDevice, TimelineEvent>();
+function xmitEvent(dev: NetDevice): TimelineEvent {
+  let e = xmitEvents.get(dev);
+  if (!e) xmitEvents.set(dev, (e = { fn: 'dev_queue_xmit', what: 'transmitted', dev: dev.name }));
+  return e;
+}
+
 function isBridgeMaster(net: Net, dev: NetDevice): boolean {
   if (!dev.master) return false;
   const m = net.host.byName.get(dev.master);
@@ -83,7 +102,7 @@ export function netif_receive_skb(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   for (;;) {
     const dev = skb.dev!;
     if (rounds === 0) gro_note(net, skb, ctx);
-    ctx.tracing && ctx.ev('__netif_receive_skb_core', PKT_TYPE_NAMES[skb.pkt_type] ?? String(skb.pkt_type), { dev: dev.name, detail: { protocol: protoHex(skb.protocol) } });
+    if (ctx.tracing) ctx.events.push(rcvEvent(dev, skb.pkt_type, skb.protocol));
     if (!dev.up) {
       ctx.drop('__netif_receive_skb_core', 'DEV_READY', { dev: dev.name });
       return;
@@ -178,6 +197,6 @@ export function dev_queue_xmit(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDev
     ctx.reply(dev.name, summary!);
     return;
   }
-  ctx.tracing && ctx.ev('dev_queue_xmit', 'transmitted', { dev: dev.name });
+  if (ctx.tracing) ctx.events.push(xmitEvent(dev));
   ctx.forward(dev.name);
 }

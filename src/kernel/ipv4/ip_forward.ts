@@ -2,6 +2,7 @@
 // ip_forward_finish -> dst_output (ip_output).
 
 import type { FrameCtx } from '../ctx.js';
+import type { TimelineEvent } from '../fate.js';
 import { NF_HOOK, type Net } from '../net.js';
 import { NFPROTO_IPV4, NF_INET_FORWARD } from '../netfilter/hook.js';
 import { PACKET_HOST, type SkBuff } from '../skbuff.js';
@@ -49,11 +50,17 @@ export function ip_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const old = (d[nh + 8] << 8) | d[nh + 9];
   d[nh + 8] = ttl - 1;
   csumReplace2(d, nh + 10, old, ((ttl - 1) << 8) | d[nh + 9]);
-  ctx.tracing && ctx.ev('ip_decrease_ttl', `ttl ${ttl} -> ${ttl - 1}`, { diff: { ttl: [ttl, ttl - 1] } });
+  if (ctx.tracing) ctx.events.push(ttlEvent(ttl));
   if (rt.sameDev) ip_rt_send_redirect(net, skb, ctx, rt);
   if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_FORWARD, skb, skb.dev, out, ctx)) return;
   // ip_forward_finish -> dst_output; re-read: FORWARD rules cannot NAT, but mangle may mark
   ip_output(net, skb, ctx, out, rt.gw, mtu);
+}
+
+/** the ip_decrease_ttl step for each TTL, made once: events are never changed once made */
+const ttlEvents: (TimelineEvent | undefined)[] = [];
+function ttlEvent(ttl: number): TimelineEvent {
+  return (ttlEvents[ttl] ??= { fn: 'ip_decrease_ttl', what: `ttl ${ttl} -> ${ttl - 1}`, diff: { ttl: [ttl, ttl - 1] } });
 }
 
 /**

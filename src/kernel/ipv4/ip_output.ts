@@ -6,6 +6,7 @@
 import { dev_is_loopback, dev_noarp } from '../core/netdevice.js';
 import type { NetDevice } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
+import type { TimelineEvent } from '../fate.js';
 import { NF_HOOK, type Net } from '../net.js';
 import { NFPROTO_IPV4, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING } from '../netfilter/hook.js';
 import { SkBuff } from '../skbuff.js';
@@ -174,14 +175,27 @@ export function writeEthHeader(skb: SkBuff, dst: Uint8Array, src: Uint8Array, pr
   b[mh + 12] = proto >>> 8;
   b[mh + 13] = proto & 0xff;
   skb.mac_header = mh;
-  if (!quiet) {
-    const nd = macText(dst, 0);
-    const ns = macText(src, 0);
-    const diff: Record<string, [string, string]> = {};
-    if (oldDst !== nd) diff['eth.dst'] = [oldDst || '-', nd];
-    if (oldSrc !== ns) diff['eth.src'] = [oldSrc || '-', ns];
-    ctx.tracing && ctx.ev('neigh_hh_output', `eth ${ns} > ${nd}`, { diff });
+  if (!quiet) ctx.events.push(hhEvent(oldDst, oldSrc, macText(dst, 0), macText(src, 0)));
+}
+
+/** The neigh_hh_output step for old -> new MACs. A forwarding capture repeats a few MAC pairs,
+ *  so the step is made once per pair (the texts are macText's, compared by identity; events are
+ *  never changed once made). */
+const hhEvents = new Map<string, { od: string; os: string; ns: string; ev: TimelineEvent }[]>();
+function hhEvent(oldDst: string, oldSrc: string, nd: string, ns: string): TimelineEvent {
+  let l = hhEvents.get(nd);
+  if (l === undefined) {
+    if (hhEvents.size >= 4096) hhEvents.clear();
+    hhEvents.set(nd, (l = []));
   }
+  for (const c of l) if (c.od === oldDst && c.os === oldSrc && c.ns === ns) return c.ev;
+  const diff: Record<string, [string, string]> = {};
+  if (oldDst !== nd) diff['eth.dst'] = [oldDst || '-', nd];
+  if (oldSrc !== ns) diff['eth.src'] = [oldSrc || '-', ns];
+  const ev: TimelineEvent = { fn: 'neigh_hh_output', what: `eth ${ns} > ${nd}`, diff };
+  if (l.length >= 16) l.shift();
+  l.push({ od: oldDst, os: oldSrc, ns, ev });
+  return ev;
 }
 
 const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));

@@ -6,6 +6,7 @@
 import { dev_is_loopback } from '../core/netdevice.js';
 import type { NetDevice } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
+import type { TimelineEvent } from '../fate.js';
 import { NF_HOOK, type Net } from '../net.js';
 import { NFPROTO_IPV6, NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_PRE_ROUTING } from '../netfilter/hook.js';
 import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, type SkBuff } from '../skbuff.js';
@@ -19,6 +20,9 @@ import { ip6_output } from './ip6_output.js';
 import { ipv6_frag_rcv, nf_ct_frag6_gather } from './reassembly.js';
 import { ip_sabotage_in } from '../bridge/br_netfilter_hooks.js';
 import { ICMPV6_DEST_UNREACH, ICMPV6_NOROUTE, ICMPV6_ADM_PROHIBITED, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, ICMPV6_PKT_TOOBIG, ICMPV6_PARAMPROB, ICMPV6_UNK_NEXTHDR, ICMPV6_NOT_NEIGHBOUR } from '../../packet/icmpv6.js';
+
+/** the hop-limit step of ip6_forward for each value, made once (events are never changed once made) */
+const hlimEvents: (TimelineEvent | undefined)[] = [];
 
 /** the IPv6 input route (struct rt6_info, the parts used) */
 export interface Rt6 {
@@ -376,7 +380,7 @@ export function ip6_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   }
   skb.skb_ensure_writable(nh + 8);
   skb.data[nh + 7] = hlim - 1;
-  ctx.tracing && ctx.ev('ip6_forward', `hop limit ${hlim} -> ${hlim - 1}`, { diff: { hop_limit: [hlim, hlim - 1] } });
+  if (ctx.tracing) ctx.events.push((hlimEvents[hlim] ??= { fn: 'ip6_forward', what: `hop limit ${hlim} -> ${hlim - 1}`, diff: { hop_limit: [hlim, hlim - 1] } }));
   if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_FORWARD, skb, skb.dev, out, ctx)) return;
   ip6_output(net, skb, ctx, out, rt.gw);
 }

@@ -17,6 +17,7 @@
 import { dev_is_loopback, dev_noarp } from '../core/netdevice.js';
 import type { Host, NetDevice } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
+import type { TimelineEvent } from '../fate.js';
 import type { Net } from '../net.js';
 import type { SkBuff } from '../skbuff.js';
 import { ipv4ToString, ipv6ToString, macToString } from '../../packet/addr.js';
@@ -102,6 +103,10 @@ export interface Neigh {
   queue: number[];
   queueBytes: number;
   probes: number;
+  /** the neigh_output timeline step made for (outEvState, outEvHa), reused while they hold */
+  outEv?: TimelineEvent;
+  outEvState?: number;
+  outEvHa?: Uint8Array | null;
 }
 
 export type NeighUpdateResult = { changed: boolean; from: number; to: number; lladdrChanged: boolean; flushed: number };
@@ -345,7 +350,17 @@ export function neigh_resolve(net: Net, family: 4 | 6, nexthop: number | Uint8Ar
   const s = n.state;
   n.used = now;
   if (s & (NUD_CONNECTED | NUD_DELAY | NUD_PROBE)) {
-    ctx.tracing && ctx.ev('neigh_output', `${n.keyStr} ${nudName(s)} lladdr ${macToString(n.ha!, 0)}`, { dev: dev.name });
+    if (ctx.tracing) {
+      // the step's text depends on the entry's state and address only: made again when either changed
+      // (n.ha is replaced, never written in place, when the address changes)
+      let e = n.outEv;
+      if (e === undefined || n.outEvState !== s || n.outEvHa !== n.ha) {
+        e = n.outEv = { fn: 'neigh_output', what: `${n.keyStr} ${nudName(s)} lladdr ${macToString(n.ha!, 0)}`, dev: dev.name };
+        n.outEvState = s;
+        n.outEvHa = n.ha;
+      }
+      ctx.events.push(e);
+    }
     return n.ha;
   }
   if (s & NUD_STALE) {
