@@ -86,6 +86,28 @@ class BytePool {
   }
 }
 
+/** an event's diff or detail: the same keys (in any order) with the same values ([a, b] pairs compared by element) */
+function sameFields(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return (!a || isEmpty(a)) && (!b || isEmpty(b));
+  let n = 0;
+  for (const k in a) {
+    const x = a[k];
+    const y = b[k];
+    if (x !== y) {
+      if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
+      for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+    }
+    if (x !== undefined) n++;
+  }
+  for (const k in b) if (b[k] !== undefined) n--;
+  return n === 0;
+}
+function isEmpty(o: Record<string, unknown>): boolean {
+  for (const k in o) if (o[k] !== undefined) return false;
+  return true;
+}
+
 /** append-only Int32 values in 1 Mi-entry chunks (no copy, no spare half when growing) */
 const ID_CHUNK = 1 << 20;
 class IdPool {
@@ -125,8 +147,6 @@ export class RowStore {
   private evCount = 0;
   private evDict: TimelineEvent[] = [];
   private evByWhat = new Map<string, number[]>();
-  /** JSON of each dictionary event's diff and detail ('' when it has neither) */
-  private evDD: string[] = [];
   private evJson = new BytePool();
   private evJsonOff: number[] = [];
   /** per row: id of its Rest (egress, verdicts, socket, unsupported); < 0: JSON pool entry -(k+1) */
@@ -281,14 +301,13 @@ export class RowStore {
   }
 
   private eventId(e: TimelineEvent): number {
-    // looked up by its text first (one hash of a short string), then fn, dev and the JSON of its
-    // diff/detail compared: building one key string per event cost twice as much
-    const dd = e.diff || e.detail ? JSON.stringify([e.diff ?? null, e.detail ?? null]) : '';
+    // looked up by its text first (one hash of a short string), then fn, dev, diff and detail
+    // compared field by field: building a key string per event (JSON) cost several times more
     let ids = this.evByWhat.get(e.what);
     if (ids) {
       for (const id of ids) {
         const c = this.evDict[id];
-        if (c.fn === e.fn && c.dev === e.dev && this.evDD[id] === dd) return id;
+        if (c.fn === e.fn && c.dev === e.dev && sameFields(c.diff, e.diff) && sameFields(c.detail, e.detail)) return id;
       }
     }
     if (this.evDict.length < EVENT_DICT_LIMIT) {
@@ -299,7 +318,6 @@ export class RowStore {
       if (e.diff !== undefined) c.diff = e.diff;
       if (e.detail !== undefined) c.detail = e.detail;
       this.evDict.push(c);
-      this.evDD.push(dd);
       if (ids) ids.push(id);
       else this.evByWhat.set(e.what, [id]);
       if (id === this.evIsCt.length) {
