@@ -112,10 +112,23 @@ function conntrackLines(s: RowStore, i: number, events: TimelineEvent[], ct: CtI
   const c = v.state;
   if (c || v.confirmed || v.other.length) {
     head('Conntrack');
-    // before/after pairs the model records on the event itself (none today) are shown as given
+    // the state before/after as nf_conntrack_in recorded it (ct.state); older records lack it and
+    // "before" is derived from the previous frame of the same entry
     const own = v.stateEvent;
-    if (own?.diff) L.push(...eventLines({ ...own, detail: undefined }, '  '));
+    const rec = own?.diff?.['ct.state'];
+    if (own?.diff) {
+      const rest = Object.fromEntries(Object.entries(own.diff).filter(([k]) => k !== 'ct.state'));
+      if (Object.keys(rest).length) L.push(...eventLines({ ...own, diff: rest, detail: undefined }, '  '));
+    }
     if (!c) L.push([dim('  no nf_conntrack_in result recorded for this frame')]);
+    else if (c.tuple && rec) {
+      L.push([dim('  entry    '), { t: c.tuple }]);
+      L.push([dim('  packet   '), { t: c.ctinfo, bold: true }, ...(c.note ? [dim(`  (${c.note})`)] : [])]);
+      L.push([dim('  before   '), { t: String(rec[0]), color: 'yellow' }, dim('  (recorded by nf_conntrack_in)')]);
+      L.push([dim('  after    '), { t: String(rec[1]), color: 'yellow', bold: true }, ...(v.confirmed ? [dim('  inserted by __nf_conntrack_confirm')] : [])]);
+      const end = v.endState;
+      if (end && end !== c) L.push([dim('  then     '), { t: stateText(end) || end.ctinfo, color: 'yellow' }, dim(`  after the kernel's reply (${end.ctinfo})`)]);
+    }
     else if (!c.tuple) {
       L.push([dim('  packet   '), { t: c.ctinfo, bold: true, color: c.ctinfo === 'INVALID' ? 'red' : undefined }, ...(c.note ? [{ t: `  ${c.note}` }] : [])]);
       if (c.ctinfo === 'INVALID') L.push([dim('           the event does not name the entry: its state is not shown')]);

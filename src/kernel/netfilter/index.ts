@@ -223,7 +223,7 @@ export class NfTables implements NfHooks {
       if (e.kind === 'ct_in') {
         if (!this.conntrack) continue;
         const r = this.conntrack.in(p);
-        events.push({ fn: 'nf_conntrack_in', what: r.what });
+        events.push(r.before !== undefined && r.after !== undefined ? { fn: 'nf_conntrack_in', what: r.what, diff: { 'ct.state': [r.before, r.after] } } : { fn: 'nf_conntrack_in', what: r.what });
         if (r.drop) return result('drop', 'NETFILTER_DROP');
         continue;
       }

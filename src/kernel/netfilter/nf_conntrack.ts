@@ -147,6 +147,17 @@ export interface CtResult {
   /** NF_ACCEPT / NF_DROP */
   drop: boolean;
   what: string;
+  /** the entry's state before and after this packet (`no entry` before a new one), as
+   *  `conntrack -L` shows it: the TCP state, then [UNREPLIED] or [ASSURED] */
+  before?: string;
+  after?: string;
+}
+
+/** an entry's state as `conntrack -L` prints it */
+function ctStateText(ct: NfConn): string {
+  const flag = !(ct.status & IPS_SEEN_REPLY) ? '[UNREPLIED]' : ct.status & IPS_ASSURED ? '[ASSURED]' : '';
+  const tcp = ct.tuple[0].proto === 6 ? TCP_STATE_NAMES[ct.tcpState] : '';
+  return tcp && flag ? `${tcp} ${flag}` : tcp || flag || 'tracked';
 }
 
 export class NfConntrack {
@@ -194,6 +205,7 @@ export class NfConntrack {
     let h = this.lookup(tupleKey(t, zone), p.now);
     let ct: NfConn;
     let dir: number;
+    const before = h ? ctStateText(h.ct) : this.expired ? `no entry (the one in ${ctStateText(this.expired)} timed out)` : 'no entry';
     if (!h) {
       const made = this.initConntrack(p, t, zone);
       if (!made) {
@@ -223,7 +235,7 @@ export class NfConntrack {
     if (dir === 1 && !(ct.status & IPS_SEEN_REPLY)) ct.status |= IPS_SEEN_REPLY;
     skb.ct = p.ct = ct;
     skb.ctinfo = p.ctinfo = ctinfo;
-    return { drop: false, what: `${ctinfoName(ctinfo)} ${showTuple(ct.tuple[0])}${ct.tuple[0].proto === 6 ? ` ${TCP_STATE_NAMES[ct.tcpState]}` : ''}` };
+    return { drop: false, what: `${ctinfoName(ctinfo)} ${showTuple(ct.tuple[0])}${ct.tuple[0].proto === 6 ? ` ${TCP_STATE_NAMES[ct.tcpState]}` : ''}`, before, after: ctStateText(ct) };
   }
 
   /** __nf_conntrack_confirm: insert a new entry in both directions */
@@ -245,14 +257,19 @@ export class NfConntrack {
 
   /** rehash after NAT changed the reply tuple (only before confirmation, so nothing to move) */
   private lookup(key: string, now: number): { ct: NfConn; dir: number } | undefined {
+    this.expired = null;
     const h = this.table.get(key);
     if (!h) return undefined;
     if (h.ct.timeout <= now) {
+      this.expired = h.ct;
       this.remove(h.ct);
       return undefined;
     }
     return h;
   }
+
+  /** the entry the last lookup found timed out (and removed): nf_conntrack_in says so */
+  private expired: NfConn | null = null;
 
   private remove(ct: NfConn): void {
     if (this.table.delete(tupleKey(ct.tuple[0], ct.zone))) this.count--;
