@@ -117,8 +117,9 @@ function conntrackLines(s: RowStore, i: number, events: TimelineEvent[], ct: CtI
     const own = v.stateEvent;
     const rec = own?.diff?.['ct.state'];
     if (own?.diff) {
-      const rest = Object.fromEntries(Object.entries(own.diff).filter(([k]) => k !== 'ct.state'));
-      if (Object.keys(rest).length) L.push(...eventLines({ ...own, diff: rest, detail: undefined }, '  '));
+      // ct.state is drawn as before/after below when the entry is named; any other diff as given
+      const shown = c?.tuple && rec ? Object.fromEntries(Object.entries(own.diff).filter(([k]) => k !== 'ct.state')) : own.diff;
+      if (Object.keys(shown).length) L.push(...eventLines({ ...own, diff: shown, detail: undefined }, '  '));
     }
     if (!c) L.push([dim('  no nf_conntrack_in result recorded for this frame')]);
     else if (c.tuple && rec) {
