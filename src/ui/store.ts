@@ -111,18 +111,28 @@ function isEmpty(o: Record<string, unknown>): boolean {
 /** append-only Int32 values in 1 Mi-entry chunks (no copy, no spare half when growing) */
 const ID_CHUNK = 1 << 20;
 class IdPool {
-  private chunks: Int32Array[] = [];
+  // ids of the bounded event dictionary (< 64 k) fit 16 bits: half the memory of 32-bit ids
+  // (~10 events a frame: 20 MB less on a million frames); the rest (JSON-pool entries, negative)
+  // are kept beside, by position
+  private chunks: Uint16Array[] = [];
+  private wide = new Map<number, number>();
   private n = 0;
   push(v: number): void {
     const c = this.n >>> 20;
-    if (c === this.chunks.length) this.chunks.push(new Int32Array(ID_CHUNK));
-    this.chunks[c][this.n & (ID_CHUNK - 1)] = v;
+    if (c === this.chunks.length) this.chunks.push(new Uint16Array(ID_CHUNK));
+    if (v >= 0 && v < WIDE) this.chunks[c][this.n & (ID_CHUNK - 1)] = v;
+    else {
+      this.chunks[c][this.n & (ID_CHUNK - 1)] = WIDE;
+      this.wide.set(this.n, v);
+    }
     this.n++;
   }
   get(k: number): number {
-    return this.chunks[k >>> 20][k & (ID_CHUNK - 1)];
+    const v = this.chunks[k >>> 20][k & (ID_CHUNK - 1)];
+    return v === WIDE ? this.wide.get(k)! : v;
   }
 }
+const WIDE = 0xffff;
 
 export class RowStore {
   count = 0;

@@ -51,6 +51,16 @@ describe('record encoding', () => {
   });
 });
 
+describe('past the event dictionary (65,536 distinct events)', () => {
+  it('gives back events kept as JSON beside the 16-bit ids, rows before and after intact', () => {
+    const s = new RowStore();
+    // each record brings one new ip_rcv_core text (its length): 70,000 distinct events
+    const n = 70_000;
+    for (let i = 1; i <= n; i++) add(s, base(i));
+    for (const i of [0, 1, 65_533, 65_534, 65_535, 65_536, 65_537, n - 1]) expect(s.record(i)).toEqual(base(i + 1));
+  });
+});
+
 describe('summaries and bytes past the 4 MiB chunks of the pools', () => {
   it('reads back every summary and every frame head, entries across a chunk boundary included', () => {
     const s = new RowStore();
