@@ -107,21 +107,37 @@ describe('conntrack on demand and other protocols', () => {
     expect(nf.conntrack!.size).toBe(4);
   });
 
-  it('expires entries by capture time with the sysctl timeouts (udp_timeout_stream)', () => {
-    for (const [sysctl, gap, want] of [[undefined, 119, 'established'], [undefined, 121, 'new'], ['300', 200, 'established']] as const) {
+  it('expires UDP entries by capture time as Linux 6.18 does (fixtures/rulesets/evidence/ct-udp-stream.*)', () => {
+    // [packets as [dir, seconds after the first], then the gap to the probe, sysctl, what the probe is]
+    // the first reply keeps the unreplied timeout (30 s); a packet after the reply, once the
+    // entry is older than 2 s, moves it to udp_timeout_stream and makes it ASSURED
+    const cases: [[('o' | 'r'), number][], number, string | undefined, string][] = [
+      [[['o', 0], ['r', 1]], 29, undefined, 'established'],
+      [[['o', 0], ['r', 1]], 31, undefined, 'new'], // no stream timeout from the reply alone
+      [[['o', 0], ['r', 0.5], ['o', 1]], 31, undefined, 'new'], // within 2 s: still 30 s
+      [[['o', 0], ['r', 1], ['o', 3]], 119, undefined, 'established'],
+      [[['o', 0], ['r', 1], ['o', 3]], 121, undefined, 'new'],
+      [[['o', 0], ['r', 1], ['o', 3]], 200, '300', 'established'],
+    ];
+    for (const [pkts, gap, sysctl, want] of cases) {
       const h = host({ nft: RULES.replace('forward', 'input'), sysctl: sysctl ? { 'net.netfilter.nf_conntrack_udp_timeout_stream': sysctl } : {} });
       const nf = hooks(h);
-      const state = (pk: Parameters<typeof skb4>[0]) => {
-        const skb = skb4(pk);
-        run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, skb, h, 'eth0');
+      let ctState: unknown;
+      const state = (dir: 'o' | 'r', t: number) => {
+        const skb = skb4(dir === 'o' ? { src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 7000, dport: 53, t } : { src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 53, dport: 7000, t });
+        const pre = run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, skb, h, 'eth0');
+        ctState = pre.events.find((e) => e.fn === 'nf_conntrack_in')?.diff?.['ct.state'];
         const r = run(nf, NFPROTO_IPV4, NF_INET_LOCAL_IN, skb, h, 'eth0');
         return NAMES[Number(r.verdicts[0]!.rule!.slice(7)) - 1];
       };
       const T = 1_800_000_000;
-      state({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 7000, dport: 53, t: T });
-      state({ src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 53, dport: 7000, t: T + 1 }); // reply: stream timeout from now on
-      expect(state({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 7000, dport: 53, t: T + 1 + gap })).toBe(want);
+      for (const [dir, at] of pkts) state(dir, T + at);
+      const assured = pkts.length === 3 && pkts[2]![1] > 2;
+      expect(state('o', T + pkts[pkts.length - 1]![1] + gap), JSON.stringify([pkts, gap, sysctl])).toBe(want);
+      // nf_conntrack_in says what it found: the live entry, or that the one there timed out
+      const was = assured ? '[ASSURED]' : 'tracked';
+      // (the probe, past 2 s and after a reply, makes a live entry ASSURED itself)
+      expect(ctState).toEqual(want === 'new' ? [`no entry (the one in ${was} timed out)`, '[UNREPLIED]'] : [was, '[ASSURED]']);
     }
   });
 });
-

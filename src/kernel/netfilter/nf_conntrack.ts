@@ -104,6 +104,8 @@ export interface NfConn {
   zone: number;
   /** expiry in capture seconds */
   timeout: number;
+  /** UDP: ct->proto.udp.stream_ts, 2 s after the first packet (capture seconds) */
+  udpStreamTs?: number;
   tcpState: number;
   seen: [TcpSeen, TcpSeen];
   /** NAT bindings: original-direction rewrite of source and destination */
@@ -332,10 +334,20 @@ export class NfConntrack {
     const proto = ct.tuple[0].proto;
     if (proto === 6) return this.tcpPacket(p, ct, dir);
     if (proto === 17 || proto === 136) {
-      // udp_packet: stream timeout once both directions were seen
-      if (ct.status & IPS_SEEN_REPLY || dir === 1) {
-        ct.timeout = p.now + this.timeouts.udpStream;
-        if (!(ct.status & IPS_ASSURED) && dir === 1) ct.status |= IPS_ASSURED;
+      // nf_conntrack_udp_packet (6.18, measured: fixtures/rulesets/evidence/ct-udp-stream.*):
+      // IPS_SEEN_REPLY is set by nf_conntrack_in only after this handler, so the first reply
+      // still gets the unreplied timeout. Later packets get the stream timeout, and the entry
+      // becomes ASSURED, only once the connection is older than 2 s (stream_ts).
+      if (!(ct.status & IPS_CONFIRMED)) ct.udpStreamTs = p.now + 2;
+      if (ct.status & IPS_SEEN_REPLY) {
+        let extra = this.timeouts.udp;
+        let stream = false;
+        if (proto === 136 || p.now > (ct.udpStreamTs ?? 0)) {
+          extra = this.timeouts.udpStream;
+          stream = !(ct.status & IPS_ASSURED);
+        }
+        ct.timeout = p.now + extra;
+        if (stream) ct.status |= IPS_ASSURED;
       } else ct.timeout = p.now + this.timeouts.udp;
       return true;
     }
