@@ -132,7 +132,7 @@ function conntrackLines(s: RowStore, i: number, events: TimelineEvent[], ct: CtI
     }
     else if (!c.tuple) {
       L.push([dim('  packet   '), { t: c.ctinfo, bold: true, color: c.ctinfo === 'INVALID' ? 'red' : undefined }, ...(c.note ? [{ t: `  ${c.note}` }] : [])]);
-      if (c.ctinfo === 'INVALID') L.push([dim('           the event does not name the entry: its state is not shown')]);
+      if (c.ctinfo === 'INVALID') L.push([dim(c.note?.includes('(entry ') ? '           the entry named is left as it was: an invalid packet does not move it' : '           no entry was found or made for this packet')]);
     } else {
       if (ct.indexed <= i) ct.advance(s, Infinity, i + 1);
       const p = ct.prev[i];

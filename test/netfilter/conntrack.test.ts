@@ -35,11 +35,17 @@ describe(`conntrack TCP matches kernel ${ev.kernel}`, () => {
       const sport = 41000 + Object.keys(ev.sequences).filter((k) => k.startsWith(name.split(' ')[0]!)).indexOf(name) + 1;
       let t = 1_700_000_000;
       const got: string[] = [], want: string[] = [];
+      const invalidNamed: string[] = [];
       for (const s of steps) {
         const c = s.dir === 'c';
         const skb = skb4({ src: c ? C : S, dst: c ? S : C, proto: 'tcp', sport: c ? sport : 80, dport: c ? 80 : sport, flags: s.flags, seq: s.seq, ack: s.ack, payload: s.len, t: t++ });
         const [i, o] = c ? ['ra', 'rb'] : ['rb', 'ra'];
-        run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, skb, h, i);
+        const pre = run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, skb, h, i);
+        // an INVALID packet of an existing entry names that entry, in the state the kernel left it
+        if (s.ctstate === 'invalid' && s.tcp) {
+          const what = pre.events.find((e) => e.fn === 'nf_conntrack_in')?.what ?? '';
+          if (what.startsWith('invalid: ')) invalidNamed.push(what.endsWith(`(entry src=${C} dst=${S} sport=${sport} dport=80 ${s.tcp})`) ? 'named' : what);
+        }
         const f = run(nf, NFPROTO_IPV4, NF_INET_FORWARD, skb, h, i, o);
         run(nf, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, h, undefined, o);
         const handle = Number(f.verdicts[0]!.rule!.replace('handle ', ''));
@@ -48,9 +54,15 @@ describe(`conntrack TCP matches kernel ${ev.kernel}`, () => {
         want.push(`${s.dir}${s.flags} ${s.ctstate} ${s.tcp}`);
       }
       expect(got).toEqual(want);
+      expect(invalidNamed.filter((x) => x !== 'named')).toEqual([]);
+      seenInvalidOfEntry += invalidNamed.length;
     });
   }
+  it('covered INVALID packets of existing entries (the check above ran)', () => {
+    expect(seenInvalidOfEntry).toBeGreaterThan(0);
+  });
 });
+let seenInvalidOfEntry = 0;
 
 function ipv4(s: string): number {
   return s.split('.').reduce((a, b) => a * 256 + Number(b), 0);

@@ -232,7 +232,8 @@ export class NfConntrack {
       skb.ct = null;
       skb.ctinfo = 0;
       p.ct = null;
-      return { drop: false, what: `invalid: ${res}` };
+      // the entry it was checked against (left as it was) is named: the packet is INVALID, not the entry
+      return { drop: false, what: `invalid: ${res} (entry ${showTuple(ct.tuple[0])}${ct.tuple[0].proto === 6 ? ` ${TCP_STATE_NAMES[ct.tcpState]}` : ''})` };
     }
     if (dir === 1 && !(ct.status & IPS_SEEN_REPLY)) ct.status |= IPS_SEEN_REPLY;
     skb.ct = p.ct = ct;
