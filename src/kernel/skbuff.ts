@@ -105,7 +105,7 @@ export class SkBuff {
    * - when the owner allowed it (`inPlaceUndo`, set by the replay driver, which calls
    *   restore_captured() after each frame) and the span is a header's worth, the span's original
    *   bytes are saved and the frame is written in place (a forwarded frame changes only its MACs
-   *   and TTL: saving 34 bytes costs less than copying the whole frame);
+   *   and TTL: saving their 22-26 bytes costs less than copying the whole frame);
    * - otherwise the frame is copied once into a buffer kept with this skb (the replay reuses one
    *   skb per frame; nothing keeps `data` past the frame).
    */
