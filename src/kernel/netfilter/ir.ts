@@ -11,6 +11,8 @@
 // hashing and lexicographic (= big-endian) comparison work unchanged; interface names to
 // their text.
 
+import { parseIpv4, parseIpv6, parseMac as parseMacBytes } from '../../packet/addr.js';
+
 /** NFT_PAYLOAD_*_HEADER */
 export type PayloadBase = 'll' | 'nh' | 'th' | 'ih';
 
@@ -315,66 +317,22 @@ export function typeSymbols(t: string): Record<string, number> | undefined {
 
 // ---- value encoding helpers ----
 
-/** IPv4 dotted quad -> u32, or undefined */
+/** IPv4 dotted quad -> u32, or undefined (src/packet/addr.ts) */
 export function parseIPv4(s: string): number | undefined {
-  const p = s.split('.');
-  if (p.length !== 4) return undefined;
-  let v = 0;
-  for (const x of p) {
-    if (!/^\d{1,3}$/.test(x)) return undefined;
-    const n = Number(x);
-    if (n > 255) return undefined;
-    v = v * 256 + n;
-  }
-  return v;
+  return parseIpv4(s) ?? undefined;
 }
 
 /** IPv6 text -> 16-byte binary string, or undefined */
 export function parseIPv6(s: string): string | undefined {
-  if (!/^[0-9a-fA-F:.]+$/.test(s) || !s.includes(':')) return undefined;
-  let head = s, tail = '';
-  const dbl = s.indexOf('::');
-  if (dbl >= 0) {
-    head = s.slice(0, dbl);
-    tail = s.slice(dbl + 2);
-    if (tail.includes('::')) return undefined;
-  }
-  const words = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    const segs = part.split(':');
-    for (let i = 0; i < segs.length; i++) {
-      const g = segs[i]!;
-      if (i === segs.length - 1 && g.includes('.')) {
-        const v4 = parseIPv4(g);
-        if (v4 === undefined) return undefined;
-        out.push(v4 >>> 16, v4 & 0xffff);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-        out.push(parseInt(g, 16));
-      }
-    }
-    return out;
-  };
-  const h = words(head), t = words(tail);
-  if (!h || !t) return undefined;
-  let all: number[];
-  if (dbl >= 0) {
-    if (h.length + t.length > 7) return undefined;
-    all = [...h, ...new Array(8 - h.length - t.length).fill(0), ...t];
-  } else {
-    if (h.length !== 8) return undefined;
-    all = h;
-  }
-  let out = '';
-  for (const w of all) out += String.fromCharCode(w >> 8, w & 0xff);
-  return out;
+  const b = parseIpv6(s);
+  return b ? String.fromCharCode(...b) : undefined;
 }
 
+/** "aa:bb:cc:dd:ee:ff" -> 6-byte binary string, or undefined */
 export function parseMac(s: string): string | undefined {
-  const p = s.split(':');
-  if (p.length !== 6 || !p.every((x) => /^[0-9a-fA-F]{1,2}$/.test(x))) return undefined;
-  return p.map((x) => String.fromCharCode(parseInt(x, 16))).join('');
+  if (s.includes('-')) return undefined; // nft writes MACs with ':' only
+  const b = parseMacBytes(s);
+  return b ? String.fromCharCode(...b) : undefined;
 }
 
 /** interval covering a prefix: for numbers (u32 of `bits` width) or binary strings */
