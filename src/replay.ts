@@ -22,9 +22,10 @@ import { tcp_send_reset_skb, tcp_outbound } from './kernel/transport/tcp_ipv4.js
 import { checksumLeftToNic } from './kernel/transport/csum.js';
 import { ip_route_output } from './kernel/ipv4/route.js';
 import { ip6_route_output } from './kernel/ipv6/ip6_output.js';
-import { Decoded, decodeFrame } from './packet/decode.js';
+import { Decoded, decodeFrame, LT_EN10MB, LT_RAW, LT_RAW_BSD12, LT_RAW_BSD14, LT_LINUX_SLL, LT_LINUX_SLL2, LT_IPV4, LT_IPV6, LT_NULL, LT_LOOP } from './packet/decode.js';
 import { summarize, SummaryState } from './packet/summary.js';
 import type { ReplayItem, ReplaySource } from './replay-types.js';
+import { ipv4Saddr, ipv4Daddr } from './packet/ipv4.js';
 
 export type { ReplayItem, ReplaySource } from './replay-types.js';
 export type { ReplayOptions } from './kernel/ctx.js';
@@ -52,13 +53,6 @@ try {
 } catch {
   nfFactory = null;
 }
-
-const LT_EN10MB = 1;
-const LT_RAW = 101;
-const LT_LINUX_SLL = 113;
-const LT_LINUX_SLL2 = 276;
-const LT_IPV4 = 228;
-const LT_IPV6 = 229;
 
 function kernelOps(netRef: { net: Net | null; ctx: FrameCtx | null }): NfKernelOps {
   return {
@@ -219,12 +213,12 @@ function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, data: Uint8Arr
       if (skb.pkt_type === PACKET_OUTGOING) outbound = true;
       break;
     case LT_RAW:
-    case 12:
-    case 14:
+    case LT_RAW_BSD12:
+    case LT_RAW_BSD14:
     case LT_IPV4:
     case LT_IPV6:
-    case 0:
-    case 108:
+    case LT_NULL:
+    case LT_LOOP:
       if (dec.network_header < 0 || !dec.ipVersion) {
         ctx.unsupported.push(`link type ${f.iface.linktypeName}: frame without an IP header`);
         ctx.drop('netif_receive_skb', 'UNHANDLED_PROTO');
@@ -274,8 +268,8 @@ function local_out_captured(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice
     skb.transport_header = nh + ((skb.data[nh] & 0x0f) << 2);
     if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_LOCAL_OUT, skb, null, dev, ctx)) return;
     const b = skb.data;
-    const daddr = ((b[nh + 16] << 24) | (b[nh + 17] << 16) | (b[nh + 18] << 8) | b[nh + 19]) >>> 0;
-    const saddr = ((b[nh + 12] << 24) | (b[nh + 13] << 16) | (b[nh + 14] << 8) | b[nh + 15]) >>> 0;
+    const daddr = ipv4Daddr(b, nh);
+    const saddr = ipv4Saddr(b, nh);
     const rt = ip_route_output(net, daddr, saddr, skb.mark, ctx);
     if (typeof rt !== 'number' && rt.dev !== dev && rt.type === 'unicast') ctx.tracing && ctx.ev('ip_route_output_key', `route says ${rt.dev.name}, captured on ${dev.name}`);
     if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, null, dev, ctx)) return;

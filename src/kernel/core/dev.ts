@@ -9,7 +9,7 @@ import type { TimelineEvent } from '../fate.js';
 import { NF_HOOK, type Net } from '../net.js';
 import { NFPROTO_NETDEV, NF_NETDEV_INGRESS, NF_NETDEV_EGRESS } from '../netfilter/hook.js';
 import { SkBuff, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PKT_TYPE_NAMES } from '../skbuff.js';
-import { vlan_do_receive } from './vlan.js';
+import { vlan_do_receive, skb_vlan_untag } from './vlan.js';
 import { br_handle_frame } from '../bridge/br_input.js';
 import { arp_rcv } from '../ipv4/arp.js';
 import { ip_rcv } from '../ipv4/ip_input.js';
@@ -50,19 +50,6 @@ export function eth_type_trans(skb: SkBuff, dev: NetDevice, off = 0): void {
   // ethertypes below 0x600 are 802.3 lengths (ETH_P_802_3 / 802_2): no handler in the model
   skb.protocol = proto >= 0x600 ? proto : 0x0004;
   skb.network_header = off + 14;
-}
-
-/** skb_vlan_untag: move an 802.1Q/802.1ad tag into skb->vlan_tci (what a NIC with rx-vlan offload does) */
-function skb_vlan_untag(skb: SkBuff): boolean {
-  const nh = skb.network_header;
-  if (nh + 4 > skb.len) return false;
-  const b = skb.data;
-  skb.vlan_proto = skb.protocol;
-  skb.vlan_tci = (b[nh] << 8) | b[nh + 1];
-  skb.vlan_present = true;
-  skb.protocol = (b[nh + 2] << 8) | b[nh + 3];
-  skb.network_header = nh + 4;
-  return true;
 }
 
 const HEX = new Map<number, string>();

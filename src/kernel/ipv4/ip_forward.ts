@@ -13,6 +13,7 @@ import { csumReplace2 } from '../../packet/checksum.js';
 import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, ICMP_REDIRECT, ICMP_REDIR_HOST } from '../../packet/icmp.js';
 import { newFlow, type FibResult } from '../route/fib.js';
 import { ipv4ToString } from '../../packet/addr.js';
+import { ipv4Saddr, ipv4Daddr } from '../../packet/ipv4.js';
 
 export function ip_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const fn = 'ip_forward';
@@ -74,7 +75,7 @@ function ip_rt_send_redirect(net: Net, skb: SkBuff, ctx: FrameCtx, rt: Rtable): 
   if (!net.conf(4, dev.name, 'send_redirects')) return;
   const b = skb.data;
   const nh = skb.network_header;
-  const saddr = ((b[nh + 12] << 24) | (b[nh + 13] << 16) | (b[nh + 14] << 8) | b[nh + 15]) >>> 0;
+  const saddr = ipv4Saddr(b, nh);
   // the source must be on-link on dev (fib_validate_source returned 1: nexthop scope host)
   const f = newFlow();
   f.daddr = saddr;
@@ -88,7 +89,7 @@ function ip_rt_send_redirect(net: Net, skb: SkBuff, ctx: FrameCtx, rt: Rtable): 
   if (!p) m.set(saddr, (p = { n: 0, last: now }));
   if (p.n >= 9) return;
   if (p.n === 0 || now - p.last > 20 * 2 ** p.n) {
-    const daddr = ((b[nh + 16] << 24) | (b[nh + 17] << 16) | (b[nh + 18] << 8) | b[nh + 19]) >>> 0;
+    const daddr = ipv4Daddr(b, nh);
     const gw = rt.gw || daddr;
     ctx.tracing && ctx.ev('ip_rt_send_redirect', `source ${ipv4ToString(saddr)} on-link: redirect to ${ipv4ToString(gw)}`);
     icmp_send(net, skb, ctx, ICMP_REDIRECT, ICMP_REDIR_HOST, gw);

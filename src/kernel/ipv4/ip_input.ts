@@ -18,6 +18,7 @@ import { ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, ICMP_NET_UNREACH, ICMP_PKT_FILTER
 import { ip_defrag } from './ip_defrag.js';
 import { ip_rcv_options } from './ip_options.js';
 import { ip_sabotage_in } from '../bridge/br_netfilter_hooks.js';
+import { ipv4Saddr, ipv4Daddr } from '../../packet/ipv4.js';
 
 const IPPROTO_ICMP = 1;
 const IPPROTO_TCP = 6;
@@ -93,16 +94,10 @@ export function ip_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
   if (skb.len > nh + totLen) skb.len = nh + totLen;
   skb.wireLen = nh + totLen;
   skb.transport_header = nh + ihl * 4;
-  ctx.tracing && ctx.ev('ip_rcv_core', `${ipv4ToString(saddrOf(b, nh))} > ${ipv4ToString(daddrOf(b, nh))} ttl ${b[nh + 8]} proto ${b[nh + 9]} len ${totLen}`);
+  ctx.tracing && ctx.ev('ip_rcv_core', `${ipv4ToString(ipv4Saddr(b, nh))} > ${ipv4ToString(ipv4Daddr(b, nh))} ttl ${b[nh + 8]} proto ${b[nh + 9]} len ${totLen}`);
   return true;
 }
 
-function saddrOf(b: Uint8Array, nh: number): number {
-  return ((b[nh + 12] << 24) | (b[nh + 13] << 16) | (b[nh + 14] << 8) | b[nh + 15]) >>> 0;
-}
-function daddrOf(b: Uint8Array, nh: number): number {
-  return ((b[nh + 16] << 24) | (b[nh + 17] << 16) | (b[nh + 18] << 8) | b[nh + 19]) >>> 0;
-}
 
 /** the ports for policy routing (fib4_rules_early_flow_dissect) as sport << 16 | dport, when the
  *  first fragment carries them; 0 otherwise */
@@ -118,8 +113,8 @@ export function ip_rcv_finish(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const nh = skb.network_header;
   const dev = skb.dev!;
   // re-read after PRE_ROUTING: DNAT may have changed the destination
-  const saddr = saddrOf(b, nh);
-  const daddr = daddrOf(b, nh);
+  const saddr = ipv4Saddr(b, nh);
+  const daddr = ipv4Daddr(b, nh);
   const proto = b[nh + 9];
   const pp = ports(b, nh, skb.transport_header, skb.len, proto);
   const rt = ip_route_input_noref(net, daddr, saddr, b[nh + 1], dev, skb.mark, proto, pp >>> 16, pp & 0xffff, ctx);
@@ -168,7 +163,7 @@ export function ip_error(net: Net, skb: SkBuff, ctx: FrameCtx): void {
     case EACCES: code = ICMP_PKT_FILTERED; break;
   }
   if (code >= 0) {
-    const saddr = saddrOf(skb.data, skb.network_header);
+    const saddr = ipv4Saddr(skb.data, skb.network_header);
     // inet_peer token bucket: ip_rt_error_cost = HZ, ip_rt_error_burst = 5*HZ
     if (net.peers.allow(ipv4ToString(saddr), net.nowMs(), 1000, 5)) icmp_send(net, skb, ctx, ICMP_DEST_UNREACH, code, 0);
     else ctx.tracing && ctx.ev('ip_error', 'ICMP unreachable rate-limited (ip_rt_error_cost)');

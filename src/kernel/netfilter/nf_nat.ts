@@ -92,17 +92,20 @@ export function natPacket(p: Pkt, ct: NfConn, dir: number, manip: 0 | 1): Record
     if (l4c >= 0 && l4c + 2 <= p.end && !udpNoCsum) csumReplace4(d, l4c, oldA, addr);
     diff[rewriteSrc ? 'ip.saddr' : 'ip.daddr'] = [showAddr(oldA), showAddr(addr)];
   }
-  if (hasPorts) {
-    const po = th + (rewriteSrc ? 0 : 2);
-    const oldP = (d[po]! << 8) | d[po + 1]!;
-    if (oldP !== port) {
-      d[po] = port >> 8;
-      d[po + 1] = port & 255;
-      if (!udpNoCsum) csumReplace2(d, l4c, oldP, port);
-      diff[rewriteSrc ? 'sport' : 'dport'] = [oldP, port];
-    }
-  }
+  if (hasPorts) natPort(d, th, rewriteSrc, port, udpNoCsum ? -1 : l4c, diff);
   return Object.keys(diff).length ? diff : null;
+}
+
+/** the port half of l4proto->manip_pkt (tcp/udp_manip_pkt): the source or destination port,
+ *  and the L4 checksum at `l4c` when there is one (-1: none, e.g. UDP sent without) */
+function natPort(d: Uint8Array, th: number, rewriteSrc: boolean, port: number, l4c: number, diff: Record<string, [string | number, string | number]>): void {
+  const po = th + (rewriteSrc ? 0 : 2);
+  const oldP = (d[po]! << 8) | d[po + 1]!;
+  if (oldP === port) return;
+  d[po] = port >> 8;
+  d[po + 1] = port & 255;
+  if (l4c >= 0) csumReplace2(d, l4c, oldP, port);
+  diff[rewriteSrc ? 'sport' : 'dport'] = [oldP, port];
 }
 
 /** nf_nat_ipv6_manip_pkt: no header checksum; the L4 checksum covers the pseudo-header addresses */
@@ -124,16 +127,7 @@ function natPacket6(p: Pkt, rewriteSrc: boolean, addr: string, port: number): Re
     d.set(to, ao);
     diff[rewriteSrc ? 'ip6.saddr' : 'ip6.daddr'] = [showAddr(String.fromCharCode(...from)), showAddr(addr)];
   }
-  if (hasPorts) {
-    const po = th + (rewriteSrc ? 0 : 2);
-    const oldP = (d[po]! << 8) | d[po + 1]!;
-    if (oldP !== port) {
-      d[po] = port >> 8;
-      d[po + 1] = port & 255;
-      csumReplace2(d, l4c, oldP, port);
-      diff[rewriteSrc ? 'sport' : 'dport'] = [oldP, port];
-    }
-  }
+  if (hasPorts) natPort(d, th, rewriteSrc, port, l4c, diff);
   return Object.keys(diff).length ? diff : null;
 }
 

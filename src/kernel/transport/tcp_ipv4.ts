@@ -14,6 +14,7 @@ import { ipv4ToString, ipv6ToString } from '../../packet/addr.js';
 import type { Conn } from './sock.js';
 import { l4_csum_ok } from './csum.js';
 import { ip6_local_out, newReplySkb6 } from '../ipv6/ip6_output.js';
+import { ipv4Saddr, ipv4Daddr } from '../../packet/ipv4.js';
 
 const TH_FIN = 0x01;
 const TH_SYN = 0x02;
@@ -36,8 +37,8 @@ export function tcp_v4_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const nh = skb.network_header;
   const th = skb.transport_header;
   const totLen = (b[nh + 2] << 8) | b[nh + 3];
-  const saddr = ((b[nh + 12] << 24) | (b[nh + 13] << 16) | (b[nh + 14] << 8) | b[nh + 15]) >>> 0;
-  const daddr = ((b[nh + 16] << 24) | (b[nh + 17] << 16) | (b[nh + 18] << 8) | b[nh + 19]) >>> 0;
+  const saddr = ipv4Saddr(b, nh);
+  const daddr = ipv4Daddr(b, nh);
   tcp_rcv(net, skb, ctx, { fam: 4, saddr, daddr, sstr: ipv4ToString(saddr), dstr: ipv4ToString(daddr), l4len: totLen - (th - nh) }, 'tcp_v4_rcv');
 }
 
@@ -356,8 +357,8 @@ export function tcp_send_reset_skb(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   let af: Af;
   if (v === 4) {
     const totLen = (b[nh + 2] << 8) | b[nh + 3];
-    const saddr = ((b[nh + 12] << 24) | (b[nh + 13] << 16) | (b[nh + 14] << 8) | b[nh + 15]) >>> 0;
-    const daddr = ((b[nh + 16] << 24) | (b[nh + 17] << 16) | (b[nh + 18] << 8) | b[nh + 19]) >>> 0;
+    const saddr = ipv4Saddr(b, nh);
+    const daddr = ipv4Daddr(b, nh);
     af = { fam: 4, saddr, daddr, sstr: ipv4ToString(saddr), dstr: ipv4ToString(daddr), l4len: totLen - (th - nh) };
   } else {
     const plen = (b[nh + 4] << 8) | b[nh + 5];
@@ -418,8 +419,8 @@ export function tcp_outbound(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const th = skb.transport_header;
   if (th < 0 || th + 20 > skb.len) return;
   const fam: 4 | 6 = v === 4 ? 4 : 6;
-  const src = fam === 4 ? ipv4ToString(((b[nh + 12] << 24) | (b[nh + 13] << 16) | (b[nh + 14] << 8) | b[nh + 15]) >>> 0) : ipv6ToString(b, nh + 8);
-  const dst = fam === 4 ? ipv4ToString(((b[nh + 16] << 24) | (b[nh + 17] << 16) | (b[nh + 18] << 8) | b[nh + 19]) >>> 0) : ipv6ToString(b, nh + 24);
+  const src = fam === 4 ? ipv4ToString(ipv4Saddr(b, nh)) : ipv6ToString(b, nh + 8);
+  const dst = fam === 4 ? ipv4ToString(ipv4Daddr(b, nh)) : ipv6ToString(b, nh + 24);
   const sport = (b[th] << 8) | b[th + 1];
   const dport = (b[th + 2] << 8) | b[th + 3];
   // the connection as the peer's segments key it: peer address/port first

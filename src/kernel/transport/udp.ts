@@ -11,14 +11,15 @@ import { icmp_send } from '../ipv4/icmp.js';
 import { icmpv6_send } from '../ipv6/icmp.js';
 import { ICMP_DEST_UNREACH, ICMP_PORT_UNREACH } from '../../packet/icmp.js';
 import { ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH } from '../../packet/icmpv6.js';
+import { ipv4Saddr, ipv4Daddr } from '../../packet/ipv4.js';
 
 export function udp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const b = skb.data;
   const nh = skb.network_header;
   const th = skb.transport_header;
   const totLen = (b[nh + 2] << 8) | b[nh + 3];
-  const saddr = ((b[nh + 12] << 24) | (b[nh + 13] << 16) | (b[nh + 14] << 8) | b[nh + 15]) >>> 0;
-  const daddr = ((b[nh + 16] << 24) | (b[nh + 17] << 16) | (b[nh + 18] << 8) | b[nh + 19]) >>> 0;
+  const saddr = ipv4Saddr(b, nh);
+  const daddr = ipv4Daddr(b, nh);
   const rt = skb.dst as Rtable;
   udp_common(net, skb, ctx, 4, saddr, daddr, totLen - (th - nh), rt.type === 'broadcast' || rt.type === 'multicast', '__udp4_lib_rcv');
 }
