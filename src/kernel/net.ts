@@ -173,6 +173,7 @@ export function NF_HOOK(net: Net, pf: number, hook: number, skb: SkBuff, indev: 
   st.hook = hook;
   st.in = indev;
   st.out = outdev;
+  st.trace = ctx.tracing;
   const r = net.nf.nf_hook(st, skb, nfEvents(ctx));
   // a packet the kernel built carries no nftrace of the frame: its chains are not the frame's verdicts
   if (r.verdicts.length && !isReply) for (const v of r.verdicts) ctx.verdicts.push(v);
@@ -199,7 +200,7 @@ export function NF_HOOK(net: Net, pf: number, hook: number, skb: SkBuff, indev: 
   }
 }
 
-const hookState: NfHookState = { pf: 0, hook: 0, in: null, out: null };
+const hookState: NfHookState = { pf: 0, hook: 0, in: null, out: null, trace: true };
 
 const passEvents = new Map<number, TimelineEvent>();
 function passEvent(pf: number, hook: number): TimelineEvent {

@@ -35,6 +35,9 @@ export interface NfHookState {
   hook: number;
   in: NetDevice | null;
   out: NetDevice | null;
+  /** the frame's timeline is being built (FrameCtx.tracing): texts only the timeline shows are
+   *  made only then. Absent = true */
+  trace?: boolean;
 }
 
 export interface NfResult {

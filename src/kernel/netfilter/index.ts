@@ -222,8 +222,9 @@ export class NfTables implements NfHooks {
     for (const e of list) {
       if (e.kind === 'ct_in') {
         if (!this.conntrack) continue;
-        const r = this.conntrack.in(p);
-        events.push(r.before !== undefined && r.after !== undefined ? { fn: 'nf_conntrack_in', what: r.what, diff: { 'ct.state': [r.before, r.after] } } : { fn: 'nf_conntrack_in', what: r.what });
+        const trace = state.trace !== false;
+        const r = this.conntrack.in(p, 0, trace);
+        if (trace) events.push(r.before !== undefined && r.after !== undefined ? { fn: 'nf_conntrack_in', what: r.what, diff: { 'ct.state': [r.before, r.after] } } : { fn: 'nf_conntrack_in', what: r.what });
         if (r.drop) return result('drop', 'NETFILTER_DROP');
         continue;
       }

@@ -155,6 +155,9 @@ export interface CtResult {
   after?: string;
 }
 
+/** NF_ACCEPT without texts (the timeline is off) */
+const CT_ACCEPT: CtResult = { drop: false, what: '' };
+
 /** an entry's state as `conntrack -L` prints it */
 function ctStateText(ct: NfConn): string {
   const flag = !(ct.status & IPS_SEEN_REPLY) ? '[UNREPLIED]' : ct.status & IPS_ASSURED ? '[ASSURED]' : '';
@@ -181,7 +184,8 @@ export class NfConntrack {
   }
 
   /** nf_conntrack_in */
-  in(p: Pkt, zone = 0): CtResult {
+  /** `text`: build the result's texts (the timeline shows them); without, the verdict alone */
+  in(p: Pkt, zone = 0, text = true): CtResult {
     const skb = p.skb;
     if (skb.ct || skb.ctinfo === IP_CT_UNTRACKED) return { drop: false, what: skb.ct ? 'already tracked' : 'untracked (notrack)' };
     const t = pktTuple(p, p.th);
@@ -207,7 +211,7 @@ export class NfConntrack {
     let h = this.lookup(tupleKey(t, zone), p.now);
     let ct: NfConn;
     let dir: number;
-    const before = h ? ctStateText(h.ct) : this.expired ? `no entry (the one in ${ctStateText(this.expired)} timed out)` : 'no entry';
+    const before = !text ? '' : h ? ctStateText(h.ct) : this.expired ? `no entry (the one in ${ctStateText(this.expired)} timed out)` : 'no entry';
     if (!h) {
       const made = this.initConntrack(p, t, zone);
       if (!made) {
@@ -232,12 +236,14 @@ export class NfConntrack {
       skb.ct = null;
       skb.ctinfo = 0;
       p.ct = null;
+      if (!text) return CT_ACCEPT;
       // the entry it was checked against (left as it was) is named: the packet is INVALID, not the entry
       return { drop: false, what: `invalid: ${res} (entry ${showTuple(ct.tuple[0])}${ct.tuple[0].proto === 6 ? ` ${TCP_STATE_NAMES[ct.tcpState]}` : ''})` };
     }
     if (dir === 1 && !(ct.status & IPS_SEEN_REPLY)) ct.status |= IPS_SEEN_REPLY;
     skb.ct = p.ct = ct;
     skb.ctinfo = p.ctinfo = ctinfo;
+    if (!text) return CT_ACCEPT;
     return { drop: false, what: `${ctinfoName(ctinfo)} ${showTuple(ct.tuple[0])}${ct.tuple[0].proto === 6 ? ` ${TCP_STATE_NAMES[ct.tcpState]}` : ''}`, before, after: ctStateText(ct) };
   }
 
