@@ -154,23 +154,25 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       const f = reader.next();
       if (!f) return null;
       const lt = f.iface.linktype;
-      // a plain Uint8Array view (not the Buffer f.data makes): cheaper, and its slice() copies
-      const data = new Uint8Array(f.buf.buffer, f.buf.byteOffset + f.offset, f.caplen);
+      // the model works on the reader's buffer itself, the frame at [f.offset, f.offset + caplen)
+      // (sk_buff offsets are into the whole buffer): no per-frame view on the hot path
+      const buf = f.buf;
+      const start = f.offset;
       // the decoder is needed for the summary and for link types other than Ethernet
-      if (wantSummary || lt !== LT_EN10MB) decodeFrame(data, f.caplen, lt, dec, f.len, false);
+      if (wantSummary || lt !== LT_EN10MB) decodeFrame(new Uint8Array(buf.buffer, buf.byteOffset + start, f.caplen), f.caplen, lt, dec, f.len, false);
       const dev = deviceFor(f);
       ctx.reset(f.index);
       net.nowSec = f.tsSec;
       net.nowNsec = f.tsNsec;
       // one sk_buff reused per frame (nothing keeps it past the frame: fragments and state copy)
-      skb.reset(data, f.caplen, f.len);
+      skb.reset(buf, start, f.caplen, f.len);
       skb.frameNo = f.index;
       skb.tstampSec = f.tsSec;
       skb.tstampNsec = f.tsNsec;
       skb.dev = dev;
       skb.indev = dev;
       try {
-        runFrame(net, skb, ctx, f, data, dec, dev);
+        runFrame(net, skb, ctx, f, dec, dev);
       } finally {
         // headers the model wrote in place get their captured bytes back (item.bytes shows the
         // frame as captured), before the reader may reuse its buffer
@@ -178,13 +180,35 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       }
       const record: FateRecord = ctx.toRecord();
       const summary = wantSummary ? summarize(dec, sumState) : '';
-      return { frame: f.index, tsSec: f.tsSec, tsNsec: f.tsNsec, iface: dev.name, summary, record, bytes: data, linktype: lt };
+      return new Item(f.index, f.tsSec, f.tsNsec, dev.name, summary, record, buf, start, f.caplen, lt);
     },
   };
 }
 
+/** A ReplayItem whose `bytes` view is made only when asked for (most consumers never look). */
+class Item implements ReplayItem {
+  private view: Uint8Array | null = null;
+  constructor(
+    readonly frame: number,
+    readonly tsSec: number,
+    readonly tsNsec: number,
+    readonly iface: string,
+    readonly summary: string,
+    readonly record: FateRecord,
+    private readonly buf: Uint8Array,
+    private readonly start: number,
+    private readonly caplen: number,
+    readonly linktype: number,
+  ) {}
+
+  /** the captured bytes: valid until the next next() call, like the reader's buffer they view */
+  get bytes(): Uint8Array {
+    return (this.view ??= new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.start, this.caplen));
+  }
+}
+
 /** Set up link-layer fields and send the frame in; returns true for a frame the host sent. */
-function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, data: Uint8Array, dec: Decoded, dev: NetDevice): boolean {
+function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, dec: Decoded, dev: NetDevice): boolean {
   const lt = f.iface.linktype;
   let outbound = f.direction === DIR_OUTBOUND;
   switch (lt) {
@@ -193,12 +217,13 @@ function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, data: Uint8Arr
         ctx.drop('eth_type_trans', 'PKT_TOO_SMALL');
         return outbound;
       }
-      eth_type_trans(skb, dev, 0);
+      const o = skb.start;
+      eth_type_trans(skb, dev, o);
       // the source MAC of the interface it was captured on: the host sent it (another device's
       // MAC, e.g. a bridge's, arriving on a port is a frame from outside that happens to carry it)
       const m = dev.mac;
-      const b = data;
-      if (!outbound && m && b[6] === m[0] && b[7] === m[1] && b[8] === m[2] && b[9] === m[3] && b[10] === m[4] && b[11] === m[5] && m.some((x) => x !== 0)) outbound = true;
+      const b = skb.data;
+      if (!outbound && m && b[o + 6] === m[0] && b[o + 7] === m[1] && b[o + 8] === m[2] && b[o + 9] === m[3] && b[o + 10] === m[4] && b[o + 11] === m[5] && m.some((x) => x !== 0)) outbound = true;
       break;
     }
     case LT_LINUX_SLL:
@@ -207,7 +232,8 @@ function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, data: Uint8Arr
         ctx.drop('netif_receive_skb', 'PKT_TOO_SMALL');
         return outbound;
       }
-      skb.network_header = dec.network_header;
+      // the decoder's offsets are from the frame's first byte
+      skb.network_header = skb.start + dec.network_header;
       skb.protocol = dec.protocol;
       skb.pkt_type = dec.pktType >= 0 ? dec.pktType : PACKET_HOST;
       if (skb.pkt_type === PACKET_OUTGOING) outbound = true;
@@ -224,7 +250,7 @@ function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, data: Uint8Arr
         ctx.drop('netif_receive_skb', 'UNHANDLED_PROTO');
         return outbound;
       }
-      skb.network_header = dec.network_header;
+      skb.network_header = skb.start + dec.network_header;
       skb.protocol = dec.ipVersion === 4 ? 0x0800 : 0x86dd;
       skb.pkt_type = PACKET_HOST;
       break;
@@ -238,7 +264,7 @@ function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, data: Uint8Arr
   if (mode === 'trust') skb.ip_summed = CHECKSUM_UNNECESSARY;
   else if (mode === 'auto' && outbound) skb.ip_summed = CHECKSUM_PARTIAL;
   else if (mode === 'auto' && checksumLeftToNic(skb)) skb.ip_summed = CHECKSUM_PARTIAL; // a veth peer's offloaded send
-  else if (mode === 'auto' && skb.network_header >= 0 && f.len - skb.network_header > dev.mtu + (skb.protocol === 0x8100 ? 4 : 0)) skb.ip_summed = CHECKSUM_UNNECESSARY; // GRO output
+  else if (mode === 'auto' && skb.network_header >= 0 && skb.wireEnd - skb.network_header > dev.mtu + (skb.protocol === 0x8100 ? 4 : 0)) skb.ip_summed = CHECKSUM_UNNECESSARY; // GRO output
   else skb.ip_summed = CHECKSUM_NONE;
   if (outbound) {
     local_out_captured(net, skb, ctx, dev);
@@ -264,7 +290,7 @@ function local_out_captured(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice
     skb.protocol = proto;
   }
   ctx.tracing && ctx.ev('ip_local_out', `sent by the host on ${dev.name}`, { dev: dev.name });
-  if (proto === 0x0800 && skb.len - nh >= 20) {
+  if (proto === 0x0800 && skb.tail - nh >= 20) {
     skb.transport_header = nh + ((skb.data[nh] & 0x0f) << 2);
     if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_LOCAL_OUT, skb, null, dev, ctx)) return;
     const b = skb.data;
@@ -274,7 +300,7 @@ function local_out_captured(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice
     if (typeof rt !== 'number' && rt.dev !== dev && rt.type === 'unicast') ctx.tracing && ctx.ev('ip_route_output_key', `route says ${rt.dev.name}, captured on ${dev.name}`);
     if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, null, dev, ctx)) return;
     if (b[nh + 9] === 6) tcp_outbound(net, skb, ctx);
-  } else if (proto === 0x86dd && skb.len - nh >= 40) {
+  } else if (proto === 0x86dd && skb.tail - nh >= 40) {
     skb.transport_header = nh + 40;
     if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_LOCAL_OUT, skb, null, dev, ctx)) return;
     ip6_route_output(net, skb.data.slice(nh + 24, nh + 40), dev, ctx);

@@ -3,6 +3,10 @@
 // src/packet/ at these offsets; nothing re-parses or copies per layer. A stage that must change
 // bytes (TTL, MAC rewrite, NAT) calls skb_ensure_writable() first: the capture's read buffer is
 // shared, so the first write copies the frame once (copy-on-write, like skb_cow / pskb_expand_head).
+//
+// As in the kernel (NET_SKBUFF_DATA_USES_OFFSET), every offset is into the whole buffer, not
+// from the frame's first byte: the replay hands the model the reader's buffer itself with the
+// frame at data[start, tail) (no per-frame view), and a copy keeps the offsets.
 
 import type { NetDevice } from '../host/types.js';
 
@@ -26,11 +30,15 @@ export const CHECKSUM_PARTIAL = 3; // outgoing: left to the NIC (offload), not y
 const UNDO_MAX = 128;
 
 export class SkBuff {
-  /** frame bytes: starts at data[0] = first byte of the link-layer header as captured */
+  /** the buffer the frame is in (the capture's read buffer, or a copy): its bytes are data[start, tail) */
   data: Uint8Array;
-  /** bytes present (caplen); wire length is `wireLen` */
-  len: number;
-  wireLen: number;
+  /** offset of the frame's first captured byte (the link-layer header as captured) in `data`;
+   *  0 for every skb the model builds itself */
+  start: number;
+  /** offset one past the last captured byte (skb->tail): `tail - start` bytes were captured */
+  tail: number;
+  /** offset where the frame ends on the wire (beyond `tail` when the capture's snaplen cut it) */
+  wireEnd: number;
   /** true once `data` is a private copy that stages may modify */
   writable = false;
 
@@ -69,18 +77,22 @@ export class SkBuff {
   /** IPCB(skb)->frag_max_size: largest fragment of a reassembled packet (ip_do_fragment cuts to it) */
   frag_max_size = 0;
 
-  constructor(data: Uint8Array, len: number, wireLen = len) {
+  /** a frame that is all of `data` up to `len` (packets the model builds, tests) */
+  constructor(data: Uint8Array, len: number, wireEnd = len) {
     this.data = data;
-    this.len = len;
-    this.wireLen = wireLen;
+    this.start = 0;
+    this.tail = len;
+    this.wireEnd = wireEnd;
   }
 
   /**
    * __copy_skb_header: a new skb built from this one (a reassembled datagram) takes over its
-   * metadata; header offsets and buffer stay the caller's.
+   * metadata; its buffer holds the frame from its first byte (`from.start` is 0 here), network
+   * and transport offsets are the caller's to set.
    */
   copy_skb_header(from: SkBuff): void {
-    this.mac_header = from.mac_header;
+    // the new buffer starts at the frame's first byte (from.start)
+    this.mac_header = from.mac_header >= 0 ? from.mac_header - from.start : -1;
     this.protocol = from.protocol;
     this.dev = from.dev;
     this.indev = from.indev;
@@ -99,42 +111,36 @@ export class SkBuff {
   private spare: Uint8Array | null = null;
 
   /**
-   * skb_ensure_writable(skb, write_len): make the first `writeLen` bytes (default: all) safe to
-   * change. The capture's bytes are shared with the caller, who still shows them (item.bytes), so
-   * a write must not reach them for good:
+   * skb_ensure_writable(skb, write_len): make the frame's bytes up to offset `writeEnd` (default:
+   * all) safe to change. The capture's bytes are shared with the caller, who still shows them
+   * (item.bytes), so a write must not reach them for good:
    * - when the owner allowed it (`inPlaceUndo`, set by the replay driver, which calls
    *   restore_captured() after each frame) and the span is a header's worth, the span's original
    *   bytes are saved and the frame is written in place (a forwarded frame changes only its MACs
    *   and TTL: saving their 22-26 bytes costs less than copying the whole frame);
    * - otherwise the frame is copied once into a buffer kept with this skb (the replay reuses one
-   *   skb per frame; nothing keeps `data` past the frame).
+   *   skb per frame; nothing keeps `data` past the frame), at the same offsets (pskb_expand_head
+   *   keeps the headroom: offsets a caller holds stay valid).
    */
-  skb_ensure_writable(writeLen = -1): void {
+  skb_ensure_writable(writeEnd = -1): void {
     if (this.writable) return;
-    const len = this.len;
-    const want = writeLen < 0 || writeLen > len ? len : writeLen;
+    const start = this.start;
+    const tail = this.tail;
+    const want = (writeEnd < 0 || writeEnd > tail ? tail : writeEnd) - start;
     if (this.inPlaceUndo && want <= UNDO_MAX && this.data === this.captured) {
       if (want <= this.undoLen) return;
       const d = this.data;
       const u = (this.undo ??= new Uint8Array(UNDO_MAX));
-      for (let i = this.undoLen; i < want; i++) u[i] = d[i];
+      for (let i = this.undoLen; i < want; i++) u[i] = d[start + i];
       this.undoLen = want;
       return;
     }
     let s = this.spare;
-    if (s === null || s.length < len) {
-      s = this.spare = new Uint8Array(Math.max(len, 2048));
-      this.spareViews = [];
-    }
-    const d = this.data;
-    s.set(d.length === len ? d : d.subarray(0, len));
+    if (s === null || s.length < tail) s = this.spare = new Uint8Array(Math.max(tail, 2048));
+    s.set(this.data.subarray(start, tail), start);
     // the copy keeps the writes made in place so far; the captured bytes get their originals back
     if (this.undoLen) this.restore_captured();
-    // a view of exactly `len` bytes, kept per length (making one costs more than the copy)
-    const views = this.spareViews;
-    let v = views[len];
-    if (v === undefined) v = views[len] = s.length === len ? s : s.subarray(0, len);
-    this.data = v;
+    this.data = s;
     this.writable = true;
   }
 
@@ -152,21 +158,20 @@ export class SkBuff {
     if (!n) return;
     const c = this.captured!;
     const u = this.undo!;
-    for (let i = 0; i < n; i++) c[i] = u[i];
+    const o = this.start;
+    for (let i = 0; i < n; i++) c[o + i] = u[i];
     this.undoLen = 0;
   }
-  /** views of `spare` by length (at most spare.length + 1 of them, made once each) */
-  private spareViews: Uint8Array[] = [];
-
-  /** Replace the buffer with a larger one (headroom for a pushed header, e.g. VLAN re-insert). */
-  reset(data: Uint8Array, len: number, wireLen = len): void {
+  /** the next frame: data[start, start + caplen) of `data`, `wireEnd` bytes on the wire */
+  reset(data: Uint8Array, start: number, caplen: number, wireEnd = caplen): void {
     // a span not put back is forgotten, never restored late: the owner's buffer may hold other
     // bytes by now (the reader reuses it), so only restore_captured() right after the frame is safe
     this.undoLen = 0;
     this.data = data;
     this.captured = data;
-    this.len = len;
-    this.wireLen = wireLen;
+    this.start = start;
+    this.tail = start + caplen;
+    this.wireEnd = start + wireEnd;
     this.writable = false;
     this.mac_header = this.network_header = this.transport_header = -1;
     this.protocol = 0;

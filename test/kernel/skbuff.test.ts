@@ -13,14 +13,14 @@ describe('skb_ensure_writable', () => {
     const cap = frame(200);
     const orig = cap.slice();
     const skb = new SkBuff(cap, cap.length);
-    skb.reset(cap, cap.length);
+    skb.reset(cap, 0, cap.length);
     skb.skb_ensure_writable(20);
     expect(skb.data).not.toBe(cap);
     expect(skb.writable).toBe(true);
     skb.data[5] = 0xee;
     expect(cap).toEqual(orig);
     expect(skb.data[5]).toBe(0xee);
-    expect(Array.from(skb.data.subarray(6))).toEqual(Array.from(orig.subarray(6)));
+    expect(Array.from(skb.data.subarray(6, skb.tail))).toEqual(Array.from(orig.subarray(6)));
   });
 
   it('writes a header span in place and restore_captured puts the captured bytes back', () => {
@@ -28,7 +28,7 @@ describe('skb_ensure_writable', () => {
     const orig = cap.slice();
     const skb = new SkBuff(cap, cap.length);
     skb.inPlaceUndo = true;
-    skb.reset(cap, cap.length);
+    skb.reset(cap, 0, cap.length);
     skb.skb_ensure_writable(26);
     expect(skb.data).toBe(cap);
     for (let i = 0; i < 26; i++) skb.data[i] = 0;
@@ -45,7 +45,7 @@ describe('skb_ensure_writable', () => {
     const orig = cap.slice();
     const skb = new SkBuff(cap, cap.length);
     skb.inPlaceUndo = true;
-    skb.reset(cap, cap.length);
+    skb.reset(cap, 0, cap.length);
     skb.skb_ensure_writable(20);
     skb.data[10] = 0xaa;
     skb.skb_ensure_writable(); // the whole frame (e.g. NAT of a port)
@@ -63,14 +63,41 @@ describe('skb_ensure_writable', () => {
     const a = buf.subarray(0, 100);
     const skb = new SkBuff(a, a.length);
     skb.inPlaceUndo = true;
-    skb.reset(a, a.length);
+    skb.reset(a, 0, a.length);
     skb.skb_ensure_writable(30);
     a[0] = 0x55;
     // the owner reuses its buffer for the next frame (as the capture reader compacts), then resets
     buf.copyWithin(0, 100, 200);
     const moved = buf.slice();
-    skb.reset(buf.subarray(0, 100), 100);
+    skb.reset(buf.subarray(0, 100), 0, 100);
     skb.restore_captured();
     expect(buf).toEqual(moved);
+  });
+
+  it('works on a frame in the middle of a larger buffer at the same offsets (the replay hands over the reader\'s buffer)', () => {
+    const buf = frame(1000);
+    const orig = buf.slice();
+    const skb = new SkBuff(new Uint8Array(0), 0);
+    skb.inPlaceUndo = true;
+    skb.reset(buf, 300, 200, 260);
+    expect(skb.start).toBe(300);
+    expect(skb.tail).toBe(500);
+    expect(skb.wireEnd).toBe(560);
+    // a header span in place: only the frame's bytes are saved and restored
+    skb.skb_ensure_writable(300 + 26);
+    expect(skb.data).toBe(buf);
+    for (let i = 300; i < 326; i++) skb.data[i] = 0;
+    skb.restore_captured();
+    expect(buf).toEqual(orig);
+    // a whole-frame copy keeps the offsets and leaves the bytes around the frame alone
+    skb.reset(buf, 300, 200);
+    skb.skb_ensure_writable(310);
+    skb.data[305] = 0x77;
+    skb.skb_ensure_writable();
+    expect(skb.data).not.toBe(buf);
+    expect(skb.data[305]).toBe(0x77);
+    expect(Array.from(skb.data.subarray(306, 500))).toEqual(Array.from(orig.subarray(306, 500)));
+    skb.data[499] = 0x11;
+    expect(buf).toEqual(orig);
   });
 });

@@ -30,7 +30,7 @@ function addrs(skb: SkBuff): string {
 function csumOk(skb: SkBuff): boolean {
   const d = skb.data;
   const s = ((d[26]! << 24) | (d[27]! << 16) | (d[28]! << 8) | d[29]!) >>> 0, t = ((d[30]! << 24) | (d[31]! << 16) | (d[32]! << 8) | d[33]!) >>> 0;
-  return ipFastCsum(d, 14, 5) === 0 && l4CsumV4(d, 34, skb.len - 34, d[23]!, s, t) === 0;
+  return ipFastCsum(d, 14, 5) === 0 && l4CsumV4(d, 34, skb.tail - 34, d[23]!, s, t) === 0;
 }
 
 describe('nat', () => {

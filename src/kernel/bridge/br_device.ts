@@ -30,7 +30,7 @@ export function br_dev_xmit(net: Net, skb: SkBuff, brdev: NetDevice, ctx: FrameC
     return out;
   }
   if (fail) fail.reason = 'NO_TX_TARGET';
-  const mh = skb.mac_header >= 0 ? skb.mac_header : 0;
+  const mh = skb.mac_header >= 0 ? skb.mac_header : skb.start;
   const d = skb.data;
   if (eth_is_broadcast(d, mh)) br_flood(net, br, skb, cb, BR_PKT_BROADCAST, ctx, false, true, out);
   else if (eth_is_multicast(d, mh)) br_flood(net, br, skb, cb, BR_PKT_MULTICAST, ctx, false, true, out);

@@ -54,8 +54,8 @@ export function __br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff,
   }
   // skb->len here counts the Ethernet header but not a tag held in skb->vlan_tci; our bytes still
   // hold a tag that came in the frame (network header 18 bytes in), so leave it out
-  const mh = skb.mac_header >= 0 ? skb.mac_header : 0;
-  const len = skb.wireLen - mh - (skb.network_header - mh >= 18 ? 4 : 0);
+  const mh = skb.mac_header >= 0 ? skb.mac_header : skb.start;
+  const len = skb.wireEnd - mh - (skb.network_header - mh >= 18 ? 4 : 0);
   if (len > to.mtu + 14 + 4 && skb.gso_segs <= 1) {
     ctx.tracing && ctx.ev('br_dev_queue_push_xmit', `${len} bytes > mtu ${to.mtu} of ${to.name} (+ header and tag): kfree_skb`, { dev: to.name });
     return { ok: false, reason: 'NOT_SPECIFIED' };

@@ -33,7 +33,7 @@ export function br_handle_frame(net: Net, skb: SkBuff, ctx: FrameCtx): 'consumed
   if (skb.pkt_type === PACKET_LOOPBACK) return 'pass';
   const br = bridgeOf(net.host, brdev);
   const d = skb.data;
-  const mh = skb.mac_header >= 0 ? skb.mac_header : 0;
+  const mh = skb.mac_header >= 0 ? skb.mac_header : skb.start;
   if (!is_valid_ether_addr(d, mh + 6)) {
     ctx.drop('br_handle_frame', 'MAC_INVALID_SOURCE', { dev: port.name, detail: { src: macStr(macAt(d, mh + 6)) } });
     return 'consumed';
@@ -107,7 +107,7 @@ function __br_handle_local_finish(net: Net, br: BridgeRt, port: NetDevice, skb: 
 }
 
 function learn(net: Net, br: BridgeRt, port: NetDevice, skb: SkBuff, cb: BrInputCb, ctx: FrameCtx): void {
-  const mh = skb.mac_header >= 0 ? skb.mac_header : 0;
+  const mh = skb.mac_header >= 0 ? skb.mac_header : skb.start;
   const mac = macAt(skb.data, mh + 6);
   const what = net.fdb.br_fdb_update(br.dev, port, mac, cb.vid, nowNs(net));
   // a refresh of a known station changes nothing worth a timeline line
@@ -121,7 +121,7 @@ export function br_handle_frame_finish(net: Net, br: BridgeRt, port: NetDevice, 
   // "insert into forwarding database after filtering to avoid spoofing"
   if (port.bridgePort!.learning) learn(net, br, port, skb, cb, ctx);
   const d = skb.data;
-  const mh = skb.mac_header >= 0 ? skb.mac_header : 0;
+  const mh = skb.mac_header >= 0 ? skb.mac_header : skb.start;
   let localRcv = br.dev.flags.has('PROMISC');
   let pktType = BR_PKT_UNICAST;
   if (eth_is_multicast(d, mh)) {
@@ -192,15 +192,15 @@ export function br_pass_frame_up(net: Net, br: BridgeRt, skb: SkBuff, cb: BrInpu
 function isMcastQuery(skb: SkBuff): boolean {
   const d = skb.data;
   const o = skb.network_header;
-  if (skb.protocol === 0x0800 && skb.len >= o + 21 && d[o + 9] === 2) {
+  if (skb.protocol === 0x0800 && skb.tail >= o + 21 && d[o + 9] === 2) {
     const ihl = (d[o] & 0x0f) << 2;
-    return skb.len > o + ihl && d[o + ihl] === 0x11;
+    return skb.tail > o + ihl && d[o + ihl] === 0x11;
   }
-  if (skb.protocol === 0x86dd && skb.len >= o + 41) {
+  if (skb.protocol === 0x86dd && skb.tail >= o + 41) {
     if (d[o + 6] === 58) return d[o + 40] === 130;
-    if (d[o + 6] === 0 && skb.len >= o + 41) {
+    if (d[o + 6] === 0 && skb.tail >= o + 41) {
       const hl = (d[o + 41] + 1) << 3;
-      return d[o + 40] === 58 && skb.len > o + 40 + hl && d[o + 40 + hl] === 130;
+      return d[o + 40] === 58 && skb.tail > o + 40 + hl && d[o + 40 + hl] === 130;
     }
   }
   return false;

@@ -28,16 +28,16 @@ function brnfFamily(net: Net, br: BridgeRt, skb: SkBuff): number {
 function br_validate_ipv4(skb: SkBuff): boolean {
   const o = skb.network_header;
   const d = skb.data;
-  if (skb.len - o < 20) return false;
+  if (skb.tail - o < 20) return false;
   const ihl = d[o] & 0x0f;
   if (ihl < 5 || d[o] >> 4 !== 4) return false;
-  if (skb.len - o < ihl * 4) return false;
+  if (skb.tail - o < ihl * 4) return false;
   let sum = 0;
   for (let i = 0; i < ihl * 4; i += 2) sum += (d[o + i] << 8) | d[o + i + 1];
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   if (sum !== 0xffff) return false;
   const tot = (d[o + 2] << 8) | d[o + 3];
-  if (skb.len - o < tot || tot < ihl * 4) return false;
+  if (skb.tail - o < tot || tot < ihl * 4) return false;
   return true;
 }
 
@@ -45,9 +45,9 @@ function br_validate_ipv4(skb: SkBuff): boolean {
 function br_validate_ipv6(skb: SkBuff): boolean {
   const o = skb.network_header;
   const d = skb.data;
-  if (skb.len - o < 40 || d[o] >> 4 !== 6) return false;
+  if (skb.tail - o < 40 || d[o] >> 4 !== 6) return false;
   const plen = (d[o + 4] << 8) | d[o + 5];
-  return plen + 40 <= skb.len - o;
+  return plen + 40 <= skb.tail - o;
 }
 
 /**
@@ -87,7 +87,7 @@ export function br_nf_pre_routing(net: Net, br: BridgeRt, skb: SkBuff, cb: BrInp
 export function br_nf_forward(net: Net, br: BridgeRt, skb: SkBuff, indev: NetDevice, to: NetDevice, ctx: FrameCtx): string | null {
   if (skb.protocol === 0x0806 && !skb.vlan_present) {
     if (!br.nfCallArptables) return null;
-    if (skb.len - skb.network_header < 8) return 'PKT_TOO_SMALL';
+    if (skb.tail - skb.network_header < 8) return 'PKT_TOO_SMALL';
     if (skb.data[skb.network_header + 5] !== 4) return null;
     ctx.tracing && ctx.ev('br_nf_forward_arp', `arp forward, ${indev.name} -> ${to.name}`, { dev: to.name });
     return brHook(net, NFPROTO_ARP, NF_ARP_FORWARD, skb, indev, to, ctx);

@@ -170,8 +170,8 @@ export function dev_queue_xmit(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDev
   }
   let summary: string | null = null;
   if (reply) {
-    const off = skb.mac_header >= 0 ? skb.mac_header : 0;
-    summary = net.summarize(off ? skb.data.subarray(off, skb.len) : skb.data, skb.len - off);
+    const off = skb.mac_header >= 0 ? skb.mac_header : skb.start;
+    summary = net.summarize(off ? skb.data.subarray(off, skb.tail) : skb.data, skb.tail - off);
   }
   if (dev.kind === 'bridge') {
     // br_dev_xmit: the bridge sends by its ports (fdb or flood)

@@ -9,7 +9,7 @@ import type { SkBuff } from '../skbuff.js';
 export function gro_note(_net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const dev = skb.dev;
   if (!dev) return;
-  const l3len = skb.wireLen - (skb.network_header >= 0 ? skb.network_header : 0);
+  const l3len = skb.wireEnd - (skb.network_header >= 0 ? skb.network_header : skb.start);
   if (l3len > dev.mtu) {
     if (dev.gro) {
       skb.gso_segs = Math.ceil(l3len / Math.max(dev.mtu - 40, 1));

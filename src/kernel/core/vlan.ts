@@ -25,7 +25,7 @@ export function eth_type_vlan(proto: number): boolean {
 export function skb_vlan_untag(skb: SkBuff): boolean {
   if (skb.vlan_present) return true;
   const o = skb.network_header;
-  if (o < 0 || skb.len < o + 4) return false;
+  if (o < 0 || skb.tail < o + 4) return false;
   const d = skb.data;
   skb.vlan_proto = skb.protocol;
   skb.vlan_tci = (d[o] << 8) | d[o + 1];

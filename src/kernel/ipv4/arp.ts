@@ -42,8 +42,8 @@ export function arp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   }
   const off = skb.network_header;
   // pskb_may_pull_reason(skb, arp_hdr_len(dev)): 8 + 2 * (6 + 4) for Ethernet
-  if (skb.len - off < 28) {
-    ctx.drop('arp_rcv', 'PKT_TOO_SMALL', { dev: dev.name, detail: { have: skb.len - off, need: 28 } });
+  if (skb.tail - off < 28) {
+    ctx.drop('arp_rcv', 'PKT_TOO_SMALL', { dev: dev.name, detail: { have: skb.tail - off, need: 28 } });
     return;
   }
   const d = skb.data;

@@ -30,7 +30,7 @@ export function icmp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const fn = 'icmp_rcv';
   const b = skb.data;
   const th = skb.transport_header;
-  const len = skb.len - th;
+  const len = skb.tail - th;
   const rt = skb.dst as Rtable;
   // skb_checksum_simple_validate
   if (!csumTrusted(net, skb) && csumFold(csumPartial(b, th, len, 0)) !== 0) {
@@ -93,7 +93,7 @@ function icmp_reply_echo(net: Net, skb: SkBuff, ctx: FrameCtx, replyType: number
   const b = skb.data;
   const nh = skb.network_header;
   const th = skb.transport_header;
-  const len = skb.len - th;
+  const len = skb.tail - th;
   const saddr = rd32(b, nh + 12);
   const daddr = rd32(b, nh + 16);
   const rt = skb.dst as Rtable;
@@ -176,7 +176,7 @@ export function icmp_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, co
       return;
     }
   }
-  const totLen = skb.len - nh;
+  const totLen = skb.tail - nh;
   const qlen = Math.min(icmpQuoteLen(Math.min(totLen, (b[nh + 2] << 8) | b[nh + 3])), totLen);
   const r = newReplySkb(net, 20 + 8 + qlen);
   const o = r.data;

@@ -19,7 +19,7 @@ export function ip_defrag(net: Net, skb: SkBuff, ctx: FrameCtx, user: IpDefragUs
   const fo = (b[nh + 6] << 8) | b[nh + 7];
   const offset = (fo & 0x1fff) << 3;
   const mf = (fo & 0x2000) !== 0;
-  if (skb.len < nh + totLen) {
+  if (skb.tail < nh + totLen) {
     ctx.unsupported.push('fragment truncated by the capture snaplen: reassembly not possible');
     ctx.drop('ip_defrag', 'NOT_SPECIFIED');
     return null;
@@ -27,7 +27,8 @@ export function ip_defrag(net: Net, skb: SkBuff, ctx: FrameCtx, user: IpDefragUs
   // ipqhashfn key: saddr, daddr, id, protocol (user = IP_DEFRAG_LOCAL_DELIVER, vif)
   const key = `${user === 'local' ? '' : user + ' '}${b[nh + 12]}.${b[nh + 13]}.${b[nh + 14]}.${b[nh + 15]}>${b[nh + 16]}.${b[nh + 17]}.${b[nh + 18]}.${b[nh + 19]}#${(b[nh + 4] << 8) | b[nh + 5]}/${b[nh + 9]}`;
   const payload = b.subarray(nh + ihl, nh + totLen);
-  const hdr = offset === 0 ? b.subarray(0, nh + ihl) : null;
+  // the first fragment's bytes up to its payload, from the frame's first byte
+  const hdr = offset === 0 ? b.subarray(skb.start, nh + ihl) : null;
   const r = net.ipq.queue(key, net.nowMs(), offset, mf, payload, hdr, skb.frameNo);
   if (r.kind !== 'drop' && totLen > (r.q.maxSize ?? 0)) r.q.maxSize = totLen;
   if (r.kind === 'drop') {
@@ -41,7 +42,7 @@ export function ip_defrag(net: Net, skb: SkBuff, ctx: FrameCtx, user: IpDefragUs
   }
   // ip_frag_reasm: header of the first fragment, MF/offset cleared, tot_len of the whole
   const first = r.q.firstHdr!;
-  const fnh = nh; // link header length of the first fragment is assumed equal to this one's
+  const fnh = nh - skb.start; // link header length of the first fragment is assumed equal to this one's
   const fihl = (first[fnh] & 0x0f) << 2;
   const total = fihl + r.payload.length;
   const buf = new Uint8Array(fnh + total);

@@ -62,7 +62,7 @@ export function ip_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
   }
   const nh = skb.network_header;
   const b = skb.data;
-  if (skb.len - nh < 20) {
+  if (skb.tail - nh < 20) {
     ctx.drop(fn, 'IP_INHDR', { detail: { why: 'shorter than an IPv4 header' } });
     return false;
   }
@@ -71,7 +71,7 @@ export function ip_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
     ctx.drop(fn, 'IP_INHDR', { detail: { why: `version ${b[nh] >>> 4}, ihl ${ihl}` } });
     return false;
   }
-  if (skb.len - nh < ihl * 4) {
+  if (skb.tail - nh < ihl * 4) {
     ctx.drop(fn, 'IP_INHDR', { detail: { why: 'options beyond the captured data' } });
     return false;
   }
@@ -81,7 +81,7 @@ export function ip_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
   }
   const totLen = (b[nh + 2] << 8) | b[nh + 3];
   // the wire length counts: a frame cut by the capture's snaplen is still whole on the wire
-  const have = skb.wireLen - nh;
+  const have = skb.wireEnd - nh;
   if (have < totLen) {
     ctx.drop(fn, 'PKT_TOO_SMALL', { detail: { tot_len: totLen, bytes: have } });
     return false;
@@ -91,8 +91,8 @@ export function ip_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
     return false;
   }
   // pskb_trim_rcsum: Ethernet padding beyond tot_len is removed
-  if (skb.len > nh + totLen) skb.len = nh + totLen;
-  skb.wireLen = nh + totLen;
+  if (skb.tail > nh + totLen) skb.tail = nh + totLen;
+  skb.wireEnd = nh + totLen;
   skb.transport_header = nh + ihl * 4;
   ctx.tracing && ctx.ev('ip_rcv_core', `${ipv4ToString(ipv4Saddr(b, nh))} > ${ipv4ToString(ipv4Daddr(b, nh))} ttl ${b[nh + 8]} proto ${b[nh + 9]} len ${totLen}`);
   return true;
@@ -116,7 +116,7 @@ export function ip_rcv_finish(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const saddr = ipv4Saddr(b, nh);
   const daddr = ipv4Daddr(b, nh);
   const proto = b[nh + 9];
-  const pp = ports(b, nh, skb.transport_header, skb.len, proto);
+  const pp = ports(b, nh, skb.transport_header, skb.tail, proto);
   const rt = ip_route_input_noref(net, daddr, saddr, b[nh + 1], dev, skb.mark, proto, pp >>> 16, pp & 0xffff, ctx);
   if (typeof rt === 'string') {
     ctx.drop('ip_rcv_finish_core', rt);
@@ -212,5 +212,5 @@ export function ip_local_deliver_finish(net: Net, skb: SkBuff, ctx: FrameCtx): v
 
 /** checksum may be skipped: trusted by mode, by the NIC, or not verifiable (snaplen cut) */
 export function csumTrusted(net: Net, skb: SkBuff): boolean {
-  return net.opts.checksums === 'trust' || skb.ip_summed === CHECKSUM_UNNECESSARY || skb.len < skb.wireLen;
+  return net.opts.checksums === 'trust' || skb.ip_summed === CHECKSUM_UNNECESSARY || skb.tail < skb.wireEnd;
 }

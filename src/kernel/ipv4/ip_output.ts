@@ -156,12 +156,15 @@ export function writeEthHeader(skb: SkBuff, dst: Uint8Array, src: Uint8Array, pr
   if (mh >= 0 && skb.mac_header === mh && !quiet) {
     oldDst = macText(skb.data, mh);
     oldSrc = macText(skb.data, mh + 6);
-  } else if (mh < 0) {
-    // no room (captured without an Ethernet header): build a new buffer with one
-    const buf = new Uint8Array(14 + skb.len - nh);
-    buf.set(skb.data.subarray(nh, skb.len), 14);
+  } else if (mh < skb.start) {
+    // no room (captured without an Ethernet header; the bytes before `start` are not the
+    // frame's): build a new buffer with one
+    const buf = new Uint8Array(14 + skb.tail - nh);
+    buf.set(skb.data.subarray(nh, skb.tail), 14);
     skb.data = buf;
-    skb.len = buf.length;
+    skb.wireEnd = 14 + skb.wireEnd - nh;
+    skb.start = 0;
+    skb.tail = buf.length;
     skb.writable = true;
     skb.network_header = 14;
     if (skb.transport_header >= 0) skb.transport_header += 14 - nh;

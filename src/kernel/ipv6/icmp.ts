@@ -22,7 +22,7 @@ export function icmpv6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, 
   const fn = 'icmpv6_rcv';
   const b = skb.data;
   const th = skb.transport_header;
-  const trusted = net.opts.checksums === 'trust' || skb.ip_summed === CHECKSUM_UNNECESSARY || skb.len < skb.wireLen;
+  const trusted = net.opts.checksums === 'trust' || skb.ip_summed === CHECKSUM_UNNECESSARY || skb.tail < skb.wireEnd;
   if (!trusted && l4CsumV6(b, skb.network_header, th, l4len, 58) !== 0) return void ctx.drop(fn, 'ICMP_CSUM');
   if (l4len < 4) return void ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'no room for an ICMPv6 header' } });
   const type = b[th];
@@ -104,7 +104,7 @@ export function icmpv6_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, 
     if (plen < 128) tmo = tmo >> ((128 - plen) >> 5);
     if (!net.peers.allow('6:' + ipv6ToString(peer, 0), net.nowMs(), tmo)) return void (ctx.tracing && ctx.ev(fn, `ICMPv6 type ${type} rate-limited`));
   }
-  const olen = skb.len - nh;
+  const olen = skb.tail - nh;
   const qlen = icmp6QuoteLen(olen);
   const r = newReplySkb6(net, 40 + 8 + qlen);
   const o = r.data;

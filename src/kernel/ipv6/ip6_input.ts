@@ -60,7 +60,7 @@ function find_prev_fhdr(skb: SkBuff): [number, number] | null {
   while (nexthdr !== 44) {
     // ipv6_ext_hdr: hop-by-hop, routing, destination options, AH; anything else: not fragmented
     if (nexthdr !== 0 && nexthdr !== 43 && nexthdr !== 60 && nexthdr !== 51) return null;
-    if (off + 2 > skb.len) return null;
+    if (off + 2 > skb.tail) return null;
     const len = nexthdr === 51 ? (b[off + 1] + 2) << 2 : (b[off + 1] + 1) << 3;
     prev = off;
     nexthdr = b[off];
@@ -95,7 +95,7 @@ export function ip6_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
   if (conf6(net, dev, 'disable_ipv6')) return void ctx.drop(fn, 'IPV6DISABLED', { dev: dev.name }), false;
   const nh = skb.network_header;
   const b = skb.data;
-  if (skb.len - nh < 40) return void ctx.drop(fn, 'IP_INHDR', { detail: { why: 'shorter than an IPv6 header' } }), false;
+  if (skb.tail - nh < 40) return void ctx.drop(fn, 'IP_INHDR', { detail: { why: 'shorter than an IPv6 header' } }), false;
   if (b[nh] >>> 4 !== 6) return void ctx.drop(fn, 'UNHANDLED_PROTO', { detail: { version: b[nh] >>> 4 } }), false;
   const loopDev = dev_is_loopback(dev);
   if ((isLoopback6(b, nh + 8) || isLoopback6(b, nh + 24)) && !loopDev) return void ctx.drop(fn, 'IP_INHDR', { detail: { why: 'loopback address on the wire' } }), false;
@@ -106,9 +106,9 @@ export function ip6_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
   const plen = (b[nh + 4] << 8) | b[nh + 5];
   const nexthdr = b[nh + 6];
   if (plen || nexthdr !== 0) {
-    if (plen + 40 > skb.wireLen - nh) return void ctx.drop(fn, 'PKT_TOO_SMALL', { detail: { payload_len: plen, bytes: skb.wireLen - nh - 40 } }), false;
-    if (skb.len > nh + 40 + plen) skb.len = nh + 40 + plen;
-    skb.wireLen = nh + 40 + plen;
+    if (plen + 40 > skb.wireEnd - nh) return void ctx.drop(fn, 'PKT_TOO_SMALL', { detail: { payload_len: plen, bytes: skb.wireEnd - nh - 40 } }), false;
+    if (skb.tail > nh + 40 + plen) skb.tail = nh + 40 + plen;
+    skb.wireEnd = nh + 40 + plen;
   } else {
     ctx.unsupported.push('IPv6 jumbogram');
   }
@@ -116,7 +116,7 @@ export function ip6_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
   ctx.tracing && ctx.ev(fn, `${ipv6ToString(b, nh + 8)} > ${ipv6ToString(b, nh + 24)} hlim ${b[nh + 7]} next ${nexthdr} len ${plen}`);
   // ipv6_parse_hopopts runs here, before routing, for forwarded packets too
   if (nexthdr === 0) {
-    if (skb.len < nh + 48 || skb.len < nh + 40 + ((b[nh + 41] + 1) << 3)) return void ctx.drop('ipv6_parse_hopopts', 'IP_INHDR'), false;
+    if (skb.tail < nh + 48 || skb.tail < nh + 40 + ((b[nh + 41] + 1) << 3)) return void ctx.drop('ipv6_parse_hopopts', 'IP_INHDR'), false;
     if (!ip6_parse_tlv(net, skb, ctx, nh + 40, true)) return false;
   }
   return true;
@@ -260,7 +260,7 @@ export function ip6_input(net: Net, skb: SkBuff, ctx: FrameCtx, mcast: boolean):
           icmpv6_send(net, skb, ctx, ICMPV6_PARAMPROB, ICMPV6_UNK_NEXTHDR, nhoff - nh);
           return void ctx.drop('ip6_protocol_deliver_rcu', 'IP_NOPROTO');
         }
-        if (off + 8 > skb.len) return void ctx.drop('ip6_protocol_deliver_rcu', 'PKT_TOO_SMALL');
+        if (off + 8 > skb.tail) return void ctx.drop('ip6_protocol_deliver_rcu', 'PKT_TOO_SMALL');
         if (nexthdr === 43 && b[off + 3] !== 0) {
           ctx.unsupported.push(`IPv6 routing header type ${b[off + 2]} with segments left`);
           return void ctx.drop('ipv6_rthdr_rcv', 'NOT_SPECIFIED');
@@ -372,7 +372,7 @@ export function ip6_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
     ctx.tracing && ctx.ev(fn, 'forwarded back out the ingress device (ndisc_send_redirect not modelled)');
   }
   const mtu = Math.max(rt.mtu, 1280);
-  const len = skb.len - nh;
+  const len = skb.tail - nh;
   // ip6_pkt_too_big: a datagram conntrack reassembled is too big only if a fragment of it was
   if (skb.frag_max_size ? skb.frag_max_size > mtu : len > mtu && skb.gso_segs <= 1) {
     icmpv6_send(net, skb, ctx, ICMPV6_PKT_TOOBIG, 0, mtu);

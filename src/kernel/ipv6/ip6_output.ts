@@ -73,7 +73,7 @@ export function ip6_output(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice,
   skb.dev = dev;
   if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_POST_ROUTING, skb, null, dev, ctx, reply)) return;
   const fms = skb.frag_max_size;
-  const len = skb.len - skb.network_header;
+  const len = skb.tail - skb.network_header;
   if (!reply && fms && len > fms) {
     // __ip6_finish_output: a datagram conntrack reassembled is cut again (ip6_fragment, mtu =
     // frag_max_size): (mtu - 40 - 8) & ~7 data bytes per fragment, one egress each

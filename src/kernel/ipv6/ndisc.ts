@@ -82,7 +82,7 @@ export function ndisc_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const d = skb.data;
   const nh = skb.network_header;
   const th = skb.transport_header >= 0 ? skb.transport_header : nh + 40;
-  const end = Math.min(skb.len, nh + 40 + ((d[nh + 4] << 8) | d[nh + 5]));
+  const end = Math.min(skb.tail, nh + 40 + ((d[nh + 4] << 8) | d[nh + 5]));
   const type = d[th];
   const fin = (fn: string, reason: string | null, what: string) => {
     if (reason) ctx.drop(fn, reason, { dev: dev.name, detail: { why: what } });

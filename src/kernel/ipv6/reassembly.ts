@@ -40,8 +40,8 @@ function frag6(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, nhoff: number, 
   const fn = ct ? 'nf_ct_frag6_gather' : 'ipv6_frag_rcv';
   const b = skb.data;
   const nh = skb.network_header;
-  if (ct && fo + 8 > skb.len) return { skb, off: fo, nexthdr: 44, nhoff };
-  if (fo + 8 > skb.len) {
+  if (ct && fo + 8 > skb.tail) return { skb, off: fo, nexthdr: 44, nhoff };
+  if (fo + 8 > skb.tail) {
     icmpv6_send(net, skb, ctx, 4, 0, fo - nh);
     ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'fragment header beyond the packet' } });
     return null;
@@ -52,7 +52,7 @@ function frag6(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, nhoff: number, 
     ctx.tracing && ctx.ev(fn, 'atomic fragment: not fragmented');
     return { skb, off: fo + 8, nexthdr, nhoff: fo };
   }
-  if (skb.len < skb.wireLen) {
+  if (skb.tail < skb.wireEnd) {
     ctx.unsupported.push('IPv6 fragment truncated by the capture snaplen: reassembly not possible');
     ctx.drop(fn, 'NOT_SPECIFIED');
     return null;
@@ -82,7 +82,7 @@ function frag6(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, nhoff: number, 
   for (let i = 8; i < 40; i++) key += String.fromCharCode(b[nh + i]);
   const payload = b.subarray(fo + 8, nh + 40 + plen);
   // the unfragmentable part (IPv6 header and headers before the fragment header) of the first piece
-  const hdr = offset === 0 ? b.subarray(0, fo) : null;
+  const hdr = offset === 0 ? b.subarray(skb.start, fo) : null;
   const r = net.ipq.queue(key, net.nowMs(), offset, mf, payload, hdr, skb.frameNo);
   // q.max_size: the largest payload_len (nf_ct_frag6_queue), for IP6CB frag_max_size
   if (r.kind !== 'drop' && plen > (r.q.maxSize ?? 0)) r.q.maxSize = plen;
@@ -103,16 +103,18 @@ function frag6(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, nhoff: number, 
   const buf = new Uint8Array(unfrag + r.payload.length);
   buf.set(first, 0);
   buf.set(r.payload, unfrag);
-  const newPlen = unfrag - (nh + 40) + r.payload.length;
-  buf[nh + 4] = newPlen >>> 8;
-  buf[nh + 5] = newPlen & 0xff;
+  // the whole datagram's buffer starts at the frame's first byte: offsets relative to skb.start
+  const rnh = nh - skb.start;
+  const newPlen = unfrag - (rnh + 40) + r.payload.length;
+  buf[rnh + 4] = newPlen >>> 8;
+  buf[rnh + 5] = newPlen & 0xff;
   // the first fragment's header chain ends at its own fragment header: the named byte is at the same place
-  const firstNhoff = nhoff < unfrag ? nhoff : nh + 6;
+  const firstNhoff = nhoff - skb.start < unfrag ? nhoff - skb.start : rnh + 6;
   buf[firstNhoff] = nexthdr;
   const whole = new SkBuff(buf, buf.length);
   whole.writable = true;
   whole.copy_skb_header(skb);
-  whole.network_header = nh;
+  whole.network_header = rnh;
   whole.transport_header = unfrag;
   // nf_ct_frag6_reasm: IP6CB(skb)->frag_max_size = sizeof(struct ipv6hdr) + q.max_size
   if (ct) whole.frag_max_size = 40 + (r.q.maxSize ?? plen);

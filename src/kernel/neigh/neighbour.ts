@@ -391,7 +391,7 @@ export function neigh_resolve(net: Net, family: 4 | 6, nexthop: number | Uint8Ar
       return null;
     }
   }
-  const len = skb ? skb.len : 0;
+  const len = skb ? skb.tail - skb.start : 0;
   // arp_queue bounded by unres_qlen_bytes: drop the oldest with NEIGH_QUEUEFULL
   while (n.queueBytes + len > P.unres_qlen_bytes && n.queue.length) n.queueBytes -= n.queue.shift()!;
   n.queue.push(len); n.queueBytes += len;

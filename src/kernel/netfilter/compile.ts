@@ -398,7 +398,7 @@ function metaNum(key: string, cx: CompileCtx, r: IrRule): NumFn | null {
     case 'nfproto': return (p) => p.nfproto === NFPROTO_ARP ? (p.pf === NFPROTO_ARP ? 3 : -1) : p.pf === NFPROTO_IPV4 || p.pf === NFPROTO_IPV6 ? p.pf : p.nfproto;
     case 'protocol': return (p) => p.skb.protocol;
     case 'pkttype': return (p) => p.skb.pkt_type;
-    case 'length': return (p) => (p.nh >= 0 && (p.nfproto === NFPROTO_IPV4 || p.nfproto === NFPROTO_IPV6) ? p.end - p.nh : p.skb.len);
+    case 'length': return (p) => (p.nh >= 0 && (p.nfproto === NFPROTO_IPV4 || p.nfproto === NFPROTO_IPV6) ? p.end - p.nh : p.skb.tail - p.skb.start);
     case 'iiftype': return (p) => (p.in ? arphrd(p.in.kind) : -1);
     case 'oiftype': return (p) => (p.out ? arphrd(p.out.kind) : -1);
     case 'nftrace': return () => 0;

@@ -41,7 +41,7 @@ export class Pkt {
   set(skb: SkBuff, pf: number, hook: number, inDev: NetDevice | null, outDev: NetDevice | null): void {
     this.skb = skb;
     const d = (this.d = skb.data);
-    this.end = skb.len;
+    this.end = skb.tail;
     this.pf = pf;
     this.hook = hook;
     this.in = inDev;

@@ -13,7 +13,7 @@ import { csumPartial, csumFold16, csumTcpudpNofold, csumIpv6Nofold, l4CsumV4, l4
 /** true when the L4 checksum of [th, th+len) verifies or need not be verified */
 export function l4_csum_ok(net: Net, skb: SkBuff, ctx: FrameCtx, fam: 4 | 6, proto: number, len: number, saddr: number, daddr: number, checkOff: number): boolean {
   // skb_csum_unnecessary: CHECKSUM_UNNECESSARY, or CHECKSUM_PARTIAL (never filled in, never verified)
-  if (net.opts.checksums === 'trust' || skb.ip_summed === CHECKSUM_UNNECESSARY || skb.ip_summed === CHECKSUM_PARTIAL || skb.len < skb.wireLen) return true;
+  if (net.opts.checksums === 'trust' || skb.ip_summed === CHECKSUM_UNNECESSARY || skb.ip_summed === CHECKSUM_PARTIAL || skb.tail < skb.wireEnd) return true;
   const b = skb.data;
   const th = skb.transport_header;
   const nh = skb.network_header;
@@ -43,7 +43,7 @@ export function checksumLeftToNic(skb: SkBuff): boolean {
   if (nh < 0) return false;
   let th: number, len: number, proto: number, pseudo: number;
   if (skb.protocol === 0x0800) {
-    if (skb.len < nh + 20) return false;
+    if (skb.tail < nh + 20) return false;
     const ihl = (b[nh]! & 0x0f) * 4;
     if ((b[nh]! >> 4) !== 4 || ihl < 20 || ((b[nh + 6]! & 0x3f) | b[nh + 7]!) !== 0) return false; // fragments: no
     proto = b[nh + 9]!;
@@ -54,7 +54,7 @@ export function checksumLeftToNic(skb: SkBuff): boolean {
     if (proto !== 6 && proto !== 17) return false;
     pseudo = csumFold16(csumTcpudpNofold(saddr, daddr, len, proto, 0));
   } else if (skb.protocol === 0x86dd) {
-    if (skb.len < nh + 40) return false;
+    if (skb.tail < nh + 40) return false;
     proto = b[nh + 6]!;
     th = nh + 40;
     len = (b[nh + 4]! << 8) | b[nh + 5]!;
@@ -62,7 +62,7 @@ export function checksumLeftToNic(skb: SkBuff): boolean {
     pseudo = csumFold16(csumIpv6Nofold(b, nh + 8, b, nh + 24, len, proto, 0));
   } else return false;
   const off = th + (proto === 6 ? 16 : 6);
-  if (len < (proto === 6 ? 20 : 8) || skb.len < off + 2) return false;
+  if (len < (proto === 6 ? 20 : 8) || skb.tail < off + 2) return false;
   const field = (b[off]! << 8) | b[off + 1]!;
   return field === pseudo && (proto !== 17 || field !== 0);
 }

@@ -61,7 +61,7 @@ function tcp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, fn: string): void
     ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'pkt_type not PACKET_HOST' } });
     return;
   }
-  if (af.l4len < 20 || skb.len - th < 20) {
+  if (af.l4len < 20 || skb.tail - th < 20) {
     ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'no room for a TCP header (pskb_may_pull)' } });
     return;
   }
@@ -309,7 +309,7 @@ function tcp_send_synack(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: numb
   let sack = false;
   let ws = false;
   let ts = false;
-  for (let p = th + 20; p < th + doff && p < skb.len; ) {
+  for (let p = th + 20; p < th + doff && p < skb.tail; ) {
     const k = b[p];
     if (k === 0) break;
     if (k === 1) { p++; continue; }
@@ -353,7 +353,7 @@ export function tcp_send_reset_skb(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const nh = skb.network_header;
   const v = b[nh] >>> 4;
   const th = skb.transport_header >= 0 ? skb.transport_header : v === 4 ? nh + ((b[nh] & 0x0f) << 2) : nh + 40;
-  if (th + 20 > skb.len) return;
+  if (th + 20 > skb.tail) return;
   let af: Af;
   if (v === 4) {
     const totLen = (b[nh + 2] << 8) | b[nh + 3];
@@ -417,7 +417,7 @@ export function tcp_outbound(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const nh = skb.network_header;
   const v = b[nh] >>> 4;
   const th = skb.transport_header;
-  if (th < 0 || th + 20 > skb.len) return;
+  if (th < 0 || th + 20 > skb.tail) return;
   const fam: 4 | 6 = v === 4 ? 4 : 6;
   const src = fam === 4 ? ipv4ToString(ipv4Saddr(b, nh)) : ipv6ToString(b, nh + 8);
   const dst = fam === 4 ? ipv4ToString(ipv4Daddr(b, nh)) : ipv6ToString(b, nh + 24);

@@ -33,7 +33,7 @@ export function udpv6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, m
 function udp_common(net: Net, skb: SkBuff, ctx: FrameCtx, fam: 4 | 6, saddr: number | Uint8Array, daddr: number | Uint8Array, l4len: number, mcast: boolean, fn: string): void {
   const b = skb.data;
   const th = skb.transport_header;
-  if (l4len < 8 || skb.len - th < 8) {
+  if (l4len < 8 || skb.tail - th < 8) {
     ctx.drop(fn, 'PKT_TOO_SMALL', { detail: { why: 'no room for a UDP header' } });
     return;
   }
