@@ -23,7 +23,10 @@ export class FrameCtx {
   frame = 0;
   fate: FateKind | null = null;
   reason: string | undefined;
-  egress: string[] = [];
+  /** where the frame left; an empty or one-device list is shared between records (frozen) and
+   *  replaced by an own list when a second device is added (`egressOwn`) */
+  egress: string[] = NO_EGRESS;
+  private egressOwn = false;
   replies: Reply[] = [];
   verdicts: Verdict[] = [];
   socket: string | undefined;
@@ -39,7 +42,10 @@ export class FrameCtx {
     this.reason = undefined;
     // a list handed out with the last record is replaced; an empty one is kept (one allocation
     // fewer per frame each). Without the timeline `events` stays the same empty list.
-    if (this.egress.length) this.egress = [];
+    if (this.egress.length) {
+      this.egress = NO_EGRESS;
+      this.egressOwn = false;
+    }
     if (this.replies.length) this.replies = [];
     if (this.verdicts.length) this.verdicts = [];
     this.socket = undefined;
@@ -77,14 +83,25 @@ export class FrameCtx {
 
   /** the frame itself left through `dev` (dev_queue_xmit) after routing */
   forward(dev: string): void {
-    this.egress.push(dev);
+    this.addEgress(dev);
     if (this.fate === null) this.fate = 'forwarded';
   }
 
   /** the frame left through a bridge port */
   bridge(dev: string): void {
-    this.egress.push(dev);
+    this.addEgress(dev);
     if (this.fate === null) this.fate = 'bridged';
+  }
+
+  /** most frames leave through one device: its list is made once per name, not per frame */
+  private addEgress(dev: string): void {
+    const e = this.egress;
+    if (e.length === 0) this.egress = oneEgress(dev);
+    else if (this.egressOwn) e.push(dev);
+    else {
+      this.egress = [...e, dev];
+      this.egressOwn = true;
+    }
   }
 
   reply(iface: string, summary: string): void {
@@ -107,6 +124,18 @@ export class FrameCtx {
     if (this.unsupported.length) r.unsupported = this.unsupported;
     return r;
   }
+}
+
+const NO_EGRESS: string[] = Object.freeze([]) as unknown as string[];
+const oneEgressLists = new Map<string, string[]>();
+/** the frozen one-device egress list for `dev` (device names are few: bounded by the host) */
+function oneEgress(dev: string): string[] {
+  let l = oneEgressLists.get(dev);
+  if (l === undefined) {
+    if (oneEgressLists.size >= 4096) oneEgressLists.clear();
+    oneEgressLists.set(dev, (l = Object.freeze([dev]) as unknown as string[]));
+  }
+  return l;
 }
 
 /** an event with its optional fields, in the schema's order (fn, what, dev, diff, detail); no
