@@ -180,18 +180,25 @@ export class NfTables implements NfHooks {
 
   /** nf_defrag_ipv4/ipv6 come with conntrack: registered when conntrack runs for pf at PRE_ROUTING */
   defrag(pf: number): boolean {
-    return this.conntrack !== null && !!this.entries.get(pf * 8 + NF_INET_PRE_ROUTING)?.some((e) => e.kind === 'ct_in');
+    return this.conntrack !== null && this.ctIn[pf & 15] === 1;
   }
+
+  /** per pf * 8 + hook: 1 when an entry is registered (asked several times per frame) */
+  private readonly hooked = new Uint8Array(128);
+  /** per pf: 1 when conntrack runs at its PRE_ROUTING */
+  private readonly ctIn = new Uint8Array(16);
 
   private add(pf: number, hook: number, e: Entry): void {
     const k = pf * 8 + hook;
     let l = this.entries.get(k);
     if (!l) this.entries.set(k, (l = []));
     l.push(e);
+    this.hooked[k & 127] = 1;
+    if (e.kind === 'ct_in' && hook === NF_INET_PRE_ROUTING) this.ctIn[pf & 15] = 1;
   }
 
   active(pf: number, hook: number): boolean {
-    return (this.entries.get(pf * 8 + hook)?.length ?? 0) > 0;
+    return this.hooked[(pf * 8 + hook) & 127] === 1;
   }
 
   /** registered entries per hook, in run order (for docs/tests: `pktlife` shows the hook layout) */
