@@ -15,6 +15,8 @@ export interface Measured {
   wall: number;
   /** anything else worth printing on the line (MB of output, ...) */
   note?: string;
+  /** CPU seconds of every run in order (the first includes the JIT warming up) */
+  runs?: number[];
 }
 
 export interface Target {
@@ -34,20 +36,23 @@ export interface Peer {
 }
 
 /** Best of `runs` by CPU time (and, separately, by wall time). */
-export function measure(label: string, runs: number, fn: () => number, note?: () => string): Measured {
+export function measure(label: string, runs: number, fn: (run: number) => number, note?: () => string): Measured {
   let cpu = Infinity;
   let wall = Infinity;
   let frames = 0;
+  const all: number[] = [];
   for (let i = 0; i < runs; i++) {
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    frames = fn();
+    frames = fn(i);
     const w = Number(process.hrtime.bigint() - t0) / 1e9;
     const c = process.cpuUsage(c0);
-    cpu = Math.min(cpu, (c.user + c.system) / 1e6);
+    const sec = (c.user + c.system) / 1e6;
+    all.push(sec);
+    cpu = Math.min(cpu, sec);
     wall = Math.min(wall, w);
   }
-  return { label, frames, cpu, wall, note: note?.() };
+  return { label, frames, cpu, wall, note: note?.(), runs: all };
 }
 
 /** Runs a peer tool with stdout to /dev/null; its CPU seconds (bash `times`: children user+sys) and wall. */
@@ -106,6 +111,7 @@ export function rateLine(m: Measured, peers: Peer[], target?: Target): string {
   const parts = [`  ${m.label.padEnd(38)} CPU ${M(rate)} frames/s (${m.cpu.toFixed(2)} s) | wall ${M(m.frames / m.wall)} frames/s (${m.wall.toFixed(2)} s)`];
   if (peers.length) parts.push(peers.map((p) => `${(p.cpu / m.cpu).toFixed(1)}x ${p.name}`).join(', '));
   if (m.note) parts.push(m.note);
+  if (m.runs && m.runs.length > 1) parts.push(`best of ${m.runs.length}: ${m.runs.map((c) => c.toFixed(2)).join(' / ')} s`);
   if (target) {
     // each part of the target judged on its own: a ratio without tcpdump is not measured, not failed
     const checks: string[] = [];
