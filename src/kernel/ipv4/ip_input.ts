@@ -116,7 +116,8 @@ export function ip_rcv_finish(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const saddr = ipv4Saddr(b, nh);
   const daddr = ipv4Daddr(b, nh);
   const proto = b[nh + 9];
-  const pp = ports(b, nh, skb.transport_header, skb.tail, proto);
+  // the ports matter only to policy rules that select on them (ipproto/sport/dport)
+  const pp = net.fib4.rulesUseL4 ? ports(b, nh, skb.transport_header, skb.tail, proto) : 0;
   const rt = ip_route_input_noref(net, daddr, saddr, b[nh + 1], dev, skb.mark, proto, pp >>> 16, pp & 0xffff, ctx);
   if (typeof rt === 'string') {
     ctx.drop('ip_rcv_finish_core', rt);

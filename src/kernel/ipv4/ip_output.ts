@@ -153,9 +153,22 @@ export function writeEthHeader(skb: SkBuff, dst: Uint8Array, src: Uint8Array, pr
   let mh = nh - 14;
   let oldDst = '';
   let oldSrc = '';
+  let ev: TimelineEvent | null = null;
   if (mh >= 0 && skb.mac_header === mh && !quiet) {
-    oldDst = macText(skb.data, mh);
-    oldSrc = macText(skb.data, mh + 6);
+    // the same rewrite as the last frame's (same old MACs, same neighbour and device): its step again
+    const kd = mac48(skb.data, mh);
+    const ks = mac48(skb.data, mh + 6);
+    const last = lastHh;
+    if (last.kd === kd && last.ks === ks && last.dst === dst && last.src === src && last.ev !== null) ev = last.ev;
+    else {
+      oldDst = macText(skb.data, mh);
+      oldSrc = macText(skb.data, mh + 6);
+      last.kd = kd;
+      last.ks = ks;
+      last.dst = dst;
+      last.src = src;
+      last.ev = null;
+    }
   } else if (mh < skb.start) {
     // no room (captured without an Ethernet header; the bytes before `start` are not the
     // frame's): build a new buffer with one
@@ -178,8 +191,18 @@ export function writeEthHeader(skb: SkBuff, dst: Uint8Array, src: Uint8Array, pr
   b[mh + 12] = proto >>> 8;
   b[mh + 13] = proto & 0xff;
   skb.mac_header = mh;
-  if (!quiet) ctx.events.push(hhEvent(oldDst, oldSrc, macText(dst, 0), macText(src, 0)));
+  if (quiet) return;
+  if (ev === null) {
+    ev = hhEvent(oldDst, oldSrc, macText(dst, 0), macText(src, 0));
+    // kept for the next frame only when it was made from the captured MACs (keys above)
+    if (lastHh.dst === dst && lastHh.src === src && oldDst !== '') lastHh.ev = ev;
+  }
+  ctx.events.push(ev);
 }
+
+/** the last neigh_hh_output step with the old MACs (48-bit numbers) and new MAC arrays it was made for
+ *  (a neighbour's address array is replaced, never written in place, when it changes) */
+const lastHh: { kd: number; ks: number; dst: Uint8Array | null; src: Uint8Array | null; ev: TimelineEvent | null } = { kd: -1, ks: -1, dst: null, src: null, ev: null };
 
 /** The neigh_hh_output step for old -> new MACs. A forwarding capture repeats a few MAC pairs,
  *  so the step is made once per pair (the texts are macText's, compared by identity; events are
@@ -204,9 +227,14 @@ function hhEvent(oldDst: string, oldSrc: string, nd: string, ns: string): Timeli
 const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 /** MAC texts by their 48-bit value: a forwarding capture repeats a handful of MACs */
 const macTexts = new Map<number, string>();
+/** a MAC as one number (48 bits fit a double exactly) */
+function mac48(b: Uint8Array, o: number): number {
+  return (b[o] * 0x10000 + ((b[o + 1] << 8) | b[o + 2])) * 0x1000000 + ((b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5]);
+}
+
 /** MAC as text (runs four times for every forwarded frame with the timeline on) */
 function macText(b: Uint8Array, o: number): string {
-  const k = (b[o] * 0x10000 + ((b[o + 1] << 8) | b[o + 2])) * 0x1000000 + ((b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5]);
+  const k = mac48(b, o);
   let t = macTexts.get(k);
   if (t === undefined) {
     t = HEX2[b[o]] + ':' + HEX2[b[o + 1]] + ':' + HEX2[b[o + 2]] + ':' + HEX2[b[o + 3]] + ':' + HEX2[b[o + 4]] + ':' + HEX2[b[o + 5]];
