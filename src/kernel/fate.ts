@@ -150,8 +150,40 @@ function match(v: unknown, tok: unknown[], j: number): number {
   return tok[j] === END ? j + 1 : -1;
 }
 
-/** `fn`: the element's fn property when cached, compared before the full match */
-interface Slot { tok: unknown[]; json: string; fn: unknown }
+/** `fn`: the element's fn property when cached, compared before the full match; `obj`: the
+ *  element itself when it is deep-frozen (it cannot change: its JSON is known by identity) */
+interface Slot { tok: unknown[]; json: string; fn: unknown; obj: object | null }
+
+/**
+ * A timeline step made once and shared between records (the kernel model never changes an event
+ * once made; freezing says so to the language): frozen with everything in it, so fateToJSON knows
+ * its JSON by identity instead of comparing it token by token.
+ */
+export function sharedEvent<T extends TimelineEvent>(e: T): T {
+  deepFreeze(e);
+  return e;
+}
+
+function deepFreeze(v: unknown): void {
+  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+}
+
+/** frozen all the way down with plain data properties only (a getter could answer differently) */
+function deepFrozen(v: unknown, depth: number): boolean {
+  if (typeof v !== 'object' || v === null) return true;
+  if (depth > MAX_DEPTH || !Object.isFrozen(v)) return false;
+  for (const k of Object.keys(v)) {
+    const d = Object.getOwnPropertyDescriptor(v, k);
+    if (!d || d.get !== undefined || d.set !== undefined || !deepFrozen(d.value, depth + 1)) return false;
+  }
+  return true;
+}
+
+/** per record: nobody gave Object.prototype or Array.prototype a toJSON (which would change what
+ *  JSON.stringify writes for an element already cached by identity) */
+let identityOk = true;
 
 /** the JSON of list elements by position: a few recent distinct elements per position */
 class ListCache {
@@ -179,11 +211,24 @@ class ListCache {
     if (!plainObject(e)) throw BAIL;
     let ws = this.ways[i];
     if (ws === undefined) ws = this.ways[i] = [];
+    // a shared (deep-frozen) step seen before: its JSON by identity
+    if (identityOk) {
+      for (let w = 0; w < ws.length; w++) {
+        const sl = ws[w];
+        if (sl.obj === e) {
+          if (w > 0) { ws[w] = ws[w - 1]; ws[w - 1] = sl; }
+          this.misses[i] = 0;
+          return sl.json;
+        }
+      }
+    }
     // timeline steps differ mostly in their function name: compared first (a filter only)
     const fn = (e as { fn?: unknown }).fn;
     for (let w = 0; w < ws.length; w++) {
       const sl = ws[w];
       if (sl.fn === fn && match(e, sl.tok, 0) === sl.tok.length) {
+        // an equal shared step: it is the one known by identity from now on
+        if (sl.obj !== e && deepFrozen(e, 0)) sl.obj = e;
         // move a hit one place forward: the common elements are found first
         if (w > 0) { ws[w] = ws[w - 1]; ws[w - 1] = sl; }
         this.misses[i] = 0;
@@ -198,17 +243,19 @@ class ListCache {
     // a new element enters at the back (reusing the last slot's token list): one-off elements
     // (addresses, lengths) do not push out the common ones
     const full = ws.length === this.nways;
-    const sl: Slot = full ? ws[ws.length - 1] : { tok: [], json, fn: undefined };
+    const sl: Slot = full ? ws[ws.length - 1] : { tok: [], json, fn: undefined, obj: null };
     const tok = sl.tok;
     tok.length = 0;
     if (tokenize(e, tok, 0)) {
       sl.json = json;
       sl.fn = fn;
+      sl.obj = deepFrozen(e, 0) ? e : null;
       if (!full) ws.push(sl);
     } else if (full) {
       // not cacheable: the slot is emptied so that it matches nothing
       tok.length = 0;
       sl.fn = NOTHING;
+      sl.obj = null;
     }
     return json;
   }
@@ -273,6 +320,7 @@ const FATES = new Map<string, string>();
 function fastJSON(r: FateRecord): string {
   // frame and fate: the schema's types (a record that breaks them goes the slow way)
   if (typeof r.frame !== 'number' || typeof r.fate !== 'string' || !Array.isArray(r.events)) throw BAIL;
+  identityOk = (OBJECT_PROTO as { toJSON?: unknown }).toJSON === undefined && (Array.prototype as { toJSON?: unknown }).toJSON === undefined;
   let fate = FATES.get(r.fate);
   if (fate === undefined) {
     fate = jstr(r.fate);

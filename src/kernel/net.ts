@@ -16,6 +16,7 @@ import { InetPeers } from './ipv4/inetpeer.js';
 import { RouteMemo, type RouteMemoEntry } from './route/dst_cache.js';
 import type { Rtable } from './ipv4/route.js';
 import type { Rt6 } from './ipv6/ip6_input.js';
+import { sharedEvent } from './fate.js';
 
 export class Net implements NetState {
   nf: NfHooks;
@@ -206,6 +207,6 @@ const passEvents = new Map<number, TimelineEvent>();
 function passEvent(pf: number, hook: number): TimelineEvent {
   const k = pf * 16 + hook;
   let e = passEvents.get(k);
-  if (!e) passEvents.set(k, (e = { fn: 'nf_hook_slow', what: `${pfName(pf)} ${hookName(pf, hook)}: no rules, NF_ACCEPT` }));
+  if (!e) passEvents.set(k, (e = sharedEvent({ fn: 'nf_hook_slow', what: `${pfName(pf)} ${hookName(pf, hook)}: no rules, NF_ACCEPT` })));
   return e;
 }

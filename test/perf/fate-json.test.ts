@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadHost, loadHostFromFiles } from '../../src/host/load.js';
 import { openReplay } from '../../src/replay.js';
 import { withRules } from '../../src/report/rules-override.js';
-import { fateToJSON, type FateRecord } from '../../src/kernel/fate.js';
+import { fateToJSON, sharedEvent, type FateRecord, type TimelineEvent } from '../../src/kernel/fate.js';
 import type { Host } from '../../src/host/types.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -194,6 +194,52 @@ describe('fateToJSON on hand-made records', () => {
     ev.detail.n = 2;
     expect(fateToJSON(r)).toBe(oracle(r));
     expect(fateToJSON(r)).toContain('"after"');
+  });
+
+  it('knows a shared (deep-frozen) step by identity, and only one that cannot change', () => {
+    // each case at a list position of its own (the cache keeps elements per position, and a
+    // position whose elements keep changing caches only now and then), after constant fillers
+    const filler = { fn: 'filler', what: 'same' };
+    const at = (pos: number, e: unknown): FateRecord => base([...Array.from({ length: pos }, () => filler), e]);
+    const shared = sharedEvent({ fn: 'ip_decrease_ttl', what: 'ttl 64 -> 63', diff: { ttl: [64, 63] as [number, number] } });
+    // frozen all the way down: the kernel cannot change it after it was first written
+    expect(Object.isFrozen(shared) && Object.isFrozen(shared.diff) && Object.isFrozen(shared.diff!.ttl)).toBe(true);
+    expect(() => { (shared.diff!.ttl as number[])[0] = 1; }).toThrow(TypeError);
+    for (let i = 0; i < 20; i++) {
+      const r = base([filler, shared, { fn: 'y', what: `fresh ${i}` }]);
+      expect(fateToJSON(r)).toBe(oracle(r));
+    }
+    // frozen, but a getter: it may answer differently each time, so it is never taken by identity
+    let val = 'first';
+    const getter = Object.freeze(Object.defineProperty({ fn: 'g' } as Record<string, unknown>, 'what', { get: () => val, enumerable: true }));
+    const rg = at(40, getter);
+    for (let i = 0; i < 3; i++) expect(fateToJSON(rg)).toBe(oracle(rg));
+    val = 'second';
+    expect(fateToJSON(rg)).toBe(oracle(rg));
+    expect(fateToJSON(rg)).toContain('"second"');
+    // frozen on top, a nested object that is not: its change shows
+    const half = Object.freeze({ fn: 'h', what: 'w', detail: { k: 1 } });
+    const rh = at(41, half);
+    for (let i = 0; i < 3; i++) expect(fateToJSON(rh)).toBe(oracle(rh));
+    half.detail.k = 2;
+    expect(fateToJSON(rh)).toBe(oracle(rh));
+    expect(fateToJSON(rh)).toContain('"k":2');
+    // a toJSON given to every array later changes JSON.stringify's output for the step's diff:
+    // the identity path sees it (Object.prototype's is seen on every element anyway)
+    const rs = base([filler, shared]);
+    expect(fateToJSON(rs)).toBe(oracle(rs));
+    const proto = Array.prototype as { toJSON?: () => unknown };
+    proto.toJSON = function () { return 'polluted'; };
+    let polluted: string;
+    let want: string;
+    try {
+      polluted = fateToJSON(rs);
+      want = oracle(rs);
+    } finally {
+      delete proto.toJSON;
+    }
+    expect(polluted).toBe(want);
+    expect(fateToJSON(rs)).toBe(oracle(rs));
   });
 
   it('keeps up over many records whose steps vary (cache eviction)', () => {

@@ -16,6 +16,7 @@ import { ip_rcv } from '../ipv4/ip_input.js';
 import { ipv6_rcv } from '../ipv6/ip6_input.js';
 import { gro_note } from './gro.js';
 import { br_dev_queue_xmit } from '../bridge/br_device.js';
+import { sharedEvent } from '../fate.js';
 
 export const ETH_P_IP = 0x0800;
 export const ETH_P_ARP = 0x0806;
@@ -67,13 +68,13 @@ function rcvEvent(dev: NetDevice, pktType: number, protocol: number): TimelineEv
   if (!m) rcvEvents.set(dev, (m = new Map()));
   const k = pktType * 0x10000 + protocol;
   let e = m.get(k);
-  if (!e) m.set(k, (e = { fn: '__netif_receive_skb_core', what: PKT_TYPE_NAMES[pktType] ?? String(pktType), dev: dev.name, detail: { protocol: protoHex(protocol) } }));
+  if (!e) m.set(k, (e = sharedEvent({ fn: '__netif_receive_skb_core', what: PKT_TYPE_NAMES[pktType] ?? String(pktType), dev: dev.name, detail: { protocol: protoHex(protocol) } })));
   return e;
 }
 const xmitEvents = new WeakMap<NetDevice, TimelineEvent>();
 function xmitEvent(dev: NetDevice): TimelineEvent {
   let e = xmitEvents.get(dev);
-  if (!e) xmitEvents.set(dev, (e = { fn: 'dev_queue_xmit', what: 'transmitted', dev: dev.name }));
+  if (!e) xmitEvents.set(dev, (e = sharedEvent({ fn: 'dev_queue_xmit', what: 'transmitted', dev: dev.name })));
   return e;
 }
 

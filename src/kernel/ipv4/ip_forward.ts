@@ -14,6 +14,7 @@ import { ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 
 import { newFlow, type FibResult } from '../route/fib.js';
 import { ipv4ToString } from '../../packet/addr.js';
 import { ipv4Saddr, ipv4Daddr } from '../../packet/ipv4.js';
+import { sharedEvent } from '../fate.js';
 
 export function ip_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const fn = 'ip_forward';
@@ -61,7 +62,7 @@ export function ip_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
 /** the ip_decrease_ttl step for each TTL, made once: events are never changed once made */
 const ttlEvents: (TimelineEvent | undefined)[] = [];
 function ttlEvent(ttl: number): TimelineEvent {
-  return (ttlEvents[ttl] ??= { fn: 'ip_decrease_ttl', what: `ttl ${ttl} -> ${ttl - 1}`, diff: { ttl: [ttl, ttl - 1] } });
+  return (ttlEvents[ttl] ??= sharedEvent({ fn: 'ip_decrease_ttl', what: `ttl ${ttl} -> ${ttl - 1}`, diff: { ttl: [ttl, ttl - 1] } }));
 }
 
 /**

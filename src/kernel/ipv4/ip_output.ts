@@ -16,6 +16,7 @@ import { ip_route_output } from './route.js';
 import { ipv4ToString } from '../../packet/addr.js';
 import { ipv4Daddr, ipv4Saddr } from '../../packet/ipv4.js';
 import { ipSendCheck } from '../../packet/build.js';
+import { sharedEvent } from '../fate.js';
 
 /**
  * ip_local_out for a packet the kernel built: it is routed first (the reply's route), then
@@ -218,7 +219,7 @@ function hhEvent(oldDst: string, oldSrc: string, nd: string, ns: string): Timeli
   const diff: Record<string, [string, string]> = {};
   if (oldDst !== nd) diff['eth.dst'] = [oldDst || '-', nd];
   if (oldSrc !== ns) diff['eth.src'] = [oldSrc || '-', ns];
-  const ev: TimelineEvent = { fn: 'neigh_hh_output', what: `eth ${ns} > ${nd}`, diff };
+  const ev: TimelineEvent = sharedEvent({ fn: 'neigh_hh_output', what: `eth ${ns} > ${nd}`, diff });
   if (l.length >= 16) l.shift();
   l.push({ od: oldDst, os: oldSrc, ns, ev });
   return ev;

@@ -10,6 +10,7 @@ import type { Net } from '../net.js';
 import { EACCES, EHOSTUNREACH, EINVAL, ENETUNREACH, SCOPE, fibNoteUnsupported, newFlow, tableName, type FibResult, type FibNh, type Flow } from '../route/fib.js';
 import { ipv4ToString } from '../../packet/addr.js';
 import { routeMemoHit, routeMemoMiss } from '../route/dst_cache.js';
+import { sharedEvent, type TimelineEvent } from '../fate.js';
 
 export const LOOPBACK_IFINDEX = 1;
 
@@ -37,7 +38,7 @@ function scratch(): FibResult {
 
 const fl = newFlow();
 const res = scratch();
-const evCache = new WeakMap<object, { what: string; detail: Record<string, string | number | boolean> }>();
+const evCache = new WeakMap<object, TimelineEvent>();
 
 function ipv4_is_multicast(a: number): boolean {
   return (a & 0xf0000000) >>> 0 === 0xe0000000;
@@ -204,9 +205,9 @@ function ip_route_input_slow(net: Net, daddr: number, saddr: number, tos: number
   if (trace) ctx.tracing && ctx.ev('fib_lookup', `${a.type} ${a.route.dstStr} ${describe(res)}`, { detail: detailOf(res, trace, 0) });
   else if (ctx.tracing) {
     // no custom rules: the text depends on the route only, built once per route
-    let c = evCache.get(a);
-    if (!c) evCache.set(a, (c = { what: `${a.type} ${a.route.dstStr} ${describe(res)}`, detail: detailOf(res, trace, 0) }));
-    ctx.ev('fib_lookup', c.what, { detail: c.detail });
+    let e = evCache.get(a);
+    if (!e) evCache.set(a, (e = sharedEvent({ fn: 'fib_lookup', what: `${a.type} ${a.route.dstStr} ${describe(res)}`, detail: detailOf(res, trace, 0) })));
+    ctx.events.push(e);
   }
   if (a.type === 'broadcast') {
     if (conf(net, dev, 'bc_forwarding') && forwarding) return mkroute(net, res, saddr, daddr, tos, dev, mark, ctx);

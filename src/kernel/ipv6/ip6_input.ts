@@ -20,6 +20,7 @@ import { ip6_output } from './ip6_output.js';
 import { ipv6_frag_rcv, nf_ct_frag6_gather } from './reassembly.js';
 import { ip_sabotage_in } from '../bridge/br_netfilter_hooks.js';
 import { ICMPV6_DEST_UNREACH, ICMPV6_NOROUTE, ICMPV6_ADM_PROHIBITED, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, ICMPV6_PKT_TOOBIG, ICMPV6_PARAMPROB, ICMPV6_UNK_NEXTHDR, ICMPV6_NOT_NEIGHBOUR } from '../../packet/icmpv6.js';
+import { sharedEvent } from '../fate.js';
 
 /** the hop-limit step of ip6_forward for each value, made once (events are never changed once made) */
 const hlimEvents: (TimelineEvent | undefined)[] = [];
@@ -39,7 +40,7 @@ const flow6 = (() => {
   return f;
 })();
 const res6 = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
-const evCache6 = new WeakMap<object, { what: string; detail: Record<string, string> }>();
+const evCache6 = new WeakMap<object, TimelineEvent>();
 
 function conf6(net: Net, dev: NetDevice, knob: string): number {
   return net.conf(6, dev.name, knob);
@@ -194,9 +195,9 @@ function ip6_route_input_slow(net: Net, skb: SkBuff, ctx: FrameCtx): Rt6 {
   const a = r.alias;
   if (r.rule) ctx.tracing && ctx.ev('ip6_route_input', `${a.type} ${a.route.dstStr} table ${tableName(r.table)}${rule}`, { detail: { table: tableName(r.table), route: a.route.dstStr + (a.route.gatewayStr ? ' via ' + a.route.gatewayStr : '') + (a.route.dev ? ' dev ' + a.route.dev : '') } });
   else {
-    let c = evCache6.get(a);
-    if (!c) evCache6.set(a, (c = { what: `${a.type} ${a.route.dstStr} table ${tableName(r.table)}`, detail: { table: tableName(r.table), route: a.route.dstStr + (a.route.gatewayStr ? ' via ' + a.route.gatewayStr : '') + (a.route.dev ? ' dev ' + a.route.dev : '') } }));
-    ctx.tracing && ctx.ev('ip6_route_input', c.what, { detail: c.detail });
+    let e = evCache6.get(a);
+    if (!e) evCache6.set(a, (e = sharedEvent({ fn: 'ip6_route_input', what: `${a.type} ${a.route.dstStr} table ${tableName(r.table)}`, detail: { table: tableName(r.table), route: a.route.dstStr + (a.route.gatewayStr ? ' via ' + a.route.gatewayStr : '') + (a.route.dev ? ' dev ' + a.route.dev : '') } })));
+    if (ctx.tracing) ctx.events.push(e);
   }
   if (a.type === 'local' || a.type === 'anycast') return { kind: 'local', dev, gw: null, mtu: 0 };
   if (a.type !== 'unicast') return { kind: 'discard', dev: null, gw: null, mtu: 0 };
@@ -380,7 +381,7 @@ export function ip6_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   }
   skb.skb_ensure_writable(nh + 8);
   skb.data[nh + 7] = hlim - 1;
-  if (ctx.tracing) ctx.events.push((hlimEvents[hlim] ??= { fn: 'ip6_forward', what: `hop limit ${hlim} -> ${hlim - 1}`, diff: { hop_limit: [hlim, hlim - 1] } }));
+  if (ctx.tracing) ctx.events.push((hlimEvents[hlim] ??= sharedEvent({ fn: 'ip6_forward', what: `hop limit ${hlim} -> ${hlim - 1}`, diff: { hop_limit: [hlim, hlim - 1] } })));
   if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_FORWARD, skb, skb.dev, out, ctx)) return;
   ip6_output(net, skb, ctx, out, rt.gw);
 }

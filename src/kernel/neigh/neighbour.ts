@@ -26,6 +26,7 @@ import { newFlow, type FibResult } from '../route/fib.js';
 import { icmp_send } from '../ipv4/icmp.js';
 import { icmpv6_send } from '../ipv6/icmp.js';
 import { ndisc_solicit } from '../ipv6/ndisc.js';
+import { sharedEvent } from '../fate.js';
 
 /** include/uapi/linux/neighbour.h */
 export const NUD_NONE = 0x00;
@@ -355,7 +356,7 @@ export function neigh_resolve(net: Net, family: 4 | 6, nexthop: number | Uint8Ar
       // (n.ha is replaced, never written in place, when the address changes)
       let e = n.outEv;
       if (e === undefined || n.outEvState !== s || n.outEvHa !== n.ha) {
-        e = n.outEv = { fn: 'neigh_output', what: `${n.keyStr} ${nudName(s)} lladdr ${macToString(n.ha!, 0)}`, dev: dev.name };
+        e = n.outEv = sharedEvent({ fn: 'neigh_output', what: `${n.keyStr} ${nudName(s)} lladdr ${macToString(n.ha!, 0)}`, dev: dev.name });
         n.outEvState = s;
         n.outEvHa = n.ha;
       }

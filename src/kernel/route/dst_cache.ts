@@ -12,6 +12,7 @@
 
 import type { FrameCtx } from '../ctx.js';
 import type { TimelineEvent } from '../fate.js';
+import { sharedEvent } from '../fate.js';
 
 export class RouteMemo<T> {
   /** the caller writes the key here (all `words` entries) before get()/set() */
@@ -113,7 +114,8 @@ export function routeMemoMiss<T>(memo: RouteMemo<RouteMemoEntry<T>>, ctx: FrameC
   } finally {
     ctx.unsupported = seen;
   }
-  if (notes.length === 0) memo.set({ rt, evs: ctx.tracing && ctx.events.length > evFrom ? ctx.events.slice(evFrom) : NO_EVENTS });
+  // the steps are shared by every frame of the key from now on: frozen (fateToJSON knows them by identity)
+  if (notes.length === 0) memo.set({ rt, evs: ctx.tracing && ctx.events.length > evFrom ? ctx.events.slice(evFrom).map(sharedEvent) : NO_EVENTS });
   else for (const u of notes) if (!seen.includes(u)) seen.push(u);
   return rt;
 }
