@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Family, FdbEntry, Host, NetDevice, Neighbour, Route, Rule, RuleFile } from './types.js';
 import { HostError } from './errors.js';
 import { Cursor, parseJson } from './parse/json.js';
-import { parseAddrInfo, parseLink, parseNeigh, parseRoute, parseRule, routeFamily } from './parse/ip.js';
+import { parseAddrInfo, parseLink, parseMaddr, parseNeigh, parseRoute, parseRule, routeFamily } from './parse/ip.js';
 import { parseFdb, parseVlanPort, type PortVlan } from './parse/bridge.js';
 import { parseSs } from './parse/ss.js';
 import { parseSysctlText, SysctlTable } from './sysctl.js';
@@ -22,6 +22,7 @@ export const SNAPSHOT_FILES = [
   'ip-rule.json',
   'ip6-rule.json',
   'ip-neigh.json',
+  'ip-maddr.json',
   'bridge-fdb.json',
   'bridge-vlan.json',
   'nft.txt',
@@ -223,6 +224,20 @@ export function loadHostFromFiles(files: Record<string, string>, dir = '(in memo
     for (const c of new Cursor(f, '', parseJson(f, files[f]!)).array()) {
       needDev(f, c, 'dev', 'neighbour');
       neigh.push(parseNeigh(c));
+    }
+  }
+
+  // ---- multicast groups joined (all or nothing: with the file, a device it does not list has none)
+  if (files['ip-maddr.json'] !== undefined) {
+    const f = 'ip-maddr.json';
+    for (const d of devices) d.mcast = { v4: new Set(), v6: new Set() };
+    for (const c of new Cursor(f, '', parseJson(f, files[f]!)).array()) {
+      needDev(f, c, 'ifname', 'group list');
+      const m = parseMaddr(c);
+      const d = byName.get(m.ifname)!;
+      if (m.ifindex !== undefined && m.ifindex !== d.ifindex) throw new HostError(f, `${c.path}.ifindex`, `device "${m.ifname}" has ifindex ${m.ifindex} here but ${d.ifindex} in ${linkSource}`);
+      for (const a of m.v4) d.mcast!.v4.add(a);
+      for (const a of m.v6) d.mcast!.v6.add(String.fromCharCode(...a));
     }
   }
 

@@ -33,6 +33,7 @@ export const SNAPSHOT_COMMANDS: SnapshotCommand[] = [
   { file: 'ip-rule.json', argv: ['ip', '-j', 'rule', 'show'] },
   { file: 'ip6-rule.json', argv: ['ip', '-j', '-6', 'rule', 'show'] },
   { file: 'ip-neigh.json', argv: ['ip', '-j', 'neigh', 'show'] },
+  { file: 'ip-maddr.json', argv: ['ip', '-j', 'maddr', 'show'] },
   { file: 'bridge-fdb.json', argv: ['bridge', '-j', 'fdb', 'show'] },
   { file: 'bridge-vlan.json', argv: ['bridge', '-j', 'vlan', 'show'] },
   { file: 'nft.txt', argv: ['nft', 'list', 'ruleset'] },

@@ -78,6 +78,10 @@ export interface NetDevice {
   /** generic-receive-offload on (default true; ethtool state is not in ip -d, so assume kernel default) */
   gro: boolean;
   addrs: IfAddr[];
+  /** multicast groups joined on the device (`ip -j maddr show`: the kernel's own and every
+   *  application's IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP); IPv6 groups as 16-character binary
+   *  strings. Absent when the snapshot has no ip-maddr.json: only the kernel's own are assumed. */
+  mcast?: { v4: Set<number>; v6: Set<string> };
 }
 
 export type RouteType = 'unicast' | 'local' | 'broadcast' | 'multicast' | 'anycast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat';

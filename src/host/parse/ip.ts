@@ -411,4 +411,34 @@ export function parseNeigh(c: Cursor): Neighbour {
   return n;
 }
 
+// ---------- ip -j maddr ----------
+
+/** one device's entry of `ip -j maddr show`: the IPv4 and IPv6 groups joined on it (link-layer
+ *  addresses are the NIC filter the groups imply: not needed) */
+export function parseMaddr(c: Cursor): { ifindex: number | undefined; ifname: string; v4: number[]; v6: Uint8Array[] } {
+  const ifname = c.str('ifname');
+  const v4: number[] = [];
+  const v6: Uint8Array[] = [];
+  if (c.has('maddr')) {
+    for (const m of c.get('maddr').array()) {
+      const fam = m.optStr('family');
+      if (fam === undefined) {
+        if (m.optStr('link') === undefined) throw m.err('expected "family" (inet, inet6) or "link"');
+        continue;
+      }
+      const text = m.str('address');
+      if (fam === 'inet') {
+        const a = parseIPv4(text);
+        if (a === null || ((a & 0xf0000000) >>> 0) !== 0xe0000000) throw m.err(`expected an IPv4 multicast address, found "${text}"`, 'address');
+        v4.push(a);
+      } else if (fam === 'inet6') {
+        const a = parseIPv6(text);
+        if (a === null || a[0] !== 0xff) throw m.err(`expected an IPv6 multicast address, found "${text}"`, 'address');
+        v6.push(a);
+      } else throw m.err(`unknown family "${fam}" (expected inet or inet6)`, 'family');
+    }
+  }
+  return { ifindex: c.optNum('ifindex'), ifname, v4, v6 };
+}
+
 export { ipv4ToString };

@@ -228,16 +228,23 @@ function ip_route_input_slow(net: Net, daddr: number, saddr: number, tos: number
 
 /**
  * ip_route_input_rcu for a multicast destination: only groups the device joined are ours
- * (ip_check_mc_rcu; the model knows the all-hosts group 224.0.0.1 every multicast-capable
- * device joins, not IGMP memberships of applications), then ip_route_input_mc ->
- * ip_mc_validate_source. Multicast forwarding (ip_mr_input) is not modelled.
+ * (ip_check_mc_rcu over the device's list: the snapshot's ip-maddr.json, the kernel's own and
+ * every application's memberships; without that file only the all-hosts group 224.0.0.1 every
+ * multicast-capable device joins, and a miss says it does not know), then ip_route_input_mc ->
+ * ip_mc_validate_source. Source filters (SSM) and multicast forwarding (ip_mr_input) are not
+ * modelled.
  */
 function ip_route_input_mc(net: Net, daddr: number, saddr: number, tos: number, dev: NetDevice, mark: number, proto: number, ctx: FrameCtx): Rtable | string {
   const fn = 'ip_route_input_mc';
-  const our = daddr === 0xe0000001 && dev.flags.has('MULTICAST');
+  const mc = dev.mcast;
+  const our = mc ? mc.v4.has(daddr) : daddr === 0xe0000001 && dev.flags.has('MULTICAST');
   if (!our) {
     if (conf(net, dev, 'mc_forwarding')) ctx.unsupported.push('multicast forwarding (ip_mr_input) not modelled');
-    ctx.tracing && ctx.ev('ip_check_mc_rcu', `group ${ipv4ToString(daddr)} not joined on ${dev.name} (application memberships are not in the snapshot)`);
+    // groups only multicast routing joins (all-routers 224.0.0.2, IGMPv3 reports 224.0.0.22; with
+    // mc_forwarding on, noted above): known without the file; any other an application may join
+    const unknown = !mc && daddr !== 0xe0000002 && daddr !== 0xe0000016;
+    if (unknown) ctx.unsupported.push('multicast group memberships: the snapshot has no ip-maddr.json (only 224.0.0.1 assumed joined)');
+    ctx.tracing && ctx.ev('ip_check_mc_rcu', `group ${ipv4ToString(daddr)} not joined on ${dev.name}${unknown ? ' (memberships not in the snapshot)' : ''}`);
     return 'NOT_SPECIFIED';
   }
   // ip_mc_validate_source

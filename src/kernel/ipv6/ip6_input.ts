@@ -216,12 +216,26 @@ function ip6_pkt_drop(net: Net, skb: SkBuff, ctx: FrameCtx, code: number): void 
   ctx.drop('ip6_pkt_drop', reason);
 }
 
-/** ip6_mc_input: deliver only for groups the host joined (all-nodes, solicited-node of its addresses, all-routers when forwarding) */
+/**
+ * ip6_mc_input: deliver only for groups the device joined (ipv6_chk_mcast_addr over the
+ * snapshot's ip-maddr.json; without it the kernel's own: all-nodes, solicited-node of its
+ * addresses, all-routers when forwarding, and a miss says it does not know)
+ */
 function ip6_mc_input(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const b = skb.data;
   const nh = skb.network_header;
   const dev = skb.dev!;
   const d = nh + 24;
+  const mc = dev.mcast;
+  if (mc) {
+    if (!mc.v6.has(String.fromCharCode.apply(null, b.subarray(d, d + 16) as unknown as number[]))) {
+      ctx.tracing && ctx.ev('ip6_mc_input', `group ${ipv6ToString(b, d)} not joined on ${dev.name}`);
+      ctx.drop('ip6_mc_input', 'NOT_SPECIFIED');
+      return;
+    }
+    ip6_input(net, skb, ctx, true);
+    return;
+  }
   let joined = false;
   const ff02 = b[d + 1] === 0x02 && b[d] === 0xff;
   let zeros = true;
@@ -236,7 +250,11 @@ function ip6_mc_input(net: Net, skb: SkBuff, ctx: FrameCtx): void {
     }
   }
   if (!joined) {
-    ctx.tracing && ctx.ev('ip6_mc_input', `group ${ipv6ToString(b, d)} not joined on ${dev.name}`);
+    // groups only the kernel joins (solicited-node, all-routers, MLDv2 reports for multicast
+    // routers): known without the file; any other one an application may have joined
+    const kernelOnly = ff02 && ((b[d + 11] === 1 && b[d + 12] === 0xff) || (zeros && (b[d + 15] === 2 || b[d + 15] === 0x16)));
+    if (!kernelOnly) ctx.unsupported.push('multicast group memberships: the snapshot has no ip-maddr.json (only the kernel\'s own groups assumed joined)');
+    ctx.tracing && ctx.ev('ip6_mc_input', `group ${ipv6ToString(b, d)} not joined on ${dev.name}${kernelOnly ? '' : ' (memberships not in the snapshot)'}`);
     ctx.drop('ip6_mc_input', 'NOT_SPECIFIED');
     return;
   }
