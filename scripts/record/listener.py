@@ -36,6 +36,23 @@ for spec in sys.argv[2:]:
 # stdin carries sync requests from the recorder: "N" is answered with "sync<TAB>N" once every socket that
 # was readable in the same select round has been served, so a frame's socket events are logged before
 # the recorder closes the frame's window (the skb is queued before the recorder's send() returns).
+# "close ADDR:PORT" makes the application close() the accepted connection of that peer (the host's
+# active close: its FIN goes out, the socket is orphaned), answered with "close<TAB>ADDR:PORT<TAB>ok".
+conns = {}
+
+
+def close_peer(peer):
+    s = conns.pop(peer, None)
+    if s is None:
+        return 'no such connection'
+    try:
+        sel.unregister(s)
+    except (KeyError, ValueError):
+        pass
+    s.close()
+    return 'ok'
+
+
 sel.register(sys.stdin, selectors.EVENT_READ, ('', 'sync', ''))
 log.write('ready\t%d\n' % os.getpid())
 while True:
@@ -47,6 +64,10 @@ while True:
             ln = sys.stdin.readline()
             if not ln:
                 sys.exit(0)
+            if ln.startswith('close '):
+                peer = ln.split()[1]
+                log.write('close\t%s\t%s\n' % (peer, close_peer(peer)))
+                continue
             syncs.append(ln.strip())
             continue
         try:
@@ -57,6 +78,7 @@ while True:
                 c, peer = s.accept()
                 c.setblocking(False)
                 sel.register(c, selectors.EVENT_READ, (spec, proto, 'conn'))
+                conns['%s:%d' % (peer[0], peer[1])] = c
                 log.write('%s\taccept\t%s:%d\t0\n' % (spec, peer[0], peer[1]))
             else:
                 data = s.recv(65535)

@@ -162,13 +162,13 @@ class Pcapng:
             self.ifaces[name] = len(self.ifaces)
         return self.ifaces[name]
 
-    def packet(self, name, ts_ns, data, comment=None):
+    def packet(self, name, ts_ns, data, comment=None, outbound=False):
         i = self.iface(name)
         opts = b''
         if comment:
             opts = _opt(1, comment.encode()) + _opt(0, b'')
-        # epb_flags: inbound
-        opts = _opt(2, struct.pack('<I', 1)) + (opts if opts else _opt(0, b''))
+        # epb_flags: inbound (1), or outbound (2) for a frame the host sent
+        opts = _opt(2, struct.pack('<I', 2 if outbound else 1)) + (opts if opts else _opt(0, b''))
         pad = (4 - len(data) % 4) % 4
         body = struct.pack('<IIIII', i, ts_ns >> 32, ts_ns & 0xffffffff, len(data), len(data)) + data + b'\0' * pad + opts
         self.f.write(_block(6, body))

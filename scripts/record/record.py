@@ -410,7 +410,9 @@ def record(name):
         out, ev_trace, ev_nft, ev_cap, ev_sock, ev_nstat, ev_fix = [], [], [], [], [], [], []
         packets = []
         extra_ns = 0  # see the frame timestamps below
+        k = 0  # the frame's number in frames.pcapng / expected.ndjson: injected frames plus host-sent ones
         for n, f in enumerate(frames, 1):
+            k += 1
             data = f['data']
             comment = f.get('note')
             fix = f.get('fix')
@@ -420,7 +422,7 @@ def record(name):
                 if key not in isns:
                     raise RuntimeError('%s frame %d: no SYN-ACK seen for %s' % (name, n, key))
                 data = _set_ack(data, q, (isns[key] + 1 + f.get('ack_add', 0)) % (1 << 32))
-                ev_fix.append('frame %d: ack set to host ISN %d + %d (from the SYN-ACK the kernel sent)' % (n, isns[key], 1 + f.get('ack_add', 0)))
+                ev_fix.append('frame %d: ack set to host ISN %d + %d (from the SYN-ACK the kernel sent)' % (k, isns[key], 1 + f.get('ack_add', 0)))
                 comment = (comment + '; ' if comment else '') + 'ack adjusted to the recorded SYN-ACK (host ISN+%d)' % (1 + f.get('ack_add', 0))
             before = read_counters(lp.pid)
             open(INST + '/trace', 'w').write('')
@@ -464,22 +466,30 @@ def record(name):
                 logoff = lf.tell()
             # 1 ms apart, plus the time a frame with its own (longer) window made the kernel wait:
             # timer-driven outcomes (neighbour probes, FAILED) must see that time pass in the capture
-            ts = TS_BASE + n * 1_000_000 + extra_ns
+            ts = TS_BASE + k * 1_000_000 + extra_ns
             if f.get('window'):
                 extra_ns += int(f['window'] * 10**9)
             packets.append({'iface': f['iface'], 'tsSec': ts // 10**9, 'tsNsec': ts % 10**9, 'hex': data.hex(), 'comment': comment})
-            rec = derive(n, f, data, got, tr, nl, slines, hooks, meta, isns)
+            rec = derive(k, f, data, got, tr, nl, slines, hooks, meta, isns)
             out.append(rec)
-            ev_trace.append('# frame %d\n' % n + '\n'.join(l.strip() for l in tr.splitlines() if not l.startswith('#')))
-            ev_nft.append('# frame %d\n' % n + '\n'.join(nl))
+            ev_trace.append('# frame %d\n' % k + '\n'.join(l.strip() for l in tr.splitlines() if not l.startswith('#')))
+            ev_nft.append('# frame %d\n' % k + '\n'.join(nl))
             capl = []
             for i in sorted(got):
                 for s in summaries_e(got[i]):
                     capl.append('%s(peer of %s) %s' % ('kfp-' + i, i, s))
-            ev_cap.append('# frame %d\n' % n + '\n'.join(capl))
-            ev_sock.append('# frame %d\n' % n + '\n'.join(slines))
-            delta = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
-            ev_nstat.append('# frame %d\n' % n + ' '.join('%s=%+d' % kv for kv in sorted(delta.items())))
+            ev_cap.append('# frame %d\n' % k + '\n'.join(capl))
+            ev_sock.append('# frame %d\n' % k + '\n'.join(slines))
+            delta = {c: after[c] - before.get(c, 0) for c in after if after[c] != before.get(c, 0)}
+            ev_nstat.append('# frame %d\n' % k + ' '.join('%s=%+d' % kv for kv in sorted(delta.items())))
+            if f.get('close'):
+                # the host's application closes this peer's accepted connection now (after the frame's
+                # window); what the host sends then (its FIN) goes into frames.pcapng as outbound frames
+                k = host_close(k, f, data, lp, log, ifaces, caps, offs, packets, out, isns,
+                               (ev_trace, ev_nft, ev_cap, ev_sock, ev_nstat), extra_ns, mon_lines, lock)
+                with lock:
+                    monoff = len(mon_lines)
+                logoff = os.path.getsize(log)
         writer = write_frames(os.path.join(d, 'frames.pcapng'), packets)
         hostdir = os.path.join(d, 'host')
         shutil.rmtree(hostdir, ignore_errors=True)
@@ -517,6 +527,67 @@ def record(name):
         teardown(procs)
 
 
+def host_close(k, f, data, lp, log, ifaces, caps, offs, packets, out, isns, evs, extra_ns, mon_lines, lock):
+    """listener.py closes the accepted socket of the frame's peer (close(): the socket is orphaned).
+    Every packet the host sends in the following window is appended as a frame of its own, direction
+    outbound on its interface, in the order the peer captures saw them (one interface per scenario
+    here, so the order is the capture's). Returns the last frame number used."""
+    q = parse(data)
+    peer = '%s:%d' % (q['src'], q['sport'])
+    open(INST + '/trace', 'w').write('')
+    mark = os.path.getsize(log)
+    lp.stdin.write('close %s\n' % peer)
+    lp.stdin.flush()
+    for _ in range(200):
+        if ('close\t%s' % peer) in open(log).read()[mark:]:
+            break
+        time.sleep(0.01)
+    else:
+        raise RuntimeError('frame %d: the listener did not close %s' % (k, peer))
+    line = [l for l in open(log).read()[mark:].splitlines() if l.startswith('close\t')][0]
+    if not line.endswith('\tok'):
+        raise RuntimeError('frame %d: the listener could not close %s: %s' % (k, peer, line))
+    time.sleep(f.get('close_window', WINDOW))
+    got = []
+    for _ in range(10):
+        changed = False
+        for i in ifaces:
+            recs, o2 = pkt.read_pcap(caps[i], offs[i])
+            if recs:
+                got.extend((i, c) for c in recs)
+                offs[i] = o2
+                changed = True
+        if not changed:
+            break
+        time.sleep(0.05)
+    tr = open(INST + '/trace').read()
+    with lock:
+        nl = list(mon_lines)
+    got = [(i, c) for i, c in got if not is_stray(c)]
+    if not got:
+        raise RuntimeError('frame %d: the host sent nothing after close() of %s' % (k, peer))
+    ev_trace, ev_nft, ev_cap, ev_sock, ev_nstat = evs
+    for i, c in got:
+        k += 1
+        ts = TS_BASE + k * 1_000_000 + extra_ns
+        d = parse(c)
+        s = normalise(summaries([c])[0], d, isns)
+        packets.append({'iface': i, 'tsSec': ts // 10**9, 'tsNsec': ts % 10**9, 'hex': c.hex(), 'direction': 'outbound',
+                        'comment': 'sent by the host after its application closed %s: %s' % (peer, s)})
+        # a frame the host sent: its fate is what pktlife writes for such frames (the output path to
+        # the device it was captured on): forwarded, egress that device; no replies
+        out.append({'frame': k, 'fate': 'forwarded', 'egress': [i],
+                    'events': [{'fn': 'listener', 'what': 'close() of the socket of %s' % peer},
+                               {'fn': 'recorder', 'what': 'sent by the host (captured at kfp-%s): %s' % (i, s)}]})
+        ev_trace.append('# frame %d (host-sent, after close() of %s)\n' % (k, peer) + '\n'.join(l.strip() for l in tr.splitlines() if not l.startswith('#')))
+        tr = ''
+        ev_nft.append('# frame %d (host-sent)\n' % k)
+        ev_cap.append('# frame %d (host-sent)\n' % k + '\n'.join('kfp-%s(peer of %s) %s' % (i, i, x) for x in summaries_e([c])))
+        ev_sock.append('# frame %d (host-sent)\n' % k + line)
+        ev_nstat.append('# frame %d (host-sent)\n' % k)
+    return k
+
+
 def write_frames(path, packets):
     """The project's PcapngWriter (dist/) when built, else the minimal writer in pkt.py."""
     if os.path.exists(os.path.join(ROOT, 'dist', 'capture', 'pcapng-writer.js')):
@@ -527,7 +598,7 @@ def write_frames(path, packets):
         print('pcapng-writer failed (%s), using pkt.Pcapng' % r.stderr.strip()[:200], file=sys.stderr)
     w = pkt.Pcapng(path)
     for p in packets:
-        w.packet(p['iface'], p['tsSec'] * 10**9 + p['tsNsec'], bytes.fromhex(p['hex']), p['comment'])
+        w.packet(p['iface'], p['tsSec'] * 10**9 + p['tsNsec'], bytes.fromhex(p['hex']), p['comment'], p.get('direction') == 'outbound')
     w.close()
     return 'scripts/record/pkt.py (Pcapng)'
 
