@@ -20,7 +20,12 @@ export interface Sock {
  */
 export interface Conn {
   listener: Sock;
-  state: 'SYN_RECV' | 'ESTABLISHED' | 'LAST_ACK';
+  /**
+   * sk_state; FIN_WAIT1, CLOSING and FIN_WAIT2 after the host's own FIN (its active close, seen as an
+   * outbound frame); with `tw` set the socket is a timewait sock (inet_timewait_sock, tw_substate
+   * FIN_WAIT2 or TIME_WAIT: net/ipv4/tcp_minisocks.c)
+   */
+  state: 'SYN_RECV' | 'ESTABLISHED' | 'LAST_ACK' | 'FIN_WAIT1' | 'FIN_WAIT2' | 'CLOSING' | 'TIME_WAIT';
   /** peer's initial sequence number (from its SYN) */
   peerIsn: number;
   /** our real ISN, learnt from the peer's first ACK (ack_seq - 1); null until then */
@@ -35,6 +40,16 @@ export interface Conn {
   rcvd: number;
   /** our window scale when both sides offered it, else 0 */
   wscale: number;
+  /** the application closed the socket (close() assumed for the host's FIN: SOCK_DEAD, RCV_SHUTDOWN) */
+  orphan?: boolean;
+  /** a timewait sock (tcp_time_wait): state is its tw_substate (FIN_WAIT2 or TIME_WAIT) */
+  tw?: boolean;
+  /** timewait sock: the window field of its ACKs (tw_rcv_wnd, frozen at tcp_time_wait) */
+  twWin?: number;
+  /** timewait sock: when its timer fires (ms, capture time): TCP_TIMEWAIT_LEN or tcp_fin_time */
+  twExpireMs?: number;
+  /** timewait sock: tw_last_oow_ack_time (ms, capture time) for tcp_invalid_ratelimit */
+  lastOowAckMs?: number;
 }
 
 function eqAddr(a: number | Uint8Array | null, b: number | Uint8Array): boolean {

@@ -3,6 +3,9 @@
 // listener (SYN -> SYN-ACK, ACK -> reset TCP_FLAGS), request socks completing the handshake
 // (tcp_check_req) and established sockets (data/FIN delivered, pure ACK consumed, RST).
 // The host's ISN is unknown offline: it is learnt from the peer's first ACK (ack_seq - 1).
+// The host's active close (its FIN, seen as an outbound frame): FIN_WAIT1, CLOSING, FIN_WAIT2 as
+// tcp_rcv_state_process (net/ipv4/tcp_input.c) and the timewait sock (FIN_WAIT2 / TIME_WAIT
+// substates) as tcp_timewait_state_process (net/ipv4/tcp_minisocks.c); see docs/kernel-tcp.md.
 
 import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
@@ -84,9 +87,16 @@ function tcp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, fn: string): void
   const key = net.sockets.connKey(af.fam, af.sstr, sport, af.dstr, dport);
 
   // __inet_lookup_skb: established (incl. request socks the replay made), then listeners
-  const conn = net.sockets.conns.get(key);
+  let conn = net.sockets.conns.get(key);
+  if (conn && conn.tw && net.nowMs() >= conn.twExpireMs!) {
+    // the timewait sock's timer fired (tw_timer_handler: inet_twsk_kill) before this frame
+    net.sockets.conns.delete(key);
+    ctx.tracing && ctx.ev('inet_twsk_kill', `${conn.state} timewait sock expired (capture time): no socket for the 4-tuple any more`);
+    conn = undefined;
+  }
   if (conn) {
     if (!csumOk(net, skb, af, ctx)) return void ctx.drop(fn, 'TCP_CSUM');
+    if (conn.tw) return tcp_timewait_state_process(net, skb, ctx, af, conn, key, seq, ack, flags, dlen, sport, dport, fn);
     return conn_rcv(net, skb, ctx, af, conn, key, seq, ack, flags, dlen, sport, dport);
   }
   const est = net.sockets.lookupEstablished('tcp', af.fam, af.saddr, sport, af.daddr, dport, dif);
@@ -122,18 +132,24 @@ function tcp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, fn: string): void
   if (flags & TH_RST) return void ctx.drop('tcp_rcv_state_process', 'TCP_RESET');
   if (flags & TH_SYN) {
     if (flags & TH_FIN) return void ctx.drop('tcp_rcv_state_process', 'TCP_FLAGS');
-    if (net.sockets.conns.size >= net.sockets.maxConns) {
-      ctx.unsupported.push('SYN backlog full in the model (syncookies not modelled)');
-      return void ctx.drop('tcp_conn_request', 'TCP_LISTEN_OVERFLOW');
-    }
-    // tcp_conn_request: request sock, SYN-ACK (our ISN unknown until the peer ACKs: shown as 0)
-    const c: Conn = { listener: lis, state: 'SYN_RECV', peerIsn: seq, isn: null, rcvNxt: (seq + 1) >>> 0, sndNxt: 1, win: 0, rcvd: 0, wscale: 0 };
-    net.sockets.conns.set(key, c);
-    tcp_send_synack(net, skb, ctx, af, seq, sport, dport, c);
-    ctx.consume('tcp_conn_request', `SYN to ${lis.name}: request sock, SYN-ACK sent`);
-    return;
+    return tcp_conn_request(net, skb, ctx, af, lis, key, seq, sport, dport, null);
   }
   ctx.drop('tcp_rcv_state_process', 'TCP_FLAGS');
+}
+
+/**
+ * tcp_conn_request: request sock, SYN-ACK. Our ISN is unknown until the peer ACKs (shown as 0), except
+ * for a SYN that reuses a TIME_WAIT 4-tuple (TCP_TW_SYN): tcp_timewait_state_process chose it.
+ */
+function tcp_conn_request(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, lis: Conn['listener'], key: string, seq: number, sport: number, dport: number, isn: number | null): void {
+  if (net.sockets.conns.size >= net.sockets.maxConns) {
+    ctx.unsupported.push('SYN backlog full in the model (syncookies not modelled)');
+    return void ctx.drop('tcp_conn_request', 'TCP_LISTEN_OVERFLOW');
+  }
+  const c: Conn = { listener: lis, state: 'SYN_RECV', peerIsn: seq, isn, rcvNxt: (seq + 1) >>> 0, sndNxt: 1, win: 0, rcvd: 0, wscale: 0 };
+  net.sockets.conns.set(key, c);
+  tcp_send_synack(net, skb, ctx, af, seq, sport, dport, c);
+  ctx.consume('tcp_conn_request', `SYN to ${lis.name}: request sock, SYN-ACK sent`);
 }
 
 const before = (a: number, b: number): boolean => ((a - b) | 0) < 0;
@@ -242,6 +258,11 @@ function conn_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: st
     send_ack(net, skb, ctx, af, c, sport, dport, 'tcp_send_ack');
     return void ctx.drop('tcp_ack', 'TCP_ACK_UNSENT_DATA');
   }
+  if (c.state !== 'ESTABLISHED') {
+    // tcp_rcv_state_process after tcp_ack: FIN_WAIT1 / CLOSING / FIN_WAIT2 (the host closed first)
+    const r = closing_state_process(net, skb, ctx, af, c, key, seq, ack, flags, dlen, sport, dport, endSeq);
+    if (r) return;
+  }
   if (!dlen && !fin) return void ctx.consume('tcp_ack', 'pure ACK processed');
   // tcp_data_queue
   if (!after(endSeq, c.rcvNxt)) {
@@ -260,8 +281,201 @@ function conn_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: st
   c.rcvd += fresh;
   // quick-ack mode at the start of a connection: every segment is ACKed at once
   send_ack(net, skb, ctx, af, c, sport, dport, 'tcp_send_ack');
-  if (fin) peerFin(net, c, ctx);
+  if (c.state === 'FIN_WAIT1' || c.state === 'FIN_WAIT2') {
+    // tcp_fin after the host's own FIN (only a FIN reaches here on an orphaned socket: data aborted above)
+    if (fin && c.state === 'FIN_WAIT1') {
+      // simultaneous close: the peer's FIN before the ACK of ours
+      c.state = 'CLOSING';
+      ctx.tracing && ctx.ev('tcp_fin', 'FIN_WAIT1: peer FIN, ACK sent; CLOSING (simultaneous close)');
+    } else if (fin) {
+      ctx.tracing && ctx.ev('tcp_fin', 'FIN_WAIT2: peer FIN, ACK sent');
+      tcp_time_wait(net, c, 'TIME_WAIT', TCP_TIMEWAIT_LEN_MS, ctx);
+      if (c.orphan) {
+        // tcp_done -> inet_csk_destroy_sock: the orphan's receive queue (this FIN) is purged
+        // (recorded: tcp-close frames 33, 37 dropped QUEUE_PURGE at sk_stream_kill_queues)
+        return void ctx.drop('sk_stream_kill_queues', 'QUEUE_PURGE', { detail: { why: 'the orphaned socket is destroyed: its receive queue is purged' } });
+      }
+    }
+    // an orphan's queue is never read: the skb stays queued until the socket is destroyed
+    if (c.orphan) return void ctx.consume('tcp_data_queue', 'queued on the orphaned socket (freed when it is destroyed)');
+  }
+  if (fin && c.state === 'ESTABLISHED') peerFin(net, c, ctx);
   ctx.deliver('tcp_rcv_established', name);
+}
+
+/** TCP_TIMEWAIT_LEN (include/net/tcp.h): 60 s */
+const TCP_TIMEWAIT_LEN_MS = 60_000;
+
+/** a TCP sysctl from the snapshot, with the kernel's default (tcp_sk_init) when the snapshot lacks it */
+function tcpSysctl(net: Net, key: string, dflt: number): number {
+  const v = Number((net.host.sysctls.raw.get(key) ?? '').trim());
+  return net.host.sysctls.raw.has(key) && Number.isFinite(v) ? v : dflt;
+}
+
+/** tcp_fin_time: tcp_fin_timeout (linger2 unknown), at least 3.5 RTO (the RTO is not modelled: 200 ms assumed) */
+function tcp_fin_time(net: Net): number {
+  return Math.max(tcpSysctl(net, 'net.ipv4.tcp_fin_timeout', 60) * 1000, 700);
+}
+
+/** tcp_time_wait: the socket becomes a timewait sock with substate FIN_WAIT2 or TIME_WAIT */
+function tcp_time_wait(net: Net, c: Conn, substate: 'FIN_WAIT2' | 'TIME_WAIT', tmoMs: number, ctx: FrameCtx): void {
+  c.tw = true;
+  c.state = substate;
+  // tw_rcv_wnd: the window at this moment, kept for the ACKs the timewait sock sends
+  c.twWin = winField(c);
+  c.twExpireMs = net.nowMs() + tmoMs;
+  c.lastOowAckMs = undefined;
+  ctx.tracing && ctx.ev('tcp_time_wait', `timewait sock, substate ${substate}, expires in ${tmoMs / 1000} s`);
+}
+
+/** tcp_v4_do_rcv reset after tcp_rcv_state_process returned TCP_ABORT_ON_DATA: RST (seq = the segment's ack), socket done */
+function abort_on_data(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: string, seq: number, ack: number, flags: number, dlen: number, sport: number, dport: number): void {
+  net.sockets.conns.delete(key);
+  ctx.tracing && ctx.ev('tcp_rcv_state_process', `${c.state}: new data after close(): tcp_reset, LINUX_MIB_TCPABORTONDATA`);
+  tcp_send_reset(net, skb, ctx, af, seq, ack, flags, dlen, sport, dport);
+  ctx.drop(af.fam === 4 ? 'tcp_v4_do_rcv' : 'tcp_v6_do_rcv', 'TCP_ABORT_ON_DATA');
+}
+
+/**
+ * tcp_rcv_state_process for FIN_WAIT1 / FIN_WAIT2 / CLOSING after tcp_validate_incoming and tcp_ack
+ * (the ACK was acceptable). Returns true when the segment's fate is decided here; false to go on with
+ * tcp_data_queue (step 7).
+ */
+function closing_state_process(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: string, seq: number, ack: number, flags: number, dlen: number, sport: number, dport: number, endSeq: number): boolean {
+  const fin = flags & TH_FIN ? 1 : 0;
+  const finAcked = ((ack - c.isn!) | 0) >= c.sndNxt;
+  // new data (not just a FIN) beyond rcv_nxt on a socket whose application closed
+  const newData = endSeq !== seq && after((endSeq - fin) >>> 0, c.rcvNxt);
+  if (c.state === 'CLOSING') {
+    if (finAcked) {
+      tcp_time_wait(net, c, 'TIME_WAIT', TCP_TIMEWAIT_LEN_MS, ctx);
+      ctx.consume('tcp_rcv_state_process', 'CLOSING: our FIN acknowledged: TIME_WAIT (freed with __kfree_skb)');
+      return true;
+    }
+    if (dlen || fin) {
+      // step 7: CLOSING takes no segment text
+      if (!before(seq, c.rcvNxt)) {
+        ctx.drop('tcp_rcv_state_process', 'NOT_SPECIFIED', { detail: { why: 'CLOSING: segment text ignored' } });
+        return true;
+      }
+    }
+    return false;
+  }
+  if (c.state === 'FIN_WAIT1' && finAcked) {
+    c.state = 'FIN_WAIT2';
+    ctx.tracing && ctx.ev('tcp_rcv_state_process', 'FIN_WAIT1: our FIN acknowledged: FIN_WAIT2');
+    if (c.orphan) {
+      if (newData) {
+        abort_on_data(net, skb, ctx, af, c, key, seq, ack, flags, dlen, sport, dport);
+        return true;
+      }
+      const tmo = tcp_fin_time(net);
+      if (tmo > TCP_TIMEWAIT_LEN_MS) {
+        ctx.tracing && ctx.ev('tcp_rcv_state_process', `tcp_fin_time ${tmo / 1000} s > TCP_TIMEWAIT_LEN: FIN_WAIT2 socket kept (keepalive timer)`);
+      } else if (!fin) {
+        tcp_time_wait(net, c, 'FIN_WAIT2', tmo, ctx);
+        ctx.consume('tcp_rcv_state_process', 'FIN_WAIT2: orphaned socket becomes a timewait sock (freed with __kfree_skb)');
+        return true;
+      }
+    }
+  }
+  // step 7: RFC 1122 says a reset when data arrives after the application closed
+  if (c.orphan && (c.state === 'FIN_WAIT1' || c.state === 'FIN_WAIT2') && newData) {
+    abort_on_data(net, skb, ctx, af, c, key, seq, ack, flags, dlen, sport, dport);
+    return true;
+  }
+  return false;
+}
+
+/** tcp_oow_rate_limited (net/ipv4/tcp_input.c): data without SYN is never limited; else tcp_invalid_ratelimit ms */
+function oow_rate_limited(net: Net, c: Conn, seq: number, endSeq: number, syn: number): boolean {
+  if (seq !== endSeq && !syn) return false;
+  const now = net.nowMs();
+  const limit = tcpSysctl(net, 'net.ipv4.tcp_invalid_ratelimit', 500);
+  if (c.lastOowAckMs !== undefined) {
+    const el = now - c.lastOowAckMs;
+    if (el >= 0 && el < limit) return true;
+  }
+  c.lastOowAckMs = now;
+  return false;
+}
+
+/**
+ * tcp_timewait_state_process (net/ipv4/tcp_minisocks.c) and what tcp_v4_rcv / tcp_v6_rcv do_time_wait
+ * make of its answer: TCP_TW_ACK / TCP_TW_ACK_OOW -> tcp_v4_timewait_ack, TCP_TW_RST -> a reset and
+ * the timewait sock is gone, TCP_TW_SYN -> a new connection through the listener. Every segment but
+ * the SYN is then freed at discard_it (recorded: NOT_SPECIFIED at tcp_v4_rcv / tcp_v6_rcv). No
+ * timestamps (PAWS) are modelled.
+ */
+function tcp_timewait_state_process(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: string, seq: number, ack: number, flags: number, dlen: number, sport: number, dport: number, fn: string): void {
+  const syn = flags & TH_SYN ? 1 : 0;
+  const fin = flags & TH_FIN ? 1 : 0;
+  const rst = flags & TH_RST;
+  const endSeq = (seq + syn + fin + dlen) >>> 0;
+  const rcvNxt = c.rcvNxt;
+  const discard = (why: string): void => void ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why } });
+  const twAck = (): void => send_tcp(net, skb, ctx, af, dport, sport, (c.isn! + c.sndNxt) >>> 0, c.rcvNxt, TH_ACK, c.twWin ?? 0, af.fam === 4 ? 'tcp_v4_timewait_ack' : 'tcp_v6_timewait_ack');
+  const kill = (why: string): void => {
+    net.sockets.conns.delete(key);
+    discard(why);
+  };
+  const twRst = (why: string): void => {
+    tcp_send_reset(net, skb, ctx, af, seq, ack, flags, dlen, sport, dport);
+    net.sockets.conns.delete(key);
+    discard(why);
+  };
+  const oow = (why: string): void => {
+    if (oow_rate_limited(net, c, seq, endSeq, syn)) return discard(`${why}: out-of-window ACK rate-limited (tcp_invalid_ratelimit)`);
+    twAck();
+    discard(`${why}: TCP_TW_ACK_OOW`);
+  };
+  ctx.tracing && ctx.ev('tcp_timewait_state_process', `timewait sock, substate ${c.state}, rcv_nxt ${rcvNxt}`);
+  if (c.state === 'FIN_WAIT2') {
+    const twWnd = (c.twWin ?? 0) << c.wscale;
+    if (!tcp_in_window(seq, endSeq, rcvNxt, (rcvNxt + twWnd) >>> 0)) return oow('FIN_WAIT2: out of window');
+    if (rst) return kill('FIN_WAIT2: RST: timewait sock killed');
+    if (syn && !before(seq, rcvNxt)) return twRst('FIN_WAIT2: SYN: TCP_TW_RST');
+    if (!(flags & TH_ACK) || !after(endSeq, rcvNxt) || endSeq === seq) return discard('FIN_WAIT2: duplicate ACK: TCP_TW_SUCCESS');
+    if (!fin || endSeq !== ((rcvNxt + 1) >>> 0)) return twRst('FIN_WAIT2: new data after close(): TCP_TW_RST');
+    // FIN: the true TIME_WAIT state, for TCP_TIMEWAIT_LEN
+    c.state = 'TIME_WAIT';
+    c.rcvNxt = endSeq;
+    c.twExpireMs = net.nowMs() + TCP_TIMEWAIT_LEN_MS;
+    ctx.tracing && ctx.ev('tcp_timewait_state_process', 'peer FIN: TIME_WAIT (60 s), TCP_TW_ACK');
+    twAck();
+    return discard('FIN_WAIT2 -> TIME_WAIT: TCP_TW_ACK');
+  }
+  // the real TIME-WAIT state
+  if (seq === rcvNxt && (seq === endSeq || rst)) {
+    // in window: only a reset or a bare ACK
+    if (rst) {
+      if (tcpSysctl(net, 'net.ipv4.tcp_rfc1337', 0) === 0) return kill('TIME_WAIT: RST at rcv_nxt kills the timewait sock (tcp_rfc1337=0)');
+    } else c.twExpireMs = net.nowMs() + TCP_TIMEWAIT_LEN_MS;
+    return discard('TIME_WAIT: in-window bare ACK or RST: TCP_TW_SUCCESS');
+  }
+  if (syn && !rst && !(flags & TH_ACK) && after(seq, rcvNxt)) {
+    // TCP_TW_SYN: a new connection may reuse the 4-tuple; its ISN is tw_snd_nxt + 65535 + 2
+    const lis = net.sockets.lookupListener(af.fam, af.daddr, dport, skb.dev ? skb.dev.ifindex : 0);
+    if (lis) {
+      let isn = (c.isn! + c.sndNxt + 65535 + 2) >>> 0;
+      if (isn === 0) isn = 1;
+      net.sockets.conns.delete(key);
+      ctx.tracing && ctx.ev('tcp_timewait_state_process', `SYN after rcv_nxt: TCP_TW_SYN, timewait sock released, to listener ${lis.name} (ISN tw_snd_nxt + 65537)`);
+      return tcp_conn_request(net, skb, ctx, af, lis, key, seq, sport, dport, isn);
+    }
+  }
+  if (!rst) {
+    if (flags & TH_ACK) c.twExpireMs = net.nowMs() + TCP_TIMEWAIT_LEN_MS;
+    return oow('TIME_WAIT: out of window');
+  }
+  discard('TIME_WAIT: RST not at rcv_nxt: TCP_TW_SUCCESS');
+}
+
+/** tcp_in_window (net/ipv4/tcp_minisocks.c) */
+function tcp_in_window(seq: number, endSeq: number, sWin: number, eWin: number): boolean {
+  if (seq === sWin) return true;
+  if (after(endSeq, sWin) && before(seq, eWin)) return true;
+  return seq === eWin && seq === endSeq;
 }
 
 /** the peer closed: the application (which the snapshot cannot show) is assumed to close too, sending our FIN */
@@ -339,7 +553,7 @@ function tcp_send_synack(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: numb
   // with timestamps agreed the window is rounded to 12 bytes less (basic.pcapng: win 65160 = 45 * 1448)
   const tstampOk = ts && net.sysctlInt('net.ipv4.tcp_timestamps') !== 0;
   c.win = synackWindow(tstampOk ? mss - 12 : mss);
-  send_tcp(net, skb, ctx, af, dport, sport, 0, (seq + 1) >>> 0, TH_SYN | TH_ACK, c.win, af.fam === 4 ? 'tcp_v4_send_synack' : 'tcp_v6_send_synack', new Uint8Array(opts));
+  send_tcp(net, skb, ctx, af, dport, sport, c.isn ?? 0, (seq + 1) >>> 0, TH_SYN | TH_ACK, c.win, af.fam === 4 ? 'tcp_v4_send_synack' : 'tcp_v6_send_synack', new Uint8Array(opts));
 }
 
 /** tcp_select_initial_window without window scaling: 65535 rounded down to a multiple of the MSS */
@@ -436,9 +650,21 @@ export function tcp_outbound(net: Net, skb: SkBuff, ctx: FrameCtx): void {
     return;
   }
   if (c.isn === null) return;
+  if (flags & TH_RST) {
+    net.sockets.conns.delete(net.sockets.connKey(fam, dst, dport, src, sport));
+    ctx.tracing && ctx.ev('tcp_outbound', 'our RST: the connection is gone');
+    return;
+  }
   const end = ((seq + dlen + (flags & TH_FIN ? 1 : 0) - c.isn) | 0);
   if (end > c.sndNxt) {
     c.sndNxt = end;
     ctx.tracing && ctx.ev('tcp_outbound', `snd_nxt ISN+${end}`);
+  }
+  if (flags & TH_FIN && c.state === 'ESTABLISHED' && !c.tw) {
+    // the host closed first (tcp_close -> tcp_send_fin): FIN_WAIT1
+    c.state = 'FIN_WAIT1';
+    c.orphan = true;
+    ctx.tracing && ctx.ev('tcp_close', 'our FIN: the application closed the socket, FIN_WAIT1; close() assumed (orphaned socket: new data from the peer now aborts the connection)');
+    ctx.unsupported.push('the host\'s FIN: close() and shutdown(SHUT_WR) look the same on the wire; close() assumed (orphaned socket, timewait sock after the ACK of the FIN)');
   }
 }
