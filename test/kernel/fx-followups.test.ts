@@ -56,6 +56,7 @@ describe('ip_sabotage_in (net/bridge/br_netfilter_hooks.c)', () => {
 
 // ---- FIB: dead nexthops, routes and rules the model does not evaluate ----
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { run as kRun, eth as kEth, udp4 as udp4k, udp6 as udp6k, echo4 as echo4k } from './helpers.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadHost } from '../../src/host/load.js';
@@ -365,5 +366,45 @@ describe('nf_ct_frag6_gather (net/ipv6/netfilter/nf_conntrack_reasm.c)', () => {
     const net = netWith(false);
     expect(run(host, f1, 'eth0', net, { checksums: 'trust' }).rec).toMatchObject({ fate: 'forwarded', egress: ['eth1'] });
     expect(run(host, f2, 'eth0', net, { checksums: 'trust' }).rec).toMatchObject({ fate: 'forwarded', egress: ['eth1'] });
+  });
+});
+
+describe('a multipath route says the nexthop was not chosen by the kernel\'s hash (IPv4 and IPv6, input and output)', () => {
+  // fib_select_multipath / rt6_multipath_select hash the flow with a random seed (unless
+  // net.ipv4.fib_multipath_hash_seed is set): the model takes the first live nexthop and says so
+  const dir = mkdtempSync(join(tmpdir(), 'fx-mp-'));
+  cpSync(new URL('../../fixtures/host-samples/router', import.meta.url).pathname, dir, { recursive: true });
+  const add = (file: string, extra: object[]) => {
+    const p = join(dir, file);
+    writeFileSync(p, JSON.stringify([...JSON.parse(readFileSync(p, 'utf8')), ...extra]));
+  };
+  add('ip-route.json', [{ dst: '10.79.0.0/16', flags: [], nexthops: [{ gateway: '10.1.0.2', dev: 'eth0', weight: 1, flags: [] }, { gateway: '10.2.0.2', dev: 'eth1', weight: 1, flags: [] }] },
+    { dst: '10.81.0.0/16', flags: [], nexthops: [{ gateway: '10.1.0.2', dev: 'eth0', weight: 1, flags: ['dead', 'linkdown'] }, { gateway: '10.2.0.2', dev: 'eth1', weight: 1, flags: [] }] }]);
+  add('ip6-route.json', [{ dst: '2001:db8:77::/64', metric: 1024, flags: [], nexthops: [{ gateway: '2001:db8:2::2', dev: 'eth1', weight: 1, flags: [] }, { gateway: '2001:db8:1::2', dev: 'eth0', weight: 1, flags: [] }], pref: 'medium' }]);
+  const host = loadHost(dir);
+  const to0 = (p: Uint8Array, t: number) => kEth('02:00:00:00:01:01', '02:00:00:00:01:02', t, p);
+  const to1 = (p: Uint8Array, t: number) => kEth('02:00:00:00:02:01', '02:00:00:00:02:02', t, p);
+
+  test('IPv4 forwarding through it (fib_select_multipath)', () => {
+    const r = kRun(host, to1(udp4k('10.2.0.9', '10.79.0.5', 4000, 53), 0x0800), 'eth1').rec;
+    expect(r.fate).toBe('forwarded');
+    expect(r.unsupported?.join(' ')).toMatch(/multipath route 10\.79\.0\.0\/16: first nexthop taken \(fib_select_multipath/);
+    // one live nexthop left: nothing to choose, nothing to say
+    const one = kRun(host, to1(udp4k('10.2.0.9', '10.81.0.5', 4000, 53), 0x0800), 'eth1').rec;
+    expect(one.fate).toBe('forwarded');
+    expect(one.egress).toEqual(['eth1']);
+    expect(one.unsupported).toBeUndefined();
+  });
+
+  test('IPv4 reply routed through it (fib_select_path)', () => {
+    const r = kRun(host, to0(echo4k('10.79.0.5', '10.1.0.1'), 0x0800), 'eth0').rec;
+    expect(r.replies?.length).toBe(1);
+    expect(r.unsupported?.join(' ')).toMatch(/10\.79\.0\.0\/16: first nexthop taken \(fib_select_path/);
+  });
+
+  test('IPv6 forwarding through it (rt6_multipath_select)', () => {
+    const r = kRun(host, to0(udp6k('2001:db8:1::9', '2001:db8:77::5', 4000, 53), 0x86dd), 'eth0').rec;
+    expect(r.fate).toBe('forwarded');
+    expect(r.unsupported?.join(' ')).toMatch(/multipath route 2001:db8:77::\/64: first nexthop taken \(rt6_multipath_select/);
   });
 });

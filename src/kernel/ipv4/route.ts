@@ -7,7 +7,7 @@
 import type { NetDevice, Rule } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
-import { EACCES, EHOSTUNREACH, EINVAL, ENETUNREACH, SCOPE, fibNoteUnsupported, newFlow, tableName, type FibResult, type FibNh, type Flow } from '../route/fib.js';
+import { EACCES, EHOSTUNREACH, EINVAL, ENETUNREACH, SCOPE, fibNoteMultipath, fibNoteUnsupported, newFlow, tableName, type FibResult, type FibNh, type Flow } from '../route/fib.js';
 import { ipv4ToString } from '../../packet/addr.js';
 import { routeMemoHit, routeMemoMiss } from '../route/dst_cache.js';
 import { sharedEvent, type TimelineEvent } from '../fate.js';
@@ -271,7 +271,7 @@ function mkroute(net: Net, r: FibResult, saddr: number, daddr: number, tos: numb
   }
   const reason = fib_validate_source(net, saddr, daddr, tos, out.ifindex, dev, mark, ctx);
   if (reason) return martian(ctx, 'fib_validate_source', 'source', saddr, daddr, reason);
-  if (r.alias.nhs.length > 1) ctx.unsupported.push(`multipath route ${r.alias.route.dstStr}: first nexthop taken (fib_select_multipath hash not modelled)`);
+  fibNoteMultipath(ctx, r, 'fib_select_multipath');
   const gw = nh.gw !== null && nh.scope === SCOPE.link ? (nh.gw as number) : 0;
   return { type: 'unicast', input: 'ip_forward', error: 0, dev: out, gw, table: r.table, rule: r.rule, mtu: r.alias.route.mtu ?? out.mtu, sameDev: out === dev };
 }
@@ -336,6 +336,7 @@ export function ip_route_output(net: Net, daddr: number, saddr: number, mark: nu
     return { dev, gw: 0, type: a.type, mtu: dev.mtu, prefsrc: (a.route.prefsrc as number | undefined) ?? 0 };
   }
   if (!r.nh.dev) return -EINVAL;
+  fibNoteMultipath(ctx, r, 'fib_select_path');
   const gw = r.nh.gw !== null && r.nh.scope === SCOPE.link ? (r.nh.gw as number) : 0;
   ctx.tracing && ctx.ev('ip_route_output_key', `${a.route.dstStr}${gw ? ' via ' + ipv4ToString(gw) : ''} dev ${r.nh.dev.name} ${describe(r)}`);
   return { dev: r.nh.dev, gw, type: a.type, mtu: a.route.mtu ?? r.nh.dev.mtu, prefsrc: (a.route.prefsrc as number | undefined) ?? 0 };

@@ -10,7 +10,7 @@ import type { TimelineEvent } from '../fate.js';
 import { NF_HOOK, type Net } from '../net.js';
 import { NFPROTO_IPV6, NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_PRE_ROUTING } from '../netfilter/hook.js';
 import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, type SkBuff } from '../skbuff.js';
-import { fibNoteUnsupported, newFlow, tableName, type FibResult } from '../route/fib.js';
+import { fibNoteMultipath, fibNoteUnsupported, newFlow, tableName, type FibResult } from '../route/fib.js';
 import { ipv6ToString } from '../../packet/addr.js';
 import { routeMemoHit, routeMemoMiss } from '../route/dst_cache.js';
 import { icmpv6_rcv, icmpv6_send } from './icmp.js';
@@ -201,6 +201,7 @@ function ip6_route_input_slow(net: Net, skb: SkBuff, ctx: FrameCtx): Rt6 {
   }
   if (a.type === 'local' || a.type === 'anycast') return { kind: 'local', dev, gw: null, mtu: 0 };
   if (a.type !== 'unicast') return { kind: 'discard', dev: null, gw: null, mtu: 0 };
+  fibNoteMultipath(ctx, r, 'rt6_multipath_select');
   const out = r.nh.dev;
   return { kind: 'forward', dev: out, gw: r.nh.gw ? (r.nh.gw as Uint8Array) : null, mtu: a.route.mtu ?? out?.mtu ?? 1500 };
 }

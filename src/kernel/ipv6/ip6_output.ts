@@ -10,7 +10,7 @@ import type { SkBuff } from '../skbuff.js';
 import { dev_queue_xmit, ReplySkb } from '../core/dev.js';
 import { neigh_resolve } from '../neigh/neighbour.js';
 import { newReplySkb, writeEthHeader } from '../ipv4/ip_output.js';
-import { fibNoteUnsupported, newFlow, SCOPE, type FibResult } from '../route/fib.js';
+import { fibNoteMultipath, fibNoteUnsupported, newFlow, SCOPE, type FibResult } from '../route/fib.js';
 import { ipv6ToString } from '../../packet/addr.js';
 
 /** newReplySkb for IPv6 (ETH_P_IPV6) */
@@ -37,6 +37,7 @@ export function ip6_route_output(net: Net, daddr: Uint8Array, oif: NetDevice | n
   }
   // a local destination goes over loopback (ip6_rt_init_dst: RTF_LOCAL routes use the loopback device)
   if (r.alias.type === 'local' && net.loopback) return { dev: net.loopback, gw: null };
+  fibNoteMultipath(ctx, r, 'rt6_multipath_select');
   const gw = r.nh.gw !== null && r.nh.scope === SCOPE.link ? (r.nh.gw as Uint8Array) : null;
   return { dev: r.nh.dev, gw };
 }

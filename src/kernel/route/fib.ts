@@ -362,6 +362,17 @@ export class Fib {
 }
 
 /** the frame's route depended on what the model does not evaluate: say so on the frame */
+/**
+ * A route with several live nexthops: the kernel picks one by a hash of the flow
+ * (fib_select_multipath / rt6_multipath_select) whose seed is random unless
+ * net.ipv4.fib_multipath_hash_seed is set; the model takes the first live one and says so.
+ */
+export function fibNoteMultipath(ctx: FrameCtx, r: FibResult, where: string): void {
+  let live = 0;
+  for (const n of r.alias.nhs) if (!n.dead) live++;
+  if (live > 1) ctx.unsupported.push(`multipath route ${r.alias.route.dstStr}: first nexthop taken (${where} hash not modelled)`);
+}
+
 export function fibNoteUnsupported(ctx: FrameCtx, r: FibResult): void {
   if (r.unsupported) for (const u of r.unsupported) if (!ctx.unsupported.includes(u)) ctx.unsupported.push(u);
 }
