@@ -11,7 +11,7 @@ import { captureFromBuffer } from '../../src/capture/reader.js';
 import { DIR_INBOUND, DIR_OUTBOUND } from '../../src/capture/types.js';
 import { loadHost } from '../../src/host/load.js';
 import type { FateRecord } from '../../src/kernel/fate.js';
-import { replaySource } from '../../src/replay.js';
+import { replay, replaySource } from '../../src/replay.js';
 import { eth, expectFate, tcp4 } from './helpers.js';
 
 const HOSTDIR = new URL('../../fixtures/kernel/tcp-close/host', import.meta.url).pathname;
@@ -161,5 +161,39 @@ describe('the timewait sock (tcp_timewait_state_process)', () => {
   it('a FIN_WAIT2 timewait sock lives tcp_fin_timeout seconds', () => {
     const r = replayFlow([...fw2(), { flags: ACK, seq: 1006, ack: R + 2, dt: 30_500 }], { 'net.ipv4.tcp_fin_timeout': '30' });
     expectFate(r[5]!).dropped('TCP_FLAGS').event('inet_twsk_kill', /FIN_WAIT2/);
+  });
+});
+
+describe('a real capture on the host (captures/tcp-close.pcap, real Linux client; captures/record-tcp-close.sh)', () => {
+  // the host's own segments in the capture are the kernel's real answers: the model's replies must match them
+  const CAP = new URL('../../captures/tcp-close.pcap', import.meta.url).pathname;
+  const HOST = new URL('../../captures/tcp-close-host', import.meta.url).pathname;
+  const items = [...replay(CAP, HOST, { checksums: 'auto' })].map((it) => {
+    const b = it.bytes;
+    const th = 14 + (b[14]! & 0x0f) * 4;
+    const seq = ((b[th + 4]! << 24) | (b[th + 5]! << 16) | (b[th + 6]! << 8) | b[th + 7]!) >>> 0;
+    const ack = ((b[th + 8]! << 24) | (b[th + 9]! << 16) | (b[th + 10]! << 8) | b[th + 11]!) >>> 0;
+    return { rec: JSON.parse(JSON.stringify(it.record)) as FateRecord, seq, ack, flags: b[th + 13]!, summary: it.summary };
+  });
+  const reply = (n: number) => items[n - 1]!.rec.replies?.[0]?.summary ?? '';
+  it('the host FIN moves each connection to FIN_WAIT1 and the ACK of it to a FIN_WAIT2 timewait sock', () => {
+    for (const n of [8, 19, 30]) expectFate(items[n - 1]!.rec).forwarded('eth0').event('tcp_close');
+    for (const n of [9, 20, 31]) expectFate(items[n - 1]!.rec).consumed().event('tcp_time_wait', /FIN_WAIT2/);
+  });
+  it('the client FIN in FIN_WAIT2 is answered with the ACK the host sent (frames 10/11, 32/33)', () => {
+    for (const n of [10, 32]) {
+      expectFate(items[n - 1]!.rec).dropped('NOT_SPECIFIED').reply('eth0', new RegExp(`Flags \\[\\.\\], ack ${items[n]!.ack}, `));
+      expect(items[n]!.flags).toBe(0x10);
+    }
+  });
+  it('data after close() gets the RST the host sent, same seq (frames 21/22)', () => {
+    expect(items[21]!.flags & 0x04).toBe(0x04);
+    expectFate(items[20]!.rec).dropped('NOT_SPECIFIED').reply('eth0', new RegExp(`Flags \\[R\\], seq ${items[21]!.seq}, `));
+  });
+  it('the SYN reusing the 4-tuple in TIME_WAIT gets the SYN-ACK the host sent, with the same ISN (old snd_nxt + 65537) (frames 23/24)', () => {
+    expect(items[23]!.flags).toBe(0x12);
+    expect(reply(23)).toMatch(new RegExp(`Flags \\[S\\.\\], seq ${items[23]!.seq}, ack ${items[23]!.ack}, `));
+    expectFate(items[22]!.rec).consumed();
+    expect(items[22]!.rec.unsupported?.some((u) => /PAWS/.test(u))).toBe(true);
   });
 });

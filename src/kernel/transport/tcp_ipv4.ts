@@ -430,6 +430,7 @@ function tcp_timewait_state_process(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af
     discard(`${why}: TCP_TW_ACK_OOW`);
   };
   ctx.tracing && ctx.ev('tcp_timewait_state_process', `timewait sock, substate ${c.state}, rcv_nxt ${rcvNxt}`);
+  if (hasTimestamps(skb)) ctx.unsupported.push('TCP timestamps in TIME_WAIT (PAWS against tw_ts_recent, TCP_TW_SYN by a newer timestamp) not modelled: decided by sequence numbers only');
   if (c.state === 'FIN_WAIT2') {
     const twWnd = (c.twWin ?? 0) << c.wscale;
     if (!tcp_in_window(seq, endSeq, rcvNxt, (rcvNxt + twWnd) >>> 0)) return oow('FIN_WAIT2: out of window');
@@ -469,6 +470,26 @@ function tcp_timewait_state_process(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af
     return oow('TIME_WAIT: out of window');
   }
   discard('TIME_WAIT: RST not at rcv_nxt: TCP_TW_SUCCESS');
+}
+
+/** the segment carries a TCP timestamps option (kind 8) */
+function hasTimestamps(skb: SkBuff): boolean {
+  const b = skb.data;
+  const th = skb.transport_header;
+  const doff = (b[th + 12] >>> 4) << 2;
+  for (let p = th + 20; p < th + doff && p < skb.tail; ) {
+    const k = b[p];
+    if (k === 0) break;
+    if (k === 1) {
+      p++;
+      continue;
+    }
+    if (k === 8) return true;
+    const l = b[p + 1];
+    if (l < 2) break;
+    p += l;
+  }
+  return false;
 }
 
 /** tcp_in_window (net/ipv4/tcp_minisocks.c) */
