@@ -226,6 +226,9 @@ def normalise(summary, d, isns):
     isn = isns.get((d['src'], d['sport'], d['dst'], d['dport']))
     if isn is None:
         return summary
+    if d.get('tflags', 0) & 0x14 == 0x14 and d.get('seq') == 0:
+        # a RST|ACK answers a segment without ACK: its seq is 0 (tcp_v4_send_reset), not host-chosen
+        return summary
 
     def rel(n):
         k = (int(n) - isn) % (1 << 32)

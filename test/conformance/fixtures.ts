@@ -89,6 +89,8 @@ export function normaliseIsn(records: FateRecord[], kernelIsn: Record<string, nu
       const flow = FLOW.exec(rep.summary);
       const m = SEQ.exec(rep.summary);
       if (!flow || !m) continue;
+      // a RST|ACK answers a segment without ACK: its seq is 0 (tcp_v4_send_reset), not host-chosen
+      if (rep.summary.includes('Flags [R.]') && m[2] === '0') continue;
       const base = rep.summary.includes('Flags [S.]') ? Number(m[2]) : kernelIsn[`${flow[1]}>${flow[2]}`];
       if (base === undefined) continue;
       rep.summary = rep.summary.replace(SEQ, (_s, p: string, a: string, b?: string) => p + rel(a, base) + (b ? ':' + rel(b, base) : ''));

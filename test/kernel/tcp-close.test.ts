@@ -88,6 +88,10 @@ describe('the host closes first (tcp_close -> FIN_WAIT1)', () => {
     // the 4-tuple meets the listener now: an ACK there is reset, TCP_FLAGS
     expectFate(r[4]!).dropped('TCP_FLAGS').reply('eth0', rstLine(u32(R + 2)));
   });
+  it('FIN_WAIT1: data + FIN acking our FIN is TCP_ABORT_ON_DATA with a RST (kernel frame 56)', () => {
+    const r = replayFlow([...open(), hostFin(1001), { flags: FIN | PSH | ACK, seq: 1001, ack: R + 2, data: 3 }]);
+    expectFate(r[3]!).dropped('TCP_ABORT_ON_DATA').reply('eth0', rstLine(u32(R + 2)));
+  });
   it('FIN_WAIT1: a FIN not acking ours is a simultaneous close: CLOSING with an ACK, the FIN stays queued on the orphan (kernel frame 27)', () => {
     const r = replayFlow([...open(), hostFin(1001), { flags: FIN | ACK, seq: 1001, ack: R + 1 }]);
     expectFate(r[3]!).consumed().reply('eth0', ackLine(1002, 64239)).event('tcp_fin', /CLOSING/);
@@ -116,9 +120,26 @@ describe('the timewait sock (tcp_timewait_state_process)', () => {
     // the timewait sock is gone: the listener answers the next ACK with a RST
     expectFate(r[6]!).dropped('TCP_FLAGS');
   });
-  it('FIN_WAIT2: a duplicate ACK is TCP_TW_SUCCESS: nothing sent (tcp_minisocks.c "Dup ACK?")', () => {
+  it('FIN_WAIT2: a duplicate ACK is TCP_TW_SUCCESS: nothing sent (kernel frame 44)', () => {
     const r = replayFlow([...fw2(), { flags: ACK, seq: 1006, ack: R + 2 }]);
     expectFate(r[5]!).dropped('NOT_SPECIFIED').noReply();
+  });
+  it('FIN_WAIT2: a segment beyond the window gets an out-of-window ACK (kernel frame 45)', () => {
+    const r = replayFlow([...fw2(), { flags: ACK, seq: 1006 + 200000, ack: R + 2 }], { 'net.ipv4.tcp_invalid_ratelimit': '500' });
+    expectFate(r[5]!).dropped('NOT_SPECIFIED').reply('eth0', ackLine(1006, 64235));
+  });
+  it('FIN_WAIT2: a SYN at rcv_nxt is TCP_TW_RST: RST|ACK (seq 0, ack seq + 1) (kernel frame 46)', () => {
+    const r = replayFlow([...fw2(), { flags: SYN, seq: 1006 }]);
+    expectFate(r[5]!).dropped('NOT_SPECIFIED').reply('eth0', 'IP 10.0.1.1.80 > 10.0.1.2.42000: Flags [R.], seq 0, ack 1007, win 0, length 0');
+  });
+  it('FIN_WAIT2: a RST at rcv_nxt kills the timewait sock silently; then the listener answers (kernel frames 51, 52)', () => {
+    const r = replayFlow([...fw2(), { flags: RST, seq: 1006 }, { flags: ACK, seq: 1006, ack: R + 2 }]);
+    expectFate(r[5]!).dropped('NOT_SPECIFIED').noReply();
+    expectFate(r[6]!).dropped('TCP_FLAGS').reply('eth0', rstLine(u32(R + 2)));
+  });
+  it('TIME_WAIT: data at rcv_nxt gets an ACK (data is never rate-limited) (kernel frame 61)', () => {
+    const r = replayFlow([...tw(), { flags: SYN, seq: 1000 }, { flags: PSH | ACK, seq: 1007, ack: R + 2, data: 4 }], { 'net.ipv4.tcp_invalid_ratelimit': '500' });
+    expectFate(r[7]!).dropped('NOT_SPECIFIED').reply('eth0', ackLine(1007, 64235));
   });
   it('TIME_WAIT: a retransmitted FIN is ACKed again, never rate-limited (data/FIN: tcp_oow_rate_limited) (kernel frames 7, 39)', () => {
     const r = replayFlow([...tw(), { flags: FIN | ACK, seq: 1006, ack: R + 2 }, { flags: FIN | ACK, seq: 1006, ack: R + 2 }], { 'net.ipv4.tcp_invalid_ratelimit': '500' });
@@ -152,7 +173,7 @@ describe('the timewait sock (tcp_timewait_state_process)', () => {
     expectFate(r[6]!).consumed().reply('eth0', `IP 10.0.1.1.80 > 10.0.1.2.42000: Flags [S.], seq ${isn}, ack 200001, win 64240, options [mss 1460], length 0`);
     expectFate(r[7]!).delivered('tcp 0.0.0.0:80');
   });
-  it('TIME_WAIT ends 60 s after the FIN (TCP_TIMEWAIT_LEN, capture time): then the listener answers (kernel frames 40, 41)', () => {
+  it('TIME_WAIT ends 60 s after the FIN (TCP_TIMEWAIT_LEN, capture time): then the listener answers (kernel frames 62, 63)', () => {
     const r = replayFlow([...tw(), { flags: FIN | ACK, seq: 1006, ack: R + 2, dt: 59_000 }, { flags: FIN | ACK, seq: 1006, ack: R + 2, dt: 60_500 }]);
     // 59 s later: still TIME_WAIT; the retransmitted FIN carries an ACK, so it restarts the 60 s (inet_twsk_reschedule)
     expectFate(r[6]!).dropped('NOT_SPECIFIED').reply('eth0', ackLine(1007, 64235));
