@@ -37,8 +37,18 @@ for spec in sys.argv[2:]:
 # was readable in the same select round has been served, so a frame's socket events are logged before
 # the recorder closes the frame's window (the skb is queued before the recorder's send() returns).
 # "close ADDR:PORT" makes the application close() the accepted connection of that peer (the host's
-# active close: its FIN goes out, the socket is orphaned), answered with "close<TAB>ADDR:PORT<TAB>ok".
+# active close: its FIN goes out, the socket is orphaned), answered with "close<TAB>ADDR:PORT<TAB>ok";
+# "shutdown ADDR:PORT" does shutdown(SHUT_WR) instead (the same FIN, the socket stays the
+# application's and is still read), answered the same way.
 conns = {}
+
+
+def shutdown_peer(peer):
+    s = conns.get(peer)
+    if s is None:
+        return 'no such connection'
+    s.shutdown(socket.SHUT_WR)
+    return 'ok'
 
 
 def close_peer(peer):
@@ -59,14 +69,14 @@ while True:
     syncs = []
     for key, _ in sel.select():
         s = key.fileobj
-        spec, proto, kind = key.data
+        spec, proto, kind = key.data[:3]
         if proto == 'sync':
             ln = sys.stdin.readline()
             if not ln:
                 sys.exit(0)
-            if ln.startswith('close '):
-                peer = ln.split()[1]
-                log.write('close\t%s\t%s\n' % (peer, close_peer(peer)))
+            if ln.startswith('close ') or ln.startswith('shutdown '):
+                cmd, peer = ln.split()[:2]
+                log.write('close\t%s\t%s\n' % (peer, (close_peer if cmd == 'close' else shutdown_peer)(peer)))
                 continue
             syncs.append(ln.strip())
             continue
@@ -77,12 +87,14 @@ while True:
             elif kind == 'listen':
                 c, peer = s.accept()
                 c.setblocking(False)
-                sel.register(c, selectors.EVENT_READ, (spec, proto, 'conn'))
+                # the peer as accepted: getpeername() fails once the socket is closed (after a reset, or
+                # TIME_WAIT reached on a half-closed socket), while its EOF is still to be read
                 conns['%s:%d' % (peer[0], peer[1])] = c
+                sel.register(c, selectors.EVENT_READ, (spec, proto, 'conn', peer))
                 log.write('%s\taccept\t%s:%d\t0\n' % (spec, peer[0], peer[1]))
             else:
                 data = s.recv(65535)
-                peer = s.getpeername()
+                peer = key.data[3]
                 if data:
                     log.write('%s\tdata\t%s:%d\t%d\n' % (spec, peer[0], peer[1], len(data)))
                 else:
@@ -92,5 +104,9 @@ while True:
                     keep.append(s)
         except OSError as e:
             log.write('%s\terror\t%s\t0\n' % (spec, e.strerror))
+            if kind == 'conn':
+                # a reset connection stays readable: served once, not again in every select round
+                sel.unregister(s)
+                keep.append(s)
     for n in syncs:
         log.write('sync\t%s\n' % n)

@@ -485,7 +485,7 @@ def record(name):
             ev_sock.append('# frame %d\n' % k + '\n'.join(slines))
             delta = {c: after[c] - before.get(c, 0) for c in after if after[c] != before.get(c, 0)}
             ev_nstat.append('# frame %d\n' % k + ' '.join('%s=%+d' % kv for kv in sorted(delta.items())))
-            if f.get('close'):
+            if f.get('close') or f.get('shutdown'):
                 # the host's application closes this peer's accepted connection now (after the frame's
                 # window); what the host sends then (its FIN) goes into frames.pcapng as outbound frames
                 k = host_close(k, f, data, lp, log, ifaces, caps, offs, packets, out, isns,
@@ -531,15 +531,18 @@ def record(name):
 
 
 def host_close(k, f, data, lp, log, ifaces, caps, offs, packets, out, isns, evs, extra_ns, mon_lines, lock):
-    """listener.py closes the accepted socket of the frame's peer (close(): the socket is orphaned).
+    """listener.py closes the accepted socket of the frame's peer (close(): the socket is orphaned; or
+    shutdown(SHUT_WR) with `shutdown: True` on the frame).
     Every packet the host sends in the following window is appended as a frame of its own, direction
     outbound on its interface, in the order the peer captures saw them (one interface per scenario
     here, so the order is the capture's). Returns the last frame number used."""
     q = parse(data)
     peer = '%s:%d' % (q['src'], q['sport'])
+    how = 'shutdown' if f.get('shutdown') else 'close'
+    call = 'shutdown(SHUT_WR)' if how == 'shutdown' else 'close()'
     open(INST + '/trace', 'w').write('')
     mark = os.path.getsize(log)
-    lp.stdin.write('close %s\n' % peer)
+    lp.stdin.write('%s %s\n' % (how, peer))
     lp.stdin.flush()
     for _ in range(200):
         if ('close\t%s' % peer) in open(log).read()[mark:]:
@@ -576,13 +579,13 @@ def host_close(k, f, data, lp, log, ifaces, caps, offs, packets, out, isns, evs,
         d = parse(c)
         s = normalise(summaries([c])[0], d, isns)
         packets.append({'iface': i, 'tsSec': ts // 10**9, 'tsNsec': ts % 10**9, 'hex': c.hex(), 'direction': 'outbound',
-                        'comment': 'sent by the host after its application closed %s: %s' % (peer, s)})
+                        'comment': 'sent by the host after its application %s %s: %s' % ('closed' if how == 'close' else 'shut down (SHUT_WR) writing to', peer, s)})
         # a frame the host sent: its fate is what pktlife writes for such frames (the output path to
         # the device it was captured on): forwarded, egress that device; no replies
         out.append({'frame': k, 'fate': 'forwarded', 'egress': [i],
-                    'events': [{'fn': 'listener', 'what': 'close() of the socket of %s' % peer},
+                    'events': [{'fn': 'listener', 'what': '%s of the socket of %s' % (call, peer)},
                                {'fn': 'recorder', 'what': 'sent by the host (captured at kfp-%s): %s' % (i, s)}]})
-        ev_trace.append('# frame %d (host-sent, after close() of %s)\n' % (k, peer) + '\n'.join(l.strip() for l in tr.splitlines() if not l.startswith('#')))
+        ev_trace.append('# frame %d (host-sent, after %s of %s)\n' % (k, call, peer) + '\n'.join(l.strip() for l in tr.splitlines() if not l.startswith('#')))
         tr = ''
         ev_nft.append('# frame %d (host-sent)\n' % k)
         ev_cap.append('# frame %d (host-sent)\n' % k + '\n'.join('kfp-%s(peer of %s) %s' % (i, i, x) for x in summaries_e([c])))
