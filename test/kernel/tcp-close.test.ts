@@ -218,3 +218,23 @@ describe('a real capture on the host (captures/tcp-close.pcap, real Linux client
     expect(items[22]!.rec.unsupported?.some((u) => /PAWS/.test(u))).toBe(true);
   });
 });
+
+describe('the passive close (the peer closes first)', () => {
+  // after the peer's FIN the model assumes the application closes at once (LAST_ACK); what it then
+  // answers holds only if that happened, so those frames say so unless the capture shows the host's FIN
+  const peerFin: F = { flags: FIN | ACK, seq: 1001, ack: R + 1 };
+  const lastAck: F = { flags: ACK, seq: 1002, ack: R + 2 };
+  it('without the host\'s FIN in the capture, a frame answered in LAST_ACK carries the assumption', () => {
+    const r = replayFlow([...open(), peerFin, lastAck]);
+    expectFate(r[2]!).delivered('tcp 0.0.0.0:80');
+    expect(r[2]!.unsupported).toBeUndefined();
+    expect(r[3]!.fate).toBe('consumed');
+    expect(r[3]!.unsupported?.join(' ')).toMatch(/assumed to have closed at once/);
+  });
+  it('with the host\'s FIN in the capture, nothing is assumed', () => {
+    const r = replayFlow([...open(), peerFin, { flags: FIN | ACK, seq: R + 1, ack: 1002, host: true }, lastAck]);
+    expectFate(r[3]!).forwarded('eth0').event('tcp_outbound', /as assumed/);
+    expect(r[4]!.fate).toBe('consumed');
+    expect(r[4]!.unsupported).toBeUndefined();
+  });
+});

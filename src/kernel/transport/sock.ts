@@ -42,6 +42,9 @@ export interface Conn {
   wscale: number;
   /** the application closed the socket (close() assumed for the host's FIN: SOCK_DEAD, RCV_SHUTDOWN) */
   orphan?: boolean;
+  /** LAST_ACK entered on the assumption that the application closed right after the peer's FIN;
+   *  cleared when the capture shows the host's FIN */
+  finAssumed?: boolean;
   /** a timewait sock (tcp_time_wait): state is its tw_substate (FIN_WAIT2 or TIME_WAIT) */
   tw?: boolean;
   /** timewait sock: the window field of its ACKs (tw_rcv_wnd, frozen at tcp_time_wait) */

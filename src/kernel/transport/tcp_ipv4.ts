@@ -216,6 +216,8 @@ function conn_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: st
   const R = c.isn!;
   if (c.state === 'LAST_ACK') {
     // our FIN is out (the application closed after the peer's FIN)
+    // what LAST_ACK answers holds only if the application really closed (else CLOSE_WAIT)
+    if (c.finAssumed) ctx.unsupported.push('after the peer\'s FIN the application is assumed to have closed at once (the host\'s FIN is not in the capture)');
     if (flags & TH_RST) {
       if (seq === c.rcvNxt) return void reset(net, c, key, ctx);
       return void ctx.drop('tcp_validate_incoming', 'TCP_RESET');
@@ -503,6 +505,7 @@ function tcp_in_window(seq: number, endSeq: number, sWin: number, eWin: number):
 function peerFin(_net: Net, c: Conn, ctx: FrameCtx): void {
   c.state = 'LAST_ACK';
   c.sndNxt += 1;
+  c.finAssumed = true;
   ctx.tracing && ctx.ev('tcp_fin', 'peer FIN: CLOSE_WAIT; the application is assumed to close at once (our FIN, LAST_ACK)');
 }
 
@@ -680,6 +683,11 @@ export function tcp_outbound(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   if (end > c.sndNxt) {
     c.sndNxt = end;
     ctx.tracing && ctx.ev('tcp_outbound', `snd_nxt ISN+${end}`);
+  }
+  // the host's FIN after the peer's: the close the model assumed is in the capture
+  if (flags & TH_FIN && c.state === 'LAST_ACK' && c.finAssumed) {
+    c.finAssumed = false;
+    ctx.tracing && ctx.ev('tcp_outbound', 'our FIN: the application closed (CLOSE_WAIT -> LAST_ACK, as assumed)');
   }
   if (flags & TH_FIN && c.state === 'ESTABLISHED' && !c.tw) {
     // the host closed first (tcp_close -> tcp_send_fin): FIN_WAIT1
