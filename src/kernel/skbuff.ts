@@ -131,6 +131,9 @@ export class SkBuff {
       if (want <= this.undoLen) return;
       const d = this.data;
       const u = (this.undo ??= new Uint8Array(UNDO_MAX));
+      // where the span starts in the captured buffer (a later stage may move `start`, e.g. a new
+      // buffer with room for a link header)
+      if (this.undoLen === 0) this.undoAt = start;
       for (let i = this.undoLen; i < want; i++) u[i] = d[start + i];
       this.undoLen = want;
       return;
@@ -149,6 +152,8 @@ export class SkBuff {
   private captured: Uint8Array | null = null;
   private undo: Uint8Array | null = null;
   private undoLen = 0;
+  /** offset in `captured` of the saved span's first byte */
+  private undoAt = 0;
   /** the owner of the captured bytes calls restore_captured() after the frame: headers may be written in place */
   inPlaceUndo = false;
 
@@ -158,7 +163,7 @@ export class SkBuff {
     if (!n) return;
     const c = this.captured!;
     const u = this.undo!;
-    const o = this.start;
+    const o = this.undoAt;
     for (let i = 0; i < n; i++) c[o + i] = u[i];
     this.undoLen = 0;
   }

@@ -100,4 +100,23 @@ describe('skb_ensure_writable', () => {
     skb.data[499] = 0x11;
     expect(buf).toEqual(orig);
   });
+
+  it('puts a saved span back where it was taken even after a stage moved the frame to a new buffer (a link header added in front)', () => {
+    const buf = frame(1000);
+    const orig = buf.slice();
+    const skb = new SkBuff(new Uint8Array(0), 0);
+    skb.inPlaceUndo = true;
+    // a raw-IP frame at 400: the TTL is written in place, then writeEthHeader finds no room for an
+    // Ethernet header before `start` and moves the frame to a buffer of its own (start 0)
+    skb.reset(buf, 400, 100);
+    skb.skb_ensure_writable(400 + 12);
+    buf[408] = 0x3f;
+    const moved = new Uint8Array(14 + 100);
+    moved.set(buf.subarray(400, 500), 14);
+    skb.data = moved;
+    skb.start = 0;
+    skb.tail = moved.length;
+    skb.restore_captured();
+    expect(buf).toEqual(orig);
+  });
 });

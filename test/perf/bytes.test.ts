@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { openCapture } from '../../src/capture/reader.js';
 import { loadHost } from '../../src/host/load.js';
 import { openReplay } from '../../src/replay.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { udp4 } from '../kernel/helpers.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -32,4 +35,40 @@ describe('replay leaves the captured bytes as they were', () => {
       expect(after).toEqual(orig);
     });
   }
+
+  it('a raw-IP capture larger than the read buffer, forwarded (the frame moves to a buffer with room for an Ethernet header)', () => {
+    // LINKTYPE_RAW frames have no link header: writeEthHeader builds the frame anew after the TTL was
+    // written in place; the captured TTL span must go back where it was taken, not to the new start.
+    // 2,500 frames of 1,228 bytes (3 MB): the reader compacts its 1 MiB buffer, so a byte put back at
+    // the wrong offset would land in a frame not yet read.
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < 2500; i++) frames.push(udp4('10.0.1.2', '10.0.2.2', 40000 + (i % 1000), 53, new Uint8Array(1200).fill(i & 0xff), { id: i & 0xffff }));
+    const parts: Buffer[] = [];
+    const hdr = Buffer.alloc(24);
+    hdr.writeUInt32LE(0xa1b2c3d4, 0);
+    hdr.writeUInt16LE(2, 4);
+    hdr.writeUInt16LE(4, 6);
+    hdr.writeUInt32LE(65535, 16);
+    hdr.writeUInt32LE(101, 20); // LINKTYPE_RAW
+    parts.push(hdr);
+    frames.forEach((f, i) => {
+      const rec = Buffer.alloc(16);
+      rec.writeUInt32LE(1_700_000_000 + i, 0);
+      rec.writeUInt32LE(f.length, 8);
+      rec.writeUInt32LE(f.length, 12);
+      parts.push(rec, Buffer.from(f));
+    });
+    const cap = join(mkdtempSync(join(tmpdir(), 'pktlife-raw-')), 'raw.pcap');
+    writeFileSync(cap, Buffer.concat(parts));
+    const src = openReplay(cap, loadHost(join(ROOT, 'fixtures/kernel/router/host')), { checksums: 'verify', events: false, iface: 'eth0' });
+    let i = 0;
+    let forwarded = 0;
+    for (let it = src.next(); it; it = src.next(), i++) {
+      expect(Buffer.from(it.bytes!).equals(Buffer.from(frames[i]!))).toBe(true);
+      if (it.record.fate === 'forwarded') forwarded++;
+    }
+    src.close();
+    expect(i).toBe(frames.length);
+    expect(forwarded).toBe(frames.length);
+  });
 });
