@@ -6,19 +6,10 @@
 # l2trace, filtered on its pid: veth receive runs in the sender's context) and what each peer
 # captured. Run: sudo python3 test/kernel/bridge-kernel-measure.py
 import os, re, socket, struct, subprocess, time, sys, ctypes
+from kmeasure import sh, mac, csum, setns
 T = '/sys/kernel/tracing/instances/l2trace'
-def sh(c, check=True):
-    r = subprocess.run(c, shell=True, capture_output=True, text=True)
-    if check and r.returncode: raise SystemExit(f'{c}: {r.stderr}')
-    return r.stdout
-def mac(s): return bytes(int(x, 16) for x in s.split(':'))
 def ip4(s): return socket.inet_aton(s)
 def ip6(s): return socket.inet_pton(socket.AF_INET6, s)
-def csum(b):
-    if len(b) % 2: b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b)//2), b))
-    while s > 0xffff: s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 def eth(d, s, t, p): return mac(d) + mac(s) + struct.pack('!H', t) + p
 def arp(op, sha, spa, tha, tpa, hln=6): return struct.pack('!HHBBH', 1, 0x800, hln, 4, op) + mac(sha) + ip4(spa) + mac(tha) + ip4(tpa)
 def nd(src, dst, typ, body, hop=255, code=0):
@@ -27,11 +18,6 @@ def nd(src, dst, typ, body, hop=255, code=0):
     c = csum(ph + icmp)
     icmp = icmp[:2] + struct.pack('!H', c) + icmp[4:]
     return struct.pack('!IHBB', 0x60000000, len(icmp), 58, hop) + ip6(src) + ip6(dst) + icmp
-libc = ctypes.CDLL('libc.so.6', use_errno=True)
-def setns(name):
-    fd = os.open(f'/var/run/netns/{name}', os.O_RDONLY)
-    if libc.setns(fd, 0x40000000) != 0: raise OSError(ctypes.get_errno(), 'setns')
-    os.close(fd)
 
 def setup():
     sh('for n in l2h l2p l2q; do ip netns del $n 2>/dev/null; done; true', False)

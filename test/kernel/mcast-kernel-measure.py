@@ -8,17 +8,8 @@
 # Run: sudo python3 test/kernel/mcast-kernel-measure.py [SNAPSHOT_DIR]   (from the repository root, built;
 # SNAPSHOT_DIR gets `pktlife snapshot --netns mch` taken with the sockets open)
 import os, re, socket, struct, subprocess, sys, time, ctypes, json
+from kmeasure import sh, mac, csum, setns
 T = '/sys/kernel/tracing/instances/mctrace'
-def sh(c, check=True):
-    r = subprocess.run(c, shell=True, capture_output=True, text=True)
-    if check and r.returncode: raise SystemExit(f'{c}: {r.stderr}')
-    return r.stdout
-def mac(s): return bytes(int(x, 16) for x in s.split(':'))
-def csum(b):
-    if len(b) % 2: b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b)//2), b))
-    while s > 0xffff: s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 def udp4(src, dst, sport, dport, payload):
     u = struct.pack('!HHHH', sport, dport, 8 + len(payload), 0) + payload
     ph = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack('!BBH', 0, 17, len(u))
@@ -34,9 +25,6 @@ def udp6(src, dst, sport, dport, payload):
     return struct.pack('!IHBB', 0x60000000, len(u), 17, 255) + s6 + d6 + u
 def mcmac4(a): b = socket.inet_aton(a); return bytes([1, 0, 0x5e, b[1] & 0x7f, b[2], b[3]])
 def mcmac6(a): b = socket.inet_pton(socket.AF_INET6, a); return bytes([0x33, 0x33]) + b[12:]
-libc = ctypes.CDLL('libc.so.6', use_errno=True)
-def setns(name):
-    fd = os.open(f'/var/run/netns/{name}', os.O_RDONLY); libc.setns(fd, 0x40000000); os.close(fd)
 sh('for n in mch mcp; do ip netns del $n 2>/dev/null; done; true', False)
 for n in ['mch', 'mcp']: sh(f'ip netns add {n}')
 sh('ip link add eth0 netns mch type veth peer name pe0 netns mcp')

@@ -7,23 +7,11 @@
 # unreachable (type 3 code 1) to 10.1.0.2 at 3.1 s; kfree_skb at neigh_invalidate, NEIGH_FAILED.
 # Run: sudo python3 test/kernel/neigh-kernel-measure.py
 import os, re, socket, struct, subprocess, time, ctypes, sys
+from kmeasure import sh, mac, csum, setns
 T = '/sys/kernel/tracing/instances/l2trace2'
-def sh(c, check=True):
-    r = subprocess.run(c, shell=True, capture_output=True, text=True)
-    if check and r.returncode: raise SystemExit(f'{c}: {r.stderr}')
-    return r.stdout
-def mac(s): return bytes(int(x, 16) for x in s.split(':'))
-def csum(b):
-    if len(b) % 2: b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b)//2), b))
-    while s > 0xffff: s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 def ipv4(src, dst, proto=17, payload=b'\0' * 26, ttl=64):
     h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), 0, 0, ttl, proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
     return h[:10] + struct.pack('!H', csum(h)) + h[12:] + payload
-libc = ctypes.CDLL('libc.so.6', use_errno=True)
-def setns(name):
-    fd = os.open(f'/var/run/netns/{name}', os.O_RDONLY); libc.setns(fd, 0x40000000); os.close(fd)
 sh('for n in l2h l2p l2r; do ip netns del $n 2>/dev/null; done; true', False)
 for n in ['l2h', 'l2p', 'l2r']: sh(f'ip netns add {n}')
 sh('ip link add eth0 netns l2h type veth peer name pe0 netns l2p; ip link add eth1 netns l2h type veth peer name re0 netns l2r')
