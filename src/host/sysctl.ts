@@ -46,6 +46,8 @@ export const SYSCTL_DEFAULTS: Readonly<Record<string, string>> = {
   'net.ipv4.tcp_window_scaling': '1',
   'net.ipv4.tcp_ecn': '2',
   'net.ipv4.tcp_fin_timeout': '60',
+  'net.ipv4.tcp_invalid_ratelimit': '500', // ms (HZ / 2)
+  'net.ipv4.tcp_rfc1337': '0',
   'net.ipv4.ipfrag_time': '30',
   'net.ipv4.ipfrag_high_thresh': '4194304',
   'net.ipv4.ipfrag_low_thresh': '3145728',

@@ -29,6 +29,26 @@ export const TCPOLEN_WINDOW = 3;
 export const TCPOLEN_SACK_PERM = 2;
 export const TCPOLEN_TIMESTAMP = 10;
 
+/** offset of the first TCP option of `kind` in the header at `th` (options end at the header's data
+ *  offset or at `end`, whichever comes first), or -1 (tcp_parse_options' walk: EOL ends, NOP is one
+ *  byte, a length below 2 ends the walk) */
+export function tcpFindOption(buf: Uint8Array, th: number, end: number, kind: number): number {
+  const stop = Math.min(th + tcpHdrLen(buf, th), end);
+  for (let p = th + TCP_HLEN; p < stop; ) {
+    const k = buf[p];
+    if (k === TCPOPT_EOL) break;
+    if (k === TCPOPT_NOP) {
+      p++;
+      continue;
+    }
+    if (k === kind) return p;
+    const l = buf[p + 1];
+    if (l < 2) break;
+    p += l;
+  }
+  return -1;
+}
+
 export function tcpSource(buf: Uint8Array, off: number): number { return (buf[off] << 8) | buf[off + 1]; }
 export function tcpDest(buf: Uint8Array, off: number): number { return (buf[off + 2] << 8) | buf[off + 3]; }
 export function tcpSeq(buf: Uint8Array, off: number): number { return ((buf[off + 4] << 24) | (buf[off + 5] << 16) | (buf[off + 6] << 8) | buf[off + 7]) >>> 0; }

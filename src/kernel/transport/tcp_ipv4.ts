@@ -18,6 +18,7 @@ import type { Conn } from './sock.js';
 import { l4_csum_ok } from './csum.js';
 import { ip6_local_out, newReplySkb6 } from '../ipv6/ip6_output.js';
 import { ipv4Saddr, ipv4Daddr } from '../../packet/ipv4.js';
+import { tcpFindOption, TCPOPT_TIMESTAMP } from '../../packet/tcp.js';
 
 const TH_FIN = 0x01;
 const TH_SYN = 0x02;
@@ -308,15 +309,9 @@ function conn_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: st
 /** TCP_TIMEWAIT_LEN (include/net/tcp.h): 60 s */
 const TCP_TIMEWAIT_LEN_MS = 60_000;
 
-/** a TCP sysctl from the snapshot, with the kernel's default (tcp_sk_init) when the snapshot lacks it */
-function tcpSysctl(net: Net, key: string, dflt: number): number {
-  const v = Number((net.host.sysctls.raw.get(key) ?? '').trim());
-  return net.host.sysctls.raw.has(key) && Number.isFinite(v) ? v : dflt;
-}
-
 /** tcp_fin_time: tcp_fin_timeout (linger2 unknown), at least 3.5 RTO (the RTO is not modelled: 200 ms assumed) */
 function tcp_fin_time(net: Net): number {
-  return Math.max(tcpSysctl(net, 'net.ipv4.tcp_fin_timeout', 60) * 1000, 700);
+  return Math.max(net.sysctlInt('net.ipv4.tcp_fin_timeout') * 1000, 700);
 }
 
 /** tcp_time_wait: the socket becomes a timewait sock with substate FIN_WAIT2 or TIME_WAIT */
@@ -393,7 +388,7 @@ function closing_state_process(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: 
 function oow_rate_limited(net: Net, c: Conn, seq: number, endSeq: number, syn: number): boolean {
   if (seq !== endSeq && !syn) return false;
   const now = net.nowMs();
-  const limit = tcpSysctl(net, 'net.ipv4.tcp_invalid_ratelimit', 500);
+  const limit = net.sysctlInt('net.ipv4.tcp_invalid_ratelimit');
   if (c.lastOowAckMs !== undefined) {
     const el = now - c.lastOowAckMs;
     if (el >= 0 && el < limit) return true;
@@ -452,7 +447,7 @@ function tcp_timewait_state_process(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af
   if (seq === rcvNxt && (seq === endSeq || rst)) {
     // in window: only a reset or a bare ACK
     if (rst) {
-      if (tcpSysctl(net, 'net.ipv4.tcp_rfc1337', 0) === 0) return kill('TIME_WAIT: RST at rcv_nxt kills the timewait sock (tcp_rfc1337=0)');
+      if (net.sysctlInt('net.ipv4.tcp_rfc1337') === 0) return kill('TIME_WAIT: RST at rcv_nxt kills the timewait sock (tcp_rfc1337=0)');
     } else c.twExpireMs = net.nowMs() + TCP_TIMEWAIT_LEN_MS;
     return discard('TIME_WAIT: in-window bare ACK or RST: TCP_TW_SUCCESS');
   }
@@ -474,24 +469,9 @@ function tcp_timewait_state_process(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af
   discard('TIME_WAIT: RST not at rcv_nxt: TCP_TW_SUCCESS');
 }
 
-/** the segment carries a TCP timestamps option (kind 8) */
+/** the segment carries a TCP timestamps option */
 function hasTimestamps(skb: SkBuff): boolean {
-  const b = skb.data;
-  const th = skb.transport_header;
-  const doff = (b[th + 12] >>> 4) << 2;
-  for (let p = th + 20; p < th + doff && p < skb.tail; ) {
-    const k = b[p];
-    if (k === 0) break;
-    if (k === 1) {
-      p++;
-      continue;
-    }
-    if (k === 8) return true;
-    const l = b[p + 1];
-    if (l < 2) break;
-    p += l;
-  }
-  return false;
+  return tcpFindOption(skb.data, skb.transport_header, skb.tail, TCPOPT_TIMESTAMP) >= 0;
 }
 
 /** tcp_in_window (net/ipv4/tcp_minisocks.c) */
