@@ -80,7 +80,7 @@ export interface NetDevice {
   addrs: IfAddr[];
   /** multicast groups joined on the device (`ip -j maddr show`: the kernel's own and every
    *  application's IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP); IPv6 groups as 16-character binary
-   *  strings. Absent when the snapshot has no ip-maddr.json: only the kernel's own are assumed. */
+   *  strings (the kernel path's key6). Absent when the snapshot has no ip-maddr.json: only the kernel's own are assumed. */
   mcast?: { v4: Set<number>; v6: Set<string> };
 }
 

@@ -7,7 +7,7 @@ import { dev_is_loopback } from '../core/netdevice.js';
 import type { NetDevice } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
 import type { TimelineEvent } from '../fate.js';
-import { NF_HOOK, type Net } from '../net.js';
+import { NF_HOOK, key6, type Net } from '../net.js';
 import { NFPROTO_IPV6, NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_PRE_ROUTING } from '../netfilter/hook.js';
 import { PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST, type SkBuff } from '../skbuff.js';
 import { fibNoteMultipath, fibNoteUnsupported, newFlow, tableName, type FibResult } from '../route/fib.js';
@@ -229,7 +229,7 @@ function ip6_mc_input(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const d = nh + 24;
   const mc = dev.mcast;
   if (mc) {
-    if (!mc.v6.has(String.fromCharCode.apply(null, b.subarray(d, d + 16) as unknown as number[]))) {
+    if (!mc.v6.has(key6(b, d))) {
       ctx.tracing && ctx.ev('ip6_mc_input', `group ${ipv6ToString(b, d)} not joined on ${dev.name}`);
       ctx.drop('ip6_mc_input', 'NOT_SPECIFIED');
       return;
