@@ -12,20 +12,16 @@ import type { Host, NetDevice } from './host/types.js';
 import { loadHost } from './host/load.js';
 import { FrameCtx, type ReplayOptions } from './kernel/ctx.js';
 import type { FateRecord } from './kernel/fate.js';
-import { createNet, NF_HOOK, type Net } from './kernel/net.js';
-import { NullNfHooks, NFPROTO_IPV4, NFPROTO_IPV6, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, type NfHooks, type NfKernelOps } from './kernel/netfilter/hook.js';
+import { createNet, type Net } from './kernel/net.js';
+import type { NfHooks } from './kernel/netfilter/hook.js';
+import { createNfHooks } from './kernel/netfilter/index.js';
+import { nfKernelOps } from './kernel/netfilter/nf_reject.js';
 import { SkBuff, CHECKSUM_NONE, CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY, PACKET_HOST, PACKET_OUTGOING } from './kernel/skbuff.js';
-import { eth_type_trans, netif_receive_skb, dev_queue_xmit } from './kernel/core/dev.js';
-import { icmp_send } from './kernel/ipv4/icmp.js';
-import { icmpv6_send } from './kernel/ipv6/icmp.js';
-import { tcp_send_reset_skb, tcp_outbound } from './kernel/transport/tcp_ipv4.js';
+import { eth_type_trans, netif_receive_skb, local_out_captured } from './kernel/core/dev.js';
 import { checksumLeftToNic } from './kernel/transport/csum.js';
-import { ip_route_output } from './kernel/ipv4/route.js';
-import { ip6_route_output } from './kernel/ipv6/ip6_output.js';
 import { Decoded, decodeFrame, LT_EN10MB, LT_RAW, LT_RAW_BSD12, LT_RAW_BSD14, LT_LINUX_SLL, LT_LINUX_SLL2, LT_IPV4, LT_IPV6, LT_NULL, LT_LOOP } from './packet/decode.js';
 import { summarize, SummaryState } from './packet/summary.js';
 import type { ReplayItem, ReplaySource } from './replay-types.js';
-import { ipv4Saddr, ipv4Daddr } from './packet/ipv4.js';
 
 export type { ReplayItem, ReplaySource } from './replay-types.js';
 export type { ReplayOptions } from './kernel/ctx.js';
@@ -43,40 +39,16 @@ export class ReplayError extends Error {
   }
 }
 
-type NfFactory = (host: Host, ops: NfKernelOps) => NfHooks;
-let nfFactory: NfFactory | null = null;
-try {
-  // netfilter (rules, conntrack, NAT) is its own module; without it every hook accepts
-  const p = './kernel/netfilter/index.js';
-  const m = (await import(p)) as { createNfHooks?: NfFactory };
-  if (typeof m.createNfHooks === 'function') nfFactory = m.createNfHooks;
-} catch {
-  nfFactory = null;
-}
-
-function kernelOps(netRef: { net: Net | null; ctx: FrameCtx | null }): NfKernelOps {
-  return {
-    sendReject(skb, _state, how) {
-      const net = netRef.net;
-      const ctx = netRef.ctx;
-      if (!net || !ctx) return;
-      if (how.type === 'tcp-reset') tcp_send_reset_skb(net, skb, ctx);
-      else if (how.type === 'icmp') icmp_send(net, skb, ctx, how.icmpType, how.code, 0);
-      else icmpv6_send(net, skb, ctx, how.icmpType, how.code, 0);
-    },
-  };
-}
-
 /** What netfilter said about the rule set when loading it (notes, rules it cannot evaluate). */
 function ruleSetNotes(nf: NfHooks): string[] {
   const n = nf as Partial<{ notes: string[]; unsupported: string[] }>;
   return [...(n.notes ?? []), ...(n.unsupported ?? []).map((u) => `unsupported: ${u}`)];
 }
 
-/** Build the namespace for a host: netfilter from its rule files when that module is present. */
+/** Build the namespace for a host, netfilter from its rule files. */
 export function createReplayNet(host: Host, opts: ReplayOptions): { net: Net; ref: { net: Net | null; ctx: FrameCtx | null } } {
   const ref: { net: Net | null; ctx: FrameCtx | null } = { net: null, ctx: null };
-  const nf = nfFactory ? nfFactory(host, kernelOps(ref)) : new NullNfHooks();
+  const nf = createNfHooks(host, nfKernelOps(ref));
   const net = createNet(host, opts, nf);
   ref.net = net;
   return { net, ref };
@@ -272,42 +244,6 @@ function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, dec: Decoded, 
   }
   netif_receive_skb(net, skb, ctx);
   return false;
-}
-
-/**
- * A frame the host itself sent, captured on its way out of `dev`: ip_local_out's hooks
- * (LOCAL_OUT, the output route, POST_ROUTING) then dev_queue_xmit. The link header is already
- * there, so no neighbour lookup.
- */
-function local_out_captured(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice): void {
-  skb.pkt_type = PACKET_OUTGOING;
-  let proto = skb.protocol;
-  let nh = skb.network_header;
-  if (proto === 0x8100 || proto === 0x88a8) {
-    proto = (skb.data[nh + 2] << 8) | skb.data[nh + 3];
-    nh += 4;
-    skb.network_header = nh;
-    skb.protocol = proto;
-  }
-  ctx.tracing && ctx.ev('ip_local_out', `sent by the host on ${dev.name}`, { dev: dev.name });
-  if (proto === 0x0800 && skb.tail - nh >= 20) {
-    skb.transport_header = nh + ((skb.data[nh] & 0x0f) << 2);
-    if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_LOCAL_OUT, skb, null, dev, ctx)) return;
-    const b = skb.data;
-    const daddr = ipv4Daddr(b, nh);
-    const saddr = ipv4Saddr(b, nh);
-    const rt = ip_route_output(net, daddr, saddr, skb.mark, ctx);
-    if (typeof rt !== 'number' && rt.dev !== dev && rt.type === 'unicast') ctx.tracing && ctx.ev('ip_route_output_key', `route says ${rt.dev.name}, captured on ${dev.name}`);
-    if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, null, dev, ctx)) return;
-    if (b[nh + 9] === 6) tcp_outbound(net, skb, ctx);
-  } else if (proto === 0x86dd && skb.tail - nh >= 40) {
-    skb.transport_header = nh + 40;
-    if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_LOCAL_OUT, skb, null, dev, ctx)) return;
-    ip6_route_output(net, skb.data.slice(nh + 24, nh + 40), dev, ctx);
-    if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_POST_ROUTING, skb, null, dev, ctx)) return;
-    if (skb.data[nh + 6] === 6) tcp_outbound(net, skb, ctx);
-  }
-  dev_queue_xmit(net, skb, ctx, dev);
 }
 
 /** Library API: replay a capture file against a host snapshot directory (or a loaded Host). */

@@ -46,3 +46,26 @@ describe('replay()', () => {
     expect(echoReq.record.fate).toBe('consumed');
   });
 });
+
+describe('netfilter in the replay', () => {
+  it('a rule set that does not load is an error naming its file and line, never a replay without rules', () => {
+    // netfilter is imported statically: a broken rule file (or module) cannot fall back to "no rules"
+    const host = loadHost(join(FX, 'router/host'));
+    host.nftText = { path: 'nft.txt', text: 'table ip filter {\n  chain input {\n    type filter hook input priority 0; policy drop;\n    jump nowhere\n  }\n}\n' };
+    expect(() => [...replay(join(FX, 'router/frames.pcapng'), host, { checksums: 'verify' })]).toThrow(/^nft\.txt:4: .*chain 'nowhere' does not exist/);
+  });
+  it('a REJECT rule answers through nf_send_reject: the reset leaves as a reply of the rejected frame', () => {
+    const host = loadHost(join(FX, 'router/host'));
+    host.iptables = undefined;
+    host.ip6tables = undefined;
+    host.nftJson = undefined;
+    host.nftText = { path: 'nft.txt', text: 'table inet f {\n  chain fwd {\n    type filter hook forward priority 0;\n    meta l4proto tcp reject with tcp reset\n  }\n}\n' };
+    const items = [...replay(join(FX, 'router/frames.pcapng'), host, { checksums: 'verify' })];
+    const tcp = items.filter((i) => / Flags \[S\]/.test(i.summary) && i.record.fate === 'dropped');
+    expect(tcp.length).toBeGreaterThan(0);
+    for (const i of tcp) {
+      expect(i.record.reason).toBe('NETFILTER_DROP');
+      expect(i.record.replies.map((r) => r.summary).join()).toMatch(/Flags \[R\.\]/);
+    }
+  });
+});

@@ -8,7 +8,7 @@ import type { FrameCtx } from '../ctx.js';
 import type { TimelineEvent } from '../fate.js';
 import { NF_HOOK, type Net } from '../net.js';
 import { NFPROTO_NETDEV, NF_NETDEV_INGRESS, NF_NETDEV_EGRESS } from '../netfilter/hook.js';
-import { SkBuff, PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PKT_TYPE_NAMES } from '../skbuff.js';
+import { SkBuff, PACKET_HOST, PACKET_OUTGOING, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PKT_TYPE_NAMES } from '../skbuff.js';
 import { vlan_do_receive, skb_vlan_untag } from './vlan.js';
 import { br_handle_frame } from '../bridge/br_input.js';
 import { arp_rcv } from '../ipv4/arp.js';
@@ -16,6 +16,8 @@ import { ip_rcv } from '../ipv4/ip_input.js';
 import { ipv6_rcv } from '../ipv6/ip6_input.js';
 import { gro_note } from './gro.js';
 import { br_dev_queue_xmit } from '../bridge/br_device.js';
+import { ip_local_out_captured } from '../ipv4/ip_output.js';
+import { ip6_local_out_captured } from '../ipv6/ip6_output.js';
 import { sharedEvent } from '../fate.js';
 
 export const ETH_P_IP = 0x0800;
@@ -187,4 +189,28 @@ export function dev_queue_xmit(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDev
   }
   if (ctx.tracing) ctx.events.push(xmitEvent(dev));
   ctx.forward(dev.name);
+}
+
+/**
+ * A frame the host itself sent, captured on its way out of `dev`: the local output path of its
+ * family (ip_local_out_captured / ip6_local_out_captured: LOCAL_OUT, route, POST_ROUTING), then
+ * dev_queue_xmit. A VLAN tag in the captured frame is stepped over as the VLAN device's header.
+ */
+export function local_out_captured(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice): void {
+  skb.pkt_type = PACKET_OUTGOING;
+  let proto = skb.protocol;
+  let nh = skb.network_header;
+  if (proto === 0x8100 || proto === 0x88a8) {
+    proto = (skb.data[nh + 2] << 8) | skb.data[nh + 3];
+    nh += 4;
+    skb.network_header = nh;
+    skb.protocol = proto;
+  }
+  ctx.tracing && ctx.ev('ip_local_out', `sent by the host on ${dev.name}`, { dev: dev.name });
+  if (proto === 0x0800 && skb.tail - nh >= 20) {
+    if (!ip_local_out_captured(net, skb, ctx, dev)) return;
+  } else if (proto === 0x86dd && skb.tail - nh >= 40) {
+    if (!ip6_local_out_captured(net, skb, ctx, dev)) return;
+  }
+  dev_queue_xmit(net, skb, ctx, dev);
 }

@@ -13,6 +13,7 @@ import { SkBuff } from '../skbuff.js';
 import { dev_queue_xmit, ReplySkb } from '../core/dev.js';
 import { neigh_resolve } from '../neigh/neighbour.js';
 import { ip_route_output } from './route.js';
+import { tcp_outbound } from '../transport/tcp_ipv4.js';
 import { ipv4ToString } from '../../packet/addr.js';
 import { ipv4Daddr, ipv4Saddr } from '../../packet/ipv4.js';
 import { ipSendCheck } from '../../packet/build.js';
@@ -52,6 +53,24 @@ export function ip_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, fixedDev: Net
     if (!route()) return;
   }
   ip_output(net, skb, ctx, dev!, gw);
+}
+
+/**
+ * A packet the host itself sent, captured on its way out of `dev` (the link header is already
+ * there, so no neighbour lookup): __ip_local_out's LOCAL_OUT, the output route (noted when it
+ * names another device than the capture's), POST_ROUTING; TCP then updates the socket's send state.
+ * Returns false when a hook took the packet.
+ */
+export function ip_local_out_captured(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice): boolean {
+  const nh = skb.network_header;
+  skb.transport_header = nh + ((skb.data[nh] & 0x0f) << 2);
+  if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_LOCAL_OUT, skb, null, dev, ctx)) return false;
+  const b = skb.data;
+  const rt = ip_route_output(net, ipv4Daddr(b, nh), ipv4Saddr(b, nh), skb.mark, ctx);
+  if (typeof rt !== 'number' && rt.dev !== dev && rt.type === 'unicast') ctx.tracing && ctx.ev('ip_route_output_key', `route says ${rt.dev.name}, captured on ${dev.name}`);
+  if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, null, dev, ctx)) return false;
+  if (b[nh + 9] === 6) tcp_outbound(net, skb, ctx);
+  return true;
 }
 
 /** ip_output: POST_ROUTING then ip_finish_output */

@@ -9,6 +9,7 @@ import { NFPROTO_IPV6, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING } from '../netfil
 import type { SkBuff } from '../skbuff.js';
 import { dev_queue_xmit, ReplySkb } from '../core/dev.js';
 import { neigh_resolve } from '../neigh/neighbour.js';
+import { tcp_outbound } from '../transport/tcp_ipv4.js';
 import { newReplySkb, writeEthHeader } from '../ipv4/ip_output.js';
 import { fibNoteMultipath, fibNoteUnsupported, newFlow, SCOPE, type FibResult } from '../route/fib.js';
 import { ipv6ToString } from '../../packet/addr.js';
@@ -67,6 +68,17 @@ export function ip6_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, oif: NetDevi
     if (!rt) return fail();
   }
   ip6_output(net, skb, ctx, rt.dev, rt.gw);
+}
+
+/** ip_local_out_captured's IPv6 twin (ip6_local_out): LOCAL_OUT, the output route, POST_ROUTING, TCP send state */
+export function ip6_local_out_captured(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice): boolean {
+  const nh = skb.network_header;
+  skb.transport_header = nh + 40;
+  if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_LOCAL_OUT, skb, null, dev, ctx)) return false;
+  ip6_route_output(net, skb.data.slice(nh + 24, nh + 40), dev, ctx);
+  if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_POST_ROUTING, skb, null, dev, ctx)) return false;
+  if (skb.data[nh + 6] === 6) tcp_outbound(net, skb, ctx);
+  return true;
 }
 
 export function ip6_output(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, gw: Uint8Array | null): void {
