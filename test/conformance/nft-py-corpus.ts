@@ -1,0 +1,89 @@
+// Reader for nftables' own rule tests (tests/py/FAMILY/NAME.t, see the corpus' py/README):
+// `:chain;type ... hook ...` chain headers, `*family;table;chains` tables, `!set type ...` and
+// `%obj type ...` declarations, `?set elements` additions, and `rule;ok[;listed form]` /
+// `rule;fail` lines. Lines starting with '-' are rules nft itself does not pass yet: skipped,
+// as nft-test.py does without -e. Also where the corpus lives ($PKTLIFE_RULESETS, else
+// ../shared/rulesets-corpus beside the repository, else /work/shared/rulesets-corpus).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const candidates = [process.env.PKTLIFE_RULESETS, path.join(repoRoot, '..', 'shared', 'rulesets-corpus'), '/work/shared/rulesets-corpus'].filter(
+  (p): p is string => typeof p === 'string' && p !== '',
+);
+export const RULESETS: string = candidates.find((p) => fs.existsSync(path.join(p, 'README.md'))) ?? candidates[0]!;
+export const PY_DIR = path.join(RULESETS, 'nftables', 'py');
+export const SHELL_DIR = path.join(RULESETS, 'nftables', 'shell', 'testcases');
+
+export interface PyChain { name: string; spec: string }
+export interface PyTable { family: string; name: string; chains: string[] }
+export interface PyDecl { kind: 'set' | 'obj' | 'elem'; name: string; body: string; ok: boolean; line: number }
+export interface PyRule { text: string; ok: boolean; listed?: string; line: number; col: number; decls: PyDecl[] }
+export interface PyFile { file: string; rel: string; chains: Map<string, PyChain>; tables: PyTable[]; rules: PyRule[] }
+
+export function listPyFiles(): string[] {
+  if (!fs.existsSync(PY_DIR)) return [];
+  const out: string[] = [];
+  for (const fam of fs.readdirSync(PY_DIR).sort()) {
+    const d = path.join(PY_DIR, fam);
+    if (!fs.statSync(d).isDirectory()) continue;
+    for (const f of fs.readdirSync(d).sort()) if (f.endsWith('.t')) out.push(path.join(d, f));
+  }
+  return out;
+}
+
+export function readPyFile(file: string): PyFile {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const pf: PyFile = { file, rel: path.relative(PY_DIR, file), chains: new Map(), tables: [], rules: [] };
+  // declarations in effect for the rules that follow them (nft-test.py adds them as it reads)
+  const decls: PyDecl[] = [];
+  lines.forEach((raw, i) => {
+    const line = raw.replace(/\s+$/, '');
+    if (line === '' || line.startsWith('#') || line.startsWith('-')) return;
+    const n = i + 1;
+    if (line.startsWith(':')) {
+      const [name, spec] = line.slice(1).split(';');
+      pf.chains.set(name!, { name: name!, spec: spec ?? '' });
+    } else if (line.startsWith('*')) {
+      const [family, name, chains] = line.slice(1).split(';');
+      pf.tables.push({ family: family!, name: name!, chains: (chains ?? '').split(',').filter(Boolean) });
+    } else if (line[0] === '!' || line[0] === '%' || line[0] === '?') {
+      const semi = line.lastIndexOf(';');
+      const body = line.slice(1, semi);
+      const sp = body.indexOf(' ');
+      decls.push({ kind: line[0] === '!' ? 'set' : line[0] === '%' ? 'obj' : 'elem', name: body.slice(0, sp), body: body.slice(sp + 1), ok: line.slice(semi + 1) === 'ok', line: n });
+    } else {
+      // rule;ok | rule;fail | rule;ok;listed form (the rule itself may hold ';' only inside quotes: never in this corpus)
+      const parts = line.split(';');
+      const verdict = parts[1]?.trim();
+      if (verdict !== 'ok' && verdict !== 'fail') return;
+      pf.rules.push({ text: parts[0]!, ok: verdict === 'ok', listed: parts[2] || undefined, line: n, col: 1, decls: [...decls] });
+    }
+  });
+  return pf;
+}
+
+/** `add set|element|<object>` commands for the declarations marked ok (fail ones are refused by nft and never exist) */
+export function declCommands(family: string, table: string, decls: PyDecl[]): string[] {
+  const out: string[] = [];
+  for (const d of decls) {
+    if (!d.ok) continue;
+    if (d.kind === 'set') {
+      const body = d.body.replace(/^type /, '').replace(/\s+(flags|timeout|size|policy|gc-interval)\s/g, '; $1 ');
+      out.push(`add set ${family} ${table} ${d.name} { type ${body}; }`);
+    } else if (d.kind === 'elem') out.push(`add element ${family} ${table} ${d.name} { ${d.body} }`);
+    else {
+      // %name type counter | type quota 25 mbytes | type ct helper { ... } | type limit rate ... | type synproxy ...
+      const m = /^type\s+(ct helper|ct timeout|ct expectation|counter|quota|limit|synproxy|secmark)\s*(.*)$/.exec(d.body);
+      if (!m) continue;
+      const rest = m[2]!.trim();
+      out.push(`add ${m[1]} ${family} ${table} ${d.name} ${rest.startsWith('{') ? rest : `{ ${rest} }`}`);
+    }
+  }
+  return out;
+}
+
+/** the chain header nft-test.py creates: `add chain FAMILY TABLE NAME { SPEC; }` */
+export function chainCommand(family: string, table: string, ch: PyChain): string {
+  return `add chain ${family} ${table} ${ch.name} { ${ch.spec}; }`;
+}
