@@ -2,7 +2,7 @@
 // TCP/UDP/ICMP with correct checksums, sizes from small ACKs to full MTU, seeded PRNG.
 import * as fs from 'node:fs';
 
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -14,13 +14,13 @@ function mulberry32(seed: number): () => number {
 }
 
 /** one's-complement sum of b[from, to) added to `sum` (not folded) */
-function sum16(b: Uint8Array, from: number, to: number, sum: number): number {
+export function sum16(b: Uint8Array, from: number, to: number, sum: number): number {
   let i = from;
   for (; i + 1 < to; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
   if (i < to) sum += b[i]! << 8;
   return sum;
 }
-function fold(s: number): number {
+export function fold(s: number): number {
   while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 65536);
   return ~s & 0xffff;
 }

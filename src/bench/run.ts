@@ -19,6 +19,7 @@ const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   ui: () => import('./ui-bench.js'),
   netfilter: () => import('./netfilter-bench.js'),
   replay: () => import('./replay-bench.js'),
+  cli: () => import('./cli-bench.js'),
 };
 
 async function main(): Promise<void> {
