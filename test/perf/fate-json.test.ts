@@ -64,15 +64,9 @@ describe('fateToJSON is byte-identical to JSON.stringify', () => {
     it(c.name, () => {
       let n = 0, verdicts = 0;
       for (const checksums of ['auto', 'verify'] as const) {
-        let src;
-        try {
-          src = openReplay(c.cap, c.host(), { checksums, iface: c.iface, events: true });
-        } catch (e) {
-          // a capture whose interfaces this host lacks (vlan.pcapng names its own) is not a
-          // serialiser case; say so rather than pass silently
-          console.warn(`fate-json: ${c.name}: ${(e as Error).message}`);
-          return;
-        }
+        // no catch: a case whose host or replay cannot be opened fails here, never passes having
+        // serialised nothing (every case above is one the replay opens)
+        const src = openReplay(c.cap, c.host(), { checksums, iface: c.iface, events: true });
         try {
           for (;;) {
             let it;

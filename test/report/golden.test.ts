@@ -12,6 +12,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const CAPTURE = path.join(ROOT, 'captures/basic.pcapng');
 const HOST = path.join(ROOT, 'captures/basic-host');
 const CLI = path.join(ROOT, 'dist/cli/main.js');
+const HAS_TSHARK = spawnSync('tshark', ['--version']).status === 0;
 
 function tempCase(extra: Record<string, unknown> = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pktlife-case-'));
@@ -30,6 +31,33 @@ describe('compareRecords', () => {
     expect(c.map((x) => x.field)).toEqual(['fate', 'reason', 'rule', 'socket', 'verdicts']);
     expect(c[0]).toEqual({ field: 'fate', before: 'delivered', after: 'dropped' });
     expect(c[2]!.after).toBe('input inet filter input: drop by handle 4 (nft.txt:5)');
+  });
+  // every compared field on its own: a change in it alone is reported, under its name, with both
+  // texts in full (the interfaces and summaries of replies, every egress interface, not counts)
+  it('reports a change in egress, replies or unsupported alone, by content', () => {
+    const r = (x: Partial<FateRecord>): FateRecord => ({ frame: 7, fate: 'forwarded', events: [], ...x });
+    const cases: [Partial<FateRecord>, Partial<FateRecord>, string, string, string][] = [
+      [{ egress: ['eth0'] }, { egress: ['eth1'] }, 'egress', 'eth0', 'eth1'],
+      [{ egress: ['eth0', 'eth1'] }, { egress: ['eth1', 'eth0'] }, 'egress', 'eth0,eth1', 'eth1,eth0'],
+      [{ egress: ['eth0'] }, {}, 'egress', 'eth0', '-'],
+      [{ replies: [{ iface: 'eth0', summary: 'IP 10.0.0.1 > 10.0.0.2: ICMP echo reply, id 1, seq 1, length 64' }] },
+        { replies: [{ iface: 'eth0', summary: 'IP 10.0.0.1 > 10.0.0.2: ICMP echo reply, id 1, seq 2, length 64' }] },
+        'replies', 'eth0: IP 10.0.0.1 > 10.0.0.2: ICMP echo reply, id 1, seq 1, length 64', 'eth0: IP 10.0.0.1 > 10.0.0.2: ICMP echo reply, id 1, seq 2, length 64'],
+      [{ replies: [{ iface: 'eth0', summary: 'x' }] }, { replies: [{ iface: 'eth1', summary: 'x' }] }, 'replies', 'eth0: x', 'eth1: x'],
+      [{}, { replies: [{ iface: 'eth0', summary: 'x' }] }, 'replies', '-', 'eth0: x'],
+      [{ unsupported: ['a'] }, { unsupported: ['b'] }, 'unsupported', 'a', 'b'],
+      [{}, { unsupported: ['a'] }, 'unsupported', '-', 'a'],
+      [{ socket: 'udp 0.0.0.0:53' }, { socket: 'udp 0.0.0.0:54' }, 'socket', 'udp 0.0.0.0:53', 'udp 0.0.0.0:54'],
+      [{ reason: 'NO_SOCKET' }, { reason: 'TCP_CSUM' }, 'reason', 'NO_SOCKET', 'TCP_CSUM'],
+    ];
+    for (const [a, b, field, before, after] of cases) {
+      expect(compareRecords(r(a), r(b)), `${field}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toEqual([{ field, before, after }]);
+      expect(compareRecords(r(b), r(a))).toEqual([{ field, before: after, after: before }]);
+      expect(compareRecords(r(a), r(a))).toEqual([]);
+    }
+    // a verdict that is only a chain's default accept changes `verdicts` but not `rule`
+    const pass = { hook: 'input', family: 'inet', table: 'filter', chain: 'input', verdict: 'accept' };
+    expect(compareRecords(r({}), r({ verdicts: [pass] }))).toEqual([{ field: 'verdicts', before: '-', after: 'input inet filter input: accept by policy' }]);
   });
   it('ignores the timeline unless asked', () => {
     const other = { ...base, events: [{ fn: 'ip_rcv', what: 'ok' }] };
@@ -51,15 +79,33 @@ describe('golden cases (pktlife test)', () => {
     expect(up.error).toBeUndefined();
     const text = fs.readFileSync(path.join(dir, 'expected.ndjson'), 'utf8');
     const lines = text.trim().split('\n');
-    // one record per frame of the capture, as tshark counts them
-    const tsharkFrames = spawnSync('tshark', ['-r', CAPTURE, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
-    if (tsharkFrames.status === 0) expect(lines.length).toBe(tsharkFrames.stdout.trim().split('\n').length);
-    else console.warn('golden cases: tshark not available, the frame count is not checked against it');
+    // one record per frame of the capture (counted by tshark in the test below)
     expect(lines.map((l) => JSON.parse(l).frame)).toEqual(lines.map((_, i) => i + 1));
     const r = runCase(dir);
     expect(r.diffs).toEqual([]);
     expect(formatResults([r], false)).toBe(formatResults([runCase(dir)], false));
     expect(goldenOf(CAPTURE, HOST)).toBe(text);
+  });
+
+  it.skipIf(!HAS_TSHARK)('writes one record per frame of the capture, as tshark counts them', () => {
+    const dir = tempCase();
+    runCase(dir, true);
+    const lines = fs.readFileSync(path.join(dir, 'expected.ndjson'), 'utf8').trim().split('\n');
+    const tsharkFrames = spawnSync('tshark', ['-r', CAPTURE, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
+    expect(tsharkFrames.status).toBe(0);
+    expect(lines.length).toBe(tsharkFrames.stdout.trim().split('\n').length);
+  });
+
+  it('reports a golden frame the capture does not have', () => {
+    const dir = tempCase();
+    runCase(dir, true);
+    const file = path.join(dir, 'expected.ndjson');
+    const text = fs.readFileSync(file, 'utf8');
+    const n = text.trim().split('\n').length;
+    fs.writeFileSync(file, text + `{"frame":${n + 1},"fate":"delivered","socket":"tcp 0.0.0.0:22"}\n`);
+    const r = runCase(dir);
+    expect(r.diffs).toEqual([{ frame: n + 1, summary: '(frame not in capture)', changes: [{ field: 'missing', before: 'delivered', after: 'not in capture' }] }]);
+    expect(formatResults([r], false).trim().split('\n').at(-1)).toBe('0 passed, 1 failed');
   });
 
   it('reports a changed frame with its summary and what changed, and counts it failed', () => {
