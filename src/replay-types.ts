@@ -23,6 +23,8 @@ export interface ReplaySource {
   title: string;
   /** capture size in bytes, for progress (0 when unknown) */
   totalBytes: number;
+  /** frames arrive as they are captured (stdin, a pipe): consumers show each one at once */
+  live?: boolean;
   bytesRead(): number;
   /** said once about the inputs: how the rule set was loaded, rules the model does not evaluate */
   notes?: string[];

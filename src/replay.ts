@@ -6,7 +6,7 @@
 // sent go through the local output path so conntrack sees both directions) and the checksum
 // trust (--checksums), then netif_receive_skb or the output path.
 
-import { openCapture, type CaptureReader } from './capture/reader.js';
+import { openCapture, type CaptureReader, STDIN_NAME } from './capture/reader.js';
 import { DIR_OUTBOUND, type Frame } from './capture/types.js';
 import type { Host, NetDevice } from './host/types.js';
 import { loadHost } from './host/load.js';
@@ -56,7 +56,7 @@ export function createReplayNet(host: Host, opts: ReplayOptions): { net: Net; re
 
 export function openReplay(capturePath: string, host: Host, opts: ReplayOpenOptions): ReplaySource {
   const reader = openCapture(capturePath);
-  return replaySource(reader, capturePath, host, opts);
+  return replaySource(reader, capturePath === '-' ? STDIN_NAME : capturePath, host, opts);
 }
 
 /** The same over an open reader (tests: captureFromBuffer). */
@@ -120,6 +120,7 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
     title,
     notes: ruleSetNotes(net.nf),
     totalBytes: reader.size,
+    live: reader.stream === true,
     bytesRead: () => reader.bytesRead(),
     close: () => reader.close(),
     next(): ReplayItem | null {

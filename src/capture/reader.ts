@@ -6,6 +6,7 @@
 // file, the absolute byte offset and the problem, thrown by next() after every good frame
 // before it was delivered.
 import * as fs from 'node:fs';
+import * as tty from 'node:tty';
 import type { CaptureInterface, Frame } from './types.js';
 import { DIR_INBOUND, DIR_OUTBOUND, DIR_UNKNOWN } from './types.js';
 import { linktypeName } from './linktypes.js';
@@ -49,8 +50,10 @@ export interface CaptureReader extends Iterable<Frame> {
   readonly sections: CaptureSection[];
   /** bytes consumed so far (offset of the next record) */
   bytesRead(): number;
-  /** total size of the input in bytes */
+  /** total size of the input in bytes (0 for a stream: unknown) */
   readonly size: number;
+  /** the input is a pipe (stdin, a FIFO) read as it arrives, not a file */
+  readonly stream?: boolean;
   close(): void;
 }
 
@@ -65,17 +68,22 @@ class Source {
   base = 0;
   private filePos = 0;
 
+  /** a pipe or other stream (stdin): read in order (no positions), size unknown (0), no seeking */
+  readonly stream: boolean;
+
   constructor(
     private fd: number | null,
     readonly size: number,
     private name: string,
     initial?: Uint8Array,
+    stream = false,
   ) {
+    this.stream = stream;
     if (initial) {
       this.buf = initial;
       this.end = initial.length;
     } else {
-      this.buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 64)));
+      this.buf = Buffer.allocUnsafe(stream ? CHUNK : Math.min(CHUNK, Math.max(size, 64)));
     }
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
@@ -104,8 +112,13 @@ class Source {
     while (this.end - this.pos < n) {
       let got: number;
       try {
-        got = fs.readSync(this.fd, this.buf, this.end, this.buf.length - this.end, this.filePos);
+        got = fs.readSync(this.fd, this.buf, this.end, this.buf.length - this.end, this.stream ? null : this.filePos);
       } catch (e) {
+        // a non-blocking pipe with nothing in it yet: wait for the writer
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+          waitMs(2);
+          continue;
+        }
         throw new CaptureError(this.name, this.filePos, `read error: ${(e as Error).message}`);
       }
       if (got <= 0) return false;
@@ -127,6 +140,7 @@ class Source {
       this.pos += n;
       return true;
     }
+    if (this.stream) return this.skipStream(n);
     const abs = this.offset + n;
     if (abs > this.size) return false;
     if (this.fd === null) return false;
@@ -137,12 +151,39 @@ class Source {
     return true;
   }
 
+  /** skip on a stream: what is buffered, then read and drop the rest */
+  private skipStream(n: number): boolean {
+    let left = n - (this.end - this.pos);
+    this.base += this.end;
+    this.pos = 0;
+    this.end = 0;
+    while (left > 0) {
+      if (!this.fill(1)) return false;
+      const take = Math.min(left, this.end - this.pos);
+      this.pos += take;
+      left -= take;
+      if (this.pos === this.end) {
+        this.base += this.end;
+        this.pos = 0;
+        this.end = 0;
+      }
+    }
+    return true;
+  }
+
   close(): void {
     if (this.fd !== null) {
-      fs.closeSync(this.fd);
+      // stdin is not ours to close
+      if (this.fd !== 0) fs.closeSync(this.fd);
       this.fd = null;
     }
   }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** blocks the thread for ms (a synchronous reader waiting on an empty non-blocking pipe) */
+function waitMs(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
 }
 
 // ---- timestamps --------------------------------------------------------------------------
@@ -277,8 +318,12 @@ class Reader implements CaptureReader {
   ) {
     this.src = src;
     this.size = src.size;
-    if (src.size === 0) this.fail(0, 'empty file (0 bytes): not a pcap or pcapng capture');
-    if (!src.fill(4)) this.fail(0, `file too short (${src.size} bytes) for a capture file header`);
+    if (src.size === 0 && !src.stream) this.fail(0, 'empty file (0 bytes): not a pcap or pcapng capture');
+    if (!src.fill(4)) {
+      const got = src.end - src.pos;
+      if (got === 0) this.fail(0, 'empty file (0 bytes): not a pcap or pcapng capture');
+      this.fail(0, `file too short (${src.stream ? got : src.size} bytes) for a capture file header`);
+    }
     const dv = src.dv;
     const mBE = dv.getUint32(src.pos, false);
     const mLE = dv.getUint32(src.pos, true);
@@ -306,6 +351,10 @@ class Reader implements CaptureReader {
 
   bytesRead(): number {
     return this.src.offset;
+  }
+
+  get stream(): boolean {
+    return this.src.stream;
   }
 
   close(): void {
@@ -499,7 +548,7 @@ class Reader implements CaptureReader {
         return f;
       }
       // NRB, ISB, DSB, custom and unknown blocks: skipped by their length, unread.
-      if (!s.skip(blen)) this.fail(off, `truncated block of type 0x${type.toString(16)}: length ${blen} but only ${this.size - off} bytes left in file`);
+      if (!s.skip(blen)) this.fail(off, `truncated block of type 0x${type.toString(16)}: length ${blen} but only ${s.stream ? s.offset - off : this.size - off} bytes left in file`);
     }
   }
 
@@ -675,8 +724,18 @@ class Reader implements CaptureReader {
   }
 }
 
-/** Opens a capture file for streaming (sync). Throws CaptureError when it is not a readable capture. */
+/** The name a capture read from standard input (`-`) goes by in messages. */
+export const STDIN_NAME = '(stdin)';
+
+/** Opens a capture file for streaming (sync); `-` reads standard input (a pipe: `tcpdump -U -w - | ...`),
+ *  as does a named pipe. Throws CaptureError when it is not a readable capture. */
 export function openCapture(path: string): CaptureReader {
+  if (path === '-') {
+    const st = fs.fstatSync(0);
+    if (st.isDirectory()) throw new CaptureError(STDIN_NAME, 0, 'standard input is a directory');
+    if (tty.isatty(0)) throw new CaptureError(STDIN_NAME, 0, 'standard input is a terminal: pipe a capture into it (tcpdump -U -w - | pktlife ...)');
+    return new Reader(STDIN_NAME, new Source(0, 0, STDIN_NAME, undefined, true));
+  }
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -685,6 +744,7 @@ export function openCapture(path: string): CaptureReader {
   }
   try {
     const st = fs.fstatSync(fd);
+    if (st.isFIFO() || st.isSocket()) return new Reader(path, new Source(fd, 0, path, undefined, true));
     if (!st.isFile()) throw new CaptureError(path, 0, 'not a regular file');
     return new Reader(path, new Source(fd, st.size, path));
   } catch (e) {

@@ -121,6 +121,7 @@ export function runInspect(file: string, opts: Opts, write: ((s: string) => void
     const st = new SummaryState();
     const ndjson = opts.format === 'ndjson';
     const want = opts.iface;
+    const live = reader.stream === true;
     for (let f = reader.next(); f !== null; f = reader.next()) {
       if (out.closed) break;
       if (want !== undefined) {
@@ -130,6 +131,8 @@ export function runInspect(file: string, opts: Opts, write: ((s: string) => void
       decodeFrame(f.data, f.caplen, f.iface.linktype, d, f.len);
       if (ndjson) out.write(ndjsonLine(f, d));
       else out.write(`${tcpdumpTime(f)} ${summarize(d, st, { link: opts.link, absoluteSeq: opts.absoluteSeq })}\n`);
+      // live input (stdin, a pipe): each frame's line goes out as soon as it is known
+      if (live) out.flush();
     }
   } catch (e) {
     out.flush();
@@ -152,7 +155,7 @@ export function register(program: Command): void {
   program
     .command('inspect')
     .description('decode every frame of a capture: one tcpdump -nn style line (text) or one JSON object (ndjson) per frame')
-    .argument('<file>', 'pcap or pcapng capture')
+    .argument('<file>', 'pcap or pcapng capture; - reads standard input')
     .option('--format <format>', 'text or ndjson', 'text')
     .option('--iface <name>', 'only frames captured on this interface (pcapng if_name)')
     .option('-e, --link', 'text: print the link-level header too (tcpdump -e)')

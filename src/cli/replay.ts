@@ -84,7 +84,7 @@ export function register(program: Command): void {
   program
     .command('replay')
     .description('replay a capture through the modelled kernel of a host snapshot; one fate per frame')
-    .argument('<capture>', 'pcap or pcapng file')
+    .argument('<capture>', 'pcap or pcapng file; - reads standard input (tcpdump -U -w - | pktlife replay - ...)')
     .requiredOption('--host <dir>', 'host snapshot directory (pktlife snapshot)')
     .option('--iface <name>', 'ingress interface when the capture does not name it')
     .option('--format <fmt>', 'text | json | ndjson (default: the timeline UI on a terminal, else text)')
@@ -95,6 +95,12 @@ export function register(program: Command): void {
       let where: ItemPred | null = null;
       if (o.where !== undefined && o.writePcap === undefined) {
         process.stderr.write(`pktlife replay: --where selects frames for --write-pcap; give --write-pcap FILE too\n`);
+        process.exitCode = 1;
+        return;
+      }
+      if (o.writePcap !== undefined && capture === '-') {
+        // the export reads the capture a second time: a stream can be read only once
+        process.stderr.write(`pktlife replay: --write-pcap needs a capture file, not standard input\n`);
         process.exitCode = 1;
         return;
       }
@@ -153,6 +159,8 @@ export function register(program: Command): void {
       let first = true;
       if (fmt === 'json') out.write('[');
       let exporter: FateExporter | null = null;
+      // live input (stdin, a pipe): each frame's line goes out as soon as it is known
+      const live = src.live === true;
       try {
         if (where !== null) exporter = new FateExporter(capture, o.writePcap!, where);
         for (let it = src.next(); it; it = src.next()) {
@@ -165,6 +173,7 @@ export function register(program: Command): void {
             out.write(fateToJSON(it.record));
             first = false;
           }
+          if (live) out.flush();
         }
         if (fmt === 'json') out.write('\n]\n');
         out.flush();
