@@ -8,7 +8,10 @@
 //   140: from 10.5.0.0/16 blackhole
 //   150: to 10.6.0.0/16 goto 32766
 // main: 198.51.100.0/24 via 10.2.0.2 metric 50, blackhole 10.66/16, unreachable 10.67/16, prohibit 10.68/16
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
+import { loadHost } from '../../src/host/load.js';
 import { sample } from './helpers.js';
 import { Fib, newFlow, EINVAL, EACCES, ENETUNREACH, EHOSTUNREACH, type FibResult } from '../../src/kernel/route/fib.js';
 import { parseIpv4 } from '../../src/packet/addr.js';
@@ -97,4 +100,25 @@ describe('fib_lookup without custom rules (include/net/ip_fib.h): local merged i
     const f = new Fib(sample('fresh'), 4);
     expect(f.customRules).toBe(false);
   });
+});
+
+// Route order against the kernel: test/kernel/route-nat-kernel-measure.py made overlapping
+// prefixes (/8, /16, /24, /28) and one /16 twice with other metrics (added in both orders) in a
+// namespace, asked the kernel `ip route get` for a destination under each, and snapshotted the
+// namespace (fixtures/route-nat-host). The model, on that snapshot, must choose the same route:
+// the longest matching prefix first (fib_table_lookup walks the trie from the longest), and among
+// routes of one prefix the lowest metric (fib_insert_alias orders a leaf's aliases by priority).
+describe('fib_table_lookup route order matches the kernel', () => {
+  const rec = JSON.parse(readFileSync(new URL('./fixtures/route-nat.json', import.meta.url), 'utf8')) as { kernel: string; route_get: Record<string, { gateway: string; dev: string }> };
+  const h = loadHost(fileURLToPath(new URL('./fixtures/route-nat-host', import.meta.url)));
+  const f = new Fib(h, 4);
+  for (const [dst, want] of Object.entries(rec.route_get)) {
+    it(`${dst} via ${want.gateway} dev ${want.dev} (kernel ${rec.kernel})`, () => {
+      const fl = newFlow();
+      fl.daddr = ip(dst);
+      const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+      expect(f.lookup(fl, r)).toBe(0);
+      expect({ gateway: r.nh.gwStr, dev: r.nh.dev!.name }).toEqual(want);
+    });
+  }
 });

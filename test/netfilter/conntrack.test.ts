@@ -1,15 +1,15 @@
 // Conntrack TCP against the real kernel: fixtures/rulesets/evidence/ct-tcp.py injected these
 // segments through a forwarding namespace and recorded the ct state nft saw and the entry's TCP
-// state in /proc/net/nf_conntrack (ct-tcp.json). The model replays the same segments through
-// prerouting -> forward -> postrouting and must agree on both.
+// state in /proc/net/nf_conntrack, with its ASSURED flag (ct-tcp.json). The model replays the
+// same segments through prerouting -> forward -> postrouting and must agree on all three.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NFPROTO_IPV4, NF_INET_FORWARD, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING, NF_INET_LOCAL_IN } from '../../src/kernel/netfilter/hook.js';
 import type { NfTables } from '../../src/kernel/netfilter/index.js';
-import { TCP_STATE_NAMES, type NfConn } from '../../src/kernel/netfilter/nf_conntrack.js';
+import { IPS_ASSURED, TCP_STATE_NAMES, type NfConn } from '../../src/kernel/netfilter/nf_conntrack.js';
 import { dev, host, hooks, run, skb4 } from './helpers.js';
 
-interface Step { dir: 'c' | 's'; flags: string; seq: number; ack: number; len: number; ctstate: string; tcp: string | null }
+interface Step { dir: 'c' | 's'; flags: string; seq: number; ack: number; len: number; ctstate: string; tcp: string | null; assured: boolean | null }
 const ev = JSON.parse(readFileSync('fixtures/rulesets/evidence/ct-tcp.json', 'utf8')) as { kernel: string; sequences: Record<string, Step[]> };
 
 const RULES = `table inet m {
@@ -50,8 +50,8 @@ describe(`conntrack TCP matches kernel ${ev.kernel}`, () => {
         run(nf, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, h, undefined, o);
         const handle = Number(f.verdicts[0]!.rule!.replace('handle ', ''));
         const entry = nf.conntrack!.get({ l3: 2, proto: 6, src: ipv4(C), dst: ipv4(S), sport, dport: 80 }, 0, t) as NfConn | undefined;
-        got.push(`${s.dir}${s.flags} ${NAMES[handle - 1]} ${entry ? TCP_STATE_NAMES[entry.tcpState] : null}`);
-        want.push(`${s.dir}${s.flags} ${s.ctstate} ${s.tcp}`);
+        got.push(`${s.dir}${s.flags} ${NAMES[handle - 1]} ${entry ? TCP_STATE_NAMES[entry.tcpState] : null}${entry && entry.status & IPS_ASSURED ? ' ASSURED' : ''}`);
+        want.push(`${s.dir}${s.flags} ${s.ctstate} ${s.tcp}${s.assured ? ' ASSURED' : ''}`);
       }
       expect(got).toEqual(want);
       // every INVALID packet the kernel counted against an existing entry is named with that entry

@@ -121,3 +121,34 @@ describe('nat', () => {
   });
 });
 
+
+// Port range edges against the kernel: test/kernel/route-nat-kernel-measure.py sent one UDP
+// datagram per source port through `snat to 10.0.21.1:1000-1002` (each to a server address of its
+// own, so no binding takes a port another needs) and read the port the kernel bound from
+// /proc/net/nf_conntrack. A port inside the range, both ends included, is kept
+// (nf_nat_l4proto_unique_tuple: nf_nat_used_tuple is false and l4proto_in_range holds); one outside
+// is replaced by one the kernel picks by hash, inside the range: the model takes the range's first
+// and says so.
+describe('snat port range edges match the kernel', () => {
+  const rec = JSON.parse(readFileSync(new URL('../kernel/fixtures/route-nat.json', import.meta.url), 'utf8')) as { kernel: string; nat_rules: string; nat: { dst: string; sport: number; bound: number }[] };
+  const h = host({ nft: rec.nat_rules }, [dev(1, 'lo', ['127.0.0.1/8'], 'loopback'), dev(2, 'ra', ['10.0.20.1/24']), dev(3, 'rb', ['10.0.21.1/24'])]);
+  const nf = hooks(h);
+  for (const k of rec.nat) {
+    it(`source port ${k.sport}: kernel ${rec.kernel} bound ${k.bound}`, () => {
+      const skb = skb4({ src: '10.0.20.2', dst: k.dst, proto: 'udp', sport: k.sport, dport: 53 });
+      run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, skb, h, 'ra');
+      run(nf, NFPROTO_IPV4, NF_INET_FORWARD, skb, h, 'ra', 'rb');
+      const post = run(nf, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, h, undefined, 'rb');
+      const got = Number(/^10\.0\.21\.1:(\d+) > /.exec(addrs(skb))![1]);
+      if (k.sport >= 1000 && k.sport <= 1002) {
+        expect(got).toBe(k.bound);
+        expect(k.bound).toBe(k.sport);
+      } else {
+        // the kernel's choice is a hash: inside the range, and the model's frame says it guessed
+        expect(k.bound >= 1000 && k.bound <= 1002 && got >= 1000 && got <= 1002).toBe(true);
+        expect(JSON.stringify(post)).toContain('chosen from 1000-1002 by the kernel');
+      }
+      expect(csumOk(skb)).toBe(true);
+    });
+  }
+});

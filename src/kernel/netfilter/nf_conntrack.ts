@@ -241,6 +241,9 @@ export class NfConntrack {
       return { drop: false, what: `invalid: ${res} (entry ${showTuple(ct.tuple[0])}${ct.tuple[0].proto === 6 ? ` ${TCP_STATE_NAMES[ct.tcpState]}` : ''})` };
     }
     if (dir === 1 && !(ct.status & IPS_SEEN_REPLY)) ct.status |= IPS_SEEN_REPLY;
+    // a SYN reopening a TIME_WAIT/CLOSE entry (the handler cleared SEEN_REPLY): the kernel killed
+    // the old entry and looked up again (-NF_REPEAT), so the packet is NEW on a new entry
+    else if (ctinfo === IP_CT_ESTABLISHED && !(ct.status & IPS_SEEN_REPLY)) ctinfo = IP_CT_NEW;
     skb.ct = p.ct = ct;
     skb.ctinfo = p.ctinfo = ctinfo;
     if (!text) return CT_ACCEPT;
@@ -375,9 +378,11 @@ export class NfConntrack {
     const old = ct.tcpState;
     let ns = TCP_CONNTRACKS[dir]![idx]![old]!;
     if (ns === SS && dir === 0 && (old === TW || old === CL)) {
-      // reopened connection: the kernel kills the old entry and tracks a new one; modelled as a fresh start
+      // reopened connection: the kernel kills the old entry and tracks a new one; modelled as a fresh
+      // start, without the old entry's SEEN_REPLY and ASSURED (a new entry has neither)
       ct.seen[0] = { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 };
       ct.seen[1] = { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 };
+      ct.status &= ~(IPS_SEEN_REPLY | IPS_ASSURED);
     }
     if (ns === IG) return true; // tcp_packet: ignored, the entry keeps its state
 
@@ -394,8 +399,10 @@ export class NfConntrack {
       ct.timeout = p.now;
       return true;
     }
-    if (dir === 1 && (idx === 3 || idx === 1) && ns === ES && old === SR) ct.status |= IPS_ASSURED;
-    if (old === SR && ns === ES) ct.status |= IPS_ASSURED;
+    // nf_conntrack_tcp_packet: ASSURED for a valid ACK in ESTABLISHED after SYN_RECV, or a valid
+    // answer for a picked-up connection, once a reply was seen (IPS_SEEN_REPLY is set by
+    // nf_conntrack_in after this handler, so the first reply itself does not make it)
+    if (ct.status & IPS_SEEN_REPLY && (old === SR || old === ES) && ns === ES) ct.status |= IPS_ASSURED;
     const unack = !(ct.status & IPS_SEEN_REPLY) && dir === 0 && ns === ES;
     ct.timeout = p.now + Math.min(this.timeouts.tcp[ns]!, unack ? this.timeouts.tcpUnack : Infinity);
     return true;
