@@ -1,0 +1,37 @@
+// StrykerJS: mutation testing (`npm run mutate`, docs/testing.md). Not part of `npm test`.
+// scripts/mutate.sh runs it one module at a time, each with its own incremental file under
+// stryker/ (committed), so a run after a small change only retests the mutants it touches.
+// MUTATE_MODULE (set by scripts/mutate.sh: kernel/route, capture, ui/filter.ts, ...) narrows the run
+// to one module, with its own incremental file and report.
+const mod = process.env.MUTATE_MODULE;
+const name = mod ? mod.replace(/\.ts$/, '').replace(/\//g, '-') : 'all';
+const only = mod ? [mod.endsWith('.ts') ? `src/${mod}` : `src/${mod}/**/*.ts`] : null;
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.config.ts' },
+  // each mutant runs only the tests that reached its code in the dry run
+  coverageAnalysis: 'perTest',
+  mutate: [
+    ...(only ?? ['src/kernel/**/*.ts',
+    'src/capture/**/*.ts',
+    'src/packet/**/*.ts',
+    'src/report/**/*.ts',
+    'src/ui/filter.ts']),
+    '!src/**/*.test.ts',
+    '!src/**/*.d.ts',
+  ],
+  incremental: true,
+  incrementalFile: `stryker/${name}.json`,
+  // a shared 2-core machine: one test runner by default (--concurrency N to change)
+  concurrency: 1,
+  timeoutMS: 20000,
+  timeoutFactor: 2,
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  ignorePatterns: ['reports', '.stryker-tmp', 'stryker'],
+};
