@@ -84,8 +84,8 @@ export function epb(le: boolean, iface: number, ts: bigint, data: Uint8Array, o:
   return block(le, 6, cat(u32(le, iface), u32(le, Number(ts >> 32n)), u32(le, Number(ts & 0xffffffffn)), u32(le, caplen ?? data.length), u32(le, len ?? data.length), pad4(data), opts(le, o)));
 }
 
-export function opb(le: boolean, iface: number, ts: bigint, data: Uint8Array, o: Opt[] = []): Uint8Array {
-  return block(le, 2, cat(u16(le, iface), u16(le, 0), u32(le, Number(ts >> 32n)), u32(le, Number(ts & 0xffffffffn)), u32(le, data.length), u32(le, data.length), pad4(data), opts(le, o)));
+export function opb(le: boolean, iface: number, ts: bigint, data: Uint8Array, o: Opt[] = [], drops = 0): Uint8Array {
+  return block(le, 2, cat(u16(le, iface), u16(le, drops), u32(le, Number(ts >> 32n)), u32(le, Number(ts & 0xffffffffn)), u32(le, data.length), u32(le, data.length), pad4(data), opts(le, o)));
 }
 
 export function spb(le: boolean, len: number, data: Uint8Array): Uint8Array {

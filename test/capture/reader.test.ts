@@ -225,6 +225,16 @@ describe('pcapng', () => {
     const b = cat(shb(true), idb(true, 1), opb(true, 0, 1_000_001n, d4, [[2, u32(true, 2)], [1, str('old')]]));
     expect(buf(b).frames.map((f) => [f.sec, f.ns, f.dir, f.comment, f.block])).toEqual([[1, 1000, DIR_OUTBOUND, 'old', 'opb']]);
   });
+  // pcapng spec (draft-ietf-opsawg-pcapng, "Packet Block (obsolete!)"): Interface ID is 16 bits,
+  // followed by a 16-bit Drops Count; both byte orders, a nonzero drops count beside interface 1
+  it('OPB: the interface id is the first 16 bits, the drops count beside it is not part of it', () => {
+    for (const le of [true, false]) {
+      const b = cat(shb(le), idb(le, 1), idb(le, 101), opb(le, 1, 5n, d4, [], 7), opb(le, 0, 6n, d4, [], 0xffff));
+      const { frames, error } = buf(b);
+      expect(error).toBeNull();
+      expect(frames.map((f) => f.iface)).toEqual(['1/1', '1/0']); // section 1, interfaces 1 and 0
+    }
+  });
   it('skips NRB, ISB, custom and unknown blocks by their length', () => {
     const le = false;
     const b = cat(

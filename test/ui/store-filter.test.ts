@@ -166,3 +166,31 @@ describe('runTimelineUI without a terminal', () => {
     expect(lines[d.frame - 1]).toMatch(new RegExp(`^ *${d.frame} .* eth0 +dropped ${d.record.reason}  ${d.summary.slice(0, 20).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   });
 });
+
+describe('negated bare words and egress interfaces', () => {
+  const s = loaded();
+  const tsh = tsharkRows();
+  const where = (p: (r: Record<string, string>) => boolean) => tsh.filter(p).map((r) => Number(r['frame.number']));
+
+  it('!word selects exactly the frames the word does not (tshark: frames without TCP, without ARP)', () => {
+    expect(frames(s, '!tcp')).toEqual(where((r) => r['tcp.srcport'] === ''));
+    expect(frames(s, '!arp')).toEqual(where((r) => r['arp.opcode'] === ''));
+    expect(frames(s, '!dropped')).toEqual(where((r) => ![SYN81, UDP9998].includes(Number(r['frame.number']))));
+  });
+
+  it('if= matches a frame by its egress interface as well as its ingress one', () => {
+    // hand-made: frame 1 came in on eth0 and left by eth1 (forwarded), frame 2 came in on eth1
+    // and was delivered, frame 3 came in on eth2 and left by eth0 and eth3 (a flood)
+    const st = new RowStore();
+    const base = basicItems()[0]!;
+    const mk = (frame: number, iface: string, fate: 'forwarded' | 'delivered' | 'bridged', egress?: string[]) =>
+      st.add({ ...base, frame, iface, record: { frame, fate, events: [], ...(egress ? { egress } : {}) } });
+    mk(1, 'eth0', 'forwarded', ['eth1']);
+    mk(2, 'eth1', 'delivered');
+    mk(3, 'eth2', 'bridged', ['eth0', 'eth3']);
+    expect(frames(st, 'if=eth1')).toEqual([1, 2]);
+    expect(frames(st, 'if=eth0')).toEqual([1, 3]);
+    expect(frames(st, 'if=eth3')).toEqual([3]);
+    expect(frames(st, 'if!=eth0')).toEqual([2]);
+  });
+});

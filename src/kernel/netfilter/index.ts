@@ -263,7 +263,8 @@ export class NfTables implements NfHooks {
       }
       if (v === V_QUEUE) {
         (unsupported ??= []).push(`${ch.label}: queue to userspace is not modelled (dropped as with no listener)`);
-        return result('drop', 'NETFILTER_DROP');
+        // nf_queue: no listener -> kfree_skb(), the unspecified reason (not NF_DROP's NETFILTER_DROP)
+        return result('drop', 'NOT_SPECIFIED');
       }
     }
     return result('accept');
