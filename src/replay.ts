@@ -73,9 +73,9 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
   const dec = new Decoded();
   const sumState = new SummaryState();
   const repDec = new Decoded();
-  net.summarize = (bytes, len) => {
+  net.summarize = (bytes, len, raw) => {
     // a summary shows no checksum state: headers only (the model checks checksums itself)
-    decodeFrame(bytes, len, LT_EN10MB, repDec, len, false);
+    decodeFrame(bytes, len, raw ? LT_RAW : LT_EN10MB, repDec, len, false);
     return summarize(repDec, null, { absoluteSeq: true });
   };
   const wantSummary = opts.summaries !== false;

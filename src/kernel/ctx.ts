@@ -36,8 +36,16 @@ export class FrameCtx {
    *  event text is not even formatted when the timeline is off */
   tracing = true;
 
+  /** events that belong to a packet the kernel built in answer (another skb): per span
+   *  [first event, end, index in replies or -1], in the order the spans opened */
+  private replySpans: number[] = [];
+  /** spans still open (a reply built while another is on its way, e.g. its ARP request): bases into replySpans */
+  private openReplies: number[] = [];
+
   reset(frame: number): void {
     this.frame = frame;
+    if (this.replySpans.length) this.replySpans = [];
+    if (this.openReplies.length) this.openReplies = [];
     this.fate = null;
     this.reason = undefined;
     // a list handed out with the last record is replaced; an empty one is kept (one allocation
@@ -104,11 +112,55 @@ export class FrameCtx {
     }
   }
 
+  /** a packet the kernel builds starts its own trip (ip_local_out of a reply, an ARP/ND frame):
+   *  the events until endReply() are that skb's, not the frame's */
+  beginReply(): void {
+    this.openReplies.push(this.replySpans.length);
+    this.replySpans.push(this.events.length, -1, -1);
+  }
+
+  endReply(): void {
+    const b = this.openReplies.pop();
+    if (b !== undefined) this.replySpans[b + 1] = this.events.length;
+  }
+
   reply(iface: string, summary: string): void {
     this.replies.push({ iface, summary });
+    this.claimReply();
+  }
+
+  /** the packet the kernel built was dropped on its way out (a rule in OUTPUT, POSTROUTING...):
+   *  listed with the replies, marked, so the frame's record says what became of it */
+  replyDropped(iface: string, summary: string, reason: string): void {
+    this.replies.push({ iface, summary, dropped: reason });
+    this.claimReply();
+  }
+
+  /** the open reply span gets the index of the first replies entry it produced */
+  private claimReply(): void {
+    const o = this.openReplies;
+    if (o.length && this.replySpans[o[o.length - 1] + 2] < 0) this.replySpans[o[o.length - 1] + 2] = this.replies.length - 1;
+  }
+
+  /** events of the replies' spans as copies carrying skb: 'reply' (and the reply's index); an
+   *  inner span (opened later) wins over the one around it */
+  private tagReplyEvents(events: TimelineEvent[]): TimelineEvent[] {
+    const sp = this.replySpans;
+    const out = events.slice();
+    for (let k = 0; k < sp.length; k += 3) {
+      const end = sp[k + 1] < 0 ? events.length : sp[k + 1];
+      for (let i = sp[k]; i < end; i++) {
+        const e: TimelineEvent = { ...events[i], skb: 'reply' };
+        if (sp[k + 2] >= 0) e.reply = sp[k + 2];
+        else delete e.reply;
+        out[i] = e;
+      }
+    }
+    return out;
   }
 
   toRecord(): FateRecord {
+    if (this.replySpans.length && this.events.length) this.events = this.tagReplyEvents(this.events);
     const r: FateRecord = { frame: this.frame, fate: this.fate ?? 'dropped', events: this.events };
     if (this.fate === null) {
       // A path that ends without a decision is a model bug; say so instead of guessing.

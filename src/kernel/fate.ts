@@ -9,6 +9,9 @@ export interface Reply {
   iface: string;
   /** tcpdump -nn style one-line summary of the reply, e.g. "IP 10.0.0.1.22 > 10.0.0.2.40000: Flags [R.], seq 0, ack 1, win 0, length 0" */
   summary: string;
+  /** the kernel built it but did not send it: its drop reason (a rule in OUTPUT/POSTROUTING, a
+   *  bridge output chain); `iface` is then the device it was routed to */
+  dropped?: string;
 }
 
 /** One base chain's decision, as `nft monitor trace` would show it. */
@@ -35,6 +38,10 @@ export interface TimelineEvent {
   diff?: Record<string, [string | number, string | number]>;
   /** free-form key facts (rule matched, table, next hop ...) */
   detail?: Record<string, string | number | boolean>;
+  /** the step belongs to another skb than the captured frame: a packet the kernel built in
+   *  answer (its own trip through LOCAL_OUT/POSTROUTING); `reply` is its index in `replies` */
+  skb?: 'reply';
+  reply?: number;
 }
 
 export interface FateRecord {

@@ -52,8 +52,17 @@ export class Net implements NetState {
   nowNsec = 0;
   /** IPv4 identification counter for packets the model builds (the kernel's is per-socket/random) */
   ipId = 0;
-  /** tcpdump-style one-line summary of an Ethernet frame (set by the replay driver from src/packet/summary.ts) */
-  summarize: (frame: Uint8Array, len: number) => string = (_f, len) => `frame, length ${len}`;
+  /** tcpdump-style one-line summary of a frame, Ethernet unless `raw` (an IP packet without link
+   *  header) (set by the replay driver from src/packet/summary.ts) */
+  summarize: (frame: Uint8Array, len: number, raw?: boolean) => string = (_f, len) => `frame, length ${len}`;
+
+  /** the summary of a packet the kernel built, wherever it is on its way out: an IP packet may
+   *  have no link header yet (LOCAL_OUT), an ARP frame has its Ethernet header from the start */
+  summarizeSkb(skb: SkBuff): string {
+    if ((skb.protocol === 0x0800 || skb.protocol === 0x86dd) && skb.network_header >= 0) return this.summarize(skb.data.subarray(skb.network_header, skb.tail), skb.tail - skb.network_header, true);
+    const off = skb.mac_header >= 0 ? skb.mac_header : skb.start;
+    return this.summarize(skb.data.subarray(off, skb.tail), skb.tail - off);
+  }
 
   constructor(readonly host: Host, readonly opts: ReplayOptions, nf?: NfHooks) {
     this.nf = nf ?? new NullNfHooks();
@@ -184,8 +193,10 @@ export function NF_HOOK(net: Net, pf: number, hook: number, skb: SkBuff, indev: 
       return true;
     case 'drop': {
       const reason = r.reason ?? 'NETFILTER_DROP';
-      if (isReply) ctx.tracing && ctx.ev('nf_hook_slow', `reply dropped ${reason}`);
-      else ctx.drop('nf_hook_slow', reason);
+      if (isReply) {
+        ctx.tracing && ctx.ev('nf_hook_slow', `reply dropped ${reason}`);
+        ctx.replyDropped((outdev ?? indev)?.name ?? '', net.summarizeSkb(skb), reason);
+      } else ctx.drop('nf_hook_slow', reason);
       return false;
     }
     case 'stolen':

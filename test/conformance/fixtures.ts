@@ -43,7 +43,7 @@ export interface KnownDisagreement {
   reason: string;
 }
 
-export const FIELDS = ['fate', 'reason', 'egress', 'replies', 'verdicts', 'socket'] as const;
+export const FIELDS = ['fate', 'reason', 'egress', 'replies', 'verdicts', 'socket', 'trace'] as const;
 export type Field = (typeof FIELDS)[number];
 
 /**
@@ -104,8 +104,9 @@ export function kernelIsns(dir: string): Record<string, number> {
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Record<string, number>) : {};
 }
 
+/** the replies that left (a reply the model shows dropped by a rule never reached a peer capture) */
 function repliesKey(r: Reply[] | undefined): string {
-  return JSON.stringify((r ?? []).map((x) => `${x.iface} ${x.summary}`).sort());
+  return JSON.stringify((r ?? []).filter((x) => x.dropped === undefined).map((x) => `${x.iface} ${x.summary}`).sort());
 }
 
 function verdictsKey(v: Verdict[] | undefined): string {
@@ -121,8 +122,10 @@ function verdictsKey(v: Verdict[] | undefined): string {
  */
 export const HOST_SENT_FIELDS: readonly Field[] = ['egress', 'replies'];
 
-/** Fields on which the model's record differs from the kernel's, with both values for the table. */
-export function compare(exp: FateRecord, got: FateRecord | undefined, only: readonly Field[] = FIELDS): { field: Field; exp: string; got: string }[] {
+/** Fields on which the model's record differs from the kernel's, with both values for the table.
+ *  `trace`: the frame's nft monitor trace as the kernel printed it and as the model has it
+ *  (kernelTraces / modelTrace); compared when given. */
+export function compare(exp: FateRecord, got: FateRecord | undefined, only: readonly Field[] = FIELDS, trace?: { exp: string[]; got: string[] }): { field: Field; exp: string; got: string }[] {
   const out: { field: Field; exp: string; got: string }[] = [];
   if (!got) return [{ field: 'fate', exp: exp.fate, got: '(no record)' }];
   const pairs: [Field, string, string][] = [
@@ -133,6 +136,98 @@ export function compare(exp: FateRecord, got: FateRecord | undefined, only: read
     ['verdicts', verdictsKey(exp.verdicts), verdictsKey(got.verdicts)],
     ['socket', exp.socket ?? '', got.socket ?? ''],
   ];
+  if (trace) pairs.push(['trace', trace.exp.join(' | '), trace.got.join(' | ')]);
   for (const [field, e, g] of pairs) if (e !== g && only.includes(field)) out.push({ field, exp: e, got: g });
+  return out;
+}
+
+// ---- nft monitor trace ----------------------------------------------------------------------
+// A trace entry is one line of `nft monitor trace` without its "trace id X" and packet lines:
+// "inet filter input rule tcp dport 22 accept (verdict accept)" or "inet filter input policy drop".
+// Counter values are left out (the monitor prints the counters it cached at its start).
+
+/** the recorder's own trace table (meta nftrace set 1): not part of the host's rule set */
+const TRACE_TABLE = /^(inet|bridge) kftrace /;
+const COUNTER = /counter packets \d+ bytes \d+/g;
+
+function normaliseRuleText(t: string): string {
+  return t.replace(COUNTER, 'counter').replace(/\s+# handle \d+$/, '').replace(/\s+/g, ' ').trim();
+}
+
+/** evidence/nft-trace.txt: per frame, the trace entries of the host's chains in the order printed */
+export function kernelTraces(dir: string): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  const p = join(dir, 'evidence', 'nft-trace.txt');
+  if (!existsSync(p)) return out;
+  let cur: string[] | null = null;
+  for (const line of readFileSync(p, 'utf8').split('\n')) {
+    const f = /^# frame (\d+)/.exec(line);
+    if (f) {
+      out.set(Number(f[1]), (cur = []));
+      continue;
+    }
+    const m = /^trace id \S+ (.*)$/.exec(line);
+    if (!m || !cur) continue;
+    const body = m[1]!.trimEnd();
+    if (TRACE_TABLE.test(body) || / packet: /.test(body)) continue;
+    const r = /^(\S+ \S+ \S+) rule (.*) \(verdict ([^)]*)\)$/.exec(body);
+    cur.push(r ? `${r[1]} rule ${normaliseRuleText(r[2]!)} (verdict ${r[3]})` : body);
+  }
+  return out;
+}
+
+/** host/nft.txt (`nft list ruleset`): the rule lines of every chain, "family table chain" -> texts */
+export function nftChainRules(hostDir: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const p = join(hostDir, 'nft.txt');
+  if (!existsSync(p)) return out;
+  let table = '';
+  let chain: string[] | null = null;
+  let depth = 0;
+  for (const raw of readFileSync(p, 'utf8').split('\n')) {
+    const line = raw.trim();
+    const t = /^table (\S+) (\S+) \{$/.exec(line);
+    if (depth === 0 && t) {
+      table = `${t[1]} ${t[2]}`;
+      depth = 1;
+      continue;
+    }
+    const c = /^chain (\S+) \{$/.exec(line);
+    if (depth === 1 && c) {
+      out.set(`${table} ${c[1]}`, (chain = []));
+      depth = 2;
+      continue;
+    }
+    if (line.endsWith('{')) depth++;
+    else if (line === '}') {
+      depth--;
+      if (depth < 2) chain = null;
+      continue;
+    }
+    if (depth !== 2 || !chain || !line || /^(type|policy|comment) /.test(line)) continue;
+    chain.push(normaliseRuleText(line));
+  }
+  return out;
+}
+
+const TRACE_RULE = /^(\S+ \S+ \S+) rule .* \(verdict ([^)]*)\)$/;
+const TRACE_POLICY = /^(\S+ \S+ \S+) policy (\S+(?: meta mark 0x[0-9a-f]+)?)$/;
+
+/** the model's trace of the frame's own skb (nft_do_chain steps not tagged as a reply's), with
+ *  each rule written as host/nft.txt lists the rule at its position in the chain */
+export function modelTrace(r: FateRecord, chains: Map<string, string[]>): string[] {
+  const out: string[] = [];
+  for (const e of r.events) {
+    if (e.fn !== 'nft_do_chain' || e.skb === 'reply') continue;
+    const rule = TRACE_RULE.exec(e.what);
+    if (rule) {
+      const pos = Number(e.detail?.position);
+      const text = chains.get(rule[1]!)?.[pos - 1];
+      out.push(`${rule[1]} rule ${text ?? `#${pos} (not in nft.txt)`} (verdict ${rule[2]})`);
+      continue;
+    }
+    const pol = TRACE_POLICY.exec(e.what);
+    out.push(pol ? `${pol[1]} policy ${pol[2]}` : e.what);
+  }
   return out;
 }

@@ -10,7 +10,7 @@ import { openCapture } from '../../src/capture/reader.js';
 import { loadHost } from '../../src/host/load.js';
 import type { FateRecord } from '../../src/kernel/fate.js';
 import { DIR_OUTBOUND } from '../../src/capture/types.js';
-import { FIELDS, FIXTURES, HOST_SENT_FIELDS, compare, kernelIsns, knownDisagreements, normaliseIsn, scenarios } from './fixtures.js';
+import { FIELDS, FIXTURES, HOST_SENT_FIELDS, compare, kernelIsns, kernelTraces, knownDisagreements, modelTrace, nftChainRules, normaliseIsn, scenarios } from './fixtures.js';
 
 const all = scenarios();
 const KINDS = new Set(['delivered', 'forwarded', 'bridged', 'dropped', 'consumed']);
@@ -82,6 +82,10 @@ describe('pktlife agrees with the kernel on the recorded fixtures', () => {
       const got = records(join(s.dir, 'frames.pcapng'), join(s.dir, 'host'));
       normaliseIsn(got, kernelIsns(s.dir));
       const byFrame = new Map(got.map((r) => [r.frame, r]));
+      // nft monitor trace of every frame (the recorder traces each frame's own skb from prerouting)
+      const kTraces = kernelTraces(s.dir);
+      const chains = nftChainRules(join(s.dir, 'host'));
+      let traced = 0;
       let agree = 0;
       let knownN = 0;
       let sent = 0;
@@ -91,7 +95,11 @@ describe('pktlife agrees with the kernel on the recorded fixtures', () => {
         // the host's own frames: compared on what was observed of them (HOST_SENT_FIELDS)
         const own = hostSent.has(exp.frame);
         if (own) sent++;
-        const diffs = compare(exp, byFrame.get(exp.frame), own ? HOST_SENT_FIELDS : FIELDS);
+        const mine = byFrame.get(exp.frame);
+        const kt = kTraces.get(exp.frame);
+        if (kt?.length) traced++;
+        const trace = kt && mine ? { exp: kt, got: modelTrace(mine, chains) } : undefined;
+        const diffs = compare(exp, mine, own ? HOST_SENT_FIELDS : FIELDS, trace);
         const listed = known.filter((k) => k.scenario === s.name && k.frame === exp.frame);
         for (const k of listed) {
           if (!diffs.some((d) => d.field === k.field)) stale.push(`frame ${exp.frame} ${k.field}: listed as known but agrees now`);
@@ -109,6 +117,7 @@ describe('pktlife agrees with the kernel on the recorded fixtures', () => {
       }
       rows.push(
         `${s.name.padEnd(22)} frames ${String(s.expected.length).padStart(3)}  agree ${String(agree).padStart(3)}  known ${String(knownN).padStart(3)}  disagree ${String(s.expected.length - agree - knownN).padStart(3)}` +
+          `  (nft trace: ${traced} frames through host chains)` +
           (sent ? `  (host-sent ${sent}: compared on ${HOST_SENT_FIELDS.join(', ')})` : ''),
       );
       console.log(`kernel conformance ${rows[rows.length - 1]}\n${bad.map((b) => '  ' + b).join('\n')}`);

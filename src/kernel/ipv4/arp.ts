@@ -262,9 +262,11 @@ export function arp_send(net: Net, type: number, destIp: number, dev: NetDevice,
   writeArp(frame, 14, type, srcHw, 0, srcIp, targetHw ?? zero, 0, destIp);
   const skb = l2_skb(frame, dev, ETH_P_ARP, net.nowSec, net.nowNsec);
   const summary = arpSummary(frame, 14, 28);
+  // another skb than the frame: its steps are the reply's (ctx.beginReply)
+  ctx.beginReply();
   ctx.tracing && ctx.ev('arp_send_dst', `${by}: ${summary}`, { dev: dev.name });
-  if (!nf_hook_out(net, NFPROTO_ARP, NF_ARP_OUT, null, dev, skb, ctx)) return;
-  l2_xmit(net, skb, dev, ctx, summary);
+  if (nf_hook_out(net, NFPROTO_ARP, NF_ARP_OUT, null, dev, skb, ctx)) l2_xmit(net, skb, dev, ctx, summary);
+  ctx.endReply();
 }
 
 /** tcpdump -nn one-line summary of an Ethernet/IPv4 ARP body at off */

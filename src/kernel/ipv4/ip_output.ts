@@ -25,6 +25,14 @@ import { sharedEvent } from '../fate.js';
  * destination (DNAT in OUTPUT) or the mark, ip_route_me_harder routes it again; then dst_output.
  */
 export function ip_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, fixedDev: NetDevice | null = null): void {
+  if (!(skb instanceof ReplySkb)) return __ip_local_out(net, skb, ctx, fixedDev);
+  // a packet the kernel built is another skb than the captured frame: its steps are the reply's
+  ctx.beginReply();
+  __ip_local_out(net, skb, ctx, fixedDev);
+  ctx.endReply();
+}
+
+function __ip_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, fixedDev: NetDevice | null): void {
   const reply = skb instanceof ReplySkb;
   const nh = skb.network_header;
   let daddr = ipv4Daddr(skb.data, nh);

@@ -49,6 +49,14 @@ function isLinkLocalOrMc(a: Uint8Array): boolean {
 
 /** ip6_local_out for a packet the kernel built; `oif` pins link-local answers to the ingress device */
 export function ip6_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, oif: NetDevice | null = null): void {
+  if (!(skb instanceof ReplySkb)) return __ip6_local_out(net, skb, ctx, oif);
+  // a packet the kernel built is another skb than the captured frame: its steps are the reply's
+  ctx.beginReply();
+  __ip6_local_out(net, skb, ctx, oif);
+  ctx.endReply();
+}
+
+function __ip6_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, oif: NetDevice | null): void {
   const reply = skb instanceof ReplySkb;
   const nh = skb.network_header;
   // routed first; NF LOCAL_OUT sees the route's device; a changed destination is routed again

@@ -326,6 +326,13 @@ export function ndisc_send_ns(net: Net, dev: NetDevice, solicit: Uint8Array, dad
 
 /** ndisc_send_skb: NF LOCAL_OUT, ip6_output (NF POST_ROUTING), ip6_finish_output2 (neighbour), xmit */
 function ndisc_send_skb(net: Net, frame: Uint8Array, dev: NetDevice, daddr: Uint8Array, ctx: FrameCtx, summary: string): void {
+  // another skb than the frame: its steps are the reply's
+  ctx.beginReply();
+  ndisc_send_skb_out(net, frame, dev, daddr, ctx, summary);
+  ctx.endReply();
+}
+
+function ndisc_send_skb_out(net: Net, frame: Uint8Array, dev: NetDevice, daddr: Uint8Array, ctx: FrameCtx, summary: string): void {
   const skb = l2_skb(frame, dev, ETH_P_IPV6, net.nowSec, net.nowNsec);
   skb.transport_header = 54;
   if (!nf_hook_out(net, NFPROTO_IPV6, NF_INET_LOCAL_OUT, null, dev, skb, ctx)) return;

@@ -36,9 +36,10 @@ export interface CRule {
   /** "handle 4" or the iptables-save line */
   id: string;
   source: string;
-  /** trace text when the rule matched without a verdict, and its source, made once */
+  /** trace text when the rule matched without a verdict, and its source and 1-based position in
+   *  its chain (the kernel's rulenum; `nft list` order), made once */
   traceContinue: string;
-  detail: { source: string };
+  detail: { source: string; position: number };
   /** numeric conjuncts (field == v, field in lo..hi) for the linear prefilter */
   bounds: { sig: string; load: NumFn; lo: number; hi: number }[];
   /** for the index: every payload == constant (or masked: aligned prefix range) conjunct; load gives the masked value */
@@ -147,7 +148,7 @@ export function compileTable(tb: IrTable, cx: CompileCtx): CChain[] {
   const byName = new Map(tb.chains.map((c, i) => [c.name, i]));
   // objects get their final shape at creation: the evaluation loop then sees one map (no deopts)
   return tb.chains.map((ir) => {
-    const rules = ir.rules.map((r) => compileRule(r, tb, ir.name, byName, cx));
+    const rules = ir.rules.map((r, i) => compileRule(r, tb, ir.name, byName, cx, i + 1));
     const ch: CChain = {
       name: ir.name, table: tb, ir, rules, blockOf: EMPTY, blocks: [],
       policy: ir.base?.policy === 'drop' ? V_DROP : V_ACCEPT, label: `${tb.family} ${tb.name} ${ir.name}`,
@@ -159,7 +160,7 @@ export function compileTable(tb: IrTable, cx: CompileCtx): CChain[] {
   });
 }
 
-function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<string, number>, cx: CompileCtx): CRule {
+function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<string, number>, cx: CompileCtx, position: number): CRule {
   const preds: Pred[] = [];
   let code = V_CONTINUE, target = -1, dyn = false;
   const keys: CRule['keys'] = [];
@@ -215,7 +216,7 @@ function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<stri
   else if (n === 3) { const [a, b, c] = preds as [Pred, Pred, Pred]; match = (p) => a(p) && b(p) && c(p); }
   else match = (p) => { for (let i = 0; i < n; i++) if (!preds[i]!(p)) return false; return true; };
   const id = r.iptables ? r.src.text : `handle ${r.handle}`;
-  return { match, code, target, dyn, ir: r, id, source: src, traceContinue: `${tb.family} ${tb.name} ${chainName} rule ${id} (verdict continue)`, detail: { source: src }, bounds, keys };
+  return { match, code, target, dyn, ir: r, id, source: src, traceContinue: `${tb.family} ${tb.name} ${chainName} rule ${id} (verdict continue)`, detail: { source: src, position }, bounds, keys };
 }
 
 /**

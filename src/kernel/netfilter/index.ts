@@ -110,12 +110,17 @@ export class NfTables implements NfHooks {
       ipsets: rs.ipsets,
     };
     let seq = 0;
-    let needCt = false;
+    // conntrack runs for a family only when a rule needs it (nf_ct_netns_get from the ct, nat,
+    // masquerade, redirect expressions' init): a nat chain alone does not load it, and without a
+    // conntrack entry nf_nat_inet_fn never consults the nat chains (measured: empty nat chains
+    // next to rules without ct never show in nft monitor trace; an ip6 table's ct does not start
+    // conntrack for IPv4)
+    const ctPfs = new Set<number>();
     const natChains = new Map<number, CChain[]>();
     for (const tb of rs.tables) {
       const chains = compileTable(tb, cx);
       this.tableChains.set(tb, chains);
-      if (tb.chains.some((c) => c.rules.some((r) => r.exprs.some(usesCt)))) needCt = true;
+      if (tb.chains.some((c) => c.rules.some((r) => r.exprs.some(usesCt)))) for (const pf of ctFamilies(tb.family)) ctPfs.add(pf);
       for (const ch of chains) {
         const base = ch.ir.base;
         if (!base) continue;
@@ -129,7 +134,6 @@ export class NfTables implements NfHooks {
         if (hook === undefined) throw new Error(`${ch.ir.src?.file ?? ''}:${ch.ir.src?.line ?? 0}: Error: unknown hook '${base.hook}' for family ${tb.family}`);
         for (const pf of pfs) {
           if (base.type === 'nat') {
-            needCt = true;
             const k = pf * 8 + hook;
             const l = natChains.get(k) ?? [];
             l.push(ch);
@@ -140,17 +144,19 @@ export class NfTables implements NfHooks {
         }
       }
     }
-    if (needCt) {
-      for (const pf of [NFPROTO_IPV4, NFPROTO_IPV6]) {
-        this.add(pf, NF_INET_PRE_ROUTING, { prio: -200, seq: -1, kind: 'ct_in' });
-        this.add(pf, NF_INET_LOCAL_OUT, { prio: -200, seq: -1, kind: 'ct_in' });
-        this.add(pf, NF_INET_LOCAL_IN, { prio: INT_MAX, seq: -1, kind: 'ct_confirm' });
-        this.add(pf, NF_INET_POST_ROUTING, { prio: INT_MAX, seq: -1, kind: 'ct_confirm' });
-      }
+    const needCt = ctPfs.size > 0;
+    for (const pf of ctPfs) {
+      this.add(pf, NF_INET_PRE_ROUTING, { prio: -200, seq: -1, kind: 'ct_in' });
+      this.add(pf, NF_INET_LOCAL_OUT, { prio: -200, seq: -1, kind: 'ct_in' });
+      this.add(pf, NF_INET_LOCAL_IN, { prio: INT_MAX, seq: -1, kind: 'ct_confirm' });
+      this.add(pf, NF_INET_POST_ROUTING, { prio: INT_MAX, seq: -1, kind: 'ct_confirm' });
     }
     for (const [k, chains] of natChains) {
       const pf = k >> 3, hook = k & 7;
-      chains.sort((a, b) => a.ir.base!.priority - b.ir.base!.priority);
+      // by priority; on a tie the chain registered last runs first, as for the hook entries
+      // (nf_nat_register_fn inserts with nf_hook_entries_insert_raw; measured: `ip nat2` listed
+      // after `ip nat` is traced before it). reverse() then a stable sort keeps that order on ties
+      chains.reverse().sort((a, b) => a.ir.base!.priority - b.ir.base!.priority);
       // nf_nat_ipv4_ops: dst manip at prerouting/output (-100), src at postrouting/input (+100)
       const manip: 0 | 1 = hook === NF_INET_PRE_ROUTING || hook === NF_INET_LOCAL_OUT ? 1 : 0;
       const ex = this.entries.get(pf * 8 + hook)?.find((e) => e.kind === 'nat');
@@ -280,7 +286,9 @@ export class NfTables implements NfHooks {
       const rule = ch === base || r.id.startsWith('-A ') ? r.id : `${ch.name} ${r.id}`;
       verdicts.push({ hook: hk, family: base.table.family, table: base.table.name, chain: base.name, verdict: VERDICT_NAMES[code]!, rule, source: r.source });
     } else {
-      this.events.push({ fn: 'nft_do_chain', what: `${base.label} policy ${VERDICT_NAMES[code]}` });
+      // nft monitor trace prints the packet's mark after the policy when it is set (netlink_events_trace_cb)
+      const mark = p.skb.mark >>> 0;
+      this.events.push({ fn: 'nft_do_chain', what: `${base.label} policy ${VERDICT_NAMES[code]}${mark ? ` meta mark 0x${mark.toString(16).padStart(8, '0')}` : ''}` });
       verdicts.push({ hook: hk, family: base.table.family, table: base.table.name, chain: base.name, verdict: VERDICT_NAMES[code]! });
     }
     return code;
@@ -451,9 +459,19 @@ function familyPf(f: string): number {
   }
 }
 
+/** the expression loads conntrack for its table's family (its init calls nf_ct_netns_get):
+ *  ct matches and ct set, NAT statements. notrack does not (nft_notrack has no init). */
 function usesCt(e: Expr): boolean {
-  const json = JSON.stringify(e);
-  return json.includes('"k":"ct"') || e.k === 'ct_set' || e.k === 'notrack';
+  if (e.k === 'ct_set' || e.k === 'nat') return true;
+  return JSON.stringify(e).includes('"k":"ct"');
+}
+
+/** the families nf_ct_netns_get(family) starts conntrack for: ip -> IPv4, ip6 -> IPv6, inet and
+ *  bridge (nf_ct_netns_inet_get) both; others are taken as both */
+function ctFamilies(family: string): number[] {
+  if (family === 'ip') return [NFPROTO_IPV4];
+  if (family === 'ip6') return [NFPROTO_IPV6];
+  return [NFPROTO_IPV4, NFPROTO_IPV6];
 }
 
 export { NF_INET_FORWARD };
