@@ -564,8 +564,9 @@ function strLoad(load: Load, tb: IrTable, cx: CompileCtx, r: IrRule): StrFn {
       };
     }
   }
-  cx.report(r.src, `expression ${load.k} not modelled`);
-  const s = `${r.src.file}:${r.src.line}: ${load.k}`;
+  const what = load.k === 'opaque' ? load.what : `expression ${load.k} not modelled`;
+  cx.report(r.src, what);
+  const s = `${r.src.file}:${r.src.line}: ${load.k === 'opaque' ? load.what : load.k}`;
   return (p) => { (p.unsupported ??= []).push(s); return null; };
 }
 
@@ -636,6 +637,8 @@ function compileExpr(e: Expr, tb: IrTable, cx: CompileCtx, r: IrRule): Pred {
       if (e.key === 'nftrace') return () => true; // tracing only: no effect on the packet's fate
       if (e.key !== 'mark') return unsupportedPred(`meta ${e.key} set`, cx, r);
       const val = typeof e.value === 'object' ? numLoad(e.value, tb, cx, r) : null;
+      if (typeof e.value === 'object' && !val) return unsupportedPred(`meta mark set ${e.value.k === 'opaque' ? e.value.what : e.value.k}`, cx, r);
+      if (typeof e.value === 'string') return unsupportedPred(`meta mark set "${e.value}"`, cx, r);
       const c = typeof e.value === 'number' ? e.value : 0;
       const mask = e.mask;
       return (p) => {
@@ -649,6 +652,8 @@ function compileExpr(e: Expr, tb: IrTable, cx: CompileCtx, r: IrRule): Pred {
     case 'ct_set': {
       if (e.key !== 'mark') return unsupportedPred(`ct ${e.key} set`, cx, r);
       const val = typeof e.value === 'object' ? numLoad(e.value, tb, cx, r) : null;
+      if (typeof e.value === 'object' && !val) return unsupportedPred(`ct mark set ${e.value.k === 'opaque' ? e.value.what : e.value.k}`, cx, r);
+      if (typeof e.value === 'string') return unsupportedPred(`ct mark set "${e.value}"`, cx, r);
       const c = typeof e.value === 'number' ? e.value : 0;
       const mask = e.mask;
       return (p) => {
@@ -724,15 +729,17 @@ function buildLookup(s: SetDef): Lookup {
   let fn: Lookup;
   const exact = new Map<Val, SetElem['data'] | true>();
   const ranges: { lo: Val; hi: Val; data: SetElem['data'] | true; parts?: [Val, Val][] }[] = [];
+  let catchall: SetElem['data'] | true | undefined;
   for (const el of s.elems) {
-    if (Array.isArray(el.key)) ranges.push({ lo: el.key[0], hi: el.key[1], data: el.data ?? true, parts: el.parts });
+    if (el.catchall) catchall = el.data ?? true;
+    else if (Array.isArray(el.key)) ranges.push({ lo: el.key[0], hi: el.key[1], data: el.data ?? true, parts: el.parts });
     else exact.set(el.key, el.data ?? true);
   }
   const partRanges = ranges.filter((x) => x.parts);
   const plain = ranges.filter((x) => !x.parts).sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
   const los = plain.map((x) => x.lo);
   const widths = s.keyLens.map((l) => (l <= 4 ? 4 : l));
-  fn = (k) => {
+  const inner = (k: Val): ReturnType<Lookup> => {
     const d = exact.get(k);
     if (d !== undefined) return d as ReturnType<Lookup>;
     if (plain.length) {
@@ -760,6 +767,8 @@ function buildLookup(s: SetDef): Lookup {
     }
     return undefined;
   };
+  // the catch-all element answers when no other does (nft_set_catchall_lookup)
+  fn = catchall === undefined ? inner : (k) => inner(k) ?? (catchall as ReturnType<Lookup>);
   setCache.set(s, fn);
   return fn;
 }
@@ -771,7 +780,7 @@ function compileSetHas(ref: string | SetDef, tb: IrTable, cx: CompileCtx, r: IrR
   if (!s) return unsupportedHas(`set ${String(ref)}`, cx, r);
   const key = compileKey(left, tb, cx, r);
   // fast path: numeric keys without intervals
-  if (!s.interval && s.elems.every((e) => typeof e.key === 'number')) {
+  if (!s.interval && s.elems.every((e) => typeof e.key === 'number' && !e.catchall)) {
     const set = new Set<number>(s.elems.map((e) => e.key as number));
     const n = numLoad(left, tb, cx, r);
     if (n) return (p) => { const v = n(p); return v < 0 ? null : set.has(v); };

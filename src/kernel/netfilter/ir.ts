@@ -21,9 +21,18 @@ export type Load =
   | { k: 'meta'; key: string }
   | { k: 'ct'; key: string; dir?: 'original' | 'reply' }
   | { k: 'fib'; flags: string[]; result: 'type' | 'oif' | 'oifname' }
-  | { k: 'bitwise'; src: Load; mask: number; xor: number }
+  | { k: 'bitwise'; src: Load; mask: number; xor: number; /** values wider than 4 bytes (IPv6, MAC): binary strings */ wmask?: string; wxor?: string }
+  /** NFT_BITWISE_LSHIFT / RSHIFT on a u32 register */
+  | { k: 'shift'; src: Load; op: 'lshift' | 'rshift'; n: number }
   | { k: 'concat'; parts: Load[] }
-  | { k: 'numgen'; mod: number };
+  /** nft_ng: inc is a per-rule counter (deterministic), random is not reproducible */
+  | { k: 'numgen'; mod: number; mode?: 'inc' | 'random'; offset?: number }
+  /** nft_hash: jhash over a loaded key with a seed, symhash over the flow dissector's symmetric hash */
+  | { k: 'hash'; type: 'jhash' | 'symhash'; src?: Load; mod: number; seed?: number; offset?: number }
+  /** a value taken from a map: `ip saddr map { 10.0.0.1 : 0x2a }` */
+  | { k: 'map'; src: Load; map: string | SetDef }
+  /** loads the model parses but does not evaluate (rt, exthdr, osf, socket, ipsec, tunnel, meta time...): evaluated as unsupported */
+  | { k: 'opaque'; what: string };
 
 /** right-hand side of a comparison */
 export type Val = number | string;
@@ -35,6 +44,8 @@ export interface SetElem {
   parts?: [Val, Val][];
   /** map data: a value or a verdict */
   data?: Val | VerdictExpr;
+  /** the catch-all element `*`: matches when no other element does */
+  catchall?: boolean;
 }
 
 export interface SetDef {
@@ -64,6 +75,10 @@ export type Expr =
   | { k: 'notrack' }
   | { k: 'nat'; type: 'snat' | 'dnat' | 'masquerade' | 'redirect'; family?: 4 | 6; addrLo?: Val; addrHi?: Val; portLo?: number; portHi?: number; random?: boolean; persistent?: boolean }
   | { k: 'reject'; type: 'tcp-reset' | 'icmp' | 'icmpv6' | 'icmpx'; code: number }
+  /** nft_quota: bytes consumed by the packets that reached it, on capture order */
+  | { k: 'quota'; bytes: number; over: boolean; used: number }
+  /** nft_dynset: add/update/delete the packet's key in a set from the packet path (meters are dynsets) */
+  | { k: 'dynset'; op: 'add' | 'update' | 'delete'; set: string; key: Load; timeout?: number; stmts: Expr[] }
   | VerdictExpr
   /** something the model does not evaluate; the rule is evaluated up to here and any frame it would decide is marked unsupported */
   | { k: 'unsupported'; what: string };
@@ -146,7 +161,7 @@ export function priorityName(family: TableFamily, prio: number): string {
 
 export const L4PROTO: Record<string, number> = {
   ip: 0, icmp: 1, igmp: 2, ggp: 3, ipencap: 4, st: 5, tcp: 6, egp: 8, igp: 9, pup: 12, udp: 17, hmp: 20, 'xns-idp': 22, rdp: 27, 'iso-tp4': 29,
-  dccp: 33, xtp: 36, ddp: 37, 'idpr-cmtp': 38, ipv6: 41, 'ipv6-route': 43, 'ipv6-frag': 44, idrp: 45, rsvp: 46, gre: 47, esp: 50, ah: 51, skip: 57,
+  dccp: 33, xtp: 36, ddp: 37, 'idpr-cmtp': 38, ipv6: 41, comp: 108, 'ipv6-route': 43, 'ipv6-frag': 44, idrp: 45, rsvp: 46, gre: 47, esp: 50, ah: 51, skip: 57,
   'ipv6-icmp': 58, icmpv6: 58, 'ipv6-nonxt': 59, 'ipv6-opts': 60, rspf: 73, vmtp: 81, eigrp: 88, ospf: 89, 'ax.25': 93, ipip: 94, etherip: 97,
   encap: 98, pim: 103, ipcomp: 108, vrrp: 112, l2tp: 115, isis: 124, sctp: 132, fc: 133, 'mobility-header': 135, udplite: 136, 'mpls-in-ip': 137,
   manet: 138, hip: 139, shim6: 140, wesp: 141, rohc: 142, ethernet: 143, mptcp: 262,
@@ -193,6 +208,21 @@ export const RTN_TYPE: Record<string, number> = {
   unspec: 0, unicast: 1, local: 2, broadcast: 3, anycast: 4, multicast: 5, blackhole: 6, unreachable: 7, prohibit: 8, throw: 9, nat: 10, xresolve: 11,
 };
 
+/** dscp_type / ecn_type (src/proto.c) */
+export const DSCP: Record<string, number> = {
+  cs0: 0, cs1: 8, cs2: 16, cs3: 24, cs4: 32, cs5: 40, cs6: 48, cs7: 56, df: 0, be: 0, lephb: 1, af11: 10, af12: 12, af13: 14, af21: 18, af22: 20, af23: 22,
+  af31: 26, af32: 28, af33: 30, af41: 34, af42: 36, af43: 38, va: 44, ef: 46,
+};
+export const ECN: Record<string, number> = { 'not-ect': 0, ect1: 1, ect0: 2, ce: 3 };
+/** ARPHRD_* names (nft's arphrd_tbl) */
+export const ARPHRD: Record<string, number> = { ether: 1, ppp: 512, ipip: 768, ipip6: 769, loopback: 772, sit: 776, ipgre: 778, void: 65535, ip6gre: 823 };
+export const IGMP_TYPE: Record<string, number> = { 'membership-query': 0x11, 'membership-report-v1': 0x12, 'membership-report-v2': 0x16, 'membership-report-v3': 0x22, 'leave-group': 0x17 };
+export const DCCP_TYPE: Record<string, number> = { request: 0, response: 1, data: 2, ack: 3, dataack: 4, closereq: 5, close: 6, reset: 7, sync: 8, syncack: 9 };
+/** user and group names nft resolves on the host that loads the rules (Debian's base passwd/group) */
+export const UIDS: Record<string, number> = { root: 0, daemon: 1, bin: 2, sys: 3 };
+export const DEVGROUP: Record<string, number> = { default: 0 };
+export const CT_EVENT: Record<string, number> = { new: 1, related: 2, destroy: 4, reply: 8, assured: 16, protoinfo: 32, helper: 64, mark: 128, seqadj: 256, secmark: 512, label: 1024 };
+
 /** symbol tables by the field they apply to */
 export function symbolTable(proto: string, field: string): Record<string, number> | undefined {
   const f = `${proto} ${field}`;
@@ -209,6 +239,16 @@ export function symbolTable(proto: string, field: string): Record<string, number
     case 'meta nfproto': return NFPROTO;
     case 'arp operation': return ARP_OP;
     case 'fib type': return RTN_TYPE;
+    case 'ip dscp': case 'ip6 dscp': return DSCP;
+    case 'ip ecn': case 'ip6 ecn': return ECN;
+    case 'meta iiftype': case 'meta oiftype': return ARPHRD;
+    case 'meta skuid': case 'meta skgid': return UIDS;
+    case 'meta iifgroup': case 'meta oifgroup': return DEVGROUP;
+    case 'igmp type': return IGMP_TYPE;
+    case 'dccp type': return DCCP_TYPE;
+    case 'ct l3proto': return NFPROTO;
+    case 'ct event': return CT_EVENT;
+    case 'comp nexthdr': case 'ah nexthdr': return L4PROTO;
     case 'icmp code': return ICMP_CODE;
     case 'icmpv6 code': return ICMPV6_CODE;
     default: return undefined;
@@ -217,7 +257,7 @@ export function symbolTable(proto: string, field: string): Record<string, number
 
 /** fields whose symbolic values combine with ',' into a bit mask (nft's bitmask types) */
 export function isBitmask(proto: string, field: string): boolean {
-  return (proto === 'tcp' && field === 'flags') || (proto === 'ct' && (field === 'state' || field === 'status'));
+  return (proto === 'tcp' && field === 'flags') || (proto === 'ct' && (field === 'state' || field === 'status' || field === 'event'));
 }
 
 // ---- payload fields (nft's proto_* templates) ----
@@ -264,23 +304,33 @@ export const FIELDS: Record<string, Record<string, FieldDef>> = {
   esp: { spi: F('th', 0, 4), sequence: F('th', 4, 4) },
   ah: { nexthdr: F('th', 0, 1), hdrlength: F('th', 1, 1), spi: F('th', 4, 4), sequence: F('th', 8, 4) },
   gre: { flags: F('th', 0, 2, 'int', 0xfff8, 3), version: F('th', 0, 2, 'int', 0x0007, 0), protocol: F('th', 2, 2) },
+  // nft's proto_comp, proto_igmp (src/proto.c)
+  comp: { nexthdr: F('th', 0, 1), flags: F('th', 1, 1), cpi: F('th', 2, 2) },
+  igmp: { type: F('th', 0, 1), mrt: F('th', 1, 1), checksum: F('th', 2, 2), group: F('th', 4, 4, 'ipv4') },
 };
+FIELDS.dccp!.type = F('th', 8, 1, 'int', 0x1e, 1);
+FIELDS.ah!.reserved = F('th', 2, 2);
+FIELDS.vlan!.cfi = FIELDS.vlan!.dei!;
+FIELDS.icmpv6!['param-problem'] = F('th', 4, 4);
+FIELDS.icmpv6!['taddr'] = F('th', 8, 16, 'ipv6');
+FIELDS.icmpv6!['daddr'] = F('th', 24, 16, 'ipv6');
 
 /** the l4 protocol a transport-header field implies (nft's dependency: meta l4proto X) */
-export const TH_PROTO: Record<string, number> = { tcp: 6, udp: 17, udplite: 136, sctp: 132, dccp: 33, icmp: 1, icmpv6: 58, esp: 50, ah: 51, gre: 47 };
+export const TH_PROTO: Record<string, number> = { comp: 108, igmp: 2, tcp: 6, udp: 17, udplite: 136, sctp: 132, dccp: 33, icmp: 1, icmpv6: 58, esp: 50, ah: 51, gre: 47 };
 
 /** meta keys the model evaluates and their value kind */
 export const META_KEYS: Record<string, 'num' | 'str'> = {
   iifname: 'str', oifname: 'str', iif: 'num', oif: 'num', mark: 'num', l4proto: 'num', nfproto: 'num', protocol: 'num', pkttype: 'num',
   length: 'num', iiftype: 'num', oiftype: 'num', ibrname: 'str', obrname: 'str', ibridgename: 'str', obridgename: 'str', priority: 'num',
   skuid: 'num', skgid: 'num', cpu: 'num', nftrace: 'num', iifgroup: 'num', oifgroup: 'num', cgroup: 'num', random: 'num', secmark: 'num',
-  iifkind: 'str', oifkind: 'str',
+  iifkind: 'str', oifkind: 'str', rtclassid: 'num', sdif: 'num', sdifname: 'str', ibrvproto: 'num', ibrpvid: 'num', ipsec: 'num', secpath: 'num',
+  broute: 'num',
 };
 /** meta keys whose value depends on state the model does not have */
-export const META_UNSUPPORTED = new Set(['skuid', 'skgid', 'cpu', 'cgroup', 'random', 'secmark', 'priority', 'iifgroup', 'oifgroup']);
+export const META_UNSUPPORTED = new Set(['skuid', 'skgid', 'cpu', 'cgroup', 'random', 'secmark', 'priority', 'iifgroup', 'oifgroup', 'rtclassid', 'sdif', 'ibrvproto', 'ibrpvid', 'ipsec', 'secpath', 'broute']);
 
 /** ct keys */
-export const CT_KEYS = new Set(['state', 'status', 'mark', 'direction', 'zone', 'l3proto', 'protocol', 'saddr', 'daddr', 'proto-src', 'proto-dst', 'expiration', 'helper', 'label', 'count', 'id']);
+export const CT_KEYS = new Set(['state', 'status', 'mark', 'direction', 'zone', 'l3proto', 'protocol', 'saddr', 'daddr', 'proto-src', 'proto-dst', 'expiration', 'helper', 'label', 'count', 'id', 'bytes', 'packets', 'avgpkt', 'event', 'secmark']);
 
 /** nft key types -> byte length */
 export const TYPE_LEN: Record<string, number> = {
@@ -294,7 +344,7 @@ export function typeKind(t: string): FieldDef['type'] {
   if (t === 'ipv4_addr') return 'ipv4';
   if (t === 'ipv6_addr') return 'ipv6';
   if (t === 'ether_addr') return 'mac';
-  if (t === 'ifname') return 'str';
+  if (t === 'ifname' || t === 'iface_index' || t === 'string') return 'str';
   return 'int';
 }
 

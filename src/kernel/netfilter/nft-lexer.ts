@@ -49,6 +49,15 @@ export function tokenize(text: string, file: string): Tok[] {
       i = end < 0 ? n : end;
       continue;
     }
+    if (c === '\\' && text[i + 1] === '"') {
+      // nft 1.0.x lists some device names as \"lo\": a string quoted with escaped quotes
+      const end = text.indexOf('\\"', i + 2);
+      const nl = text.indexOf('\n', i);
+      if (end < 0 || (nl >= 0 && end > nl)) throw new RulesetError(file, line, i - lineStart + 1, 'unterminated string');
+      push('str', text.slice(i + 2, end), i);
+      i = end + 2;
+      continue;
+    }
     if (c === '"') {
       const start = i;
       let j = i + 1, s = '';

@@ -10,14 +10,16 @@ import {
   type BaseChainDef, type Expr, type IrChain, type IrRule, type IrRuleset, type IrTable, type Load, type SetDef, type SetElem,
   type TableFamily, type Val, type VerdictExpr,
 } from './ir.js';
-import { concatKey, concatLhs, ctLhs, metaLhs, parseConst, payloadLhs, typeLhs, type Lhs } from './nft-values.js';
+import { concatKey, concatLhs, ctLhs, metaLhs, opaqueLhs, parseConst, parseTimeMs, payloadLhs, typeLhs, type Lhs } from './nft-values.js';
 
+const OBJECT_KINDS = new Set(['counter', 'quota', 'limit', 'ct', 'synproxy', 'secmark', 'flowtable', 'tunnel']);
 const FAMILIES = new Set(['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev']);
 const VERDICTS = new Set(['accept', 'drop', 'continue', 'return', 'queue']);
-const UNSUPPORTED_STMTS = new Set([
-  'numgen', 'jhash', 'symhash', 'osf', 'socket', 'rt', 'exthdr', 'ipsec', 'dup', 'fwd', 'quota', 'synproxy', 'tproxy', 'flow', 'update', 'add',
-  'hbh', 'rt0', 'rt2', 'srh', 'frag', 'dst', 'mh', 'tunnel', 'xt', 'last', 'secmark', 'cgroupv2',
-]);
+/** statements the model parses but does not evaluate (a rule reaching one is unsupported) */
+const UNSUPPORTED_STMTS = new Set(['dup', 'fwd', 'synproxy', 'tproxy', 'flow', 'tunnel', 'xt', 'last', 'secmark', 'cgroupv2']);
+/** loads the model parses but does not evaluate: keyword -> how many field words follow */
+const OPAQUE_LOADS = new Set(['rt', 'rt0', 'rt2', 'srh', 'hbh', 'dst', 'mh', 'frag', 'exthdr', 'osf', 'socket', 'ipsec']);
+const OPAQUE_STOP = new Set(['exists', 'missing', 'set', 'map', 'vmap', 'and', 'or', 'xor', 'accept', 'drop', 'continue', 'return', 'jump', 'goto', 'queue', 'counter', 'log', 'limit', 'comment', 'meta', 'ct', 'ip', 'ip6', 'tcp', 'udp']);
 
 export interface NftParseOptions {
   /** read an included file; relative paths are resolved by the caller against the including file */
@@ -38,6 +40,9 @@ export function parseNftText(text: string, file: string, opts: NftParseOptions =
 
 class NftParser {
   private defines = new Map<string, Tok[]>();
+  /** named stateful objects per table ("counter cnt1"), for references from rules */
+  private objects = new Map<IrTable, Set<string>>();
+  private bindings = 0;
   private lines = new Map<string, string[]>();
 
   constructor(private rs: IrRuleset, private opts: NftParseOptions) {}
@@ -139,12 +144,26 @@ class NftParser {
         }
         case 'flags': case 'comment': collect(c); break;
         default: {
-          // stateful objects (counter, quota, ct helper, flowtable ...): skipped, a rule using them is unsupported
-          collect(c);
-          this.rs.notes.push(`${file}:${t.line}: table ${family} ${name}: '${t.v}' object not modelled`);
+          // stateful objects (counter, quota, limit, ct helper/timeout/expectation, synproxy, secmark, flowtable)
+          const toks = collect(c);
+          if (!OBJECT_KINDS.has(t.v)) throw err(t, `syntax error, unexpected ${t.v}`);
+          this.registerObject(tb, t, toks);
         }
       }
     }
+  }
+
+  /** `counter NAME {...}`, `ct helper NAME {...}`: kept by name for rules that reference it */
+  private registerObject(tb: IrTable, kind: Tok, toks: Tok[]): void {
+    let k = kind.v;
+    let i = 0;
+    if (k === 'ct') { k = `ct ${toks[0]?.v ?? ''}`; i = 1; }
+    const n = toks[i];
+    if (!n || (n.t !== 'word' && n.t !== 'str')) throw err(n ?? kind, `syntax error, ${k} needs a name`);
+    let objs = this.objects.get(tb);
+    if (!objs) this.objects.set(tb, (objs = new Set()));
+    objs.add(`${k} ${n.v}`);
+    if (k === 'ct helper') objs.add(`ct helper "${n.v}"`);
   }
 
   private chain(tb: IrTable, name: string, tok: Tok): IrChain {
@@ -224,7 +243,7 @@ class NftParser {
     }
     if (v === undefined) throw err(at, 'invalid priority expression value in this context.');
     const op = peek(c);
-    if (op.t === 'punct' && (op.v === '-' || op.v === '+')) {
+    if ((op.t === 'punct' || op.t === 'word') && (op.v === '-' || op.v === '+')) {
       next(c);
       const n = next(c);
       if (!/^\d+$/.test(n.v)) throw err(n, 'priority offset must be a number');
@@ -275,37 +294,68 @@ class NftParser {
   }
 
   /** elements after '{' up to the matching '}' */
-  private parseElements(c: Cursor, lhs: Lhs, set: SetDef, isMap: boolean, tb: IrTable): void {
+  private parseElements(c: Cursor, lhs: Lhs, set: SetDef, isMap: boolean, tb: IrTable, dataLhs?: Lhs): void {
+    const dt = set.dataType?.replace(/^interval\s+/, '');
+    const dl = dataLhs ?? (dt && dt !== 'verdict' ? typeLhs(dt.split(/\s*\.\s*/)) : undefined);
     for (;;) {
       while (peek(c).t === 'nl' || peek(c).v === ',') next(c);
       const t = peek(c);
       if (t.t === 'punct' && t.v === '}') { next(c); return; }
       if (t.t === 'eof') throw err(t, "syntax error, expecting '}'");
-      const el = this.parseElemKey(c, lhs, tb);
-      if (el.key[0] === el.key[1] && !el.parts) set.elems.push({ key: el.key[0] });
-      else {
-        set.interval = true;
-        set.elems.push(el.parts ? { key: el.key, parts: el.parts } : { key: el.key });
+      if (t.t === 'punct' && t.v === '{') {
+        // a set inside a set: its elements are merged (nft flattens it)
+        next(c);
+        this.parseElements(c, lhs, set, isMap, tb, dataLhs);
+        continue;
       }
-      // element options: timeout/expires/comment/counter
-      while (peek(c).t === 'word' && ['timeout', 'expires', 'comment', 'counter', 'packets', 'bytes'].includes(peek(c).v)) {
-        const o = next(c).v;
-        if (o !== 'counter') next(c);
+      // "25:accept" / "...aaaa:::accept": the key and the verdict glued by the lexer
+      const glued = t.t === 'word' ? /^(.+):(accept|drop|continue|return|jump|goto|queue)$/.exec(t.v) : null;
+      if (glued && isMap) {
+        c.toks.splice(c.pos, 1, { ...t, v: glued[1]! }, { ...t, t: 'punct', v: ':' }, { ...t, v: glued[2]! });
+      } else if (isMap && t.t === 'word' && t.v.endsWith(':') && t.v.length > 1 && parseConst(lhs, t.v.slice(0, -1)) !== undefined) {
+        // "::dddd:" before "drop": an IPv6 key with the colon glued
+        const nx = c.toks[c.pos + 1];
+        if (nx && nx.t === 'word' && (VERDICTS.has(nx.v) || nx.v === 'jump' || nx.v === 'goto')) c.toks.splice(c.pos, 1, { ...t, v: t.v.slice(0, -1) }, { ...t, t: 'punct', v: ':' });
       }
+      if (t.t === 'word' && t.v === '*') {
+        next(c);
+        set.elems.push({ key: '', catchall: true });
+      } else {
+        const el = this.parseElemKey(c, lhs, tb);
+        if (el.key[0] === el.key[1] && !el.parts) set.elems.push({ key: el.key[0] });
+        else {
+          set.interval = true;
+          set.elems.push(el.parts ? { key: el.key, parts: el.parts } : { key: el.key });
+        }
+      }
+      this.skipElemOptions(c);
       if (peek(c).v === ':') {
         next(c);
         if (!isMap) throw err(peek(c), 'element data in a set (not a map)');
         const last = set.elems[set.elems.length - 1]!;
         const d = peek(c);
         if (d.t === 'word' && (VERDICTS.has(d.v) || d.v === 'jump' || d.v === 'goto')) last.data = this.parseVerdict(c);
-        else {
+        else if (dl) {
+          const el = this.parseElemKey(c, dl, tb);
+          // ranges and prefixes as data (nat maps) are kept as their text: the model does not map to ranges
+          last.data = el.key[0] === el.key[1] && !el.parts ? el.key[0] : `${d.v}...`;
+        } else {
           const dt = next(c);
+          if (dt.t !== 'word' && dt.t !== 'str') throw err(dt, `syntax error, unexpected ${show(dt)}`);
           const dv = parseIPv4(dt.v) ?? (/^\d+$/.test(dt.v) ? Number(dt.v) : /^0x[0-9a-f]+$/i.test(dt.v) ? parseInt(dt.v, 16) : parseIPv6(dt.v) ?? dt.v);
           last.data = dv;
+          while (peek(c).v === '.') { next(c); next(c); last.data = `${String(dv)}...`; }
         }
+        this.skipElemOptions(c);
       }
-      void tb;
     }
+  }
+
+  /** element options and statements: timeout, expires, comment, counter ..., limit rate ..., quota ... */
+  private skipElemOptions(c: Cursor): void {
+    const OPTS = new Set(['timeout', 'expires', 'comment', 'counter', 'packets', 'bytes', 'limit', 'quota', 'ct', 'last']);
+    if (!(peek(c).t === 'word' && OPTS.has(peek(c).v))) return;
+    while (peek(c).t !== 'eof' && !(peek(c).t === 'punct' && (peek(c).v === ',' || peek(c).v === '}' || peek(c).v === ':')) && peek(c).t !== 'nl') next(c);
   }
 
   /** one element: value, range a-b, prefix a/n, or a concatenation a . b */
@@ -343,8 +393,16 @@ class NftParser {
         return [lo, hi];
       }
     }
-    const v = parseConst(lhs, text);
+    let v = parseConst(lhs, text);
     if (v === undefined) throw err(t, `Could not parse ${lhs.types.join(' . ')} value '${text}'`);
+    // flag values combined with '|': syn | ack
+    while (lhs.bitmask && typeof v === 'number' && peek(c).t === 'punct' && peek(c).v === '|') {
+      next(c);
+      const f = next(c);
+      const fv = parseConst(lhs, f.v);
+      if (typeof fv !== 'number') throw err(f, `Could not parse ${lhs.types[0]} value '${f.v}'`);
+      v = (v | fv) >>> 0;
+    }
     if (peek(c).t === 'punct' && peek(c).v === '-') {
       next(c);
       const h = next(c);
@@ -406,6 +464,20 @@ class NftParser {
       this.parseElements(ec, typeLhs(set.keyTypes), set, set.dataType !== undefined, tb);
       return;
     }
+    if (OBJECT_KINDS.has(what.v)) {
+      const kind = what.v === 'ct' ? { ...what, v: 'ct' } : what;
+      const toks = collect(c);
+      // [ct KIND] [family] table name {...}
+      let i = 0;
+      const sub = what.v === 'ct' ? toks[i++] : undefined;
+      let family: TableFamily = 'ip';
+      if (FAMILIES.has(toks[i]?.v ?? '') && toks[i + 2] && toks[i + 2]!.v !== '{') family = toks[i++]!.v as TableFamily;
+      const tname = toks[i++];
+      if (!tname) throw err(what, 'syntax error, expecting a table name');
+      const tb = this.findTable(family, tname.v, tname);
+      this.registerObject(tb, kind, sub ? [sub, ...toks.slice(i)] : toks.slice(i));
+      return;
+    }
     throw err(what, `syntax error, unexpected ${what.v}`);
   }
 
@@ -439,28 +511,40 @@ class NftParser {
     const t = peek(c);
     if (t.t !== 'word') throw err(t, `syntax error, unexpected ${show(t)}`);
     const w = t.v;
+    if ((w === 'jump' || w === 'goto') && c.toks[c.pos + 1]?.v === '{') return this.parseChainBinding(c, tb, rule);
+    if (w === 'queue') return this.parseQueue(c, tb);
     if (VERDICTS.has(w) || w === 'jump' || w === 'goto') return this.parseVerdict(c);
     switch (w) {
       case 'counter': {
         next(c);
-        if (peek(c).v === 'name') { next(c); next(c); }
+        if (peek(c).v === 'name') {
+          next(c);
+          // counter name "x" | counter name EXPR map { ... : "x" }: a named counter, no effect on the verdict
+          if (peek(c).t === 'str' || (peek(c).t === 'word' && !this.startsLoad(peek(c)))) this.objectRef(next(c), tb, 'counter');
+          else this.skipObjectExpr(c, tb);
+        }
         while (peek(c).v === 'packets' || peek(c).v === 'bytes') { next(c); next(c); }
         return { k: 'counter' };
       }
+      case 'quota': return this.parseQuota(c, tb);
+      case 'meter': return this.parseMeter(c, tb);
+      case 'add': case 'update': case 'delete':
+        if (c.toks[c.pos + 1]?.v.startsWith('@')) return this.parseDynset(c, tb);
+        break;
       case 'comment': next(c); rule.comment = expect(c, 'str', 'word').v; return null;
       case 'notrack': next(c); return { k: 'notrack' };
       case 'log': return this.parseLog(c);
-      case 'limit': return this.parseLimit(c);
+      case 'limit': return this.parseLimit(c, tb);
       case 'reject': return this.parseReject(c, tb.family);
       case 'snat': case 'dnat': case 'masquerade': case 'redirect': return this.parseNat(c, tb.family);
       case 'mark': // `mark set X` (short for meta mark set)
         if (c.toks[c.pos + 1]?.v === 'set') {
           next(c); next(c);
-          return { k: 'meta_set', key: 'mark', value: this.parseSetValue(c, tb) };
+          return { k: 'meta_set', key: 'mark', value: this.parseValueExpr(c, tb, metaLhs('mark')!) };
         }
         break;
     }
-    if (UNSUPPORTED_STMTS.has(w) || (w === 'ct' && ['count', 'helper', 'timeout', 'expectation', 'event'].includes(c.toks[c.pos + 1]?.v ?? '')) || (w === 'meta' && ['time', 'day', 'hour'].includes(c.toks[c.pos + 1]?.v ?? '')) || ((w === 'tcp' || w === 'ip') && c.toks[c.pos + 1]?.v === 'option')) {
+    if (UNSUPPORTED_STMTS.has(w) || (w === 'ct' && ['count', 'helper', 'timeout', 'expectation', 'event'].includes(c.toks[c.pos + 1]?.v ?? '') && (c.toks[c.pos + 1]?.v === 'count' || c.toks[c.pos + 2]?.v === 'set'))) {
       // skip the rest of the statement up to the next verdict/statement keyword we know
       const start = c.pos;
       next(c);
@@ -476,16 +560,243 @@ class NftParser {
     const op = peek(c);
     if (op.t === 'word' && op.v === 'set') {
       next(c);
-      const value = this.parseSetValue(c, tb);
+      const value = this.parseValueExpr(c, tb, lhs);
       if (lhs.load.k === 'meta') return { k: 'meta_set', key: lhs.load.key, value };
       if (lhs.load.k === 'ct') return { k: 'ct_set', key: lhs.load.key, value };
-      return { k: 'unsupported', what: `payload set (${startTok.v} ...)` };
+      return { k: 'unsupported', what: `${lhs.load.k === 'payload' ? 'payload' : lhs.load.k} set (${startTok.v} ...)` };
     }
     if (op.t === 'word' && op.v === 'vmap') {
       next(c);
       return { k: 'vmap', left: lhs.load, map: this.parseSetRef(c, lhs, tb, true) };
     }
+    if (op.t === 'word' && op.v === 'map') {
+      // `EXPR map {...} == value`: compare a mapped value
+      next(c);
+      const m = this.parseSetRef(c, lhs, tb, true);
+      const dl = this.mapDataLhs(m, tb);
+      return this.parseMatch(c, { ...dl, load: { k: 'map', src: lhs.load, map: m } }, tb);
+    }
     return this.parseMatch(c, lhs, tb);
+  }
+
+  private startsLoad(t: Tok): boolean {
+    return t.t === 'word' && (t.v === 'meta' || t.v === 'ct' || t.v in PAYLOAD_PROTOS || metaLhs(t.v) !== undefined || t.v === 'numgen' || t.v === 'jhash' || t.v === 'symhash' || OPAQUE_LOADS.has(t.v) || t.v.startsWith('@'));
+  }
+
+  /** a named object reference: must exist in the table, as nft checks when adding the rule */
+  private objectRef(t: Tok, tb: IrTable, kind: string): void {
+    const objs = this.objects.get(tb);
+    if (!objs?.has(`${kind} ${t.v}`)) throw err(t, `Could not process rule: No such file or directory (${kind} '${t.v}' does not exist)`);
+  }
+
+  /** `name EXPR map { k : "obj" }` after counter/quota/limit name: parsed, object names not checked */
+  private skipObjectExpr(c: Cursor, tb: IrTable): void {
+    const lhs = this.parseLhs(c, tb.family);
+    if (peek(c).v !== 'map') throw err(peek(c), "syntax error, expecting 'map'");
+    next(c);
+    this.parseSetRef(c, lhs, tb, true);
+  }
+
+  /** the Lhs describing a map's data (for constants compared to / set from it) */
+  private mapDataLhs(m: string | SetDef, tb: IrTable): Lhs {
+    const set = typeof m === 'string' ? tb.sets.get(m) : m;
+    const dt = set?.dataType;
+    if (!dt || dt === 'verdict') return opaqueLhs('map data');
+    return typeLhs(dt.replace(/^interval\s+/, '').split(/\s*\.\s*/));
+  }
+
+  /**
+   * The right side of `X set VALUE` / `queue to VALUE`: a constant of the target's type, or a load
+   * with binary operations and an optional map (`ip saddr map { ... }`). Constant-only operations
+   * fold (`0x11 xor 0x1331` is 0x1320, as nft lists it).
+   */
+  private parseValueExpr(c: Cursor, tb: IrTable, target: Lhs): Load | Val {
+    const t = peek(c);
+    let paren = false;
+    if (t.t === 'punct' && t.v === '(') {
+      // a parenthesised load: (meta mark | 0x10) << 8
+      const save = c.pos;
+      next(c);
+      if (this.startsLoad(peek(c))) paren = true;
+      else c.pos = save;
+    }
+    if (paren || this.startsLoad(peek(c)) || (peek(c).t === 'punct' && peek(c).v === '(' && this.startsLoad(c.toks[c.pos + 1]!))) {
+      let lhs = this.parseLhs(c, tb.family);
+      if (paren) { expectP(c, ')'); lhs = this.parseBinops(c, lhs); }
+      if (peek(c).v === 'map') {
+        next(c);
+        const m = this.parseSetRef(c, lhs, tb, true);
+        return { k: 'map', src: lhs.load, map: m };
+      }
+      return lhs.load;
+    }
+    const v = next(c);
+    if (v.t === 'str') return v.v;
+    let val: Val | undefined = parseConst(target, v.v);
+    if (val === undefined && /^0x[0-9a-fA-F]+$/.test(v.v)) val = parseInt(v.v, 16);
+    if (val === undefined && /^\d+$/.test(v.v)) val = Number(v.v);
+    if (val === undefined && v.v === 'notrack') return v.v;
+    if (val === undefined) throw err(v, `Could not parse ${target.types.join(' . ')} value '${v.v}'`);
+    // constant folding: VAL op VAL ...
+    while (typeof val === 'number') {
+      const o = peek(c);
+      const op = o.v === 'and' ? '&' : o.v === 'or' ? '|' : o.v === 'xor' ? '^' : o.t === 'punct' ? o.v : '';
+      if (!['&', '|', '^', '<<', '>>'].includes(op)) break;
+      next(c);
+      const r = next(c);
+      const rv = /^0x[0-9a-fA-F]+$/.test(r.v) ? parseInt(r.v, 16) : /^\d+$/.test(r.v) ? Number(r.v) : parseConst(target, r.v);
+      if (typeof rv !== 'number') throw err(r, `Could not parse value '${r.v}'`);
+      val = (op === '&' ? val & rv : op === '|' ? val | rv : op === '^' ? val ^ rv : op === '<<' ? val << rv : val >>> rv) >>> 0;
+    }
+    return val;
+  }
+
+  /** queue [flags bypass,fanout] [num N[-M] | to VALUE]: the packet leaves for a userspace program */
+  private parseQueue(c: Cursor, tb: IrTable): Expr {
+    const q = next(c);
+    let flags = 0;
+    for (;;) {
+      const t = peek(c);
+      if (t.v === 'flags') {
+        next(c);
+        for (;;) {
+          const f = next(c);
+          if (f.v !== 'bypass' && f.v !== 'fanout') throw err(f, `syntax error, unexpected ${show(f)}, expecting bypass or fanout`);
+          flags++;
+          if (peek(c).v !== ',') break;
+          next(c);
+        }
+      } else if (t.v === 'bypass' || t.v === 'fanout') { next(c); flags++; if (peek(c).v === ',') next(c); }
+      else if (t.v === 'num' || t.v === 'to') {
+        next(c);
+        const x = peek(c);
+        if (x.t === 'word' && /^\d+(-\d+)?$/.test(x.v)) {
+          next(c);
+          const [a, b] = x.v.split('-').map(Number) as [number, number?];
+          if (a > 65535 || (b !== undefined && (b > 65535 || b < a))) throw err(x, `queue number '${x.v}' out of range`);
+        } else if (t.v === 'to') this.parseValueExpr(c, tb, { ...opaqueLhs('queue number'), types: ['integer(16)'] });
+        else throw err(x, `syntax error, unexpected ${show(x)}`);
+      } else break;
+    }
+    void flags;
+    void q;
+    return { k: 'verdict', v: 'queue' };
+  }
+
+  /** jump|goto { rules }: an anonymous chain bound to this rule (nft lists it inline) */
+  private parseChainBinding(c: Cursor, tb: IrTable, rule: IrRule): Expr {
+    const kw = next(c);
+    const name = `__chain${this.bindings++}`;
+    const ch: IrChain = { name, rules: [], src: { file: kw.file, line: kw.line, text: `${kw.v} {` } };
+    tb.chains.push(ch);
+    expectP(c, '{');
+    for (;;) {
+      while (peek(c).t === 'nl' || (peek(c).t === 'punct' && peek(c).v === ';')) next(c);
+      const t = peek(c);
+      if (t.t === 'punct' && t.v === '}') { next(c); break; }
+      if (t.t === 'eof') throw err(t, "syntax error, unexpected end of rule, expecting '}'");
+      const stmt: Tok[] = [];
+      let depth = 0;
+      while (peek(c).t !== 'eof' && !(depth === 0 && (peek(c).t === 'nl' || peek(c).v === ';' || peek(c).v === '}'))) {
+        const x = next(c);
+        if (x.v === '{') depth++;
+        if (x.v === '}') depth--;
+        if (x.t !== 'nl') stmt.push(x);
+      }
+      if (stmt.length) ch.rules.push(this.parseRule(stmt, tb, ch, kw.file));
+    }
+    void rule;
+    return { k: 'verdict', v: kw.v as 'jump', chain: name };
+  }
+
+  /** quota [over|until] N UNIT [used M UNIT] | quota name "x" */
+  private parseQuota(c: Cursor, tb: IrTable): Expr {
+    const q = next(c);
+    if (peek(c).v === 'name') {
+      next(c);
+      if (peek(c).t === 'str' || !this.startsLoad(peek(c))) this.objectRef(next(c), tb, 'quota');
+      else this.skipObjectExpr(c, tb);
+      return { k: 'unsupported', what: 'quota name (named quota object)' };
+    }
+    let over = false;
+    if (peek(c).v === 'over') { next(c); over = true; }
+    else if (peek(c).v === 'until') next(c);
+    const bytes = this.parseBytes(c, q);
+    let used = 0;
+    if (peek(c).v === 'used') { next(c); used = this.parseBytes(c, q); }
+    return { k: 'quota', bytes, over, used };
+  }
+
+  private parseBytes(c: Cursor, at: Tok): number {
+    const n = next(c);
+    let m = /^(\d+)(bytes|kbytes|mbytes|gbytes)?$/.exec(n.v);
+    if (!m) throw err(n, `Could not parse quota value '${n.v}'`);
+    let unit = m[2];
+    if (!unit) {
+      const u = next(c);
+      if (!/^(bytes|kbytes|mbytes|gbytes)$/.test(u.v)) throw err(u, `Wrong unit '${u.v}'`);
+      unit = u.v;
+    }
+    void at;
+    m = null;
+    const mult = unit === 'kbytes' ? 1024 : unit === 'mbytes' ? 1024 ** 2 : unit === 'gbytes' ? 1024 ** 3 : 1;
+    return Number(n.v.replace(/\D+$/, '')) * mult;
+  }
+
+  /** add|update|delete @set { KEY [timeout T] [stmt...] } */
+  private parseDynset(c: Cursor, tb: IrTable): Expr {
+    const op = next(c).v as 'add' | 'update' | 'delete';
+    const st = next(c);
+    const name = st.v.slice(1);
+    const set = tb.sets.get(name);
+    if (!set) throw err(st, `Set '${name}' does not exist`);
+    return this.parseDynsetBody(c, tb, op, name);
+  }
+
+  private parseDynsetBody(c: Cursor, tb: IrTable, op: 'add' | 'update' | 'delete', name: string): Expr {
+    expectP(c, '{');
+    // the key: loads, or constants inside a concatenation (ip saddr . 22)
+    const keyParts: Load[] = [];
+    for (;;) {
+      if (this.startsLoad(peek(c)) || peek(c).v === '(') keyParts.push(this.parseBinops(c, this.parsePrimaryLhs(c, tb.family)).load);
+      else { const k = next(c); keyParts.push({ k: 'opaque', what: `constant ${k.v}` }); }
+      if (peek(c).v !== '.') break;
+      next(c);
+    }
+    const lhs = { load: keyParts.length === 1 ? keyParts[0]! : ({ k: 'concat', parts: keyParts } as Load) };
+    let timeout: number | undefined;
+    const stmts: Expr[] = [];
+    for (;;) {
+      const t = peek(c);
+      if (t.v === '}') { next(c); break; }
+      if (t.t === 'eof') throw err(t, "syntax error, expecting '}'");
+      if (t.v === 'timeout' || t.v === 'expires') {
+        next(c);
+        const v = next(c);
+        const ms = parseTimeMs(v.v);
+        if (ms === undefined) throw err(v, `Could not parse time '${v.v}'`);
+        if (t.v === 'timeout') timeout = ms;
+        continue;
+      }
+      if (t.v === ':') {
+        // map update: @m { key : value }
+        next(c);
+        this.parseValueExpr(c, tb, opaqueLhs('map data'));
+        continue;
+      }
+      const e = this.parseStmt(c, tb, { handle: 0, exprs: [], src: { file: t.file, line: t.line, text: '' } });
+      if (e) stmts.push(e);
+    }
+    return { k: 'dynset', op, set: name, key: lhs.load, timeout, stmts };
+  }
+
+  /** meter NAME [size N] { KEY [timeout T] stmt }: a dynamic set created by the rule */
+  private parseMeter(c: Cursor, tb: IrTable): Expr {
+    next(c);
+    const n = expect(c, 'word', 'str');
+    if (peek(c).v === 'size') { next(c); next(c); }
+    if (!tb.sets.has(n.v)) tb.sets.set(n.v, { name: n.v, keyTypes: ['meter'], keyLens: [4], interval: false, elems: [], src: { file: n.file, line: n.line, text: `meter ${n.v}` } });
+    return this.parseDynsetBody(c, tb, 'update', n.v);
   }
 
   parseLhs(c: Cursor, family: TableFamily): Lhs {
@@ -494,18 +805,46 @@ class NftParser {
       next(c);
       parts.push(this.parsePrimaryLhs(c, family));
     }
-    let lhs = parts.length === 1 ? parts[0]! : concatLhs(parts);
-    // binary ops: & | ^ (and or xor) with a constant
+    const lhs = parts.length === 1 ? parts[0]! : concatLhs(parts);
+    return this.parseBinops(c, lhs);
+  }
+
+  /** `lhs & v`, `| v`, `^ v` (and/or/xor), `<< n`, `>> n`: nft_bitwise with constants */
+  private parseBinops(c: Cursor, lhs0: Lhs): Lhs {
+    let lhs = lhs0;
     for (;;) {
       const o = peek(c);
-      const isOp = (o.t === 'punct' && (o.v === '&' || o.v === '|' || o.v === '^')) || (o.t === 'word' && (o.v === 'and' || o.v === 'or' || o.v === 'xor'));
+      const isOp = (o.t === 'punct' && (o.v === '&' || o.v === '|' || o.v === '^' || o.v === '<<' || o.v === '>>')) || (o.t === 'word' && (o.v === 'and' || o.v === 'or' || o.v === 'xor'));
       if (!isOp) break;
       next(c);
-      const mask = this.parseBitValue(c, lhs);
+      if (o.v === '<<' || o.v === '>>') {
+        const n = next(c);
+        if (!/^\d+$/.test(n.v)) throw err(n, `Could not parse shift amount '${n.v}'`);
+        lhs = { ...lhs, load: { k: 'shift', src: lhs.load, op: o.v === '<<' ? 'lshift' : 'rshift', n: Number(n.v) }, bitmask: false, syms: undefined };
+        continue;
+      }
       const op = o.v === 'and' ? '&' : o.v === 'or' ? '|' : o.v === 'xor' ? '^' : o.v;
+      if (lhs.kind !== 'int' || lhs.parts) {
+        // wide values (addresses): the mask is a value of the same type
+        const t = next(c);
+        const m = parseConst(lhs, t.v);
+        if (m === undefined) throw err(t, `Could not parse ${lhs.types.join(' . ')} value '${t.v}'`);
+        if (typeof m === 'number') {
+          const [mm, x] = op === '&' ? [m, 0] : op === '|' ? [(~m) >>> 0, m] : [0xffffffff, m];
+          lhs = { ...lhs, load: { k: 'bitwise', src: lhs.load, mask: mm >>> 0, xor: x >>> 0 } };
+        } else {
+          const inv = (v: string) => Array.from(v, (ch) => String.fromCharCode(~ch.charCodeAt(0) & 255)).join('');
+          const ones = '\xff'.repeat(m.length), zero = '\0'.repeat(m.length);
+          const [wm, wx] = op === '&' ? [m, zero] : op === '|' ? [inv(m), m] : [ones, m];
+          lhs = { ...lhs, load: { k: 'bitwise', src: lhs.load, mask: 0, xor: 0, wmask: wm, wxor: wx } };
+        }
+        continue;
+      }
+      const mask = this.parseBitValue(c, lhs);
       const full = lhs.bits >= 32 ? 0xffffffff : 2 ** lhs.bits - 1;
       const [m, x] = op === '&' ? [mask, 0] : op === '|' ? [(full & ~mask) >>> 0, mask] : [full, mask];
-      lhs = { ...lhs, load: { k: 'bitwise', src: lhs.load, mask: m >>> 0, xor: x >>> 0 }, bitmask: false };
+      // a flag field keeps its flag syntax for the value it is compared to: tcp flags & (syn | ack) == syn | ack
+      lhs = { ...lhs, load: { k: 'bitwise', src: lhs.load, mask: m >>> 0, xor: x >>> 0 }, bitmask: lhs.bitmask && op === '&' };
     }
     return lhs;
   }
@@ -527,10 +866,120 @@ class NftParser {
     return v >>> 0;
   }
 
+  /** `@ll,OFF,LEN` raw payload (bit offset and length) */
+  private parseRawPayload(c: Cursor, t: Tok): Lhs {
+    const base = t.v.slice(1);
+    if (!['ll', 'nh', 'th', 'ih'].includes(base)) throw err(t, `syntax error, unexpected ${t.v}`);
+    expectP(c, ',');
+    const o = next(c);
+    expectP(c, ',');
+    const l = next(c);
+    if (!/^\d+$/.test(o.v) || !/^\d+$/.test(l.v)) throw err(o, 'raw payload: offset and length must be numbers');
+    const off = Number(o.v), bits = Number(l.v);
+    if (bits === 0 || bits > 128) throw err(l, `raw payload length ${bits} out of range`);
+    const byteOff = off >> 3, endBit = off + bits, len = Math.ceil(endBit / 8) - byteOff;
+    const load: Load = { k: 'payload', base: base as 'll', offset: byteOff, len, proto: 'raw', field: `@${base},${off},${bits}` };
+    if (off % 8 !== 0 || bits % 8 !== 0) {
+      if (len > 4) throw err(t, 'raw payload: unaligned loads wider than 32 bits are not modelled');
+      const shift = len * 8 - (off % 8) - bits;
+      load.mask = (((2 ** bits) - 1) * 2 ** shift) >>> 0;
+      load.shift = shift;
+    }
+    // wider raw loads compare as binary strings; constants are hex numbers of that width
+    if (len > 4) return { load, kind: 'mac', bitmask: false, types: [`integer(${bits})`], lens: [len], bits, raw: true };
+    return { load, kind: 'int', bitmask: false, types: [`integer(${bits})`], lens: [len], bits };
+  }
+
+  /** numgen inc|random mod N [offset M]; jhash EXPR mod N [seed S] [offset M]; symhash mod N [offset M] */
+  private parseHashLike(c: Cursor, t: Tok, family: TableFamily): Lhs {
+    let mode: 'inc' | 'random' | undefined;
+    let src: Load | undefined;
+    if (t.v === 'numgen') {
+      const m = next(c);
+      if (m.v !== 'inc' && m.v !== 'random') throw err(m, `syntax error, unexpected ${show(m)}, expecting inc or random`);
+      mode = m.v;
+    } else if (t.v === 'jhash') {
+      const parts = [this.parsePrimaryLhs(c, family)];
+      while (peek(c).v === '.') { next(c); parts.push(this.parsePrimaryLhs(c, family)); }
+      src = parts.length === 1 ? parts[0]!.load : concatLhs(parts).load;
+    }
+    if (next(c).v !== 'mod') throw err(c.toks[c.pos - 1]!, "expecting 'mod'");
+    const num = (x: Tok) => {
+      const v = /^0x[0-9a-f]+$/i.test(x.v) ? parseInt(x.v, 16) : /^\d+$/.test(x.v) ? Number(x.v) : NaN;
+      if (!Number.isFinite(v) || v > 0xffffffff) throw err(x, `Could not parse value '${x.v}'`);
+      return v;
+    };
+    const mod = num(next(c));
+    if (mod === 0) throw err(c.toks[c.pos - 1]!, 'mod must be greater than 0');
+    let seed: number | undefined, offset: number | undefined;
+    for (;;) {
+      if (peek(c).v === 'seed' && t.v === 'jhash') { next(c); seed = num(next(c)); }
+      else if (peek(c).v === 'offset') { next(c); offset = num(next(c)); }
+      else break;
+    }
+    const load: Load = t.v === 'numgen' ? { k: 'numgen', mod, mode, offset } : { k: 'hash', type: t.v as 'jhash', src, mod, seed, offset };
+    return { load, kind: 'int', bitmask: false, types: ['integer(32)'], lens: [4], bits: 32 };
+  }
+
+  /** extension headers, options, rt, osf, socket, ipsec: parsed, evaluated as unsupported */
+  private parseOpaque(c: Cursor, t: Tok, family: TableFamily): Lhs {
+    const words = [t.v];
+    const take = () => { const x = next(c); words.push(x.v); return x; };
+    const isField = (x: Tok) => x.t === 'word' && /^[a-z][a-z0-9-]*(\[\d+\])?$/.test(x.v) && !OPAQUE_STOP.has(x.v) && !VERDICTS.has(x.v);
+    switch (t.v) {
+      case 'osf':
+        if (peek(c).v === 'ttl') { take(); take(); }
+        take(); // name | version
+        return opaqueLhs(words.join(' '), 'str');
+      case 'socket':
+        take();
+        if (words[1] === 'cgroupv2') { take(); take(); }
+        return opaqueLhs(words.join(' '));
+      case 'ipsec':
+        take(); // in|out
+        if (peek(c).v === 'spnum') { take(); take(); }
+        if (peek(c).v === 'ip' || peek(c).v === 'ip6') take();
+        take();
+        return opaqueLhs(words.join(' '), words.includes('ip6') ? 'ipv6' : words.includes('ip') ? 'ipv4' : 'int');
+      case 'exthdr':
+        take();
+        if (peek(c).t === 'word' && isField(peek(c))) take();
+        return opaqueLhs(words.join(' '));
+      default:
+        // rt [ip|ip6] classid|nexthop|mtu|ipsec; hbh/dst/mh/frag/rt0/rt2/srh FIELD; rt FIELD (routing header)
+        if (t.v === 'rt' && (peek(c).v === 'ip' || peek(c).v === 'ip6')) take();
+        if (isField(peek(c))) take();
+        return opaqueLhs(words.join(' '), words.includes('nexthop') ? (words.includes('ip6') || family === 'ip6' ? 'ipv6' : 'ipv4') : 'int');
+    }
+  }
+
+  /** tcp option NAME [FIELD] | tcp option @N,OFF,LEN; ip option NAME [FIELD]; sctp chunk NAME [FIELD]; dccp option N */
+  private parseOptionLoad(c: Cursor, t: Tok): Lhs {
+    const words = [t.v, next(c).v];
+    const name = next(c);
+    words.push(name.v);
+    if (name.v.startsWith('@')) { expectP(c, ','); const a = next(c); expectP(c, ','); const b = next(c); words.push(a.v, b.v); return opaqueLhs(words.join(' ')); }
+    const x = peek(c);
+    if (x.t === 'word' && /^[a-z][a-z0-9-]*$/.test(x.v) && !OPAQUE_STOP.has(x.v) && !VERDICTS.has(x.v)) words.push(next(c).v);
+    return opaqueLhs(words.join(' '));
+  }
+
   private parsePrimaryLhs(c: Cursor, family: TableFamily): Lhs {
     const t = next(c);
+    if (t.t === 'punct' && t.v === '(') {
+      const l = this.parseLhs(c, family);
+      expectP(c, ')');
+      return l;
+    }
     if (t.t !== 'word') throw err(t, `syntax error, unexpected ${show(t)}`);
     const w = t.v;
+    if (w.startsWith('@') && peek(c).v === ',') return this.parseRawPayload(c, t);
+    if (w === 'numgen' || w === 'jhash' || w === 'symhash') return this.parseHashLike(c, t, family);
+    if (OPAQUE_LOADS.has(w)) return this.parseOpaque(c, t, family);
+    if ((w === 'tcp' || w === 'ip' || w === 'dccp') && peek(c).v === 'option') return this.parseOptionLoad(c, t);
+    if (w === 'sctp' && peek(c).v === 'chunk') return this.parseOptionLoad(c, t);
+    if (w === 'meta' && ['time', 'day', 'hour'].includes(peek(c).v)) return opaqueLhs(`meta ${next(c).v}`, 'str');
+    if (w === 'time' || w === 'day' || w === 'hour') return opaqueLhs(`meta ${w}`, 'str');
     if (w === 'meta') {
       const k = expect(c, 'word');
       const l = metaLhs(k.v);
@@ -543,8 +992,9 @@ class NftParser {
       let dir: 'original' | 'reply' | undefined;
       let k = expect(c, 'word');
       if (k.v === 'original' || k.v === 'reply') { dir = k.v; k = expect(c, 'word'); }
-      if (k.v === 'ip' || k.v === 'ip6') k = expect(c, 'word'); // ct original ip saddr
-      const l = ctLhs(k.v, dir, family);
+      let l3: 'ip' | 'ip6' | undefined;
+      if (k.v === 'ip' || k.v === 'ip6') { l3 = k.v; k = expect(c, 'word'); } // ct original ip saddr
+      const l = ctLhs(k.v, dir, family, l3);
       if (!l) throw err(k, `unknown ct key '${k.v}'`);
       return l;
     }
@@ -584,6 +1034,12 @@ class NftParser {
     const o = peek(c);
     const OPS: Record<string, string> = { '==': 'eq', eq: 'eq', '!=': 'neq', ne: 'neq', '<': 'lt', lt: 'lt', '>': 'gt', gt: 'gt', '<=': 'lte', le: 'lte', '>=': 'gte', ge: 'gte' };
     if ((o.t === 'punct' || o.t === 'word') && o.v in OPS) { next(c); op = OPS[o.v]!; }
+    else if (o.t === 'punct' && o.v === '!' && lhs.bitmask) {
+      // `tcp flags ! fin,rst`: none of these bits set
+      next(c);
+      const v = this.parseFlagList(c, lhs);
+      return { k: 'cmp', left: { k: 'bitwise', src: lhs.load, mask: v, xor: 0 }, op: 'eq', value: 0 };
+    }
     const r = peek(c);
     if (r.t === 'eof') throw err(r, 'syntax error, unexpected end of rule, expecting a value');
     if (r.t === 'punct' && r.v === '{' || r.t === 'word' && r.v.startsWith('@')) {
@@ -643,6 +1099,7 @@ class NftParser {
   }
 
   private parseFlagList(c: Cursor, lhs: Lhs): number {
+    if (peek(c).v === '(') return this.parseBitValue(c, lhs);
     let v = 0;
     for (;;) {
       const t = next(c);
@@ -672,19 +1129,6 @@ class NftParser {
     return set;
   }
 
-  private parseSetValue(c: Cursor, tb: IrTable): Load | Val {
-    const t = peek(c);
-    if (t.t === 'word' && (t.v === 'ct' || t.v === 'meta' || t.v === 'mark' || t.v in PAYLOAD_PROTOS)) {
-      if (t.v === 'mark') { next(c); return { k: 'meta', key: 'mark' }; }
-      return this.parseLhs(c, tb.family).load;
-    }
-    const v = next(c);
-    if (/^0x[0-9a-fA-F]+$/.test(v.v)) return parseInt(v.v, 16);
-    if (/^\d+$/.test(v.v)) return Number(v.v);
-    if (v.v === 'notrack' || v.t === 'str') return v.v;
-    throw err(v, `Could not parse value '${v.v}'`);
-  }
-
   private parseLog(c: Cursor): Expr {
     next(c);
     const e: Expr = { k: 'log' };
@@ -700,9 +1144,14 @@ class NftParser {
     }
   }
 
-  private parseLimit(c: Cursor): Expr {
+  private parseLimit(c: Cursor, tb: IrTable): Expr {
     const start = next(c);
-    if (peek(c).v === 'name') { next(c); next(c); return { k: 'unsupported', what: 'limit name' }; }
+    if (peek(c).v === 'name') {
+      next(c);
+      if (peek(c).t === 'str' || !this.startsLoad(peek(c))) this.objectRef(next(c), tb, 'limit');
+      else this.skipObjectExpr(c, tb);
+      return { k: 'unsupported', what: 'limit name (named limit object)' };
+    }
     if (next(c).v !== 'rate') throw err(start, "expecting 'rate'");
     let over = false;
     if (peek(c).v === 'over') { next(c); over = true; }
@@ -771,12 +1220,14 @@ class NftParser {
     if (family === 'ip') e.family = 4;
     if (family === 'ip6') e.family = 6;
     if (peek(c).v === 'ip' || peek(c).v === 'ip6') e.family = next(c).v === 'ip' ? 4 : 6;
+    let prefix = false;
+    if (peek(c).v === 'prefix' || peek(c).v === 'interval') { next(c); prefix = true; }
     if (peek(c).v === 'to') {
       next(c);
       const a = next(c);
-      if (a.t !== 'word') throw err(a, 'expecting an address');
-      // the map forms (dnat to ip saddr map {...}) are not modelled
-      if (['ip', 'ip6', 'tcp', 'udp', 'th', 'meta', 'ct', 'numgen', 'jhash'].includes(a.v)) {
+      if (a.t !== 'word' && !(a.t === 'punct' && a.v === ':')) throw err(a, 'expecting an address');
+      // the map forms (dnat to ip saddr map {...}, redirect to :tcp dport map {...}) are not modelled
+      if (prefix || a.v === ':' || ['ip', 'ip6', 'tcp', 'udp', 'th', 'meta', 'ct', 'numgen', 'jhash', 'symhash', ':tcp', ':udp', ':th'].includes(a.v)) {
         while (peek(c).t !== 'eof' && !(peek(c).t === 'word' && VERDICTS.has(peek(c).v))) {
           if (peek(c).v === '{') skipBraces(c);
           else next(c);
@@ -831,7 +1282,7 @@ function metaSyms(proto: string, field: string): Record<string, number> | undefi
 }
 const RTN: Record<string, number> = { unspec: 0, unicast: 1, local: 2, broadcast: 3, anycast: 4, multicast: 5, blackhole: 6, unreachable: 7, prohibit: 8 };
 
-const PAYLOAD_PROTOS: Record<string, 1> = { ether: 1, vlan: 1, arp: 1, ip: 1, ip6: 1, tcp: 1, udp: 1, udplite: 1, sctp: 1, dccp: 1, th: 1, icmp: 1, icmpv6: 1, esp: 1, ah: 1, gre: 1 };
+const PAYLOAD_PROTOS: Record<string, 1> = { comp: 1, igmp: 1, ether: 1, vlan: 1, arp: 1, ip: 1, ip6: 1, tcp: 1, udp: 1, udplite: 1, sctp: 1, dccp: 1, th: 1, icmp: 1, icmpv6: 1, esp: 1, ah: 1, gre: 1 };
 
 /** position of the '-' separating a range in one word, or -1 (symbols like echo-request contain '-') */
 function findRangeDash(text: string, lhs: Lhs): number {

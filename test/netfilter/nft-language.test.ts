@@ -1,0 +1,45 @@
+// The nft language beyond plain matches: what `nft list ruleset` prints for binary operations,
+// chain bindings, catch-all elements, objects, meters and dynamic sets. Expected forms are nft's
+// own (tests/py `;ok;listed form` lines and tests/shell dumps, cited per case).
+import { describe, expect, it } from 'vitest';
+import { parseNftText } from '../../src/kernel/netfilter/nft-parse.js';
+import { NFPROTO_IPV4, NF_INET_LOCAL_IN } from '../../src/kernel/netfilter/hook.js';
+import { host, hooks, run, skb4 } from './helpers.js';
+
+const chain = (body: string, extra = '') => `table ip t {\n${extra}\tchain c {\n\t\ttype filter hook input priority 0; policy accept;\n${body}\n\t}\n}\n`;
+const firstRule = (text: string) => parseNftText(text, 'nft.txt').tables[0]!.chains[0]!.rules[0]!;
+
+describe('nft language', () => {
+  it('folds constant operations as nft does (any/meta.t: `meta mark set 0xffffffc8 xor 0x16` lists as 0xffffffde)', () => {
+    const r = firstRule(chain('\t\tmeta mark set 0xffffffc8 xor 0x16'));
+    expect(r.exprs[0]).toEqual({ k: 'meta_set', key: 'mark', value: 0xffffffde });
+    const r2 = firstRule(chain('\t\tmeta mark set 0xffffffde and 0x16'));
+    expect(r2.exprs[0]).toEqual({ k: 'meta_set', key: 'mark', value: 0x16 });
+  });
+
+  it('reads a shifted, or-ed load (chains/dumps/0040mark_shift_0.nft)', () => {
+    const r = firstRule(chain('\t\toif "lo" ct mark set (meta mark | 0x00000010) << 8'));
+    expect(r.exprs[1]).toEqual({ k: 'ct_set', key: 'mark', value: { k: 'shift', op: 'lshift', n: 8, src: { k: 'bitwise', src: { k: 'meta', key: 'mark' }, mask: 0xffffffef, xor: 0x10 } } });
+  });
+
+  it('turns `jump { ... }` into a bound anonymous chain (chains/dumps/0041chain_binding_0.nft)', () => {
+    const rs = parseNftText(chain('\t\tmeta l4proto { tcp, udp } th dport 53 jump {\n\t\t\tip saddr 10.0.0.2 drop\n\t\t}'), 'nft.txt');
+    const t = rs.tables[0]!;
+    expect(t.chains.map((c) => c.name)).toEqual(['c', '__chain0']);
+    expect(t.chains[0]!.rules[0]!.exprs.at(-1)).toEqual({ k: 'verdict', v: 'jump', chain: '__chain0' });
+    expect(t.chains[1]!.rules).toHaveLength(1);
+  });
+
+  it('refuses a rule that names a counter the table does not hold, accepts it once declared', () => {
+    expect(() => parseNftText(chain('\t\tcounter name "cnt2"'), 'nft.txt')).toThrow(/nft\.txt:4:16: Error: .*counter 'cnt2' does not exist/);
+    expect(() => parseNftText(chain('\t\tcounter name "cnt2"', '\tcounter cnt2 {\n\t\tpackets 0 bytes 0\n\t}\n'), 'nft.txt')).not.toThrow();
+  });
+
+  it('evaluates a vmap catch-all element only when no other element matches (sets/dumps/0064map_catchall_0.nft form)', () => {
+    const h = host({ nft: chain('\t\ttcp dport vmap { 22 : accept, * : drop }') });
+    const nf = hooks(h);
+    const v = (dport: number) => run(nf, NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'tcp', dport }), h, 'eth0').verdict;
+    expect(v(22)).toBe('accept');
+    expect(v(80)).toBe('drop');
+  });
+});
