@@ -152,7 +152,9 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
         skb.restore_captured();
       }
       const record: FateRecord = ctx.toRecord();
-      const summary = wantSummary ? summarize(dec, sumState) : '';
+      let summary = wantSummary ? summarize(dec, sumState) : '';
+      // tcpdump prints a VXLAN frame's inner frame on a second line: one line here
+      if (summary.includes('\n')) summary = summary.replace(/\n/g, ' ');
       return new Item(f.index, f.tsSec, f.tsNsec, dev.name, summary, record, buf, start, f.caplen, lt);
     },
   };

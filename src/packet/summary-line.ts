@@ -7,6 +7,7 @@
 import type { Decoded } from './decode.js';
 import { L_TCP, L_UDP, DF_FRAGMENT } from './decode.js';
 import type { TcpSeqTables } from './summary-tcpseq.js';
+import { udpAppKind, tcpIsDns, APP_LLMNR } from './app/index.js';
 
 const L = Buffer.allocUnsafe(1024);
 /** Buffer's own latin1 decoder (what toString('latin1') ends in, without its argument checks;
@@ -77,6 +78,8 @@ export function fastLine(d: Decoded, src: string, dst: string, v6: boolean, tcp:
     const th = d.transport_header;
     // l4Text: not "[|tcp]"; options all captured (else it prints what is there and "[|tcp]")
     if (d.sport < 0 || d.tcpHdrLen === 0 || th + d.tcpHdrLen > d.caplen || d.l4PayloadLen < 0) return null;
+    // DNS over TCP: the general code appends tcpdump's DNS text
+    if (d.l4PayloadLen > 0 && tcpIsDns(d.sport, d.dport)) return null;
     p = 0;
     str(v6 ? 'IP6 ' : 'IP ');
     str(src); L[p++] = 46; dec(d.sport); str(' > ');
@@ -108,6 +111,9 @@ export function fastLine(d: Decoded, src: string, dst: string, v6: boolean, tcp:
   }
   if (d.has(L_UDP)) {
     if (d.sport < 0 || d.payload < 0) return null;
+    // an application tcpdump dissects (DNS, DHCP, VXLAN...): the general code prints it
+    const kind = udpAppKind(d.sport, d.dport);
+    if (kind > 0 && kind !== APP_LLMNR) return null;
     const ulen = d.udpLen;
     // "bad length" lines stay with the general code
     if (ulen < 8 || ulen > d.l4PayloadLen + 8) return null;

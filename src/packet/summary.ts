@@ -1,17 +1,21 @@
 // One-line frame summaries in the style of `tcpdump -nn` (what it prints after the
 // timestamp), from a Decoded frame. Used by `inspect`, replay text output and to show the
-// kernel model's replies. Application protocols (DNS, HTTP, ...) are not dissected: lines end
-// after the transport part ("UDP, length 4"). With `link: true` the link header is printed as
+// kernel model's replies. The application protocols tcpdump dissects that we print too (DNS,
+// mDNS, BOOTP/DHCP, DHCPv6, NTP, TFTP, syslog: app/*.ts) and the tunnels' inner packets (VXLAN,
+// Geneve, GRE, IP-in-IP) follow the transport part as in tcpdump; other UDP payloads end at
+// "UDP, length 4". With `link: true` the link header is printed as
 // `tcpdump -e` does. TCP sequence numbers are relative per connection like tcpdump's default
 // (keep one SummaryState per capture), absolute with `absoluteSeq` (tcpdump -S).
 
-import { Decoded, L_ARP, L_RARP, L_TCP, L_UDP, L_ICMP, L_ICMPV6, L_ETH, L_SLL, L_SLL2, L_VLAN, L_LLC, L_MPLS, L_PPPOE,
+import { Decoded, decodeFrame, LT_EN10MB, LT_RAW, L_ARP, L_RARP, L_TCP, L_UDP, L_ICMP, L_ICMPV6, L_ETH, L_SLL, L_SLL2, L_VLAN, L_LLC, L_MPLS, L_PPPOE,
   L_IGMP, L_GRE, L_ESP, L_AH, L_SCTP, L_IPIP, L_IPV6, L_OSPF, L_PIM, L_VRRP, DF_FRAGMENT } from './decode.js';
 import { ipv4BytesToString, ipv6ToString, macToString } from './addr.js';
 import { tcpFlagLetters } from './tcp.js';
 import { TcpSeqTables } from './summary-tcpseq.js';
 import { ipv4Text, ipv6Text } from './summary-addr.js';
 import { fastLine } from './summary-line.js';
+import { udpAppKind, udpAppText, tcpIsDns, tcpDnsText, APP_LLMNR, APP_VXLAN, APP_GENEVE } from './app/index.js';
+import { vxlanHead, geneveHead } from './app/tunnel.js';
 
 export interface SummaryOptions {
   /** print the link-layer header like tcpdump -e */
@@ -48,7 +52,7 @@ function hex4(n: number): string { return '0x' + n.toString(16).padStart(4, '0')
 const ETHERTYPE_NAMES: Record<number, string> = {
   0x0800: 'IPv4', 0x0806: 'ARP', 0x86dd: 'IPv6', 0x8100: '802.1Q', 0x88a8: '802.1Q-QinQ', 0x9100: '802.1Q-9100',
   0x9200: '802.1Q-9200', 0x9300: '802.1Q-9300', 0x8035: 'Reverse ARP', 0x8847: 'MPLS unicast', 0x8848: 'MPLS multicast',
-  0x8863: 'PPPoE D', 0x8864: 'PPPoE S', 0x88cc: 'LLDP', 0x888e: 'EAPOL', 0x6558: 'Transparent Ethernet Bridging',
+  0x8863: 'PPPoE D', 0x8864: 'PPPoE S', 0x88cc: 'LLDP', 0x888e: 'EAPOL', 0x6558: 'TEB',
   0x8809: 'Slow Protocols', 0x88f7: 'PTP', 0x8906: 'FCoE', 0x22f3: 'TRILL',
 };
 function ethertypeText(t: number): string { return `ethertype ${ETHERTYPE_NAMES[t] ?? 'Unknown'} (${hex4(t)})`; }
@@ -198,7 +202,10 @@ function l4Text(d: Decoded, src: string, dst: string, state: SummaryState | null
       ack = t.out[1];
       sackBase = t.sackBase;
     }
-    const len = d.l4PayloadLen;
+    // an IPv4 total length beyond what the wire carried ("truncated-ip"): tcp_print takes the
+    // segment's length from the IP header, as the decoder does not
+    let len = d.l4PayloadLen;
+    if (d.ipVersion === 4 && d.ipTotLen > d.wireLen - d.network_header && d.ipTotLen - d.ipHdrLen - d.tcpHdrLen > len) len = d.ipTotLen - d.ipHdrLen - d.tcpHdrLen;
     if (len > 0) r += ', seq ' + seq + ':' + ((seq + len) >>> 0);
     else if ((f & 0x07) !== 0) r += ', seq ' + seq;
     if (f & 0x10) r += ', ack ' + ack;
@@ -210,12 +217,22 @@ function l4Text(d: Decoded, src: string, dst: string, state: SummaryState | null
       if (end > d.caplen) return `${r}, options [${tcpOptionsText(b, th + 20, d.caplen, sackBase)}[|tcp]`;
       r += `, options [${tcpOptionsText(b, th + 20, end, sackBase)}]`;
     }
-    return r + ', length ' + len;
+    r += ', length ' + len;
+    // tcp_print: DNS over TCP (other printers before it in tcpdump's order are not ours)
+    if (len > 0 && tcpIsDns(d.sport, d.dport)) r += tcpDnsText(b, d.payload, len, d.l3End);
+    return r;
   }
   if (d.has(L_UDP)) {
     if (d.sport < 0 || d.payload < 0) return `${src} > ${dst}: ${ext}[|udp]`;
     const ulen = d.udpLen;
     const ipPayload = d.l4PayloadLen + 8;
+    // udp_print hands min(UDP length, IP payload) - 8 bytes to the application's printer
+    const kind = udpAppKind(d.sport, d.dport);
+    if (kind > 0 && kind !== APP_LLMNR && ulen >= 8 && d.l4Len >= 8) {
+      const len = Math.min(ulen, d.l4Len) - 8;
+      const text = kind === APP_VXLAN || kind === APP_GENEVE ? tunnelUdpText(d, kind, len, state, opts) : udpAppText(kind, b, d.payload, len, d.l3End);
+      if (text !== null) return endpoints(src, d.sport, dst, d.dport) + ext + text;
+    }
     if (ulen < 8 || ulen > ipPayload) return endpoints(src, d.sport, dst, d.dport) + ext + 'UDP, bad length ' + ulen + ' > ' + (ipPayload - 8);
     return endpoints(src, d.sport, dst, d.dport) + ext + 'UDP, length ' + (ulen - 8);
   }
@@ -237,8 +254,21 @@ function l4Text(d: Decoded, src: string, dst: string, state: SummaryState | null
       if (flags & 0x1000) r += `, seq ${u32(b, o)}`;
       // with -e tcpdump names the payload protocol
       if (opts.link) { const p = u16(b, th + 2); r += `, proto ${ETHERTYPE_NAMES[p] ?? 'Unknown'} (${hex4(p)})`; }
+    } else if (ver === 1) {
+      // gre_print_1 (PPTP): call id, sequence and acknowledgement numbers; the PPP payload is not ours
+      let o = th + 4;
+      if (flags & 0x2000) { r += `, call ${u32(b, o) & 0xffff}`; o += 4; }
+      if (flags & 0x1000) { r += `, seq ${u32(b, o)}`; o += 4; }
+      if (flags & 0x0080) r += `, ack ${u32(b, o)}`;
+      if ((flags & 0x1000) === 0) r += ', no-payload';
+      if (opts.link) { const p = u16(b, th + 2); r += `, proto ${p === 0x880b ? 'PPP' : ETHERTYPE_NAMES[p] ?? 'unknown'} (${hex4(p)})`; }
     }
-    return `${r}, length ${d.l3End - th}`;
+    r += `, length ${d.l3End - th}`;
+    return ver === 0 ? r + greInner(d, th, flags, state, opts) : r;
+  }
+  // IP-in-IP, IPv6-in-IP (and over IPv6): ip_print / ip6_print of the inner packet
+  if ((d.proto === 4 || d.proto === 41) && th >= 0 && th < d.l3End) {
+    return `${src} > ${dst}: ${ext}${innerLine(b, th, d.l3End, d.l4Len, LT_RAW, state, opts)}`;
   }
   const name = d.has(L_IGMP) ? 'igmp' : d.has(L_GRE) ? 'GRE' : d.has(L_ESP) ? 'ESP' : d.has(L_AH) ? 'AH' : d.has(L_SCTP) ? 'sctp'
     : d.has(L_IPIP) ? 'IP-in-IP' : d.ipVersion === 4 && d.has(L_IPV6) ? 'IP6-in-IP' : d.has(L_OSPF) ? 'OSPF' : d.has(L_PIM) ? 'PIM' : d.has(L_VRRP) ? 'VRRP' : `ip-proto-${d.proto}`;
@@ -283,7 +313,8 @@ function icmpText(d: Decoded): string {
   const b = d.data, o = d.transport_header;
   // tcpdump: IP total length minus header, even when the capture holds less
   const len = d.ipTotLen > d.ipHdrLen ? d.ipTotLen - d.ipHdrLen : d.l4Len;
-  if (d.icmpType < 0 || o + 8 > d.caplen) return 'ICMP [|icmp]';
+  // icmp_print: the header not all captured ends the line before any text of its own
+  if (d.icmpType < 0 || o + 8 > d.caplen) return ' [|icmp]';
   const t = d.icmpType, c = d.icmpCode;
   // the quoted IP header starts at o+8
   const q = o + 8;
@@ -368,21 +399,84 @@ function icmp6Text(d: Decoded): string {
       else if (c === 1) r += ' (reassembly)';
       else r += `, unknown code (${c})`;
       break;
-    case 4: r = `parameter problem, ${['erroneous - octet', 'next header - octet', 'option - octet'][c] ?? `code-#${c}`} ${u32(b, o + 4)}`; break;
+    case 4: r = `parameter problem, ${['erroneous - octet', 'next header - octet', 'option - octet', 'incomplete header chain - octet'][c] ?? `code-#${c}`} ${u32(b, o + 4)}`; break;
     case 128: case 129: r = `echo ${t === 128 ? 'request' : 'reply'}, id ${u16(b, o + 4)}, seq ${u16(b, o + 6)}`; break;
     // MLDv1: tcpdump's mld6_print has no separator after the type name ("reportmax resp delay")
     case 130: case 131: case 132:
       r = ['multicast listener query', 'multicast listener report', 'multicast listener done'][t - 130];
-      if (t === 130 && len >= 28) r += ' v2';
+      if (t === 130 && len >= 28) {
+        // mldv2_query_print: group and number of sources
+        if (!have(28)) return `ICMP6, ${r} v2 [|icmp6]`;
+        const nsrcs = u16(b, o + 26);
+        r += ` v2 [gaddr ${ipv6ToString(b, o + 8)}${nsrcs > 0 ? (len < 28 + nsrcs * 16 ? ' [invalid number of sources]' : `, ${nsrcs} source(s)`) : ''}]`;
+      }
       else if (have(24)) r += `max resp delay: ${u16(b, o + 4)} addr: ${ipv6ToString(b, o + 8)}`;
       break;
     case 133: r = 'router solicitation'; break;
     case 134: r = 'router advertisement'; break;
-    case 135: r = have(24) ? `neighbor solicitation, who has ${ipv6ToString(b, o + 8)}` : 'neighbor solicitation'; break;
-    case 136: r = have(24) ? `neighbor advertisement, tgt is ${ipv6ToString(b, o + 8)}` : 'neighbor advertisement'; break;
-    case 137: r = have(40) ? `redirect, ${ipv6ToString(b, o + 24)} to ${ipv6ToString(b, o + 8)}` : 'redirect'; break;
+    // the target address not captured: tcpdump's GET_IP6ADDR_STRING ends the line " [|icmp6]"
+    case 135: if (!have(24)) return 'ICMP6, neighbor solicitation [|icmp6]'; r = `neighbor solicitation, who has ${ipv6ToString(b, o + 8)}`; break;
+    case 136: if (!have(24)) return 'ICMP6, neighbor advertisement [|icmp6]'; r = `neighbor advertisement, tgt is ${ipv6ToString(b, o + 8)}`; break;
+    case 137: if (!have(40)) return 'ICMP6, redirect [|icmp6]'; r = `redirect, ${ipv6ToString(b, o + 24)} to ${ipv6ToString(b, o + 8)}`; break;
     case 143: r = `multicast listener report v2, ${u16(b, o + 6)} group record(s)`; break;
     default: r = `type-#${t}`;
   }
   return `ICMP6, ${r}, length ${len}`;
+}
+
+// ---- tunnels: the inner packet's own summary, as tcpdump prints it after the outer one ----
+
+/** one Decoded per nesting depth (GRE in GRE...): no allocation after the first use */
+const INNER: Decoded[] = [];
+let innerDepth = 0;
+
+/** the summary of the packet at b[off, end) (linktype EN10MB or RAW), `wireLen` bytes long */
+function innerLine(b: Uint8Array, off: number, end: number, wireLen: number, lt: number, state: SummaryState | null, opts: SummaryOptions): string {
+  if (innerDepth >= 8) return '[|ip]';
+  const d = (INNER[innerDepth] ??= new Decoded());
+  innerDepth++;
+  try {
+    const cap = end > off ? end - off : 0;
+    // ether_print: an inner Ethernet header not all captured
+    if (lt === LT_EN10MB && cap < 14) return ' [|ether]';
+    decodeFrame(b.subarray(off, off + cap), cap, lt, d, wireLen > cap ? wireLen : cap, false);
+    return summarize(d, state, { link: opts.link, absoluteSeq: opts.absoluteSeq, general: opts.general });
+  } finally {
+    innerDepth--;
+  }
+}
+
+/** gre_print_0 after ", length N": ": " and the payload by its protocol type */
+function greInner(d: Decoded, th: number, flags: number, state: SummaryState | null, opts: SummaryOptions): string {
+  const b = d.data;
+  let o = th + 4;
+  if (flags & 0xc000) o += 4;
+  if (flags & 0x2000) o += 4;
+  if (flags & 0x1000) o += 4;
+  // source routes (GRE_RP) are not walked: print what tcpdump would only for the plain header
+  if (flags & 0x4000) return '';
+  if (o > d.l3End) return ' [|gre]';
+  const prot = u16(b, th + 2);
+  const len = d.l3End - o;
+  if (prot === 0x0800 || prot === 0x86dd) return ': ' + innerLine(b, o, d.l3End, len, LT_RAW, state, opts);
+  if (prot === 0x6558) return ': ' + innerLine(b, o, d.l3End, len, LT_EN10MB, state, opts);
+  // MPLS, IPX, AppleTalk, ISO: tcpdump has printers for them, we do not
+  if (prot === 0x8847 || prot === 0x8137 || prot === 0x809b || prot === 0x00fe) return ': ';
+  return `: gre-proto-0x${prot.toString(16)}`;
+}
+
+/** VXLAN (print-vxlan.c: the inner frame on a second line) and Geneve (print-geneve.c) */
+function tunnelUdpText(d: Decoded, kind: number, len: number, state: SummaryState | null, opts: SummaryOptions): string {
+  const b = d.data, o = d.payload, end = d.l3End;
+  if (kind === APP_VXLAN) {
+    const h = vxlanHead(b, o, len, end);
+    if (h.done) return h.text;
+    return h.text + innerLine(b, o + 8, end, len - 8, LT_EN10MB, state, opts);
+  }
+  const h = geneveHead(b, o, len, end, opts.link === true);
+  if (h.done) return h.text;
+  const inner = o + h.hdrLen, ilen = len - h.hdrLen;
+  if (h.prot === 0x0800 || h.prot === 0x86dd) return h.text + innerLine(b, inner, end, ilen, LT_RAW, state, opts);
+  if (h.prot === 0x6558) return h.text + innerLine(b, inner, end, ilen, LT_EN10MB, state, opts);
+  return h.text + `geneve-proto-0x${h.prot.toString(16)}`;
 }
