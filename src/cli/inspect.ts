@@ -5,7 +5,7 @@
 // written; the error goes to stderr), 1 on bad usage or an --iface no interface carries.
 
 import type { Command } from 'commander';
-import { writeSync } from 'node:fs';
+import { Out } from './out.js';
 import { openCapture, CaptureError, type CaptureReader } from '../capture/reader.js';
 import type { CaptureInterface, Frame } from '../capture/types.js';
 import { Decoded, decodeFrame, LAYER_NAMES, CSUM_NAMES, DF_TRUNCATED, DF_MALFORMED, DF_UNSUPPORTED_LINK, L_TCP } from '../packet/decode.js';
@@ -15,37 +15,6 @@ import { tcpFlagLetters } from '../packet/tcp.js';
 import { appRecord, icmpInner } from '../packet/app/record.js';
 
 interface Opts { format: string; iface?: string; link?: boolean; absoluteSeq?: boolean }
-
-/** Buffered synchronous stdout (a capture of millions of frames is millions of lines). */
-class Out {
-  constructor(private readonly sink: ((s: string) => void) | null = null) {}
-  private parts: string[] = [];
-  private size = 0;
-  /** the reader went away (`| head`): the rest of the capture need not be decoded */
-  closed = false;
-  write(s: string): void {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= 1 << 16) this.flush();
-  }
-  flush(): void {
-    if (this.parts.length === 0 || this.closed) { this.parts = []; this.size = 0; return; }
-    if (this.sink !== null) { this.sink(this.parts.join('')); this.parts = []; this.size = 0; return; }
-    let b = Buffer.from(this.parts.join(''));
-    this.parts = [];
-    this.size = 0;
-    while (b.length > 0) {
-      try {
-        b = b.subarray(writeSync(1, b));
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') continue;
-        if (code === 'EPIPE') { this.closed = true; return; } // reader went away (| head)
-        throw e;
-      }
-    }
-  }
-}
 
 const pad2 = (n: number): string => (n < 10 ? '0' : '') + n;
 
@@ -130,15 +99,17 @@ export function runInspect(file: string, opts: Opts, write: ((s: string) => void
     const ndjson = opts.format === 'ndjson';
     const want = opts.iface;
     const live = reader.stream === true;
+    const sumOpts = { link: opts.link, absoluteSeq: opts.absoluteSeq };
     for (let f = reader.next(); f !== null; f = reader.next()) {
       if (out.closed) break;
       if (want !== undefined) {
         if (f.iface.name !== want) continue;
         ifaceSeen = true;
       }
-      decodeFrame(f.data, f.caplen, f.iface.linktype, d, f.len);
+      // the text line shows no checksum state (tcpdump -nn verifies none): only ndjson sums payloads
+      decodeFrame(f.data, f.caplen, f.iface.linktype, d, f.len, ndjson);
       if (ndjson) out.write(ndjsonLine(f, d));
-      else out.write(`${tcpdumpTime(f)} ${summarize(d, st, { link: opts.link, absoluteSeq: opts.absoluteSeq })}\n`);
+      else out.write(`${tcpdumpTime(f)} ${summarize(d, st, sumOpts)}\n`);
       // live input (stdin, a pipe): each frame's line goes out as soon as it is known
       if (live) out.flush();
     }

@@ -4,7 +4,6 @@
 // (after the frames before it were written), 1 on a bad host snapshot or interface.
 
 import type { Command } from 'commander';
-import { writeSync } from 'node:fs';
 import { loadHost } from '../host/load.js';
 import { openReplay } from '../replay.js';
 import { fateToJSON } from '../kernel/fate.js';
@@ -12,6 +11,7 @@ import type { ChecksumMode } from '../kernel/ctx.js';
 import type { ReplayItem, ReplaySource } from '../replay-types.js';
 import { FateExporter } from '../report/export.js';
 import { parseWhere, type ItemPred } from '../report/where.js';
+import { Out } from './out.js';
 
 interface Opts {
   host: string;
@@ -20,53 +20,6 @@ interface Opts {
   checksums: string;
   writePcap?: string;
   where?: string;
-}
-
-/** Buffered stdout: large captures write millions of lines. Strings are encoded straight into
- *  one 256 KiB buffer (no array of pieces joined and encoded again) and written in large chunks. */
-class Out {
-  private static readonly SIZE = 1 << 18;
-  private buf = Buffer.allocUnsafe(Out.SIZE);
-  private pos = 0;
-  /** the reader went away (`| head`): nothing more to write, so the replay can stop */
-  closed = false;
-  write(s: string): void {
-    // UTF-8 needs at most 3 bytes per UTF-16 code unit
-    // (+1: room for the newline of line())
-    if (this.pos + s.length * 3 + 1 > Out.SIZE) {
-      this.flush();
-      if (s.length * 3 + 1 > Out.SIZE) {
-        this.writeAll(Buffer.from(s));
-        return;
-      }
-    }
-    this.pos += this.buf.write(s, this.pos);
-  }
-  /** one line: the text and its newline */
-  line(s: string): void {
-    this.write(s);
-    this.buf[this.pos++] = 10;
-  }
-  flush(): void {
-    const b = this.buf.subarray(0, this.pos);
-    this.pos = 0;
-    if (!this.closed && b.length) this.writeAll(b);
-  }
-  private writeAll(b: Buffer): void {
-    while (b.length && !this.closed) {
-      try {
-        const n = writeSync(1, b);
-        b = b.subarray(n);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        if ((e as NodeJS.ErrnoException).code === 'EPIPE') {
-          this.closed = true;
-          return;
-        }
-        throw e;
-      }
-    }
-  }
 }
 
 export function textLine(it: ReplayItem): string {

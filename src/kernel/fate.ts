@@ -188,6 +188,11 @@ function deepFrozen(v: unknown, depth: number): boolean {
   return true;
 }
 
+/** the JSON of shared steps (deep-frozen, plain data all the way down: checked once, when their
+ *  JSON is first made), by identity: a capture of many hosts has more distinct shared steps at
+ *  one position than the ListCache has ways */
+const frozenJson = new WeakMap<object, string>();
+
 /** per record: nobody gave Object.prototype or Array.prototype a toJSON (which would change what
  *  JSON.stringify writes for an element already cached by identity) */
 let identityOk = true;
@@ -228,6 +233,10 @@ class ListCache {
           return sl.json;
         }
       }
+      if (Object.isFrozen(e)) {
+        const j = frozenJson.get(e);
+        if (j !== undefined) return j;
+      }
     }
     // timeline steps differ mostly in their function name: compared first (a filter only)
     const fn = (e as { fn?: unknown }).fn;
@@ -235,7 +244,10 @@ class ListCache {
       const sl = ws[w];
       if (sl.fn === fn && match(e, sl.tok, 0) === sl.tok.length) {
         // an equal shared step: it is the one known by identity from now on
-        if (sl.obj !== e && deepFrozen(e, 0)) sl.obj = e;
+        if (sl.obj !== e && deepFrozen(e, 0)) {
+          sl.obj = e;
+          frozenJson.set(e, sl.json);
+        }
         // move a hit one place forward: the common elements are found first
         if (w > 0) { ws[w] = ws[w - 1]; ws[w - 1] = sl; }
         this.misses[i] = 0;
@@ -243,6 +255,9 @@ class ListCache {
       }
     }
     const json = jval(e);
+    // a shared step: known by identity from now on, whether or not the cache keeps it
+    const frozen = Object.isFrozen(e) && deepFrozen(e, 0);
+    if (frozen) frozenJson.set(e, json);
     // a position that keeps missing (a step whose text is new in every record, e.g. addresses
     // and lengths) is cached only now and then: caching costs a token list and keeps garbage alive
     const m = ++this.misses[i];
@@ -256,7 +271,7 @@ class ListCache {
     if (tokenize(e, tok, 0)) {
       sl.json = json;
       sl.fn = fn;
-      sl.obj = deepFrozen(e, 0) ? e : null;
+      sl.obj = frozen ? e : null;
       if (!full) ws.push(sl);
     } else if (full) {
       // not cacheable: the slot is emptied so that it matches nothing

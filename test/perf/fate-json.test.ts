@@ -236,6 +236,32 @@ describe('fateToJSON on hand-made records', () => {
     expect(fateToJSON(rs)).toBe(oracle(rs));
   });
 
+  it('knows more shared steps at one position than the cache has ways (a router seeing many hosts), and still sees a polluted prototype', () => {
+    // 200 distinct shared steps at position 1 (the cache keeps 8 per position), each seen many times
+    const steps = Array.from({ length: 200 }, (_, i) => sharedEvent({ fn: 'neigh_hh_output', what: `eth 02:00:00:00:02:fe > 02:00:00:00:02:${(i & 0xff).toString(16)}`, diff: { 'eth.src': [`02:00:00:00:10:${i}`, '02:00:00:00:02:fe'] as [string, string] } }));
+    const filler = { fn: 'filler', what: 'same' };
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < steps.length; i++) {
+        const r = base([filler, steps[(i * 7 + round) % steps.length]!, { fn: 'y', what: `fresh ${i}` }], { frame: i });
+        expect(fateToJSON(r)).toBe(oracle(r));
+      }
+    }
+    // an element known by identity must not keep its JSON once arrays have a toJSON
+    const r = base([filler, steps[123]!]);
+    const proto = Array.prototype as { toJSON?: () => unknown };
+    proto.toJSON = function () { return 'polluted'; };
+    let polluted: string;
+    let want: string;
+    try {
+      polluted = fateToJSON(r);
+      want = oracle(r);
+    } finally {
+      delete proto.toJSON;
+    }
+    expect(want).toContain('polluted');
+    expect(polluted).toBe(want);
+  });
+
   it('keeps up over many records whose steps vary (cache eviction)', () => {
     for (let i = 0; i < 3000; i++) {
       const r = base([

@@ -235,20 +235,28 @@ const lastHh: { kd: number; ks: number; dst: Uint8Array | null; src: Uint8Array 
 /** The neigh_hh_output step for old -> new MACs. A forwarding capture repeats a few MAC pairs,
  *  so the step is made once per pair (the texts are macText's, compared by identity; events are
  *  never changed once made). */
-const hhEvents = new Map<string, { od: string; os: string; ns: string; ev: TimelineEvent }[]>();
+const hhEvents = new Map<string, Map<string, { od: string; ns: string; ev: TimelineEvent }[]>>();
+let hhCount = 0;
 function hhEvent(oldDst: string, oldSrc: string, nd: string, ns: string): TimelineEvent {
-  let l = hhEvents.get(nd);
-  if (l === undefined) {
-    if (hhEvents.size >= 4096) hhEvents.clear();
-    hhEvents.set(nd, (l = []));
-  }
-  for (const c of l) if (c.od === oldDst && c.os === oldSrc && c.ns === ns) return c.ev;
+  // by new destination, then old source (a router's inside interface sees one per client host),
+  // then a short list; at most 16384 steps kept, all forgotten at once past that
+  let bySrc = hhEvents.get(nd);
+  if (bySrc === undefined) hhEvents.set(nd, (bySrc = new Map()));
+  let l = bySrc.get(oldSrc);
+  if (l === undefined) bySrc.set(oldSrc, (l = []));
+  for (const c of l) if (c.od === oldDst && c.ns === ns) return c.ev;
   const diff: Record<string, [string, string]> = {};
   if (oldDst !== nd) diff['eth.dst'] = [oldDst || '-', nd];
   if (oldSrc !== ns) diff['eth.src'] = [oldSrc || '-', ns];
   const ev: TimelineEvent = sharedEvent({ fn: 'neigh_hh_output', what: `eth ${ns} > ${nd}`, diff });
+  if (++hhCount > 16384) {
+    hhEvents.clear();
+    hhCount = 1;
+    hhEvents.set(nd, (bySrc = new Map()));
+    bySrc.set(oldSrc, (l = []));
+  }
   if (l.length >= 16) l.shift();
-  l.push({ od: oldDst, os: oldSrc, ns, ev });
+  l.push({ od: oldDst, ns, ev });
   return ev;
 }
 

@@ -1,0 +1,59 @@
+// Buffered synchronous stdout for the commands that print one line per frame (millions of lines):
+// strings are encoded straight into one 256 KiB buffer (no array of pieces joined and encoded
+// again) and written with one writeSync when it is full. `sink` replaces stdout (tests): it gets
+// the text in the same chunks.
+import { writeSync } from 'node:fs';
+
+export class Out {
+  private static readonly SIZE = 1 << 18;
+  private buf = Buffer.allocUnsafe(Out.SIZE);
+  private pos = 0;
+  /** the reader went away (`| head`): nothing more to write, so the caller can stop */
+  closed = false;
+  constructor(private readonly sink: ((s: string) => void) | null = null) {}
+
+  write(s: string): void {
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit (+1: room for the newline of line())
+    if (this.pos + s.length * 3 + 1 > Out.SIZE) {
+      this.flush();
+      if (s.length * 3 + 1 > Out.SIZE) {
+        this.writeAll(Buffer.from(s));
+        return;
+      }
+    }
+    this.pos += this.buf.write(s, this.pos);
+  }
+
+  /** one line: the text and its newline */
+  line(s: string): void {
+    this.write(s);
+    this.buf[this.pos++] = 10;
+  }
+
+  flush(): void {
+    const b = this.buf.subarray(0, this.pos);
+    this.pos = 0;
+    if (!this.closed && b.length) this.writeAll(b);
+  }
+
+  private writeAll(b: Buffer): void {
+    if (this.sink !== null) {
+      this.sink(b.toString('utf8'));
+      return;
+    }
+    while (b.length && !this.closed) {
+      try {
+        const n = writeSync(1, b);
+        b = b.subarray(n);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') continue;
+        if (code === 'EPIPE') {
+          this.closed = true; // reader went away (| head)
+          return;
+        }
+        throw e;
+      }
+    }
+  }
+}
