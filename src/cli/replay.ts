@@ -28,7 +28,7 @@ export function textLine(it: ReplayItem): string {
   if (r.reason) s += ` ${r.reason}`;
   if (r.egress && r.egress.length) s += ` via ${r.egress.join(',')}`;
   if (r.socket) s += ` (${r.socket})`;
-  if (r.replies && r.replies.length) s += ` [reply ${r.replies.map((x) => `${x.iface}: ${x.summary}`).join('; ')}]`;
+  if (r.replies && r.replies.length) s += ` [reply ${r.replies.map((x) => `${x.iface}: ${x.summary}${x.dropped ? ` (not sent: dropped ${x.dropped})` : ''}`).join('; ')}]`;
   if (r.unsupported && r.unsupported.length) s += ` {unsupported: ${r.unsupported.join('; ')}}`;
   return s;
 }

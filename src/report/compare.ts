@@ -29,7 +29,7 @@ function fieldText(r: FateRecord, f: ComparedField): string {
     }
     case 'verdicts': return r.verdicts && r.verdicts.length ? r.verdicts.map(ruleText).join('; ') : '-';
     case 'egress': return r.egress && r.egress.length ? r.egress.join(',') : '-';
-    case 'replies': return r.replies && r.replies.length ? r.replies.map((x) => `${x.iface}: ${x.summary}`).join('; ') : '-';
+    case 'replies': return r.replies && r.replies.length ? r.replies.map((x) => `${x.iface}: ${x.summary}${x.dropped ? ` (dropped ${x.dropped})` : ''}`).join('; ') : '-';
     case 'socket': return r.socket ?? '-';
     case 'unsupported': return r.unsupported && r.unsupported.length ? r.unsupported.join('; ') : '-';
   }

@@ -67,8 +67,12 @@ export function parseCtState(what: string): CtState {
 export function ctView(events: TimelineEvent[]): CtView | null {
   let v: CtView | null = null;
   let inReply = false;
+  // the model tags a reply's own steps (skb "reply"); records without the tag (ndjson written
+  // before it) are read by the steps that start and end a reply's trip
+  const tagged = events.some((e) => e.skb !== undefined);
   for (const e of events) {
-    if (REPLY_START.test(e.fn)) inReply = true;
+    if (tagged) inReply = e.skb === 'reply';
+    else if (REPLY_START.test(e.fn)) inReply = true;
     else if (inReply && e.fn === 'dev_queue_xmit') inReply = false;
     if (!CT_EV.test(e.fn)) continue;
     v ??= { state: null, stateEvent: null, endState: null, confirmed: false, bindings: [], rewrites: [], replyEvents: [], other: [] };

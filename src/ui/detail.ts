@@ -53,20 +53,32 @@ export function buildDetail(s: RowStore, i: number, ct: CtIndex = new CtIndex())
   head('Journey');
   if (!r.events.length) L.push([{ t: '  (no events recorded)', dim: true }]);
   let dropShown = false;
+  // a reply's steps (another skb: skb "reply") sit indented under a line naming that reply
+  let inReply: string | null = null;
   r.events.forEach((e, k) => {
-    const isDrop = !dropShown && r.fate === 'dropped' && e.what.startsWith('drop ');
+    const rk = e.skb === 'reply' ? String(e.reply ?? '-') : null;
+    if (rk !== null && rk !== inReply) {
+      const rep = e.reply !== undefined ? r.replies?.[e.reply] : undefined;
+      const rl: Line = [{ t: ' │ ', color }, { t: '↳ reply', bold: true, color: rep?.dropped ? 'red' : 'cyan' }];
+      rl.push({ t: rep ? ` → ${rep.iface}: ${rep.summary}` : ' (not sent)', dim: !rep });
+      if (rep?.dropped) rl.push({ t: `  ✖ dropped ${rep.dropped}`, color: 'red', bold: true });
+      L.push(rl);
+    }
+    inReply = rk;
+    const ind = rk !== null ? ' │   ' : '';
+    const isDrop = !dropShown && rk === null && r.fate === 'dropped' && e.what.startsWith('drop ');
     if (isDrop) dropShown = true;
     const last = k === r.events.length - 1;
-    const mark = isDrop ? '✖' : last ? '◆' : '●';
+    const mark = isDrop ? '✖' : last ? '◆' : rk !== null ? '○' : '●';
     const line: Line = [
-      { t: ` ${mark} `, color: isDrop ? 'red' : color, bold: isDrop },
+      { t: `${ind} ${mark} `, color: isDrop ? 'red' : color, bold: isDrop },
       { t: e.fn, bold: true, color: isDrop ? 'red' : undefined },
       { t: `  ${e.what}`, color: isDrop ? 'red' : undefined, bold: isDrop },
     ];
     if (e.dev) line.push({ t: `  [${e.dev}]`, color: 'cyan' });
     if (isDrop) line.push({ t: `  ◄ dropped here: ${r.reason ?? e.what.slice(5)}`, color: 'red', bold: true, inverse: true });
     L.push(line);
-    L.push(...eventLines(e, last ? '      ' : ' │    '));
+    L.push(...eventLines(e, ind + (last ? '      ' : ' │    ')));
   });
 
   if (r.verdicts?.length) {
@@ -87,14 +99,17 @@ export function buildDetail(s: RowStore, i: number, ct: CtIndex = new CtIndex())
   if (routes.length) {
     head('Routing & neighbours');
     for (const e of routes) {
-      L.push([{ t: `  ${e.fn}`, bold: true }, { t: `  ${e.what}` }, ...(e.dev ? [{ t: `  [${e.dev}]`, color: 'cyan' }] : [])]);
+      L.push([{ t: `  ${e.fn}`, bold: true }, { t: `  ${e.what}` }, ...(e.dev ? [{ t: `  [${e.dev}]`, color: 'cyan' }] : []), ...(e.skb === 'reply' ? [{ t: '  (reply)', dim: true }] : [])]);
       L.push(...eventLines(e, '      '));
     }
   }
 
   if (r.replies?.length) {
     head('Replies sent by the kernel');
-    for (const p of r.replies) L.push([{ t: `  → ${p.iface}  `, color: 'cyan' }, { t: p.summary }]);
+    for (const p of r.replies) {
+      if (p.dropped) L.push([{ t: `  ✖ ${p.iface}  `, color: 'red' }, { t: p.summary }, { t: `  not sent: dropped ${p.dropped}`, color: 'red', bold: true }]);
+      else L.push([{ t: `  → ${p.iface}  `, color: 'cyan' }, { t: p.summary }]);
+    }
   }
 
   conntrackLines(s, i, r.events, ct, head, L);

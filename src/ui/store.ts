@@ -317,7 +317,7 @@ export class RowStore {
     if (ids) {
       for (const id of ids) {
         const c = this.evDict[id];
-        if (c.fn === e.fn && c.dev === e.dev && sameFields(c.diff, e.diff) && sameFields(c.detail, e.detail)) return id;
+        if (c.fn === e.fn && c.dev === e.dev && c.skb === e.skb && c.reply === e.reply && sameFields(c.diff, e.diff) && sameFields(c.detail, e.detail)) return id;
       }
     }
     if (this.evDict.length < EVENT_DICT_LIMIT) {
@@ -327,6 +327,8 @@ export class RowStore {
       if (e.dev !== undefined) c.dev = e.dev;
       if (e.diff !== undefined) c.diff = e.diff;
       if (e.detail !== undefined) c.detail = e.detail;
+      if (e.skb !== undefined) c.skb = e.skb;
+      if (e.reply !== undefined) c.reply = e.reply;
       this.evDict.push(c);
       if (ids) ids.push(id);
       else this.evByWhat.set(e.what, [id]);
