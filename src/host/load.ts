@@ -12,6 +12,7 @@ import { parseFdb, parseVlanPort, type PortVlan } from './parse/bridge.js';
 import { parseSs } from './parse/ss.js';
 import { parseSysctlText, SysctlTable } from './sysctl.js';
 import { kernelRoutes } from './kernel-routes.js';
+import { parseTcFilters, parseTcQdiscs } from './parse/tc.js';
 
 /** The files a snapshot may hold, in load order. */
 export const SNAPSHOT_FILES = [
@@ -32,6 +33,8 @@ export const SNAPSHOT_FILES = [
   'ipset.txt',
   'sysctl.txt',
   'ss.txt',
+  'tc-qdisc.json',
+  'tc-filter.json',
 ] as const;
 
 export function loadHost(dir: string): Host {
@@ -271,6 +274,22 @@ export function loadHostFromFiles(files: Record<string, string>, dir = '(in memo
   const rf = (name: string): RuleFile | undefined => (files[name] !== undefined ? { path: dir === '(in memory)' ? name : join(dir, name), text: files[name]! } : undefined);
 
   const host: Host = { dir, devices, byName, byIndex, routes, rules, neigh, fdb, bridgeVlans, sockets, sysctls };
+
+  // ---- tc: qdiscs and the ingress/clsact filters
+  const qdiscs = files['tc-qdisc.json'] !== undefined ? parseTcQdiscs('tc-qdisc.json', files['tc-qdisc.json']) : null;
+  if (qdiscs) for (const [i, q] of qdiscs.entries()) if (!byName.has(q.dev)) throw new HostError('tc-qdisc.json', `[${i}].dev`, `qdisc on device "${q.dev}", which is not in ${linkSource}`);
+  if (qdiscs || files['tc-filter.json'] !== undefined) {
+    const filters = files['tc-filter.json'] !== undefined ? parseTcFilters('tc-filter.json', files['tc-filter.json'], qdiscs) : new Map();
+    for (const dev of filters.keys()) if (!byName.has(dev)) throw new HostError('tc-filter.json', dev, `filters on device "${dev}", which is not in ${linkSource}`);
+    for (const [dev, fl] of filters) {
+      for (const f of [...fl.ingress, ...fl.egress]) {
+        for (const a of f.actions) {
+          if (a.mirred && !byName.has(a.mirred.dev)) throw new HostError('tc-filter.json', `${a.where}.to_dev`, `mirred to device "${a.mirred.dev}" (filter on ${dev}), which is not in ${linkSource}`);
+        }
+      }
+    }
+    host.tc = { qdiscs: qdiscs ?? [], filters };
+  }
   const opt = { nftText: rf('nft.txt'), nftJson: rf('nft.json'), iptables: rf('iptables.rules'), ip6tables: rf('ip6tables.rules'), ipset: rf('ipset.txt') };
   for (const [k, v] of Object.entries(opt)) if (v) (host as unknown as Record<string, RuleFile>)[k] = v;
   return host;

@@ -12,6 +12,38 @@ export interface SnapshotCommand {
   optional?: boolean;
   /** post-processing of stdout (sysctl: keep net.* sorted) */
   filter?: (out: string) => string;
+  /** a file made of several runs of the tool, driven by files written before it (tc-filter.json):
+   *  returns the file's text, or null to leave it out */
+  compose?: (written: Record<string, string>, exec: (argv: string[]) => string) => string | null;
+}
+
+/**
+ * tc-filter.json: `{"DEV": {"ingress": <tc -j filter show dev DEV ingress>, "egress": <... egress>}}`
+ * for every device tc-qdisc.json shows with an `ingress` or `clsact` qdisc; null when none has.
+ * The tool's JSON is pasted as printed (iproute2's u32 printer repeats keys and leaves a bare
+ * string in it: the loader reads it as it is). An `ingress` qdisc has no egress hook: its egress
+ * list is [] (measured: `tc filter show dev D egress` on an ingress qdisc lists the ingress filters).
+ */
+export function composeTcFilters(written: Record<string, string>, exec: (argv: string[]) => string): string | null {
+  const text = written['tc-qdisc.json'];
+  if (text === undefined || text.trim() === '') return null;
+  let qdiscs: unknown;
+  try {
+    qdiscs = JSON.parse(text);
+  } catch (e) {
+    throw new SnapshotError(`tc -j qdisc show printed invalid JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(qdiscs)) throw new SnapshotError('tc -j qdisc show did not print a JSON array');
+  const parts: string[] = [];
+  const seen = new Set<string>();
+  for (const q of qdiscs as { kind?: unknown; dev?: unknown }[]) {
+    if ((q.kind !== 'ingress' && q.kind !== 'clsact') || typeof q.dev !== 'string' || seen.has(q.dev)) continue;
+    seen.add(q.dev);
+    const ing = exec(['tc', '-j', 'filter', 'show', 'dev', q.dev, 'ingress']).trim() || '[]';
+    const egr = q.kind === 'clsact' ? exec(['tc', '-j', 'filter', 'show', 'dev', q.dev, 'egress']).trim() || '[]' : '[]';
+    parts.push(`${JSON.stringify(q.dev)}: {"ingress": ${ing}, "egress": ${egr}}`);
+  }
+  return parts.length ? `{\n${parts.join(',\n')}\n}\n` : null;
 }
 
 /** Keep net.* keys only, sorted by key (sysctl -a order depends on directory walk order). */
@@ -43,6 +75,8 @@ export const SNAPSHOT_COMMANDS: SnapshotCommand[] = [
   { file: 'ipset.txt', argv: ['ipset', 'save'], optional: true },
   { file: 'sysctl.txt', argv: ['sysctl', '-a'], filter: filterSysctl },
   { file: 'ss.txt', argv: ['ss', '-Htuanp'] },
+  { file: 'tc-qdisc.json', argv: ['tc', '-j', 'qdisc', 'show'] },
+  { file: 'tc-filter.json', argv: ['tc', '-j', 'filter', 'show'], compose: composeTcFilters },
 ];
 
 export interface SnapshotResult {
@@ -96,6 +130,7 @@ function version(tool: string): string | null {
     'ip6tables-save': ['-V'],
     ipset: ['-v'],
     sysctl: ['-V'],
+    tc: ['-V'],
   };
   const p = which(tool);
   if (!p) return null;
@@ -138,6 +173,7 @@ export function takeSnapshot(outDir: string, opts: SnapshotOptions = {}): Snapsh
   const missing: { file: string; tool: string }[] = [];
   const commands: { file: string; command: string }[] = [];
   const versions: Record<string, string> = {};
+  const outputs: Record<string, string> = {};
   for (const c of opts.commands ?? SNAPSHOT_COMMANDS) {
     const tool = c.argv[0]!;
     if (!which(tool)) {
@@ -145,13 +181,26 @@ export function takeSnapshot(outDir: string, opts: SnapshotOptions = {}): Snapsh
       opts.warn?.(`${tool} not found: ${c.file} not written (loader uses the kernel default)`);
       continue;
     }
-    const r = run(c.argv, netns);
-    const cmdText = (netns ? `ip netns exec ${netns} ` : '') + c.argv.join(' ');
-    if (r.code !== 0) {
-      const hint = process.getuid?.() !== 0 ? ' (not running as root: nft, iptables-save and ss -p need it)' : '';
-      throw new SnapshotError(`snapshot command failed (exit ${r.code ?? 'signal'}): ${cmdText}: ${r.err.trim().split('\n').slice(0, 3).join(' | ')}${hint}`);
+    const exec = (argv: string[]): string => {
+      const r = run(argv, netns);
+      if (r.code !== 0) {
+        const cmdText = (netns ? `ip netns exec ${netns} ` : '') + argv.join(' ');
+        const hint = process.getuid?.() !== 0 ? ' (not running as root: nft, iptables-save and ss -p need it)' : '';
+        throw new SnapshotError(`snapshot command failed (exit ${r.code ?? 'signal'}): ${cmdText}: ${r.err.trim().split('\n').slice(0, 3).join(' | ')}${hint}`);
+      }
+      return r.out;
+    };
+    const cmdText = (netns ? `ip netns exec ${netns} ` : '') + c.argv.join(' ') + (c.compose ? ' dev DEV ingress|egress (per device with an ingress/clsact qdisc)' : '');
+    let out: string;
+    if (c.compose) {
+      const composed = c.compose(outputs, exec);
+      if (composed === null) continue;
+      out = composed;
+    } else {
+      const raw = exec(c.argv);
+      out = c.filter ? c.filter(raw) : raw;
     }
-    const out = c.filter ? c.filter(r.out) : r.out;
+    outputs[c.file] = out;
     write(c.file, out);
     written.push(c.file);
     commands.push({ file: c.file, command: cmdText });

@@ -82,6 +82,8 @@ export interface NetDevice {
    *  application's IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP); IPv6 groups as 16-character binary
    *  strings (the kernel path's key6). Absent when the snapshot has no ip-maddr.json: only the kernel's own are assumed. */
   mcast?: { v4: Set<number>; v6: Set<string> };
+  /** XDP program(s) attached (ip -d link "xdp"); absent when none */
+  xdp?: XdpInfo;
 }
 
 export type RouteType = 'unicast' | 'local' | 'broadcast' | 'multicast' | 'anycast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat';
@@ -232,4 +234,87 @@ export interface Host {
   iptables?: RuleFile;
   ip6tables?: RuleFile;
   ipset?: RuleFile;
+  /** tc-qdisc.json / tc-filter.json; absent when the snapshot has neither (no tc filters) */
+  tc?: HostTc;
+}
+
+/** One tc action as `tc -j` prints it (act_*.c; iproute2 tc/m_*.c). */
+export interface TcAction {
+  kind: string;
+  order: number;
+  /** control_action: pass | drop | pipe | continue | stolen | reclassify | trap | goto | jump | ... */
+  control: string;
+  /** goto chain N / jump N */
+  controlArg?: number;
+  /** mirred: redirect or mirror, to which device, ingress or egress side */
+  mirred?: { action: 'redirect' | 'mirror'; direction: 'ingress' | 'egress'; dev: string };
+  /** everything tc printed for the action (the model reads kind-specific keys from it) */
+  raw: Record<string, unknown>;
+  /** where in tc-filter.json, for messages */
+  where: string;
+}
+
+/** One u32 key: 32-bit value/mask at `off` from the network header (+ the variable offset when offmask) */
+export interface TcU32Key {
+  value: number;
+  mask: number;
+  off: number;
+  offmask: number;
+}
+
+/** One tc filter node as `tc -j filter show` prints it. */
+export interface TcFilter {
+  chain: number;
+  pref: number;
+  /** protocol as tc prints it: ip, ipv6, all, 802.1Q, arp, or 0xNNNN; `ethType` is its number (0x0003 = all) */
+  protocol: string;
+  ethType: number;
+  kind: string;
+  /** the handle / fh tc printed */
+  handle: string;
+  skipSw: boolean;
+  actions: TcAction[];
+  /** classid/flowid (tc's "flowid" key) as major:minor text */
+  classid?: string;
+  /** u32: a hash table (fh "H:") or a key node (fh "H:B:N") */
+  u32?:
+    | { ht: number; divisor: number }
+    | {
+        ht: number;
+        bucket: number;
+        node: number;
+        keys: TcU32Key[];
+        link?: number;
+        /** TC_U32_OFFSET / VAROFFSET: offset at off, mask, shift; eat */
+        offset?: { off: number; mask: number; shift: number; at: number; variable: boolean; eat: boolean };
+        hash?: { mask: number; off: number };
+        terminal: boolean;
+      };
+  /** bpf: classic bytecode, or an eBPF program (opaque) */
+  bpf?: { directAction: boolean; insns?: { code: number; jt: number; jf: number; k: number }[]; prog?: { id: number; name: string; tag?: string }; name?: string };
+  /** every option tc printed (flower keys, matchall, ...): read by the classifier model */
+  options: Record<string, unknown>;
+  where: string;
+}
+
+/** tc-qdisc.json entry: only what the model needs */
+export interface TcQdisc {
+  kind: string;
+  handle: string;
+  dev: string;
+  parent?: string;
+  root: boolean;
+}
+
+export interface HostTc {
+  qdiscs: TcQdisc[];
+  /** per device: filters of the ingress and egress hooks (clsact/ingress qdisc), in the file's order */
+  filters: Map<string, { ingress: TcFilter[]; egress: TcFilter[]; qdisc: 'ingress' | 'clsact' }>;
+}
+
+/** XDP program attached to a device (`ip -j -d link show` "xdp") */
+export interface XdpInfo {
+  /** 1 driver (native), 2 generic (skb), 3 offload, 4 multi */
+  mode: number;
+  progs: { id: number; name: string; tag?: string; mode: number }[];
 }

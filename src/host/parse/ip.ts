@@ -1,7 +1,7 @@
 // Parsers for iproute2 JSON output: ip -j -d link, ip -j addr, ip -j route, ip -j rule, ip -j neigh.
 // Field names and the way flags are printed follow iproute2 6.x (ip/iplink.c, ip/ipaddress.c,
 // ip/iproute.c, ip/iprule.c, ip/ipneigh.c): a set boolean is printed as `"key": null`.
-import type { BridgeInfo, BridgePortInfo, Family, IfAddr, NetDevice, Neighbour, Nexthop, Route, RouteType, Rule } from '../types.js';
+import type { BridgeInfo, BridgePortInfo, Family, IfAddr, NetDevice, Neighbour, Nexthop, Route, RouteType, Rule, XdpInfo } from '../types.js';
 import { ipv4ToString, parseIPv4, parseIPv6, parseMac } from '../addr.js';
 import { Cursor } from './json.js';
 
@@ -124,9 +124,21 @@ export function parseLink(c: Cursor): NetDevice & { lowerName?: string } {
     ...(bridgePort ? { bridgePort } : {}),
     ...(vlan ? { vlan } : {}),
     ...(lowerName ? { lowerName } : {}),
+    ...(c.has('xdp') ? { xdp: parseXdp(c.get('xdp')) } : {}),
     gro: true,
     addrs: [],
   };
+}
+
+/** iproute2 ip/iplink_xdp.c xdp_dump: "xdp": {mode, prog: {id, name, tag}, attached: [{mode, prog}]} */
+function parseXdp(x: Cursor): XdpInfo {
+  const mode = x.num('mode');
+  const prog = (p: Cursor, m: number) => {
+    const tag = p.optStr('tag');
+    return { id: p.num('id'), name: p.optStr('name') ?? '', mode: m, ...(tag !== undefined ? { tag } : {}) };
+  };
+  const progs = x.has('attached') ? x.get('attached').array().filter((a) => a.has('prog')).map((a) => prog(a.get('prog'), a.optNum('mode') ?? mode)) : x.has('prog') ? [prog(x.get('prog'), mode)] : [];
+  return { mode, progs };
 }
 
 export function parseAddrInfo(c: Cursor): IfAddr {
