@@ -75,3 +75,16 @@ describe('tc snapshot files', () => {
     expect(composeTcFilters({ 'tc-qdisc.json': '[{"kind":"noqueue","dev":"lo"}]' }, () => '[]')).toBeNull();
   });
 });
+
+describe('u32 offset forms as tc -j prints them (measured on 6.18 / iproute2: offset plus 8 eat, offset plus 4, at nexthdr+0)', () => {
+  // tc filter add ... u32 match ip protocol 6 0xff offset plus 8 eat link 5: ; ... protocol 17 ... offset plus 4 link 5: ;
+  // ht 5: match tcp dst 80 0xffff at nexthdr+0
+  const printed = `{"eth0": {"ingress": [{"protocol":"ip","pref":1,"kind":"u32","chain":0},{"protocol":"ip","pref":1,"kind":"u32","chain":0,"options":{"fh":"5:","ht_divisor":1}},{"protocol":"ip","pref":1,"kind":"u32","chain":0,"options":{"fh":"5::800","order":2048,"key_ht":"5","bkt":"0","not_in_hw":true,"match":{"value":"500000","mask":"ffff0000","offmask":"nexthdr+","off":0},"actions":[{"order":1,"kind":"mirred","mirred_action":"mirror","direction":"egress","to_dev":"eth0","control_action":{"type":"pipe"},"index":1,"ref":1,"bind":1}]}},{"protocol":"ip","pref":1,"kind":"u32","chain":0,"options":{"fh":"800:","ht_divisor":1}},{"protocol":"ip","pref":1,"kind":"u32","chain":0,"options":{"fh":"800::800","order":2048,"key_ht":"800","bkt":"0","link":"5:","not_in_hw":true,"match":{"value":"60000","mask":"ff0000","offmask":"","off":8},"    offset ","plus":8," eat "}},{"protocol":"ip","pref":1,"kind":"u32","chain":0,"options":{"fh":"800::801","order":2049,"key_ht":"800","bkt":"0","link":"5:","not_in_hw":true,"match":{"value":"110000","mask":"ff0000","offmask":"","off":8},"    offset ","plus":4}}], "egress": []}}`;
+  it('reads plus, eat (a bare string) and nexthdr+ (offmask all ones)', () => {
+    const h = loadHostFromFiles({ 'ip-link.json': readFileSync(join(dir, 'ip-link.json'), 'utf8'), 'tc-filter.json': printed });
+    const fs = h.tc!.filters.get('eth0')!.ingress;
+    expect(fs.find((f) => f.handle === '800::800')!.u32).toMatchObject({ link: 5, offset: { off: 8, variable: false, eat: true } });
+    expect(fs.find((f) => f.handle === '800::801')!.u32).toMatchObject({ link: 5, offset: { off: 4, variable: false, eat: false } });
+    expect(fs.find((f) => f.handle === '5::800')!.u32).toMatchObject({ keys: [{ value: 0x500000, mask: 0xffff0000, off: 0, offmask: 0xffffffff }] });
+  });
+});

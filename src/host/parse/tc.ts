@@ -1,8 +1,8 @@
 // tc-qdisc.json (`tc -j qdisc show`) and tc-filter.json ({"DEV": {"ingress": <tc -j filter show dev
 // DEV ingress>, "egress": ...}}) into the host model. iproute2's JSON is read as printed:
 // - u32 prints every key as its own "match" member (duplicate keys: all are kept, in order);
-// - u32 with `offset`/`hashkey` prints a bare string ("    offset ") where a member belongs
-//   (tc/f_u32.c print_raw_sel... in JSON mode; measured on iproute2 6.x): it is skipped.
+// - u32 with `offset` prints bare strings ("    offset ", " eat ") where a member belongs
+//   (measured on iproute2 6.x): they are kept as flags under the key " bare".
 // Everything the classifier models need is checked here so a bad file fails at load, naming
 // the file and the key.
 import type { HostTc, TcAction, TcFilter, TcQdisc, TcU32Key } from '../types.js';
@@ -51,7 +51,9 @@ export function parseTcJson(file: string, text: string): unknown {
         const k = str();
         ws();
         if (text[i] === ',' || text[i] === '}') {
-          // a bare string where a member belongs (iproute2's u32 "    offset "): not data
+          // a bare string where a member belongs (iproute2's u32 prints "    offset " and " eat "
+          // that way): kept, trimmed, under the key " bare" (the u32 reader needs them as flags)
+          ((o[' bare'] ??= []) as string[]).push(k.trim());
           if (text[i++] === '}') return o;
           continue;
         }
@@ -191,13 +193,14 @@ function parseFilter(c: Cursor): TcFilter | null {
     if (node === 0) {
       f.u32 = { ht: ht!, divisor: o.optNum('ht_divisor') ?? 1 };
     } else {
-      const keys: TcU32Key[] = repeated(o, 'match').map((m) => ({ value: hex(m, 'value'), mask: hex(m, 'mask'), off: m.num('off'), offmask: hex(m, 'offmask', 0) }));
+      const keys: TcU32Key[] = repeated(o, 'match').map((m) => ({ value: hex(m, 'value'), mask: hex(m, 'mask'), off: m.num('off'), offmask: m.optStr('offmask') === 'nexthdr+' ? 0xffffffff : hex(m, 'offmask', 0) }));
       const k: NonNullable<TcFilter['u32']> & { keys: TcU32Key[] } = { ht: ht!, bucket: bkt!, node: node!, keys, terminal: f.classid !== undefined || f.actions.length > 0 };
       if (o.has('link')) k.link = u32Handle(o, 'link')[0]!;
-      if (o.has('offset_off') || o.has('offset_plus') || o.has('offset_mask')) {
-        // tc/f_u32.c: offset plus N at M mask X shift S eat
+      const bare = ((o.value as Record<string, unknown>)[' bare'] as string[] | undefined) ?? [];
+      if (bare.includes('offset') || o.has('offset_mask') || o.has('plus')) {
+        // TC_U32_OFFSET / TC_U32_VAROFFSET (offset_mask/shift/off printed) and TC_U32_EAT (" eat ")
         const mask = hex(o, 'offset_mask', 0);
-        k.offset = { off: o.optNum('offset_plus') ?? 0, mask, shift: o.optNum('offset_shift') ?? 0, at: o.optNum('offset_off') ?? 0, variable: mask !== 0, eat: o.flag('eat') };
+        k.offset = { off: o.optNum('plus') ?? 0, mask, shift: o.optNum('offset_shift') ?? 0, at: o.optNum('offset_off') ?? 0, variable: o.has('offset_mask'), eat: bare.includes('eat') };
       }
       if (o.has('hash_mask')) k.hash = { mask: hex(o, 'hash_mask'), off: o.num('hash_off') };
       f.u32 = k;
