@@ -10,9 +10,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { host, dev } from '../netfilter/helpers.js';
 import { createNfHooks, loadRuleset } from '../../src/kernel/netfilter/index.js';
-import { parseNftText } from '../../src/kernel/netfilter/nft-parse.js';
-import { RulesetError, type IrRuleset } from '../../src/kernel/netfilter/ir.js';
-import { SHELL_DIR, chainCommand, declCommands, listPyFiles, readPyFile, type PyFile, type PyRule } from './nft-py-corpus.js';
+import { SHELL_DIR, runPyCorpus } from './nft-py-corpus.js';
 
 const have = fs.existsSync(SHELL_DIR);
 
@@ -39,50 +37,6 @@ export function listDumps(): string[] {
     const d = path.join(SHELL_DIR, group, 'dumps');
     if (!fs.existsSync(d)) continue;
     for (const f of fs.readdirSync(d).sort()) if (f.endsWith('.nft')) out.push(path.join(d, f));
-  }
-  return out;
-}
-
-export interface PyOutcome { file: string; family: string; rule: PyRule; error: string | null; unsupported: number; what: string[] }
-
-/** parse + compile one py rule in one family's table; the rule is the last line of the text so errors point at it */
-export function tryPyRule(pf: PyFile, family: string, table: string, chains: string[], rule: PyRule): { error: string | null; rs?: IrRuleset; unsupported?: string[] } {
-  const head = [`add table ${family} ${table}`];
-  for (const c of chains) {
-    const ch = pf.chains.get(c);
-    if (ch) head.push(chainCommand(family, table, ch));
-  }
-  head.push(...declCommands(family, table, rule.decls));
-  const chain = chains[0]!;
-  const prefix = `add rule ${family} ${table} ${chain} `;
-  const text = `${head.join('\n')}\n${prefix}${rule.text}\n`;
-  const ruleLine = head.length + 1;
-  const rel = pf.rel;
-  try {
-    const rs = parseNftText(text, rel);
-    const h = host({}, devices());
-    const nf = createNfHooks(h, { sendReject: () => undefined }, rs) as { unsupported?: string[] };
-    return { error: null, rs, unsupported: nf.unsupported ?? [] };
-  } catch (e) {
-    if (e instanceof RulesetError) {
-      // map the synthetic text back to the .t file: the rule's own line and column
-      if (e.line === ruleLine) return { error: `${rel}:${rule.line}:${Math.max(1, e.col - prefix.length)}: Error: ${e.problem}` };
-      return { error: `${rel}:${rule.line}:1: Error: (in the test's declarations) ${e.problem}` };
-    }
-    return { error: `${rel}:${rule.line}:1: ${(e as Error).message}` };
-  }
-}
-
-export function runPyCorpus(): PyOutcome[] {
-  const out: PyOutcome[] = [];
-  for (const f of listPyFiles()) {
-    const pf = readPyFile(f);
-    for (const t of pf.tables) {
-      for (const rule of pf.rules) {
-        const r = tryPyRule(pf, t.family, t.name, t.chains, rule);
-        out.push({ file: pf.rel, family: t.family, rule, error: r.error, unsupported: r.unsupported?.length ?? 0, what: r.unsupported ?? [] });
-      }
-    }
   }
   return out;
 }

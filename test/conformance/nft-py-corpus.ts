@@ -6,6 +6,10 @@
 // ../shared/rulesets-corpus beside the repository, else /work/shared/rulesets-corpus).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { host, dev } from '../netfilter/helpers.js';
+import { createNfHooks } from '../../src/kernel/netfilter/index.js';
+import { parseNftText } from '../../src/kernel/netfilter/nft-parse.js';
+import { RulesetError, type IrRuleset } from '../../src/kernel/netfilter/ir.js';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const candidates = [process.env.PKTLIFE_RULESETS, path.join(repoRoot, '..', 'shared', 'rulesets-corpus'), '/work/shared/rulesets-corpus'].filter(
@@ -87,3 +91,52 @@ export function declCommands(family: string, table: string, decls: PyDecl[]): st
 export function chainCommand(family: string, table: string, ch: PyChain): string {
   return `add chain ${family} ${table} ${ch.name} { ${ch.spec}; }`;
 }
+
+function devices() {
+  return [dev(1, 'lo', ['127.0.0.1/8'], 'loopback'), dev(2, 'eth0', ['10.0.0.1/24']), dev(3, 'eth1', ['192.0.2.1/24'])];
+}
+
+export interface PyOutcome { file: string; family: string; rule: PyRule; error: string | null; unsupported: number; what: string[] }
+
+/** parse + compile one py rule in one family's table; the rule is the last line of the text so errors point at it */
+export function tryPyRule(pf: PyFile, family: string, table: string, chains: string[], rule: PyRule): { error: string | null; rs?: IrRuleset; unsupported?: string[] } {
+  const head = [`add table ${family} ${table}`];
+  for (const c of chains) {
+    const ch = pf.chains.get(c);
+    if (ch) head.push(chainCommand(family, table, ch));
+  }
+  head.push(...declCommands(family, table, rule.decls));
+  const chain = chains[0]!;
+  const prefix = `add rule ${family} ${table} ${chain} `;
+  const text = `${head.join('\n')}\n${prefix}${rule.text}\n`;
+  const ruleLine = head.length + 1;
+  const rel = pf.rel;
+  try {
+    const rs = parseNftText(text, rel);
+    const h = host({}, devices());
+    const nf = createNfHooks(h, { sendReject: () => undefined }, rs) as { unsupported?: string[] };
+    return { error: null, rs, unsupported: nf.unsupported ?? [] };
+  } catch (e) {
+    if (e instanceof RulesetError) {
+      // map the synthetic text back to the .t file: the rule's own line and column
+      if (e.line === ruleLine) return { error: `${rel}:${rule.line}:${Math.max(1, e.col - prefix.length)}: Error: ${e.problem}` };
+      return { error: `${rel}:${rule.line}:1: Error: (in the test's declarations) ${e.problem}` };
+    }
+    return { error: `${rel}:${rule.line}:1: ${(e as Error).message}` };
+  }
+}
+
+export function runPyCorpus(): PyOutcome[] {
+  const out: PyOutcome[] = [];
+  for (const f of listPyFiles()) {
+    const pf = readPyFile(f);
+    for (const t of pf.tables) {
+      for (const rule of pf.rules) {
+        const r = tryPyRule(pf, t.family, t.name, t.chains, rule);
+        out.push({ file: pf.rel, family: t.family, rule, error: r.error, unsupported: r.unsupported?.length ?? 0, what: r.unsupported ?? [] });
+      }
+    }
+  }
+  return out;
+}
+

@@ -13,7 +13,7 @@ import {
   type Expr, type IrChain, type IrRule, type IrTable, type Load, type SetDef, type Val, type SrcRef,
 } from './ir.js';
 import { concatKey } from './nft-values.js';
-import { NFPROTO_ARP, NFPROTO_IPV4, NFPROTO_IPV6 } from './hook.js';
+import { NFPROTO_ARP, NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_NETDEV } from './hook.js';
 import { Fib, newFlow, type FibResult } from '../route/fib.js';
 import type { Pkt } from './pkt.js';
 import { CT_STATE_BIT_INVALID, CT_STATE_BIT_UNTRACKED, IP_CT_UNTRACKED, ctStateBit } from './nf_conntrack.js';
@@ -310,21 +310,51 @@ function buildBlocks(ch: CChain): void {
 
 // ---------------- loads ----------------
 
-function depGuard(load: Load, tb: IrTable): Pred | null {
+function depGuard(load: Load, tb: IrTable, r?: IrRule): Pred | null {
   if (load.k !== 'payload') return null;
   const proto = load.proto;
   if (proto === 'ip') return (p) => p.nfproto === NFPROTO_IPV4;
   if (proto === 'ip6') return (p) => p.nfproto === NFPROTO_IPV6;
   if (proto === 'arp') return (p) => p.nfproto === NFPROTO_ARP;
+  // nft's link-layer dependency in ip/ip6/inet/netdev tables: `meta iiftype ether` (payload_gen_special_dependency; nft 1.0.2 and 1.0.6 alike)
+  if (proto === 'ether' && (tb.family === 'ip' || tb.family === 'ip6' || tb.family === 'inet' || tb.family === 'netdev')) return (p) => !!p.in && arphrd(p.in.kind) === 1;
   const l4 = TH_PROTO[proto];
   if (l4 !== undefined) {
-    // icmp in an ip6 packet (or icmpv6 in ip) is a different protocol: the dependency is on l4proto
+    // nft's dependencies: icmp/igmp on IPv4, icmpv6 on IPv6 (meta nfproto / ether type), then l4proto;
+    // icmp id/sequence/mtu/gateway also on the icmp type that carries them (proto.c icmp_dep)
+    // (the family part only where the table does not fix it and the rule does not say it: inet, bridge, netdev)
+    const famFree = (tb.family === 'inet' || tb.family === 'bridge' || tb.family === 'netdev') && !(r && ruleFixesL3(r));
+    const fam = !famFree ? 0 : proto === 'icmp' || proto === 'igmp' ? NFPROTO_IPV4 : proto === 'icmpv6' ? NFPROTO_IPV6 : 0;
+    const types = ICMP_FIELD_DEP[`${proto} ${load.field}`];
+    if (types) {
+      const [a, b, c] = [types[0]!, types[1] ?? types[0]!, types[2] ?? types[0]!];
+      return (p) => p.l4proto === l4 && (fam === 0 || p.nfproto === fam) && p.th >= 0 && p.fragoff === 0 && p.th < p.end && (p.d[p.th] === a || p.d[p.th] === b || p.d[p.th] === c);
+    }
+    if (fam) return (p) => p.l4proto === l4 && p.nfproto === fam && p.th >= 0 && p.fragoff === 0;
     return (p) => p.l4proto === l4 && p.th >= 0 && p.fragoff === 0;
   }
   if (proto === 'th') return (p) => p.th >= 0 && p.fragoff === 0;
-  void tb;
   return null;
 }
+
+/** whether the rule itself matches the network protocol (meta nfproto/protocol, ether type, an ip/ip6/arp field) */
+const l3Fixed = new WeakMap<IrRule, boolean>();
+function ruleFixesL3(r: IrRule): boolean {
+  let v = l3Fixed.get(r);
+  if (v === undefined) {
+    const fixes = (l: Load): boolean =>
+      (l.k === 'meta' && (l.key === 'nfproto' || l.key === 'protocol')) || (l.k === 'payload' && (l.proto === 'ip' || l.proto === 'ip6' || l.proto === 'arp' || (l.proto === 'ether' && l.field === 'type'))) || (l.k === 'bitwise' && fixes(l.src));
+    v = r.exprs.some((e) => (e.k === 'cmp' || e.k === 'range' || e.k === 'lookup') && fixes(e.left));
+    l3Fixed.set(r, v);
+  }
+  return v;
+}
+
+/** icmp fields that exist only in some message types: nft adds `icmp type {...}` before loading them */
+const ICMP_FIELD_DEP: Record<string, number[]> = {
+  'icmp id': [8, 0], 'icmp sequence': [8, 0], 'icmp mtu': [3], 'icmp gateway': [5],
+  'icmpv6 id': [128, 129], 'icmpv6 sequence': [128, 129], 'icmpv6 mtu': [2], 'icmpv6 max-delay': [130, 131, 132], 'icmpv6 param-problem': [4],
+};
 
 function baseOf(p: Pkt, base: string): number {
   switch (base) {
@@ -341,7 +371,7 @@ export function numLoad(load: Load, tb: IrTable, cx: CompileCtx, r: IrRule): Num
     case 'payload': {
       if (load.len > 4) return null;
       const { base, offset, len } = load;
-      const guard = depGuard(load, tb);
+      const guard = depGuard(load, tb, r);
       const mask = load.mask, shift = load.shift ?? 0;
       if (load.proto === 'vlan') return vlanLoad(load.field);
       const rd: NumFn =
@@ -399,7 +429,13 @@ function metaNum(key: string, cx: CompileCtx, r: IrRule): NumFn | null {
     case 'nfproto': return (p) => p.nfproto === NFPROTO_ARP ? (p.pf === NFPROTO_ARP ? 3 : -1) : p.pf === NFPROTO_IPV4 || p.pf === NFPROTO_IPV6 ? p.pf : p.nfproto;
     case 'protocol': return (p) => p.skb.protocol;
     case 'pkttype': return (p) => p.skb.pkt_type;
-    case 'length': return (p) => (p.nh >= 0 && (p.nfproto === NFPROTO_IPV4 || p.nfproto === NFPROTO_IPV6) ? p.end - p.nh : p.skb.tail - p.skb.start);
+    // skb->len: from the network header at the IP, ARP, bridge hooks and netdev ingress (eth_type_trans pulled
+    // the MAC header; ip_rcv trimmed IP packets to tot_len), from the MAC header at netdev egress
+    case 'length': return (p) => {
+      if (p.nh >= 0 && (p.nfproto === NFPROTO_IPV4 || p.nfproto === NFPROTO_IPV6)) return p.end - p.nh;
+      if (p.pf === NFPROTO_NETDEV && p.hook === 1) return p.skb.tail - (p.ll >= 0 ? p.ll : p.skb.start);
+      return p.skb.tail - (p.nh >= 0 ? p.nh : p.skb.start);
+    };
     case 'iiftype': return (p) => (p.in ? arphrd(p.in.kind) : -1);
     case 'oiftype': return (p) => (p.out ? arphrd(p.out.kind) : -1);
     case 'nftrace': return () => 0;
@@ -517,8 +553,9 @@ function strLoad(load: Load, tb: IrTable, cx: CompileCtx, r: IrRule): StrFn {
   switch (load.k) {
     case 'meta':
       switch (load.key) {
-        case 'iifname': return (p) => p.in?.name ?? null;
-        case 'oifname': return (p) => p.out?.name ?? null;
+        // nft_meta_store_ifname: no device is the empty name (no break): `oifname != "eth0"` matches at input
+        case 'iifname': return (p) => p.in?.name ?? '';
+        case 'oifname': return (p) => p.out?.name ?? '';
         case 'ibrname': case 'ibridgename': return (p) => p.in?.master ?? null;
         case 'obrname': case 'obridgename': return (p) => p.out?.master ?? null;
         case 'iifkind': return (p) => p.in?.kind ?? null;
@@ -527,7 +564,7 @@ function strLoad(load: Load, tb: IrTable, cx: CompileCtx, r: IrRule): StrFn {
       break;
     case 'payload': {
       const { base, offset, len } = load;
-      const guard = depGuard(load, tb);
+      const guard = depGuard(load, tb, r);
       return (p) => {
         if (guard && !guard(p)) return null;
         const o = baseOf(p, base) + offset;

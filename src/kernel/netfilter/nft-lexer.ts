@@ -63,7 +63,8 @@ export function tokenize(text: string, file: string): Tok[] {
       let j = i + 1, s = '';
       while (j < n && text[j] !== '"') {
         if (text[j] === '\n') throw new RulesetError(file, line, start - lineStart + 1, 'unterminated string');
-        if (text[j] === '\\' && j + 1 < n) { s += text[j + 1]; j += 2; continue; }
+        // \* stays escaped (a literal star in an interface name, not a wildcard)
+        if (text[j] === '\\' && j + 1 < n) { s += text[j + 1] === '*' ? '\\*' : text[j + 1]; j += 2; continue; }
         s += text[j];
         j++;
       }

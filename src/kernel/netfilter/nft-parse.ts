@@ -1055,6 +1055,8 @@ class NftParser {
         const left: Load = { k: 'bitwise', src: lhs.load, mask, xor: 0 };
         return { k: 'cmp', left, op: op === 'neq' ? 'neq' : 'eq', value: v };
       }
+      // `tcp flags syn`: any of these bits; `tcp flags & (fin|syn|rst|ack) syn`: the masked value equals it
+      if (op === 'implicit' && lhs.load.k === 'bitwise') return { k: 'cmp', left: lhs.load, op: 'eq', value: v };
       if (op === 'implicit') return { k: 'cmp', left: { k: 'bitwise', src: lhs.load, mask: v, xor: 0 }, op: 'neq', value: 0 };
       return { k: 'cmp', left: lhs.load, op: op as 'eq' | 'neq', value: v };
     }
@@ -1067,7 +1069,8 @@ class NftParser {
       const s = next(c);
       if (s.t !== 'str' && s.t !== 'word') throw err(s, `syntax error, unexpected ${show(s)}`);
       if (s.v.endsWith('*') && !s.v.endsWith('\\*')) return { k: 'prefixcmp', left: lhs.load, neg: op === 'neq', value: s.v.slice(0, -1) };
-      return { k: 'cmp', left: lhs.load, op: op === 'neq' ? 'neq' : 'eq', value: s.v };
+      // "dummy\*": a literal star (the lexer keeps the escape)
+      return { k: 'cmp', left: lhs.load, op: op === 'neq' ? 'neq' : 'eq', value: s.v.replace(/\\\*/g, '*') };
     }
     // a bare comma list on a non-flag field is an anonymous set
     const save = c.pos;

@@ -1,0 +1,354 @@
+// A small interpreter of the nft virtual-machine programs the real `nft` compiles rules to, as
+// nftables' tests/py `.payload` files print them (libnftnl's text form):
+//   [ payload load 2b @ transport header + 2 => reg 1 ]
+//   [ cmp eq reg 1 0x00001600 ]
+// It is the oracle of the differential test: written from the kernel's expression code
+// (net/netfilter/nft_payload.c, nft_cmp.c, nft_bitwise.c, nft_range.c, nft_lookup.c,
+// nft_byteorder.c, nft_immediate.c, nft_meta.c, nf_tables_core.c) and nothing of pktlife's.
+//
+// Registers: the kernel's regs->data[] as bytes. NFT_REG_1..4 (16 bytes) sit at u32 index 4*n,
+// NFT_REG32_00..15 (numbered 8..23) at u32 index n-8+4 (nft_parse_register). libnftnl prints
+// constants as u32 words in host order: on x86 each word's bytes are little-endian.
+
+export interface VmSet {
+  name: string;
+  flags: number;
+  elems: { key: Uint8Array; hi?: Uint8Array; data?: Uint8Array; verdict?: string; end: boolean }[];
+}
+
+export type Instr =
+  | { op: 'payload'; base: 'll' | 'nh' | 'th' | 'ih'; off: number; len: number; dreg: number }
+  | { op: 'meta'; key: string; dreg: number }
+  | { op: 'cmp'; cmp: string; sreg: number; data: Uint8Array }
+  | { op: 'range'; cmp: 'eq' | 'neq'; sreg: number; lo: Uint8Array; hi: Uint8Array }
+  | { op: 'bitwise'; sreg: number; dreg: number; mask?: Uint8Array; xor?: Uint8Array; shift?: ['<<' | '>>', number] }
+  | { op: 'byteorder'; sreg: number; dreg: number; size: number; len: number }
+  | { op: 'lookup'; sreg: number; set: string; inv: boolean; dreg?: number }
+  | { op: 'immediate'; dreg: number; verdict?: string; chain?: string; data?: Uint8Array }
+  | { op: 'meta_set'; key: string; sreg: number }
+  | { op: 'nop'; what: string }
+  | { op: 'unknown'; what: string };
+
+export interface VmEntry {
+  rule: string;
+  family: string;
+  chain: string;
+  sets: VmSet[];
+  prog: Instr[];
+  file: string;
+}
+
+/** "0x0000e800 0x00000001" -> bytes, each word little-endian */
+export function wordsToBytes(words: string[]): Uint8Array {
+  const b = new Uint8Array(words.length * 4);
+  words.forEach((w, i) => {
+    const v = parseInt(w.replace(/^0x/, ''), 16) >>> 0;
+    b[i * 4] = v & 255; b[i * 4 + 1] = (v >>> 8) & 255; b[i * 4 + 2] = (v >>> 16) & 255; b[i * 4 + 3] = v >>> 24;
+  });
+  return b;
+}
+
+const BASES: Record<string, 'll' | 'nh' | 'th' | 'ih'> = { link: 'll', network: 'nh', transport: 'th', inner: 'ih' };
+const VERDICT_WORDS = new Set(['accept', 'drop', 'continue', 'return', 'jump', 'goto', 'queue']);
+
+export function parseInstr(line: string): Instr {
+  const s = line.trim().replace(/^\[\s*/, '').replace(/\s*\]$/, '');
+  let m: RegExpExecArray | null;
+  if ((m = /^payload load (\d+)b @ (link|network|transport|inner) header \+ (\d+) => reg (\d+)$/.exec(s))) return { op: 'payload', base: BASES[m[2]!]!, len: +m[1]!, off: +m[3]!, dreg: +m[4]! };
+  if ((m = /^meta load (\S+) => reg (\d+)$/.exec(s))) return { op: 'meta', key: m[1]!, dreg: +m[2]! };
+  if ((m = /^cmp (eq|neq|lt|lte|gt|gte) reg (\d+) ((?:0x[0-9a-f]+ ?)+)$/.exec(s))) return { op: 'cmp', cmp: m[1]!, sreg: +m[2]!, data: wordsToBytes(m[3]!.trim().split(/\s+/)) };
+  if ((m = /^range (eq|neq) reg (\d+) ((?:0x[0-9a-f]+ ?)+)$/.exec(s))) {
+    const w = m[3]!.trim().split(/\s+/);
+    return { op: 'range', cmp: m[1] as 'eq', sreg: +m[2]!, lo: wordsToBytes(w.slice(0, w.length / 2)), hi: wordsToBytes(w.slice(w.length / 2)) };
+  }
+  if ((m = /^bitwise reg (\d+) = \( reg (\d+) & ((?:0x[0-9a-f]+ ?)+) \) \^ ((?:0x[0-9a-f]+ ?)+)$/.exec(s))) return { op: 'bitwise', dreg: +m[1]!, sreg: +m[2]!, mask: wordsToBytes(m[3]!.trim().split(/\s+/)), xor: wordsToBytes(m[4]!.trim().split(/\s+/)) };
+  if ((m = /^bitwise reg (\d+) = \( reg (\d+) (<<|>>) (0x[0-9a-f]+) \)$/.exec(s))) return { op: 'bitwise', dreg: +m[1]!, sreg: +m[2]!, shift: [m[3] as '<<', parseInt(m[4]!, 16)] };
+  if ((m = /^byteorder reg (\d+) = (hton|ntoh)\(reg (\d+), (\d+), (\d+)\)$/.exec(s))) return { op: 'byteorder', dreg: +m[1]!, sreg: +m[3]!, size: +m[4]!, len: +m[5]! };
+  if ((m = /^lookup reg (\d+) set (\S+)(?: dreg (\d+))?(?: (0x[0-9a-f]+))?$/.exec(s))) return { op: 'lookup', sreg: +m[1]!, set: m[2]!, dreg: m[3] !== undefined ? +m[3] : undefined, inv: m[4] !== undefined && (parseInt(m[4], 16) & 1) === 1 };
+  if ((m = /^immediate reg (\d+) (accept|drop|continue|return|queue)$/.exec(s))) return { op: 'immediate', dreg: +m[1]!, verdict: m[2]! };
+  if ((m = /^immediate reg (\d+) (jump|goto) -> (\S+)$/.exec(s))) return { op: 'immediate', dreg: +m[1]!, verdict: m[2]!, chain: m[3]! };
+  if ((m = /^immediate reg (\d+) ((?:0x[0-9a-f]+ ?)+)$/.exec(s))) return { op: 'immediate', dreg: +m[1]!, data: wordsToBytes(m[2]!.trim().split(/\s+/)) };
+  if ((m = /^meta set (\S+) with reg (\d+)$/.exec(s))) return { op: 'meta_set', key: m[1]!, sreg: +m[2]! };
+  if (/^(counter|log)\b/.test(s)) return { op: 'nop', what: s.split(' ')[0]! };
+  return { op: 'unknown', what: s.split(' ').slice(0, 2).join(' ') };
+}
+
+/** every entry of one .payload file */
+export function parsePayloadFile(text: string, file: string): VmEntry[] {
+  const out: VmEntry[] = [];
+  let cur: VmEntry | null = null;
+  let curSet: VmSet | null = null;
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\s+$/, '');
+    if (line.startsWith('# ')) {
+      cur = { rule: line.slice(2).trim(), family: '', chain: '', sets: [], prog: [], file };
+      out.push(cur);
+      curSet = null;
+      continue;
+    }
+    if (!cur || line === '') continue;
+    if (/^\s*\[/.test(line)) { cur.prog.push(parseInstr(line)); continue; }
+    if (/^\s+element /.test(line) || /^\telement/.test(line)) {
+      if (!curSet) continue;
+      for (const el of line.trim().split(/(?=element )/)) {
+        const m = /^element ((?:[0-9a-f]{8} ?)+?)\s*(?:-\s*((?:[0-9a-f]{8} ?)+?))?\s*:\s*(.*?)\s*\[end\]\s*$/.exec(el.trim());
+        if (!m) continue;
+        const key = wordsToBytes(m[1]!.trim().split(/\s+/));
+        const hi = m[2] ? wordsToBytes(m[2].trim().split(/\s+/)) : undefined;
+        const rest = m[3]!.split(/\s+/);
+        const flags = Number(rest.pop());
+        const e: VmSet['elems'][number] = { key, hi, end: (flags & 1) === 1 };
+        if (rest.length && VERDICT_WORDS.has(rest[0]!)) e.verdict = rest[0];
+        else if (rest.length) e.data = wordsToBytes(rest);
+        curSet.elems.push(e);
+      }
+      continue;
+    }
+    const sm = /^(__set%d|__map%d|__objmap%d|[A-Za-z][\w-]*) (\S+) (\S+)( size \d+)?$/.exec(line);
+    if (sm && !cur.family && sm[1]!.startsWith('__')) {
+      // "__set%d test-ip4 3" declares (flags), the next "__set%d test-ip4 0" starts its elements
+      if (sm[3] !== '0' || !curSet || curSet.name !== sm[1]) {
+        curSet = { name: sm[1]!, flags: parseInt(sm[3]!, 16), elems: [] };
+        cur.sets.push(curSet);
+      }
+      continue;
+    }
+    const hm = /^(ip|ip6|inet|arp|bridge|netdev) (\S+) (\S+)$/.exec(line.trim());
+    if (hm && !cur.family) { cur.family = hm[1]!; cur.chain = hm[3]!; continue; }
+  }
+  return out.filter((e) => e.family);
+}
+
+// ---- evaluation ----
+
+export interface VmDevice { name: string; ifindex: number; type: number }
+
+/** what the kernel's nft_pktinfo holds for one packet at one hook (nft_set_pktinfo_*) */
+export interface VmPacket {
+  /** the whole frame: Ethernet header at 0 */
+  frame: Uint8Array;
+  /** offsets in frame; nh -1 when there is no network header */
+  nh: number;
+  /** NFPROTO of the hook (nft_pf) */
+  pf: number;
+  /** skb->protocol (host number) */
+  protocol: number;
+  mark: number;
+  pktType: number;
+  in: VmDevice | null;
+  out: VmDevice | null;
+}
+
+interface PktInfo { tprot: number; tprotSet: boolean; thoff: number; fragoff: number }
+
+function be16(b: Uint8Array, o: number): number { return (b[o]! << 8) | b[o + 1]!; }
+
+/** nft_set_pktinfo_ipv4_validate / nft_set_pktinfo_ipv6 (ipv6_find_hdr), else unspec */
+export function pktinfo(p: VmPacket): PktInfo {
+  const none = { tprot: 0, tprotSet: false, thoff: 0, fragoff: 0 };
+  const b = p.frame, nh = p.nh;
+  const l3 = p.pf === 2 || p.pf === 10 ? p.pf : p.protocol === 0x0800 ? 2 : p.protocol === 0x86dd ? 10 : 0;
+  // bridge/netdev families: nft_set_pktinfo by skb->protocol (nft_do_chain_netdev / nft_do_chain_bridge)
+  if (nh < 0) return none;
+  const len = b.length - nh;
+  if (l3 === 2) {
+    if (len < 20) return none;
+    const ihl = b[nh]! & 15;
+    if (b[nh]! >> 4 !== 4 || ihl < 5) return none;
+    const tot = be16(b, nh + 2);
+    if (len < tot || tot < ihl * 4) return none;
+    return { tprot: b[nh + 9]!, tprotSet: true, thoff: nh + ihl * 4, fragoff: (be16(b, nh + 6) & 0x1fff) * 8 };
+  }
+  if (l3 === 10) {
+    if (len < 40 || b[nh]! >> 4 !== 6) return none;
+    const plen = be16(b, nh + 4);
+    if (plen + 40 > len) return none;
+    // ipv6_find_hdr: walk hop-by-hop, routing, destination options, fragment
+    let nexthdr = b[nh + 6]!, off = nh + 40, fragoff = 0;
+    for (;;) {
+      if (nexthdr === 0 || nexthdr === 43 || nexthdr === 60 || nexthdr === 51) {
+        if (off + 8 > b.length) return none;
+        const hl = nexthdr === 51 ? (b[off + 1]! + 2) * 4 : (b[off + 1]! + 1) * 8;
+        nexthdr = b[off]!;
+        off += hl;
+      } else if (nexthdr === 44) {
+        if (off + 8 > b.length) return none;
+        fragoff = be16(b, off + 2) & 0xfff8;
+        nexthdr = b[off]!;
+        off += 8;
+        if (fragoff) break;
+      } else break;
+    }
+    return { tprot: nexthdr, tprotSet: true, thoff: off, fragoff };
+  }
+  return none;
+}
+
+export interface VmResult {
+  /** NFT_BREAK reached: the rule does not match */
+  broke: boolean;
+  verdict?: string;
+  chain?: string;
+  mark: number;
+  /** an instruction the interpreter does not know was reached */
+  unknown?: string;
+}
+
+function regOff(r: number): number {
+  return r <= 4 ? r * 16 : (r - 8 + 4) * 4;
+}
+
+function memcmp(a: Uint8Array, ao: number, b: Uint8Array, len: number): number {
+  for (let i = 0; i < len; i++) {
+    const d = a[ao + i]! - b[i]!;
+    if (d) return d;
+  }
+  return 0;
+}
+
+export function runProgram(e: VmEntry, p: VmPacket): VmResult {
+  const regs = new Uint8Array(20 * 4 + 64);
+  const info = pktinfo(p);
+  let mark = p.mark >>> 0;
+  let setIdx = 0;
+  // registers holding an interface name: a cmp shorter than IFNAMSIZ is a wildcard prefix ("eth*"),
+  // whose real length the text form does not print (the last word is zero-padded)
+  const ifnameReg = new Set<number>();
+  const res: VmResult = { broke: false, mark };
+  for (const ins of e.prog) {
+    switch (ins.op) {
+      case 'payload': {
+        // nft_payload_eval
+        const d = regOff(ins.dreg);
+        let off: number;
+        if (ins.base === 'll') off = 0;
+        else if (ins.base === 'nh') { if (p.nh < 0) return brk(res, mark); off = p.nh; }
+        else if (ins.base === 'th') { if (!info.tprotSet || info.fragoff) return brk(res, mark); off = info.thoff; }
+        else return { ...res, unknown: 'inner header' };
+        if (ins.len % 4) regs.fill(0, d + Math.floor(ins.len / 4) * 4, d + Math.floor(ins.len / 4) * 4 + 4);
+        if (off + ins.off + ins.len > p.frame.length) return brk(res, mark);
+        regs.set(p.frame.subarray(off + ins.off, off + ins.off + ins.len), d);
+        break;
+      }
+      case 'meta': {
+        const d = regOff(ins.dreg);
+        if (ins.key === 'iifname' || ins.key === 'oifname') ifnameReg.add(ins.dreg); else ifnameReg.delete(ins.dreg);
+        const st32 = (v: number) => { regs[d] = v & 255; regs[d + 1] = (v >>> 8) & 255; regs[d + 2] = (v >>> 16) & 255; regs[d + 3] = v >>> 24; };
+        const st8 = (v: number) => st32(v & 255);
+        const st16 = (v: number) => st32(v & 0xffff);
+        switch (ins.key) {
+          case 'len': st32(p.frame.length - (p.nh >= 0 ? p.nh : 14)); break;
+          case 'protocol': st16(((p.protocol & 255) << 8) | (p.protocol >> 8)); break; // be16 in the register
+          case 'nfproto': st8(p.pf); break;
+          case 'l4proto': if (!info.tprotSet) return brk(res, mark); st8(info.tprot); break;
+          case 'mark': st32(mark); break;
+          case 'iif': st32(p.in?.ifindex ?? 0); break;
+          case 'oif': st32(p.out?.ifindex ?? 0); break;
+          case 'iifname': case 'oifname': {
+            const dev = ins.key === 'iifname' ? p.in : p.out;
+            regs.fill(0, d, d + 16);
+            const n = dev?.name ?? '';
+            for (let i = 0; i < n.length && i < 16; i++) regs[d + i] = n.charCodeAt(i);
+            break;
+          }
+          case 'iiftype': case 'oiftype': {
+            const dev = ins.key === 'iiftype' ? p.in : p.out;
+            if (!dev) return brk(res, mark);
+            st16(dev.type);
+            break;
+          }
+          case 'pkttype': st8(p.pktType); break;
+          default: return { ...res, unknown: `meta ${ins.key}` };
+        }
+        break;
+      }
+      case 'cmp': {
+        let n = ins.data.length;
+        if (ifnameReg.has(ins.sreg) && n < 16) while (n > 0 && ins.data[n - 1] === 0) n--;
+        const c = memcmp(regs, regOff(ins.sreg), ins.data, n);
+        const ok = ins.cmp === 'eq' ? c === 0 : ins.cmp === 'neq' ? c !== 0 : ins.cmp === 'lt' ? c < 0 : ins.cmp === 'lte' ? c <= 0 : ins.cmp === 'gt' ? c > 0 : c >= 0;
+        if (!ok) return brk(res, mark);
+        break;
+      }
+      case 'range': {
+        const o = regOff(ins.sreg);
+        const inside = memcmp(regs, o, ins.lo, ins.lo.length) >= 0 && memcmp(regs, o, ins.hi, ins.hi.length) <= 0;
+        if (inside !== (ins.cmp === 'eq')) return brk(res, mark);
+        break;
+      }
+      case 'bitwise': {
+        const s = regOff(ins.sreg), d = regOff(ins.dreg);
+        if (ins.mask) {
+          const n = ins.mask.length;
+          const tmp = new Uint8Array(n);
+          for (let i = 0; i < n; i++) tmp[i] = (regs[s + i]! & ins.mask[i]!) ^ ins.xor![i]!;
+          regs.set(tmp, d);
+        } else {
+          // nft_bitwise_eval_lshift/rshift on host-order u32 words (one word here)
+          const v = (regs[s]! | (regs[s + 1]! << 8) | (regs[s + 2]! << 16) | (regs[s + 3]! << 24)) >>> 0;
+          const r = ins.shift![0] === '<<' ? (v << ins.shift![1]) >>> 0 : v >>> ins.shift![1];
+          regs[d] = r & 255; regs[d + 1] = (r >>> 8) & 255; regs[d + 2] = (r >>> 16) & 255; regs[d + 3] = r >>> 24;
+        }
+        break;
+      }
+      case 'byteorder': {
+        // on a little-endian host hton and ntoh both reverse each `size`-byte element
+        const s = regOff(ins.sreg), d = regOff(ins.dreg);
+        const src = regs.slice(s, s + ins.len);
+        for (let i = 0; i + ins.size <= ins.len; i += ins.size) for (let j = 0; j < ins.size; j++) regs[d + i + j] = src[i + ins.size - 1 - j]!;
+        break;
+      }
+      case 'lookup': {
+        const set = ins.set.startsWith('__') ? e.sets.filter((x) => x.name === ins.set)[setIdx++] : undefined;
+        if (!set) return { ...res, unknown: `lookup in named set ${ins.set}` };
+        const hit = lookup(set, regs, regOff(ins.sreg));
+        if ((hit !== null) === ins.inv) return brk(res, mark);
+        if (ins.dreg !== undefined && hit) {
+          if (ins.dreg === 0) { res.verdict = hit.verdict; return { ...res, mark }; }
+          if (hit.data) regs.set(hit.data, regOff(ins.dreg));
+        }
+        break;
+      }
+      case 'immediate':
+        if (ins.dreg === 0) { res.verdict = ins.verdict; res.chain = ins.chain; return { ...res, mark }; }
+        regs.set(ins.data!, regOff(ins.dreg));
+        break;
+      case 'meta_set':
+        if (ins.key !== 'mark') return { ...res, unknown: `meta set ${ins.key}` };
+        { const s = regOff(ins.sreg); mark = (regs[s]! | (regs[s + 1]! << 8) | (regs[s + 2]! << 16) | (regs[s + 3]! << 24)) >>> 0; }
+        break;
+      case 'nop': break;
+      case 'unknown': return { ...res, unknown: ins.what };
+    }
+  }
+  return { ...res, mark };
+}
+
+function brk(res: VmResult, mark: number): VmResult {
+  return { ...res, broke: true, mark };
+}
+
+/** nft_lookup on the set types nft picks: hash (exact), rbtree (intervals with end markers), pipapo (concatenated ranges) */
+function lookup(set: VmSet, regs: Uint8Array, o: number): VmSet['elems'][number] | null {
+  const INTERVAL = 4;
+  const len = set.elems[0]?.key.length ?? 0;
+  if (set.elems.some((x) => x.hi)) {
+    for (const el of set.elems) if (memcmp(regs, o, el.key, len) >= 0 && memcmp(regs, o, el.hi ?? el.key, len) <= 0) return el;
+    return null;
+  }
+  if (set.flags & INTERVAL) {
+    // rbtree: the greatest element <= key decides; an interval end marker means outside
+    let best: VmSet['elems'][number] | null = null;
+    for (const el of set.elems) {
+      if (memcmp(regs, o, el.key, len) >= 0 && (!best || cmpBytes(el.key, best.key) > 0 || (cmpBytes(el.key, best.key) === 0 && !el.end))) best = el;
+    }
+    return best && !best.end ? best : null;
+  }
+  for (const el of set.elems) if (memcmp(regs, o, el.key, len) === 0) return el;
+  return null;
+}
+
+function cmpBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) { const d = a[i]! - b[i]!; if (d) return d; }
+  return 0;
+}
