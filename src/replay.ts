@@ -22,6 +22,8 @@ import { checksumLeftToNic } from './kernel/transport/csum.js';
 import { Decoded, decodeFrame, LT_EN10MB, LT_RAW, LT_RAW_BSD12, LT_RAW_BSD14, LT_LINUX_SLL, LT_LINUX_SLL2, LT_IPV4, LT_IPV6, LT_NULL, LT_LOOP } from './packet/decode.js';
 import { summarize, SummaryState } from './packet/summary.js';
 import type { ReplayItem, ReplaySource } from './replay-types.js';
+import { LT_NFLOG } from './packet/nflog.js';
+import { NflogReplay, type NflogFrame } from './replay-nflog.js';
 
 export type { ReplayItem, ReplaySource } from './replay-types.js';
 export type { ReplayOptions } from './kernel/ctx.js';
@@ -87,9 +89,14 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
   let lastIface: Frame['iface'] | null = null;
   let lastDev: NetDevice | null = null;
 
+  let nflogReplay: NflogReplay | null = null;
+  let nfl: NflogFrame | null = null;
+
   function deviceFor(f: Frame): NetDevice {
     if (f.iface === lastIface && lastDev !== null) return lastDev;
     let name: string | null = null;
+    // NFLOG: the logged input (or, for the host's own packets, output) device
+    if (f.iface.linktype === LT_NFLOG && nfl !== null && nfl.dev !== null) return nfl.dev;
     if (f.iface.linktype === LT_LINUX_SLL2 && dec.ifindex > 0) {
       const d = host.byIndex.get(dec.ifindex);
       if (!d) throw new ReplayError(title, f.index, `SLL2 interface index ${dec.ifindex} is not in the host snapshot ${host.dir}`);
@@ -133,6 +140,7 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       const start = f.offset;
       // the decoder is needed for the summary and for link types other than Ethernet
       if (wantSummary || lt !== LT_EN10MB) decodeFrame(new Uint8Array(buf.buffer, buf.byteOffset + start, f.caplen), f.caplen, lt, dec, f.len, false);
+      if (lt === LT_NFLOG) nfl = (nflogReplay ??= new NflogReplay(host)).frame(new Uint8Array(buf.buffer, buf.byteOffset + start, f.caplen), f.caplen);
       const dev = deviceFor(f);
       ctx.reset(f.index);
       net.nowSec = f.tsSec;
@@ -145,7 +153,7 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       skb.dev = dev;
       skb.indev = dev;
       try {
-        runFrame(net, skb, ctx, f, dec, dev);
+        runFrame(net, skb, ctx, f, dec, dev, lt === LT_NFLOG ? nfl : null);
       } finally {
         // headers the model wrote in place get their captured bytes back (item.bytes shows the
         // frame as captured), before the reader may reuse its buffer
@@ -183,7 +191,7 @@ class Item implements ReplayItem {
 }
 
 /** Set up link-layer fields and send the frame in; returns true for a frame the host sent. */
-function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, dec: Decoded, dev: NetDevice): boolean {
+function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, dec: Decoded, dev: NetDevice, nfl: NflogFrame | null = null): boolean {
   const lt = f.iface.linktype;
   let outbound = f.direction === DIR_OUTBOUND;
   switch (lt) {
@@ -224,6 +232,26 @@ function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, dec: Decoded, 
         ctx.unsupported.push(`link type ${f.iface.linktypeName}: frame without an IP header`);
         ctx.drop('netif_receive_skb', 'UNHANDLED_PROTO');
         return outbound;
+      }
+      skb.network_header = skb.start + dec.network_header;
+      skb.protocol = dec.ipVersion === 4 ? 0x0800 : 0x86dd;
+      skb.pkt_type = PACKET_HOST;
+      break;
+    case LT_NFLOG:
+      // the packet a log rule saw (replay-nflog.ts): replayed on the logged device
+      if (ctx.tracing && nfl !== null) ctx.ev('nfulnl_log_packet', nfl.what);
+      if (dec.network_header < 0 || !dec.ipVersion) {
+        ctx.unsupported.push(`NFLOG record without an IPv4/IPv6 packet${dec.problem ? `: ${dec.problem}` : ''}`);
+        ctx.drop('netif_receive_skb', 'UNHANDLED_PROTO');
+        return outbound;
+      }
+      if (nfl !== null && nfl.outbound) outbound = true;
+      if (nfl !== null && nfl.info.hook === 1) {
+        if (ctx.tracing) ctx.ev('nfulnl_log_packet', 'logged at input: replayed from its ingress, as the input hook saw it (after any prerouting DNAT or reassembly)');
+      } else if (nfl !== null && nfl.info.hook !== undefined && nfl.info.hook !== 0 && nfl.info.hook !== 3) {
+        // logged after PREROUTING (input, forward, postrouting): the packet as that hook saw it
+        // (after any DNAT, defragmentation, TTL decrement) goes through the path again from the start
+        ctx.unsupported.push(`NFLOG logged at hook ${nfl.info.hook === 2 ? 'forward' : 'postrouting'}: the logged packet is replayed from ${outbound ? 'the output path' : 'its ingress'}, so the hooks before the log rule see it a second time (as already changed by them)`);
       }
       skb.network_header = skb.start + dec.network_header;
       skb.protocol = dec.ipVersion === 4 ? 0x0800 : 0x86dd;

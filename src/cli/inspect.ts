@@ -13,6 +13,7 @@ import { summarize, SummaryState } from '../packet/summary.js';
 import { ipv4BytesToString, ipv6ToString } from '../packet/addr.js';
 import { tcpFlagLetters } from '../packet/tcp.js';
 import { appRecord, icmpInner } from '../packet/app/record.js';
+import { LT_NFLOG, nflogInfo, nflogRecord } from '../packet/nflog.js';
 
 interface Opts { format: string; iface?: string; link?: boolean; absoluteSeq?: boolean }
 
@@ -64,6 +65,10 @@ export function ndjsonLine(f: Frame, d: Decoded): string {
   if (d.ipVersion !== 0) {
     const ip = CSUM_NAMES[d.csumIp], l4 = CSUM_NAMES[d.csumL4];
     s += `,"checksums":{"ip":${ip === null ? 'null' : `"${ip}"`},"l4":${l4 === null ? 'null' : `"${l4}"`}}`;
+  }
+  if (d.linktype === LT_NFLOG) {
+    const i = nflogInfo(b, d.caplen);
+    if (i !== null) s += ',"nflog":' + JSON.stringify(nflogRecord(i));
   }
   if (d.sport >= 0) {
     const app = appRecord(d);

@@ -5,6 +5,7 @@
 // tunnel's inner packet to a tunnel device): MPLS, PPPoE, GRE, IP-in-IP, VXLAN payloads are
 // recorded as the outer protocol and not descended into.
 
+import { LT_NFLOG, nflogPayloadOffset } from './nflog.js';
 import { csumPartial, csumFold, csumTcpudpNofold, csumIpv6Nofold } from './checksum.js';
 
 // ---- link types handled (LINKTYPE_* numbers) ----
@@ -18,15 +19,16 @@ export const LT_LINUX_SLL = 113;
 export const LT_IPV4 = 228;
 export const LT_IPV6 = 229;
 export const LT_LINUX_SLL2 = 276;
+export { LT_NFLOG };
 
 // ---- layer ids (Decoded.layers) ----
 export const L_ETH = 1, L_SLL = 2, L_SLL2 = 3, L_NULL = 4, L_LOOP = 5, L_VLAN = 6, L_LLC = 7,
   L_ARP = 8, L_IPV4 = 9, L_IPV6 = 10, L_TCP = 11, L_UDP = 12, L_ICMP = 13, L_ICMPV6 = 14,
   L_IGMP = 15, L_GRE = 16, L_ESP = 17, L_AH = 18, L_SCTP = 19, L_MPLS = 20, L_PPPOE = 21,
-  L_RARP = 22, L_IPIP = 23, L_OSPF = 24, L_PIM = 25, L_VRRP = 26, L_UDPLITE = 27;
+  L_RARP = 22, L_IPIP = 23, L_OSPF = 24, L_PIM = 25, L_VRRP = 26, L_UDPLITE = 27, L_NFLOG = 28;
 export const LAYER_NAMES: readonly string[] = ['', 'eth', 'sll', 'sll2', 'null', 'loop', 'vlan', 'llc',
   'arp', 'ipv4', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'igmp', 'gre', 'esp', 'ah', 'sctp', 'mpls', 'pppoe',
-  'rarp', 'ipip', 'ospf', 'pim', 'vrrp', 'udplite'];
+  'rarp', 'ipip', 'ospf', 'pim', 'vrrp', 'udplite', 'nflog'];
 const MAX_LAYERS = 16;
 /** more tags than this is treated as malformed (the kernel itself unwinds at most 8 in __vlan_get_protocol) */
 export const MAX_VLAN_TAGS = 8;
@@ -187,6 +189,7 @@ export function decodeFrame(data: Uint8Array, caplen: number, linktype: number, 
     case LT_IPV4: decodeEthertype(out, 0x0800, 0); break;
     case LT_IPV6: decodeEthertype(out, 0x86dd, 0); break;
     case LT_NULL: case LT_LOOP: decodeNull(out, linktype === LT_LOOP); break;
+    case LT_NFLOG: decodeNflog(out); break;
     default: flag(out, DF_UNSUPPORTED_LINK, 'link type not decoded');
   }
   if (verify) verifyChecksums(out);
@@ -216,6 +219,19 @@ function pendL4(d: Decoded, off: number, len: number, proto: number): number {
   d.csumL4Len = len;
   d.csumL4Proto = proto;
   return CSUM_PENDING;
+}
+
+/** NFLOG (nflog.ts): the logged packet from its network header, by the header's family */
+function decodeNflog(d: Decoded): void {
+  if (d.caplen < 4) { flag(d, DF_TRUNCATED, 'truncated NFLOG header'); return; }
+  push(d, L_NFLOG);
+  if (d.data[1] !== 0) { flag(d, DF_MALFORMED, `NFLOG version ${d.data[1]}`); return; }
+  const off = nflogPayloadOffset(d.data, d.caplen);
+  if (off < 0) { flag(d, DF_TRUNCATED, 'NFLOG attributes cut before the packet'); return; }
+  const fam = d.data[0];
+  if (fam === 2) decodeEthertype(d, 0x0800, off);
+  else if (fam === 10) decodeEthertype(d, 0x86dd, off);
+  else flag(d, DF_UNSUPPORTED_LINK, `NFLOG family ${fam} not decoded`);
 }
 
 function decodeEth(d: Decoded, off: number): void {

@@ -8,7 +8,7 @@
 // (keep one SummaryState per capture), absolute with `absoluteSeq` (tcpdump -S).
 
 import { Decoded, decodeFrame, LT_EN10MB, LT_RAW, L_ARP, L_RARP, L_TCP, L_UDP, L_ICMP, L_ICMPV6, L_ETH, L_SLL, L_SLL2, L_VLAN, L_LLC, L_MPLS, L_PPPOE,
-  L_IGMP, L_GRE, L_ESP, L_AH, L_SCTP, L_IPIP, L_IPV6, L_OSPF, L_PIM, L_VRRP, DF_FRAGMENT } from './decode.js';
+  L_IGMP, L_GRE, L_ESP, L_AH, L_SCTP, L_IPIP, L_IPV6, L_OSPF, L_PIM, L_VRRP, L_NFLOG, DF_FRAGMENT, DF_TRUNCATED } from './decode.js';
 import { ipv4BytesToString, ipv6ToString, macToString } from './addr.js';
 import { tcpFlagLetters } from './tcp.js';
 import { TcpSeqTables } from './summary-tcpseq.js';
@@ -83,6 +83,10 @@ export function summarize(d: Decoded, state: SummaryState | null = null, opts: S
       // tcpdump does when the index is unknown there, and the direction
       s += `?     ${(SLL_PKTTYPE[d.pktType] ?? '?').padEnd(3)} `;
       if (link) s += `ifindex ${d.ifindex} ${macToString(b, 12)} ${ethertypeText(u16(b, 0))}, length ${d.wireLen}: `;
+    } else if (l === L_NFLOG) {
+      // print-nflog.c: the nflog header only with -e; the packet cut before its payload TLV
+      if (link && d.caplen >= 4 && b[1] === 0) s += `version ${b[1]}, resource ID ${u16(b, 2)}, family ${b[0] === 2 ? 'IPv4' : b[0] === 10 ? 'IPv6' : 'Unknown'} (${b[0]}), length ${d.wireLen}: `;
+      if (d.network_header < 0) return d.flags & DF_TRUNCATED ? s + ' [|nflog]' : s + `[${d.problem ?? 'nflog'}]`;
     } else if (l === L_VLAN) {
       const tci = d.vlanTci[vlanIdx];
       const next = vlanIdx + 1 < d.nvlan ? d.vlanTpid[vlanIdx + 1] : d.protocol;

@@ -10,7 +10,7 @@ export interface KnownDisagreement {
 }
 
 const TUNNEL = 'tunnel payload not descended: the decoder stops at the outer headers, as the kernel hands the inner packet to a tunnel device; tshark reports the inner transport header';
-const LINK = 'link type not decoded (only EN10MB, LINUX_SLL/SLL2, RAW, IPV4, IPV6, NULL, LOOP are): tshark dissects it';
+const LINK = 'link type not decoded (only EN10MB, LINUX_SLL/SLL2, RAW, IPV4, IPV6, NULL, LOOP, NFLOG are): tshark dissects it';
 const QUOTE = 'ICMP error quoting a packet: tshark reports the quoted packet\'s transport ports; the decoder reports the ICMP header itself';
 const ALL = ['src', 'dst', 'proto', 'ttl', 'ip_csum', 'tcp_sport', 'tcp_dport', 'tcp_flags', 'tcp_csum', 'udp_sport', 'udp_dport', 'udp_csum', 'vlan_id',
   'ip_id', 'ip_frag_offset', 'icmp_type', 'icmp_code', 'tcp_seq', 'tcp_ack', 'tcp_hdr_len', 'tcp_len', 'udp_length'];
@@ -20,7 +20,7 @@ export const KNOWN: KnownDisagreement[] = [
   // link types outside the model
   ...['libpcap/filter/http_PPI.pcap', 'libpcap/filter/arcnet-rfc1201-arp-icmp-http.pcap', 'tcpdump/LINKTYPE_PKTAP.pcap',
     'tcpdump/LINKTYPE_USER2_PKTAP.pcap', 'tcpdump/e1000g.pcap', 'tcpdump/icmp-cksum-oobr-4.pcapng', 'tcpdump/icmp-icmp_print-oobr-2.pcap',
-    'tcpdump/icmp-rfc5837.pcap', 'tcpdump/ipoib.pcap', 'tcpdump/nflog.pcap', 'zeek/dns-inverse-query.pcap', 'zeek/nflog-http.pcap',
+    'tcpdump/icmp-rfc5837.pcap', 'tcpdump/ipoib.pcap', 'zeek/dns-inverse-query.pcap',
     'zeek/quic/interop/quic-go_quic-go/handshake.pcap', 'zeek/radiotap.pcap', 'zeek/wlanmon.pcap']
     .map((file): KnownDisagreement => ({ file, fields: ALL, kind: 'missing', reason: LINK })),
   // encapsulations not descended

@@ -108,7 +108,7 @@ describe.skipIf(!haveTcpdump)('summary vs tcpdump -nn', () => {
       'pcap-parser/ntp.pcap', 'zeek/ipv4/fragmented-1.pcap', 'zeek/fake-syslog-with-padding.pcap', 'tcpdump/vxlan.pcap', 'zeek/tunnels/vxlan.pcap',
       'libpcap/filter/vxlan.pcap', 'tcpdump/geneve.pcap', 'zeek/tunnels/geneve.pcap', 'zeek/tunnels/geneve-truncated.pcapng', 'zeek/tunnels/4in4.pcap',
       'zeek/tunnels/6in4.pcap', 'zeek/tunnels/ping6-in-ipv4.pcap', 'zeek/erspan.pcap', 'tcpdump/pptp.pcap', 'zeek/tunnels/Teredo.pcap',
-      'zeek/icmp/icmp6-nd-short-options.pcap', 'zeek/trunc/icmp-header-trunc.pcap', 'tcpdump/icmpv6.pcap', 'tcpdump/icmpv6-rfc7112.pcap']) {
+      'tcpdump/nflog.pcap', 'zeek/nflog-http.pcap', 'zeek/nflog-bad-tlv-len.pcap', 'zeek/icmp/icmp6-nd-short-options.pcap', 'zeek/trunc/icmp-header-trunc.pcap', 'tcpdump/icmpv6.pcap', 'tcpdump/icmpv6-rfc7112.pcap']) {
       compare(path.join(CORPUS, f), t);
       // -e on NULL / RAW link types prints a link header we do not
       if (!NO_LINK.has(f)) compare(path.join(CORPUS, f), t, true);
