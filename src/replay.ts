@@ -24,6 +24,8 @@ import { summarize, SummaryState } from './packet/summary.js';
 import type { ReplayItem, ReplaySource } from './replay-types.js';
 import { LT_NFLOG } from './packet/nflog.js';
 import { NflogReplay, type NflogFrame } from './replay-nflog.js';
+import { ipv4Saddr } from './packet/ipv4.js';
+import { ipv6ToString } from './packet/addr.js';
 
 export type { ReplayItem, ReplaySource } from './replay-types.js';
 export type { ReplayOptions } from './kernel/ctx.js';
@@ -81,6 +83,8 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
     return summarize(repDec, null, { absoluteSeq: true });
   };
   const wantSummary = opts.summaries !== false;
+  // SLL2 frames name their interface by index: the snapshot's device name in the summary
+  const sumOpts = { ifname: (i: number) => host.byIndex.get(i)?.name };
   const skb = new SkBuff(new Uint8Array(0), 0);
   skb.inPlaceUndo = true;
   const ifaceCache = new Map<string, NetDevice>();
@@ -160,7 +164,8 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
         skb.restore_captured();
       }
       const record: FateRecord = ctx.toRecord();
-      let summary = wantSummary ? summarize(dec, sumState) : '';
+      net.copies.settle(record.fate);
+      let summary = wantSummary ? summarize(dec, sumState, sumOpts) : '';
       // tcpdump prints a VXLAN frame's inner frame on a second line: one line here
       if (summary.includes('\n')) summary = summary.replace(/\n/g, ' ');
       return new Item(f.index, f.tsSec, f.tsNsec, dev.name, summary, record, buf, start, f.caplen, lt);
@@ -270,11 +275,54 @@ function runFrame(net: Net, skb: SkBuff, ctx: FrameCtx, f: Frame, dec: Decoded, 
   else if (mode === 'auto' && skb.network_header >= 0 && skb.wireEnd - skb.network_header > dev.mtu + (skb.protocol === 0x8100 ? 4 : 0)) skb.ip_summed = CHECKSUM_UNNECESSARY; // GRO output
   else skb.ip_summed = CHECKSUM_NONE;
   if (outbound) {
-    local_out_captured(net, skb, ctx, dev);
+    outbound_captured(net, skb, ctx, dev);
     return true;
   }
   netif_receive_skb(net, skb, ctx);
   return false;
+}
+
+/**
+ * A frame captured leaving `dev`. The outbound copy of a frame the model forwarded or bridged
+ * (tcpdump -i any sees it come in and leave) takes that frame's fate; otherwise the host sent it
+ * (local output path), unless its source address cannot be the host's: then the kernel forwarded
+ * something the model did not (or whose way in the capture does not show), and the record says so.
+ */
+function outbound_captured(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice): void {
+  const nh = skb.network_header;
+  const m = nh >= 0 && nh < skb.tail ? net.copies.match(dev, skb.protocol, skb.data, nh, skb.tail, skb.wireEnd - nh, net.nowSec + net.nowNsec / 1e9) : null;
+  if (m) {
+    ctx.tracing && ctx.ev('dev_queue_xmit_nit', `copy of frame ${m.frame} (${m.fate}) leaving ${dev.name}: the model's egress bytes for it`, { dev: dev.name });
+    ctx.copy(m.frame, m.fate, dev.name);
+    return;
+  }
+  const foreign = foreignSource(net, skb);
+  if (foreign) {
+    ctx.tracing && ctx.ev('dev_queue_xmit_nit', `leaving ${dev.name} from ${foreign}, not an address of this host, and no frame the model forwarded has these bytes`, { dev: dev.name });
+    ctx.unsupported.push(`outbound on ${dev.name} from ${foreign} (not this host's): matches no frame the model forwarded; the kernel forwarded it (its way in is not in the capture, or the model disagrees)`);
+    ctx.forward(dev.name);
+    return;
+  }
+  ctx.localOut = true;
+  local_out_captured(net, skb, ctx, dev);
+}
+
+/** the source address of an IP frame when it is not one the host could send from, else null */
+function foreignSource(net: Net, skb: SkBuff): string | null {
+  const b = skb.data;
+  const nh = skb.network_header;
+  if (skb.protocol === 0x0800 && skb.tail - nh >= 20) {
+    const s = ipv4Saddr(b, nh);
+    if (s === 0 || net.local4.has(s) || s >>> 24 === 127) return null;
+    return `${s >>> 24}.${(s >>> 16) & 255}.${(s >>> 8) & 255}.${s & 255}`;
+  }
+  if (skb.protocol === 0x86dd && skb.tail - nh >= 40) {
+    let any = true;
+    for (let i = 8; i < 24; i++) if (b[nh + i] !== 0) any = false;
+    if (any || net.isLocal6(b, nh + 8)) return null;
+    return ipv6ToString(b, nh + 8);
+  }
+  return null;
 }
 
 /** Library API: replay a capture file against a host snapshot directory (or a loaded Host). */

@@ -580,9 +580,9 @@ def host_close(k, f, data, lp, log, ifaces, caps, offs, packets, out, isns, evs,
         s = normalise(summaries([c])[0], d, isns)
         packets.append({'iface': i, 'tsSec': ts // 10**9, 'tsNsec': ts % 10**9, 'hex': c.hex(), 'direction': 'outbound',
                         'comment': 'sent by the host after its application %s %s: %s' % ('closed' if how == 'close' else 'shut down (SHUT_WR) writing to', peer, s)})
-        # a frame the host sent: its fate is what pktlife writes for such frames (the output path to
-        # the device it was captured on): forwarded, egress that device; no replies
-        out.append({'frame': k, 'fate': 'forwarded', 'egress': [i],
+        # a frame the host sent (its own output path to the device it was captured on): fate sent,
+        # egress that device; no replies
+        out.append({'frame': k, 'fate': 'sent', 'egress': [i],
                     'events': [{'fn': 'listener', 'what': '%s of the socket of %s' % (call, peer)},
                                {'fn': 'recorder', 'what': 'sent by the host (captured at kfp-%s): %s' % (i, s)}]})
         ev_trace.append('# frame %d (host-sent, after %s of %s)\n' % (k, call, peer) + '\n'.join(l.strip() for l in tr.splitlines() if not l.startswith('#')))

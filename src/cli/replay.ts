@@ -25,6 +25,7 @@ interface Opts {
 export function textLine(it: ReplayItem): string {
   const r = it.record;
   let s = `${it.frame} ${it.iface ?? '-'} ${it.summary} => ${r.fate}`;
+  if (r.copy_of !== undefined) s += ` (copy of ${r.copy_of})`;
   if (r.reason) s += ` ${r.reason}`;
   if (r.egress && r.egress.length) s += ` via ${r.egress.join(',')}`;
   if (r.socket) s += ` (${r.socket})`;

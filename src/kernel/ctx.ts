@@ -30,6 +30,10 @@ export class FrameCtx {
   replies: Reply[] = [];
   verdicts: Verdict[] = [];
   socket: string | undefined;
+  /** the frame is one the host sent (captured leaving it): its transmission settles `sent` */
+  localOut = false;
+  /** the frame is the outbound copy of this earlier frame (set with its fate by the replay driver) */
+  copyOf: number | undefined;
   unsupported: string[] = [];
   events: TimelineEvent[] = [];
   /** build timeline events; call sites test it first (`ctx.tracing && ctx.ev(...)`) so the
@@ -57,6 +61,8 @@ export class FrameCtx {
     if (this.replies.length) this.replies = [];
     if (this.verdicts.length) this.verdicts = [];
     this.socket = undefined;
+    this.localOut = false;
+    this.copyOf = undefined;
     if (this.unsupported.length) this.unsupported = [];
     if (this.tracing || this.events.length) this.events = [];
   }
@@ -89,10 +95,18 @@ export class FrameCtx {
     }
   }
 
-  /** the frame itself left through `dev` (dev_queue_xmit) after routing */
+  /** the frame itself left through `dev` (dev_queue_xmit): forwarded after routing, or sent
+   *  when the host originated it */
   forward(dev: string): void {
     this.addEgress(dev);
-    if (this.fate === null) this.fate = 'forwarded';
+    if (this.fate === null) this.fate = this.localOut ? 'sent' : 'forwarded';
+  }
+
+  /** the outbound copy of frame `n`, which had `fate`, leaving by `dev` */
+  copy(n: number, fate: FateKind, dev: string): void {
+    this.addEgress(dev);
+    this.copyOf = n;
+    this.fate ??= fate;
   }
 
   /** the frame left through a bridge port */
@@ -168,6 +182,7 @@ export class FrameCtx {
       // a new list: without the timeline the empty one is shared by earlier records
       r.events = this.events = [...this.events, { fn: 'pktlife', what: 'model ended without a fate (bug)' }];
     }
+    if (this.copyOf !== undefined) r.copy_of = this.copyOf;
     if (this.reason !== undefined) r.reason = this.reason;
     if (this.egress.length) r.egress = this.egress;
     if (this.replies.length) r.replies = this.replies;

@@ -2,7 +2,9 @@
 // Schema shared by `pktlife replay`, the kernel-recorded fixtures (fixtures/kernel/*/expected.ndjson),
 // the golden-file tests and the UI. Field order in JSON output is the order declared here.
 
-export type FateKind = 'delivered' | 'forwarded' | 'bridged' | 'dropped' | 'consumed';
+/** `sent`: a frame the host itself originated, captured on its way out (the local output path);
+ *  `forwarded` is only what ip_forward / ip6_forward did */
+export type FateKind = 'delivered' | 'forwarded' | 'bridged' | 'sent' | 'dropped' | 'consumed';
 
 /** A packet the kernel itself sent in answer (RST, SYN-ACK, ICMP error, echo reply, ARP reply, NA). */
 export interface Reply {
@@ -47,6 +49,9 @@ export interface TimelineEvent {
 export interface FateRecord {
   frame: number;
   fate: FateKind;
+  /** this outbound frame is the capture's second copy of frame N (`tcpdump -i any` on a router or
+   *  bridge sees a forwarded frame come in and leave): it has N's fate, no pass of its own */
+  copy_of?: number;
   /** kernel drop reason without SKB_DROP_REASON_ prefix; only for dropped */
   reason?: string;
   /** every interface the frame itself left through (forwarded, bridged, flooded) */
@@ -63,7 +68,7 @@ export interface FateRecord {
 /**
  * The record as one line of JSON: fields in the schema's order, empty lists and absent fields
  * left out, nested objects in their own key order. Byte-identical to
- * JSON.stringify({frame, fate, reason?, egress?, replies?, verdicts?, socket?, unsupported?, events})
+ * JSON.stringify({frame, fate, copy_of?, reason?, egress?, replies?, verdicts?, socket?, unsupported?, events})
  * (test/perf/fate-json.test.ts checks it over every bundled capture and adversarial strings).
  */
 export function fateToJSON(r: FateRecord): string {
@@ -79,6 +84,7 @@ export function fateToJSON(r: FateRecord): string {
 /** the object fateToJSON's output is the JSON.stringify of */
 function canonical(r: FateRecord): Record<string, unknown> {
   const o: Record<string, unknown> = { frame: r.frame, fate: r.fate };
+  if (r.copy_of !== undefined) o.copy_of = r.copy_of;
   if (r.reason !== undefined) o.reason = r.reason;
   if (r.egress && r.egress.length) o.egress = r.egress;
   if (r.replies && r.replies.length) o.replies = r.replies;
@@ -349,6 +355,7 @@ function fastJSON(r: FateRecord): string {
     if (FATES.size < 64) FATES.set(r.fate, fate);
   }
   let s = '{"frame":' + (Number.isFinite(r.frame) ? '' + r.frame : 'null') + ',"fate":' + fate;
+  if (r.copy_of !== undefined) s += ',"copy_of":' + num(r.copy_of);
   if (r.reason !== undefined) s += ',"reason":' + field(r.reason);
   if (r.egress && r.egress.length) s += ',"egress":' + list(r.egress, strs);
   if (r.replies && r.replies.length) s += ',"replies":' + list(r.replies, replies);
@@ -361,6 +368,11 @@ function fastJSON(r: FateRecord): string {
 /** an optional scalar field: a value JSON.stringify would leave out, or an object, goes the slow way */
 function field(v: unknown): string {
   if (typeof v === 'string') return jstr(v);
+  throw BAIL;
+}
+
+function num(v: unknown): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? '' + v : 'null';
   throw BAIL;
 }
 

@@ -17,6 +17,7 @@ import { RouteMemo, type RouteMemoEntry } from './route/dst_cache.js';
 import type { Rtable } from './ipv4/route.js';
 import type { Rt6 } from './ipv6/ip6_input.js';
 import { sharedEvent } from './fate.js';
+import { XmitCopies } from './core/xmit_copies.js';
 
 export class Net implements NetState {
   nf: NfHooks;
@@ -47,6 +48,8 @@ export class Net implements NetState {
   /** arp_constructor's broadcast decision per device and nexthop, and the last one asked (neighbour.ts) */
   readonly bcast4 = new Map<NetDevice, Map<number, boolean>>();
   readonly bcast4Last: { dev: NetDevice | null; a: number; r: boolean } = { dev: null, a: 0, r: false };
+  /** the last frames' egress bytes, to recognise their outbound copies in the capture (tcpdump -i any) */
+  readonly copies = new XmitCopies();
   /** capture time of the frame being replayed: seconds + nanoseconds */
   nowSec = 0;
   nowNsec = 0;

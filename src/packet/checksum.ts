@@ -112,6 +112,13 @@ export function inetProtoCsumReplace4(buf: Uint8Array, checkOff: number, from: n
   const sum = rd16(buf, checkOff) + (~(from >>> 16) & 0xffff) + (~from & 0xffff) + (to >>> 16) + (to & 0xffff);
   wr16(buf, checkOff, csumFold16(sum));
 }
+/** inet_proto_csum_replace16() for an IPv6 address (always in the pseudo-header) */
+export function inetProtoCsumReplace16(buf: Uint8Array, checkOff: number, from: Uint8Array, fromOff: number, to: Uint8Array, toOff: number, partial = false): void {
+  if (!partial) { csumReplace16(buf, checkOff, from, fromOff, to, toOff); return; }
+  let sum = rd16(buf, checkOff);
+  for (let i = 0; i < 16; i += 2) sum += (~rd16(from, fromOff + i) & 0xffff) + rd16(to, toOff + i);
+  wr16(buf, checkOff, csumFold16(sum));
+}
 /** inet_proto_csum_replace2() for a port */
 export function inetProtoCsumReplace2(buf: Uint8Array, checkOff: number, from: number, to: number, pseudohdr: boolean, partial = false): void {
   if (!partial) { csumReplace2(buf, checkOff, from, to); return; }

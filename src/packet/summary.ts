@@ -24,6 +24,8 @@ export interface SummaryOptions {
   absoluteSeq?: boolean;
   /** only the general code, not the byte-built common lines (tests compare the two) */
   general?: boolean;
+  /** the name of an SLL2 interface index on the capture host (replay: the snapshot's device) */
+  ifname?: (ifindex: number) => string | undefined;
 }
 
 /** Per-capture state of the summaries: tcpdump's table of TCP conversations for relative
@@ -79,9 +81,11 @@ export function summarize(d: Decoded, state: SummaryState | null = null, opts: S
       if (link) s += `${(SLL_PKTTYPE[d.pktType] ?? '?').padStart(3)} ${macToString(b, 6)} ${ethertypeText(u16(b, 14))}, length ${d.wireLen}: `;
     } else if (l === L_SLL2) {
       // tcpdump prints the interface name of the ifindex looked up on the machine reading the
-      // file (if_indextoname), which says nothing about the capture host: we print "?", as
-      // tcpdump does when the index is unknown there, and the direction
-      s += `?     ${(SLL_PKTTYPE[d.pktType] ?? '?').padEnd(3)} `;
+      // file (if_indextoname), which says nothing about the capture host: we print the capture
+      // host's name when known (replay: from its snapshot), else "?" as tcpdump does for an
+      // unknown index; then the direction
+      const name = (opts.ifname && opts.ifname(d.ifindex)) || '?';
+      s += `${name.padEnd(5)} ${(SLL_PKTTYPE[d.pktType] ?? '?').padEnd(3)} `;
       if (link) s += `ifindex ${d.ifindex} ${macToString(b, 12)} ${ethertypeText(u16(b, 0))}, length ${d.wireLen}: `;
     } else if (l === L_NFLOG) {
       // print-nflog.c: the nflog header only with -e; the packet cut before its payload TLV

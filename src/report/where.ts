@@ -1,13 +1,14 @@
 // The --where expression of `--write-pcap`: terms ANDed, separated by spaces, commas or "and".
 //   key=v1|v2   any of the values       key!=v   none of them
 // keys: fate, reason, iface (ingress), egress, socket, rule (text of a deciding rule), fn (a
-// kernel function on the journey), text (the tcpdump summary). Values compare case-insensitively;
+// kernel function on the journey), text (the tcpdump summary), copy (the frame an outbound copy
+// is the copy of). Values compare case-insensitively;
 // rule, fn and text match substrings.
 import type { ReplayItem } from '../replay-types.js';
 
 export type ItemPred = (it: ReplayItem) => boolean;
 
-const KEYS = ['fate', 'reason', 'iface', 'egress', 'socket', 'rule', 'fn', 'text'] as const;
+const KEYS = ['fate', 'reason', 'iface', 'egress', 'socket', 'rule', 'fn', 'text', 'copy'] as const;
 type Key = (typeof KEYS)[number];
 
 function field(it: ReplayItem, k: Key): string[] {
@@ -21,6 +22,7 @@ function field(it: ReplayItem, k: Key): string[] {
     case 'rule': return (r.verdicts ?? []).map((v) => `${v.family} ${v.table} ${v.chain} ${v.verdict} ${v.rule ?? 'policy'} ${v.source ?? ''}`);
     case 'fn': return r.events.map((e) => e.fn);
     case 'text': return [it.summary];
+    case 'copy': return r.copy_of !== undefined ? [String(r.copy_of)] : [];
   }
 }
 

@@ -48,6 +48,10 @@ export function buildDetail(s: RowStore, i: number, ct: CtIndex = new CtIndex())
   if (r.socket) fl.push({ t: `  to socket ${r.socket}` });
   if (r.egress?.length) fl.push({ t: `  out ${r.egress.join(', ')}` });
   L.push(fl);
+  // tcpdump -i any captures a forwarded frame twice: on its way in and leaving
+  if (r.copy_of !== undefined) L.push([{ t: `↔ the outbound copy of frame ${r.copy_of} (captured again as it left; no pass of its own)`, color: 'cyan' }]);
+  const copies = s.copies.get(s.frameNo[i]);
+  if (copies) L.push([{ t: `↔ captured again leaving: frame ${copies.join(', ')}`, color: 'cyan' }]);
   for (const u of r.unsupported ?? []) L.push([{ t: `⚠ unsupported: ${u} — this result may differ from the kernel`, color: 'magenta', bold: true }]);
 
   head('Journey');

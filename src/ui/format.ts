@@ -50,6 +50,7 @@ export const FATE_COLOR: Record<string, string> = {
   delivered: 'green',
   forwarded: 'cyan',
   bridged: 'blue',
+  sent: 'magenta',
   consumed: 'gray',
   dropped: 'red',
 };

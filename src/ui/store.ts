@@ -9,7 +9,7 @@ import type { FateKind, FateRecord, TimelineEvent } from '../kernel/fate.js';
 import type { ReplayItem } from '../replay-types.js';
 import { headerEnd } from './decode.js';
 
-export const FATES: readonly FateKind[] = ['delivered', 'forwarded', 'bridged', 'consumed', 'dropped'];
+export const FATES: readonly FateKind[] = ['delivered', 'forwarded', 'bridged', 'sent', 'consumed', 'dropped'];
 const FATE_CODE = new Map<string, number>(FATES.map((f, i) => [f, i]));
 /** code for a fate string the contract does not know (shown as-is, never guessed) */
 export const FATE_OTHER = FATES.length;
@@ -168,6 +168,10 @@ export class RowStore {
   /** per row: the kernel's replies as JSON (most frames have none: empty range) */
   private repOff = new Uint32Array(1025);
   private repJson = new BytePool();
+  /** per row: the frame number this outbound frame is the capture's copy of (0: none) */
+  copyOf = new Int32Array(1024);
+  /** frame number -> frame numbers of its outbound copies (the pair the timeline shows) */
+  copies = new Map<number, number[]>();
   /** per row: the result rests on something the model does not support */
   unsup = new Uint8Array(1024);
   /** per row: it has conntrack/NAT events (the detail's conntrack index visits only these) */
@@ -208,6 +212,12 @@ export class RowStore {
     }
     this.fate[i] = fc;
     this.fateCounts[fc]++;
+    this.copyOf[i] = r.copy_of ?? 0;
+    if (r.copy_of !== undefined) {
+      const l = this.copies.get(r.copy_of);
+      if (l) l.push(item.frame);
+      else this.copies.set(r.copy_of, [item.frame]);
+    }
     if (r.fate === 'dropped') this.drops.push(i);
     this.reason[i] = r.reason ? this.internReason(r.reason) : 0;
     if (r.reason) this.reasonCounts.set(r.reason, (this.reasonCounts.get(r.reason) ?? 0) + 1);
@@ -395,6 +405,7 @@ export class RowStore {
   /** row i's fate record, built back from the columns (a new object each call) */
   record(i: number): FateRecord {
     const r: FateRecord = { frame: this.frameNo[i], fate: this.fateName(i) as FateKind, events: [] };
+    if (this.copyOf[i]) r.copy_of = this.copyOf[i];
     const reason = this.reasonName(i);
     if (reason) r.reason = reason;
     const rest = this.rest(i);
@@ -417,6 +428,7 @@ export class RowStore {
     this.tsSec = g(this.tsSec);
     this.tsNsec = g(this.tsNsec);
     this.fate = g(this.fate);
+    this.copyOf = g(this.copyOf);
     this.reason = g(this.reason);
     this.iface = g(this.iface);
     this.frameNo = g(this.frameNo);

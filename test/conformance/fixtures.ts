@@ -115,12 +115,11 @@ function verdictsKey(v: Verdict[] | undefined): string {
 
 /**
  * The fields compared for a frame the host itself sent (pcapng direction outbound, taken from the peer
- * capture by the recorder): what was observed is that it left by its interface (egress) and that the
- * host answered nothing to it (replies). Its fate is a convention, not a kernel observation: pktlife
- * writes `forwarded` for frames it runs through the output path, and expected.ndjson writes the same
- * (checked as a form rule, not counted as agreement).
+ * capture by the recorder): what was observed is that the host sent it (fate `sent`: the recorder
+ * saw it leave after the application's call), by its interface (egress), and that the host answered
+ * nothing to it (replies).
  */
-export const HOST_SENT_FIELDS: readonly Field[] = ['egress', 'replies'];
+export const HOST_SENT_FIELDS: readonly Field[] = ['fate', 'egress', 'replies'];
 
 /** Fields on which the model's record differs from the kernel's, with both values for the table.
  *  `trace`: the frame's nft monitor trace as the kernel printed it and as the model has it

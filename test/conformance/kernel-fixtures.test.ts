@@ -13,7 +13,7 @@ import { DIR_OUTBOUND } from '../../src/capture/types.js';
 import { FIELDS, FIXTURES, HOST_SENT_FIELDS, compare, kernelIsns, kernelTraces, knownDisagreements, modelTrace, nftChainRules, normaliseIsn, scenarios } from './fixtures.js';
 
 const all = scenarios();
-const KINDS = new Set(['delivered', 'forwarded', 'bridged', 'dropped', 'consumed']);
+const KINDS = new Set(['delivered', 'forwarded', 'bridged', 'sent', 'dropped', 'consumed']);
 
 describe('kernel fixtures are well formed', () => {
   it('has at least 12 scenarios and 250 frames', () => {
@@ -29,10 +29,10 @@ describe('kernel fixtures are well formed', () => {
         n++;
         expect(f.iface.name, `frame ${n} has an if_name`).toMatch(/^\w/);
         if (f.direction === DIR_OUTBOUND) {
-          // a frame the host sent (recorded from the peer capture): pktlife's convention for it is
-          // `forwarded` by the interface it was captured on, with nothing answered
+          // a frame the host sent (recorded from the peer capture): `sent` by the interface it was
+          // captured on, with nothing answered
           const r = s.expected[n - 1];
-          expect(r?.fate, `host-sent frame ${n}`).toBe('forwarded');
+          expect(r?.fate, `host-sent frame ${n}`).toBe('sent');
           expect(r?.egress, `host-sent frame ${n}`).toEqual([f.iface.name]);
           expect(r?.replies, `host-sent frame ${n}`).toBeUndefined();
         }

@@ -29,10 +29,10 @@ function cases(): { name: string; cap: string; host: string; iface?: string }[] 
 }
 
 function wellFormed(r: FateRecord): string | null {
-  if (!['delivered', 'forwarded', 'bridged', 'dropped', 'consumed'].includes(r.fate)) return `bad fate ${r.fate}`;
+  if (!['delivered', 'forwarded', 'bridged', 'sent', 'dropped', 'consumed'].includes(r.fate)) return `bad fate ${r.fate}`;
   if ((r.fate === 'dropped') !== (r.reason !== undefined)) return `reason ${r.reason} with fate ${r.fate}`;
   if ((r.fate === 'delivered') !== (r.socket !== undefined)) return `socket ${r.socket} with fate ${r.fate}`;
-  if ((r.fate === 'forwarded' || r.fate === 'bridged') && !(r.egress && r.egress.length)) return `${r.fate} without egress`;
+  if ((r.fate === 'forwarded' || r.fate === 'bridged' || r.fate === 'sent') && !(r.egress && r.egress.length)) return `${r.fate} without egress`;
   if (r.reason && !/^[A-Z0-9_]+$/.test(r.reason)) return `reason not a kernel drop reason name: ${r.reason}`;
   if (r.events.some((e) => e.fn === 'pktlife')) return 'model ended without a fate';
   return null;

@@ -206,7 +206,7 @@ describe('captures/basic.pcapng against the real kernel answers it contains', ()
       const r = recs[n - 1];
       expect(r.replies?.length, `frame ${n}`).toBe(1);
       // the host's own next frame leaves by eth0 (local output path)
-      expect(recs[n]).toMatchObject({ fate: 'forwarded', egress: ['eth0'] });
+      expect(recs[n]).toMatchObject({ fate: 'sent', egress: ['eth0'] });
     }
   });
 });

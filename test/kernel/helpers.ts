@@ -107,6 +107,12 @@ export function expectFate(rec: FateRecord) {
       expect(rec.egress).toEqual(egress);
       return api;
     },
+    /** a frame the host itself sent, captured leaving by `egress` */
+    sent(...egress: string[]) {
+      expect(rec.fate, JSON.stringify(rec.events)).toBe('sent');
+      expect(rec.egress).toEqual(egress);
+      return api;
+    },
     consumed() {
       expect(rec.fate, JSON.stringify(rec.events)).toBe('consumed');
       return api;

@@ -40,7 +40,7 @@ describe('replay()', () => {
     const host = new URL('../../captures/basic-host', import.meta.url).pathname;
     const items = [...replay(cap, host, { checksums: 'auto' })];
     const echoReply = items.find((i) => /ICMP echo reply/.test(i.summary) && i.summary.startsWith('IP 10.20.0.1 >'))!;
-    expect(echoReply.record.fate).toBe('forwarded');
+    expect(echoReply.record.fate).toBe('sent');
     expect(echoReply.record.events.some((e) => e.fn === 'ip_local_out')).toBe(true);
     const echoReq = items.find((i) => /ICMP echo request/.test(i.summary) && i.summary.startsWith('IP 10.20.0.2 >'))!;
     expect(echoReq.record.fate).toBe('consumed');

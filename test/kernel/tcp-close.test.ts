@@ -73,9 +73,9 @@ const ackLine = (ack: number, win: number) => `IP 10.0.1.1.80 > 10.0.1.2.42000: 
 const rstLine = (seq: number) => `IP 10.0.1.1.80 > 10.0.1.2.42000: Flags [R], seq ${seq}, win 0, length 0`;
 
 describe('the host closes first (tcp_close -> FIN_WAIT1)', () => {
-  it('the host FIN is the output path (forwarded by eth0, no answer) and says close() is assumed', () => {
+  it('the host FIN is the output path (sent by eth0, no answer) and says close() is assumed', () => {
     const r = replayFlow([...open(), hostFin(1001)]);
-    expectFate(r[2]!).forwarded('eth0').noReply().event('tcp_close', /FIN_WAIT1; close\(\) assumed/);
+    expectFate(r[2]!).sent('eth0').noReply().event('tcp_close', /FIN_WAIT1; close\(\) assumed/);
     expect(r[2]!.unsupported?.some((u) => /close\(\) and shutdown\(SHUT_WR\)/.test(u))).toBe(true);
   });
   it('FIN_WAIT1: the ACK of the FIN makes the orphan a FIN_WAIT2 timewait sock, freed without a reason (kernel frame 5)', () => {
@@ -198,7 +198,7 @@ describe('a real capture on the host (captures/tcp-close.pcap, real Linux client
   });
   const reply = (n: number) => items[n - 1]!.rec.replies?.[0]?.summary ?? '';
   it('the host FIN moves each connection to FIN_WAIT1 and the ACK of it to a FIN_WAIT2 timewait sock', () => {
-    for (const n of [8, 19, 30]) expectFate(items[n - 1]!.rec).forwarded('eth0').event('tcp_close');
+    for (const n of [8, 19, 30]) expectFate(items[n - 1]!.rec).sent('eth0').event('tcp_close');
     for (const n of [9, 20, 31]) expectFate(items[n - 1]!.rec).consumed().event('tcp_time_wait', /FIN_WAIT2/);
   });
   it('the client FIN in FIN_WAIT2 is answered with the ACK the host sent (frames 10/11, 32/33)', () => {
@@ -233,7 +233,7 @@ describe('the passive close (the peer closes first)', () => {
   });
   it('with the host\'s FIN in the capture, nothing is assumed', () => {
     const r = replayFlow([...open(), peerFin, { flags: FIN | ACK, seq: R + 1, ack: 1002, host: true }, lastAck]);
-    expectFate(r[3]!).forwarded('eth0').event('tcp_outbound', /as assumed/);
+    expectFate(r[3]!).sent('eth0').event('tcp_outbound', /as assumed/);
     expect(r[4]!.fate).toBe('consumed');
     expect(r[4]!.unsupported).toBeUndefined();
   });

@@ -45,7 +45,7 @@ describe('timeline list', () => {
     const sums = tcpdumpLines();
     expect(s).toMatch(new RegExp(`captures/basic\\.pcapng {2}${N} frames {2}replay complete`));
     const n8080 = tcpdumpLines().filter((l) => /\.8080[ :]/.test(l)).length;
-    expect(s).toMatch(new RegExp(`delivered ${n8080} {2}forwarded 0 {2}bridged 0 {2}consumed ${N - n8080 - 2} {2}dropped 2`));
+    expect(s).toMatch(new RegExp(`delivered ${n8080} {2}forwarded 0 {2}bridged 0 {2}sent 0 {2}consumed ${N - n8080 - 2} {2}dropped 2`));
     expect(s).toMatch(/drops: NETFILTER_DROP 1 {2}NO_SOCKET 1/);
     expect(s).toMatch(/No\. +Time +If +Fate +Reason +Summary/);
     // the ARP request's row: number, time since frame 1 as tshark gives it, interface, fate, tcpdump text

@@ -83,7 +83,7 @@ describe.skipIf(!hasTmux).concurrent('the timeline in a real terminal (tmux)', (
     expect(tmux('display', '-p', '-t', t.name, '#{alternate_on}').trim()).toBe('1');
     expect(s.split('\n').every((l) => l.length <= 100)).toBe(true);
     const count = (f: string) => records.filter((r) => r.fate === f).length;
-    expect(s).toContain(`delivered ${count('delivered')}  forwarded ${count('forwarded')}  bridged ${count('bridged')}  consumed ${count('consumed')}  dropped ${count('dropped')}`);
+    expect(s).toContain(`delivered ${count('delivered')}  forwarded ${count('forwarded')}  bridged ${count('bridged')}  sent ${count('sent')}  consumed ${count('consumed')}  dropped ${count('dropped')}`);
     const drops = records.filter((r) => r.fate === 'dropped');
     if (drops.length) {
       const d = drops[0];

@@ -25,7 +25,7 @@ describe('RowStore', () => {
     for (const it of items) s.add(it);
     expect(s.count).toBe(items.length);
     const byFate = (f: string) => items.filter((x) => x.record.fate === f).length;
-    expect(s.fateCounts).toEqual([byFate('delivered'), byFate('forwarded'), byFate('bridged'), byFate('consumed'), byFate('dropped'), 0]);
+    expect(s.fateCounts).toEqual([byFate('delivered'), byFate('forwarded'), byFate('bridged'), byFate('sent'), byFate('consumed'), byFate('dropped'), 0]);
     expect(Object.fromEntries(s.reasonCounts)).toEqual({ NO_SOCKET: 1, NETFILTER_DROP: 1 });
     expect(s.ruleHits.get('inet fw input: udp dport 9998 drop (nft.txt:7)')).toBe(1);
     expect(s.ruleHits.get('ip filter INPUT: policy accept')).toBe(1);

@@ -13,6 +13,8 @@ import { BR_STATE_FORWARDING, portState, type BridgeRt, type BrInputCb } from '.
 import { br_allowed_egress, br_handle_vlan } from './br_vlan.js';
 import { br_nf_forward, br_nf_post_routing } from './br_netfilter_hooks.js';
 import { brHook } from './br_hook.js';
+import { recordXmit } from '../core/xmit_copies.js';
+import { ReplySkb } from '../core/dev.js';
 
 export const BR_PKT_UNICAST = 0;
 export const BR_PKT_MULTICAST = 1;
@@ -61,6 +63,8 @@ export function __br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff,
     return { ok: false, reason: 'NOT_SPECIFIED' };
   }
   ctx.tracing && ctx.ev('br_dev_queue_push_xmit', 'dev_queue_xmit', { dev: to.name });
+  // dev_queue_xmit_nit on the port: tcpdump -i any sees this copy leave
+  if (!(skb instanceof ReplySkb)) recordXmit(net.copies, skb, to, skb.frameNo || ctx.frame, net.nowSec + net.nowNsec / 1e9);
   return { ok: true };
 }
 

@@ -19,6 +19,7 @@ import { br_dev_queue_xmit } from '../bridge/br_device.js';
 import { ip_local_out_captured } from '../ipv4/ip_output.js';
 import { ip6_local_out_captured } from '../ipv6/ip6_output.js';
 import { sharedEvent } from '../fate.js';
+import { recordXmit } from './xmit_copies.js';
 
 export const ETH_P_IP = 0x0800;
 export const ETH_P_ARP = 0x0806;
@@ -176,6 +177,9 @@ export function dev_queue_xmit(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDev
     const off = skb.mac_header >= 0 ? skb.mac_header : skb.start;
     summary = net.summarize(off ? skb.data.subarray(off, skb.tail) : skb.data, skb.tail - off);
   }
+  // dev_queue_xmit_nit: a tap on every device (tcpdump -i any) sees the frame leave here (a frame
+  // the host sent was captured leaving its capture device already: only later devices count)
+  if (!reply && !(ctx.localOut && dev === skb.indev)) recordXmit(net.copies, skb, dev, skb.frameNo || ctx.frame, net.nowSec + net.nowNsec / 1e9);
   if (dev.kind === 'bridge') {
     // br_dev_xmit: the bridge sends by its ports (fdb or flood)
     ctx.tracing && ctx.ev('dev_queue_xmit', reply ? `reply via bridge: ${summary}` : 'to the bridge device', { dev: dev.name });

@@ -22,7 +22,7 @@ import { parseIpsetSave } from './ipset.js';
 import { compileTable, VERDICT_NAMES, V_ACCEPT, V_CONTINUE, V_DROP, V_GOTO, V_JUMP, V_QUEUE, V_RETURN, type CChain, type CRule, type CompileCtx } from './compile.js';
 import { Pkt } from './pkt.js';
 import { NfConntrack, timeoutsFromSysctl, IP_CT_IS_REPLY, IP_CT_NEW, IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE, type NfConn } from './nf_conntrack.js';
-import { natPacket, setupInfo, type NatStmt } from './nf_nat.js';
+import { natIcmpReply4, natPacket, setupInfo, type NatStmt } from './nf_nat.js';
 
 const INT_MAX = 2147483647;
 
@@ -412,8 +412,10 @@ export class NfTables implements NfHooks {
       }
     }
     if ((p.ctinfo === 1 || p.ctinfo === 4) && ct.nat && (p.l4proto === 1 || p.l4proto === 58)) {
-      // nf_nat_icmp_reply_translation rewrites the quoted header inside ICMP errors: not modelled
-      (p.unsupported ??= []).push('nat: ICMP error for a NATed connection (inner header translation not modelled)');
+      // nf_nat_icmp_reply_translation rewrites the quoted header inside ICMP errors (IPv4 TCP/UDP)
+      const r = p.l4proto === 1 ? natIcmpReply4(p, ct, dir, manip) : 'IPv6';
+      if (typeof r === 'string') (p.unsupported ??= []).push(`nat: ICMP error for a NATed connection (inner header translation not modelled: ${r})`);
+      else if (r) this.events.push({ fn: 'nf_nat_icmp_reply_translation', what: `${manip === 0 ? 'SNAT' : 'DNAT'} ${dir ? 'reply' : 'original'}, quoted packet translated back`, diff: r });
       return 'accept';
     }
     const diff = natPacket(p, ct, dir, manip);

@@ -472,14 +472,15 @@ export class NfConntrack {
       skb.ctinfo = 0;
       return { drop: false, what: 'icmp error without a valid quoted header: invalid' };
     }
-    // the quoted packet went the other way: look its tuple up as is (it is the sender's view)
-    const h = this.lookup(tupleKey(q, zone), p.now);
+    // nf_conntrack_inet_error: the quoted packet went the other way; its tuple inverted is the
+    // error's own direction (with SNAT the quoted source is the NATed one: the reply tuple)
+    const h = this.lookup(tupleKey(invertTuple(q), zone), p.now);
     if (!h) {
       skb.ctinfo = 0;
       return { drop: false, what: `icmp error for an unknown connection (${showTuple(q)}): invalid` };
     }
-    // icmp_error_message: the error travels opposite to the quoted packet
-    const ctinfo = h.dir === 0 ? IP_CT_RELATED_REPLY : IP_CT_RELATED;
+    // the direction of the tuple found is the error's: IP_CT_RELATED_REPLY in the reply direction
+    const ctinfo = h.dir === 1 ? IP_CT_RELATED_REPLY : IP_CT_RELATED;
     skb.ct = p.ct = h.ct;
     skb.ctinfo = p.ctinfo = ctinfo;
     return { drop: false, what: `${ctinfoName(ctinfo)} (icmp error for ${showTuple(h.ct.tuple[0])})` };

@@ -7,7 +7,8 @@ import { formatIPv4, formatIPv6, type Expr } from './ir.js';
 import type { Pkt } from './pkt.js';
 import { IPS_DST_NAT, IPS_SRC_NAT, type NfConn } from './nf_conntrack.js';
 import { NFPROTO_IPV4, NFPROTO_IPV6 } from './hook.js';
-import { csumReplace16 } from '../../packet/checksum.js';
+import { csumFold, csumPartial, inetProtoCsumReplace2, inetProtoCsumReplace4, inetProtoCsumReplace16 } from '../../packet/checksum.js';
+import { CHECKSUM_PARTIAL } from '../skbuff.js';
 
 export type NatStmt = Extract<Expr, { k: 'nat' }>;
 
@@ -84,27 +85,31 @@ export function natPacket(p: Pkt, ct: NfConn, dir: number, manip: 0 | 1): Record
   const diff: Record<string, [string | number, string | number]> = {};
   const hasPorts = (p.l4proto === 6 || p.l4proto === 17) && th >= 0 && p.fragoff === 0;
   const l4c = !hasPorts ? -1 : p.l4proto === 6 ? th + 16 : th + 6;
-  const udpNoCsum = p.l4proto === 17 && l4c >= 0 && d[l4c] === 0 && d[l4c + 1] === 0;
+  // a segment sent with its checksum left to the NIC (CHECKSUM_PARTIAL, e.g. from a veth peer) holds
+  // the pseudo-header sum: inet_proto_csum_replace* update it uncomplemented, and not for ports
+  const partial = p.skb.ip_summed === CHECKSUM_PARTIAL;
+  // udp_manip_pkt: a zero UDP checksum (none sent) is left alone unless CHECKSUM_PARTIAL
+  const udpNoCsum = p.l4proto === 17 && l4c >= 0 && d[l4c] === 0 && d[l4c + 1] === 0 && !partial;
   if (oldA !== addr) {
     put32(d, ao, addr);
     csumReplace4(d, nh + 10, oldA, addr);
     // the pseudo-header holds the address: inet_proto_csum_replace4
-    if (l4c >= 0 && l4c + 2 <= p.end && !udpNoCsum) csumReplace4(d, l4c, oldA, addr);
+    if (l4c >= 0 && l4c + 2 <= p.end && !udpNoCsum) inetProtoCsumReplace4(d, l4c, oldA, addr, true, partial);
     diff[rewriteSrc ? 'ip.saddr' : 'ip.daddr'] = [showAddr(oldA), showAddr(addr)];
   }
-  if (hasPorts) natPort(d, th, rewriteSrc, port, udpNoCsum ? -1 : l4c, diff);
+  if (hasPorts) natPort(d, th, rewriteSrc, port, udpNoCsum ? -1 : l4c, diff, partial);
   return Object.keys(diff).length ? diff : null;
 }
 
 /** the port half of l4proto->manip_pkt (tcp/udp_manip_pkt): the source or destination port,
  *  and the L4 checksum at `l4c` when there is one (-1: none, e.g. UDP sent without) */
-function natPort(d: Uint8Array, th: number, rewriteSrc: boolean, port: number, l4c: number, diff: Record<string, [string | number, string | number]>): void {
+function natPort(d: Uint8Array, th: number, rewriteSrc: boolean, port: number, l4c: number, diff: Record<string, [string | number, string | number]>, partial: boolean): void {
   const po = th + (rewriteSrc ? 0 : 2);
   const oldP = (d[po]! << 8) | d[po + 1]!;
   if (oldP === port) return;
   d[po] = port >> 8;
   d[po + 1] = port & 255;
-  if (l4c >= 0) csumReplace2(d, l4c, oldP, port);
+  if (l4c >= 0) inetProtoCsumReplace2(d, l4c, oldP, port, false, partial);
   diff[rewriteSrc ? 'sport' : 'dport'] = [oldP, port];
 }
 
@@ -117,17 +122,18 @@ function natPacket6(p: Pkt, rewriteSrc: boolean, addr: string, port: number): Re
   const hasPorts = (p.l4proto === 6 || p.l4proto === 17) && th >= 0 && p.fragoff === 0;
   const l4c = th < 0 || p.fragoff ? -1 : p.l4proto === 6 ? th + 16 : p.l4proto === 17 ? th + 6 : p.l4proto === 58 ? th + 2 : -1;
   const diff: Record<string, [string | number, string | number]> = {};
+  const partial = p.skb.ip_summed === CHECKSUM_PARTIAL;
   const to = new Uint8Array(16);
   for (let i = 0; i < 16; i++) to[i] = addr.charCodeAt(i);
   let same = true;
   for (let i = 0; i < 16; i++) if (d[ao + i] !== to[i]) same = false;
   if (!same) {
     const from = d.slice(ao, ao + 16);
-    if (l4c >= 0 && l4c + 2 <= p.end) csumReplace16(d, l4c, from, 0, to, 0);
+    if (l4c >= 0 && l4c + 2 <= p.end) inetProtoCsumReplace16(d, l4c, from, 0, to, 0, partial);
     d.set(to, ao);
     diff[rewriteSrc ? 'ip6.saddr' : 'ip6.daddr'] = [showAddr(String.fromCharCode(...from)), showAddr(addr)];
   }
-  if (hasPorts) natPort(d, th, rewriteSrc, port, l4c, diff);
+  if (hasPorts) natPort(d, th, rewriteSrc, port, l4c, diff, partial);
   return Object.keys(diff).length ? diff : null;
 }
 
@@ -153,4 +159,70 @@ function csumReplace4(d: Uint8Array, o: number, from: number, to: number): void 
 
 function showAddr(a: number | string): string {
   return typeof a === 'number' ? formatIPv4(a) : formatIPv6(a);
+}
+
+/**
+ * nf_nat_icmp_reply_translation (IPv4): an ICMP error about a NATed connection gets the packet it
+ * quotes translated back with the opposite manip (tuple of the other direction), its checksum
+ * recomputed (unless CHECKSUM_PARTIAL), then the outer header manipped like a reply. Returns the
+ * diff, null when this hook has nothing to do, or a reason when the quoted packet is beyond the
+ * model (not TCP/UDP, or cut short).
+ */
+export function natIcmpReply4(p: Pkt, ct: NfConn, dir: number, manip: 0 | 1): Record<string, [string | number, string | number]> | null | string {
+  let statusbit = manip === 0 ? IPS_SRC_NAT : IPS_DST_NAT;
+  if (dir === 1) statusbit ^= IPS_SRC_NAT | IPS_DST_NAT;
+  if (!(ct.status & statusbit)) return null;
+  const other = ct.tuple[1 - dir]!;
+  if (typeof other.src !== 'number' || typeof other.dst !== 'number') return 'the connection is not IPv4';
+  p.skb.skb_ensure_writable();
+  const d = (p.d = p.skb.data);
+  const th = p.th;
+  const inh = th + 8;
+  if (inh + 20 > p.end) return 'quoted header cut short';
+  const ihl = (d[inh]! & 15) * 4;
+  const iproto = d[inh + 9]!;
+  const il4 = inh + ihl;
+  if ((iproto !== 6 && iproto !== 17) || il4 + 8 > p.end) return `quoted protocol ${iproto}`;
+  const partial = p.skb.ip_summed === CHECKSUM_PARTIAL;
+  const diff: Record<string, [string | number, string | number]> = {};
+  // the quoted packet: nf_nat_ipv4_manip_pkt(skb, inner, tuple[!dir], !manip)
+  const inSrc = manip === 1; // !manip == SRC
+  const ao = inh + (inSrc ? 12 : 16);
+  const newA = inSrc ? other.src : other.dst;
+  const newP = inSrc ? other.sport : other.dport;
+  const oldA = ((d[ao]! << 24) | (d[ao + 1]! << 16) | (d[ao + 2]! << 8) | d[ao + 3]!) >>> 0;
+  // tcp_manip_pkt updates the checksum only when the whole TCP header is there (8 bytes are quoted
+  // at least); udp_manip_pkt when there is one or it is left to the NIC
+  const l4c = iproto === 6 ? (il4 + 20 <= p.end ? il4 + 16 : -1) : (d[il4 + 6] || d[il4 + 7] || partial ? il4 + 6 : -1);
+  const po = il4 + (inSrc ? 0 : 2);
+  const oldP = (d[po]! << 8) | d[po + 1]!;
+  if (oldP !== newP) {
+    d[po] = newP >> 8;
+    d[po + 1] = newP & 255;
+    if (l4c >= 0) inetProtoCsumReplace2(d, l4c, oldP, newP, false, partial);
+    diff[inSrc ? 'inner.sport' : 'inner.dport'] = [oldP, newP];
+  }
+  if (oldA !== newA) {
+    if (l4c >= 0) inetProtoCsumReplace4(d, l4c, oldA, newA, true, partial);
+    if (iproto === 17 && l4c >= 0 && d[l4c] === 0 && d[l4c + 1] === 0) d[l4c] = d[l4c + 1] = 0xff; // CSUM_MANGLED_0
+    put32(d, ao, newA);
+    csumReplace4(d, inh + 10, oldA, newA);
+    diff[inSrc ? 'inner.saddr' : 'inner.daddr'] = [showAddr(oldA), showAddr(newA)];
+  }
+  if (!partial) {
+    d[th + 2] = d[th + 3] = 0;
+    const c = csumFold(csumPartial(d, th, p.end - th, 0));
+    d[th + 2] = c >> 8;
+    d[th + 3] = c & 255;
+  }
+  // the outer header looks like the reply to an incoming packet: target = invert(tuple[!dir])
+  const oo = p.nh + (manip === 0 ? 12 : 16);
+  const outA = manip === 0 ? other.dst : other.src;
+  const oldO = ((d[oo]! << 24) | (d[oo + 1]! << 16) | (d[oo + 2]! << 8) | d[oo + 3]!) >>> 0;
+  if (oldO !== outA) {
+    put32(d, oo, outA);
+    csumReplace4(d, p.nh + 10, oldO, outA);
+    diff[manip === 0 ? 'ip.saddr' : 'ip.daddr'] = [showAddr(oldO), showAddr(outA)];
+  }
+  return Object.keys(diff).length ? diff : null;
 }

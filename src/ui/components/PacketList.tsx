@@ -45,6 +45,7 @@ const SGR: Record<string, [string, string]> = {
   green: ['\x1b[32m', '\x1b[39m'],
   cyan: ['\x1b[36m', '\x1b[39m'],
   blue: ['\x1b[34m', '\x1b[39m'],
+  magenta: ['\x1b[35m', '\x1b[39m'],
   gray: ['\x1b[90m', '\x1b[39m'],
   red: ['\x1b[31m', '\x1b[39m'],
 };
@@ -70,7 +71,9 @@ export function PacketList({ store, view, top, sel, height, width, timeMode, col
     // the last column is cut but not padded: fewer characters for ink to lay out per redraw
     // a result that rests on something the model does not support is marked, never silent
     const unsup = store.unsup[i] ? '⚠ ' : '';
-    const tail = ` ${cell(unsup + (store.reasonName(i) || (unsup ? 'unsupported' : '')), c.reason)} ${cut(store.summary(i), c.summary)}`;
+    // an outbound copy (tcpdump -i any) names the frame it is the copy of
+    const why = store.reasonName(i) || (store.copyOf[i] ? `copy of ${store.copyOf[i]}` : unsup ? 'unsupported' : '');
+    const tail = ` ${cell(unsup + why, c.reason)} ${cut(store.summary(i), c.summary)}`;
     const line = lead + f + tail;
     rows.push(pos === sel ? `\x1b[7m${line}\x1b[27m` : line);
   }
