@@ -18,6 +18,7 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 /** the serialiser fateToJSON replaced: JSON.stringify of the record in canonical key order */
 function oracle(r: FateRecord): string {
   const o: Record<string, unknown> = { frame: r.frame, fate: r.fate };
+  if (r.copy_of !== undefined) o.copy_of = r.copy_of;
   if (r.reason !== undefined) o.reason = r.reason;
   if (r.egress && r.egress.length) o.egress = r.egress;
   if (r.replies && r.replies.length) o.replies = r.replies;
@@ -47,8 +48,10 @@ function cases(): { name: string; cap: string; host: () => Host; iface?: string 
   for (const f of readdirSync(join(ROOT, 'captures'))) {
     if (!/\.pcap(ng)?$/.test(f)) continue;
     // vlan.pcapng names its interface vB and has no snapshot: a host with that one interface
-    const host = f === 'vlan.pcapng' ? () => loadHostFromFiles(VB_HOST, '(vB host)') : () => loadHost(basicHost);
-    out.push({ name: `captures/${f}`, cap: join(ROOT, 'captures', f), host, iface: f === 'vlan.pcapng' ? undefined : 'eth0' });
+    // a capture with its own snapshot (router-any.pcap: router-host/) names its interfaces (SLL2)
+    const own = join(ROOT, 'captures', `${f.replace(/(-any)?\.pcap(ng)?$/, '')}-host`);
+    const host = f === 'vlan.pcapng' ? () => loadHostFromFiles(VB_HOST, '(vB host)') : existsSync(own) ? () => loadHost(own) : () => loadHost(basicHost);
+    out.push({ name: `captures/${f}`, cap: join(ROOT, 'captures', f), host, iface: f === 'vlan.pcapng' || existsSync(own) ? undefined : 'eth0' });
   }
   // the example's rule set: verdicts with rules and sources
   out.push({ name: 'examples/firewall-review with new-rules.nft', cap: join(ROOT, 'captures/basic.pcapng'), host: () => withRules(loadHost(basicHost), [join(ROOT, 'examples/firewall-review/new-rules.nft')]), iface: 'eth0' });
