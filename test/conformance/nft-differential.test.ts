@@ -41,7 +41,7 @@ const DEVS: VmDevice[] = [
 const hostDevs = () => [dev(1, 'lo', ['127.0.0.1/8'], 'loopback'), dev(2, 'eth0', ['10.0.0.1/24']), dev(3, 'dummy0', ['192.0.2.1/24'])];
 
 /** what the program compares: load location -> candidate byte strings */
-interface Target { base: 'll' | 'nh' | 'th' | 'meta'; key: string; off: number; mask?: Uint8Array; values: Uint8Array[] }
+interface Target { base: 'll' | 'nh' | 'th' | 'meta' | 'xh6' | 'tcpopt'; key: string; off: number; type?: number; mask?: Uint8Array; values: Uint8Array[] }
 
 function targetsOf(e: VmEntry): Target[] {
   const src = new Map<number, Target>();
@@ -64,6 +64,11 @@ function targetsOf(e: VmEntry): Target[] {
   for (const ins of e.prog) {
     if (ins.op === 'payload' && ins.base !== 'ih') src.set(ins.dreg, { base: ins.base, key: '', off: ins.off, values: [] });
     else if (ins.op === 'meta') src.set(ins.dreg, { base: 'meta', key: ins.key, off: 0, values: [] });
+    else if (ins.op === 'exthdr') {
+      const t: Target = { base: ins.kind === 'ipv6' ? 'xh6' : 'tcpopt', key: '', off: ins.off, type: ins.type, values: [] };
+      out.push(t); // the header/option itself is wanted even when only its presence is tested
+      if (ins.present) src.delete(ins.dreg); else src.set(ins.dreg, t);
+    }
     else if (ins.op === 'bitwise' && ins.mask) {
       const t = src.get(ins.sreg);
       if (t && ins.xor!.every((x) => x === 0)) src.set(ins.dreg, { ...t, mask: ins.mask, values: [] });
@@ -106,13 +111,40 @@ function genPacket(e: VmEntry, targets: Target[], r: () => number): VmPacket | n
   const protoTarget = targets.find((x) => x.base === 'nh' && ((l3 === 'ip' && x.off === 9) || (l3 === 'ip6' && x.off === 6)));
   let l4 = l4v ? l4v[0]! : protoTarget && protoTarget.values.length && r() < 0.7 ? pick(protoTarget.values)[0]! : pick(l3 === 'ip6' ? L4_V6 : L4_V4);
   if (r() < 0.05) l4 = byte();
+  // IPv6 extension headers the program looks for (most of the time), TCP options likewise
+  const xh: number[] = [];
+  if (l3 === 'ip6') for (const t of targets) if (t.base === 'xh6' && !xh.includes(t.type!) && r() < 0.7) xh.push(t.type!);
+  xh.sort((a, b) => (a === 135 ? 1 : 0) - (b === 135 ? 1 : 0)); // mobility ends the chain
+  const xhLen = (t: number) => {
+    const need = Math.max(8, ...targets.filter((x) => x.base === 'xh6' && x.type === t).map((x) => x.off + (x.values[0]?.length ?? 1)));
+    return t === 44 ? 8 : Math.ceil(need / 8) * 8;
+  };
+  const opts: number[] = [];
+  if (l4 === 6) for (const t of targets) if (t.base === 'tcpopt' && !opts.includes(t.type!) && r() < 0.7) opts.push(t.type!);
+  const optLen = (k: number) => {
+    const need = Math.max(2, ...targets.filter((x) => x.base === 'tcpopt' && x.type === k).map((x) => x.off + (x.values[0]?.length ?? 1)));
+    return k === 2 ? 4 : k === 3 ? 3 : k === 4 ? 2 : k === 8 ? 10 : k === 0 || k === 1 ? 1 : Math.min(40, need + Math.floor(r() * 3));
+  };
+  const optBytes: number[] = [];
+  const optAt = new Map<number, number>();
+  for (const k of opts) {
+    if (r() < 0.3) optBytes.push(1);
+    const n = optLen(k);
+    if (optBytes.length + n > 40) break;
+    optAt.set(k, 20 + optBytes.length);
+    optBytes.push(k);
+    if (n > 1) { optBytes.push(n); for (let i = 2; i < n; i++) optBytes.push(byte()); }
+  }
+  while (optBytes.length % 4) optBytes.push(r() < 0.5 ? 0 : 1);
   const nhLen = l3 === 'ip' ? 20 : l3 === 'ip6' ? 40 : 28;
-  const thLen = 40;
-  const frame = new Uint8Array(14 + nhLen + (l3 === 'arp' ? 0 : thLen));
+  const extLen = xh.reduce((a, t) => a + xhLen(t), 0);
+  const thLen = 40 + optBytes.length;
+  const frame = new Uint8Array(14 + nhLen + extLen + (l3 === 'arp' ? 0 : thLen));
   for (let i = 0; i < frame.length; i++) frame[i] = byte();
   const etype = l3 === 'ip' ? 0x0800 : l3 === 'ip6' ? 0x86dd : 0x0806;
   frame[12] = etype >> 8; frame[13] = etype & 255;
   const nh = 14;
+  const xhAt = new Map<number, number>();
   if (l3 === 'ip') {
     frame[nh] = 0x45;
     const tot = nhLen + thLen;
@@ -124,19 +156,34 @@ function genPacket(e: VmEntry, targets: Target[], r: () => number): VmPacket | n
     frame[nh + 6] = fo >> 8; frame[nh + 7] = fo & 255;
   } else if (l3 === 'ip6') {
     frame[nh] = 0x60 | (frame[nh]! & 15);
-    frame[nh + 4] = 0; frame[nh + 5] = thLen;
-    frame[nh + 6] = l4;
+    frame[nh + 4] = 0; frame[nh + 5] = thLen + extLen;
+    frame[nh + 6] = xh.length ? xh[0]! : l4;
+    let o = nh + 40;
+    xh.forEach((t, i) => {
+      frame[o] = i + 1 < xh.length ? xh[i + 1]! : t === 135 ? 59 : l4;
+      if (t === 44) { const fo = r() < 0.85 ? 0 : 8 * (1 + Math.floor(r() * 100)); frame[o + 2] = fo >> 8; frame[o + 3] = (fo & 0xf8) | (frame[o + 3]! & 7); }
+      else frame[o + 1] = xhLen(t) / 8 - 1;
+      xhAt.set(t, o);
+      o += xhLen(t);
+    });
   } else {
     frame[nh] = 0; frame[nh + 1] = 1; frame[nh + 2] = 8; frame[nh + 3] = 0; frame[nh + 4] = 6; frame[nh + 5] = 4;
     frame[nh + 6] = 0; frame[nh + 7] = pick([1, 2, 1, 2, byte()]);
   }
-  const thoff = l3 === 'arp' ? -1 : nh + nhLen;
+  const thoff = l3 === 'arp' ? -1 : nh + nhLen + extLen;
+  if (l4 === 6 && thoff > 0 && !xh.includes(135)) {
+    frame[thoff + 12] = (((20 + optBytes.length) / 4) << 4) | (frame[thoff + 12]! & 15);
+    frame.set(optBytes, thoff + 20);
+  }
   // write the compared constants where the program loads them
   for (const t of targets) {
     if (t.base === 'meta' || !t.values.length || r() < 0.4) continue;
     const v = pick(t.values);
-    const base = t.base === 'll' ? 0 : t.base === 'nh' ? nh : thoff;
+    const base = t.base === 'll' ? 0 : t.base === 'nh' ? nh : t.base === 'xh6' ? xhAt.get(t.type!) ?? -1 : t.base === 'tcpopt' ? (optAt.has(t.type!) ? thoff + optAt.get(t.type!)! : -1) : thoff;
     if (base < 0) continue;
+    // the chain of headers and the option lengths stay as built
+    if (t.base === 'xh6' && t.off < 2) continue;
+    if (t.base === 'tcpopt' && t.off < 2) continue;
     // keep the structure: the frame's ethertype and the IP version/length/protocol are chosen above
     if (t.base === 'll' && t.off <= 13 && t.off + v.length > 12) continue;
     if (t.base === 'nh' && l3 === 'ip' && (t.off < 1 || (t.off <= 3 && t.off + v.length > 2) || (t.off <= 9 && t.off + v.length > 9))) continue;
@@ -289,6 +336,6 @@ describe.skipIf(!have)('differential test against the real nft compiler (tests/p
   });
 });
 
-const CHECKED_FLOOR = 2296;
+const CHECKED_FLOOR = 2563;
 /** rules where pktlife and the real program disagree, each with its reason (none expected) */
 const KNOWN_DISAGREEMENTS: string[] = [];

@@ -19,6 +19,7 @@ export interface VmSet {
 export type Instr =
   | { op: 'payload'; base: 'll' | 'nh' | 'th' | 'ih'; off: number; len: number; dreg: number }
   | { op: 'meta'; key: string; dreg: number }
+  | { op: 'exthdr'; kind: 'ipv6' | 'tcpopt'; type: number; off: number; len: number; present: boolean; dreg: number }
   | { op: 'cmp'; cmp: string; sreg: number; data: Uint8Array }
   | { op: 'range'; cmp: 'eq' | 'neq'; sreg: number; lo: Uint8Array; hi: Uint8Array }
   | { op: 'bitwise'; sreg: number; dreg: number; mask?: Uint8Array; xor?: Uint8Array; shift?: ['<<' | '>>', number] }
@@ -55,6 +56,7 @@ export function parseInstr(line: string): Instr {
   const s = line.trim().replace(/^\[\s*/, '').replace(/\s*\]$/, '');
   let m: RegExpExecArray | null;
   if ((m = /^payload load (\d+)b @ (link|network|transport|inner) header \+ (\d+) => reg (\d+)$/.exec(s))) return { op: 'payload', base: BASES[m[2]!]!, len: +m[1]!, off: +m[3]!, dreg: +m[4]! };
+  if ((m = /^exthdr load (?:(ipv6|tcpopt) )?(\d+)b @ (\d+) \+ (\d+)( present)? => reg (\d+)$/.exec(s))) return { op: 'exthdr', kind: (m[1] ?? 'ipv6') as 'ipv6', len: +m[2]!, type: +m[3]!, off: +m[4]!, present: !!m[5], dreg: +m[6]! };
   if ((m = /^meta load (\S+) => reg (\d+)$/.exec(s))) return { op: 'meta', key: m[1]!, dreg: +m[2]! };
   if ((m = /^cmp (eq|neq|lt|lte|gt|gte) reg (\d+) ((?:0x[0-9a-f]+ ?)+)$/.exec(s))) return { op: 'cmp', cmp: m[1]!, sreg: +m[2]!, data: wordsToBytes(m[3]!.trim().split(/\s+/)) };
   if ((m = /^range (eq|neq) reg (\d+) ((?:0x[0-9a-f]+ ?)+)$/.exec(s))) {
@@ -90,7 +92,7 @@ export function parsePayloadFile(text: string, file: string): VmEntry[] {
     if (/^\s*\[/.test(line)) { cur.prog.push(parseInstr(line)); continue; }
     if (/^\s+element /.test(line) || /^\telement/.test(line)) {
       if (!curSet) continue;
-      for (const el of line.trim().split(/(?=element )/)) {
+      for (const el of line.replace(/\s*userdata = .*$/, '').trim().split(/(?=element )/)) {
         const m = /^element ((?:[0-9a-f]{8} ?)+?)\s*(?:-\s*((?:[0-9a-f]{8} ?)+?))?\s*:\s*(.*?)\s*\[end\]\s*$/.exec(el.trim());
         if (!m) continue;
         const key = wordsToBytes(m[1]!.trim().split(/\s+/));
@@ -230,6 +232,22 @@ export function runProgram(e: VmEntry, p: VmPacket): VmResult {
         regs.set(p.frame.subarray(off + ins.off, off + ins.off + ins.len), d);
         break;
       }
+      case 'exthdr': {
+        const d = regOff(ins.dreg);
+        const at = ins.kind === 'ipv6' ? findHdr6(p, ins.type) : tcpOpt(p, info, ins.type, ins.off, ins.len);
+        if (ins.present) {
+          // nft_reg_store8 / *dest = (err >= 0): a u32 store of 0 or 1
+          regs.fill(0, d, d + 4);
+          regs[d] = ins.kind === 'ipv6' ? (at >= 0 ? 1 : 0) : at >= 0 ? 1 : 0;
+          break;
+        }
+        if (at < 0) return brk(res, mark);
+        const o = ins.kind === 'ipv6' ? at + ins.off : at;
+        if (ins.len % 4) regs.fill(0, d + Math.floor(ins.len / 4) * 4, d + Math.floor(ins.len / 4) * 4 + 4);
+        if (o + ins.len > p.frame.length) return brk(res, mark);
+        regs.set(p.frame.subarray(o, o + ins.len), d);
+        break;
+      }
       case 'meta': {
         const d = regOff(ins.dreg);
         if (ins.key === 'iifname' || ins.key === 'oifname') ifnameReg.add(ins.dreg); else ifnameReg.delete(ins.dreg);
@@ -351,4 +369,43 @@ function lookup(set: VmSet, regs: Uint8Array, o: number): VmSet['elems'][number]
 function cmpBytes(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < a.length; i++) { const d = a[i]! - b[i]!; if (d) return d; }
   return 0;
+}
+
+/** ipv6_find_hdr(skb, &offset, target, NULL, NULL) (net/ipv6/exthdrs_core.c) */
+function findHdr6(p: VmPacket, target: number): number {
+  const b = p.frame, nh = p.nh;
+  const l3 = p.pf === 10 || p.protocol === 0x86dd;
+  if (!l3 || nh < 0 || nh + 40 > b.length || b[nh]! >> 4 !== 6) return -1;
+  let nexthdr = b[nh + 6]!, start = nh + 40;
+  while (nexthdr !== target) {
+    if (![0, 43, 44, 51, 60].includes(nexthdr)) return -1; // ipv6_ext_hdr() (NONE ends the walk too)
+    if (start + 8 > b.length) return -1;
+    let hdrlen: number;
+    if (nexthdr === 44) {
+      if ((be16(b, start + 2) & 0xfff8) !== 0) return -1;
+      hdrlen = 8;
+    } else if (nexthdr === 51) hdrlen = (b[start + 1]! + 2) << 2;
+    else hdrlen = (b[start + 1]! + 1) << 3;
+    nexthdr = b[start]!;
+    start += hdrlen;
+  }
+  return start;
+}
+
+/** nft_exthdr_tcp_eval: offset of the field in the first option of this kind, -1 for NFT_BREAK */
+function tcpOpt(p: VmPacket, info: PktInfo, type: number, off: number, len: number): number {
+  if (!info.tprotSet || info.tprot !== 6 || info.fragoff) return -1;
+  const b = p.frame, th = info.thoff;
+  if (th + 20 > b.length) return -1;
+  const hl = (b[th + 12]! >> 4) * 4;
+  if (hl < 20 || th + hl > b.length) return -1;
+  for (let i = 20; i < hl - 1; ) {
+    const optl = b[th + i]! <= 1 || b[th + i + 1] === 0 ? 1 : b[th + i + 1]!;
+    if (b[th + i] === type) {
+      if (i + optl > hl || len + off > optl) return -1;
+      return th + i + off;
+    }
+    i += optl;
+  }
+  return -1;
 }

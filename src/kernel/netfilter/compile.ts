@@ -16,6 +16,7 @@ import { concatKey } from './nft-values.js';
 import { NFPROTO_ARP, NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_NETDEV } from './hook.js';
 import { Fib, newFlow, type FibResult } from '../route/fib.js';
 import type { Pkt } from './pkt.js';
+import { exthdrNum, exthdrStr } from './nft-exthdr.js';
 import { CT_STATE_BIT_INVALID, CT_STATE_BIT_UNTRACKED, IP_CT_UNTRACKED, ctStateBit } from './nf_conntrack.js';
 import type { TimelineEvent } from '../fate.js';
 
@@ -385,6 +386,7 @@ export function numLoad(load: Load, tb: IrTable, cx: CompileCtx, r: IrRule): Num
     }
     case 'meta': return metaNum(load.key, cx, r);
     case 'ct': return ctNum(load.key, load.dir, cx, r);
+    case 'exthdr': return load.len <= 4 ? exthdrNum(load) : null;
     case 'bitwise': {
       const src = numLoad(load.src, tb, cx, r);
       if (!src) return null;
@@ -588,6 +590,7 @@ function strLoad(load: Load, tb: IrTable, cx: CompileCtx, r: IrRule): StrFn {
       }
       break;
     }
+    case 'exthdr': return exthdrStr(load);
     case 'concat': {
       const parts = load.parts.map((x) => compileKey(x, tb, cx, r));
       return (p) => {

@@ -31,6 +31,8 @@ export type Load =
   | { k: 'hash'; type: 'jhash' | 'symhash'; src?: Load; mod: number; seed?: number; offset?: number }
   /** a value taken from a map: `ip saddr map { 10.0.0.1 : 0x2a }` */
   | { k: 'map'; src: Load; map: string | SetDef }
+  /** nft_exthdr: an IPv6 extension header field (ipv6_find_hdr) or a TCP option field; `present`: 1/0 whether it exists */
+  | { k: 'exthdr'; op: 'ipv6' | 'tcpopt'; type: number; offset: number; len: number; present?: boolean; mask?: number; shift?: number; what: string }
   /** loads the model parses but does not evaluate (rt, exthdr, osf, socket, ipsec, tunnel, meta time...): evaluated as unsupported */
   | { k: 'opaque'; what: string };
 

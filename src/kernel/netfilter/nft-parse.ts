@@ -6,10 +6,11 @@
 
 import { tokenize, type Tok } from './nft-lexer.js';
 import {
-  ICMPX_CODE, ICMPV6_CODE, ICMP_CODE, RulesetError, TCP_FLAGS, namedPriority, newTable, parseIPv4, parseIPv6, prefixRange,
+  ICMPX_CODE, ICMPV6_CODE, ICMP_CODE, L4PROTO, RulesetError, TCP_FLAGS, namedPriority, newTable, parseIPv4, parseIPv6, prefixRange,
   type BaseChainDef, type Expr, type IrChain, type IrRule, type IrRuleset, type IrTable, type Load, type SetDef, type SetElem,
   type TableFamily, type Val, type VerdictExpr,
 } from './ir.js';
+import { IPV6_EXTHDR, TCP_OPTIONS, indexedAddr } from './nft-exthdr.js';
 import { concatKey, concatLhs, ctLhs, metaLhs, opaqueLhs, parseConst, parseTimeMs, payloadLhs, typeLhs, type Lhs } from './nft-values.js';
 
 const OBJECT_KINDS = new Set(['counter', 'quota', 'limit', 'ct', 'synproxy', 'secmark', 'flowtable', 'tunnel']);
@@ -941,15 +942,25 @@ class NftParser {
         if (peek(c).v === 'ip' || peek(c).v === 'ip6') take();
         take();
         return opaqueLhs(words.join(' '), words.includes('ip6') ? 'ipv6' : words.includes('ip') ? 'ipv4' : 'int');
-      case 'exthdr':
-        take();
+      case 'exthdr': {
+        const h = take();
         if (peek(c).t === 'word' && isField(peek(c))) take();
+        const hdr = IPV6_EXTHDR[h.v];
+        // `exthdr hbh exists`: whether the header is there
+        if (hdr && words.length === 2) return exthdrLhs({ k: 'exthdr', op: 'ipv6', type: hdr.type, offset: 0, len: 1, present: true, what: words.join(' ') }, 'int');
+        const fd = hdr && words.length === 3 ? hdr.fields[words[2]!] ?? indexedAddr(h.v, words[2]!) : undefined;
+        if (fd) return exthdrLhs({ k: 'exthdr', op: 'ipv6', type: fd.type, offset: fd.offset, len: fd.len, mask: fd.mask, shift: fd.shift, what: words.join(' ') }, fd.kind);
         return opaqueLhs(words.join(' '));
-      default:
+      }
+      default: {
         // rt [ip|ip6] classid|nexthop|mtu|ipsec; hbh/dst/mh/frag/rt0/rt2/srh FIELD; rt FIELD (routing header)
         if (t.v === 'rt' && (peek(c).v === 'ip' || peek(c).v === 'ip6')) take();
         if (isField(peek(c))) take();
+        const hdr = IPV6_EXTHDR[t.v];
+        const fd = hdr && words.length === 2 ? hdr.fields[words[1]!] ?? indexedAddr(t.v, words[1]!) : undefined;
+        if (fd) return exthdrLhs({ k: 'exthdr', op: 'ipv6', type: fd.type, offset: fd.offset, len: fd.len, mask: fd.mask, shift: fd.shift, what: words.join(' ') }, fd.kind);
         return opaqueLhs(words.join(' '), words.includes('nexthop') ? (words.includes('ip6') || family === 'ip6' ? 'ipv6' : 'ipv4') : 'int');
+      }
     }
   }
 
@@ -961,6 +972,12 @@ class NftParser {
     if (name.v.startsWith('@')) { expectP(c, ','); const a = next(c); expectP(c, ','); const b = next(c); words.push(a.v, b.v); return opaqueLhs(words.join(' ')); }
     const x = peek(c);
     if (x.t === 'word' && /^[a-z][a-z0-9-]*$/.test(x.v) && !OPAQUE_STOP.has(x.v) && !VERDICTS.has(x.v)) words.push(next(c).v);
+    if (t.v === 'tcp') {
+      const o = TCP_OPTIONS[name.v] ?? (/^\d+$/.test(name.v) ? { kind: Number(name.v), fields: { kind: [0, 1], length: [1, 1] } as Record<string, [number, number, number?, number?]> } : undefined);
+      if (o && words.length === 3) return exthdrLhs({ k: 'exthdr', op: 'tcpopt', type: o.kind, offset: 0, len: 1, present: true, what: words.join(' ') }, 'int');
+      const fd = o?.fields[words[3] ?? ''];
+      if (o && fd) return exthdrLhs({ k: 'exthdr', op: 'tcpopt', type: o.kind, offset: fd[0], len: fd[1], mask: fd[2], shift: fd[3], what: words.join(' ') }, 'int');
+    }
     return opaqueLhs(words.join(' '));
   }
 
@@ -1059,6 +1076,11 @@ class NftParser {
       if (op === 'implicit' && lhs.load.k === 'bitwise') return { k: 'cmp', left: lhs.load, op: 'eq', value: v };
       if (op === 'implicit') return { k: 'cmp', left: { k: 'bitwise', src: lhs.load, mask: v, xor: 0 }, op: 'neq', value: 0 };
       return { k: 'cmp', left: lhs.load, op: op as 'eq' | 'neq', value: v };
+    }
+    if (lhs.load.k === 'exthdr' && lhs.load.present && (peek(c).v === 'missing' || peek(c).v === 'exists' || peek(c).v === 'true' || peek(c).v === 'false')) {
+      const w = next(c).v;
+      const want = w === 'exists' || w === 'true' ? 1 : 0;
+      return { k: 'cmp', left: lhs.load, op: op === 'neq' ? 'neq' : 'eq', value: want };
     }
     if (lhs.load.k === 'fib' && (peek(c).v === 'missing' || peek(c).v === 'exists')) {
       // fib ... oif missing|exists: whether a route (through that device) was found
@@ -1361,3 +1383,17 @@ function err(t: Tok, msg: string): RulesetError {
 }
 
 export { TCP_FLAGS };
+
+/** an Lhs for an exthdr load: numbers up to 4 bytes, 16-byte IPv6 addresses */
+function exthdrLhs(load: Extract<Load, { k: 'exthdr' }>, kind: 'int' | 'ipv6'): Lhs {
+  const bits = load.mask !== undefined ? (load.mask >>> (load.shift ?? 0)).toString(2).length : load.len * 8;
+  const field = load.what.split(' ').pop()!;
+  const syms = field === 'nexthdr' ? L4PROTO : load.what.startsWith('mh type') ? MH_TYPE : undefined;
+  return { load, kind, syms, bitmask: false, types: [kind === 'ipv6' ? 'ipv6_addr' : load.present ? 'boolean' : field === 'nexthdr' ? 'inet_proto' : `integer(${bits})`], lens: [load.len], bits };
+}
+
+/** mh_type (nft src/exthdr.c mobility header types) */
+const MH_TYPE: Record<string, number> = {
+  'binding-refresh-request': 0, 'home-test-init': 1, 'careof-test-init': 2, 'home-test': 3, 'careof-test': 4, 'binding-update': 5, 'binding-acknowledgement': 6,
+  'binding-error': 7, 'fast-binding-update': 8, 'fast-binding-acknowledgement': 9, 'fast-binding-advertisement': 10, 'experimental-mobility-header': 11, 'home-agent-switch-message': 12,
+};
