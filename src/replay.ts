@@ -26,6 +26,7 @@ import { LT_NFLOG } from './packet/nflog.js';
 import { NflogReplay, type NflogFrame } from './replay-nflog.js';
 import { ipv4Saddr } from './packet/ipv4.js';
 import { ipv6ToString } from './packet/addr.js';
+import { HoldQueue } from './replay-hold.js';
 
 export type { ReplayItem, ReplaySource } from './replay-types.js';
 export type { ReplayOptions } from './kernel/ctx.js';
@@ -90,6 +91,9 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
   const ifaceCache = new Map<string, NetDevice>();
 
   // the device of the last frame's capture interface (every frame of it has the same one)
+  // records wait here while a packet of theirs sits on an unresolved neighbour (replay-hold.ts)
+  const held = new HoldQueue<Item>();
+  let ended = false;
   let lastIface: Frame['iface'] | null = null;
   let lastDev: NetDevice | null = null;
 
@@ -135,8 +139,24 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
     bytesRead: () => reader.bytesRead(),
     close: () => reader.close(),
     next(): ReplayItem | null {
+      for (;;) {
+        const ready = held.take(ended);
+        if (ready || ended) return ready;
+        const it = nextFrame();
+        if (it) return it;
+      }
+    },
+  };
+
+  /** replay the next frame: its item, or null when it is held (or the capture ended) */
+  function nextFrame(): Item | null {
       const f = reader.next();
-      if (!f) return null;
+      if (!f) {
+        // the end of the capture: the neighbour timers run to their end (no answer comes any more)
+        net.neigh.tick(Infinity, 0, ctx.tracing);
+        ended = true;
+        return null;
+      }
       const lt = f.iface.linktype;
       // the model works on the reader's buffer itself, the frame at [f.offset, f.offset + caplen)
       // (sk_buff offsets are into the whole buffer): no per-frame view on the hot path
@@ -149,6 +169,8 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       ctx.reset(f.index);
       net.nowSec = f.tsSec;
       net.nowNsec = f.tsNsec;
+      // neighbour timers due by this frame's time run first (probes, NUD_FAILED of queued packets)
+      net.neigh.tick(f.tsSec * 1e9 + f.tsNsec, f.index, ctx.tracing);
       // one sk_buff reused per frame (nothing keeps it past the frame: fragments and state copy)
       skb.reset(buf, start, f.caplen, f.len);
       skb.frameNo = f.index;
@@ -168,9 +190,8 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       let summary = wantSummary ? summarize(dec, sumState, sumOpts) : '';
       // tcpdump prints a VXLAN frame's inner frame on a second line: one line here
       if (summary.includes('\n')) summary = summary.replace(/\n/g, ' ');
-      return new Item(f.index, f.tsSec, f.tsNsec, dev.name, summary, record, buf, start, f.caplen, lt);
-    },
-  };
+      return held.offer(new Item(f.index, f.tsSec, f.tsNsec, dev.name, summary, record, buf, start, f.caplen, lt), ctx.hold);
+  }
 }
 
 /** A ReplayItem whose `bytes` view is made only when asked for (most consumers never look). */
@@ -192,6 +213,12 @@ class Item implements ReplayItem {
   /** the captured bytes: valid until the next next() call, like the reader's buffer they view */
   get bytes(): Uint8Array {
     return (this.view ??= new Uint8Array(this.buf.buffer, this.buf.byteOffset + this.start, this.caplen));
+  }
+
+  /** a held item keeps its own copy of the bytes (the reader reuses its buffer) */
+  detach(): number {
+    this.view = this.buf.slice(this.start, this.start + this.caplen);
+    return this.caplen;
   }
 }
 

@@ -7,6 +7,7 @@
 import type { FateKind, Reply, TimelineEvent, Verdict, FateRecord } from './fate.js';
 import type { Host } from '../host/types.js';
 import type { NfHooks } from './netfilter/hook.js';
+import type { NeighHold } from './neigh/queue.js';
 
 export type ChecksumMode = 'verify' | 'trust' | 'auto';
 
@@ -46,8 +47,12 @@ export class FrameCtx {
   /** spans still open (a reply built while another is on its way, e.g. its ARP request): bases into replySpans */
   private openReplies: number[] = [];
 
+  /** packets of this frame wait on a neighbour queue: their outcomes are patched in later */
+  hold: NeighHold | null = null;
+
   reset(frame: number): void {
     this.frame = frame;
+    this.hold = null;
     if (this.replySpans.length) this.replySpans = [];
     if (this.openReplies.length) this.openReplies = [];
     this.fate = null;
@@ -79,6 +84,24 @@ export class FrameCtx {
       this.fate = 'dropped';
       this.reason = reason;
     }
+  }
+
+  /**
+   * The frame waits on a neighbour's arp_queue (__neigh_event_send): its fate is settled later
+   * (src/kernel/neigh/queue.ts). Until then the record says what happens without an answer.
+   */
+  queued(fn: string, what: string, extra?: Omit<TimelineEvent, 'fn' | 'what'>): void {
+    if (this.tracing) this.ev(fn, what, extra);
+    if (this.fate === null) {
+      this.fate = 'dropped';
+      this.reason = 'NEIGH_FAILED';
+    }
+  }
+
+  /** what a continuation on a scratch context recorded (queue.ts mergeInto): reply events tagged */
+  part(): { events: TimelineEvent[]; replies: Reply[]; unsupported: string[]; fate: FateKind | null; reason: string | undefined; egress: string[] } {
+    const events = this.replySpans.length && this.events.length ? this.tagReplyEvents(this.events) : this.events;
+    return { events, replies: this.replies, unsupported: this.unsupported, fate: this.fate, reason: this.reason, egress: this.egress };
   }
 
   /** consume_skb: used by the kernel without a drop and without reaching a socket */

@@ -73,6 +73,7 @@ export class Net implements NetState {
     this.fib6 = new Fib(host, 6);
     this.fdb = new Fdb(host);
     this.neigh = new NeighTable(host);
+    this.neigh.net = this;
     this.sockets = new SockTable(host);
     this.ipq = new IpFragQueues(host);
     this.peers = new InetPeers();

@@ -6,13 +6,12 @@
 // What happens to a packet whose next hop is unresolved (__neigh_event_send): the entry goes
 // NUD_INCOMPLETE, the kernel sends a solicitation at once (neigh_probe -> arp_solicit /
 // ndisc_solicit) and queues the skb on neigh->arp_queue (bounded by unres_qlen_bytes; overflow
-// frees the oldest with NEIGH_QUEUEFULL). If no answer comes within mcast_solicit (3) x
-// retrans_time (1 s) the entry goes NUD_FAILED and neigh_invalidate frees every queued skb with
-// NEIGH_FAILED after arp_error_report/ndisc_error_report sent ICMP host/address unreachable.
-// A replay cannot keep a frame's fate open until a later frame answers, so the model records the
-// outcome the kernel reaches when no answer arrives: dropped NEIGH_FAILED, the solicitation in
-// `replies`, and an event saying the skb was queued. If a later frame of the capture does resolve
-// the entry, that frame's timeline says how many queued packets the kernel then transmitted.
+// frees the oldest with NEIGH_QUEUEFULL). The timer probes again every retrans_time; when
+// mcast_solicit probes had no answer the entry goes NUD_FAILED and neigh_invalidate frees every
+// queued skb with NEIGH_FAILED after arp_error_report/ndisc_error_report sent ICMP host/address
+// unreachable. An answer (neigh_update to a valid state) sends the queue. All on capture time:
+// the frame's record is held until its packet's outcome is known (queue.ts, src/replay-hold.ts);
+// the timer's steps run when a later frame's timestamp passes them (NeighTable.tick).
 
 import { dev_is_loopback, dev_noarp } from '../core/netdevice.js';
 import type { Host, NetDevice } from '../../host/types.js';
@@ -27,6 +26,10 @@ import { icmp_send } from '../ipv4/icmp.js';
 import { icmpv6_send } from '../ipv6/icmp.js';
 import { ndisc_solicit } from '../ipv6/ndisc.js';
 import { sharedEvent } from '../fate.js';
+import { NeighHold, dropReply, mergeInto, scratchCtx, skb_copy_for_queue, type QueuedSkb } from './queue.js';
+import { dev_queue_xmit } from '../core/dev.js';
+import { l2_xmit } from './output.js';
+import { writeEthHdr } from '../../packet/build.js';
 
 /** include/uapi/linux/neighbour.h */
 export const NUD_NONE = 0x00;
@@ -73,6 +76,8 @@ function nudFromStrings(states: string[]): number {
   return s;
 }
 
+export type NeighParms = typeof NEIGH_PARMS;
+
 /** default neigh_parms (net/ipv4/arp.c arp_tbl, net/ipv6/ndisc.c nd_tbl), in ns */
 export const NEIGH_PARMS = {
   base_reachable_time: 30e9,
@@ -84,7 +89,36 @@ export const NEIGH_PARMS = {
   mcast_reprobes: 0,
   locktime: 1e9, // arp_tbl LOCKTIME = 1 s (nd_tbl: 0)
   unres_qlen_bytes: 212992, // SK_WMEM_MAX
+  /** what one queued skb counts against unres_qlen_bytes: the kernel adds skb->truesize, which
+   *  depends on the driver's buffers; the model charges SKB_TRUESIZE(ETH_FRAME_LEN), the unit the
+   *  kernel converts unres_qlen (packets) with: unres_qlen_bytes / unres_qlen (212992 / 101) */
+  truesize: 2108,
 };
+
+/** the device's neigh parms from the snapshot's sysctls (net.ipv4.neigh.DEV.*), defaults otherwise */
+function parmsFrom(host: Host, family: 4 | 6, dev: string): NeighParms {
+  const raw = host.sysctls?.raw;
+  const num = (knob: string): number | undefined => {
+    const v = raw?.get(`net.ipv${family}.neigh.${dev}.${knob}`) ?? raw?.get(`net.ipv${family}.neigh.default.${knob}`);
+    return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+  };
+  const d = NEIGH_PARMS;
+  const bytes = num('unres_qlen_bytes') ?? d.unres_qlen_bytes;
+  const qlen = num('unres_qlen');
+  return {
+    base_reachable_time: (num('base_reachable_time_ms') ?? d.base_reachable_time / 1e6) * 1e6,
+    delay_first_probe_time: (num('delay_first_probe_time') ?? d.delay_first_probe_time / 1e9) * 1e9,
+    retrans_time: (num('retrans_time_ms') ?? d.retrans_time / 1e6) * 1e6,
+    ucast_probes: num('ucast_solicit') ?? d.ucast_probes,
+    mcast_probes: num('mcast_solicit') ?? d.mcast_probes,
+    app_probes: num('app_solicit') ?? d.app_probes,
+    mcast_reprobes: num('mcast_resolicit') ?? d.mcast_reprobes,
+    // locktime is in USER_HZ (100 per second)
+    locktime: family === 6 ? (num('locktime') ?? 0) * 1e7 : (num('locktime') ?? d.locktime / 1e7) * 1e7,
+    unres_qlen_bytes: bytes,
+    truesize: qlen ? Math.max(1, Math.floor(bytes / qlen)) : d.truesize,
+  };
+}
 
 /** struct neighbour */
 export interface Neigh {
@@ -100,10 +134,13 @@ export interface Neigh {
   confirmed: number;
   used: number;
   isRouter: boolean;
-  /** skbs held on arp_queue waiting for resolution (their sizes) */
-  queue: number[];
+  /** skbs held on arp_queue waiting for resolution */
+  queue: QueuedSkb[];
   queueBytes: number;
+  /** solicitations sent since the entry went INCOMPLETE */
   probes: number;
+  parms: NeighParms;
+  tbl: NeighTable;
   /** the neigh_output timeline step made for (outEvState, outEvHa), reused while they hold */
   outEv?: TimelineEvent;
   outEvState?: number;
@@ -116,8 +153,16 @@ export class NeighTable {
   /** keyed by ifindex * 2^32 + address (a number: no string built per lookup) */
   private readonly v4 = new Map<string | number, Neigh>();
   private readonly v6 = new Map<string | number, Neigh>();
+  /** the namespace (set once it exists): the timer's probes and errors run the output path */
+  net: Net | null = null;
+  /** the frame being replayed and whether it records a timeline (set by tick) */
+  frameNo = 0;
+  tracing = true;
+  /** entries with packets on their arp_queue: their timers run on capture time in tick() */
+  private readonly waiting = new Set<Neigh>();
+  private readonly parmsCache = new Map<string, NeighParms>();
 
-  constructor(host: Host) {
+  constructor(private readonly host: Host) {
     for (const n of host.neigh) {
       const dev = host.byName.get(n.dev);
       if (!dev) continue; // the loader reports neighbours on unknown devices
@@ -164,9 +209,143 @@ export class NeighTable {
     n = {
       family, key: typeof key === 'number' ? key : key.slice(0, 16), keyStr: typeof key === 'number' ? ipv4ToString(key) : ipv6ToString(key, 0),
       dev, ha: null, state: NUD_NONE, updated: 0, confirmed: 0, used: 0, isRouter: false, queue: [], queueBytes: 0, probes: 0,
+      parms: this.parmsOf(family, dev), tbl: this,
     };
     this.map(family).set(k, n);
     return n;
+  }
+
+  private parmsOf(family: 4 | 6, dev: NetDevice): NeighParms {
+    const k = `${family}/${dev.name}`;
+    let p = this.parmsCache.get(k);
+    if (!p) this.parmsCache.set(k, (p = parmsFrom(this.host, family, dev.name)));
+    return p;
+  }
+
+  /**
+   * Capture time moved to `now` (ns; Infinity at the end of the capture): the timers of entries
+   * with queued packets run the steps due by then, in order: the next probe every retrans_time,
+   * and after the last one NUD_FAILED with its queue freed (neigh_timer_handler -> neigh_invalidate).
+   */
+  tick(now: number, frameNo: number, tracing: boolean): void {
+    this.frameNo = frameNo;
+    this.tracing = tracing;
+    if (this.waiting.size === 0) return;
+    for (const n of [...this.waiting]) this.expire(n, now);
+  }
+
+  /** a packet was queued on `n` */
+  wait(n: Neigh): void {
+    this.waiting.add(n);
+  }
+
+  /** neigh_timer_handler for an INCOMPLETE entry with a queue, up to `now` */
+  expire(n: Neigh, now: number): void {
+    const net = this.net;
+    if (!(n.state & NUD_INCOMPLETE) || !n.queue.length || !net) {
+      if (!n.queue.length) this.waiting.delete(n);
+      return;
+    }
+    const P = n.parms;
+    const max = P.mcast_probes + P.app_probes;
+    for (; n.probes < max; n.probes++) {
+      const at = n.updated + n.probes * P.retrans_time;
+      if (at > now) return;
+      // the probe goes to the packet at the head of the queue: its source address (arp_solicit's
+      // skb_peek(&neigh->arp_queue)), its record shows it
+      const head = n.queue[0]!;
+      const sc = scratchCtx(head.frame, this.tracing);
+      sc.tracing && sc.ev('neigh_timer_handler', `${n.keyStr} still INCOMPLETE after ${n.probes} x retrans_time (+${msSince(at, head.at)} ms): probe again`, { dev: n.dev.name });
+      if (n.family === 4) arp_solicit(net, n, head.skb, sc);
+      else ndisc_solicit(net, n, head.skb, sc);
+      mergeInto(head.hold, sc, false);
+    }
+    const deadline = n.updated + max * P.retrans_time;
+    if (deadline > now) return;
+    n.state = NUD_FAILED;
+    n.updated = deadline;
+    const q = n.queue;
+    n.queue = [];
+    n.queueBytes = 0;
+    this.waiting.delete(n);
+    const ended = now === Infinity;
+    for (const s of q) {
+      const why = `${n.keyStr}: no answer to ${max} solicitations within ${(max * P.retrans_time) / 1e6} ms: NUD_FAILED, neigh_invalidate frees the queued skb` +
+        (ended ? ' (the capture ends before that time: the outcome assumes no answer came)' : '');
+      if (s.kind === 'reply') {
+        dropReply(s.hold, s, 'NEIGH_FAILED', 'neigh_invalidate', why, n.dev.name);
+      } else {
+        // arp_error_report / ndisc_error_report -> dst_link_failure: ICMP host unreachable (ICMPv6
+        // address unreachable) to the sender, then kfree_skb_reason(NEIGH_FAILED)
+        const sc = scratchCtx(s.frame, this.tracing);
+        sc.tracing && sc.ev('neigh_timer_handler', why, { dev: n.dev.name });
+        sc.tracing && sc.ev(n.family === 4 ? 'arp_error_report' : 'ndisc_error_report', `${n.keyStr} FAILED: dst_link_failure`, { dev: n.dev.name });
+        if (n.family === 4) icmp_send(net, s.skb, sc, 3, 1, 0);
+        else icmpv6_send(net, s.skb, sc, 1, 3, 0);
+        sc.drop('neigh_invalidate', 'NEIGH_FAILED', { dev: n.dev.name, detail: { neighbour: n.keyStr } });
+        mergeInto(s.hold, sc, true);
+      }
+      s.hold.pending--;
+    }
+  }
+
+  /** neigh_update made `n` valid: every queued skb leaves now (n->output for each, in order) */
+  transmitQueue(n: Neigh, now: number): void {
+    const q = n.queue;
+    n.queue = [];
+    n.queueBytes = 0;
+    this.waiting.delete(n);
+    const net = this.net;
+    for (const s of q) {
+      s.hold.pending--;
+      if (!net) continue;
+      const sc = scratchCtx(s.frame, this.tracing);
+      const skb = s.skb;
+      const lead = `${n.keyStr} resolved by frame ${this.frameNo} after ${msSince(now, s.at)} ms: the queued skb leaves with lladdr ${macToString(n.ha!, 0)}`;
+      if (s.kind === 'reply') sc.beginReply();
+      sc.tracing && sc.ev('neigh_update', lead, { dev: n.dev.name });
+      // neigh_resolve_output: the link header with the now known address, then dev_queue_xmit
+      if (skb.mac_header >= 0) writeEthHdr(skb.data, skb.mac_header, n.ha!, 0, n.dev.mac ?? n.ha!, 0, skb.protocol);
+      // a packet the kernel built at layer 2 (NS/NA) is sent as the neighbour layer sends its own frames
+      if (s.kind === 'reply' && !(skb as { isReply?: boolean }).isReply) l2_xmit(net, skb, n.dev, sc, s.summary);
+      else dev_queue_xmit(net, skb, sc, n.dev);
+      // its copy on an outbound tap (tcpdump -i any) is one of the queued frame's fate, not the
+      // answering frame's (XmitCopies settles what was recorded since with the fate given)
+      if (s.kind === 'frame' && sc.fate) net.copies.settle(sc.fate);
+      if (s.kind === 'reply') sc.endReply();
+      mergeInto(s.hold, sc, s.kind === 'frame');
+    }
+  }
+
+  /**
+   * __neigh_event_send queueing: the skb joins arp_queue; the oldest are freed with
+   * NEIGH_QUEUEFULL while the queue would exceed unres_qlen_bytes.
+   */
+  enqueue(n: Neigh, skb: SkBuff, ctx: FrameCtx, kind: 'frame' | 'reply', now: number, summary: string): void {
+    const hold = (ctx.hold ??= new NeighHold());
+    const P = n.parms;
+    while (n.queueBytes + P.truesize > P.unres_qlen_bytes && n.queue.length) {
+      const old = n.queue.shift()!;
+      n.queueBytes -= old.truesize;
+      const what = `${n.keyStr}: arp_queue over unres_qlen_bytes ${P.unres_qlen_bytes} (frame ${ctx.frame} queued): the oldest skb is freed`;
+      if (old.kind === 'reply') dropReply(old.hold, old, 'NEIGH_QUEUEFULL', '__neigh_event_send', what, n.dev.name);
+      else {
+        const sc = scratchCtx(old.frame, this.tracing);
+        sc.drop('__neigh_event_send', 'NEIGH_QUEUEFULL', { dev: n.dev.name, detail: { neighbour: n.keyStr, note: what } });
+        mergeInto(old.hold, sc, true);
+      }
+      old.hold.pending--;
+    }
+    if (P.truesize > P.unres_qlen_bytes) {
+      // a queue that cannot hold even one skb: freed at once
+      if (kind === 'reply') ctx.tracing && ctx.ev('__neigh_event_send', `reply not sent: NEIGH_QUEUEFULL (unres_qlen_bytes ${P.unres_qlen_bytes})`, { dev: n.dev.name });
+      else ctx.drop('__neigh_event_send', 'NEIGH_QUEUEFULL', { dev: n.dev.name });
+      return;
+    }
+    n.queue.push({ hold, kind, frame: ctx.frame, at: now, truesize: P.truesize, skb: skb_copy_for_queue(skb), summary });
+    n.queueBytes += P.truesize;
+    hold.pending++;
+    this.wait(n);
   }
 
   entries(family?: 4 | 6): Neigh[] {
@@ -206,7 +385,9 @@ function sameHa(a: Uint8Array | null, b: Uint8Array | null): boolean {
  */
 export function neigh_timer(n: Neigh, now: number): void {
   if (Number.isNaN(n.updated)) { n.updated = n.confirmed = n.used = now; return; }
-  const P = NEIGH_PARMS;
+  // an entry with queued packets: its probes and failure are steps with outcomes (NeighTable.expire)
+  if (n.queue.length && (n.state & NUD_INCOMPLETE) && n.tbl.net) { n.tbl.expire(n, now); return; }
+  const P = n.parms;
   for (let guard = 0; guard < 4; guard++) {
     const s = n.state;
     if (s & NUD_REACHABLE) {
@@ -222,8 +403,6 @@ export function neigh_timer(n: Neigh, now: number): void {
       const max = (s & NUD_INCOMPLETE ? P.mcast_probes : P.ucast_probes) + P.app_probes;
       if (now <= n.updated + max * P.retrans_time) return;
       n.state = NUD_FAILED; n.updated += max * P.retrans_time;
-      // neigh_invalidate: queued skbs freed with NEIGH_FAILED (reported when they were queued)
-      n.queue.length = 0; n.queueBytes = 0;
       return;
     } else return;
   }
@@ -259,13 +438,13 @@ export function neigh_update(n: Neigh, lladdr: Uint8Array | null, nstate: number
   if (ha !== n.ha) {
     n.ha = ha ? ha.slice(0, 6) : null;
     res.lladdrChanged = true; res.changed = true;
-    if (!(nstate & NUD_CONNECTED)) n.confirmed = now - 2 * NEIGH_PARMS.base_reachable_time;
+    if (!(nstate & NUD_CONNECTED)) n.confirmed = now - 2 * n.parms.base_reachable_time;
   }
   if (flags & NEIGH_UPDATE_F_OVERRIDE_ISROUTER) n.isRouter = !!(flags & NEIGH_UPDATE_F_ISROUTER);
-  if (!(old & NUD_VALID) && (nstate & NUD_VALID)) {
+  if (!(old & NUD_VALID) && (nstate & NUD_VALID) && n.queue.length) {
     // the queued skbs are transmitted now (neigh_update: "Again: avoid dead loop if something went wrong")
     res.flushed = n.queue.length;
-    n.queue.length = 0; n.queueBytes = 0;
+    n.tbl.transmitQueue(n, now);
   }
   return res;
 }
@@ -295,6 +474,11 @@ function mcMap(family: 4 | 6, nexthop: number | Uint8Array): Uint8Array {
 /** per device: nexthop -> is broadcast, kept on the namespace. The FIB does not change during a
  *  replay, and the kernel too decides the type once per neighbour (arp_constructor), not per packet. */
 const BCAST_CACHE_MAX = 65536;
+
+/** ms between two capture times in ns, for the timeline */
+function msSince(t: number, from: number): number {
+  return Math.round((t - from) / 1e5) / 10;
+}
 
 function isBroadcast4(net: Net, a: number, dev: NetDevice): boolean {
   if (a === 0xffffffff) return true;
@@ -371,20 +555,15 @@ export function neigh_resolve(net: Net, family: 4 | 6, nexthop: number | Uint8Ar
     return n.ha;
   }
   // NONE / FAILED / INCOMPLETE
-  const P = NEIGH_PARMS;
+  const P = n.parms;
   if (!(s & NUD_INCOMPLETE)) {
     if (P.mcast_probes + P.app_probes) {
+      // neigh_probe with immediate_ok: the first solicitation goes out at once; the timer sends
+      // the others every retrans_time (NeighTable.expire, on capture time)
       n.state = NUD_INCOMPLETE; n.updated = now; n.probes = 0;
-      // neigh_probe with immediate_ok: the first solicitation goes out at once
-      // neigh_probe with immediate_ok sends the first solicitation at once; neigh_timer_handler
-      // sends the others every retrans_time until mcast_probes are used up (measured on 6.18:
-      // three broadcast requests at 0, 1 and 2 s, test/kernel/bridge-kernel-measure.py's neighbour case)
-      for (let i = 0; i < P.mcast_probes + P.app_probes; i++) {
-        n.probes++;
-        if (i) ctx.tracing && ctx.ev('neigh_timer_handler', `${n.keyStr} still INCOMPLETE after ${i} x retrans_time: probe again`, { dev: dev.name });
-        if (family === 4) arp_solicit(net, n, skb ?? null, ctx);
-        else ndisc_solicit(net, n, skb ?? null, ctx);
-      }
+      if (family === 4) arp_solicit(net, n, skb ?? null, ctx);
+      else ndisc_solicit(net, n, skb ?? null, ctx);
+      n.probes = 1;
     } else {
       n.state = NUD_FAILED; n.updated = now;
       if (isReply) ctx.tracing && ctx.ev('__neigh_event_send', `${n.keyStr}: NEIGH_FAILED, reply not sent`, { dev: dev.name });
@@ -392,25 +571,14 @@ export function neigh_resolve(net: Net, family: 4 | 6, nexthop: number | Uint8Ar
       return null;
     }
   }
-  const len = skb ? skb.tail - skb.start : 0;
-  // arp_queue bounded by unres_qlen_bytes: drop the oldest with NEIGH_QUEUEFULL
-  while (n.queueBytes + len > P.unres_qlen_bytes && n.queue.length) n.queueBytes -= n.queue.shift()!;
-  n.queue.push(len); n.queueBytes += len;
-  ctx.tracing && ctx.ev(fn, `${n.keyStr} ${nudName(s)} -> INCOMPLETE: skb queued on arp_queue awaiting ${family === 4 ? 'ARP reply' : 'neighbour advertisement'}`, { dev: dev.name });
+  if (!skb) return null;
+  const wait = `${n.keyStr} ${nudName(s)} -> INCOMPLETE: skb queued on arp_queue awaiting ${family === 4 ? 'ARP reply' : 'neighbour advertisement'} (${P.mcast_probes} solicitations, ${P.retrans_time / 1e6} ms apart)`;
   if (isReply) {
-    ctx.tracing && ctx.ev('neigh_invalidate', `reply queued for ${n.keyStr}; freed with NEIGH_FAILED unless an answer arrives`, { dev: dev.name });
+    ctx.tracing && ctx.ev(fn, `reply ${wait}`, { dev: dev.name });
+    tbl.enqueue(n, skb, ctx, 'reply', now, net.summarizeSkb(skb));
     return null;
   }
-  if (skb) {
-    // neigh_invalidate, for every queued skb: arp_error_report / ndisc_error_report -> dst_link_failure: ICMP host
-    // unreachable (ICMPv6 address unreachable) to the sender, then kfree_skb_reason(NEIGH_FAILED)
-    ctx.tracing && ctx.ev(family === 4 ? 'arp_error_report' : 'ndisc_error_report', `${n.keyStr} FAILED: dst_link_failure`, { dev: dev.name });
-    if (family === 4) icmp_send(net, skb, ctx, 3, 1, 0);
-    else icmpv6_send(net, skb, ctx, 1, 3, 0);
-  }
-  ctx.drop('neigh_invalidate', 'NEIGH_FAILED', {
-    dev: dev.name,
-    detail: { neighbour: n.keyStr, note: `no reply within ${P.mcast_probes} x retrans_time: queued skb freed` },
-  });
+  ctx.queued(fn, wait, { dev: dev.name, detail: { neighbour: n.keyStr } });
+  tbl.enqueue(n, skb, ctx, 'frame', now, '');
   return null;
 }
