@@ -1,5 +1,5 @@
 import React from 'react';
-import { describe, expect, it, afterEach } from 'vitest';
+import { describe, expect, it, afterEach, vi } from 'vitest';
 import { render, cleanup } from 'ink-testing-library';
 import { App } from '../../src/ui/App.js';
 import { colorEnabled } from '../../src/ui/index.js';
@@ -184,14 +184,17 @@ describe('colour and progress', () => {
   it('is usable while a large source is still replaying, with a progress line', async () => {
     const pump = new ReplayPump(synthSource(300_000), new RowStore());
     const r = render(<App pump={pump} color={false} width={100} height={24} sliceMs={2} />);
-    await wait(60);
-    const s = strip(r.lastFrame() ?? '');
+    // wait for the screen states (not fixed delays: under load a frame takes longer to render)
+    const s = await vi.waitFor(() => {
+      const t = strip(r.lastFrame() ?? '');
+      if (!/^ +1 +0\.000000 eth0/m.test(t)) throw new Error('first row not shown yet');
+      return t;
+    }, { timeout: 20_000, interval: 10 });
     expect(pump.done).toBe(false);
     expect(s).toMatch(/replaying \[[█░]+\] \d+% {2}[\d,]+ frames {2}[\d.]+ MB\/s {2}ETA/);
     expect(s).toMatch(/^ +1 +0\.000000 eth0/m);
     r.stdin.write('j');
-    await wait(40);
-    expect(strip(r.lastFrame() ?? '')).toMatch(/ 2\/[\d]+ /);
+    await vi.waitFor(() => expect(strip(r.lastFrame() ?? '')).toMatch(/ 2\/[\d]+ /), { timeout: 20_000, interval: 10 });
     r.unmount();
   });
 });
