@@ -364,6 +364,26 @@ function icmpText(d: Decoded): string {
     case 11: str = c === 0 ? 'time exceeded in-transit' : c === 1 ? 'ip reassembly time exceeded' : `time exceeded-#${c}`; break;
     case 12: str = c ? `parameter problem - code ${c}` : `parameter problem - octet ${b[o + 4]}`; break;
     case 13: str = `time stamp query id ${u16(b, o + 4)} seq ${u16(b, o + 6)}`; break;
+    case 14: {
+      // icmp_tstamp_print: milliseconds since midnight UTC as hh:mm:ss.mmm
+      if (o + 20 > d.caplen) return ' [|icmp]';
+      const ts = (v: number): string => { const ms = v % 1000; let sec = Math.floor(v / 1000); let min = Math.floor(sec / 60); sec -= min * 60; const h = Math.floor(min / 60); min -= h * 60; return `${String(h).padStart(2, '0')}:${String(min).padStart(2, '0')}:${String(sec).padStart(2, '0')}.${String(ms).padStart(3, '0')}`; };
+      str = `time stamp reply id ${u16(b, o + 4)} seq ${u16(b, o + 6)}: org ${ts(u32(b, o + 8))}, recv ${ts(u32(b, o + 12))}, xmit ${ts(u32(b, o + 16))}`;
+      break;
+    }
+    case 18: if (o + 12 > d.caplen) return ' [|icmp]'; str = `address mask is 0x${u32(b, o + 8).toString(16).padStart(8, '0')}`; break;
+    case 9: {
+      // RFC 1256 router advertisement: lifetime, number of addresses, {address preference}...
+      const lt = u16(b, o + 6), num = b[o + 4], size = b[o + 5];
+      str = `router advertisement lifetime ${lt < 60 ? lt : lt < 3600 ? `${Math.floor(lt / 60)}:${String(lt % 60).padStart(2, '0')}` : `${Math.floor(lt / 3600)}:${String(Math.floor((lt % 3600) / 60)).padStart(2, '0')}:${String(lt % 60).padStart(2, '0')}`} ${num}:`;
+      if (size !== 2) { str += ` [size ${size}]`; break; }
+      for (let k = 0; k < num; k++) {
+        const a = o + 8 + 8 * k;
+        if (a + 8 > d.caplen) return ' [|icmp]';
+        str += ` {${ipv4BytesToString(b, a)} ${u32(b, a + 4)}}`;
+      }
+      break;
+    }
     case 4: str = 'source quench'; break;
     case 10: str = 'router solicitation'; break;
     case 15: str = 'information request'; break;
@@ -427,7 +447,13 @@ function icmp6Text(d: Decoded): string {
     case 136: if (!have(24)) return 'ICMP6, neighbor advertisement [|icmp6]'; r = `neighbor advertisement, tgt is ${ipv6ToString(b, o + 8)}`; break;
     case 137: if (!have(40)) return 'ICMP6, redirect [|icmp6]'; r = `redirect, ${ipv6ToString(b, o + 24)} to ${ipv6ToString(b, o + 8)}`; break;
     case 143: r = `multicast listener report v2, ${u16(b, o + 6)} group record(s)`; break;
-    default: r = `type-#${t}`;
+    // icmp6_print's names (icmp6_type_values) for the types it prints nothing more of without -v
+    case 141: r = 'inverse neighbor solicitation'; break;
+    case 142: r = 'inverse neighbor advertisement'; break;
+    case 144: case 146: if (!have(6)) return `ICMP6, ${t === 144 ? 'ha discovery request' : 'mobile router solicitation'} [|icmp6]`; r = `${t === 144 ? 'ha discovery request' : 'mobile router solicitation'}, id 0x${u16(b, o + 4).toString(16).padStart(4, '0')}`; break;
+    case 145: r = 'ha discovery reply'; break;
+    case 147: r = 'mobile router advertisement'; break;
+    default: r = t === 200 ? 'mtrace response' : t === 201 ? 'mtrace message' : `unknown icmp6 type (${t})`;
   }
   return `ICMP6, ${r}, length ${len}`;
 }
