@@ -174,7 +174,14 @@ interface Slot { tok: unknown[]; json: string; fn: unknown; obj: object | null }
  */
 export function sharedEvent<T extends TimelineEvent>(e: T): T {
   deepFreeze(e);
+  SHARED.add(e);
   return e;
+}
+
+const SHARED = new WeakSet<object>();
+/** made by sharedEvent: deep-frozen, so consumers may key what they derive from it by identity */
+export function isSharedEvent(e: object): boolean {
+  return SHARED.has(e);
 }
 
 function deepFreeze(v: unknown): void {

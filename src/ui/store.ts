@@ -6,6 +6,7 @@
 // the object back for the detail pane and the filters. Keeping the records themselves (as the
 // first version did) cost 2.2 GB and 16 s of GC on the 1 M-frame real replay.
 import type { FateKind, FateRecord, TimelineEvent } from '../kernel/fate.js';
+import { isSharedEvent } from '../kernel/fate.js';
 import type { ReplayItem } from '../replay-types.js';
 import { headerEnd } from './decode.js';
 
@@ -157,6 +158,10 @@ export class RowStore {
   private evCount = 0;
   private evDict: TimelineEvent[] = [];
   private evByWhat = new Map<string, number[]>();
+  /** dictionary ids of shared (deep-frozen) steps, by identity */
+  private evByObj = new WeakMap<object, number>();
+  /** rest ids of records whose rest is only a frozen egress list, by that list */
+  private restByEgress = new WeakMap<object, number>();
   private evJson = new BytePool();
   private evJsonOff: number[] = [];
   /** per row: id of its Rest (egress, verdicts, socket, unsupported); < 0: JSON pool entry -(k+1) */
@@ -321,6 +326,19 @@ export class RowStore {
   }
 
   private eventId(e: TimelineEvent): number {
+    // a step the model shares between frames (deep-frozen: it cannot change) by identity: one
+    // text may stand for many steps (neigh_hh_output "eth A > B" for every client's MAC)
+    const shared = isSharedEvent(e);
+    if (shared) {
+      const id = this.evByObj.get(e);
+      if (id !== undefined) return id;
+    }
+    const id = this.eventIdByValue(e);
+    if (shared && id >= 0) this.evByObj.set(e, id);
+    return id;
+  }
+
+  private eventIdByValue(e: TimelineEvent): number {
     // looked up by its text first (one hash of a short string), then fn, dev, diff and detail
     // compared field by field: building a key string per event (JSON) cost several times more
     let ids = this.evByWhat.get(e.what);
@@ -355,6 +373,19 @@ export class RowStore {
   }
 
   private restOf(r: FateRecord): number {
+    // the common case, only a frozen egress list (one per device, shared by the model): by identity
+    const eg = r.egress;
+    const onlyEgress = eg !== undefined && eg.length > 0 && !(r.verdicts && r.verdicts.length) && r.socket === undefined && !(r.unsupported && r.unsupported.length) && Object.isFrozen(eg);
+    if (onlyEgress) {
+      const id = this.restByEgress.get(eg);
+      if (id !== undefined) return id;
+    }
+    const id = this.restOfByValue(r);
+    if (onlyEgress && id >= 0) this.restByEgress.set(eg, id);
+    return id;
+  }
+
+  private restOfByValue(r: FateRecord): number {
     const rest: Rest = {};
     if (r.egress && r.egress.length) rest.egress = r.egress;
     if (r.verdicts && r.verdicts.length) rest.verdicts = r.verdicts;

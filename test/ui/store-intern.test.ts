@@ -3,7 +3,7 @@
 // difference between two rows, and rows share the objects of identical events.
 import { describe, expect, it } from 'vitest';
 import { RowStore } from '../../src/ui/store.js';
-import type { FateRecord } from '../../src/kernel/fate.js';
+import { sharedEvent, type FateRecord } from '../../src/kernel/fate.js';
 
 const base = (frame: number, what = 'ttl 64 -> 63', dev?: string): FateRecord => ({
   frame,
@@ -32,6 +32,25 @@ describe('record encoding', () => {
     for (let i = 0; i < recs.length; i++) expect(s.record(i)).toEqual(recs[i]);
     expect(s.unsup[5]).toBe(1);
     expect(s.unsup[0]).toBe(0);
+  });
+
+  it('takes shared (deep-frozen) steps and frozen egress lists by identity, and still gives every record back as added', () => {
+    // one text for many steps (a router's neigh_hh_output for each client's MAC): the diff tells them apart
+    const hh = Array.from({ length: 40 }, (_, k) => sharedEvent({ fn: 'neigh_hh_output', what: 'eth 02:00:00:00:02:fe > 02:00:00:00:02:01', diff: { 'eth.src': [`02:00:00:00:10:${k}`, '02:00:00:00:02:fe'] as [string, string] } }));
+    const eth1 = Object.freeze(['eth1']);
+    const both = Object.freeze(['eth1', 'eth2']);
+    const s = new RowStore();
+    const recs: FateRecord[] = [];
+    for (let i = 0; i < 200; i++) {
+      const r: FateRecord = { frame: i + 1, fate: 'forwarded', egress: (i % 3 ? eth1 : both) as string[], events: [hh[(i * 7) % hh.length]!, { fn: 'x', what: `fresh ${i}` }] };
+      if (i % 10 === 0) r.socket = 'tcp 0.0.0.0:22';
+      recs.push(r);
+      add(s, r);
+    }
+    for (let i = 0; i < recs.length; i++) expect(s.record(i)).toEqual(recs[i]);
+    // the same shared step is one dictionary entry: the same object back for each row showing it
+    expect(s.record(0).events[0]).toBe(s.record(40).events[0]);
+    expect(s.record(0).events[0]).not.toBe(s.record(1).events[0]);
   });
 
   it('shares identical events between rows', () => {
