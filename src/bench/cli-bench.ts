@@ -42,6 +42,12 @@ const ROWS: Row[] = [
   { name: 'replay-ndjson', args: (f, h) => ['replay', f, '--host', h, '--iface', 'eth0', '--format', 'ndjson'], target: 1.5 },
 ];
 
+/** --jobs 2 against --jobs 1 by wall time (the CPU of all threads adds up; what parallel work buys is time) */
+const JOBS_ROWS: { name: string; args: (file: string, host: string) => string[] }[] = [
+  { name: 'jobs-inspect-text', args: (f) => ['inspect', f] },
+  { name: 'jobs-replay-text', args: (f, h) => ['replay', f, '--host', h, '--iface', 'eth0', '--format', 'text'] },
+];
+
 const selected = (name: string): boolean => {
   const want = process.env.PKTLIFE_BENCH_ROWS;
   if (!want) return true;
@@ -107,6 +113,18 @@ export async function run(ctx: BenchCtx): Promise<void> {
       const ratio = td ? td.cpu / t.cpu : NaN;
       ctx.log(`  ${shown.padEnd(44)} CPU ${t.cpu.toFixed(2)} s (runs ${t.runs.map((x) => x.toFixed(2)).join(' / ')}), wall ${t.wall.toFixed(2)} s | ${td ? ratio.toFixed(2) + 'x tcpdump' : 'no tcpdump'} | target [${ISSUE}] >= ${r.target}x: ${td ? verdict(ratio >= r.target) : 'NOT MEASURED'}`);
     }
+  }
+  for (const r of JOBS_ROWS.filter((x) => selected(x.name))) {
+    const file = ordinaryCapture(ctx.outDir, FRAMES);
+    const args = r.args(file, host);
+    const one = timed(process.execPath, [main, ...args, '--jobs', '1']);
+    const two = timed(process.execPath, [main, ...args, '--jobs', '2']);
+    if (!one || !two) {
+      ctx.log(`  ${r.name}: FAILED`);
+      continue;
+    }
+    const speedup = one.wall / two.wall;
+    ctx.log(`  pktlife ${args.join(' ').replace(file, 'FILE').replace(host, 'H')} --jobs 2 vs --jobs 1 (ordinary traffic): wall ${two.wall.toFixed(2)} s vs ${one.wall.toFixed(2)} s = ${speedup.toFixed(2)}x (CPU all threads ${two.cpu.toFixed(2)} s vs ${one.cpu.toFixed(2)} s; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs) | target [${ISSUE}] >= 1.7x: ${verdict(speedup >= 1.7)}`);
   }
   if (selected('ui')) await uiRows(ctx, main, host);
 }

@@ -6,16 +6,18 @@
 
 import type { Command } from 'commander';
 import { Out } from './out.js';
+import { JobsFeed, parseJobs } from './jobs-feed.js';
+import { isRegularFile } from './regular-file.js';
 import { openCapture, CaptureError, type CaptureReader } from '../capture/reader.js';
 import type { CaptureInterface, Frame } from '../capture/types.js';
 import { Decoded, decodeFrame, LAYER_NAMES, CSUM_NAMES, DF_TRUNCATED, DF_MALFORMED, DF_UNSUPPORTED_LINK, L_TCP } from '../packet/decode.js';
-import { summarize, SummaryState } from '../packet/summary.js';
+import { summarize, SummaryState, type SummaryOptions } from '../packet/summary.js';
 import { ipv4BytesToString, ipv6ToString } from '../packet/addr.js';
 import { tcpFlagLetters } from '../packet/tcp.js';
 import { appRecord, icmpInner } from '../packet/app/record.js';
 import { LT_NFLOG, nflogInfo, nflogRecord } from '../packet/nflog.js';
 
-interface Opts { format: string; iface?: string; link?: boolean; absoluteSeq?: boolean }
+interface Opts { format: string; iface?: string; link?: boolean; absoluteSeq?: boolean; jobs?: string }
 
 const pad2 = (n: number): string => (n < 10 ? '0' : '') + n;
 
@@ -84,6 +86,11 @@ export function ndjsonLine(f: Frame, d: Decoded): string {
   return s + '}\n';
 }
 
+/** One frame's line (text: time and summary; ndjson: the object), as printed. */
+export function inspectLine(f: Frame, d: Decoded, ndjson: boolean, st: SummaryState, sumOpts: SummaryOptions): string {
+  return ndjson ? ndjsonLine(f, d) : `${tcpdumpTime(f)} ${summarize(d, st, sumOpts)}\n`;
+}
+
 /**
  * Run inspect; returns the exit status. `write`/`writeErr` replace stdout/stderr (tests).
  */
@@ -93,10 +100,41 @@ export function runInspect(file: string, opts: Opts, write: ((s: string) => void
     writeErr(`pktlife inspect: --format must be text or ndjson, not "${opts.format}"\n`);
     return 1;
   }
+  let jobs: number;
+  try {
+    jobs = parseJobs(opts.jobs);
+  } catch (e) {
+    writeErr(`pktlife inspect: ${(e as Error).message}\n`);
+    return 1;
+  }
   const out = new Out(write);
   let reader: CaptureReader | null = null;
   let status = 0;
   let ifaceSeen = false;
+  // the workers read the file themselves: a stream (stdin, a pipe) can be read only once
+  if (jobs > 1 && isRegularFile(file)) {
+    const feed = new JobsFeed(file, jobs, { mode: opts.format === 'ndjson' ? 'inspect-ndjson' : 'inspect-text', iface: opts.iface, link: opts.link, absoluteSeq: opts.absoluteSeq });
+    try {
+      for (let l = feed.next(); l !== null; l = feed.next()) {
+        out.write(l);
+        if (out.closed) break;
+      }
+    } finally {
+      feed.close();
+    }
+    out.flush();
+    ifaceSeen = feed.seen;
+    if (feed.error) {
+      writeErr(`pktlife inspect: ${feed.error.message}\n`);
+      if (!feed.error.capture) return 1;
+      return 2;
+    }
+    if (opts.iface !== undefined && !ifaceSeen) {
+      // the names for the message: the one-thread path below reads them (and finds no frame either)
+      return runInspect(file, { ...opts, jobs: '1' }, write, writeErr);
+    }
+    return 0;
+  }
   try {
     reader = openCapture(file);
     const d = new Decoded();
@@ -113,8 +151,7 @@ export function runInspect(file: string, opts: Opts, write: ((s: string) => void
       }
       // the text line shows no checksum state (tcpdump -nn verifies none): only ndjson sums payloads
       decodeFrame(f.data, f.caplen, f.iface.linktype, d, f.len, ndjson);
-      if (ndjson) out.write(ndjsonLine(f, d));
-      else out.write(`${tcpdumpTime(f)} ${summarize(d, st, sumOpts)}\n`);
+      out.write(inspectLine(f, d, ndjson, st, sumOpts));
       // live input (stdin, a pipe): each frame's line goes out as soon as it is known
       if (live) out.flush();
     }
@@ -144,6 +181,7 @@ export function register(program: Command): void {
     .option('--iface <name>', 'only frames captured on this interface (pcapng if_name)')
     .option('-e, --link', 'text: print the link-level header too (tcpdump -e)')
     .option('-S, --absolute-seq', 'text: absolute TCP sequence numbers (tcpdump -S)')
+    .option('--jobs <n>', 'worker threads decoding and printing, conversations spread over them (0: one per core; default 1); the output is the same', undefined)
     .action((file: string, opts: Opts) => {
       process.exitCode = runInspect(file, opts);
     });

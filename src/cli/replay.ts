@@ -12,6 +12,8 @@ import type { ReplayItem, ReplaySource } from '../replay-types.js';
 import { FateExporter } from '../report/export.js';
 import { parseWhere, type ItemPred } from '../report/where.js';
 import { Out } from './out.js';
+import { JobsFeed, parseJobs } from './jobs-feed.js';
+import { isRegularFile } from './regular-file.js';
 
 interface Opts {
   host: string;
@@ -20,11 +22,12 @@ interface Opts {
   checksums: string;
   writePcap?: string;
   where?: string;
+  jobs?: string;
 }
 
-export function textLine(it: ReplayItem): string {
+export function textLine(it: ReplayItem, summary: string = it.summary): string {
   const r = it.record;
-  let s = `${it.frame} ${it.iface ?? '-'} ${it.summary} => ${r.fate}`;
+  let s = `${it.frame} ${it.iface ?? '-'} ${summary} => ${r.fate}`;
   if (r.copy_of !== undefined) s += ` (copy of ${r.copy_of})`;
   if (r.reason) s += ` ${r.reason}`;
   if (r.egress && r.egress.length) s += ` via ${r.egress.join(',')}`;
@@ -44,6 +47,7 @@ export function register(program: Command): void {
     .option('--format <fmt>', 'text | json | ndjson (default: the timeline UI on a terminal, else text)')
     .option('--checksums <mode>', 'verify | trust | auto', 'auto')
     .option('--write-pcap <file>', 'also write the frames matching --where to a pcapng, each with a comment naming its fate')
+    .option('--jobs <n>', 'text: worker threads making the frame summaries beside the model, conversations spread over them (0: one per core; default 1); the output is the same')
     .option('--where <expr>', 'which frames --write-pcap keeps, e.g. "fate=dropped reason=NETFILTER_DROP" (default: all)')
     .action(async (capture: string, o: Opts) => {
       let where: ItemPred | null = null;
@@ -78,8 +82,19 @@ export function register(program: Command): void {
         return;
       }
       let src: ReplaySource;
+      let jobs: number;
+      try {
+        jobs = parseJobs(o.jobs);
+      } catch (e) {
+        process.stderr.write(`pktlife replay: ${(e as Error).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      // --jobs: the summaries are made by worker threads (jobs-feed.ts) for the text output of a
+      // file; the model stays here. Not for the UI or --where (they read item.summary), nor a stream.
+      const feedSummaries = jobs > 1 && o.format === 'text' && where === null && isRegularFile(capture);
       // summaries cost a decode per frame: only the text output and the UI show them
-      const summaries = !o.format || o.format === 'text' || where !== null;
+      const summaries = (!o.format || o.format === 'text' || where !== null) && !feedSummaries;
       try {
         const host = loadHost(o.host);
         // the timeline is shown by json/ndjson and the UI, and --where fn= reads it; text prints none
@@ -113,6 +128,7 @@ export function register(program: Command): void {
       let first = true;
       if (fmt === 'json') out.write('[');
       let exporter: FateExporter | null = null;
+      const feed = feedSummaries ? new JobsFeed(capture, jobs, { mode: 'replay-summary' }) : null;
       // live input (stdin, a pipe): each frame's line goes out as soon as it is known
       const live = src.live === true;
       try {
@@ -120,7 +136,11 @@ export function register(program: Command): void {
         for (let it = src.next(); it; it = src.next()) {
           if (out.closed && exporter === null) break;
           exporter?.add(it);
-          if (fmt === 'text') out.line(textLine(it));
+          if (feed !== null) {
+            const sum = feed.next();
+            if (sum === null) throw new Error(`--jobs: no summary for frame ${it.frame}${feed.error ? `: ${feed.error.message}` : ''}`);
+            out.line(textLine(it, sum));
+          } else if (fmt === 'text') out.line(textLine(it));
           else if (fmt === 'ndjson') out.line(fateToJSON(it.record));
           else {
             out.write(first ? '\n' : ',\n');
@@ -138,6 +158,7 @@ export function register(program: Command): void {
         process.stderr.write(`pktlife replay: ${err.message}\n`);
         process.exitCode = err.name === 'CaptureError' ? 2 : 1;
       } finally {
+        feed?.close();
         src.close();
         if (exporter) {
           exporter.close();
