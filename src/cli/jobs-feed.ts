@@ -129,11 +129,25 @@ export class JobsFeed {
   }
   private errorPending: { message: string; capture: boolean } | null = null;
 
+  /** number (1-based) of the frame whose text next() returned last */
+  frame = 0;
+
+  /** the text of frame `n` (frames before it that were not asked for are passed over), or null
+   *  when the capture ends before it */
+  textOf(n: number): string | null {
+    for (;;) {
+      const t = this.next();
+      if (t === null || this.frame === n) return t;
+      if (this.frame > n) throw new Error(`--jobs: frame ${n} asked for after frame ${this.frame}`);
+    }
+  }
+
   /** the next frame's text (in frame order), or null at the end (then see `error`) */
   next(): string | null {
     for (;;) {
       if (this.ownerAt < this.owners.length) {
         const o = this.owners[this.ownerAt++]!;
+        this.frame++;
         if (o === SKIPPED) continue;
         this.seen = true;
         const q = this.queues[o]!;

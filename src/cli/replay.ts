@@ -137,7 +137,7 @@ export function register(program: Command): void {
           if (out.closed && exporter === null) break;
           exporter?.add(it);
           if (feed !== null) {
-            const sum = feed.next();
+            const sum = feed.textOf(it.frame);
             if (sum === null) throw new Error(`--jobs: no summary for frame ${it.frame}${feed.error ? `: ${feed.error.message}` : ''}`);
             out.line(textLine(it, sum));
           } else if (fmt === 'text') out.line(textLine(it));
