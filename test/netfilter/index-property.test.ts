@@ -43,7 +43,12 @@ function rule(chain: string, kind: string, g: Gen): string {
   const parts = [`-A ${chain}`];
   if (g.ri(12) === 0) parts.push(g.pick(BEFORE));
   parts.push(field(kind, g));
-  if (g.ri(3) === 0) parts.push(g.pick(EXTRA));
+  if (g.ri(3) === 0) {
+    // iptables refuses a second -s/-d/-p/--dport in one rule ("multiple -s flags not allowed")
+    const x = g.pick(EXTRA);
+    const flags = (t: string) => t.split(' ').filter((w) => ['-s', '-d', '-p', '--dport'].includes(w));
+    if (!flags(x).some((f) => flags(parts.join(' ')).includes(f))) parts.push(x);
+  }
   if (g.ri(10) === 0) parts.push('-m owner --uid-owner 0');
   const t = g.pick(TARGETS);
   parts.push(`-j ${chain === 'L' && t === 'L' ? 'DROP' : t}`);

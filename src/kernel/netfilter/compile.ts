@@ -715,6 +715,7 @@ function compileExpr(e: Expr, tb: IrTable, cx: CompileCtx, r: IrRule): Pred {
       return (p) => { p.rejectReq = req; return true; };
     }
     case 'unsupported': return unsupportedPred(e.what, cx, r);
+    case 'xt': return e.mk(cx, r);
     case 'verdict': case 'vmap': break;
   }
   return unsupportedPred(`expression ${e.k}`, cx, r);

@@ -464,7 +464,7 @@ function familyPf(f: string): number {
 /** the expression loads conntrack for its table's family (its init calls nf_ct_netns_get):
  *  ct matches and ct set, NAT statements. notrack does not (nft_notrack has no init). */
 function usesCt(e: Expr): boolean {
-  if (e.k === 'ct_set' || e.k === 'nat') return true;
+  if (e.k === 'ct_set' || e.k === 'nat' || (e.k === 'xt' && e.ct === true)) return true;
   return JSON.stringify(e).includes('"k":"ct"');
 }
 

@@ -83,7 +83,10 @@ export type Expr =
   | { k: 'dynset'; op: 'add' | 'update' | 'delete'; set: string; key: Load; timeout?: number; stmts: Expr[] }
   | VerdictExpr
   /** something the model does not evaluate; the rule is evaluated up to here and any frame it would decide is marked unsupported */
-  | { k: 'unsupported'; what: string };
+  | { k: 'unsupported'; what: string }
+  /** an xtables match or target evaluated by its own code (xt_*.ts, after net/netfilter/xt_*.c): `mk` builds the
+   *  per-rule evaluator once at compile time (state such as counters or token buckets lives in its closure) */
+  | { k: 'xt'; name: string; /** needs conntrack (loads nf_conntrack like a ct expression) */ ct?: boolean; mk: (cx: import('./compile.js').CompileCtx, r: IrRule) => (p: import('./pkt.js').Pkt) => boolean };
 
 export type VerdictExpr = { k: 'verdict'; v: 'accept' | 'drop' | 'continue' | 'return' | 'jump' | 'goto' | 'queue'; chain?: string };
 
