@@ -292,5 +292,20 @@ export function loadHostFromFiles(files: Record<string, string>, dir = '(in memo
   }
   const opt = { nftText: rf('nft.txt'), nftJson: rf('nft.json'), iptables: rf('iptables.rules'), ip6tables: rf('ip6tables.rules'), ipset: rf('ipset.txt') };
   for (const [k, v] of Object.entries(opt)) if (v) (host as unknown as Record<string, RuleFile>)[k] = v;
+  const variant = iptablesVariant(dir);
+  if (variant) host.iptablesVariant = variant;
   return host;
+}
+
+/** the iptables backend `iptables -V` printed when the snapshot was taken ("iptables v1.8.9 (nf_tables)"), from snapshot.json */
+function iptablesVariant(dir: string): 'nf_tables' | 'legacy' | undefined {
+  if (dir === '(in memory)') return undefined;
+  let meta: { versions?: Record<string, string> };
+  try {
+    meta = JSON.parse(readFileSync(join(dir, 'snapshot.json'), 'utf8')) as typeof meta;
+  } catch {
+    return undefined;
+  }
+  const v = meta.versions?.iptables ?? meta.versions?.['iptables-save'];
+  return v === undefined ? undefined : /\(nf_tables\)/.test(v) ? 'nf_tables' : /\(legacy\)/.test(v) ? 'legacy' : undefined;
 }

@@ -126,6 +126,7 @@ function version(tool: string): string | null {
     bridge: ['-V'],
     ss: ['-V'],
     nft: ['-v'],
+    iptables: ['-V'],
     'iptables-save': ['-V'],
     'ip6tables-save': ['-V'],
     ipset: ['-v'],
@@ -208,6 +209,11 @@ export function takeSnapshot(outDir: string, opts: SnapshotOptions = {}): Snapsh
       const v = version(tool);
       if (v) versions[tool] = v;
     }
+  }
+  // `iptables -V`: nf_tables (iptables-nft) or legacy decides which chains the kernel has (docs/rulesets.md)
+  if (versions['iptables-save'] && !versions.iptables) {
+    const v = version('iptables');
+    if (v) versions.iptables = v;
   }
   const meta: SnapshotMeta = {
     pktlifeSnapshot: 1,

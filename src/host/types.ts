@@ -236,6 +236,8 @@ export interface Host {
   ipset?: RuleFile;
   /** tc-qdisc.json / tc-filter.json; absent when the snapshot has neither (no tc filters) */
   tc?: HostTc;
+  /** `iptables -V` of the snapshot (snapshot.json): "nf_tables" (iptables-nft) or "legacy" */
+  iptablesVariant?: 'nf_tables' | 'legacy';
 }
 
 /** One tc action as `tc -j` prints it (act_*.c; iproute2 tc/m_*.c). */

@@ -131,3 +131,21 @@ function splitWords(s: string, file: string, ln: number): XtWord[] {
   return out;
 }
 
+
+/**
+ * iptables-nft registers a built-in chain only once it has a rule or a policy was set, yet
+ * iptables-save prints every built-in chain of a table (measured: fixtures/rulesets/evidence/
+ * iptables-nft-chains). With the nf_tables backend the nft listing (`nft`, nft's table of the same
+ * family and name, or null when the listing has no such table) says which base chains exist and at
+ * which hook and priority; the rules stay the ones read from iptables-save.
+ */
+export function alignWithNft(t: IrTable, nft: IrTable | null, file: string, notes: string[]): void {
+  const gone: string[] = [];
+  for (const c of t.chains) {
+    if (!c.base) continue;
+    const n = nft?.chains.find((x) => x.name === c.name && x.base);
+    if (!n) { gone.push(c.name); delete c.base; continue; }
+    c.base = { ...c.base, type: n.base!.type, hook: n.base!.hook, priority: n.base!.priority, policy: n.base!.policy };
+  }
+  if (gone.length) notes.push(`${file}: ${t.family} ${t.name} ${gone.join(', ')}: not in the nft rule set (iptables-nft registers a built-in chain only with a rule or a policy): not attached to a hook`);
+}

@@ -454,13 +454,14 @@ function sharedTable<T>(cx: CompileCtx, key: string, make: () => T): T {
   return t;
 }
 
-function addrKey(p: Pkt, src: boolean, maskBits: number): string | null {
+/** the (masked) address as a map key: a number for IPv4 (no allocation per packet), a string for IPv6 */
+function addrKey(p: Pkt, src: boolean, maskBits: number): number | string | null {
   if (p.nh < 0) return null;
   const d = p.d;
   if (p.nfproto === NFPROTO_IPV4) {
     const a = u32at(d, p.nh + (src ? 12 : 16));
     const m = maskBits === 0 ? 0 : (0xffffffff << (32 - maskBits)) >>> 0;
-    return `4:${(a & m) >>> 0}`;
+    return (a & m) >>> 0;
   }
   if (p.nfproto === NFPROTO_IPV6) {
     let s = '6:';
@@ -494,7 +495,7 @@ export function recent(x: XtExt, v6: boolean): Mk {
   if (maskText) maskBits = v6 ? maskText.split(':').reduce((a, g) => a + (g === '' ? 0 : [...parseInt(g, 16).toString(2)].filter((c) => c === '1').length), 0) : [...((Number(maskText.split('.').reduce((a, o) => a * 256 + Number(o), 0)) >>> 0).toString(2))].filter((c) => c === '1').length;
   const nstamps = Math.max(hitcount, IP_PKT_LIST_TOT);
   return (cx) => {
-    const table = sharedTable(cx, `recent:${name}`, () => new Map<string, RecentEntry>());
+    const table = sharedTable(cx, `recent:${name}`, () => new Map<number | string, RecentEntry>());
     return (p) => {
       let ret = invert;
       const key = addrKey(p, !rdest, maskBits);
@@ -595,7 +596,7 @@ export function connlimit(x: XtExt, v6: boolean): Mk {
   const maskBits = Number(val(x, 'connlimit-mask') ?? (v6 ? 128 : 32));
   const byDst = x.opts.has('connlimit-daddr');
   return () => {
-    const lists = new Map<string, Set<NfConn>>();
+    const lists = new Map<number | string, Set<NfConn>>();
     return (p) => {
       const key = addrKey(p, !byDst, maskBits);
       if (key === null) return false;
