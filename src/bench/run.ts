@@ -18,6 +18,7 @@ const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   capture: () => import('./capture-bench.js'),
   ui: () => import('./ui-bench.js'),
   netfilter: () => import('./netfilter-bench.js'),
+  iptables: () => import('./iptables-bench.js'),
   replay: () => import('./replay-bench.js'),
   cli: () => import('./cli-bench.js'),
 };
