@@ -412,6 +412,9 @@ def record(name):
         isns = {}
         out, ev_trace, ev_nft, ev_cap, ev_sock, ev_nstat, ev_fix = [], [], [], [], [], [], []
         packets = []
+        # frames whose skb was neither freed nor seen leaving in their own window (queued on an
+        # unresolved neighbour): a later window decides them (settle_pending)
+        pending = []
         extra_ns = 0  # see the frame timestamps below
         k = 0  # the frame's number in frames.pcapng / expected.ndjson: injected frames plus host-sent ones
         for n, f in enumerate(frames, 1):
@@ -473,13 +476,18 @@ def record(name):
             if f.get('window'):
                 extra_ns += int(f['window'] * 10**9)
             packets.append({'iface': f['iface'], 'tsSec': ts // 10**9, 'tsNsec': ts % 10**9, 'hex': data.hex(), 'comment': comment})
+            seen = got  # evidence: everything captured in the window, queued packets of earlier frames included
+            got = settle_pending(pending, got, tr, k)
             rec = derive(k, f, data, got, tr, nl, slines, hooks, meta, isns)
+            own = rec.pop('_own', None)
+            if rec.pop('_undecided', False) and own:
+                pending.append({'k': k, 'data': data, 'rec': rec, 'own': own})
             out.append(rec)
             ev_trace.append('# frame %d\n' % k + '\n'.join(l.strip() for l in tr.splitlines() if not l.startswith('#')))
             ev_nft.append('# frame %d\n' % k + '\n'.join(nl))
             capl = []
-            for i in sorted(got):
-                for s in summaries_e(got[i]):
+            for i in sorted(seen):
+                for s in summaries_e(seen[i]):
                     capl.append('%s(peer of %s) %s' % ('kfp-' + i, i, s))
             ev_cap.append('# frame %d\n' % k + '\n'.join(capl))
             ev_sock.append('# frame %d\n' % k + '\n'.join(slines))
@@ -638,6 +646,44 @@ def _set_ack(data, q, ack):
     return bytes(b)
 
 
+def settle_pending(pending, got, tr, k):
+    """Frames queued in the kernel (their skb not freed in their window, e.g. on an unresolved
+    neighbour's arp_queue) get their fate in the window they are decided in: the packet seen leaving
+    (forwarded/bridged, by that interface) or its skb freed (dropped with that reason). Returns the
+    window's captures without the packets so attributed (they are not the current frame's replies)."""
+    if not pending:
+        return got
+    rest = {}
+    for i in sorted(got):
+        for c in got[i]:
+            for p in pending:
+                s = same_frame(p['data'], c)
+                if s:
+                    r = p['rec']
+                    kind = 'bridged' if s == 'identical' else 'forwarded'
+                    if r['fate'] not in ('forwarded', 'bridged'):
+                        r['fate'] = kind
+                        r.pop('reason', None)
+                        r['events'] = [e for e in r['events'] if e.get('fn') != 'recorder']
+                    r.setdefault('egress', []).append(i)
+                    r['events'].append({'fn': 'dev_queue_xmit', 'what': 'left via %s in the window of frame %d (queued until then)' % (i, k)})
+                    p['done'] = True
+                    break
+            else:
+                rest.setdefault(i, []).append(c)
+    for ev, loc, reason, addr in parse_trace_events(tr):
+        for p in pending:
+            if ev == 'kfree_skb' and addr == p['own'] and not p.get('done') and reason != PEER_DROP:
+                r = p['rec']
+                r['fate'] = 'dropped'
+                r['reason'] = reason
+                r['events'] = [e for e in r['events'] if e.get('fn') != 'recorder']
+                r['events'].append({'fn': loc, 'what': 'kfree_skb %s in the window of frame %d (queued until then)' % (reason, k)})
+                p['done'] = True
+    pending[:] = [p for p in pending if not p.get('done')]
+    return rest
+
+
 def derive(n, f, data, got, tr, nlines, slines, hooks, meta, isns):
     """The fate record of one frame, from its window's evidence only."""
     egress, kind, replies = [], None, []
@@ -711,6 +757,8 @@ def derive(n, f, data, got, tr, nlines, slines, hooks, meta, isns):
     else:
         rec['fate'] = 'consumed'
         events.append({'fn': 'recorder', 'what': 'the frame\'s skb was not freed in the window: kept (queued) or freed without a tracepoint'})
+        rec['_undecided'] = True
+    rec['_own'] = own
     if egress:
         rec['egress'] = egress
     if reps:

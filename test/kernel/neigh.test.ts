@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import type { FrameCtx } from '../../src/kernel/ctx.js';
 import type { Net } from '../../src/kernel/net.js';
-import { neigh_resolve, nudName } from '../../src/kernel/neigh/neighbour.js';
+import { neigh_resolve, nudName, skbTruesize } from '../../src/kernel/neigh/neighbour.js';
 import { arp_rcv } from '../../src/kernel/ipv4/arp.js';
 import { arpBody, at, eth, ip4, ip6, netFor, newCtx, sample, skbOn } from './bridge-helpers.js';
 
@@ -123,9 +123,8 @@ describe('neigh_resolve', () => {
 
   test('a queue over unres_qlen_bytes frees the oldest packet with NEIGH_QUEUEFULL', () => {
     const { host, br0 } = setup();
-    // unres_qlen 2: each queued skb counts unres_qlen_bytes / unres_qlen
-    host.sysctls.raw.set('net.ipv4.neigh.br0.unres_qlen_bytes', '4216');
-    host.sysctls.raw.set('net.ipv4.neigh.br0.unres_qlen', '2');
+    // room for two: each of these 60-byte frames counts skbTruesize(60) = 768
+    host.sysctls.raw.set('net.ipv4.neigh.br0.unres_qlen_bytes', '1536');
     const net = netFor(host);
     at(net, 1000);
     const ctxs = [1, 2, 3].map((k) => newCtx(k));
@@ -205,5 +204,12 @@ describe('IPv6 next hop that never answers (ndisc_solicit, ndisc_error_report)',
     const err = rec.replies!.filter((r) => r.iface === 'eth0');
     expect(err.length).toBe(1);
     expect(err[0].summary).toMatch(/ > 2001:db8:1::2: ICMP6, destination unreachable, unreachable address 2001:db8:2::9/);
+  });
+});
+
+describe('skb truesize charged against unres_qlen_bytes', () => {
+  test('the values measured through veth on 6.18 (fixtures/kernel/neigh-queuefull): 44-byte frames 768, 1442-byte frames 2304', () => {
+    expect(skbTruesize(44)).toBe(768);
+    expect(skbTruesize(1442)).toBe(2304);
   });
 });

@@ -89,11 +89,22 @@ export const NEIGH_PARMS = {
   mcast_reprobes: 0,
   locktime: 1e9, // arp_tbl LOCKTIME = 1 s (nd_tbl: 0)
   unres_qlen_bytes: 212992, // SK_WMEM_MAX
-  /** what one queued skb counts against unres_qlen_bytes: the kernel adds skb->truesize, which
-   *  depends on the driver's buffers; the model charges SKB_TRUESIZE(ETH_FRAME_LEN), the unit the
-   *  kernel converts unres_qlen (packets) with: unres_qlen_bytes / unres_qlen (212992 / 101) */
-  truesize: 2108,
 };
+
+/**
+ * skb->truesize of a received frame of `len` bytes, what it counts against unres_qlen_bytes: an skb
+ * allocated for the frame alone (__alloc_skb: 16 bytes of LL_RESERVED_SPACE + the frame, aligned,
+ * plus skb_shared_info (320), rounded up to the kmalloc size, plus the sk_buff (256)). Measured on
+ * 6.18 through veth (fixtures/kernel/neigh-queuefull): 44-byte frames count 768, 1442-byte frames
+ * 2304. NIC drivers that receive into page buffers charge more (their buffer size); not modelled.
+ */
+export function skbTruesize(len: number): number {
+  const data = ((16 + len + 63) & ~63) + 320;
+  let k = 8;
+  if (data > 192) while (k < data) k *= 2;
+  else k = data <= 8 ? 8 : data <= 16 ? 16 : data <= 32 ? 32 : data <= 64 ? 64 : data <= 96 ? 96 : data <= 128 ? 128 : 192;
+  return k + 256;
+}
 
 /** the device's neigh parms from the snapshot's sysctls (net.ipv4.neigh.DEV.*), defaults otherwise */
 function parmsFrom(host: Host, family: 4 | 6, dev: string): NeighParms {
@@ -104,7 +115,6 @@ function parmsFrom(host: Host, family: 4 | 6, dev: string): NeighParms {
   };
   const d = NEIGH_PARMS;
   const bytes = num('unres_qlen_bytes') ?? d.unres_qlen_bytes;
-  const qlen = num('unres_qlen');
   return {
     base_reachable_time: (num('base_reachable_time_ms') ?? d.base_reachable_time / 1e6) * 1e6,
     delay_first_probe_time: (num('delay_first_probe_time') ?? d.delay_first_probe_time / 1e9) * 1e9,
@@ -116,7 +126,6 @@ function parmsFrom(host: Host, family: 4 | 6, dev: string): NeighParms {
     // locktime is in USER_HZ (100 per second)
     locktime: family === 6 ? (num('locktime') ?? 0) * 1e7 : (num('locktime') ?? d.locktime / 1e7) * 1e7,
     unres_qlen_bytes: bytes,
-    truesize: qlen ? Math.max(1, Math.floor(bytes / qlen)) : d.truesize,
   };
 }
 
@@ -324,7 +333,8 @@ export class NeighTable {
   enqueue(n: Neigh, skb: SkBuff, ctx: FrameCtx, kind: 'frame' | 'reply', now: number, summary: string): void {
     const hold = (ctx.hold ??= new NeighHold());
     const P = n.parms;
-    while (n.queueBytes + P.truesize > P.unres_qlen_bytes && n.queue.length) {
+    const truesize = skbTruesize(skb.wireEnd - skb.start);
+    while (n.queueBytes + truesize > P.unres_qlen_bytes && n.queue.length) {
       const old = n.queue.shift()!;
       n.queueBytes -= old.truesize;
       const what = `${n.keyStr}: arp_queue over unres_qlen_bytes ${P.unres_qlen_bytes} (frame ${ctx.frame} queued): the oldest skb is freed`;
@@ -336,14 +346,14 @@ export class NeighTable {
       }
       old.hold.pending--;
     }
-    if (P.truesize > P.unres_qlen_bytes) {
+    if (truesize > P.unres_qlen_bytes) {
       // a queue that cannot hold even one skb: freed at once
       if (kind === 'reply') ctx.tracing && ctx.ev('__neigh_event_send', `reply not sent: NEIGH_QUEUEFULL (unres_qlen_bytes ${P.unres_qlen_bytes})`, { dev: n.dev.name });
       else ctx.drop('__neigh_event_send', 'NEIGH_QUEUEFULL', { dev: n.dev.name });
       return;
     }
-    n.queue.push({ hold, kind, frame: ctx.frame, at: now, truesize: P.truesize, skb: skb_copy_for_queue(skb), summary });
-    n.queueBytes += P.truesize;
+    n.queue.push({ hold, kind, frame: ctx.frame, at: now, truesize, skb: skb_copy_for_queue(skb), summary });
+    n.queueBytes += truesize;
     hold.pending++;
     this.wait(n);
   }
