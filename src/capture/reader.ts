@@ -28,6 +28,23 @@ export class CaptureError extends Error {
   }
 }
 
+/** Thrown by a reader over a live stream fed asynchronously (the timeline's stdin) when the next
+ *  record is not all in yet: nothing was consumed, next() may be called again once more arrived. */
+export class CaptureWait extends Error {
+  constructor() {
+    super('waiting for more of the capture');
+    this.name = 'CaptureWait';
+  }
+}
+export const CAPTURE_WAIT = new CaptureWait();
+
+/** Bytes of a stream arriving asynchronously: appended by the owner, taken by the reader. */
+export interface ChunkFeed {
+  chunks: Uint8Array[];
+  /** the writer closed the stream: no more chunks will come */
+  ended: boolean;
+}
+
 /** A pcapng section's header (pcap files have one, with nulls). */
 export interface CaptureSection {
   /** 1-based */
@@ -70,6 +87,8 @@ class Source {
 
   /** a pipe or other stream (stdin): read in order (no positions), size unknown (0), no seeking */
   readonly stream: boolean;
+  /** set for a stream fed asynchronously (no fd): fill() takes its chunks, or throws CAPTURE_WAIT */
+  feed: ChunkFeed | null = null;
 
   constructor(
     private fd: number | null,
@@ -95,6 +114,7 @@ class Source {
   /** Make n bytes available at pos (n is bounded by the caller); false if the input ends first. */
   fill(n: number): boolean {
     if (this.end - this.pos >= n) return true;
+    if (this.feed !== null) return this.fillFromFeed(n);
     if (this.fd === null) return false;
     if (this.buf.length - this.pos < n) {
       if (this.buf.length < n) {
@@ -140,6 +160,12 @@ class Source {
       this.pos += n;
       return true;
     }
+    // fed asynchronously: the whole block must be in (a retry starts again at its header)
+    if (this.feed !== null) {
+      if (!this.fill(n)) return false;
+      this.pos += n;
+      return true;
+    }
     if (this.stream) return this.skipStream(n);
     const abs = this.offset + n;
     if (abs > this.size) return false;
@@ -149,6 +175,40 @@ class Source {
     this.end = 0;
     this.filePos = abs;
     return true;
+  }
+
+  /** fill() from the async feed: what has arrived; CAPTURE_WAIT when it is not enough yet */
+  private fillFromFeed(n: number): boolean {
+    const feed = this.feed!;
+    this.makeRoom(n);
+    while (this.end - this.pos < n && feed.chunks.length) {
+      const c = feed.chunks[0]!;
+      const take = Math.min(c.length, this.buf.length - this.end);
+      this.buf.set(c.subarray(0, take), this.end);
+      this.end += take;
+      this.filePos += take;
+      if (take === c.length) feed.chunks.shift();
+      else feed.chunks[0] = c.subarray(take);
+    }
+    if (this.end - this.pos >= n) return true;
+    if (feed.ended && feed.chunks.length === 0) return false;
+    throw CAPTURE_WAIT;
+  }
+
+  /** room for n bytes from pos: compacted, or a larger buffer */
+  private makeRoom(n: number): void {
+    if (this.buf.length - this.pos >= n) return;
+    if (this.buf.length < n) {
+      const nb = Buffer.allocUnsafe(Math.max(n, Math.min(this.buf.length * 2, MAX_BLOCK + 64)));
+      nb.set(this.buf.subarray(this.pos, this.end), 0);
+      this.buf = nb;
+      this.dv = new DataView(nb.buffer, nb.byteOffset, nb.byteLength);
+    } else {
+      this.buf.copyWithin(0, this.pos, this.end);
+    }
+    this.base += this.pos;
+    this.end -= this.pos;
+    this.pos = 0;
   }
 
   /** skip on a stream: what is buffered, then read and drop the rest */
@@ -750,6 +810,25 @@ export function openCapture(path: string): CaptureReader {
   } catch (e) {
     fs.closeSync(fd);
     throw e;
+  }
+}
+
+/**
+ * A reader over a stream fed asynchronously (`feed` grows as data arrives): next() throws
+ * CAPTURE_WAIT when the next record is not all in yet (call again later); null only once the feed
+ * ended. Resolves once the capture's header is in (or rejects with the CaptureError a file would
+ * give). `more()` resolves when new data arrived or the feed ended.
+ */
+export async function openFedCapture(feed: ChunkFeed, name: string, more: () => Promise<void>): Promise<CaptureReader> {
+  const src = new Source(null, 0, name, undefined, true);
+  src.feed = feed;
+  for (;;) {
+    try {
+      return new Reader(name, src);
+    } catch (e) {
+      if (e !== CAPTURE_WAIT) throw e;
+      await more();
+    }
   }
 }
 

@@ -12,6 +12,10 @@ import type { ReplayItem, ReplaySource } from '../replay-types.js';
 import { FateExporter } from '../report/export.js';
 import { parseWhere, type ItemPred } from '../report/where.js';
 import { Out } from './out.js';
+import * as tty from 'node:tty';
+import { openSync } from 'node:fs';
+import { openFedCapture, STDIN_NAME, type ChunkFeed } from '../capture/reader.js';
+import { replaySource } from '../replay.js';
 import { JobsFeed, parseJobs } from './jobs-feed.js';
 import { isRegularFile } from './regular-file.js';
 
@@ -35,6 +39,62 @@ export function textLine(it: ReplayItem, summary: string = it.summary): string {
   if (r.replies && r.replies.length) s += ` [reply ${r.replies.map((x) => `${x.iface}: ${x.summary}${x.dropped ? ` (not sent: dropped ${x.dropped})` : ''}`).join('; ')}]`;
   if (r.unsupported && r.unsupported.length) s += ` {unsupported: ${r.unsupported.join('; ')}}`;
   return s;
+}
+
+/** The timeline over a capture streamed on stdin (`tcpdump -U -w - | pktlife replay - --host H`):
+ *  read asynchronously so the screen stays live between frames; keys from /dev/tty. */
+async function liveTimeline(o: Opts): Promise<number> {
+  let host;
+  try {
+    host = loadHost(o.host);
+  } catch (e) {
+    process.stderr.write(`pktlife replay: ${(e as Error).message}\n`);
+    return 1;
+  }
+  let keys: tty.ReadStream;
+  try {
+    keys = new tty.ReadStream(openSync('/dev/tty', 'r'));
+  } catch (e) {
+    process.stderr.write(`pktlife replay: the capture is on standard input and no terminal is there for keys (/dev/tty: ${(e as Error).message}); use --format text or ndjson\n`);
+    return 1;
+  }
+  const feed: ChunkFeed = { chunks: [], ended: false };
+  let wake: (() => void) | null = null;
+  const more = (): Promise<void> => new Promise((r) => (wake = r));
+  const poke = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  process.stdin.on('data', (c: Buffer) => {
+    feed.chunks.push(c);
+    poke();
+  });
+  process.stdin.on('end', () => {
+    feed.ended = true;
+    poke();
+  });
+  process.stdin.on('error', () => {
+    feed.ended = true;
+    poke();
+  });
+  try {
+    let src: ReplaySource;
+    try {
+      const reader = await openFedCapture(feed, STDIN_NAME, more);
+      src = replaySource(reader, STDIN_NAME, host, { checksums: o.checksums as ChecksumMode, iface: o.iface, summaries: true, events: true });
+    } catch (e) {
+      process.stderr.write(`pktlife replay: ${(e as Error).message}\n`);
+      return (e as Error).name === 'CaptureError' ? 2 : 1;
+    }
+    for (const n of src.notes ?? []) process.stderr.write(`pktlife replay: ${n}\n`);
+    const { runTimelineUI } = (await import('../ui/index.js')) as { runTimelineUI: (s: ReplaySource, opts?: { stdin?: NodeJS.ReadStream }) => Promise<void> };
+    await runTimelineUI(src, { stdin: keys as unknown as NodeJS.ReadStream });
+    return 0;
+  } finally {
+    keys.destroy();
+    process.stdin.destroy();
+  }
 }
 
 export function register(program: Command): void {
@@ -79,6 +139,11 @@ export function register(program: Command): void {
       if (o.format && !['text', 'json', 'ndjson'].includes(o.format)) {
         process.stderr.write(`pktlife replay: --format must be text, json or ndjson (got "${o.format}")\n`);
         process.exitCode = 1;
+        return;
+      }
+      // live input into the timeline: the capture arrives on stdin, the keys come from the terminal
+      if (capture === '-' && !o.format && process.stdout.isTTY && where === null && !process.stdin.isTTY) {
+        process.exitCode = await liveTimeline(o);
         return;
       }
       let src: ReplaySource;

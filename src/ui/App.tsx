@@ -114,7 +114,9 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 2, onKeyDone
       }
       if (!pump.done || !caught) {
         scheduled.current = true;
-        setImmediate(loop);
+        // a live stream with nothing new in: look again shortly instead of spinning
+        if (pump.waiting && caught) setTimeout(loop, 15);
+        else setImmediate(loop);
       }
     });
   }, [pump, store, sliceMs, listH]);

@@ -19,6 +19,8 @@ export interface Progress {
 
 export class ReplayPump {
   done = false;
+  /** a live stream has no more frames in yet (the last step stopped for that) */
+  waiting = false;
   error: string | null = null;
   private started = 0;
   private elapsed = 0;
@@ -37,6 +39,7 @@ export class ReplayPump {
     const deadline = t0 + budgetMs;
     const s = this.store;
     const before = s.count;
+    this.waiting = false;
     try {
       // the clock is checked after every frame: a real replay may spend a millisecond on one
       // frame, and now() (~50 ns) is cheap next to that
@@ -49,8 +52,13 @@ export class ReplayPump {
         s.add(it);
       } while (this.now() < deadline);
     } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
-      this.finish();
+      if (e instanceof Error && e.name === 'CaptureWait') {
+        // a live stream: the next record is not in yet; the frames so far stay, try again later
+        this.waiting = true;
+      } else {
+        this.error = e instanceof Error ? e.message : String(e);
+        this.finish();
+      }
     }
     this.elapsed = this.now() - this.started;
     return s.count - before;
