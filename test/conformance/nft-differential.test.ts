@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PY_DIR, listPyFiles, readPyFile, tryPyRule } from './nft-py-corpus.js';
-import { parsePayloadFile, runProgram, type Instr, type VmDevice, type VmEntry, type VmPacket } from './nft-vm.js';
+import { parsePayloadFile, runProgram, type Instr, type VmDevice, type VmEntry, type VmPacket, type VmState } from './nft-vm.js';
 import { compileTable, V_ACCEPT, V_DROP, V_CONTINUE, V_RETURN, V_JUMP, V_GOTO, V_QUEUE, type CompileCtx } from '../../src/kernel/netfilter/compile.js';
 import { Pkt } from '../../src/kernel/netfilter/pkt.js';
 import { SkBuff } from '../../src/kernel/skbuff.js';
@@ -214,7 +214,7 @@ function genPacket(e: VmEntry, targets: Target[], r: () => number): VmPacket | n
   const chainOut = /out|post/.test(e.chain) && !/input/.test(e.chain);
   const inDev = chainOut ? null : devFor('iif');
   const outDev = chainOut || /forw|post/.test(e.chain) ? devFor('oif') : null;
-  return { frame, nh: fam === 'arp' && l3 !== 'arp' ? -1 : nh, pf, protocol: etype, mark, pktType: pt ? pt[0]! : pick([0, 0, 0, 1, 2, 3]), in: inDev, out: outDev };
+  return { tns: 0, frame, nh: fam === 'arp' && l3 !== 'arp' ? -1 : nh, pf, protocol: etype, mark, pktType: pt ? pt[0]! : pick([0, 0, 0, 1, 2, 3]), in: inDev, out: outDev };
 }
 
 const VNAME: Record<number, string> = { [V_ACCEPT]: 'accept', [V_DROP]: 'drop', [V_CONTINUE]: 'continue', [V_RETURN]: 'return', [V_JUMP]: 'jump', [V_GOTO]: 'goto', [V_QUEUE]: 'queue' };
@@ -248,10 +248,16 @@ function checkRule(e: VmEntry, rs: IrRuleset, chainSpec: string, seed: number): 
   const pkt = new Pkt();
   const hookName = /hook (\w+)/.exec(chainSpec)?.[1] ?? 'input';
   const o: Outcome = { key, checked: true, samples: 0, agree: 0, unsupported: 0, disagreements: [] };
+  const state: VmState = new Map();
+  // capture time: packets 0-50 ms apart (limits fill and drain; same ns on both sides)
+  let tns = 0;
+  const T0 = 1_700_000_000;
   for (let i = 0; i < SAMPLES; i++) {
     const vp = genPacket(e, targets, r);
     if (!vp) continue;
-    const vm = runProgram(e, vp);
+    tns += Math.floor(r() * 50_000_000);
+    vp.tns = tns;
+    const vm = runProgram(e, vp, state);
     if (vm.unknown) return { key, checked: false, reason: vm.unknown, samples: 0, agree: 0, unsupported: 0, disagreements: [] };
     const skb = new SkBuff(vp.frame.slice(), vp.frame.length);
     skb.mac_header = 0;
@@ -260,6 +266,8 @@ function checkRule(e: VmEntry, rs: IrRuleset, chainSpec: string, seed: number): 
     skb.protocol = vp.protocol;
     skb.mark = vp.mark;
     skb.pkt_type = vp.pktType;
+    skb.tstampSec = T0 + Math.floor(tns / 1e9);
+    skb.tstampNsec = tns % 1e9;
     const inD = vp.in ? h.byName.get(vp.in.name)! : null, outD = vp.out ? h.byName.get(vp.out.name)! : null;
     pkt.set(skb, vp.pf, HOOKS[hookName] ?? 1, inD, outD);
     pkt.vcode = 0;
@@ -267,8 +275,14 @@ function checkRule(e: VmEntry, rs: IrRuleset, chainSpec: string, seed: number): 
     o.samples++;
     if (pkt.unsupported) { o.unsupported++; continue; }
     const code = rule.dyn ? pkt.vcode : rule.code;
-    const pkVerdict = matched && code !== V_CONTINUE ? VNAME[code] : undefined;
+    const pkVerdict = matched && (pkt.rejectReq ? 'drop' : code !== V_CONTINUE ? VNAME[code] : undefined);
     const vmVerdict = !vm.broke && vm.verdict && vm.verdict !== 'continue' ? vm.verdict : undefined;
+    if (vm.nat) {
+      // the NAT verdict needs a conntrack entry: compare whether the rule matched
+      if (matched === !vm.broke) o.agree++;
+      else if (o.disagreements.length < 2) o.disagreements.push(`nat rule: nft ${vm.broke ? 'no match' : 'match'}, pktlife ${matched ? 'match' : 'no match'}; frame ${hex(vp.frame)}`);
+      continue;
+    }
     const setsMark = e.prog.some((x) => x.op === 'meta_set');
     const same = matched === !vm.broke && (!matched || pkVerdict === vmVerdict) && (!setsMark || !matched || (skb.mark >>> 0) === vm.mark);
     if (same) o.agree++;
@@ -332,10 +346,15 @@ describe.skipIf(!have)('differential test against the real nft compiler (tests/p
         `  disagreements (${bad.length}):\n    ${bad.slice(0, process.env.NFT_CONF_ALL ? undefined : 40).map((x) => `${x.key}\n      ${x.disagreements.join('\n      ')}`).join('\n    ')}`,
     );
     expect(checked.length).toBeGreaterThanOrEqual(CHECKED_FLOOR);
-    expect(bad.map((x) => x.key)).toEqual(KNOWN_DISAGREEMENTS);
+    // every disagreement is a known one, with its reason below
+    expect(bad.map((x) => x.key).filter((k) => !KNOWN_DISAGREEMENTS.includes(k))).toEqual([]);
   });
 });
 
-const CHECKED_FLOOR = 2563;
+const CHECKED_FLOOR = 3044;
 /** rules where pktlife and the real program disagree, each with its reason (none expected) */
-const KNOWN_DISAGREEMENTS: string[] = [];
+const KNOWN_DISAGREEMENTS: string[] = [
+  // nft 1.0.2 (the corpus) sends `burst 5` for a bytes limit written without a burst; nft 1.0.6 (Debian 12,
+  // this machine's --debug=netlink) sends `burst 0`, and the listing does not show it: pktlife follows 1.0.6
+  ...['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'].flatMap((f) => [`any/limit.t.payload: [${f}] limit rate 1 kbytes/second`, `any/limit.t.payload: [${f}] limit rate over 1 kbytes/second`]),
+];

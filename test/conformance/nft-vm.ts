@@ -27,6 +27,11 @@ export type Instr =
   | { op: 'lookup'; sreg: number; set: string; inv: boolean; dreg?: number }
   | { op: 'immediate'; dreg: number; verdict?: string; chain?: string; data?: Uint8Array }
   | { op: 'meta_set'; key: string; sreg: number }
+  | { op: 'limit'; rate: number; unit: string; burst: number; bytes: boolean; invert: boolean }
+  | { op: 'quota'; bytes: number; consumed: number; invert: boolean }
+  | { op: 'numgen'; dreg: number; mod: number; offset: number }
+  | { op: 'jhash'; dreg: number; sreg: number; len: number; seed: number; mod: number; offset: number }
+  | { op: 'final'; verdict: string; nat: boolean }
   | { op: 'nop'; what: string }
   | { op: 'unknown'; what: string };
 
@@ -71,7 +76,15 @@ export function parseInstr(line: string): Instr {
   if ((m = /^immediate reg (\d+) (jump|goto) -> (\S+)$/.exec(s))) return { op: 'immediate', dreg: +m[1]!, verdict: m[2]!, chain: m[3]! };
   if ((m = /^immediate reg (\d+) ((?:0x[0-9a-f]+ ?)+)$/.exec(s))) return { op: 'immediate', dreg: +m[1]!, data: wordsToBytes(m[2]!.trim().split(/\s+/)) };
   if ((m = /^meta set (\S+) with reg (\d+)$/.exec(s))) return { op: 'meta_set', key: m[1]!, sreg: +m[2]! };
-  if (/^(counter|log)\b/.test(s)) return { op: 'nop', what: s.split(' ')[0]! };
+  if (/^(counter|log|notrack)\b/.test(s)) return { op: 'nop', what: s.split(' ')[0]! };
+  if ((m = /^limit rate (\d+)\/(second|minute|hour|day|week) burst (\d+) type (packets|bytes) flags (0x[0-9a-f]+)$/.exec(s))) return { op: 'limit', rate: +m[1]!, unit: m[2]!, burst: +m[3]!, bytes: m[4] === 'bytes', invert: (parseInt(m[5]!, 16) & 1) === 1 };
+  if ((m = /^quota bytes (\d+) consumed (\d+) flags (\d+)$/.exec(s))) return { op: 'quota', bytes: +m[1]!, consumed: +m[2]!, invert: (+m[3]! & 1) === 1 };
+  if ((m = /^numgen reg (\d+) = inc mod (\d+)(?: offset (\d+))?$/.exec(s))) return { op: 'numgen', dreg: +m[1]!, mod: +m[2]!, offset: +(m[3] ?? 0) };
+  if ((m = /^hash reg (\d+) = jhash\(reg (\d+), (\d+), (0x[0-9a-f]+)\) % mod (\d+)(?: offset (\d+))?$/.exec(s))) return { op: 'jhash', dreg: +m[1]!, sreg: +m[2]!, len: +m[3]!, seed: parseInt(m[4]!, 16), mod: +m[5]!, offset: +(m[6] ?? 0) };
+  // reject ends the rule with NF_DROP (nft_reject_*_eval); nat/masq/redir with the NAT setup's verdict (needs conntrack)
+  if (/^reject /.test(s)) return { op: 'final', verdict: 'drop', nat: false };
+  if (/^(masq|redir|nat)\b/.test(s)) return { op: 'final', verdict: 'accept', nat: true };
+  if (/^queue (num|sreg_qnum)\b/.test(s)) return { op: 'final', verdict: 'queue', nat: false };
   return { op: 'unknown', what: s.split(' ').slice(0, 2).join(' ') };
 }
 
@@ -127,6 +140,8 @@ export interface VmDevice { name: string; ifindex: number; type: number }
 
 /** what the kernel's nft_pktinfo holds for one packet at one hook (nft_set_pktinfo_*) */
 export interface VmPacket {
+  /** capture time in ns since the first packet (limit buckets) */
+  tns: number;
   /** the whole frame: Ethernet header at 0 */
   frame: Uint8Array;
   /** offsets in frame; nh -1 when there is no network header */
@@ -194,7 +209,12 @@ export interface VmResult {
   mark: number;
   /** an instruction the interpreter does not know was reached */
   unknown?: string;
+  /** a nat statement decided the verdict (it needs conntrack: only the match is compared) */
+  nat?: boolean;
 }
+
+/** per-rule state of stateful expressions, kept across packets (the expression's private data) */
+export type VmState = Map<number, { tokens: number; last: number; consumed: number; counter: number }>;
 
 function regOff(r: number): number {
   return r <= 4 ? r * 16 : (r - 8 + 4) * 4;
@@ -208,7 +228,7 @@ function memcmp(a: Uint8Array, ao: number, b: Uint8Array, len: number): number {
   return 0;
 }
 
-export function runProgram(e: VmEntry, p: VmPacket): VmResult {
+export function runProgram(e: VmEntry, p: VmPacket, state: VmState = new Map()): VmResult {
   const regs = new Uint8Array(20 * 4 + 64);
   const info = pktinfo(p);
   let mark = p.mark >>> 0;
@@ -217,8 +237,51 @@ export function runProgram(e: VmEntry, p: VmPacket): VmResult {
   // whose real length the text form does not print (the last word is zero-padded)
   const ifnameReg = new Set<number>();
   const res: VmResult = { broke: false, mark };
-  for (const ins of e.prog) {
+  for (let pc = 0; pc < e.prog.length; pc++) {
+    const ins = e.prog[pc]!;
     switch (ins.op) {
+      case 'limit': {
+        // nft_limit_init / nft_limit_eval (bucket full when the rule is loaded: here at the first packet)
+        const unit = { second: 1, minute: 60, hour: 3600, day: 86400, week: 604800 }[ins.unit]! * 1e9;
+        const burst = !ins.bytes && ins.burst === 0 ? 5 : ins.burst;
+        const max = ins.bytes ? Math.floor((unit * (ins.rate + burst)) / ins.rate) : Math.floor(unit / ins.rate) * burst;
+        let st = state.get(pc);
+        if (!st) state.set(pc, (st = { tokens: max, last: p.tns, consumed: 0, counter: 0 }));
+        const cost = ins.bytes ? Math.floor((unit * (p.frame.length - (p.nh >= 0 ? p.nh : 14))) / ins.rate) : Math.floor(unit / ins.rate);
+        let tokens = st.tokens + p.tns - st.last;
+        if (tokens > max) tokens = max;
+        st.last = p.tns;
+        const delta = tokens - cost;
+        let brkNow: boolean;
+        if (delta >= 0) { st.tokens = delta; brkNow = ins.invert; } else { st.tokens = tokens; brkNow = !ins.invert; }
+        if (brkNow) return brk(res, mark);
+        break;
+      }
+      case 'quota': {
+        let st = state.get(pc);
+        if (!st) state.set(pc, (st = { tokens: 0, last: 0, consumed: ins.consumed, counter: 0 }));
+        st.consumed += p.frame.length - (p.nh >= 0 ? p.nh : 14);
+        if ((st.consumed > ins.bytes) !== ins.invert) return brk(res, mark);
+        break;
+      }
+      case 'numgen': {
+        let st = state.get(pc);
+        if (!st) state.set(pc, (st = { tokens: 0, last: 0, consumed: 0, counter: ins.mod - 1 }));
+        st.counter = st.counter + 1 < ins.mod ? st.counter + 1 : 0;
+        const v = (st.counter + ins.offset) >>> 0, d = regOff(ins.dreg);
+        regs[d] = v & 255; regs[d + 1] = (v >>> 8) & 255; regs[d + 2] = (v >>> 16) & 255; regs[d + 3] = v >>> 24;
+        break;
+      }
+      case 'jhash': {
+        const h = vmJhash(regs.subarray(regOff(ins.sreg), regOff(ins.sreg) + ins.len), ins.len, ins.seed);
+        const v = (Number((BigInt(h) * BigInt(ins.mod)) >> 32n) + ins.offset) >>> 0, d = regOff(ins.dreg);
+        regs[d] = v & 255; regs[d + 1] = (v >>> 8) & 255; regs[d + 2] = (v >>> 16) & 255; regs[d + 3] = v >>> 24;
+        break;
+      }
+      case 'final':
+        res.verdict = ins.verdict;
+        res.nat = ins.nat;
+        return { ...res, mark };
       case 'payload': {
         // nft_payload_eval
         const d = regOff(ins.dreg);
@@ -408,4 +471,29 @@ function tcpOpt(p: VmPacket, info: PktInfo, type: number, off: number, len: numb
     i += optl;
   }
   return -1;
+}
+
+/** include/linux/jhash.h jhash() on a little-endian host */
+function vmJhash(k: Uint8Array, length: number, initval: number): number {
+  const rol = (x: number, n: number) => ((x << n) | (x >>> (32 - n))) >>> 0;
+  let a = (0xdeadbeef + length + initval) >>> 0, b = a, c = a, o = 0;
+  const w = (i: number) => (k[i]! | (k[i + 1]! << 8) | (k[i + 2]! << 16) | (k[i + 3]! << 24)) >>> 0;
+  const mix = () => {
+    a = (a - c) >>> 0; a ^= rol(c, 4); a >>>= 0; c = (c + b) >>> 0;
+    b = (b - a) >>> 0; b ^= rol(a, 6); b >>>= 0; a = (a + c) >>> 0;
+    c = (c - b) >>> 0; c ^= rol(b, 8); c >>>= 0; b = (b + a) >>> 0;
+    a = (a - c) >>> 0; a ^= rol(c, 16); a >>>= 0; c = (c + b) >>> 0;
+    b = (b - a) >>> 0; b ^= rol(a, 19); b >>>= 0; a = (a + c) >>> 0;
+    c = (c - b) >>> 0; c ^= rol(b, 4); c >>>= 0; b = (b + a) >>> 0;
+  };
+  while (length > 12) { a = (a + w(o)) >>> 0; b = (b + w(o + 4)) >>> 0; c = (c + w(o + 8)) >>> 0; mix(); length -= 12; o += 12; }
+  if (length === 0) return c;
+  const byte = (i: number, sh: number) => (i < length ? (k[o + i]! << sh) >>> 0 : 0);
+  c = (c + byte(8, 0) + byte(9, 8) + byte(10, 16) + byte(11, 24)) >>> 0;
+  b = (b + byte(4, 0) + byte(5, 8) + byte(6, 16) + byte(7, 24)) >>> 0;
+  a = (a + byte(0, 0) + byte(1, 8) + byte(2, 16) + byte(3, 24)) >>> 0;
+  c ^= b; c = (c - rol(b, 14)) >>> 0; a ^= c; a = (a - rol(c, 11)) >>> 0; b ^= a; b = (b - rol(a, 25)) >>> 0;
+  c ^= b; c = (c - rol(b, 16)) >>> 0; a ^= c; a = (a - rol(c, 4)) >>> 0; b ^= a; b = (b - rol(a, 14)) >>> 0;
+  c ^= b; c = (c - rol(b, 24)) >>> 0;
+  return c >>> 0;
 }

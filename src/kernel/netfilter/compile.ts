@@ -17,6 +17,7 @@ import { NFPROTO_ARP, NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_NETDEV } from './hook.
 import { Fib, newFlow, type FibResult } from '../route/fib.js';
 import type { Pkt } from './pkt.js';
 import { exthdrNum, exthdrStr } from './nft-exthdr.js';
+import { jhashLoad, numgenInc, quotaPred } from './nft-stateful.js';
 import { CT_STATE_BIT_INVALID, CT_STATE_BIT_UNTRACKED, IP_CT_UNTRACKED, ctStateBit } from './nf_conntrack.js';
 import type { TimelineEvent } from '../fate.js';
 
@@ -387,6 +388,36 @@ export function numLoad(load: Load, tb: IrTable, cx: CompileCtx, r: IrRule): Num
     case 'meta': return metaNum(load.key, cx, r);
     case 'ct': return ctNum(load.key, load.dir, cx, r);
     case 'exthdr': return load.len <= 4 ? exthdrNum(load) : null;
+    case 'shift': {
+      const src = numLoad(load.src, tb, cx, r);
+      if (!src) return null;
+      const n = load.n;
+      return load.op === 'lshift' ? (p) => { const v = src(p); return v < 0 ? v : (v << n) >>> 0; } : (p) => { const v = src(p); return v < 0 ? v : v >>> n; };
+    }
+    case 'numgen':
+      // inc is a per-rule counter; random draws from the kernel's prandom state: not reproducible
+      if (load.mode === 'random') return unsupportedNum('numgen random', cx, r);
+      return numgenInc(load.mod, load.offset);
+    case 'hash': {
+      // symhash uses the flow dissector's boot-time random secret; jhash without a seed a random seed
+      if (load.type === 'symhash') return unsupportedNum('symhash (seeded at boot)', cx, r);
+      if (load.seed === undefined) return unsupportedNum('jhash without a seed (the kernel picks a random one)', cx, r);
+      const srcParts = load.src?.k === 'concat' ? load.src.parts : load.src ? [load.src] : [];
+      const parts = srcParts.map((x) => hashPart(x, tb, cx, r));
+      if (parts.some((x) => !x)) return unsupportedNum('jhash of a value the model cannot lay out as the kernel registers do', cx, r);
+      return jhashLoad(parts as NonNullable<(typeof parts)[number]>[], load.mod, load.seed, load.offset);
+    }
+    case 'map': {
+      // nft_lookup with a data register: the element's value, NFT_BREAK when none
+      const look = compileMap(load.map, tb, cx, r);
+      const key = compileKey(load.src, tb, cx, r);
+      return (p) => {
+        const k = key(p);
+        if (k === null) return -1;
+        const d = look(k);
+        return typeof d === 'number' ? d : -1;
+      };
+    }
     case 'bitwise': {
       const src = numLoad(load.src, tb, cx, r);
       if (!src) return null;
@@ -712,8 +743,22 @@ function compileExpr(e: Expr, tb: IrTable, cx: CompileCtx, r: IrRule): Pred {
     }
     case 'reject': {
       const req = e;
-      return (p) => { p.rejectReq = req; return true; };
+      // nft's dependencies (stmt_reject_gen_dependency): tcp reset only for TCP; icmp / icmpv6 only for
+      // that IP family where the table does not fix it (inet, bridge, netdev)
+      const tcp = e.type === 'tcp-reset';
+      const fam = (e.type === 'icmp' || e.type === 'icmpv6') && (tb.family === 'inet' || tb.family === 'bridge' || tb.family === 'netdev') ? (e.type === 'icmp' ? NFPROTO_IPV4 : NFPROTO_IPV6) : 0;
+      return (p) => {
+        if (tcp && p.l4proto !== 6) return false;
+        if (fam && p.nfproto !== fam) return false;
+        p.rejectReq = req;
+        return true;
+      };
     }
+    case 'quota': {
+      const len = metaNum('length', cx, r)!;
+      return quotaPred(e.bytes, e.over, e.used, (p) => Math.max(0, len(p)));
+    }
+    case 'dynset': return unsupportedPred(`${e.op} @${e.set} (dynamic set from the packet path)`, cx, r);
     case 'unsupported': return unsupportedPred(e.what, cx, r);
     case 'xt': return e.mk(cx, r);
     case 'verdict': case 'vmap': break;
@@ -730,20 +775,22 @@ function unsupportedPred(what: string, cx: CompileCtx, r: IrRule): Pred {
 
 /** nft_limit: token bucket in ns of credit, refilled by capture time */
 function compileLimit(e: Extract<Expr, { k: 'limit' }>): Pred {
+  // nft_limit_init/nft_limit_eval in integer nanoseconds; the bucket is full at the first packet
+  // (the rules were loaded before the capture began); time is the capture's, relative to that packet
   const unitS = { second: 1, minute: 60, hour: 3600, day: 86400, week: 604800 }[e.unit];
   const nsecs = unitS * 1e9;
   const burst = e.bytes ? e.burst : e.burst || 5;
-  const cost1 = nsecs / e.rate;
-  const max = e.bytes ? (nsecs * (e.rate + burst)) / e.rate : cost1 * burst;
-  let tokens = max, last = -1;
+  const cost1 = Math.floor(nsecs / e.rate);
+  const max = e.bytes ? Math.floor((nsecs * (e.rate + burst)) / e.rate) : cost1 * burst;
+  let tokens = max, last = 0, sec0 = -1;
   const over = e.over;
   return (p) => {
-    const now = p.now * 1e9;
-    if (last < 0) last = now;
+    if (sec0 < 0) sec0 = p.skb.tstampSec;
+    const now = (p.skb.tstampSec - sec0) * 1e9 + p.skb.tstampNsec;
     let t = tokens + (now - last);
     if (t > max) t = max;
     last = now;
-    const cost = e.bytes ? (nsecs * (p.end - Math.max(p.nh, 0))) / e.rate : cost1;
+    const cost = e.bytes ? Math.floor((nsecs * (p.end - Math.max(p.nh, 0))) / e.rate) : cost1;
     const delta = t - cost;
     const isOver = delta < 0;
     tokens = isOver ? t : delta;
@@ -847,4 +894,17 @@ function compileMap(ref: string | SetDef, tb: IrTable, cx: CompileCtx, r: IrRule
 export function showVal(v: Val): string {
   if (typeof v === 'number') return String(v);
   return v.length === 16 ? formatIPv6(v) : v.length === 4 ? formatIPv4(((v.charCodeAt(0) << 24) | (v.charCodeAt(1) << 16) | (v.charCodeAt(2) << 8) | v.charCodeAt(3)) >>> 0) : JSON.stringify(v);
+}
+
+/** one part of a jhash key as the kernel's register holds it: payload bytes in network order, zero padded */
+function hashPart(l: Load, tb: IrTable, cx: CompileCtx, r: IrRule): { len: number; read: (p: Pkt, buf: Uint8Array, at: number) => boolean } | null {
+  if (l.k !== 'payload' || l.mask !== undefined) return null;
+  const len = l.len;
+  if (len <= 4) {
+    const n = numLoad(l, tb, cx, r);
+    if (!n) return null;
+    return { len, read: (p, buf, at) => { const v = n(p); if (v < 0) return false; for (let i = 0; i < len; i++) buf[at + i] = Math.floor(v / 256 ** (len - 1 - i)) & 255; return true; } };
+  }
+  const s = strLoad(l, tb, cx, r);
+  return { len, read: (p, buf, at) => { const v = s(p); if (v === null) return false; for (let i = 0; i < len; i++) buf[at + i] = v.charCodeAt(i); return true; } };
 }
