@@ -56,13 +56,13 @@ const POLICY_CHAINS: Record<string, string[]> = {
 };
 
 /** the rule as an iptables-save file with one rule in CHAIN, read as iptables-restore would (strict); null when it loads, else the error */
-export function tryRule(c: XtCase, chain: string): string | null {
+export function tryRule(c: XtCase, chain: string, strict = true): string | null {
   const builtin = POLICY_CHAINS[c.table] ?? [];
   const decl = [...builtin.map((n) => `:${n} ACCEPT [0:0]`), ...(builtin.includes(chain) ? [] : [`:${chain} - [0:0]`])];
   const text = [`*${c.table}`, ...decl, `-A ${chain} ${c.rule}`, 'COMMIT', ''].join('\n');
   const rs: IrRuleset = { tables: [], ipsets: new Map(), notes: [] };
   try {
-    parseIptablesSave(text, `${c.file}:${c.line}`, c.family, rs, false, true);
+    parseIptablesSave(text, `${c.file}:${c.line}`, c.family, rs, false, strict);
     return null;
   } catch (e) {
     return (e as Error).message;

@@ -7,11 +7,12 @@
 
 import {
   CT_STATUS, ICMPV6_CODE, ICMPV6_TYPE, ICMP_CODE, ICMP_TYPE, RTN_TYPE, RulesetError, parseIPv4, parseIPv6, prefixRange,
-  type Expr, type IrRule, type IrTable, type Load, type Val,
+  type Expr, type IrRule, type IrTable, type Load, type SetDef, type Val,
 } from './ir.js';
+import { ipsetUnsupported } from './ipset.js';
 import { payloadLhs, metaLhs } from './nft-values.js';
 import type { XtExt, XtRule } from './xt_parse.js';
-import { xtPort, xtPortRange, xtRange, xtUint } from './xt_parse.js';
+import { xtPort, xtRangeLoose, xtUint } from './xt_parse.js';
 import { DSCP_CLASSES, ICMP_NAMES_EXTRA, PKTTYPES, REJECT4, REJECT6, parseRate, tcpFlagList, tosParse } from './xt_spec.js';
 import * as M from './xt_match.js';
 import * as T from './xt_target.js';
@@ -23,6 +24,8 @@ export interface XtIrCtx {
   table: IrTable;
   /** notes for the user (e.g. --kerneltz evaluated as UTC) */
   notes: string[];
+  /** the ipset save's sets */
+  ipsets?: Map<string, SetDef>;
 }
 
 const pay = (pr: string, f: string): Load => payloadLhs(pr, f)!.load;
@@ -107,8 +110,8 @@ const L4_OF_PROTO: Record<number, string> = { 6: 'tcp', 17: 'udp', 132: 'sctp', 
 function portIr(ex: Expr[], proto: number, field: 'sport' | 'dport', text: string, neg: boolean): void {
   const pr = L4_OF_PROTO[proto] ?? 'th';
   const load = pay(pr, field);
-  // a reversed range (kept by old kernels, see XtCtx.oldSave) matches no port
-  const [lo, hi] = xtPortRange(text) ?? text.split(':').map(Number) as [number, number];
+  // a reversed range (a dump may hold one) matches no port
+  const [lo, hi] = xtRangeLoose(text, 65535, true)!;
   if (lo === hi) ex.push({ k: 'cmp', left: load, op: neg ? 'neq' : 'eq', value: lo });
   else if (lo !== 0 || hi !== 65535 || neg) ex.push({ k: 'range', left: load, neg, lo, hi });
 }
@@ -153,7 +156,7 @@ function matchIr(m: XtExt, ex: Expr[], cx: XtIrCtx, proto: number, err: (m: stri
         const o = opt(m, k);
         if (!o) continue;
         const elems = o.v[0]!.split(',').map((p) => {
-          const [a, b] = xtPortRange(p)!;
+          const [a, b] = xtRangeLoose(p, 65535, true)!;
           return a === b ? { key: a as Val } : { key: [a, b] as [Val, Val] };
         });
         const set = { name: '', keyTypes: ['inet_service'], keyLens: [2], interval: elems.some((e) => Array.isArray(e.key)), elems };
@@ -188,12 +191,12 @@ function matchIr(m: XtExt, ex: Expr[], cx: XtIrCtx, proto: number, err: (m: stri
       }
       for (const [k, dir, f] of [['ctorigsrcport', 0, 'sport'], ['ctorigdstport', 0, 'dport'], ['ctreplsrcport', 1, 'sport'], ['ctrepldstport', 1, 'dport']] as const) {
         const o = opt(m, k);
-        if (o) (c.ports ??= []).push({ dir, field: f, range: xtPortRange(o.v[0]!)!, neg: o.neg });
+        if (o) (c.ports ??= []).push({ dir, field: f, range: xtRangeLoose(o.v[0]!, 65535, true)!, neg: o.neg });
       }
       const dir = opt(m, 'ctdir');
       if (dir) c.dir = dir.v[0]!.toUpperCase() === 'REPLY' ? 1 : 0;
       const exp = opt(m, 'ctexpire');
-      if (exp) { c.expire = xtRange(exp.v[0]!, 0xffffffff)!; c.expireNeg = exp.neg; }
+      if (exp) { c.expire = xtRangeLoose(exp.v[0]!, 0xffffffff)!; c.expireNeg = exp.neg; }
       ex.push({ k: 'xt', name: 'conntrack', ct: true, mk: M.conntrack(c) });
       return;
     }
@@ -230,6 +233,9 @@ function matchIr(m: XtExt, ex: Expr[], cx: XtIrCtx, proto: number, err: (m: stri
       const [name, flags] = o.v as [string, string];
       const dirs = flags.split(',');
       if (dirs.length !== 1 || [...m.opts.keys()].some((k) => k !== 'match-set' && k !== 'set')) { unsup(`-m set ${name} ${flags}${m.opts.size > 1 ? ' (counters)' : ' (multi-dimension set)'}`); return; }
+      const def = cx.ipsets?.get(name);
+      const why = def && ipsetUnsupported.get(def);
+      if (why) { unsup(`-m set ${name} (${why})`); return; }
       ex.push({ k: 'lookup', left: pay(ip, dirs[0] === 'src' ? 'saddr' : 'daddr'), neg: o.neg, set: name });
       return;
     }
@@ -240,7 +246,7 @@ function matchIr(m: XtExt, ex: Expr[], cx: XtIrCtx, proto: number, err: (m: stri
     }
     case 'length': {
       const o = opt(m, 'length')!;
-      const [lo, hi] = xtRange(o.v[0]!, 65535)!;
+      const [lo, hi] = xtRangeLoose(o.v[0]!, 65535)!;
       ex.push({ k: 'xt', name: 'length', mk: M.length(lo, hi, o.neg) });
       return;
     }
@@ -297,7 +303,7 @@ function matchIr(m: XtExt, ex: Expr[], cx: XtIrCtx, proto: number, err: (m: stri
     case 'u32': ex.push({ k: 'xt', name: 'u32', mk: M.u32(opt(m, 'u32')!.v[0]!, opt(m, 'u32')!.neg, err) }); return;
     case 'tcpmss': {
       const o = opt(m, 'mss')!;
-      const [lo, hi] = xtRange(o.v[0]!, 65535)!;
+      const [lo, hi] = xtRangeLoose(o.v[0]!, 65535)!;
       ex.push({ k: 'xt', name: 'tcpmss', mk: M.tcpmss(lo, hi, o.neg) });
       return;
     }
@@ -311,7 +317,7 @@ function matchIr(m: XtExt, ex: Expr[], cx: XtIrCtx, proto: number, err: (m: stri
       const o = opt(m, k);
       if (v6 && m.name === 'ah') { if (m.opts.size) unsup(`-m ah (IPv6 authentication header) ${[...m.opts.keys()].map((x) => `--${x}`).join(' ')}`); else ex.push({ k: 'xt', name: 'ah', mk: M.exthdr6(51) }); return; }
       if (!o) return;
-      const [lo, hi] = xtRange(o.v[0]!, 0xffffffff)!;
+      const [lo, hi] = xtRangeLoose(o.v[0]!, 0xffffffff)!;
       // spi: esp at transport offset 0, ah at 4, ipcomp's 16-bit CPI at 2
       const load: Load = m.name === 'esp' ? pay('esp', 'spi') : m.name === 'ah' ? pay('ah', 'spi') : { k: 'payload', base: 'th', offset: 2, len: 2, proto: 'th', field: 'cpi' };
       ex.push({ k: 'range', left: load, neg: o.neg, lo, hi });
@@ -320,7 +326,7 @@ function matchIr(m: XtExt, ex: Expr[], cx: XtIrCtx, proto: number, err: (m: stri
     case 'mh': {
       const o = opt(m, 'mh-type');
       if (!o) return;
-      const r = xtRange(o.v[0]!, 255);
+      const r = xtRangeLoose(o.v[0]!, 255);
       if (!r) { unsup(`-m mh --mh-type ${o.v[0]}`); return; }
       ex.push({ k: 'range', left: { k: 'payload', base: 'th', offset: 2, len: 1, proto: 'th', field: 'mh-type' }, neg: o.neg, lo: r[0], hi: r[1] });
       return;

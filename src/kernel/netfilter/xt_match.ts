@@ -10,7 +10,7 @@ import type { Pkt } from './pkt.js';
 import { NFPROTO_IPV4, NFPROTO_IPV6 } from './hook.js';
 import { RTN_TYPE, RulesetError } from './ir.js';
 import type { XtExt } from './xt_parse.js';
-import { xtRange, xtUint } from './xt_parse.js';
+import { xtRangeLoose, xtUint } from './xt_parse.js';
 import { IP6_HDR_NAMES, parseRate } from './xt_spec.js';
 import { ctStateBit, CT_STATE_BIT_INVALID, CT_STATE_BIT_UNTRACKED, IP_CT_UNTRACKED, IP_CT_IS_REPLY, TW, CL, type NfConn } from './nf_conntrack.js';
 
@@ -328,7 +328,7 @@ export function exthdr6(h: number): Mk {
 /** ip6t_rt.c rt_mt6: routing header's segments left in range, length, type, reserved field (type 0) */
 export function rt(x: XtExt): Mk {
   const sl = opt(x, 'rt-segsleft'), len = opt(x, 'rt-len'), type = opt(x, 'rt-type');
-  const [slLo, slHi] = sl ? xtRange(sl.v[0]!, 0xffffffff)! : [0, 0xffffffff];
+  const [slLo, slHi] = sl ? xtRangeLoose(sl.v[0]!, 0xffffffff)! : [0, 0xffffffff];
   const res = x.opts.has('rt-0-res');
   return (cx, r) => {
     if (x.opts.has('rt-0-addrs')) return unsupportedHere(cx, r, `-m rt --rt-0-addrs ${val(x, 'rt-0-addrs')}`);
@@ -350,7 +350,7 @@ export function rt(x: XtExt): Mk {
 /** ip6t_frag.c frag_mt6: fragment header's identification in range, reserved bits, first/more/last */
 export function frag(x: XtExt): Mk {
   const id = opt(x, 'fragid');
-  const [lo, hi] = id ? xtRange(id.v[0]!, 0xffffffff)! : [0, 0xffffffff];
+  const [lo, hi] = id ? xtRangeLoose(id.v[0]!, 0xffffffff)! : [0, 0xffffffff];
   const res = x.opts.has('fragres'), first = x.opts.has('fragfirst'), more = x.opts.has('fragmore'), last = x.opts.has('fraglast');
   // --fraglen sets IP6T_FRAG_LEN, which frag_mt6 never reads (the fragment header has no length)
   return () => (p) => {

@@ -49,8 +49,8 @@ export interface XtCtx {
    * `unsupported` rule: a newer extension than the model knows must not make the load fail.
    */
   strict?: boolean;
-  /** the dump was saved by iptables < 1.6, whose kernels kept reversed port ranges (min > max: an empty range) */
-  oldSave?: boolean;
+  /** the rules are for iptables-nft (nft_compat does not pass the rule's other matches to a target's checkentry) */
+  nftBackend?: boolean;
 }
 
 /** an extension or option the model does not know (see XtCtx.strict) */
@@ -246,7 +246,9 @@ export function parseXtRule(words: (string | XtWord)[], cx: XtCtx, colBase = 1):
     neg = false;
     if ((isNeg) && !o.inv) extErr(col, `${ext.name}: "${raw}" cannot be inverted`);
     for (const v of vals) {
-      const bad = o.t === 'portr' && cx.oldSave && /^\d+:\d+$/.test(v) ? null : checkValue(o.t, v, cx.family);
+      // iptables up to 1.8.9 (and kernels) keep a reversed range a:b, a > b (it matches nothing);
+      // 1.8.11 refuses it: a dump may hold one, the strict reading refuses it
+      const bad = !cx.strict && RANGE_TYPES.has(o.t) && xtRangeLoose(v, 0xffffffff, o.t === 'portr') !== null ? null : checkValue(o.t, v, cx.family);
       if (bad) extErr(col, `${ext.name}: bad value for option "--${name}": "${v}" (${bad})`);
     }
     const prev = ext.opts.get(name);
@@ -312,6 +314,17 @@ export function xtRange(s: string, max: number, sep = ':'): [number, number] | n
   const b = s.slice(k + 1) === '' ? max : xtUint(s.slice(k + 1), max);
   if (a === null || b === null || a > b) return null;
   return [a, b];
+}
+
+const RANGE_TYPES = new Set<XtOptType>(['portr', 'u8r', 'u16r', 'u32r']);
+
+/** a:b as written, also when a > b (the kernel keeps such a range: it matches nothing) */
+export function xtRangeLoose(s: string, max: number, ports = false): [number, number] | null {
+  const one = (t: string, def: number) => (t === '' ? def : ports ? xtPort(t) : xtUint(t, max));
+  const k = s.indexOf(':');
+  if (k < 0) { const v = one(s, -1); return v === null || v < 0 ? null : [v, v]; }
+  const a = one(s.slice(0, k), 0), b = one(s.slice(k + 1), ports ? 65535 : max);
+  return a === null || b === null ? null : [a, b];
 }
 
 /** services iptables resolves by name (getservbyname, /etc/services), the ones rule sets use */
