@@ -1,7 +1,7 @@
 // `pktlife diff CAPTURE --host DIR --rules A --rules B` (or --host A --host B): the review of
 // a firewall change before it ships. Exit status 1 when anything differs.
 import type { Command } from 'commander';
-import { loadHost } from '../host/load.js';
+import { loadHostArg as loadHost } from '../host/load.js';
 import type { ChecksumMode, ReplayOptions } from '../kernel/ctx.js';
 import { diffReplays, formatDiff } from '../report/diff.js';
 import { replayAll } from '../report/golden.js';

@@ -4,7 +4,7 @@
 // (after the frames before it were written), 1 on a bad host snapshot or interface.
 
 import type { Command } from 'commander';
-import { loadHost } from '../host/load.js';
+import { loadHostArg as loadHost } from '../host/load.js';
 import { openReplay } from '../replay.js';
 import { fateToJSON } from '../kernel/fate.js';
 import type { ChecksumMode } from '../kernel/ctx.js';

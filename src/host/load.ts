@@ -12,6 +12,7 @@ import { parseFdb, parseVlanPort, type PortVlan } from './parse/bridge.js';
 import { parseSs } from './parse/ss.js';
 import { parseSysctlText, SysctlTable } from './sysctl.js';
 import { kernelRoutes } from './kernel-routes.js';
+import { readSnapshotTarball } from './tarball.js';
 import { parseTcFilters, parseTcQdiscs } from './parse/tc.js';
 
 /** The files a snapshot may hold, in load order. */
@@ -308,4 +309,26 @@ function iptablesVariant(dir: string): 'nf_tables' | 'legacy' | undefined {
   }
   const v = meta.versions?.iptables ?? meta.versions?.['iptables-save'];
   return v === undefined ? undefined : /\(nf_tables\)/.test(v) ? 'nf_tables' : /\(legacy\)/.test(v) ? 'legacy' : undefined;
+}
+
+/**
+ * `--host PATH`: a snapshot directory or the NAME.tar.gz of `pktlife snapshot --script`. Either must
+ * be a snapshot (hold ip-link.json): replaying against an empty host would silently drop everything.
+ */
+export function loadHostArg(path: string): Host {
+  if (!existsSync(path)) throw new HostError(path, '', 'no such file or directory (expected a host snapshot directory or NAME.tar.gz)');
+  if (statSync(path).isDirectory()) {
+    if (!existsSync(join(path, 'ip-link.json'))) throw new HostError(path, '', 'not a host snapshot: no ip-link.json in it (record one with `pktlife snapshot DIR`, or on a host without Node with the script of `pktlife snapshot --script`)');
+    return loadHost(path);
+  }
+  const files = readSnapshotTarball(path);
+  if (files['ip-link.json'] === undefined) throw new HostError(path, '', 'not a host snapshot: the tarball holds no ip-link.json');
+  const known: Record<string, string> = {};
+  for (const f of SNAPSHOT_FILES) if (files[f] !== undefined) known[f] = files[f]!;
+  try {
+    return loadHostFromFiles(known, path);
+  } catch (e) {
+    if (e instanceof HostError && (SNAPSHOT_FILES as readonly string[]).includes(e.file)) throw new HostError(`${path}:${e.file}`, e.where, e.problem);
+    throw e;
+  }
 }
