@@ -316,7 +316,7 @@ function iptablesVariant(dir: string): 'nf_tables' | 'legacy' | undefined {
  * be a snapshot (hold ip-link.json): replaying against an empty host would silently drop everything.
  */
 export function loadHostArg(path: string): Host {
-  if (!existsSync(path)) throw new HostError(path, '', 'no such file or directory (expected a host snapshot directory or NAME.tar.gz)');
+  if (!existsSync(path)) throw new HostError(path, '', 'not a directory, nor a file: no such path (expected a host snapshot directory or the NAME.tar.gz of `pktlife snapshot --script`)');
   if (statSync(path).isDirectory()) {
     if (!existsSync(join(path, 'ip-link.json'))) throw new HostError(path, '', 'not a host snapshot: no ip-link.json in it (record one with `pktlife snapshot DIR`, or on a host without Node with the script of `pktlife snapshot --script`)');
     return loadHost(path);
