@@ -21,6 +21,7 @@ const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   iptables: () => import('./iptables-bench.js'),
   replay: () => import('./replay-bench.js'),
   cli: () => import('./cli-bench.js'),
+  app: () => import('./app-bench.js'),
 };
 
 async function main(): Promise<void> {
