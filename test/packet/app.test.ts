@@ -17,7 +17,7 @@ if (!haveTshark) console.warn('app/inner comparison with tshark skipped: tshark 
 
 const FIELDS = ['dns.id', 'dns.flags.response', 'dns.qry.name', 'dns.qry.type', 'dns.count.answers', 'dhcp.option.dhcp', 'dhcp.hw.mac_addr',
   'dhcp.id', 'dhcpv6.msgtype', 'ntp.flags.vn', 'ntp.flags.mode', 'tftp.opcode', 'tftp.source_file', 'syslog.facility', 'syslog.level',
-  'vxlan.vni', 'geneve.vni', 'icmp.type', 'icmpv6.type', 'ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'udp.srcport', 'udp.dstport', 'tcp.srcport', 'tcp.dstport'];
+  'vxlan.vni', 'geneve.vni', 'snmp.version', 'snmp.community', 'snmp.data', 'icmp.type', 'icmpv6.type', 'ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'udp.srcport', 'udp.dstport', 'tcp.srcport', 'tcp.dstport'];
 
 function tshark(file: string): Record<string, string>[] {
   const out = execFileSync('tshark', ['-r', file, '-n', '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=|',
@@ -78,6 +78,12 @@ function compareFile(file: string, t: Tally): void {
             break;
           case 'vxlan': eq('vxlan vni', app.vni, first('vxlan.vni')); break;
           case 'geneve': eq('geneve vni', app.vni, String(parseInt(first('geneve.vni'), 16))); break;
+          case 'snmp':
+            eq('snmp version', app.version, ['v1', 'v2c', '', 'v3'][Number(first('snmp.version'))]);
+            eq('snmp community', app.community, first('snmp.community'));
+            // tshark numbers the PDU choice by its context tag, as the BER encodes it
+            eq('snmp pdu', app.pdu, ['GetRequest', 'GetNextRequest', 'GetResponse', 'SetRequest', 'Trap', 'GetBulk', 'Inform', 'V2Trap', 'Report'][Number(first('snmp.data'))]);
+            break;
           case 'syslog': break; // tshark's names differ ("daemon" is "DAEMON - system daemons"): checked by the summary test
           default: t.differ.push(`${path.basename(file)} #${n}: unexpected app ${String(app.proto)}`);
         }
@@ -110,6 +116,16 @@ describe.skipIf(!haveTshark)('ndjson app / inner vs tshark', () => {
     // DHCPv6 solicit/advertise/request/reply; 2 TFTP requests; syslog; 2 NTP
     expect(t.app).toBe(34);
     expect(t.inner).toBe(5);
+  });
+
+  it('agree on net-snmp clients and agent in namespaces (captures/snmp.pcap)', () => {
+    const t: Tally = { app: 0, inner: 0, fields: 0, differ: [] };
+    compareFile('captures/snmp.pcap', t);
+    console.log(`captures/snmp.pcap: ${t.app} app records, ${t.inner} ICMP inner records, ${t.fields} fields compared, ${t.differ.length} differ`);
+    expect(t.differ).toEqual([]);
+    // 8 requests with 7 answers (the wrong community gets none), 2 traps each answered by ICMP
+    expect(t.app).toBe(17);
+    expect(t.inner).toBe(2);
   });
 
   it.skipIf(!fs.existsSync(CORPUS))('agree on corpus captures holding these protocols', () => {

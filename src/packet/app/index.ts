@@ -10,6 +10,7 @@ import { dhcp6Print, dhcp6App, type Dhcp6App } from './dhcp6.js';
 import { ntpPrint, ntpApp, type NtpApp } from './ntp.js';
 import { tftpPrint, tftpApp, type TftpApp } from './tftp.js';
 import { syslogPrint, syslogApp, type SyslogApp } from './syslog.js';
+import { snmpPrint, snmpApp, type SnmpApp } from './snmp.js';
 
 export const APP_NONE = 0;
 /** tcpdump dissects this payload with a printer we do not have (RIP, ISAKMP, RADIUS, SIP...) */
@@ -78,6 +79,7 @@ export function udpAppText(kind: number, b: Uint8Array, off: number, length: num
     case APP_NTP: return runPrinter(o, (p) => ntpPrint(p, off, length));
     case APP_TFTP: return runPrinter(o, (p) => tftpPrint(p, off, length));
     case APP_SYSLOG: return runPrinter(o, (p) => syslogPrint(p, off, length));
+    case APP_SNMP: return runPrinter(o, (p) => snmpPrint(p, off, length));
     default: return null;
   }
 }
@@ -87,7 +89,7 @@ export function tcpDnsText(b: Uint8Array, off: number, length: number, end: numb
   return runPrinter(OUT.reset(b, end), (p) => domainPrint(p, off, length, true, false));
 }
 
-export type AppRecord = DnsApp | BootpApp | Dhcp6App | NtpApp | TftpApp | SyslogApp | { proto: string; [k: string]: unknown };
+export type AppRecord = DnsApp | BootpApp | Dhcp6App | NtpApp | TftpApp | SyslogApp | SnmpApp | { proto: string; [k: string]: unknown };
 
 /** the `app` object for a UDP payload, or null */
 export function udpApp(kind: number, b: Uint8Array, off: number, length: number, end: number): AppRecord | null {
@@ -100,6 +102,7 @@ export function udpApp(kind: number, b: Uint8Array, off: number, length: number,
     case APP_NTP: return ntpApp(b, off, length, end);
     case APP_TFTP: return tftpApp(b, off, length, end);
     case APP_SYSLOG: return syslogApp(b, off, length, end);
+    case APP_SNMP: return snmpApp(b, off, length, end);
     default: return null;
   }
 }
