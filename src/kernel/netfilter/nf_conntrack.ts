@@ -76,6 +76,15 @@ export function timeoutsFromSysctl(get: (k: string) => string | undefined): CtTi
 }
 /** IP_CT_TCP_FLAG_* */
 const TCP_FLAG_WINDOW_SCALE = 1, TCP_FLAG_SACK_PERM = 2, TCP_FLAG_BE_LIBERAL = 8;
+/**
+ * pktlife's own marks on a direction's window data (not kernel flags). MODEL_SEQ: its sequence
+ * numbers come from a segment the model built (its SYN-ACK, RST...), not the host's real one.
+ * INFERRED: the host's segments of this connection are not in the capture (one-directional
+ * capture): its sequence space is learnt from what the peer acknowledges, as conntrack's mid-stream
+ * pickup learns it (td_end from the ACK), bounded by what the peer's window let the host send
+ * (td_maxend). A real segment of that side in the capture clears both.
+ */
+const TCP_FLAG_MODEL_SEQ = 0x100, TCP_FLAG_INFERRED = 0x200;
 void TCP_FLAG_WINDOW_SCALE;
 
 export interface Tuple {
@@ -230,6 +239,7 @@ export class NfConntrack {
     else if (ct.status & IPS_SEEN_REPLY) ctinfo = IP_CT_ESTABLISHED;
     else if (ct.status & IPS_EXPECTED) ctinfo = IP_CT_RELATED;
     else ctinfo = IP_CT_NEW;
+    this.seqNote = null;
     const res = this.packet(p, ct, dir, ctinfo);
     if (res !== true) {
       // -NF_ACCEPT: the packet goes on without an entry (ct state invalid)
@@ -247,7 +257,8 @@ export class NfConntrack {
     skb.ct = p.ct = ct;
     skb.ctinfo = p.ctinfo = ctinfo;
     if (!text) return CT_ACCEPT;
-    return { drop: false, what: `${ctinfoName(ctinfo)} ${showTuple(ct.tuple[0])}${ct.tuple[0].proto === 6 ? ` ${TCP_STATE_NAMES[ct.tcpState]}` : ''}`, before, after: ctStateText(ct) };
+    const note = this.seqNote ? ` (${this.seqNote})` : '';
+    return { drop: false, what: `${ctinfoName(ctinfo)} ${showTuple(ct.tuple[0])}${ct.tuple[0].proto === 6 ? ` ${TCP_STATE_NAMES[ct.tcpState]}` : ''}${note}`, before, after: ctStateText(ct) };
   }
 
   /** __nf_conntrack_confirm: insert a new entry in both directions */
@@ -282,6 +293,8 @@ export class NfConntrack {
 
   /** the entry the last lookup found timed out (and removed): nf_conntrack_in says so */
   private expired: NfConn | null = null;
+  /** what tcp_in_window inferred for the packet being tracked (shown in nf_conntrack_in's step) */
+  private seqNote: string | null = null;
 
   private remove(ct: NfConn): void {
     if (this.table.delete(tupleKey(ct.tuple[0], ct.zone))) this.count--;
@@ -384,6 +397,15 @@ export class NfConntrack {
       ct.seen[1] = { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 };
       ct.status &= ~(IPS_SEEN_REPLY | IPS_ASSURED);
     }
+    const side = ct.seen[dir]!;
+    if (side.flags & (TCP_FLAG_MODEL_SEQ | TCP_FLAG_INFERRED) && side.maxwin !== 0 && !(p.skb as { isReply?: boolean }).isReply) {
+      // a real segment of the side whose numbers were the model's or inferred (e.g. the host's
+      // SYN-ACK after the one the model built): the capture has it after all, its numbers replace them
+      side.flags &= ~(TCP_FLAG_MODEL_SEQ | TCP_FLAG_INFERRED);
+      const end = segEnd(p, u32(d, th + 4), flags);
+      side.end = end;
+      side.maxend = flags & 2 ? end : (end + side.maxwin) >>> 0;
+    }
     if (ns === IG) return true; // tcp_packet: ignored, the entry keeps its state
 
     if (ns === IV) return `tcp state ${TCP_STATE_NAMES[old]} does not accept ${['SYN', 'SYN/ACK', 'FIN', 'ACK', 'RST', 'no flags'][idx]} in dir ${dir ? 'reply' : 'original'}`;
@@ -422,6 +444,25 @@ export class NfConntrack {
     let end = segEnd(p, seq, flags);
     const syn = (flags & 2) !== 0, ackf = (flags & 16) !== 0, rst = (flags & 4) !== 0;
     const liberal = (sender.flags & TCP_FLAG_BE_LIBERAL) !== 0 || this.tcpBeLiberal;
+    const modelBuilt = (p.skb as { isReply?: boolean }).isReply === true;
+    // a segment the model built (an ACK, a RST) once the host's side is known: its sequence numbers
+    // are the model's guess (relative to an ISN it does not know), they teach nothing about the
+    // host's real ones; the state machine still takes its flags
+    if (modelBuilt && sender.maxwin !== 0) return 'accept';
+    if (ackf && !rst && receiver.flags & TCP_FLAG_MODEL_SEQ && (ct.tcpState === SR || after(sack, receiver.end))) {
+      // the peer acknowledges the host's segment, which the capture does not hold: the one the model
+      // built has the model's numbers; the ACK tells the real ones (td_end, td_maxend from it)
+      receiver.flags = (receiver.flags & ~TCP_FLAG_MODEL_SEQ) | TCP_FLAG_INFERRED;
+      if (sack !== receiver.end) this.seqNote = `the host's sequence space inferred from this ACK (${sack}): its own segment is not in the capture, the model's had ${receiver.end}`;
+      receiver.end = receiver.maxend = sack;
+    } else if (ackf && !rst && receiver.flags & TCP_FLAG_INFERRED && after(sack, receiver.end)) {
+      // the host's data the peer acknowledges was not captured: inferred, as far as the peer's
+      // window let the host send (td_maxend); beyond that the ACK contradicts and is checked as is
+      if (!after(sack, receiver.maxend)) {
+        this.seqNote = `the host's data up to ${sack} inferred from this ACK (not in the capture)`;
+        receiver.end = sack;
+      }
+    }
     if (sender.maxwin === 0) {
       if (syn) {
         sender.end = sender.maxend = end;
@@ -445,11 +486,17 @@ export class NfConntrack {
     else if (rst && ack === 0) ack = sack = receiver.end;
     if (rst && seq === 0 && ct.tcpState === SS) seq = end = sender.end; // RST answering a SYN
     if (!before(seq, (sender.maxend + 1) >>> 0)) return liberal ? 'accept' : `SEQ is over upper bound ${(sender.maxend + 1) >>> 0} (over the window of the receiver)`;
-    if (!before(sack, (receiver.end + 1) >>> 0)) return liberal ? 'accept' : `ACK is over upper bound ${(receiver.end + 1) >>> 0} (ACKed data not seen yet)`;
+    if (!before(sack, (receiver.end + 1) >>> 0)) {
+      if (liberal) return 'accept';
+      return receiver.flags & TCP_FLAG_INFERRED
+        ? `ACK is over upper bound ${(receiver.end + 1) >>> 0}: it acknowledges data the host could not have sent (its window from the peer ended at ${receiver.maxend}; the host's segments are not in the capture, their numbers were inferred)`
+        : `ACK is over upper bound ${(receiver.end + 1) >>> 0} (ACKed data not seen yet)`;
+    }
     const inRecvWin = receiver.maxwin === 0 || after(end, (sender.end - receiver.maxwin - 1) >>> 0);
     if (!inRecvWin) return liberal ? 'accept' : 'ignore';
     const maxAckWin = Math.max(sender.maxwin, 66000);
     if (!after(sack, (receiver.end - maxAckWin - 1) >>> 0)) return liberal ? 'accept' : 'ignore';
+    if (modelBuilt) sender.flags |= TCP_FLAG_MODEL_SEQ;
     // update the window data
     if (!syn) win = (win << sender.scale) >>> 0;
     const swin = (win + ((sack - ack) >>> 0)) >>> 0;

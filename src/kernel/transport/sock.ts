@@ -40,6 +40,9 @@ export interface Conn {
   rcvd: number;
   /** our window scale when both sides offered it, else 0 */
   wscale: number;
+  /** a segment the host sent on this connection is in the capture (tcp_outbound); until then the
+   *  capture may hold one direction only and the host's sending is inferred from the peer's ACKs */
+  sawOwn?: boolean;
   /** the application closed the socket (close() assumed for the host's FIN: SOCK_DEAD, RCV_SHUTDOWN) */
   orphan?: boolean;
   /** LAST_ACK entered on the assumption that the application closed right after the peer's FIN;

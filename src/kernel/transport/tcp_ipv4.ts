@@ -256,8 +256,11 @@ function conn_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: st
     return void ctx.drop('tcp_validate_incoming', 'TCP_INVALID_SYN');
   }
   if (!(flags & TH_ACK)) return void ctx.drop('tcp_rcv_established', 'TCP_FLAGS');
-  // tcp_ack: an ACK of data never sent is answered with an ACK and dropped
+  // tcp_ack: an ACK of data never sent is answered with an ACK and dropped. The model's socket has
+  // no application: it sends only what the capture shows the host sending. When the capture holds
+  // no segment of the host on this connection (one direction only), the data may exist unseen: said
   if (((ack - R) | 0) > c.sndNxt) {
+    if (!c.sawOwn) ctx.unsupported.push('the capture holds no segment the host sent on this connection: whether the host sent the data this ACK acknowledges is not known (a capture of one direction?)');
     send_ack(net, skb, ctx, af, c, sport, dport, 'tcp_send_ack');
     return void ctx.drop('tcp_ack', 'TCP_ACK_UNSENT_DATA');
   }
@@ -644,6 +647,7 @@ export function tcp_outbound(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   // the connection as the peer's segments key it: peer address/port first
   const c = net.sockets.conns.get(net.sockets.connKey(fam, dst, dport, src, sport));
   if (!c) return;
+  c.sawOwn = true;
   const seq = ((b[th + 4] << 24) | (b[th + 5] << 16) | (b[th + 6] << 8) | b[th + 7]) >>> 0;
   const flags = b[th + 13];
   const l4len = fam === 4 ? ((b[nh + 2] << 8) | b[nh + 3]) - (th - nh) : ((b[nh + 4] << 8) | b[nh + 5]) - (th - nh - 40);
