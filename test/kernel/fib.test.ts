@@ -14,7 +14,7 @@ import { describe, it, expect } from 'vitest';
 import { loadHost } from '../../src/host/load.js';
 import { sample } from './helpers.js';
 import { Fib, newFlow, EINVAL, EACCES, ENETUNREACH, EHOSTUNREACH, type FibResult } from '../../src/kernel/route/fib.js';
-import { parseIpv4 } from '../../src/packet/addr.js';
+import { parseIpv4, parseIpv6 } from '../../src/packet/addr.js';
 
 const host = sample('router');
 const fib = new Fib(host, 4);
@@ -104,20 +104,26 @@ describe('fib_lookup without custom rules (include/net/ip_fib.h): local merged i
 
 // Route order against the kernel: test/kernel/route-nat-kernel-measure.py made overlapping
 // prefixes (/8, /16, /24, /28) and one /16 twice with other metrics (added in both orders) in a
-// namespace, asked the kernel `ip route get` for a destination under each, and snapshotted the
-// namespace (fixtures/route-nat-host). The model, on that snapshot, must choose the same route:
+// namespace, with a tos route, a throw route in a rule's table, a suppress_prefixlength 0 rule,
+// and nested IPv6 prefixes ending inside a byte (/28, /36); it asked the kernel `ip route get` for
+// a destination under each, and snapshotted the namespace (fixtures/route-nat-host). The model, on that snapshot, must choose the same route:
 // the longest matching prefix first (fib_table_lookup walks the trie from the longest), and among
 // routes of one prefix the lowest metric (fib_insert_alias orders a leaf's aliases by priority).
 describe('fib_table_lookup route order matches the kernel', () => {
   const rec = JSON.parse(readFileSync(new URL('./fixtures/route-nat.json', import.meta.url), 'utf8')) as { kernel: string; route_get: Record<string, { gateway: string; dev: string }> };
   const h = loadHost(fileURLToPath(new URL('./fixtures/route-nat-host', import.meta.url)));
-  const f = new Fib(h, 4);
-  for (const [dst, want] of Object.entries(rec.route_get)) {
-    it(`${dst} via ${want.gateway} dev ${want.dev} (kernel ${rec.kernel})`, () => {
+  const f4 = new Fib(h, 4), f6 = new Fib(h, 6);
+  for (const [q, want] of Object.entries(rec.route_get)) {
+    it(`${q} via ${want.gateway} dev ${want.dev} (kernel ${rec.kernel})`, () => {
+      // `ip route get DST [tos TOS]`
+      const [dst, , tos] = q.split(' ');
+      const v6 = dst!.includes(':');
       const fl = newFlow();
-      fl.daddr = ip(dst);
+      fl.daddr = v6 ? parseIpv6(dst!)! : ip(dst!);
+      if (v6) fl.saddr = new Uint8Array(16);
+      fl.tos = tos ? Number(tos) : 0;
       const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
-      expect(f.lookup(fl, r)).toBe(0);
+      expect((v6 ? f6 : f4).lookup(fl, r)).toBe(0);
       expect({ gateway: r.nh.gwStr, dev: r.nh.dev!.name }).toEqual(want);
     });
   }

@@ -35,10 +35,39 @@ try:
         '10.88.0.0/16 via 10.0.21.88 dev rb metric 10',
         '10.88.0.0/16 via 10.0.20.88 dev ra metric 20',
     ]
+    # a tos route beside a plain one; policy rules: a throw route sends the lookup on to the next
+    # rule, suppress_prefixlength 0 refuses main's default route so table 100's is taken
+    routes += [
+        '10.66.0.0/16 tos 0x10 via 10.0.21.66 dev rb',
+        '10.66.0.0/16 via 10.0.20.66 dev ra',
+        '10.99.0.0/16 via 10.0.20.99 dev ra',
+        'default via 10.0.20.254 dev ra',
+        'throw 10.99.5.0/24 table 101',
+        'default via 10.0.21.101 dev rb table 101',
+        'default via 10.0.21.100 dev rb table 100',
+    ]
+    rules = ['pref 50 to 10.99.0.0/16 lookup 101', 'pref 100 lookup main suppress_prefixlength 0', 'pref 200 lookup 100']
+    # IPv6: prefixes that end inside a byte (/28, /36) and on byte boundaries, nested
+    sh(f'ip netns exec {R} sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.ra.accept_dad=0 net.ipv6.conf.rb.accept_dad=0')
+    sh(f'ip -n {R} addr add fd20::1/64 dev ra nodad')
+    sh(f'ip -n {R} addr add fd21::1/64 dev rb nodad')
+    routes6 = [
+        'fd77::/16 via fd20::16 dev ra',
+        'fd77:ab00::/24 via fd21::24 dev rb',
+        'fd77:abc0::/28 via fd20::28 dev ra',
+        'fd77:abcd::/32 via fd21::32 dev rb',
+        'fd77:abcd:e000::/36 via fd20::36 dev ra',
+    ]
     for r in routes: sh(f'ip -n {R} route add {r}')
+    for r in rules: sh(f'ip -n {R} rule add {r}')
+    for r in routes6: sh(f'ip -n {R} -6 route add {r}')
     out['routes'] = routes
+    out['rules'] = rules
+    out['routes6'] = routes6
     out['route_get'] = {}
-    for d in ('10.1.2.3', '10.77.9.9', '10.77.5.9', '10.77.5.20', '10.77.5.40', '10.88.1.1'):
+    for d in ('10.1.2.3', '10.77.9.9', '10.77.5.9', '10.77.5.20', '10.77.5.40', '10.88.1.1', '10.66.1.1', '10.66.1.1 tos 0x10',
+              '10.99.5.1', '10.99.6.1', '192.0.2.9', 'fd77:abcd:e123::1', 'fd77:abcd:f000::1', 'fd77:abc5::1', 'fd77:ab10::1',
+              'fd77:1::1', 'fd77:abcd:d000::1'):
         j = json.loads(sh(f'ip -n {R} -j route get {d}'))[0]
         out['route_get'][d] = {'gateway': j.get('gateway'), 'dev': j['dev']}
     host = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'route-nat-host')
