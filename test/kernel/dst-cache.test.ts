@@ -9,7 +9,7 @@ import type { Host, NetDevice } from '../../src/host/types.js';
 import { createNet } from '../../src/kernel/net.js';
 import { FrameCtx } from '../../src/kernel/ctx.js';
 import { ip_route_input_noref } from '../../src/kernel/ipv4/route.js';
-import { RouteMemo } from '../../src/kernel/route/dst_cache.js';
+import { RouteMemo, routeMemoMiss, type RouteMemoEntry } from '../../src/kernel/route/dst_cache.js';
 import { SAMPLES } from './helpers.js';
 
 const KERNEL = new URL('../../fixtures/kernel/', import.meta.url).pathname;
@@ -121,5 +121,44 @@ describe('input-route memo (dst_cache.ts)', () => {
     expect(get(1, 2)).toBe('a');
     expect(get(5, 6)).toBe('c');
     expect(get(2, 1)).toBeUndefined(); // same words, other order
+  });
+});
+
+// The memo's own contract, by hand: a stored key is found again, clear() forgets it, and a lookup
+// whose note is already on the frame does not add it twice.
+describe('RouteMemo and routeMemoMiss, hand-checked', () => {
+  it('finds a stored key, misses another, and forgets everything on clear()', () => {
+    const m = new RouteMemo<string>(2);
+    m.k[0] = 1; m.k[1] = 2;
+    expect(m.get()).toBeUndefined();
+    m.set('a');
+    m.k[0] = 1; m.k[1] = 3;
+    expect(m.get()).toBeUndefined();
+    m.k[0] = 1; m.k[1] = 2;
+    expect(m.get()).toBe('a');
+    m.clear();
+    expect(m.get()).toBeUndefined();
+  });
+  it('keeps two keys of one set and replaces the less recently used on a third', () => {
+    // one set (setsLog2 0): the two ways hold a and b; asking a makes b the older; c replaces b
+    const m = new RouteMemo<string>(1, undefined, 0);
+    const at = (x: number) => { m.k[0] = x; return m.get(); };
+    at(1); m.set('a');
+    at(2); m.set('b');
+    expect([at(1), at(2)]).toEqual(['a', 'b']);
+    at(1);
+    at(3); m.set('c');
+    expect([at(1), at(2), at(3)]).toEqual(['a', undefined, 'c']);
+  });
+  it('a result with a note is not kept, and the note already on the frame is not added twice', () => {
+    const memo = new RouteMemo<RouteMemoEntry<number>>(1);
+    const ctx = { unsupported: ['x not modelled'], events: [], tracing: false } as unknown as FrameCtx;
+    memo.k[0] = 7;
+    expect(memo.get()).toBeUndefined();
+    const rt = routeMemoMiss(memo, ctx, () => { ctx.unsupported.push('x not modelled', 'y not modelled'); return 5; });
+    expect(rt).toBe(5);
+    expect(ctx.unsupported).toEqual(['x not modelled', 'y not modelled']);
+    memo.k[0] = 7;
+    expect(memo.get()).toBeUndefined();
   });
 });
