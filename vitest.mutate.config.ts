@@ -1,0 +1,24 @@
+// The tests `npm run mutate` runs against a module's mutants (stryker.config.mjs): the module's own
+// test folders and the kernel conformance, without the corpus-wide and UI runs that reach the
+// code but check other things (they made each surviving kernel mutant cost a near-full suite on
+// the shared 2-core machine). MUTATE_MODULE picks the set; the full suite stays `npm test`.
+import { defineConfig } from 'vitest/config';
+
+const mod = process.env.MUTATE_MODULE ?? '';
+const KERNEL = ['test/kernel/**/*.test.ts', 'test/netfilter/**/*.test.ts', 'test/conformance/kernel-fixtures.test.ts', 'test/conformance/normalise.test.ts', 'test/host/**/*.test.ts'];
+const SETS: Record<string, string[]> = {
+  capture: ['test/capture/reader.test.ts', 'test/capture/pcapng-writer.test.ts', 'test/capture/corpus.test.ts', 'test/capture/tshark-compare.test.ts', 'test/capture/pcap-parser.test.ts', 'test/cli/bad-input.test.ts', 'test/report/export.test.ts'],
+  packet: ['test/packet/**/*.test.ts'],
+  report: ['test/report/**/*.test.ts'],
+  'ui/filter.ts': ['test/ui/store-filter.test.ts'],
+};
+const include = mod.startsWith('kernel/') ? KERNEL : SETS[mod] ?? ['test/**/*.test.ts', 'test/**/*.test.tsx'];
+
+export default defineConfig({
+  test: {
+    include,
+    exclude: ['test/fuzz/**', 'node_modules/**', 'dist/**'],
+    testTimeout: 60_000,
+    reporters: ['default'],
+  },
+});
