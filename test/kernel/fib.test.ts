@@ -106,7 +106,9 @@ describe('fib_lookup without custom rules (include/net/ip_fib.h): local merged i
 // prefixes (/8, /16, /24, /28) and one /16 twice with other metrics (added in both orders) in a
 // namespace, with a tos route, a throw route in a rule's table, a suppress_prefixlength 0 rule,
 // and nested IPv6 prefixes ending inside a byte (/28, /36); it asked the kernel `ip route get` for
-// a destination under each, and snapshotted the namespace (fixtures/route-nat-host). The model, on that snapshot, must choose the same route:
+// a destination under each, and for rules with each selector (tos, ipproto + dport, ipproto +
+// sport range, iif, oif, fwmark/mask, from) with flows just inside and outside them; then it
+// snapshotted the namespace (fixtures/route-nat-host). The model, on that snapshot, must choose the same route:
 // the longest matching prefix first (fib_table_lookup walks the trie from the longest), and among
 // routes of one prefix the lowest metric (fib_insert_alias orders a leaf's aliases by priority).
 describe('fib_table_lookup route order matches the kernel', () => {
@@ -115,13 +117,22 @@ describe('fib_table_lookup route order matches the kernel', () => {
   const f4 = new Fib(h, 4), f6 = new Fib(h, 6);
   for (const [q, want] of Object.entries(rec.route_get)) {
     it(`${q} via ${want.gateway} dev ${want.dev} (kernel ${rec.kernel})`, () => {
-      // `ip route get DST [tos TOS]`
-      const [dst, , tos] = q.split(' ');
+      // `ip route get DST [tos T] [ipproto P] [sport N] [dport N] [from A] [iif DEV] [oif DEV] [mark M]`
+      const [dst, ...rest] = q.split(' ');
+      const o: Record<string, string> = {};
+      for (let i = 0; i < rest.length; i += 2) o[rest[i]!] = rest[i + 1]!;
       const v6 = dst!.includes(':');
       const fl = newFlow();
       fl.daddr = v6 ? parseIpv6(dst!)! : ip(dst!);
-      if (v6) fl.saddr = new Uint8Array(16);
-      fl.tos = tos ? Number(tos) : 0;
+      fl.saddr = v6 ? new Uint8Array(16) : o.from ? ip(o.from) : 0;
+      fl.tos = o.tos ? Number(o.tos) : 0;
+      fl.proto = o.ipproto === 'tcp' ? 6 : o.ipproto === 'udp' ? 17 : 0;
+      fl.sport = Number(o.sport ?? 0);
+      fl.dport = Number(o.dport ?? 0);
+      fl.mark = Number(o.mark ?? 0);
+      // an output lookup (no iif) comes from loopback (flowi4_iif = LOOPBACK_IFINDEX)
+      fl.iif = o.iif ? h.byName.get(o.iif)!.ifindex : 1;
+      fl.oif = o.oif ? h.byName.get(o.oif)!.ifindex : 0;
       const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
       expect((v6 ? f6 : f4).lookup(fl, r)).toBe(0);
       expect({ gateway: r.nh.gwStr, dev: r.nh.dev!.name }).toEqual(want);

@@ -47,6 +47,12 @@ try:
         'default via 10.0.21.100 dev rb table 100',
     ]
     rules = ['pref 50 to 10.99.0.0/16 lookup 101', 'pref 100 lookup main suppress_prefixlength 0', 'pref 200 lookup 100']
+    # rule selectors, each rule sending 10.123/16 to a table of its own (default via 10.0.21.<table>)
+    sel = {110: 'tos 0x10', 111: 'ipproto udp dport 53', 112: 'ipproto tcp sport 1000-2000', 113: 'iif ra', 114: 'oif rb',
+           115: 'fwmark 0x10/0xff', 109: 'from 10.0.20.128/25'}
+    for t, m in sel.items():
+        rules.append(f'pref {t - 50} to 10.123.0.0/16 {m} lookup {t}')
+        routes.append(f'default via 10.0.21.{t} dev rb table {t}')
     # IPv6: prefixes that end inside a byte (/28, /36) and on byte boundaries, nested
     sh(f'ip netns exec {R} sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.ra.accept_dad=0 net.ipv6.conf.rb.accept_dad=0')
     sh(f'ip -n {R} addr add fd20::1/64 dev ra nodad')
@@ -58,6 +64,7 @@ try:
         'fd77:abcd::/32 via fd21::32 dev rb',
         'fd77:abcd:e000::/36 via fd20::36 dev ra',
     ]
+    sh(f'ip netns exec {R} sysctl -qw net.ipv4.ip_forward=1')  # input lookups (iif) of a router
     for r in routes: sh(f'ip -n {R} route add {r}')
     for r in rules: sh(f'ip -n {R} rule add {r}')
     for r in routes6: sh(f'ip -n {R} -6 route add {r}')
@@ -67,7 +74,12 @@ try:
     out['route_get'] = {}
     for d in ('10.1.2.3', '10.77.9.9', '10.77.5.9', '10.77.5.20', '10.77.5.40', '10.88.1.1', '10.66.1.1', '10.66.1.1 tos 0x10',
               '10.99.5.1', '10.99.6.1', '192.0.2.9', 'fd77:abcd:e123::1', 'fd77:abcd:f000::1', 'fd77:abc5::1', 'fd77:ab10::1',
-              'fd77:1::1', 'fd77:abcd:d000::1'):
+              'fd77:1::1', 'fd77:abcd:d000::1',
+              '10.123.1.1', '10.123.1.1 tos 0x10', '10.123.1.1 tos 0x08', '10.123.1.1 ipproto udp dport 53', '10.123.1.1 ipproto udp dport 54',
+              '10.123.1.1 ipproto tcp dport 53', '10.123.1.1 ipproto tcp sport 999', '10.123.1.1 ipproto tcp sport 1000',
+              '10.123.1.1 ipproto tcp sport 2000', '10.123.1.1 ipproto tcp sport 2001', '10.123.1.1 ipproto udp sport 1500',
+              '10.123.1.1 from 10.0.20.2 iif ra', '10.123.1.1 oif rb', '10.123.1.1 oif ra', '10.123.1.1 mark 0x110',
+              '10.123.1.1 mark 0x111', '10.123.1.1 from 10.0.20.129 iif ra', '10.123.1.1 from 10.0.20.127 iif ra'):
         j = json.loads(sh(f'ip -n {R} -j route get {d}'))[0]
         out['route_get'][d] = {'gateway': j.get('gateway'), 'dev': j['dev']}
     host = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'route-nat-host')
