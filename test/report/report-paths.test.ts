@@ -13,6 +13,9 @@ import { parseWhere } from '../../src/report/where.js';
 import { readRuleSet, ruleSlotOf, withRules } from '../../src/report/rules-override.js';
 import { loadHost } from '../../src/host/load.js';
 import type { ReplayItem } from '../../src/replay-types.js';
+import type { FateRecord } from '../../src/kernel/fate.js';
+import { compareRecords, goldenLine, parseGolden } from '../../src/report/compare.js';
+import { diffReplays, formatDiff } from '../../src/report/diff.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CAPTURE = path.join(ROOT, 'captures/basic.pcapng');
@@ -166,5 +169,68 @@ describe('rule files for --rules', () => {
     const other = path.join(tmp(), 'more.nft');
     fs.writeFileSync(other, 'table ip u {\n}\n');
     expect(() => withRules(loadHost(HOST), [d, other])).toThrow(`${other}: a second nftText rule file (already have ${path.join(d, 'nft.txt')})`);
+  });
+});
+
+describe('record comparison texts, golden lines and pktlife diff, by hand', () => {
+  const rec = (x: Partial<FateRecord>): FateRecord => ({ frame: 1, fate: 'forwarded', events: [], ...x });
+  const pass = { hook: 'input', family: 'ip', table: 'filter', chain: 'INPUT', verdict: 'accept' };
+  const drop = { hook: 'forward', family: 'inet', table: 'fw', chain: 'fwd', verdict: 'drop', rule: 'handle 4', source: 'nft.txt:7' };
+  it('joins lists as the runner prints them; the deciding rules leave out a chain that only let the frame pass', () => {
+    const c = compareRecords(rec({}), rec({ egress: ['eth0', 'eth1'], replies: [{ iface: 'eth0', summary: 'a' }, { iface: 'eth1', summary: 'b' }], unsupported: ['u1', 'u2'], verdicts: [pass, drop, { ...pass, verdict: 'drop' }] }));
+    expect(c).toEqual([
+      { field: 'rule', before: '-', after: 'forward inet fw fwd: drop by handle 4 (nft.txt:7); input ip filter INPUT: drop by policy' },
+      { field: 'egress', before: '-', after: 'eth0,eth1' },
+      { field: 'replies', before: '-', after: 'eth0: a; eth1: b' },
+      { field: 'verdicts', before: '-', after: 'input ip filter INPUT: accept by policy; forward inet fw fwd: drop by handle 4 (nft.txt:7); input ip filter INPUT: drop by policy' },
+      { field: 'unsupported', before: '-', after: 'u1; u2' },
+    ]);
+    // an accepting rule is a decision (named), a policy accept is not
+    expect(compareRecords(rec({}), rec({ verdicts: [{ ...pass, rule: 'handle 2' }] }))[0]).toEqual({ field: 'rule', before: '-', after: 'input ip filter INPUT: accept by handle 2' });
+    expect(compareRecords(rec({ socket: 's' }), rec({})).map((x) => [x.field, x.before, x.after])).toEqual([['socket', 's', '-']]);
+    expect(compareRecords(rec({ fate: 'dropped', reason: 'R' }), rec({ fate: 'dropped' })).map((x) => [x.field, x.before, x.after])).toEqual([['reason', 'R', '-']]);
+  });
+  it('counts the timeline steps when events are compared, records without events as none', () => {
+    const ev = [{ fn: 'ip_rcv', what: 'x' }, { fn: 'ip_forward', what: 'y' }];
+    expect(compareRecords(rec({ events: ev }), rec({ events: undefined as never }), { events: true })).toEqual([{ field: 'events', before: '2 events', after: '0 events' }]);
+    expect(compareRecords(rec({ events: ev }), rec({ events: [...ev] }), { events: true })).toEqual([]);
+  });
+  it('writes a golden line with only the fields a record has, in schema order', () => {
+    expect(goldenLine(rec({}), false)).toBe('{"frame":1,"fate":"forwarded"}');
+    expect(goldenLine(rec({ egress: [], replies: [], verdicts: [], unsupported: [] }), false)).toBe('{"frame":1,"fate":"forwarded"}');
+    expect(goldenLine(rec({ unsupported: ['u'], socket: 's', verdicts: [pass, drop], replies: [{ iface: 'e', summary: 's' }], egress: ['e'], reason: 'R' }), false))
+      .toBe('{"frame":1,"fate":"forwarded","reason":"R","egress":["e"],"replies":[{"iface":"e","summary":"s"}],"verdicts":[{"hook":"input","family":"ip","table":"filter","chain":"INPUT","verdict":"accept"},{"hook":"forward","family":"inet","table":"fw","chain":"fwd","verdict":"drop","rule":"handle 4","source":"nft.txt:7"}],"socket":"s","unsupported":["u"]}');
+    expect(goldenLine(rec({ events: [{ fn: 'f', what: 'w' }] }), true)).toBe('{"frame":1,"fate":"forwarded","events":[{"fn":"f","what":"w"}]}');
+  });
+  it('parses golden lines with surrounding blanks, and names each kind of bad line', () => {
+    expect(parseGolden('  {"frame":1,"fate":"x"}  \n\n', 'g')).toEqual([{ frame: 1, fate: 'x', events: [] }]);
+    for (const bad of ['null', '5', '"s"', '{"frame":"1","fate":"x"}', '{"frame":1}', '{"fate":"x"}', '{"frame":1,"fate":2}']) {
+      expect(() => parseGolden(`{"frame":1,"fate":"x"}\n${bad}\n`, 'g.ndjson')).toThrow('g.ndjson:2: expected a fate record with "frame" (number) and "fate" (string)');
+    }
+  });
+  it('pktlife diff groups the frames by what changed, biggest group first, and prints them', () => {
+    const item = (frame: number, r: Partial<FateRecord>): ReplayItem => ({ frame, tsSec: 0, tsNsec: 0, iface: 'eth0', summary: `s${frame}`, record: rec({ frame, ...r }) });
+    const a = [item(1, {}), item(2, {}), item(3, {}), item(4, { fate: 'dropped', verdicts: [drop] }), item(5, { socket: 'x' })];
+    const b = [item(1, { fate: 'dropped', reason: 'NETFILTER_DROP', verdicts: [drop] }), item(2, {}), item(3, { fate: 'dropped', reason: 'NETFILTER_DROP', verdicts: [drop] }), item(4, { fate: 'dropped', verdicts: [{ ...drop, rule: 'handle 9' }] }), item(5, { egress: ['eth1'] })];
+    expect(() => diffReplays(a, b.slice(1))).toThrow('internal: the two replays gave 5 and 4 frames');
+    const d = diffReplays(a, b);
+    expect(d.frames).toBe(5);
+    expect(d.differing).toBe(4);
+    expect(formatDiff(d, ['host A', 'host B'])).toBe([
+      'A: host A', 'B: host B', '',
+      'fate: forwarded -> dropped; reason: - -> NETFILTER_DROP  (2 frames)',
+      '  frame 1  s1', '    A: -', '    B: forward inet fw fwd: drop by handle 4 (nft.txt:7)',
+      '  frame 3  s3', '    A: -', '    B: forward inet fw fwd: drop by handle 4 (nft.txt:7)',
+      '',
+      'egress: - -> eth1  (1 frame)',
+      '  frame 5  s5',
+      '',
+      'same fate, decided by another rule  (1 frame)',
+      '  frame 4  s4', '    A: forward inet fw fwd: drop by handle 4 (nft.txt:7)', '    B: forward inet fw fwd: drop by handle 9 (nft.txt:7)',
+      '',
+      '5 frames, 4 differ in 3 groups',
+      '',
+    ].join('\n'));
+    expect(formatDiff(diffReplays([a[1]!], [b[1]!]), ['x', 'y'])).toBe('A: x\nB: y\n\n1 frames, 0 differ\n');
   });
 });
