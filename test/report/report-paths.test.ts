@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatResults, readCaseSpec, runCase, type CaseResult } from '../../src/report/golden.js';
+import { caseRelativeSources, findCases, formatResults, readCaseSpec, replayAll, runCase, type CaseResult } from '../../src/report/golden.js';
 import { parseWhere } from '../../src/report/where.js';
 import { readRuleSet, ruleSlotOf, withRules } from '../../src/report/rules-override.js';
 import { loadHost } from '../../src/host/load.js';
@@ -232,5 +232,55 @@ describe('record comparison texts, golden lines and pktlife diff, by hand', () =
       '',
     ].join('\n'));
     expect(formatDiff(diffReplays([a[1]!], [b[1]!]), ['x', 'y'])).toBe('A: x\nB: y\n\n1 frames, 0 differ\n');
+  });
+});
+
+describe('finding cases and naming rule files relative to the case', () => {
+  it('finds case folders (case.json or expected.ndjson) up to 9 levels down, skipping node_modules and dot folders; a bare folder with a capture is a new case', () => {
+    const top = tmp();
+    const mk = (rel: string, file: string) => { fs.mkdirSync(path.join(top, rel), { recursive: true }); fs.writeFileSync(path.join(top, rel, file), '{}'); };
+    mk('a', 'case.json');
+    mk('b/c', 'expected.ndjson');
+    mk('node_modules/x', 'case.json');
+    mk('.hidden/y', 'case.json');
+    mk('1/2/3/4/5/6/7/8/9', 'case.json'); // depth 9 below top: walk depth 8 still looks into it
+    mk('1/2/3/4/5/6/7/8/9/10', 'case.json');
+    mk('q/r/s/t/u/v/w/x/y/z', 'case.json'); // depth 10: too deep
+    expect(findCases([top])).toEqual([path.join(top, '1/2/3/4/5/6/7/8/9'), path.join(top, 'a'), path.join(top, 'b/c')]);
+    const bare = tmp();
+    fs.writeFileSync(path.join(bare, 'x.PCAPNG'), '');
+    expect(findCases([bare])).toEqual([bare]);
+    const none = tmp();
+    fs.writeFileSync(path.join(none, 'x.pcapng.txt'), '');
+    expect(findCases([none])).toEqual([]);
+    expect(() => findCases([path.join(none, 'x.pcapng.txt')])).toThrow(`${path.join(none, 'x.pcapng.txt')}: not a directory`);
+    expect(() => findCases([path.join(none, 'missing')])).toThrow('not a directory');
+  });
+
+  it('rewrites rule file paths in verdict sources and unsupported notes to the case-relative name, the longer path first', () => {
+    const dir = tmp();
+    const long = path.join(dir, 'rules', 'nft.txt.d', 'nft.txt');
+    const short = path.join(dir, 'rules', 'nft.txt');
+    const host = { nftText: { path: short, text: '' }, iptables: { path: long, text: '' } } as unknown as Parameters<typeof caseRelativeSources>[1];
+    const items = [{ frame: 1, tsSec: 0, tsNsec: 0, iface: 'eth0', summary: 's', record: {
+      frame: 1, fate: 'dropped', events: [],
+      verdicts: [{ hook: 'input', family: 'ip', table: 'filter', chain: 'INPUT', verdict: 'drop', rule: '-A INPUT -j DROP', source: `${long}:3` }, { hook: 'input', family: 'inet', table: 't', chain: 'c', verdict: 'accept' }],
+      unsupported: [`${short}:5: meta cpu not modelled`],
+    } }] as ReplayItem[];
+    caseRelativeSources(items, host, dir);
+    expect(items[0]!.record.verdicts!.map((v) => v.source)).toEqual(['rules/nft.txt.d/nft.txt:3', undefined]);
+    expect(items[0]!.record.unsupported).toEqual(['rules/nft.txt:5: meta cpu not modelled']);
+  });
+
+  it('replays with the timeline only when asked', () => {
+    const host = loadHost(HOST);
+    expect(replayAll(CAPTURE, host, { checksums: 'auto' }).every((x) => x.record.events.length === 0)).toBe(true);
+    expect(replayAll(CAPTURE, host, { checksums: 'auto', events: true }).every((x) => x.record.events.length > 0)).toBe(true);
+  });
+
+  it('--where copy= matches the copy a frame is of', () => {
+    const base: ReplayItem = { frame: 3, tsSec: 0, tsNsec: 0, iface: 'eth0', summary: 's', record: { frame: 3, fate: 'bridged', events: [] } };
+    const copy = { ...base, record: { ...base.record, copy_of: 2 } } as ReplayItem;
+    expect([parseWhere('copy=2')(copy), parseWhere('copy=3')(copy), parseWhere('copy=2')(base), parseWhere('copy!=2')(base)]).toEqual([true, false, false, true]);
   });
 });
