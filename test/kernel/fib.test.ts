@@ -107,7 +107,8 @@ describe('fib_lookup without custom rules (include/net/ip_fib.h): local merged i
 // namespace, with a tos route, a throw route in a rule's table, a suppress_prefixlength 0 rule,
 // and nested IPv6 prefixes ending inside a byte (/28, /36); it asked the kernel `ip route get` for
 // a destination under each, and for rules with each selector (tos, ipproto + dport, ipproto +
-// sport range, iif, oif, fwmark/mask, from) with flows just inside and outside them; then it
+// sport range, iif, oif, fwmark/mask, from) with flows just inside and outside them, and rule
+// actions (nop, goto over a rule, a goto to a missing pref: unresolved, skipped); then it
 // snapshotted the namespace (fixtures/route-nat-host). The model, on that snapshot, must choose the same route:
 // the longest matching prefix first (fib_table_lookup walks the trie from the longest), and among
 // routes of one prefix the lowest metric (fib_insert_alias orders a leaf's aliases by priority).

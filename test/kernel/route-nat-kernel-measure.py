@@ -50,6 +50,11 @@ try:
     # rule selectors, each rule sending 10.123/16 to a table of its own (default via 10.0.21.<table>)
     sel = {110: 'tos 0x10', 111: 'ipproto udp dport 53', 112: 'ipproto tcp sport 1000-2000', 113: 'iif ra', 114: 'oif rb',
            115: 'fwmark 0x10/0xff', 109: 'from 10.0.20.128/25'}
+    # rule actions: nop goes on, goto jumps over the rules between (10.124/16: tables 117 skipped, 118
+    # taken); a goto whose target pref does not exist is unresolved and skipped (10.125/16)
+    rules += ['pref 20 to 10.124.0.0/16 nop', 'pref 21 to 10.124.0.0/16 goto 23', 'pref 22 to 10.124.0.0/16 lookup 117',
+              'pref 23 to 10.124.0.0/16 lookup 118', 'pref 24 to 10.125.0.0/16 goto 27', 'pref 25 to 10.125.0.0/16 lookup 119']
+    routes += [f'default via 10.0.21.{t} dev rb table {t}' for t in (117, 118, 119)]
     for t, m in sel.items():
         rules.append(f'pref {t - 50} to 10.123.0.0/16 {m} lookup {t}')
         routes.append(f'default via 10.0.21.{t} dev rb table {t}')
@@ -79,7 +84,8 @@ try:
               '10.123.1.1 ipproto tcp dport 53', '10.123.1.1 ipproto tcp sport 999', '10.123.1.1 ipproto tcp sport 1000',
               '10.123.1.1 ipproto tcp sport 2000', '10.123.1.1 ipproto tcp sport 2001', '10.123.1.1 ipproto udp sport 1500',
               '10.123.1.1 from 10.0.20.2 iif ra', '10.123.1.1 oif rb', '10.123.1.1 oif ra', '10.123.1.1 mark 0x110',
-              '10.123.1.1 mark 0x111', '10.123.1.1 from 10.0.20.129 iif ra', '10.123.1.1 from 10.0.20.127 iif ra'):
+              '10.123.1.1 mark 0x111', '10.123.1.1 from 10.0.20.129 iif ra', '10.123.1.1 from 10.0.20.127 iif ra',
+              '10.124.1.1', '10.125.1.1'):
         j = json.loads(sh(f'ip -n {R} -j route get {d}'))[0]
         out['route_get'][d] = {'gateway': j.get('gateway'), 'dev': j['dev']}
     host = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'route-nat-host')
