@@ -16,6 +16,8 @@ import type { ReplayItem } from '../../src/replay-types.js';
 import type { FateRecord } from '../../src/kernel/fate.js';
 import { compareRecords, goldenLine, parseGolden } from '../../src/report/compare.js';
 import { diffReplays, formatDiff } from '../../src/report/diff.js';
+import { fateComment, FateExporter } from '../../src/report/export.js';
+import { openCapture } from '../../src/capture/reader.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CAPTURE = path.join(ROOT, 'captures/basic.pcapng');
@@ -282,5 +284,30 @@ describe('finding cases and naming rule files relative to the case', () => {
     const base: ReplayItem = { frame: 3, tsSec: 0, tsNsec: 0, iface: 'eth0', summary: 's', record: { frame: 3, fate: 'bridged', events: [] } };
     const copy = { ...base, record: { ...base.record, copy_of: 2 } } as ReplayItem;
     expect([parseWhere('copy=2')(copy), parseWhere('copy=3')(copy), parseWhere('copy=2')(base), parseWhere('copy!=2')(base)]).toEqual([true, false, false, true]);
+  });
+});
+
+describe('export by fate: comments and refusals', () => {
+  const item = (r: Partial<FateRecord>, frame = 1): ReplayItem => ({ frame, tsSec: 0, tsNsec: 0, iface: 'eth0', summary: 's', record: { frame, fate: 'dropped', events: [], ...r } });
+  it('writes the fate, reason, egress, socket and every deciding (not accepting, not continuing) verdict', () => {
+    expect(fateComment(item({}))).toBe('pktlife: dropped');
+    expect(fateComment(item({ fate: 'forwarded', egress: ['eth1', 'eth2'], socket: 'udp 0.0.0.0:53', reason: 'R' }))).toBe('pktlife: forwarded reason=R egress=eth1,eth2 socket=udp 0.0.0.0:53');
+    const v = (verdict: string, rule?: string) => ({ hook: 'input', family: 'ip', table: 'filter', chain: 'INPUT', verdict, ...(rule ? { rule } : {}) });
+    expect(fateComment(item({ reason: 'NETFILTER_DROP', verdicts: [v('accept', 'h1'), v('continue'), v('drop', 'h3'), v('drop')] })))
+      .toBe('pktlife: dropped reason=NETFILTER_DROP\ninput ip filter INPUT: drop by h3\ninput ip filter INPUT: drop by policy');
+  });
+  it('refuses to write over the capture it reads (also through another name), and a frame the capture lacks', () => {
+    const d = tmp();
+    const cap = path.join(d, 'c.pcapng');
+    fs.copyFileSync(CAPTURE, cap);
+    fs.linkSync(cap, path.join(d, 'hard.pcapng'));
+    for (const out of [cap, path.join(d, 'hard.pcapng')]) expect(() => new FateExporter(cap, out, () => true)).toThrow(`--write-pcap ${out}: that is the capture being replayed; choose another file`);
+    const ex = new FateExporter(cap, path.join(d, 'out.pcapng'), (it) => it.frame !== 2);
+    ex.add(item({}, 1));
+    ex.add(item({}, 2)); // not selected: not read, not written
+    ex.add(item({}, 3));
+    expect(() => ex.add(item({}, 3))).toThrow('export: frame 3 not found on the second read of the capture');
+    ex.close();
+    expect([...openCapture(path.join(d, 'out.pcapng'))].length).toBe(2);
   });
 });
