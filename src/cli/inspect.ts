@@ -14,8 +14,7 @@ import { Decoded, decodeFrame, LAYER_NAMES, CSUM_NAMES, DF_TRUNCATED, DF_MALFORM
 import { summarize, SummaryState, type SummaryOptions } from '../packet/summary.js';
 import { ipv4BytesToString, ipv6ToString } from '../packet/addr.js';
 import { tcpFlagLetters } from '../packet/tcp.js';
-import { appRecord, icmpInner } from '../packet/app/record.js';
-import { LT_NFLOG, nflogInfo, nflogRecord } from '../packet/nflog.js';
+import { appFields } from '../packet/app/record.js';
 
 interface Opts { format: string; iface?: string; link?: boolean; absoluteSeq?: boolean; jobs?: string }
 
@@ -68,17 +67,7 @@ export function ndjsonLine(f: Frame, d: Decoded): string {
     const ip = CSUM_NAMES[d.csumIp], l4 = CSUM_NAMES[d.csumL4];
     s += `,"checksums":{"ip":${ip === null ? 'null' : `"${ip}"`},"l4":${l4 === null ? 'null' : `"${l4}"`}}`;
   }
-  if (d.linktype === LT_NFLOG) {
-    const i = nflogInfo(b, d.caplen);
-    if (i !== null) s += ',"nflog":' + JSON.stringify(nflogRecord(i));
-  }
-  if (d.sport >= 0) {
-    const app = appRecord(d);
-    if (app !== null) s += ',"app":' + JSON.stringify(app);
-  } else if (d.icmpType >= 0) {
-    const inner = icmpInner(d);
-    if (inner !== null) s += ',"inner":' + JSON.stringify(inner);
-  }
+  s += appFields(d);
   if (d.flags & (DF_TRUNCATED | DF_MALFORMED | DF_UNSUPPORTED_LINK)) {
     const kind = d.flags & DF_UNSUPPORTED_LINK ? 'unsupported' : d.flags & DF_MALFORMED ? 'malformed' : 'truncated';
     s += `,"problem":{"kind":"${kind}","text":${JSON.stringify(d.problem ?? '')}}`;

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { loadHostArg as loadHost } from '../host/load.js';
 import { openReplay } from '../replay.js';
 import { fateToJSON } from '../kernel/fate.js';
+import { withAppFields } from '../packet/app/record.js';
 import type { ChecksumMode } from '../kernel/ctx.js';
 import type { ReplayItem, ReplaySource } from '../replay-types.js';
 import { FateExporter } from '../report/export.js';
@@ -206,7 +207,7 @@ export function register(program: Command): void {
             if (sum === null) throw new Error(`--jobs: no summary for frame ${it.frame}${feed.error ? `: ${feed.error.message}` : ''}`);
             out.line(textLine(it, sum));
           } else if (fmt === 'text') out.line(textLine(it));
-          else if (fmt === 'ndjson') out.line(fateToJSON(it.record));
+          else if (fmt === 'ndjson') out.line(it.bytes !== undefined && it.linktype !== undefined ? withAppFields(fateToJSON(it.record), it.bytes, it.linktype) : fateToJSON(it.record));
           else {
             out.write(first ? '\n' : ',\n');
             out.write(fateToJSON(it.record));

@@ -139,3 +139,17 @@ describe.skipIf(!haveTshark)('ndjson app / inner vs tshark', () => {
     expect(t.inner).toBeGreaterThan(0);
   });
 });
+
+describe('replay ndjson carries app / inner / nflog', () => {
+  it('adds the keys inspect gives to the fate records (captures/app.pcap against its snapshot)', async () => {
+    const { replay } = await import('../../src/replay.js');
+    const { fateToJSON } = await import('../../src/kernel/fate.js');
+    const { withAppFields } = await import('../../src/packet/app/record.js');
+    const recs = [...replay('captures/app.pcap', 'captures/app-host')].map((it) => JSON.parse(withAppFields(fateToJSON(it.record), it.bytes!, it.linktype!)) as Record<string, unknown>);
+    // frame 4: dig's A query; 31: the ICMP port unreachable quoting the mDNS query; 34: DHCPDISCOVER
+    expect(recs[3].app).toEqual({ proto: 'dns', id: 9253, qr: 'query', qname: 'www.tcpdump.org', qtype: 'A' });
+    expect(recs[30].inner).toEqual({ src: '10.77.0.2', dst: '10.77.0.1', proto: 17, sport: 43672, dport: 5353 });
+    expect((recs[33].app as Record<string, unknown>).msg).toBe('DISCOVER');
+    expect(recs[3].fate).toBe('delivered');
+  });
+});

@@ -2,8 +2,8 @@
 // (the connection an ICMP/ICMPv6 error quotes, as tshark reports the quoted packet's ports).
 // Built only when an ndjson record is written, from a Decoded frame.
 
-import type { Decoded } from '../decode.js';
-import { L_UDP, L_TCP, L_ICMP, L_ICMPV6 } from '../decode.js';
+import { Decoded, decodeFrame, L_UDP, L_TCP, L_ICMP, L_ICMPV6 } from '../decode.js';
+import { LT_NFLOG, nflogInfo, nflogRecord } from '../nflog.js';
 import { ipv4BytesToString, ipv6ToString } from '../addr.js';
 import { icmpIsErr } from '../icmp.js';
 import { ipv6ExtHdr } from '../ipv6.js';
@@ -60,4 +60,30 @@ export function icmpInner(d: Decoded): InnerRecord | null {
     r.dport = (b[l4 + 2] << 8) | b[l4 + 3];
   }
   return r;
+}
+
+/** the ndjson keys `nflog`, `app` and `inner` of a decoded frame, as `,"key":{...}` text ('' when none) */
+export function appFields(d: Decoded): string {
+  let s = '';
+  if (d.linktype === LT_NFLOG) {
+    const i = nflogInfo(d.data, d.caplen);
+    if (i !== null) s += ',"nflog":' + JSON.stringify(nflogRecord(i));
+  }
+  if (d.sport >= 0) {
+    const app = appRecord(d);
+    if (app !== null) s += ',"app":' + JSON.stringify(app);
+  } else if (d.icmpType >= 0) {
+    const inner = icmpInner(d);
+    if (inner !== null) s += ',"inner":' + JSON.stringify(inner);
+  }
+  return s;
+}
+
+const SCRATCH = new Decoded();
+
+/** a JSON object text (e.g. replay's fate record) with the frame's `nflog`/`app`/`inner` keys added */
+export function withAppFields(json: string, bytes: Uint8Array, linktype: number): string {
+  decodeFrame(bytes, bytes.length, linktype, SCRATCH, bytes.length, false);
+  const f = appFields(SCRATCH);
+  return f === '' || !json.endsWith('}') ? json : json.slice(0, -1) + f + '}';
 }
