@@ -43,3 +43,30 @@ describe('nft language', () => {
     expect(v(80)).toBe('drop');
   });
 });
+
+describe('dynamic sets and meters (nft_dynset on capture time)', () => {
+  // expected values derived by hand from nft_dynset_eval + nft_limit_eval: a meter keeps one
+  // limit per key, created full (burst 5 by default for packets); `over 2/minute burst 2` lets two
+  // packets of one source through per 30 s of credit, the third inside that time is over.
+  const rules = chain('\t\ttcp dport 22 meter ssh { ip saddr limit rate over 2/minute burst 2 packets } drop\n\t\tip saddr @bl drop\n\t\ttcp dport 23 add @bl { ip saddr }',
+    '\tset bl {\n\t\ttype ipv4_addr\n\t\tflags dynamic,timeout\n\t\ttimeout 10s\n\t}\n');
+  it('drops the third SSH packet of one source within the minute, not another source\'s', () => {
+    const h = host({ nft: rules });
+    const nf = hooks(h);
+    const v = (src: string, t: number) => run(nf, NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4({ src, dst: '10.0.0.1', proto: 'tcp', dport: 22, t }), h, 'eth0');
+    expect([v('10.0.0.2', 100).verdict, v('10.0.0.2', 101).verdict, v('10.0.0.2', 102).verdict, v('10.0.0.3', 103).verdict]).toEqual(['accept', 'accept', 'drop', 'accept']);
+    // 30 s later one packet's credit is back
+    expect(v('10.0.0.2', 132).verdict).toBe('accept');
+    expect(v('10.0.0.2', 133).unsupported).toBeUndefined();
+  });
+  it('matches an element added from the packet path until its timeout (the set\'s 10 s)', () => {
+    const h = host({ nft: rules });
+    const nf = hooks(h);
+    const v = (src: string, dport: number, t: number) => run(nf, NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4({ src, dst: '10.0.0.1', proto: 'tcp', dport, t }), h, 'eth0').verdict;
+    expect(v('10.0.0.9', 80, 200)).toBe('accept');
+    expect(v('10.0.0.9', 23, 201)).toBe('accept'); // adds 10.0.0.9 to @bl
+    expect(v('10.0.0.9', 80, 205)).toBe('drop');
+    expect(v('10.0.0.8', 80, 205)).toBe('accept');
+    expect(v('10.0.0.9', 80, 212)).toBe('accept'); // expired at 211
+  });
+});

@@ -17,7 +17,10 @@ import { NFPROTO_ARP, NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_NETDEV } from './hook.
 import { Fib, newFlow, type FibResult } from '../route/fib.js';
 import type { Pkt } from './pkt.js';
 import { exthdrNum, exthdrStr } from './nft-exthdr.js';
-import { jhashLoad, numgenInc, quotaPred } from './nft-stateful.js';
+import { DynStore, dynsetPred, jhashLoad, numgenInc, quotaPred } from './nft-stateful.js';
+
+/** per set, the elements rules add from the packet path (one store per loaded rule set) */
+const dynStores = new WeakMap<SetDef, DynStore>();
 import { CT_STATE_BIT_INVALID, CT_STATE_BIT_UNTRACKED, IP_CT_UNTRACKED, ctStateBit } from './nf_conntrack.js';
 import type { TimelineEvent } from '../fate.js';
 
@@ -148,6 +151,11 @@ function prefixMask(lo: number, hi: number): number | null {
 
 export function compileTable(tb: IrTable, cx: CompileCtx): CChain[] {
   const byName = new Map(tb.chains.map((c, i) => [c.name, i]));
+  // sets that rules add to from the packet path: their lookups consult the added elements too
+  for (const c of tb.chains) for (const r of c.rules) for (const e of r.exprs) {
+    const set = e.k === 'dynset' ? tb.sets.get(e.set) : undefined;
+    if (set) dynStores.set(set, new DynStore()); // fresh per compile: a second replay starts empty
+  }
   // objects get their final shape at creation: the evaluation loop then sees one map (no deopts)
   return tb.chains.map((ir) => {
     const rules = ir.rules.map((r, i) => compileRule(r, tb, ir.name, byName, cx, i + 1));
@@ -758,7 +766,16 @@ function compileExpr(e: Expr, tb: IrTable, cx: CompileCtx, r: IrRule): Pred {
       const len = metaNum('length', cx, r)!;
       return quotaPred(e.bytes, e.over, e.used, (p) => Math.max(0, len(p)));
     }
-    case 'dynset': return unsupportedPred(`${e.op} @${e.set} (dynamic set from the packet path)`, cx, r);
+    case 'dynset': {
+      const set = tb.sets.get(e.set);
+      const store = set && dynStores.get(set);
+      const opaque = (l: Load): boolean => l.k === 'opaque' || (l.k === 'concat' && l.parts.some(opaque));
+      if (!set || !store || opaque(e.key)) return unsupportedPred(`${e.op} @${e.set} with a key the model does not build`, cx, r);
+      const key = compileKey(e.key, tb, cx, r);
+      const ms = e.timeout ?? set.timeout;
+      const stmts = e.stmts;
+      return dynsetPred(e.op, store, key, ms === undefined ? Infinity : ms / 1000, () => stmts.map((x) => compileExpr(x, tb, cx, r)));
+    }
     case 'unsupported': return unsupportedPred(e.what, cx, r);
     case 'xt': return e.mk(cx, r);
     case 'verdict': case 'vmap': break;
@@ -867,6 +884,12 @@ function compileSetHas(ref: string | SetDef, tb: IrTable, cx: CompileCtx, r: IrR
   const s = resolveSet(ref, tb, cx, r);
   if (!s) return unsupportedHas(`set ${String(ref)}`, cx, r);
   const key = compileKey(left, tb, cx, r);
+  const dyn = dynStores.get(s);
+  if (dyn) {
+    // elements added from the packet path (nft_dynset) count until they expire
+    const look = buildLookup(s);
+    return (p) => { const k = key(p); return k === null ? null : look(k) !== undefined || dyn.has(k, p.now); };
+  }
   // fast path: numeric keys without intervals
   if (!s.interval && s.elems.every((e) => typeof e.key === 'number' && !e.catchall)) {
     const set = new Set<number>(s.elems.map((e) => e.key as number));

@@ -60,6 +60,8 @@ export interface SetDef {
   interval: boolean;
   elems: SetElem[];
   src?: SrcRef;
+  /** the set's default element timeout in ms (`timeout 1m`): elements added from the packet path expire */
+  timeout?: number;
 }
 
 export type Expr =

@@ -280,6 +280,10 @@ class NftParser {
         if (stmt.some((x) => x.v === 'interval')) set.interval = true;
       } else if (w === 'elements') {
         pendingElems = stmt.slice(2);
+      } else if (w === 'timeout' && stmt[1]) {
+        const ms = parseTimeMs(stmt[1].v);
+        if (ms === undefined) throw err(stmt[1], `Could not parse time '${stmt[1].v}'`);
+        set.timeout = ms;
       }
       // size, timeout, gc-interval, policy, counter, comment, auto-merge: no effect on matching
     }

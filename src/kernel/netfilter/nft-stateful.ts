@@ -85,3 +85,35 @@ export function quotaPred(bytes: number, over: boolean, used: number, len: (p: P
     return consumed > bytes === over;
   };
 }
+
+/**
+ * The elements a rule set adds from the packet path (nft_dynset): key -> expiry (capture seconds,
+ * Infinity without a timeout) and the element's own statements (a meter's per-key limit), made
+ * when the element is created, as the kernel clones the set's expressions into the new element.
+ */
+export class DynStore {
+  readonly map = new Map<number | string, { exp: number; stmts: ((p: Pkt) => boolean)[] }>();
+  has(k: number | string, now: number): boolean {
+    const e = this.map.get(k);
+    if (!e) return false;
+    if (e.exp <= now) { this.map.delete(k); return false; }
+    return true;
+  }
+}
+
+/** nft_dynset_eval: add (no refresh of an existing element), update (refresh its timeout), delete; then the element's statements */
+export function dynsetPred(op: 'add' | 'update' | 'delete', store: DynStore, key: (p: Pkt) => number | string | null, timeoutS: number, makeStmts: () => ((p: Pkt) => boolean)[]): (p: Pkt) => boolean {
+  return (p) => {
+    const k = key(p);
+    if (k === null) return false;
+    const now = p.now;
+    if (op === 'delete') { store.map.delete(k); return true; }
+    let e = store.has(k, now) ? store.map.get(k)! : undefined;
+    if (!e) {
+      e = { exp: now + timeoutS, stmts: makeStmts() };
+      store.map.set(k, e);
+    } else if (op === 'update') e.exp = now + timeoutS;
+    for (const s of e.stmts) if (!s(p)) return false;
+    return true;
+  };
+}
