@@ -13,6 +13,11 @@ export function register(program: Command): void {
   program
     .command('diff')
     .description('replay a capture against two hosts or two rule sets and list the frames whose fate, reason, rule or egress differ')
+    .addHelpText('after', `
+Examples:
+  pktlife diff cap.pcapng --host web1 --rules web1/nft.txt --rules new-rules.nft   # before / after a rule change
+  pktlife diff cap.pcapng --host old-host --host new-host                          # two snapshots of the host
+  pktlife diff cap.pcap --host web1 --rules a.nft --rules b.nft --iface eth0       # a pcap without interface names`)
     .argument('<capture>', 'pcap or pcapng file')
     .option('--host <dir>', 'host snapshot (once, or twice to compare two hosts)', collect, [])
     .option('--rules <path>', 'rule file or folder replacing the host rule set (twice: A then B)', collect, [])

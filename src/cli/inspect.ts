@@ -165,6 +165,11 @@ export function register(program: Command): void {
   program
     .command('inspect')
     .description('decode every frame of a capture: one tcpdump -nn style line (text) or one JSON object (ndjson) per frame')
+    .addHelpText('after', `
+Examples:
+  pktlife inspect captures/basic.pcapng                  # like tcpdump -nn -r
+  pktlife inspect cap.pcap --format ndjson | head -3     # one JSON object per frame
+  tcpdump -i any -w - | pktlife inspect -                # live, from standard input`)
     .argument('<file>', 'pcap or pcapng capture; - reads standard input')
     .option('--format <format>', 'text or ndjson', 'text')
     .option('--iface <name>', 'only frames captured on this interface (pcapng if_name)')

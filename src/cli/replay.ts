@@ -102,6 +102,11 @@ export function register(program: Command): void {
   program
     .command('replay')
     .description('replay a capture through the modelled kernel of a host snapshot; one fate per frame')
+    .addHelpText('after', `
+Examples:
+  pktlife replay captures/basic.pcapng --host captures/basic-host          # the timeline on a terminal, text when piped
+  pktlife replay cap.pcap --host web1.tar.gz --format ndjson > fates.ndjson # the snapshot script's tarball
+  pktlife replay cap.pcap --host web1 --write-pcap drops.pcapng --where fate=dropped`)
     .argument('<capture>', 'pcap or pcapng file; - reads standard input (tcpdump -U -w - | pktlife replay - ...)')
     .requiredOption('--host <dir>', 'host snapshot directory (pktlife snapshot)')
     .option('--iface <name>', 'ingress interface when the capture does not name it')

@@ -6,6 +6,10 @@ export function register(program: Command): void {
   program
     .command('test')
     .description('replay golden-file cases (capture + host snapshot + expected.ndjson) and report what changed')
+    .addHelpText('after', `
+Examples:
+  pktlife test examples                  # every case folder under examples/
+  pktlife test cases/web --update        # accept the new results (review with git diff)`)
     .argument('[dirs...]', 'case folders, or folders holding cases', ['.'])
     .option('--update', 'rewrite the golden files from the current model')
     .action((dirs: string[], o: { update?: boolean }) => {

@@ -3,7 +3,7 @@
 // network namespace. Bad input is a HostError naming the file and the place; a snapshot that
 // contradicts itself is a HostError naming both places.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Family, FdbEntry, Host, NetDevice, Neighbour, Route, Rule, RuleFile } from './types.js';
 import { HostError } from './errors.js';
 import { Cursor, parseJson } from './parse/json.js';
@@ -272,7 +272,7 @@ export function loadHostFromFiles(files: Record<string, string>, dir = '(in memo
       throw new HostError('ss.txt', `socket ${s.proto} ${s.localStr}`, `bound to device "${s.boundDev}", which is not in ${linkSource}`);
     }
   }
-  const rf = (name: string): RuleFile | undefined => (files[name] !== undefined ? { path: dir === '(in memory)' ? name : join(dir, name), text: files[name]! } : undefined);
+  const rf = (name: string): RuleFile | undefined => (files[name] !== undefined ? { path: dir === '(in memory)' ? name : shownPath(join(dir, name)), text: files[name]! } : undefined);
 
   const host: Host = { dir, devices, byName, byIndex, routes, rules, neigh, fdb, bridgeVlans, sockets, sysctls };
 
@@ -331,4 +331,13 @@ export function loadHostArg(path: string): Host {
     if (e instanceof HostError && (SNAPSHOT_FILES as readonly string[]).includes(e.file)) throw new HostError(`${path}:${e.file}`, e.where, e.problem);
     throw e;
   }
+}
+
+/**
+ * A rule file's name in verdict sources and notes: relative to the current directory when it is
+ * under it (an absolute --host /home/me/proj/web1 reads web1/nft.txt:12), else as given.
+ */
+export function shownPath(p: string): string {
+  const rel = relative(process.cwd(), resolve(p));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : p;
 }

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Host, RuleFile } from '../host/types.js';
+import { shownPath } from '../host/load.js';
 
 export type RuleSlot = 'nftText' | 'nftJson' | 'iptables' | 'ip6tables' | 'ipset';
 
@@ -40,13 +41,13 @@ export function readRuleSet(p: string): Partial<Record<RuleSlot, RuleFile>> {
   if (st.isDirectory()) {
     for (const [name, slot] of Object.entries(SNAPSHOT_NAMES)) {
       const f = path.join(p, name);
-      if (fs.existsSync(f)) out[slot] = { path: f, text: fs.readFileSync(f, 'utf8') };
+      if (fs.existsSync(f)) out[slot] = { path: shownPath(f), text: fs.readFileSync(f, 'utf8') };
     }
     if (Object.keys(out).length === 0) throw new Error(`${p}: directory holds none of ${Object.keys(SNAPSHOT_NAMES).join(', ')}`);
     return out;
   }
   const text = fs.readFileSync(p, 'utf8');
-  out[ruleSlotOf(p, text)] = { path: p, text };
+  out[ruleSlotOf(p, text)] = { path: shownPath(p), text };
   return out;
 }
 

@@ -1,7 +1,7 @@
 // The timeline application: list, detail, help and filter prompt over a RowStore that the
 // pump fills in slices. React state holds only the cursor and the mode; rows stay outside.
 import React, { useCallback, useEffect, useRef, useState } from 'react';
-import { Box, useApp, useInput, useStdout } from 'ink';
+import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { buildDetail, type Line } from './detail.js';
 import { CtIndex } from './conntrack.js';
 import { FilteredView, FilterError, parseFilter } from './filter.js';
@@ -50,6 +50,10 @@ type Key = Parameters<Parameters<typeof useInput>[0]>[1];
 const NO_KEY = {} as Key;
 const RETURN = { return: true } as Key;
 const BACKSPACE = { backspace: true } as Key;
+
+/** the smallest terminal the timeline draws in (header, summary, a few rows, status line) */
+export const MIN_COLS = 60;
+export const MIN_ROWS = 10;
 
 function useTermSize(fixedW?: number, fixedH?: number): [number, number] {
   const { stdout } = useStdout();
@@ -256,6 +260,12 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 2, onKeyDone
   });
 
   const p = pump.progress();
+  // below this the list has no room for its rows: say so instead of drawing a broken screen
+  if (W < MIN_COLS || (fh ?? Hterm) < MIN_ROWS) {
+    return (
+      <Text>{`terminal too small (${W}x${fh ?? Hterm}): the timeline needs at least ${MIN_COLS}x${MIN_ROWS}. Enlarge it, or pipe the output (pktlife replay ... | less) for one line per frame; q quits`}</Text>
+    );
+  }
   if (mode === 'help') return <Help width={W} height={H} />;
 
   if (mode === 'detail') {

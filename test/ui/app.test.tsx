@@ -236,3 +236,15 @@ describe('unsupported results', () => {
     r.unmount();
   });
 });
+
+describe('a terminal too small for the timeline', () => {
+  it('says so, with the size it needs, instead of drawing a broken list', async () => {
+    const t = await open({ width: 50, height: 8 });
+    expect(t.screen()).toMatch(/terminal too small \(50x8\): the timeline needs at least 60x10/);
+    expect(t.screen()).not.toMatch(/No\. +Time/);
+    t.unmount();
+    const ok = await open({ width: 60, height: 10 });
+    expect(ok.screen()).toMatch(/No\. +Time/);
+    ok.unmount();
+  });
+});
