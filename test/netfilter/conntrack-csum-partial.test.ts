@@ -10,6 +10,7 @@ import { replayAll } from '../../src/report/golden.js';
 import { withRules } from '../../src/report/rules-override.js';
 
 const ROOT = path.resolve(__dirname, '../..');
+// (sources are named relative to the cwd when the file is under it: shownPath in src/host/load.ts)
 const RULES = path.join(ROOT, 'examples/firewall-review/new-rules.nft');
 
 describe('conntrack and offloaded checksums', () => {
@@ -20,7 +21,7 @@ describe('conntrack and offloaded checksums', () => {
   it('a UDP datagram with a partial checksum is NEW, accepted by its rule and delivered', () => {
     const [udp] = byText(/ > 10\.20\.0\.1\.9999: UDP/);
     expect(udp!.record).toMatchObject({ fate: 'delivered', socket: 'udp 0.0.0.0:9999' });
-    expect(udp!.record.verdicts![0]).toMatchObject({ hook: 'input', verdict: 'accept', source: `${RULES}:11` });
+    expect(udp!.record.verdicts![0]).toMatchObject({ hook: 'input', verdict: 'accept', source: `${path.relative(process.cwd(), RULES)}:11` });
   });
   it('a SYN to the closed web port meets the drop policy, not the ct state invalid rule', () => {
     const [syn] = byText(/ > 10\.20\.0\.1\.8080: Flags \[S\]/);
@@ -31,6 +32,6 @@ describe('conntrack and offloaded checksums', () => {
     const v = replayAll(path.join(ROOT, 'captures/basic.pcapng'), host, { checksums: 'verify' });
     const udp = v.find((it) => / > 10\.20\.0\.1\.9999: UDP/.test(it.summary))!;
     expect(udp.record).toMatchObject({ fate: 'dropped', reason: 'NETFILTER_DROP' });
-    expect(udp.record.verdicts![0]).toMatchObject({ source: `${RULES}:8` });
+    expect(udp.record.verdicts![0]).toMatchObject({ source: `${path.relative(process.cwd(), RULES)}:8` });
   });
 });
