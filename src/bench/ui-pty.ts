@@ -126,6 +126,8 @@ export interface PtyRun {
   /** each key while replaying: [ms, cpu ms, ms since start] */
   loadingRaw: [number, number, number][];
   rssMB: number;
+  /** the app's CPU (all threads) from its start until "replay complete", ms */
+  loadCpuMs: number;
   /** each key after the replay, in the order of the sequence: [ms, cpu ms] */
   idleRaw: [number, number][];
 }
@@ -157,6 +159,7 @@ export async function ptySession(argv: string[], cols = 120, rows = 40, loadingK
     app.mark();
     await app.waitFor(/replay complete/, 600_000);
     const loadMs = performance.now() - app.started;
+    const loadCpuMs = app.cpuMs();
     // the frame count, from the footer the completion redraw wrote
     await app.waitFor(/ \d+\/\d+ /);
     await new Promise((r) => setTimeout(r, 300));
@@ -182,7 +185,7 @@ export async function ptySession(argv: string[], cols = 120, rows = 40, loadingK
     const rssMB = app.peakRssMB();
     app.write('q');
     await Promise.race([app.exited, new Promise((r) => setTimeout(r, 5000))]);
-    return { firstScreenMs, loading: pstats(loading), loadingCpu: pstats(loadingCpu), loadMs, idle: pstats(idle), idleCpu: pstats(idleCpu), frames: total, loadingRaw, idleRaw, rssMB };
+    return { firstScreenMs, loading: pstats(loading), loadingCpu: pstats(loadingCpu), loadMs, idle: pstats(idle), idleCpu: pstats(idleCpu), frames: total, loadingRaw, idleRaw, rssMB, loadCpuMs };
   } finally {
     app.kill();
   }
