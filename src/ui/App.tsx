@@ -13,6 +13,7 @@ import { SegBlock } from './components/Segs.js';
 import type { TimeMode } from './format.js';
 import { ReplayPump } from './pump.js';
 import { lowerBound, RowStore } from './store.js';
+import { buildFlows, conntrackTable, flowLine, type Flow } from './flows.js';
 
 
 export interface AppProps {
@@ -28,7 +29,7 @@ export interface AppProps {
   onKeyDone?: (input: string) => void;
 }
 
-type Mode = 'list' | 'detail' | 'help' | 'filter';
+type Mode = 'list' | 'detail' | 'help' | 'filter' | 'flows' | 'ct';
 
 /** progress redraws while replaying: each is a full ink frame a key may have to wait behind */
 const PROGRESS_MS = 400;
@@ -44,6 +45,8 @@ interface UiState {
   prompt: string;
   promptErr: string | null;
   msg: string | null;
+  /** selected line in the flows / conntrack view */
+  fsel: number;
 }
 
 type Key = Parameters<Parameters<typeof useInput>[0]>[1];
@@ -80,7 +83,7 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 2, onKeyDone
   const redraw = useCallback(() => setVersion((x) => x + 1), []);
   // cursor, mode and filter live in a ref: a burst of keys (ink may hand over "jjj" or a pasted
   // filter in one event) is applied key by key against the current values, then drawn once
-  const ui = useRef<UiState>({ mode: 'list', sel: 0, top: 0, scroll: 0, timeMode: 'relative', view: null, prompt: '', promptErr: null, msg: null }).current;
+  const ui = useRef<UiState>({ mode: 'list', sel: 0, top: 0, scroll: 0, timeMode: 'relative', view: null, prompt: '', promptErr: null, msg: null, fsel: 0 }).current;
   const { mode, timeMode, view } = ui;
 
   const sumLines = H >= 20 ? 3 : H >= 14 ? 2 : 1;
@@ -186,6 +189,12 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 2, onKeyDone
   };
 
   const detailFor = useRef<{ row: number; lines: Line[] }>({ row: -1, lines: [] });
+  const flowsRef = useRef<Flow[]>([]);
+  /** conntrack -L at the selected frame */
+  const ctLines = (): string[] => {
+    const len = listLen();
+    return len ? conntrackTable(store, rowAt(Math.min(ui.sel, len - 1))) : [];
+  };
   const ctRef = useRef<CtIndex | null>(null);
   const ctIndex = (ctRef.current ??= new CtIndex());
   const detailLines = (): Line[] => {
@@ -206,6 +215,32 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 2, onKeyDone
       } else if (key.backspace || key.delete) ui.prompt = ui.prompt.slice(0, -1);
       else if (key.ctrl && input === 'u') ui.prompt = '';
       else if (input && !key.ctrl && !key.meta && input >= ' ') ui.prompt += input;
+    } else if (ui.mode === 'flows' || ui.mode === 'ct') {
+      // flows (f) and the conntrack table (c): lists of their own; Enter on a flow lists its frames
+      const n = ui.mode === 'flows' ? flowsRef.current.length : ctLines().length;
+      if (key.escape || key.leftArrow || input === 'h' || key.backspace) ui.mode = 'list';
+      else if (input === 'q') exit();
+      else if (input === 'j' || key.downArrow) ui.fsel = Math.min(Math.max(0, n - 1), ui.fsel + 1);
+      else if (input === 'k' || key.upArrow) ui.fsel = Math.max(0, ui.fsel - 1);
+      else if (key.pageDown || input === ' ') ui.fsel = Math.min(Math.max(0, n - 1), ui.fsel + detailH - 2);
+      else if (key.pageUp) ui.fsel = Math.max(0, ui.fsel - detailH + 2);
+      else if (key.return && ui.mode === 'flows' && n) {
+        const f = flowsRef.current[ui.fsel]!;
+        const rows = new Set(f.rows);
+        const v = new FilteredView({ text: `flow ${f.name}`, pred: (_s, i) => rows.has(i) });
+        v.advance(store, 200_000);
+        ui.view = v;
+        ui.mode = 'list';
+        moveTo(0);
+        kick();
+      }
+    } else if (input === 'f') {
+      flowsRef.current = buildFlows(store);
+      ui.fsel = 0;
+      ui.mode = 'flows';
+    } else if (input === 'c') {
+      ui.fsel = 0;
+      ui.mode = 'ct';
     } else if (input === 'q') {
       exit();
     } else if (input === '?') {
@@ -267,6 +302,29 @@ export function App({ pump, color, width: fw, height: fh, sliceMs = 2, onKeyDone
     );
   }
   if (mode === 'help') return <Help width={W} height={H} />;
+
+  if (mode === 'flows' || mode === 'ct') {
+    const body = mode === 'flows' ? flowsRef.current.map((f) => flowLine(store, f)) : ctLines();
+    const len = listLen();
+    const title = mode === 'flows'
+      ? `Flows: ${body.length} (conntrack's original tuple, or addresses and ports both ways)`
+      : `conntrack -L after frame ${len ? store.frameNo[rowAt(Math.min(ui.sel, len - 1))] : 0}: ${body.length} entries (states as the frames left them; timeouts not applied)`;
+    const room = detailH - 1;
+    const top = Math.max(0, Math.min(ui.fsel - Math.floor(room / 2), body.length - room));
+    const lines: Line[] = [[{ t: title, bold: true }]];
+    if (!body.length) lines.push([{ t: mode === 'flows' ? '  (no IP frames)' : '  (no connection tracked up to this frame)', dim: true }]);
+    body.slice(top, top + room).forEach((t, k) => lines.push([{ t: ` ${t}`, inverse: mode === 'flows' && top + k === ui.fsel }]));
+    const footer = ` ${mode === 'flows' ? `${body.length ? ui.fsel + 1 : 0}/${body.length}  Enter its frames  ` : ''}Esc back  j/k move  q quit `;
+    return (
+      <Box flexDirection="column" width={W} height={H}>
+        <SegBlock lines={[progressLine(pump.source.title, p, W)]} width={W} color={color} />
+        <Box flexDirection="column" height={detailH}>
+          <SegBlock lines={lines} width={W} color={color} />
+        </Box>
+        <SegBlock lines={[[{ t: footer, inverse: true }]]} width={W} color={color} />
+      </Box>
+    );
+  }
 
   if (mode === 'detail') {
     const detail = detailLines();

@@ -248,3 +248,23 @@ describe('a terminal too small for the timeline', () => {
     ok.unmount();
   });
 });
+
+describe('flows (f) and the conntrack table (c)', () => {
+  it('f lists one line per connection; Enter lists its frames; c shows conntrack -L at the frame', async () => {
+    const t = await open({ width: 140, height: 40 });
+    let s = await t.press('f');
+    expect(s).toMatch(/Flows: \d+/);
+    // the TCP connection to 8080 (frames 13-22 of basic.pcapng, by tcpdump): one flow, both directions
+    const line = s.split('\n').find((l) => /tcp .*:8080/.test(l) && /frames 13-22/.test(l));
+    expect(line, s).toBeDefined();
+    const idx = s.split('\n').filter((l) => /^ \S/.test(l) && /frames \d+-\d+/.test(l)).findIndex((l) => l === line);
+    for (let k = 0; k < idx; k++) await t.press('j');
+    s = await t.press(KEY.enter);
+    expect(s).toMatch(/match \[flow tcp /);
+    const n8080 = tcpdumpLines().filter((l) => /\.8080[ :]/.test(l)).length;
+    expect(s).toMatch(new RegExp(` 1/${n8080} match`));
+    s = await t.press('c');
+    expect(s).toMatch(/conntrack -L after frame 13: \d+ entries/);
+    t.unmount();
+  });
+});

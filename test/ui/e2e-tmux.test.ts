@@ -123,4 +123,16 @@ describe.skipIf(!hasTmux).concurrent('the timeline in a real terminal (tmux)', (
     await t.expectAfter(/EXITED 0/, 'C-c');
     expect(tmux('display', '-p', '-t', t.name, '#{alternate_on}').trim()).toBe('0');
   }, 90_000);
+  it('f shows the flows, Enter lists a flow\'s frames, c the conntrack table, Esc goes back (resized to 50x8: too small)', async () => {
+    const t = await start(120, 40);
+    await t.expectAfter(/Flows: \d+/, 'f');
+    // the first flow line is selected; Enter filters the list to its frames
+    await t.expectAfter(/match \[flow /, 'Enter');
+    await t.expectAfter(/conntrack -L after frame \d+: \d+ entries/, 'c');
+    await t.expectAfter(/match \[flow /, 'Escape');
+    tmux('resize-window', '-t', t.name, '-x', '50', '-y', '8');
+    await waitFor(t.screen, /terminal too small \(50x8\)/);
+    expect(t.screen()).toMatch(/terminal too small \(50x8\)/);
+    await t.expectAfter(/EXITED 0/, 'q');
+  }, 90_000);
 });

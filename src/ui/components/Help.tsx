@@ -12,6 +12,7 @@ export const HELP_LINES = [
   '  g / G     first / last frame           n / N           next / previous drop',
   '  Enter     journey of the frame         Esc / ← / h     back to the list',
   '  n / N     next / previous drop',
+  '  f         flows (Enter: its frames)   c   conntrack -L at the frame',
   '  t         time: relative / absolute  Filter (/): terms are ANDed',
   '  /         filter     Esc clear it        fate=dropped  reason=NO_SOCKET',
   '  ?         this help                      if=eth0  addr=10.0.0.1  port=22',
