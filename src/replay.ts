@@ -11,6 +11,7 @@ import { DIR_OUTBOUND, type Frame } from './capture/types.js';
 import type { Host, NetDevice } from './host/types.js';
 import { loadHost } from './host/load.js';
 import { FrameCtx, type ReplayOptions } from './kernel/ctx.js';
+import { bpfDecls } from './kernel/sched/bpf_decl.js';
 import type { FateRecord } from './kernel/fate.js';
 import { createNet, type Net } from './kernel/net.js';
 import type { NfHooks } from './kernel/netfilter/hook.js';
@@ -72,6 +73,13 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
     throw new Error(`--iface "${opts.iface}": no such interface in the host snapshot ${host.dir} (has: ${host.devices.map((x) => x.name).join(', ')})`);
   }
   const { net, ref } = createReplayNet(host, opts);
+  // --bpf declarations are checked up front (syntax, devices), not at the first frame that needs one
+  try {
+    bpfDecls(net);
+  } catch (e) {
+    reader.close();
+    throw e;
+  }
   const ctx = new FrameCtx();
   ctx.tracing = opts.events !== false;
   ref.ctx = ctx;

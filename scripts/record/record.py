@@ -692,7 +692,8 @@ def derive(n, f, data, got, tr, nlines, slines, hooks, meta, isns):
             s = same_frame(data, c)
             if s:
                 egress.append(i)
-                kind = kind or ('bridged' if s == 'identical' else 'forwarded')
+                # an unchanged frame left by a bridge, or (scenario "identical": "forwarded") by a tc redirect/mirror
+                kind = kind or ('bridged' if s == 'identical' and meta.get('identical', 'bridged') == 'bridged' else 'forwarded')
             elif not is_stray(c):
                 replies.append((i, c))
     rsum = summaries([c for _, c in replies])

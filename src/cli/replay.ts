@@ -28,6 +28,7 @@ interface Opts {
   writePcap?: string;
   where?: string;
   jobs?: string;
+  bpf?: string[];
 }
 
 export function textLine(it: ReplayItem, summary: string = it.summary): string {
@@ -112,6 +113,7 @@ Examples:
     .option('--iface <name>', 'ingress interface when the capture does not name it')
     .option('--format <fmt>', 'text | json | ndjson (default: the timeline UI on a terminal, else text)')
     .option('--checksums <mode>', 'verify | trust | auto', 'auto')
+    .option('--bpf <decl>', 'what an eBPF program returns (repeatable): DEV:xdp=pass|drop|tx|aborted|redirect:DEV2, DEV:tc-ingress=ok|shot|redirect:DEV2 (or tc-egress)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--write-pcap <file>', 'also write the frames matching --where to a pcapng, each with a comment naming its fate')
     .option('--jobs <n>', 'text: worker threads making the frame summaries beside the model, conversations spread over them (0: one per core; default 1); the output is the same')
     .option('--where <expr>', 'which frames --write-pcap keeps, e.g. "fate=dropped reason=NETFILTER_DROP" (default: all)')
@@ -171,7 +173,7 @@ Examples:
         // the timeline is shown by json/ndjson and the UI, and --where fn= reads it; text prints none
         const uiMayOpen = !o.format && process.stdout.isTTY && where === null;
         const events = (o.format !== undefined && o.format !== 'text') || uiMayOpen || (o.where !== undefined && /\bfn\s*!?=/i.test(o.where));
-        src = openReplay(capture, host, { checksums: o.checksums as ChecksumMode, iface: o.iface, summaries, events });
+        src = openReplay(capture, host, { checksums: o.checksums as ChecksumMode, iface: o.iface, summaries, events, ...(o.bpf ? { bpf: o.bpf } : {}) });
       } catch (e) {
         process.stderr.write(`pktlife replay: ${(e as Error).message}\n`);
         // a capture that cannot be read is exit 2, like a read error later on; a bad host is 1

@@ -18,6 +18,9 @@ export interface ReplayOptions {
   /** build the per-frame timeline (default true); fate, reason, egress, replies, verdicts and
    *  socket are the same without it, only `events` stays empty (much faster) */
   events?: boolean;
+  /** what eBPF programs return, declared by the user: "DEV:xdp=pass|drop|tx|aborted|redirect:DEV2",
+   *  "DEV:tc-ingress=ok|shot|redirect:DEV2" (src/kernel/sched/bpf_decl.ts) */
+  bpf?: string[];
 }
 
 export class FrameCtx {

@@ -76,6 +76,9 @@ export class SkBuff {
   cb: unknown = null;
   /** IPCB(skb)->frag_max_size: largest fragment of a reassembled packet (ip_do_fragment cuts to it) */
   frag_max_size = 0;
+  /** skb->nf_skip_egress: set around tc ingress (__netif_receive_skb_core), so a frame a tc action
+   *  sends out from there skips the netdev egress chains (measured: fixtures/kernel/tc-xdp-netdev) */
+  nf_skip_egress = false;
 
   /** a frame that is all of `data` up to `len` (packets the model builds, tests) */
   constructor(data: Uint8Array, len: number, wireEnd = len) {

@@ -1,7 +1,8 @@
 // Golden-file cases: `pktlife test`. A case is a folder with a capture, a host snapshot and
 // expected.ndjson; case.json may name other files and options:
 //   { "capture": "x.pcapng", "host": "../shared-host", "expected": "expected.ndjson",
-//     "iface": "eth0", "checksums": "auto", "rules": ["new-rules.nft"], "events": false }
+//     "iface": "eth0", "checksums": "auto", "rules": ["new-rules.nft"], "events": false,
+//     "bpf": ["eth0:xdp=drop"] }   (what eBPF programs return: see --bpf)
 // Paths in case.json are relative to the case folder.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -83,7 +84,7 @@ export function readCaseSpec(dir: string): CaseSpec {
       throw new Error(`${cfgPath}: not JSON: ${(e as Error).message}`);
     }
     if (cfg === null || typeof cfg !== 'object' || Array.isArray(cfg)) throw new Error(`${cfgPath}: expected a JSON object ({"capture": ..., "host": ...}), found ${cfg === null ? 'null' : Array.isArray(cfg) ? 'an array' : typeof cfg}`);
-    const known = ['capture', 'host', 'expected', 'iface', 'checksums', 'rules', 'events', 'description'];
+    const known = ['capture', 'host', 'expected', 'iface', 'checksums', 'rules', 'events', 'description', 'bpf'];
     for (const k of Object.keys(cfg)) if (!known.includes(k)) throw new Error(`${cfgPath}: unknown key "${k}" (known: ${known.join(', ')})`);
   }
   const str = (k: string): string | undefined => {
@@ -104,6 +105,8 @@ export function readCaseSpec(dir: string): CaseSpec {
   if (!Array.isArray(rules) || rules.some((r) => typeof r !== 'string')) throw new Error(`${cfgPath}: "rules" must be a list of paths`);
   if (cfg.events !== undefined && typeof cfg.events !== 'boolean') throw new Error(`${cfgPath}: "events" must be true or false`);
   const iface = str('iface');
+  const bpf = cfg.bpf;
+  if (bpf !== undefined && (!Array.isArray(bpf) || bpf.some((b) => typeof b !== 'string'))) throw new Error(`${cfgPath}: "bpf" must be a list of declarations like "eth0:xdp=drop"`);
   // relative to the case folder as given, so messages name paths as the user wrote them (no checkout path)
   const at = (p: string): string => (path.isAbsolute(p) ? p : path.join(dir, p));
   return {
@@ -112,7 +115,7 @@ export function readCaseSpec(dir: string): CaseSpec {
     host: at(str('host') ?? 'host'),
     expected: at(str('expected') ?? 'expected.ndjson'),
     rules: (rules as string[]).map(at),
-    opts: iface === undefined ? { checksums } : { checksums, iface },
+    opts: { checksums, ...(iface !== undefined ? { iface } : {}), ...(bpf !== undefined ? { bpf: bpf as string[] } : {}) },
     events: cfg.events === true,
   };
 }

@@ -3,7 +3,7 @@
 // listed in fixtures/kernel/known-disagreements.json is shown as known, never as a pass; any other
 // disagreement fails, and so does a listed one that no longer happens (the list must stay true).
 import { replay } from '../../src/replay.js';
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCapture } from '../../src/capture/reader.js';
@@ -64,9 +64,10 @@ describe('kernel fixtures are well formed', () => {
 });
 
 /** The model's records for one scenario, as plain JSON (what expected.ndjson holds). */
-function records(capture: string, host: string): FateRecord[] {
+function records(capture: string, host: string, bpf?: string[]): FateRecord[] {
   const out: FateRecord[] = [];
-  for (const it of replay(capture, host, { checksums: 'verify' })) out.push(JSON.parse(JSON.stringify(it.record)) as FateRecord);
+  // scenario.json "bpf": what the scenario's eBPF/XDP programs return (they cannot be run offline)
+  for (const it of replay(capture, host, bpf ? { checksums: 'verify', bpf } : { checksums: 'verify' })) out.push(JSON.parse(JSON.stringify(it.record)) as FateRecord);
   return out;
 }
 
@@ -79,7 +80,8 @@ describe('pktlife agrees with the kernel on the recorded fixtures', () => {
   for (const s of all) {
     it(`${s.name}`, async () => {
       const { notes, hostSent } = frameNotes(join(s.dir, 'frames.pcapng'));
-      const got = records(join(s.dir, 'frames.pcapng'), join(s.dir, 'host'));
+      const meta = JSON.parse(readFileSync(join(s.dir, 'scenario.json'), 'utf8')) as { bpf?: string[] };
+      const got = records(join(s.dir, 'frames.pcapng'), join(s.dir, 'host'), meta.bpf);
       normaliseIsn(got, kernelIsns(s.dir));
       const byFrame = new Map(got.map((r) => [r.frame, r]));
       // nft monitor trace of every frame (the recorder traces each frame's own skb from prerouting)

@@ -144,8 +144,11 @@ function protocolNumber(c: Cursor): number {
   const p = c.optStr('protocol') ?? 'all';
   const k = p.toLowerCase();
   if (k in PROTO) return PROTO[k]!;
-  if (/^(0x)?[0-9a-f]{1,4}$/.test(k)) return parseInt(k, 16);
-  throw c.err(`unknown protocol "${p}" (expected a name tc prints, e.g. ip, ipv6, all, 802.1Q, or 0xNNNN)`, 'protocol');
+  // ll_proto_n2a prints a number it has no name for in decimal brackets: "[34997]" (measured: 0x88b5)
+  const br = /^\[(\d{1,5})\]$/.exec(k);
+  if (br && +br[1]! <= 0xffff) return +br[1]!;
+  if (/^0x[0-9a-f]{1,4}$/.test(k)) return parseInt(k, 16);
+  throw c.err(`unknown protocol "${p}" (expected a name tc prints, e.g. ip, ipv6, all, 802.1Q, or [N])`, 'protocol');
 }
 
 function parseAction(a: Cursor): TcAction {
@@ -180,7 +183,8 @@ function parseFilter(c: Cursor): TcFilter | null {
     protocol: c.optStr('protocol') ?? 'all',
     ethType: protocolNumber(c),
     kind,
-    handle: o.optStr('fh') ?? o.optStr('handle') ?? '',
+    // u32 prints "fh", cls_bpf "handle" as a string ("0x1"), flower/matchall a number (print_uint)
+    handle: o.optStr('fh') ?? (typeof (o.value as Record<string, unknown>).handle === 'number' ? `0x${((o.value as Record<string, number>).handle >>> 0).toString(16)}` : o.optStr('handle')) ?? '',
     skipSw: o.flag('skip_sw'),
     actions: o.has('actions') ? o.get('actions').array().map(parseAction).sort((x, y) => x.order - y.order) : [],
     options: o.value as Record<string, unknown>,

@@ -20,6 +20,8 @@ import { ip_local_out_captured } from '../ipv4/ip_output.js';
 import { ip6_local_out_captured } from '../ipv6/ip6_output.js';
 import { sharedEvent } from '../fate.js';
 import { recordXmit } from './xmit_copies.js';
+import { tcHooks, sch_handle_ingress, sch_handle_egress } from '../sched/sch_handle.js';
+import { bpf_prog_run_xdp } from './xdp.js';
 
 export const ETH_P_IP = 0x0800;
 export const ETH_P_ARP = 0x0806;
@@ -88,11 +90,14 @@ function isBridgeMaster(net: Net, dev: NetDevice): boolean {
 }
 
 /** netif_receive_skb -> __netif_receive_skb_core */
-export function netif_receive_skb(net: Net, skb: SkBuff, ctx: FrameCtx): void {
-  let rounds = 0;
+export function netif_receive_skb(net: Net, skb: SkBuff, ctx: FrameCtx, redirected = false): void {
+  // a frame a tc mirred redirect hands to this device's receive path was GRO'd and XDP'd already
+  let rounds = redirected ? 1 : 0;
   for (;;) {
     const dev = skb.dev!;
     if (rounds === 0) gro_note(net, skb, ctx);
+    // XDP runs before the stack sees the frame (driver, or do_xdp_generic first thing here)
+    if (rounds === 0 && dev.xdp && !bpf_prog_run_xdp(net, dev, ctx)) return;
     if (ctx.tracing) ctx.events.push(rcvEvent(dev, skb.pkt_type, skb.protocol));
     if (!dev.up) {
       ctx.drop('__netif_receive_skb_core', 'DEV_READY', { dev: dev.name });
@@ -103,6 +108,12 @@ export function netif_receive_skb(net: Net, skb: SkBuff, ctx: FrameCtx): void {
         ctx.drop('skb_vlan_untag', 'PKT_TOO_SMALL', { dev: dev.name });
         return;
       }
+    }
+    // tc ingress (sch_handle_ingress), before the netdev-family ingress chains
+    const tc = net.host.tc ? tcHooks(net) : null;
+    if (tc) {
+      const block = tc.ingress[dev.ifindex];
+      if (block && !sch_handle_ingress(net, skb, ctx, tc, block)) return;
     }
     // netdev family ingress hook (nf_ingress), only when a netdev chain exists
     if (net.nf.active(NFPROTO_NETDEV, NF_NETDEV_INGRESS)) {
@@ -159,7 +170,14 @@ export function netif_receive_skb(net: Net, skb: SkBuff, ctx: FrameCtx): void {
 export function dev_queue_xmit(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice): void {
   const reply = skb instanceof ReplySkb;
   if (net.nf.active(NFPROTO_NETDEV, NF_NETDEV_EGRESS)) {
-    if (!NF_HOOK(net, NFPROTO_NETDEV, NF_NETDEV_EGRESS, skb, null, dev, ctx, reply)) return;
+    if (skb.nf_skip_egress) ctx.tracing && ctx.ev('nf_hook_egress', 'skipped: sent by a tc action at ingress (nf_skip_egress)', { dev: dev.name });
+    else if (!NF_HOOK(net, NFPROTO_NETDEV, NF_NETDEV_EGRESS, skb, null, dev, ctx, reply)) return;
+  }
+  // tc egress (sch_handle_egress) after the netdev egress chains
+  if (net.host.tc) {
+    const tc = tcHooks(net);
+    const block = tc?.egress[dev.ifindex];
+    if (block && !sch_handle_egress(net, skb, ctx, tc!, block, reply)) return;
   }
   if (!dev.up) {
     if (reply) ctx.tracing && ctx.ev('dev_queue_xmit', `reply not sent: ${dev.name} is down`);
