@@ -5,7 +5,8 @@
 
 export { replay, openReplay, replaySource, createReplayNet, ReplayError } from './replay.js';
 export type { ReplayOpenOptions } from './replay.js';
-export { loadHost, loadHostFromFiles } from './host/load.js';
+// loadHostArg: a snapshot directory or NAME.tar.gz, as --host reads it (refused without ip-link.json)
+export { loadHost, loadHostArg, loadHostFromFiles } from './host/load.js';
 export { fateToJSON } from './kernel/fate.js';
 export { createNet, Net } from './kernel/net.js';
 export type { FateRecord, FateKind, Reply, Verdict, TimelineEvent } from './kernel/fate.js';

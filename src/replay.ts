@@ -9,7 +9,7 @@
 import { openCapture, type CaptureReader, STDIN_NAME } from './capture/reader.js';
 import { DIR_OUTBOUND, type Frame } from './capture/types.js';
 import type { Host, NetDevice } from './host/types.js';
-import { loadHost } from './host/load.js';
+import { loadHostArg } from './host/load.js';
 import { FrameCtx, type ReplayOptions } from './kernel/ctx.js';
 import { bpfDecls } from './kernel/sched/bpf_decl.js';
 import type { FateRecord } from './kernel/fate.js';
@@ -360,9 +360,9 @@ function foreignSource(net: Net, skb: SkBuff): string | null {
   return null;
 }
 
-/** Library API: replay a capture file against a host snapshot directory (or a loaded Host). */
+/** Library API: replay a capture file against a host snapshot (directory or NAME.tar.gz, as --host), or a loaded Host. */
 export function* replay(capturePath: string, host: string | Host, opts: Partial<ReplayOpenOptions> = {}): Generator<ReplayItem> {
-  const h = typeof host === 'string' ? loadHost(host) : host;
+  const h = typeof host === 'string' ? loadHostArg(host) : host;
   const src = openReplay(capturePath, h, { checksums: 'auto', ...opts });
   try {
     for (let it = src.next(); it; it = src.next()) yield it;

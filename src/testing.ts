@@ -10,7 +10,7 @@
 //   });
 //
 // goldenOf gives the exact text `pktlife test --update` writes, so both stay interchangeable.
-import { loadHost } from './host/load.js';
+import { loadHostArg } from './host/load.js';
 import type { Host } from './host/types.js';
 import type { ReplayOptions } from './kernel/ctx.js';
 import { formatResults, goldenText, replayAll, runCase, type CaseResult } from './report/golden.js';
@@ -25,7 +25,7 @@ export interface GoldenOptions extends Partial<ReplayOptions> {
 
 /** The golden-file text (ndjson, one fate record per frame) of a capture replayed against a host. */
 export function goldenOf(capture: string, host: string | Host, opts: GoldenOptions = {}): string {
-  let h = typeof host === 'string' ? loadHost(host) : host;
+  let h = typeof host === 'string' ? loadHostArg(host) : host;
   if (opts.rules?.length) h = withRules(h, opts.rules);
   const ro: ReplayOptions = opts.iface ? { checksums: opts.checksums ?? 'auto', iface: opts.iface } : { checksums: opts.checksums ?? 'auto' };
   return goldenText(replayAll(capture, h, { ...ro, events: opts.events === true }), opts.events === true);

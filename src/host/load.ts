@@ -301,9 +301,17 @@ export function loadHostFromFiles(files: Record<string, string>, dir = '(in memo
 /** the iptables backend `iptables -V` printed when the snapshot was taken ("iptables v1.8.9 (nf_tables)"), from snapshot.json */
 function iptablesVariant(dir: string): 'nf_tables' | 'legacy' | undefined {
   if (dir === '(in memory)') return undefined;
+  try {
+    return iptablesVariantOf(readFileSync(join(dir, 'snapshot.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function iptablesVariantOf(snapshotJson: string): 'nf_tables' | 'legacy' | undefined {
   let meta: { versions?: Record<string, string> };
   try {
-    meta = JSON.parse(readFileSync(join(dir, 'snapshot.json'), 'utf8')) as typeof meta;
+    meta = JSON.parse(snapshotJson) as typeof meta;
   } catch {
     return undefined;
   }
@@ -326,7 +334,11 @@ export function loadHostArg(path: string): Host {
   const known: Record<string, string> = {};
   for (const f of SNAPSHOT_FILES) if (files[f] !== undefined) known[f] = files[f]!;
   try {
-    return loadHostFromFiles(known, path);
+    const host = loadHostFromFiles(known, path);
+    // snapshot.json is in the tarball too: its `iptables -V` decides the backend as for a directory
+    const variant = files['snapshot.json'] !== undefined ? iptablesVariantOf(files['snapshot.json']) : undefined;
+    if (variant) host.iptablesVariant = variant;
+    return host;
   } catch (e) {
     if (e instanceof HostError && (SNAPSHOT_FILES as readonly string[]).includes(e.file)) throw new HostError(`${path}:${e.file}`, e.where, e.problem);
     throw e;

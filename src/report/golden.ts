@@ -6,7 +6,7 @@
 // Paths in case.json are relative to the case folder.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadHost } from '../host/load.js';
+import { loadHostArg } from '../host/load.js';
 import type { Host } from '../host/types.js';
 import type { ChecksumMode, ReplayOptions } from '../kernel/ctx.js';
 import type { FateRecord } from '../kernel/fate.js';
@@ -173,7 +173,8 @@ export function runCase(dir: string, update = false): CaseResult {
   }
   let items: ReplayItem[];
   try {
-    const host = spec.rules.length ? withRules(loadHost(spec.host), spec.rules) : loadHost(spec.host);
+    // the loader of --host: a snapshot directory or NAME.tar.gz, refused without ip-link.json
+    const host = spec.rules.length ? withRules(loadHostArg(spec.host), spec.rules) : loadHostArg(spec.host);
     items = replayAll(spec.capture, host, { ...spec.opts, events: spec.events });
     caseRelativeSources(items, host, dir);
   } catch (e) {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -58,6 +58,23 @@ describe('pktlife diff', () => {
     const bad = spawnSync('node', [CLI, 'diff', CAPTURE, '--host', HOST], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--rules A --rules B/);
+  });
+
+  // --host takes the NAME.tar.gz of `pktlife snapshot --script` as it takes a directory (loadHostArg)
+  it('takes a snapshot tarball as --host: against its own directory nothing differs; --rules A B as from the directory', () => {
+    execFileSync('tar', ['czf', path.join(dir, 'basic-host.tar.gz'), '-C', path.dirname(HOST), path.basename(HOST)]);
+    const tgz = path.join(dir, 'basic-host.tar.gz');
+    const same = spawnSync('node', [CLI, 'diff', CAPTURE, '--host', HOST, '--host', tgz], { encoding: 'utf8' });
+    expect(same.stderr).toBe('');
+    expect(same.status).toBe(0);
+    expect(same.stdout).toBe(`A: --host ${HOST}\nB: --host ${tgz}\n\n${a.length} frames, 0 differ\n`);
+    const r1 = spawnSync('node', [CLI, 'diff', CAPTURE, '--checksums', 'trust', '--host', tgz, '--rules', A, '--rules', B], { encoding: 'utf8' });
+    expect(r1.status).toBe(1);
+    expect(r1.stdout).toBe(formatDiff(d, [`--host ${tgz} --rules ${A}`, `--host ${tgz} --rules ${B}`]));
+    const notHost = fs.mkdtempSync(path.join(os.tmpdir(), 'pktlife-nothost-'));
+    const bad = spawnSync('node', [CLI, 'diff', CAPTURE, '--host', HOST, '--host', notHost], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(`${notHost}: not a host snapshot: no ip-link.json`);
   });
 
   it('tells rule formats apart by name and content', () => {

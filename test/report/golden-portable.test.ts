@@ -39,6 +39,7 @@ describe('golden cases are portable', () => {
     fs.writeFileSync(path.join(top, 'case.json'), JSON.stringify({ capture: 'missing.pcapng' }));
     const dir = path.relative(process.cwd(), top);
     const r = runCase(dir);
-    expect(r.error).toBe(`${path.join(dir, 'host')}: not a directory (expected a host snapshot directory)`);
+    // the case's host is read as --host reads it (loadHostArg), so its message is --host's
+    expect(r.error).toBe(`${path.join(dir, 'host')}: not a directory, nor a file: no such path (expected a host snapshot directory or the NAME.tar.gz of \`pktlife snapshot --script\`)`);
   });
 });

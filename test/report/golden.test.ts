@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { compareRecords, goldenLine, parseGolden } from '../../src/report/compare.js';
 import { findCases, formatResults, runCase } from '../../src/report/golden.js';
 import { goldenOf } from '../../src/testing.js';
+import { loadHostArg } from '../../src/host/load.js';
 import type { FateRecord } from '../../src/kernel/fate.js';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -149,5 +150,48 @@ describe('golden cases (pktlife test)', () => {
     expect(bad.stdout).toMatch(/0 passed, 1 failed\n$/);
     expect(bad.stdout).toMatch(/frame 1  .*\n      fate: bridged -> \w+\n/);
     expect(bad.stdout).toMatch(/frame 2  .*\n      missing: not in golden file -> \w+\n/);
+  });
+});
+
+// A case's host is read by the loader of `--host` (loadHostArg): a snapshot directory or the
+// NAME.tar.gz of `pktlife snapshot --script`, and refused without ip-link.json.
+describe('golden cases: the host as --host takes it', () => {
+  const packed = (): string => {
+    const top = fs.mkdtempSync(path.join(os.tmpdir(), 'pktlife-tarhost-'));
+    // the script's layout: NAME.tar.gz holding NAME/ with the snapshot files (snapshot.json included)
+    execFileSync('tar', ['czf', path.join(top, 'basic-host.tar.gz'), '-C', path.dirname(HOST), path.basename(HOST)]);
+    return path.join(top, 'basic-host.tar.gz');
+  };
+
+  it('a case whose host is a snapshot tarball passes against the golden file written from the directory', () => {
+    const dir = tempCase();
+    expect(runCase(dir, true).error).toBeUndefined();
+    const tgz = packed();
+    fs.writeFileSync(path.join(dir, 'case.json'), JSON.stringify({ capture: CAPTURE, host: tgz }));
+    const r = runCase(dir);
+    expect(r.error).toBeUndefined();
+    expect(r.diffs).toEqual([]);
+    expect(r.frames).toBe(fs.readFileSync(path.join(dir, 'expected.ndjson'), 'utf8').trim().split('\n').length);
+    expect(goldenOf(CAPTURE, tgz)).toBe(goldenOf(CAPTURE, HOST));
+    const cli = spawnSync('node', [CLI, 'test', dir], { encoding: 'utf8' });
+    expect(cli.status).toBe(0);
+    expect(cli.stdout).toMatch(/1 passed, 0 failed\n$/);
+  });
+
+  it('the tarball keeps snapshot.json: its iptables -V sets the backend as the directory does', () => {
+    expect(loadHostArg(HOST).iptablesVariant).toBe('nf_tables'); // "iptables-save v1.8.9 (nf_tables)"
+    expect(loadHostArg(packed()).iptablesVariant).toBe('nf_tables');
+  });
+
+  it('a case whose host is a directory without ip-link.json fails with the reason', () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'pktlife-nothost-'));
+    fs.writeFileSync(path.join(empty, 'notes.txt'), 'not a snapshot\n');
+    const dir = tempCase({ host: empty });
+    const r = runCase(dir);
+    expect(r.error).toBe(`${empty}: not a host snapshot: no ip-link.json in it (record one with \`pktlife snapshot DIR\`, or on a host without Node with the script of \`pktlife snapshot --script\`)`);
+    expect(() => goldenOf(CAPTURE, empty)).toThrow(/not a host snapshot: no ip-link\.json/);
+    const cli = spawnSync('node', [CLI, 'test', dir], { encoding: 'utf8' });
+    expect(cli.status).toBe(1);
+    expect(cli.stdout + cli.stderr).toContain(`${empty}: not a host snapshot: no ip-link.json`);
   });
 });
