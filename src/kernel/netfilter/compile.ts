@@ -7,7 +7,7 @@
 // first match as the linear walk. Only conjuncts preceded by side-effect-free ones take part (a
 // rule skipped by the index or the prefilter must be one whose linear evaluation had no effect).
 
-import type { Host } from '../../host/types.js';
+import type { Host, NetDevice } from '../../host/types.js';
 import {
   formatIPv4, formatIPv6, TH_PROTO, META_UNSUPPORTED,
   type Expr, type IrChain, type IrRule, type IrTable, type Load, type SetDef, type Val, type SrcRef,
@@ -118,6 +118,8 @@ export interface CompileCtx {
   report(src: SrcRef, what: string): void;
   ipsets: Map<string, SetDef>;
   /** conntrack mark/zone setters (ct set) */
+  /** netdev fwd/dup: send the packet (dup: a clone) out `dev`; false when the kernel side is absent */
+  netdevXmit?(p: Pkt, dev: NetDevice, dup: boolean): boolean;
 }
 
 const EMPTY = new Int32Array(0);
@@ -759,6 +761,20 @@ function compileExpr(e: Expr, tb: IrTable, cx: CompileCtx, r: IrRule): Pred {
         if (tcp && p.l4proto !== 6) return false;
         if (fam && p.nfproto !== fam) return false;
         p.rejectReq = req;
+        return true;
+      };
+    }
+    case 'fwd': {
+      // nft_fwd_netdev_eval / nft_dup_netdev_eval: the device is resolved when the rule is loaded
+      // (nft refuses an unknown one); fwd ends the rule with NF_STOLEN, dup lets it go on
+      const dev = cx.host.byName.get(e.dev);
+      const what = `${e.dup ? 'dup' : 'fwd'} to ${e.dev}`;
+      if (!dev) return unsupportedPred(`${what}: no such device in the snapshot`, cx, r);
+      if (!cx.netdevXmit) return unsupportedPred(what, cx, r);
+      const dup = e.dup, send = cx.netdevXmit;
+      return (p) => {
+        if (!send(p, dev, dup)) { (p.unsupported ??= []).push(`${r.src.file}:${r.src.line}: ${what}`); return false; }
+        if (!dup) p.stolen = true;
         return true;
       };
     }

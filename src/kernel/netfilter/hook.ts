@@ -54,6 +54,8 @@ export interface NfResult {
 export interface NfKernelOps {
   /** nf_send_reset / nf_send_unreach: build and send the answer to `skb` as the kernel would */
   sendReject(skb: SkBuff, state: NfHookState, how: { type: 'tcp-reset' } | { type: 'icmp'; icmpType: number; code: number } | { type: 'icmpv6'; icmpType: number; code: number }): void;
+  /** nf_fwd_netdev_egress / nf_dup_netdev_egress: the frame (dup: a clone of it) leaves `dev` by dev_queue_xmit */
+  netdevXmit?(skb: SkBuff, dev: NetDevice, dup: boolean, fromIngress: boolean): void;
 }
 
 export interface NfHooks {

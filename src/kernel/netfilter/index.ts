@@ -6,12 +6,12 @@
 
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Host } from '../../host/types.js';
+import type { Host, NetDevice } from '../../host/types.js';
 import type { SkBuff } from '../skbuff.js';
 import type { TimelineEvent, Verdict } from '../fate.js';
 import {
   NFPROTO_ARP, NFPROTO_BRIDGE, NFPROTO_INET, NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_NETDEV, NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT,
-  NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING, NullNfHooks, hookName, pfName,
+  NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING, NF_NETDEV_INGRESS, NullNfHooks, hookName, pfName,
   type NfHookState, type NfHooks, type NfKernelOps, type NfResult, type NfVerdictKind,
 } from './hook.js';
 import { ICMPX_TO_V4, ICMPX_TO_V6, type Expr, type IrRuleset, type SrcRef } from './ir.js';
@@ -19,7 +19,7 @@ import { parseNftText } from './nft-parse.js';
 import { parseNftJson } from './nft-json.js';
 import { alignWithNft, parseIptablesSave } from './iptables.js';
 import { parseIpsetSave } from './ipset.js';
-import { compileTable, VERDICT_NAMES, V_ACCEPT, V_CONTINUE, V_DROP, V_GOTO, V_JUMP, V_QUEUE, V_RETURN, type CChain, type CRule, type CompileCtx } from './compile.js';
+import { compileTable, VERDICT_NAMES, V_ACCEPT, V_CONTINUE, V_DROP, V_GOTO, V_JUMP, V_QUEUE, V_RETURN, V_STOLEN, type CChain, type CRule, type CompileCtx } from './compile.js';
 import { Pkt } from './pkt.js';
 import { NfConntrack, timeoutsFromSysctl, IP_CT_IS_REPLY, IP_CT_NEW, IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE, type NfConn } from './nf_conntrack.js';
 import { natIcmpReply4, natPacket, setupInfo, type NatStmt } from './nf_nat.js';
@@ -111,6 +111,7 @@ export class NfTables implements NfHooks {
         if (!seen.has(s)) { seen.add(s); this.unsupported.push(s); }
       },
       ipsets: rs.ipsets,
+      netdevXmit: (p: Pkt, dev: NetDevice, dup: boolean) => this.netdevXmit(p, dev, dup),
     };
     let seq = 0;
     // conntrack runs for a family only when a rule needs it (nf_ct_netns_get from the ct, nat,
@@ -266,6 +267,7 @@ export class NfTables implements NfHooks {
       const v = this.runChain(p, ch, fam, hk, verdicts);
       if (p.unsupported) unsupported = [...(unsupported ?? []), ...p.unsupported];
       if (v === V_ACCEPT) continue;
+      if (v === V_STOLEN) return result('stolen');
       if (v === V_DROP) {
         if (p.rejectReq) this.reject(p, state, p.rejectReq as Extract<Expr, { k: 'reject' }>, events);
         return result('drop', 'NETFILTER_DROP');
@@ -349,7 +351,8 @@ export class NfTables implements NfHooks {
       const r = ch.rules[i]!;
       let code = r.code, target = r.target;
       if (r.dyn) { code = p.vcode; target = p.vchain; }
-      if (code === V_CONTINUE) {
+      if (p.stolen) code = V_STOLEN; // fwd to: the packet left, the rule's own verdict is never reached
+      else if (code === V_CONTINUE) {
         if (p.natReq !== null || p.rejectReq !== null) {
           // nat/reject statements end the rule with their own verdict (accept / drop)
           code = p.natReq !== null ? V_ACCEPT : V_DROP;
@@ -426,6 +429,20 @@ export class NfTables implements NfHooks {
     if (diff && ct.natNotes) (p.unsupported ??= []).push(...ct.natNotes);
     if (diff) this.events.push({ fn: 'nf_nat_packet', what: `${manip === 0 ? 'SNAT' : 'DNAT'} ${dir ? 'reply' : 'original'}`, diff });
     return 'accept';
+  }
+
+  /** netdev fwd/dup: the kernel sends the packet from inside the rule; the chains it meets on its
+   *  way (the target's netdev egress) reuse this evaluator, so the packet state is put back after */
+  private netdevXmit(p: Pkt, dev: NetDevice, dup: boolean): boolean {
+    if (!this.ops.netdevXmit) return false;
+    const { skb, pf, hook, in: inDev, out, unsupported, natReq } = p;
+    const events = this.events;
+    this.ops.netdevXmit(skb, dev, dup, pf === NFPROTO_NETDEV && hook === NF_NETDEV_INGRESS);
+    p.set(skb, pf, hook, inDev, out);
+    p.unsupported = unsupported;
+    p.natReq = natReq;
+    this.events = events;
+    return true;
   }
 
   private reject(p: Pkt, state: NfHookState, r: Extract<Expr, { k: 'reject' }>, events: TimelineEvent[]): void {

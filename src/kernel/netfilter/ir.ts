@@ -79,6 +79,8 @@ export type Expr =
   | { k: 'notrack' }
   | { k: 'nat'; type: 'snat' | 'dnat' | 'masquerade' | 'redirect'; family?: 4 | 6; addrLo?: Val; addrHi?: Val; portLo?: number; portHi?: number; random?: boolean; persistent?: boolean }
   | { k: 'reject'; type: 'tcp-reset' | 'icmp' | 'icmpv6' | 'icmpx'; code: number }
+  /** netdev `fwd to DEV` (nft_fwd_netdev_eval: out DEV, NF_STOLEN) / `dup to DEV` (nft_dup_netdev_eval: a clone out DEV) */
+  | { k: 'fwd'; dev: string; dup: boolean }
   /** nft_quota: bytes consumed by the packets that reached it, on capture order */
   | { k: 'quota'; bytes: number; over: boolean; used: number }
   /** nft_dynset: add/update/delete the packet's key in a set from the packet path (meters are dynsets) */

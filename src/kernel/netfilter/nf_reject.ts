@@ -9,6 +9,7 @@ import type { NfHookState, NfKernelOps } from './hook.js';
 import { icmp_send } from '../ipv4/icmp.js';
 import { icmpv6_send } from '../ipv6/icmp.js';
 import { tcp_send_reset_skb } from '../transport/tcp_ipv4.js';
+import { nf_netdev_egress } from './nf_dup_netdev.js';
 
 type RejectHow = Parameters<NfKernelOps['sendReject']>[2];
 
@@ -25,6 +26,9 @@ export function nfKernelOps(ref: { net: Net | null; ctx: FrameCtx | null }): NfK
   return {
     sendReject(skb, state, how) {
       if (ref.net && ref.ctx) nf_send_reject(ref.net, skb, ref.ctx, state, how);
+    },
+    netdevXmit(skb, dev, dup, fromIngress) {
+      if (ref.net && ref.ctx) nf_netdev_egress(ref.net, skb, ref.ctx, dev, dup, fromIngress);
     },
   };
 }

@@ -252,6 +252,10 @@ function stmt(x: J, t: IrTable, file: string): Expr | null {
       const ops: Record<string, 'eq' | 'neq' | 'lt' | 'gt' | 'lte' | 'gte'> = { '==': 'eq', '!=': 'neq', '<': 'lt', '>': 'gt', '<=': 'lte', '>=': 'gte' };
       return { k: 'cmp', left: l.load, op: ops[o.op] ?? 'eq', value: lo };
     }
+    case 'fwd': case 'dup':
+      // netdev {"fwd": {"dev": "eth1"}} / {"dup": {"dev": "eth1"}}; with "addr" (neighbour forms) or a device map: unsupported
+      if (t.family === 'netdev' && o && typeof o.dev === 'string' && o.addr === undefined) return { k: 'fwd', dev: o.dev, dup: kind === 'dup' };
+      return { k: 'unsupported', what: `${kind} ${JSON.stringify(o)}` };
     case 'xt': return { k: 'unsupported', what: `xt ${o?.type ?? ''} ${o?.name ?? ''}`.trim() };
     default: return { k: 'unsupported', what: kind };
   }

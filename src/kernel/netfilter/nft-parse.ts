@@ -542,6 +542,17 @@ class NftParser {
       case 'limit': return this.parseLimit(c, tb);
       case 'reject': return this.parseReject(c, tb.family);
       case 'snat': case 'dnat': case 'masquerade': case 'redirect': return this.parseNat(c, tb.family);
+      case 'fwd': case 'dup': {
+        // netdev `fwd to DEV` / `dup to DEV` with a constant device; the neighbour forms (`fwd ip to
+        // ADDR device DEV`), device maps and the ip/ip6 families' dup stay unsupported
+        const d = c.toks[c.pos + 2], after = c.toks[c.pos + 3];
+        if (tb.family === 'netdev' && c.toks[c.pos + 1]?.v === 'to' && d && (d.t === 'str' || (d.t === 'word' && !this.startsLoad(d) && /^[^\s$@{]+$/.test(d.v)))
+          && (!after || after.t === 'eof' || !['map', 'device', '.', 'vmap'].includes(after.v))) {
+          c.pos += 3;
+          return { k: 'fwd', dev: d.v, dup: w === 'dup' };
+        }
+        break;
+      }
       case 'mark': // `mark set X` (short for meta mark set)
         if (c.toks[c.pos + 1]?.v === 'set') {
           next(c); next(c);

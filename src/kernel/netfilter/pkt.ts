@@ -37,6 +37,8 @@ export class Pkt {
   natReq: unknown = null;
   /** the rule's reject (sent after the chain returns) */
   rejectReq: unknown = null;
+  /** a netdev `fwd to` sent the packet on: the rule's verdict is NF_STOLEN (nft_fwd_netdev_eval) */
+  stolen = false;
 
   set(skb: SkBuff, pf: number, hook: number, inDev: NetDevice | null, outDev: NetDevice | null): void {
     this.skb = skb;
@@ -52,6 +54,7 @@ export class Pkt {
     this.unsupported = null;
     this.natReq = null;
     this.rejectReq = null;
+    this.stolen = false;
     this.ll = skb.mac_header;
     let nh = skb.network_header;
     const proto = skb.protocol;

@@ -73,11 +73,11 @@ export function tcf_mirred_init(net: Net, a: TcAction): TcAct {
 }
 
 /** a copy's drop or consume must not settle the frame: keep the fate as it was unless the copy left */
-function saveFate(ctx: TcEnv['ctx']): { fate: TcEnv['ctx']['fate']; reason: string | undefined; socket: string | undefined } {
+export function saveFate(ctx: TcEnv['ctx']): { fate: TcEnv['ctx']['fate']; reason: string | undefined; socket: string | undefined } {
   return { fate: ctx.fate, reason: ctx.reason, socket: ctx.socket };
 }
 
-function restoreFate(ctx: TcEnv['ctx'], s: ReturnType<typeof saveFate>): void {
+export function restoreFate(ctx: TcEnv['ctx'], s: ReturnType<typeof saveFate>): void {
   if (ctx.fate === s.fate) return;
   // the copy left by a device: the frame was seen leaving (forwarded, egress kept); anything else the copy met is undone
   if (ctx.fate === 'forwarded' || ctx.fate === 'bridged') return;
