@@ -107,14 +107,22 @@ function buildFrame(b: Uint8Array, rnd: () => number, k: number): number {
   return l4 + l4len;
 }
 
-/** Writes a little-endian usec pcap of `frames` frames; returns its size in bytes. */
-export function generateBenchPcap(file: string, frames: number, seed = 1): number {
-  const rnd = mulberry32(seed);
+/**
+ * Writes a little-endian usec Ethernet pcap of `frames` frames through a 4 MiB chunk (renamed into
+ * place when complete); `build(buf, k)` writes frame k at buf[0] and returns its length, `gapUsec()`
+ * the time to the next frame (called after build, so a generator's random sequence is its own).
+ * Returns the file's size in bytes.
+ */
+export function writeGeneratedPcap(
+  file: string,
+  frames: number,
+  startSec: number,
+  build: (buf: Buffer, k: number) => number,
+  gapUsec: () => number,
+): number {
   const fd = fs.openSync(file + '.tmp', 'w');
   const CH = 4 << 20;
   const out = Buffer.allocUnsafe(CH + 2048);
-  let n = 0;
-  let total = 0;
   out.writeUInt32LE(0xa1b2c3d4, 0);
   out.writeUInt16LE(2, 4);
   out.writeUInt16LE(4, 6);
@@ -122,12 +130,13 @@ export function generateBenchPcap(file: string, frames: number, seed = 1): numbe
   out.writeUInt32LE(0, 12);
   out.writeUInt32LE(262144, 16);
   out.writeUInt32LE(1, 20);
-  n = 24;
-  let sec = 1_763_000_000;
+  let n = 24;
+  let total = 0;
+  let sec = startSec;
   let usec = 0;
   for (let k = 0; k < frames; k++) {
-    const len = buildFrame(out.subarray(n + 16), rnd, k);
-    usec += 1 + Math.floor(rnd() * 40);
+    const len = build(out.subarray(n + 16), k);
+    usec += gapUsec();
     if (usec >= 1e6) {
       sec++;
       usec -= 1e6;
@@ -148,4 +157,10 @@ export function generateBenchPcap(file: string, frames: number, seed = 1): numbe
   fs.closeSync(fd);
   fs.renameSync(file + '.tmp', file);
   return total;
+}
+
+/** Writes a little-endian usec pcap of `frames` frames; returns its size in bytes. */
+export function generateBenchPcap(file: string, frames: number, seed = 1): number {
+  const rnd = mulberry32(seed);
+  return writeGeneratedPcap(file, frames, 1_763_000_000, (buf, k) => buildFrame(buf, rnd, k), () => 1 + Math.floor(rnd() * 40));
 }

@@ -5,8 +5,7 @@
 // (02:00:00:00:00:01) from 10.0.1.0/24 or 2001:db8:0:1::/64 to 10.0.2.1 / 2001:db8:0:2::1 behind
 // eth1, so the router snapshot of replay-bench.ts forwards every one. Ports have no tcpdump
 // printer (443 TCP, 9000 UDP), so `tcpdump -nn` prints the plain TCP/UDP line, as pktlife does.
-import * as fs from 'node:fs';
-import { fold, mulberry32, sum16 } from './gen-capture.js';
+import { fold, mulberry32, sum16, writeGeneratedPcap } from './gen-capture.js';
 
 const TCP = 6, UDP = 17, ICMP = 1, ICMPV6 = 58;
 const TCP_FLOWS = 64, UDP_FLOWS = 16;
@@ -124,21 +123,7 @@ function build(b: Uint8Array, fl: Flow, rnd: () => number, k: number, icmp: bool
 export function generateOrdinaryPcap(file: string, frames: number, seed = 13): number {
   const rnd = mulberry32(seed);
   const fl = flows(rnd);
-  const fd = fs.openSync(file + '.tmp', 'w');
-  const CH = 4 << 20;
-  const out = Buffer.allocUnsafe(CH + 2048);
-  out.writeUInt32LE(0xa1b2c3d4, 0);
-  out.writeUInt16LE(2, 4);
-  out.writeUInt16LE(4, 6);
-  out.writeInt32LE(0, 8);
-  out.writeUInt32LE(0, 12);
-  out.writeUInt32LE(262144, 16);
-  out.writeUInt32LE(1, 20);
-  let n = 24;
-  let total = 0;
-  let sec = 1_763_100_000;
-  let usec = 0;
-  for (let k = 0; k < frames; k++) {
+  const frame = (buf: Buffer, k: number): number => {
     // the first frames open every TCP flow in turn; then flows by weight: TCP 75%, UDP 22%, ICMP 3%
     let f: Flow;
     let icmp = false;
@@ -152,26 +137,7 @@ export function generateOrdinaryPcap(file: string, frames: number, seed = 13): n
         icmp = true;
       }
     }
-    const len = build(out.subarray(n + 16), f, rnd, k, icmp);
-    usec += 1 + Math.floor(rnd() * 30);
-    if (usec >= 1e6) {
-      sec++;
-      usec -= 1e6;
-    }
-    out.writeUInt32LE(sec, n);
-    out.writeUInt32LE(usec, n + 4);
-    out.writeUInt32LE(len, n + 8);
-    out.writeUInt32LE(len, n + 12);
-    n += 16 + len;
-    if (n >= CH) {
-      fs.writeSync(fd, out, 0, n);
-      total += n;
-      n = 0;
-    }
-  }
-  fs.writeSync(fd, out, 0, n);
-  total += n;
-  fs.closeSync(fd);
-  fs.renameSync(file + '.tmp', file);
-  return total;
+    return build(buf, f, rnd, k, icmp);
+  };
+  return writeGeneratedPcap(file, frames, 1_763_100_000, frame, () => 1 + Math.floor(rnd() * 30));
 }

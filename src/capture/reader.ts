@@ -116,19 +116,7 @@ class Source {
     if (this.end - this.pos >= n) return true;
     if (this.feed !== null) return this.fillFromFeed(n);
     if (this.fd === null) return false;
-    if (this.buf.length - this.pos < n) {
-      if (this.buf.length < n) {
-        const nb = Buffer.allocUnsafe(Math.max(n, Math.min(this.buf.length * 2, MAX_BLOCK + 64)));
-        nb.set(this.buf.subarray(this.pos, this.end), 0);
-        this.buf = nb;
-        this.dv = new DataView(nb.buffer, nb.byteOffset, nb.byteLength);
-      } else {
-        this.buf.copyWithin(0, this.pos, this.end);
-      }
-      this.base += this.pos;
-      this.end -= this.pos;
-      this.pos = 0;
-    }
+    this.makeRoom(n);
     while (this.end - this.pos < n) {
       let got: number;
       try {

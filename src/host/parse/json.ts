@@ -79,25 +79,42 @@ export function jsonSyntaxError(text: string): { line: number; col: number; expe
   }
 }
 
+/** How a tolerant read treats what JSON.parse would not keep as iproute2 means it. */
+export interface LooseJsonOptions {
+  /** 'first': a repeated key keeps its first value; 'numbered': later ones go to `key#2`, `key#3`... */
+  dupKeys: 'first' | 'numbered';
+  /** a bare string where a member belongs is kept, trimmed, in the array under the key " bare" */
+  bareMembers: boolean;
+}
+
+/** A syntax error of parseLooseJson: the offset and what was expected there. */
+export class LooseJsonError extends Error {
+  constructor(readonly pos: number, readonly expected: string) {
+    super(`invalid JSON at ${pos}: expected ${expected}`);
+  }
+}
+
 /**
- * JSON.parse keeps the LAST of duplicate keys; iproute2 prints some objects with duplicates where
- * the first is the one that matters (a route with `encap ip ... dst X` prints the route's "dst"
- * and then the tunnel's "dst"). This parser keeps the FIRST. Slower than JSON.parse, so it is used
- * only when the text needs it. Syntax errors return undefined (the caller locates them).
+ * A JSON reader for iproute2's output, which JSON.parse reads wrongly: JSON.parse keeps the LAST of
+ * duplicate keys, where iproute2 prints some objects with duplicates whose first is the one that
+ * matters (a route with `encap ip ... dst X` prints the route's "dst" and then the tunnel's "dst"),
+ * or whose every copy matters (tc's u32 prints each key as its own "match" member); and tc prints
+ * bare strings where a member belongs ("    offset ", " eat "). Slower than JSON.parse, so it is
+ * used only when the text needs it. Throws LooseJsonError.
  */
-export function parseJsonFirstKeyWins(text: string): unknown {
+export function parseLooseJson(text: string, opts: LooseJsonOptions): unknown {
   let i = 0;
-  const ws = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  const n = text.length;
+  const fail = (expected: string): never => {
+    throw new LooseJsonError(i, expected);
   };
-  const fail = (): never => {
-    throw new SyntaxError('bad JSON');
+  const ws = () => {
+    while (i < n && (text[i] === ' ' || text[i] === '\n' || text[i] === '\t' || text[i] === '\r')) i++;
   };
   const str = (): string => {
-    const start = i;
-    i++;
-    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-    if (i >= text.length) fail();
+    const start = i++;
+    while (i < n && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    if (i >= n) fail('a closing quote');
     i++;
     return JSON.parse(text.slice(start, i)) as string;
   };
@@ -108,46 +125,74 @@ export function parseJsonFirstKeyWins(text: string): unknown {
       i++;
       const o: Record<string, unknown> = {};
       ws();
-      if (text[i] === '}') { i++; return o; }
+      if (text[i] === '}') {
+        i++;
+        return o;
+      }
       for (;;) {
         ws();
-        if (text[i] !== '"') fail();
+        if (text[i] !== '"') fail('a double-quoted key');
         const k = str();
         ws();
-        if (text[i++] !== ':') fail();
+        if (opts.bareMembers && (text[i] === ',' || text[i] === '}')) {
+          ((o[' bare'] ??= []) as string[]).push(k.trim());
+          if (text[i++] === '}') return o;
+          continue;
+        }
+        if (text[i++] !== ':') fail("':'");
         const v = value();
         if (!Object.prototype.hasOwnProperty.call(o, k)) o[k] = v;
+        else if (opts.dupKeys === 'numbered') {
+          let m = 2;
+          while (Object.prototype.hasOwnProperty.call(o, `${k}#${m}`)) m++;
+          o[`${k}#${m}`] = v;
+        }
         ws();
         const d = text[i++];
         if (d === '}') return o;
-        if (d !== ',') fail();
+        if (d !== ',') {
+          i--;
+          fail("',' or '}'");
+        }
       }
     }
     if (c === '[') {
       i++;
       const a: unknown[] = [];
       ws();
-      if (text[i] === ']') { i++; return a; }
+      if (text[i] === ']') {
+        i++;
+        return a;
+      }
       for (;;) {
         a.push(value());
         ws();
         const d = text[i++];
         if (d === ']') return a;
-        if (d !== ',') fail();
+        if (d !== ',') {
+          i--;
+          fail("',' or ']'");
+        }
       }
     }
     if (c === '"') return str();
     const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
-    if (!m) fail();
-    i += m![0].length;
-    return JSON.parse(m![0]);
+    if (!m) return fail(i >= n ? 'a value (input ended)' : 'a value');
+    i += m[0].length;
+    return JSON.parse(m[0]);
   };
+  const v = value();
+  ws();
+  if (i !== n) fail('end of input');
+  return v;
+}
+
+/** The first of duplicate keys wins (see parseLooseJson); syntax errors return undefined (the caller locates them). */
+export function parseJsonFirstKeyWins(text: string): unknown {
   try {
-    const v = value();
-    ws();
-    return i === text.length ? v : undefined;
+    return parseLooseJson(text, { dupKeys: 'first', bareMembers: false });
   } catch {
-    return undefined;
+    return undefined; // LooseJsonError, or a string JSON.parse refuses (bad escape, control character)
   }
 }
 

@@ -7,103 +7,25 @@
 // the file and the key.
 import type { HostTc, TcAction, TcFilter, TcQdisc, TcU32Key } from '../types.js';
 import { HostError } from '../errors.js';
-import { Cursor, parseJson } from './json.js';
+import { Cursor, LooseJsonError, parseJson, parseLooseJson } from './json.js';
 
-/** Duplicate keys after the first are stored as `key#2`, `key#3`... (insertion order kept). */
+/** Duplicate keys after the first are stored as `key#2`, `key#3`... (insertion order kept); bare strings under " bare". */
 export function parseTcJson(file: string, text: string): unknown {
-  let i = 0;
-  const n = text.length;
-  const fail = (what: string): never => {
+  if (text.trim() === '') return {};
+  try {
+    return parseLooseJson(text, { dupKeys: 'numbered', bareMembers: true });
+  } catch (e) {
+    if (!(e instanceof LooseJsonError)) throw new HostError(file, '', `invalid JSON: ${(e as Error).message}`);
     let line = 1;
     let col = 1;
-    for (let k = 0; k < i && k < n; k++) {
+    for (let k = 0; k < e.pos && k < text.length; k++) {
       if (text[k] === '\n') {
         line++;
         col = 1;
       } else col++;
     }
-    throw new HostError(file, `line ${line} column ${col}`, `invalid JSON: expected ${what}`);
-  };
-  const ws = () => {
-    while (i < n && (text[i] === ' ' || text[i] === '\n' || text[i] === '\t' || text[i] === '\r')) i++;
-  };
-  const str = (): string => {
-    const start = i++;
-    while (i < n && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-    if (i >= n) fail('a closing quote');
-    i++;
-    return JSON.parse(text.slice(start, i)) as string;
-  };
-  const value = (): unknown => {
-    ws();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      const o: Record<string, unknown> = {};
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return o;
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail('a double-quoted key');
-        const k = str();
-        ws();
-        if (text[i] === ',' || text[i] === '}') {
-          // a bare string where a member belongs (iproute2's u32 prints "    offset " and " eat "
-          // that way): kept, trimmed, under the key " bare" (the u32 reader needs them as flags)
-          ((o[' bare'] ??= []) as string[]).push(k.trim());
-          if (text[i++] === '}') return o;
-          continue;
-        }
-        if (text[i++] !== ':') fail("':'");
-        const v = value();
-        if (!Object.prototype.hasOwnProperty.call(o, k)) o[k] = v;
-        else {
-          let m = 2;
-          while (Object.prototype.hasOwnProperty.call(o, `${k}#${m}`)) m++;
-          o[`${k}#${m}`] = v;
-        }
-        ws();
-        const d = text[i++];
-        if (d === '}') return o;
-        if (d !== ',') {
-          i--;
-          fail("',' or '}'");
-        }
-      }
-    }
-    if (c === '[') {
-      i++;
-      const a: unknown[] = [];
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return a;
-      }
-      for (;;) {
-        a.push(value());
-        ws();
-        const d = text[i++];
-        if (d === ']') return a;
-        if (d !== ',') {
-          i--;
-          fail("',' or ']'");
-        }
-      }
-    }
-    if (c === '"') return str();
-    const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
-    if (!m) return fail(i >= n ? 'a value (input ended)' : 'a value');
-    i += m[0].length;
-    return JSON.parse(m[0]);
-  };
-  if (text.trim() === '') return {};
-  const v = value();
-  ws();
-  if (i !== n) fail('end of input');
-  return v;
+    throw new HostError(file, `line ${line} column ${col}`, `invalid JSON: expected ${e.expected}`);
+  }
 }
 
 /** all values of a key tc may repeat ("match", "match#2", ...) */
