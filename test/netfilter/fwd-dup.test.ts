@@ -10,6 +10,11 @@ import { NFPROTO_NETDEV, NF_NETDEV_INGRESS, type NfKernelOps } from '../../src/k
 import { parseNftText } from '../../src/kernel/netfilter/nft-parse.js';
 import { parseNftJson } from '../../src/kernel/netfilter/nft-json.js';
 import { host, run, skb4 } from './helpers.js';
+import { loadHost } from '../../src/host/load.js';
+import { createNet } from '../../src/kernel/net.js';
+import { FrameCtx } from '../../src/kernel/ctx.js';
+import { nft_fwd_neigh_xmit } from '../../src/kernel/netfilter/nf_dup_netdev.js';
+import { ipFastCsum } from '../../src/packet/checksum.js';
 
 const RULES = (stmts: string, family = 'netdev', hook = 'type filter hook ingress device "eth0" priority 0;') => `table ${family} t {
 	chain c {
@@ -29,6 +34,7 @@ function setup(nft: string) {
   const ops: NfKernelOps = {
     sendReject: () => sent.push('reject'),
     netdevXmit: (_skb, dev, dup, fromIngress) => sent.push(`${dup ? 'dup' : 'fwd'} ${dev.name}${fromIngress ? ' from ingress' : ''}`),
+    neighXmit: (_skb, dev, nexthop) => sent.push(`neigh ${dev.name} ${typeof nexthop === 'number' ? nexthop.toString(16) : 'v6'}`),
   };
   return { h, sent, nf: createNfHooks(h, ops, loadRuleset(h)) };
 }
@@ -61,7 +67,7 @@ describe('netdev fwd to / dup to (nft_fwd_netdev_eval, nft_dup_netdev_eval)', ()
     expect(sent).toEqual([]);
   });
   it('a device the snapshot lacks, the neighbour form and ip-family dup are reported unsupported, never sent', () => {
-    for (const stmt of ['udp dport 53 fwd to "eth9"', 'udp dport 53 fwd ip to 192.0.2.2 device "eth1"']) {
+    for (const stmt of ['udp dport 53 fwd to "eth9"', 'udp dport 53 fwd ip to 192.0.2.2 device "eth9"', 'udp dport 53 fwd to meta mark map { 1 : "eth1" }']) {
       const { h, sent, nf } = setup(RULES(stmt));
       const r = run(nf, NFPROTO_NETDEV, NF_NETDEV_INGRESS, udp(53), h, 'eth0');
       expect(sent).toEqual([]);
@@ -80,5 +86,36 @@ describe('netdev fwd to / dup to (nft_fwd_netdev_eval, nft_dup_netdev_eval)', ()
     expect(ex({ fwd: { dev: 'eth1' } })).toEqual({ k: 'fwd', dev: 'eth1', dup: false });
     expect(ex({ dup: { dev: 'eth1' } })).toEqual({ k: 'fwd', dev: 'eth1', dup: true });
     expect(ex({ fwd: { dev: 'eth1', addr: '192.0.2.2', family: 'ip' } })).toMatchObject({ k: 'unsupported' });
+  });
+  it('fwd ip to ADDR device DEV: neigh_xmit to ADDR, NF_STOLEN; TTL 1: NF_DROP, nothing sent; an IPv4 rule for ip6: NFT_BREAK', () => {
+    const { h, sent, nf } = setup(RULES('udp dport 53 fwd ip to 192.0.2.2 device "eth1"\n\t\tudp dport 54 fwd ip6 to fd00::2 device "eth1"'));
+    const r = run(nf, NFPROTO_NETDEV, NF_NETDEV_INGRESS, udp(53), h, 'eth0');
+    expect(sent).toEqual(['neigh eth1 c0000202']);
+    expect(r.verdict).toBe('stolen');
+    // nft_fwd_neigh_eval: skb->protocol is IPv4, the rule wants IPv6 -> NFT_BREAK: on to the next chain
+    const r2 = run(nf, NFPROTO_NETDEV, NF_NETDEV_INGRESS, udp(54), h, 'eth0');
+    expect(r2.verdicts.map((v) => `${v.chain} ${v.verdict}`)).toEqual(['c accept', 'later accept']);
+    expect(sent).toHaveLength(1);
+    const ttl1 = udp(53);
+    ttl1.data[14 + 8] = 1;
+    const r3 = run(nf, NFPROTO_NETDEV, NF_NETDEV_INGRESS, ttl1, h, 'eth0');
+    expect(r3.verdict).toBe('drop');
+    expect(sent).toHaveLength(1);
+  });
+  it('nft_fwd_neigh_xmit: TTL 64 -> 63 with the header checksum updated, Ethernet header for the neighbour, out the device', () => {
+    const kh = loadHost(new URL('../../fixtures/kernel/nft-fwd-dup/host', import.meta.url).pathname);
+    const net = createNet(kh, { checksums: 'verify' });
+    net.summarize = () => '';
+    const ctx = new FrameCtx();
+    ctx.reset(1);
+    const skb = skb4({ src: '10.0.1.2', dst: '10.0.1.1', proto: 'udp', sport: 1000, dport: 4450 });
+    skb.protocol = 0x0800;
+    nft_fwd_neigh_xmit(net, skb, ctx, kh.byName.get('eth1')!, 0x0a000202);
+    const nh = skb.network_header;
+    expect(skb.data[nh + 8]).toBe(63);
+    expect(ipFastCsum(skb.data, nh, 5)).toBe(0); // ip_fast_csum over the header verifies
+    // eth1's own MAC as source, the permanent neighbour 10.0.2.2's as destination (setup.sh)
+    expect([...skb.data.subarray(nh - 14, nh - 2)].map((x) => x.toString(16).padStart(2, '0')).join(':')).toBe('02:00:00:00:02:02:02:00:00:00:02:01');
+    expect(ctx.toRecord().egress).toEqual(['eth1']);
   });
 });

@@ -56,6 +56,8 @@ export interface NfKernelOps {
   sendReject(skb: SkBuff, state: NfHookState, how: { type: 'tcp-reset' } | { type: 'icmp'; icmpType: number; code: number } | { type: 'icmpv6'; icmpType: number; code: number }): void;
   /** nf_fwd_netdev_egress / nf_dup_netdev_egress: the frame (dup: a clone of it) leaves `dev` by dev_queue_xmit */
   netdevXmit?(skb: SkBuff, dev: NetDevice, dup: boolean, fromIngress: boolean): void;
+  /** nft_fwd_neigh_eval: TTL / hop limit decremented, then neigh_xmit to `nexthop` on `dev` */
+  neighXmit?(skb: SkBuff, dev: NetDevice, nexthop: number | Uint8Array): void;
 }
 
 export interface NfHooks {

@@ -111,7 +111,7 @@ export class NfTables implements NfHooks {
         if (!seen.has(s)) { seen.add(s); this.unsupported.push(s); }
       },
       ipsets: rs.ipsets,
-      netdevXmit: (p: Pkt, dev: NetDevice, dup: boolean) => this.netdevXmit(p, dev, dup),
+      netdevXmit: (p: Pkt, dev: NetDevice, dup: boolean, nexthop?: number | Uint8Array) => this.netdevXmit(p, dev, dup, nexthop),
     };
     let seq = 0;
     // conntrack runs for a family only when a rule needs it (nf_ct_netns_get from the ct, nat,
@@ -351,7 +351,7 @@ export class NfTables implements NfHooks {
       const r = ch.rules[i]!;
       let code = r.code, target = r.target;
       if (r.dyn) { code = p.vcode; target = p.vchain; }
-      if (p.stolen) code = V_STOLEN; // fwd to: the packet left, the rule's own verdict is never reached
+      if (p.fwdVerdict !== 0) code = p.fwdVerdict; // fwd: the packet left (or was dropped), the rule's own verdict is never reached
       else if (code === V_CONTINUE) {
         if (p.natReq !== null || p.rejectReq !== null) {
           // nat/reject statements end the rule with their own verdict (accept / drop)
@@ -433,11 +433,12 @@ export class NfTables implements NfHooks {
 
   /** netdev fwd/dup: the kernel sends the packet from inside the rule; the chains it meets on its
    *  way (the target's netdev egress) reuse this evaluator, so the packet state is put back after */
-  private netdevXmit(p: Pkt, dev: NetDevice, dup: boolean): boolean {
-    if (!this.ops.netdevXmit) return false;
+  private netdevXmit(p: Pkt, dev: NetDevice, dup: boolean, nexthop?: number | Uint8Array): boolean {
+    if (nexthop === undefined ? !this.ops.netdevXmit : !this.ops.neighXmit) return false;
     const { skb, pf, hook, in: inDev, out, unsupported, natReq } = p;
     const events = this.events;
-    this.ops.netdevXmit(skb, dev, dup, pf === NFPROTO_NETDEV && hook === NF_NETDEV_INGRESS);
+    if (nexthop !== undefined) this.ops.neighXmit!(skb, dev, nexthop);
+    else this.ops.netdevXmit!(skb, dev, dup, pf === NFPROTO_NETDEV && hook === NF_NETDEV_INGRESS);
     p.set(skb, pf, hook, inDev, out);
     p.unsupported = unsupported;
     p.natReq = natReq;

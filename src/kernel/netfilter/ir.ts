@@ -80,7 +80,7 @@ export type Expr =
   | { k: 'nat'; type: 'snat' | 'dnat' | 'masquerade' | 'redirect'; family?: 4 | 6; addrLo?: Val; addrHi?: Val; portLo?: number; portHi?: number; random?: boolean; persistent?: boolean }
   | { k: 'reject'; type: 'tcp-reset' | 'icmp' | 'icmpv6' | 'icmpx'; code: number }
   /** netdev `fwd to DEV` (nft_fwd_netdev_eval: out DEV, NF_STOLEN) / `dup to DEV` (nft_dup_netdev_eval: a clone out DEV) */
-  | { k: 'fwd'; dev: string; dup: boolean }
+  | { k: 'fwd'; dev: string; dup: boolean; /** `fwd ip|ip6 to ADDR device DEV` (nft_fwd_neigh_eval) */ neigh?: { family: 4 | 6; addr: string } }
   /** nft_quota: bytes consumed by the packets that reached it, on capture order */
   | { k: 'quota'; bytes: number; over: boolean; used: number }
   /** nft_dynset: add/update/delete the packet's key in a set from the packet path (meters are dynsets) */

@@ -9,7 +9,7 @@ import type { NfHookState, NfKernelOps } from './hook.js';
 import { icmp_send } from '../ipv4/icmp.js';
 import { icmpv6_send } from '../ipv6/icmp.js';
 import { tcp_send_reset_skb } from '../transport/tcp_ipv4.js';
-import { nf_netdev_egress } from './nf_dup_netdev.js';
+import { nf_netdev_egress, nft_fwd_neigh_xmit } from './nf_dup_netdev.js';
 
 type RejectHow = Parameters<NfKernelOps['sendReject']>[2];
 
@@ -29,6 +29,9 @@ export function nfKernelOps(ref: { net: Net | null; ctx: FrameCtx | null }): NfK
     },
     netdevXmit(skb, dev, dup, fromIngress) {
       if (ref.net && ref.ctx) nf_netdev_egress(ref.net, skb, ref.ctx, dev, dup, fromIngress);
+    },
+    neighXmit(skb, dev, nexthop) {
+      if (ref.net && ref.ctx) nft_fwd_neigh_xmit(ref.net, skb, ref.ctx, dev, nexthop);
     },
   };
 }

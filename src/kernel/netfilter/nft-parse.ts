@@ -551,6 +551,13 @@ class NftParser {
           c.pos += 3;
           return { k: 'fwd', dev: d.v, dup: w === 'dup' };
         }
+        // fwd ip|ip6 to ADDR device DEV (nft_fwd_neigh_eval), constant address and device
+        const f = c.toks[c.pos + 1]?.v, a = c.toks[c.pos + 3], dv = c.toks[c.pos + 5];
+        if (tb.family === 'netdev' && w === 'fwd' && (f === 'ip' || f === 'ip6') && c.toks[c.pos + 2]?.v === 'to' && a?.t === 'word'
+          && (f === 'ip' ? parseIPv4(a.v) !== undefined : parseIPv6(a.v) !== undefined) && c.toks[c.pos + 4]?.v === 'device' && dv && (dv.t === 'str' || (dv.t === 'word' && !this.startsLoad(dv)))) {
+          c.pos += 6;
+          return { k: 'fwd', dev: dv.v, dup: false, neigh: { family: f === 'ip' ? 4 : 6, addr: a.v } };
+        }
         break;
       }
       case 'mark': // `mark set X` (short for meta mark set)

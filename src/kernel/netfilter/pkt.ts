@@ -37,8 +37,8 @@ export class Pkt {
   natReq: unknown = null;
   /** the rule's reject (sent after the chain returns) */
   rejectReq: unknown = null;
-  /** a netdev `fwd to` sent the packet on: the rule's verdict is NF_STOLEN (nft_fwd_netdev_eval) */
-  stolen = false;
+  /** netdev fwd: the verdict it set (NF_STOLEN once sent, NF_DROP for an expiring TTL), 0 none */
+  fwdVerdict = 0;
 
   set(skb: SkBuff, pf: number, hook: number, inDev: NetDevice | null, outDev: NetDevice | null): void {
     this.skb = skb;
@@ -54,7 +54,7 @@ export class Pkt {
     this.unsupported = null;
     this.natReq = null;
     this.rejectReq = null;
-    this.stolen = false;
+    this.fwdVerdict = 0;
     this.ll = skb.mac_header;
     let nh = skb.network_header;
     const proto = skb.protocol;
