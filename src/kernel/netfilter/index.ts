@@ -226,7 +226,8 @@ export class NfTables implements NfHooks {
       return { verdict: 'accept', verdicts: [] };
     }
     const p = this.pkt;
-    p.set(skb, state.pf, state.hook, state.in, state.out);
+    const inDev = state.in, outDev = state.out;
+    p.set(skb, state.pf, state.hook, inDev, outDev);
     this.events = events;
     const verdicts: Verdict[] = [];
     let unsupported: string[] | undefined;
@@ -262,7 +263,8 @@ export class NfTables implements NfHooks {
         continue;
       }
       const ch = e.chain!;
-      if (e.devices && !(state.in && e.devices.includes(state.in.name)) && !(state.out && e.devices.includes(state.out.name))) continue;
+      // the devices as this call got them: a fwd/dup inside a chain re-enters nf_hook with the caller's shared state object
+      if (e.devices && !(inDev && e.devices.includes(inDev.name)) && !(outDev && e.devices.includes(outDev.name))) continue;
       p.unsupported = null;
       const v = this.runChain(p, ch, fam, hk, verdicts);
       if (p.unsupported) unsupported = [...(unsupported ?? []), ...p.unsupported];
