@@ -22,7 +22,9 @@ const RULES = (v: string) => `table inet q {
 `;
 
 describe('queue verdict without a listener (nf_queue)', () => {
-  for (const v of ['queue']) {
+  // nft_queue.c nft_queue_eval: the queue number (num N, a range with fanout, `to EXPR`) only picks
+  // which listener; without NFT_QUEUE_FLAG_BYPASS the verdict is plain NF_QUEUE, so no listener drops
+  for (const v of ['queue', 'queue num 1', 'queue num 1-3 fanout', 'queue flags fanout num 1-3', 'queue to 3']) {
     it(`${v}: the packet is freed (kfree_skb: NOT_SPECIFIED), later chains never see it, and the frame says the queue is not modelled`, () => {
       const h = host({ nft: RULES(v) });
       const nf = hooks(h);
@@ -38,5 +40,41 @@ describe('queue verdict without a listener (nf_queue)', () => {
     const r = run(hooks(h), NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 5000, dport: 54 }), h, 'eth0');
     expect(r.verdict).toBe('accept');
     expect(r.unsupported).toBeUndefined();
+  });
+
+  // nft_queue_eval ORs NF_VERDICT_FLAG_QUEUE_BYPASS into the verdict for NFT_QUEUE_FLAG_BYPASS;
+  // nf_queue (net/netfilter/nf_queue.c): __nf_queue gives -ESRCH with no listener, and with the
+  // bypass flag nf_queue returns 1 instead of kfree_skb(); nf_hook_slow (net/netfilter/core.c),
+  // case NF_QUEUE: `if (ret == 1) continue;` -- the next hook entry runs, as after NF_ACCEPT. So the
+  // later chain at priority 10 sees the packet and the hook accepts it.
+  for (const v of ['queue num 1 bypass', 'queue flags bypass to 1', 'queue flags bypass num 1', 'queue bypass', 'queue num 1-3 bypass,fanout', 'queue flags bypass,fanout num 1-3']) {
+    it(`${v}: no listener -> the hook goes on with the next chain (nf_queue returns 1)`, () => {
+      const h = host({ nft: RULES(v) });
+      const r = run(hooks(h), NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 5000, dport: 53 }), h, 'eth0');
+      expect(r.verdict).toBe('accept');
+      expect(r.reason).toBeUndefined();
+      expect(r.verdicts.map((x) => `${x.chain} ${x.verdict}`)).toEqual(['input queue', 'later accept']);
+      expect(r.events.some((e) => e.fn === 'nf_queue' && /bypass/.test(e.what ?? ''))).toBe(true);
+      // a listener would decide instead: still said to be outside the model
+      expect(r.unsupported?.join('\n')).toMatch(/queue to userspace is not modelled \(bypass/);
+    });
+  }
+
+  it('the JSON form reads the bypass flag too ({"queue": {"num": 1, "flags": "bypass"}})', () => {
+    const json = (q: unknown) => JSON.stringify({ nftables: [
+      { table: { family: 'inet', name: 'q' } },
+      { chain: { family: 'inet', table: 'q', name: 'input', type: 'filter', hook: 'input', prio: 0, policy: 'accept' } },
+      { chain: { family: 'inet', table: 'q', name: 'later', type: 'filter', hook: 'input', prio: 10, policy: 'accept' } },
+      { rule: { family: 'inet', table: 'q', chain: 'input', expr: [{ match: { op: '==', left: { payload: { protocol: 'udp', field: 'dport' } }, right: 53 } }, { queue: q }] } },
+    ] });
+    const verdictOf = (q: unknown) => {
+      const h = host({});
+      h.nftJson = { path: 'nft.json', text: json(q) };
+      return run(hooks(h), NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 5000, dport: 53 }), h, 'eth0');
+    };
+    expect(verdictOf({ num: 1, flags: 'bypass' }).verdict).toBe('accept');
+    expect(verdictOf({ num: 1, flags: ['bypass', 'fanout'] }).verdict).toBe('accept');
+    expect(verdictOf({ num: 1 })).toMatchObject({ verdict: 'drop', reason: 'NOT_SPECIFIED' });
+    expect(verdictOf({ num: 1, flags: 'fanout' })).toMatchObject({ verdict: 'drop', reason: 'NOT_SPECIFIED' });
   });
 });

@@ -26,7 +26,9 @@ import { CT_STATE_BIT_INVALID, CT_STATE_BIT_UNTRACKED, IP_CT_UNTRACKED, ctStateB
 import type { TimelineEvent } from '../fate.js';
 
 export const V_CONTINUE = 0, V_ACCEPT = 1, V_DROP = 2, V_RETURN = 3, V_JUMP = 4, V_GOTO = 5, V_QUEUE = 6, V_STOLEN = 7;
-export const VERDICT_NAMES = ['continue', 'accept', 'drop', 'return', 'jump', 'goto', 'queue', 'stolen'];
+/** NF_QUEUE | NF_VERDICT_FLAG_QUEUE_BYPASS: with no listener nf_queue returns 1 and the hook goes on */
+export const V_QUEUE_BYPASS = 8;
+export const VERDICT_NAMES = ['continue', 'accept', 'drop', 'return', 'jump', 'goto', 'queue', 'stolen', 'queue'];
 
 type NumFn = (p: Pkt) => number; // -1: not available (NFT_BREAK)
 type StrFn = (p: Pkt) => string | null;
@@ -184,7 +186,7 @@ function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<stri
   let pure = true;
   for (const e of r.exprs) {
     if (e.k === 'verdict') {
-      code = verdictCode(e.v);
+      code = verdictCode(e.v, e.bypass);
       if (e.chain !== undefined) {
         const t = byName.get(e.chain);
         if (t === undefined) throw new Error(`${src}: Error: Could not process rule: No such file or directory (chain '${e.chain}' does not exist in table ${tb.family} ${tb.name})`);
@@ -201,7 +203,7 @@ function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<stri
         if (k === null) return false;
         const d = lookup(k);
         if (d === undefined || typeof d !== 'object') return false;
-        p.vcode = verdictCode(d.v);
+        p.vcode = verdictCode(d.v, d.bypass);
         p.vchain = d.chain !== undefined ? byName.get(d.chain) ?? -1 : -1;
         return true;
       });
@@ -257,14 +259,14 @@ function addKey(e: Expr, keys: CRule['keys'], tb: IrTable, cx: CompileCtx, r: Ir
   keys.push({ sig: `${JSON.stringify(left)}&${m}`, load: (p) => { const v = ld(p); return v < 0 ? v : (v & m) >>> 0; }, value });
 }
 
-function verdictCode(v: string): number {
+function verdictCode(v: string, bypass?: boolean): number {
   switch (v) {
     case 'accept': return V_ACCEPT;
     case 'drop': return V_DROP;
     case 'return': return V_RETURN;
     case 'jump': return V_JUMP;
     case 'goto': return V_GOTO;
-    case 'queue': return V_QUEUE;
+    case 'queue': return bypass ? V_QUEUE_BYPASS : V_QUEUE;
     default: return V_CONTINUE;
   }
 }

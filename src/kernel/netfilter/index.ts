@@ -19,7 +19,7 @@ import { parseNftText } from './nft-parse.js';
 import { parseNftJson } from './nft-json.js';
 import { alignWithNft, parseIptablesSave } from './iptables.js';
 import { parseIpsetSave } from './ipset.js';
-import { compileTable, VERDICT_NAMES, V_ACCEPT, V_CONTINUE, V_DROP, V_GOTO, V_JUMP, V_QUEUE, V_RETURN, V_STOLEN, type CChain, type CRule, type CompileCtx } from './compile.js';
+import { compileTable, VERDICT_NAMES, V_ACCEPT, V_CONTINUE, V_DROP, V_GOTO, V_JUMP, V_QUEUE, V_QUEUE_BYPASS, V_RETURN, V_STOLEN, type CChain, type CRule, type CompileCtx } from './compile.js';
 import { Pkt } from './pkt.js';
 import { NfConntrack, timeoutsFromSysctl, IP_CT_IS_REPLY, IP_CT_NEW, IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE, type NfConn } from './nf_conntrack.js';
 import { natIcmpReply4, natPacket, setupInfo, type NatStmt } from './nf_nat.js';
@@ -273,6 +273,13 @@ export class NfTables implements NfHooks {
       if (v === V_DROP) {
         if (p.rejectReq) this.reject(p, state, p.rejectReq as Extract<Expr, { k: 'reject' }>, events);
         return result('drop', 'NETFILTER_DROP');
+      }
+      if (v === V_QUEUE_BYPASS) {
+        // nf_queue: __nf_queue finds no listener (-ESRCH) and the bypass flag makes it return 1:
+        // nf_hook_slow `continue`s with the next hook entry, as after NF_ACCEPT
+        events.push({ fn: 'nf_queue', what: `${ch.label}: queue bypass: no listener assumed (-ESRCH), the hook goes on as with accept` });
+        (unsupported ??= []).push(`${ch.label}: queue to userspace is not modelled (bypass: went on as with no listener)`);
+        continue;
       }
       if (v === V_QUEUE) {
         (unsupported ??= []).push(`${ch.label}: queue to userspace is not modelled (dropped as with no listener)`);

@@ -92,7 +92,8 @@ export type Expr =
    *  per-rule evaluator once at compile time (state such as counters or token buckets lives in its closure) */
   | { k: 'xt'; name: string; /** needs conntrack (loads nf_conntrack like a ct expression) */ ct?: boolean; mk: (cx: import('./compile.js').CompileCtx, r: IrRule) => (p: import('./pkt.js').Pkt) => boolean };
 
-export type VerdictExpr = { k: 'verdict'; v: 'accept' | 'drop' | 'continue' | 'return' | 'jump' | 'goto' | 'queue'; chain?: string };
+/** bypass: `queue flags bypass` (NFT_QUEUE_FLAG_BYPASS -> NF_VERDICT_FLAG_QUEUE_BYPASS) */
+export type VerdictExpr = { k: 'verdict'; v: 'accept' | 'drop' | 'continue' | 'return' | 'jump' | 'goto' | 'queue'; chain?: string; bypass?: true };
 
 export interface SrcRef {
   file: string;

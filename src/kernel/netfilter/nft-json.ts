@@ -161,6 +161,11 @@ function addElem(set: SetDef, l: Lhs, k: J, data: J, file: string): void {
 
 function verdictOf(x: J): VerdictExpr | null {
   if (!x || typeof x !== 'object') return null;
+  // {"queue": {"num": 1, "flags": "bypass"}} (or a list of flags): NFT_QUEUE_FLAG_BYPASS
+  if ('queue' in x) {
+    const fl = (x.queue as { flags?: unknown } | null)?.flags;
+    if (fl === 'bypass' || (Array.isArray(fl) && fl.includes('bypass'))) return { k: 'verdict', v: 'queue', bypass: true };
+  }
   for (const v of ['accept', 'drop', 'continue', 'return', 'queue'] as const) if (v in x) return { k: 'verdict', v };
   if (x.jump) return { k: 'verdict', v: 'jump', chain: x.jump.target };
   if (x.goto) return { k: 'verdict', v: 'goto', chain: x.goto.target };

@@ -678,6 +678,7 @@ class NftParser {
   private parseQueue(c: Cursor, tb: IrTable): Expr {
     const q = next(c);
     let flags = 0;
+    let bypass = false;
     for (;;) {
       const t = peek(c);
       if (t.v === 'flags') {
@@ -685,11 +686,12 @@ class NftParser {
         for (;;) {
           const f = next(c);
           if (f.v !== 'bypass' && f.v !== 'fanout') throw err(f, `syntax error, unexpected ${show(f)}, expecting bypass or fanout`);
+          if (f.v === 'bypass') bypass = true;
           flags++;
           if (peek(c).v !== ',') break;
           next(c);
         }
-      } else if (t.v === 'bypass' || t.v === 'fanout') { next(c); flags++; if (peek(c).v === ',') next(c); }
+      } else if (t.v === 'bypass' || t.v === 'fanout') { next(c); flags++; if (t.v === 'bypass') bypass = true; if (peek(c).v === ',') next(c); }
       else if (t.v === 'num' || t.v === 'to') {
         next(c);
         const x = peek(c);
@@ -703,7 +705,7 @@ class NftParser {
     }
     void flags;
     void q;
-    return { k: 'verdict', v: 'queue' };
+    return bypass ? { k: 'verdict', v: 'queue', bypass: true } : { k: 'verdict', v: 'queue' };
   }
 
   /** jump|goto { rules }: an anonymous chain bound to this rule (nft lists it inline) */
