@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PY_DIR, listPyFiles, readPyFile, tryPyRule } from './nft-py-corpus.js';
 import { parsePayloadFile, runProgram, type Instr, type VmDevice, type VmEntry, type VmPacket, type VmState } from './nft-vm.js';
-import { compileTable, V_ACCEPT, V_DROP, V_CONTINUE, V_RETURN, V_JUMP, V_GOTO, V_QUEUE, type CompileCtx } from '../../src/kernel/netfilter/compile.js';
+import { compileTable, V_ACCEPT, V_DROP, V_CONTINUE, V_RETURN, V_JUMP, V_GOTO, V_QUEUE, V_QUEUE_BYPASS, type CompileCtx } from '../../src/kernel/netfilter/compile.js';
 import { Pkt } from '../../src/kernel/netfilter/pkt.js';
 import { SkBuff } from '../../src/kernel/skbuff.js';
 import { host, dev } from '../netfilter/helpers.js';
@@ -217,7 +217,7 @@ function genPacket(e: VmEntry, targets: Target[], r: () => number): VmPacket | n
   return { tns: 0, frame, nh: fam === 'arp' && l3 !== 'arp' ? -1 : nh, pf, protocol: etype, mark, pktType: pt ? pt[0]! : pick([0, 0, 0, 1, 2, 3]), in: inDev, out: outDev };
 }
 
-const VNAME: Record<number, string> = { [V_ACCEPT]: 'accept', [V_DROP]: 'drop', [V_CONTINUE]: 'continue', [V_RETURN]: 'return', [V_JUMP]: 'jump', [V_GOTO]: 'goto', [V_QUEUE]: 'queue' };
+const VNAME: Record<number, string> = { [V_ACCEPT]: 'accept', [V_DROP]: 'drop', [V_CONTINUE]: 'continue', [V_RETURN]: 'return', [V_JUMP]: 'jump', [V_GOTO]: 'goto', [V_QUEUE]: 'queue', [V_QUEUE_BYPASS]: 'queue bypass' };
 const HOOKS: Record<string, number> = { prerouting: 0, input: 1, forward: 2, output: 3, postrouting: 4, ingress: 0, egress: 1 };
 
 interface Outcome { key: string; checked: boolean; reason?: string; samples: number; agree: number; unsupported: number; disagreements: string[] }

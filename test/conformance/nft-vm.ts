@@ -84,7 +84,8 @@ export function parseInstr(line: string): Instr {
   // reject ends the rule with NF_DROP (nft_reject_*_eval); nat/masq/redir with the NAT setup's verdict (needs conntrack)
   if (/^reject /.test(s)) return { op: 'final', verdict: 'drop', nat: false };
   if (/^(masq|redir|nat)\b/.test(s)) return { op: 'final', verdict: 'accept', nat: true };
-  if (/^queue (num|sreg_qnum)\b/.test(s)) return { op: 'final', verdict: 'queue', nat: false };
+  // `bypass` in the listing: nft_queue_eval ORs NF_VERDICT_FLAG_QUEUE_BYPASS into the verdict (a distinct outcome)
+  if (/^queue (num|sreg_qnum)\b/.test(s)) return { op: 'final', verdict: /\bbypass\b/.test(s) ? 'queue bypass' : 'queue', nat: false };
   return { op: 'unknown', what: s.split(' ').slice(0, 2).join(' ') };
 }
 
