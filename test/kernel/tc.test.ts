@@ -189,3 +189,47 @@ describe('XDP and eBPF programs: unsupported unless declared (--bpf)', () => {
     expect(() => parseBpfDecl('eth0=drop')).toThrow(/expected DEV:xdp=/);
   });
 });
+
+// ARP replies the host builds leave through dev_queue_xmit like any packet: net/ipv4/arp.c
+// arp_send_dst -> arp_xmit -> NF_HOOK(NFPROTO_ARP, NF_ARP_OUT) -> arp_xmit_finish -> dev_queue_xmit;
+// net/core/dev.c __dev_queue_xmit runs sch_handle_egress, where TC_ACT_SHOT frees the skb with
+// SKB_DROP_REASON_TC_EGRESS. The request itself is still consumed by arp_rcv (consume_skb).
+describe('tc egress on ARP the host sends (arp_xmit -> dev_queue_xmit -> sch_handle_egress)', () => {
+  // classic BPF, direct-action: ldh [20] (ARP oper, mac-relative as cls_bpf runs it); jeq #OP;
+  // ret #2 (TC_ACT_SHOT) / ret #-1 (TC_ACT_UNSPEC: go on)
+  const dropArpOp = (op: number) => filter('bpf', 1, { handle: '0x1', 'direct-action': true, not_in_hw: true, bytecode: { length: 4, insns: [
+    { code: 40, jt: 0, jf: 0, k: 20 }, { code: 21, jt: 0, jf: 1, k: op }, { code: 6, jt: 0, jf: 0, k: 2 }, { code: 6, jt: 0, jf: 0, k: 4294967295 },
+  ] } }, 0, 'arp');
+  const arpBodyOf = (op: number, sha: string, spa: string, tpa: string) => {
+    const b = new Uint8Array(28);
+    b.set([0, 1, 8, 0, 6, 4, 0, op]);
+    b.set(sha.split(':').map((x) => parseInt(x, 16)), 8);
+    b.set(spa.split('.').map(Number), 14);
+    b.set(tpa.split('.').map(Number), 24);
+    return b;
+  };
+  const who = eth('ff:ff:ff:ff:ff:ff', P0, 0x0806, arpBodyOf(1, P0, '10.1.0.2', '10.1.0.1'));
+  const replyRe = /^ARP, Reply 10\.1\.0\.1 is-at 02:00:00:00:01:01, length 28$/;
+
+  it('an egress filter dropping ARP replies marks the reply dropped TC_EGRESS; the request is consumed', () => {
+    const { rec } = run(hostWith([], dropArpOp(2)), who, 'eth0');
+    expect(rec.fate).toBe('consumed');
+    expect(rec.replies).toHaveLength(1);
+    expect(rec.replies![0]).toMatchObject({ iface: 'eth0', dropped: 'TC_EGRESS' });
+    expect(rec.replies![0]!.summary).toMatch(replyRe);
+  });
+
+  it('a filter for requests only (oper 1) lets the reply out', () => {
+    const { rec } = run(hostWith([], dropArpOp(1)), who, 'eth0');
+    expect(rec.fate).toBe('consumed');
+    expect(rec.replies).toHaveLength(1);
+    expect(rec.replies![0]!.dropped).toBeUndefined();
+    expect(rec.replies![0]!.summary).toMatch(replyRe);
+  });
+
+  it('an ingress-only filter never sees the reply (egress block of eth0 is empty)', () => {
+    const { rec } = run(hostWith(dropArpOp(1)), who, 'eth0');
+    // the request itself (oper 1) is dropped at ingress by sch_handle_ingress: no reply at all
+    expectFate(rec).dropped('TC_INGRESS', 'sch_handle_ingress').noReply();
+  });
+});

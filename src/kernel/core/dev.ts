@@ -164,21 +164,31 @@ export function netif_receive_skb(net: Net, skb: SkBuff, ctx: FrameCtx, redirect
 }
 
 /**
- * dev_queue_xmit: the frame leaves through `dev`. A reply the kernel built is recorded as a reply
- * with its tcpdump-style summary; the captured frame itself as its egress.
+ * The egress steps of __dev_queue_xmit before the qdisc (CONFIG_NET_EGRESS): nf_hook_egress (netdev
+ * egress chains), then sch_handle_egress (tc). False when the frame does not go on to the device.
+ * `reply`: a packet the kernel built (its drop is the reply's, not the frame's fate).
  */
-export function dev_queue_xmit(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice): void {
-  const reply = skb instanceof ReplySkb;
+export function dev_egress_hooks(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, reply: boolean): boolean {
   if (net.nf.active(NFPROTO_NETDEV, NF_NETDEV_EGRESS)) {
     if (skb.nf_skip_egress) ctx.tracing && ctx.ev('nf_hook_egress', 'skipped: sent by a tc action at ingress (nf_skip_egress)', { dev: dev.name });
-    else if (!NF_HOOK(net, NFPROTO_NETDEV, NF_NETDEV_EGRESS, skb, null, dev, ctx, reply)) return;
+    else if (!NF_HOOK(net, NFPROTO_NETDEV, NF_NETDEV_EGRESS, skb, null, dev, ctx, reply)) return false;
   }
   // tc egress (sch_handle_egress) after the netdev egress chains
   if (net.host.tc) {
     const tc = tcHooks(net);
     const block = tc?.egress[dev.ifindex];
-    if (block && !sch_handle_egress(net, skb, ctx, tc!, block, reply)) return;
+    if (block && !sch_handle_egress(net, skb, ctx, tc!, block, reply)) return false;
   }
+  return true;
+}
+
+/**
+ * dev_queue_xmit: the frame leaves through `dev`. A reply the kernel built is recorded as a reply
+ * with its tcpdump-style summary; the captured frame itself as its egress.
+ */
+export function dev_queue_xmit(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice): void {
+  const reply = skb instanceof ReplySkb;
+  if (!dev_egress_hooks(net, skb, ctx, dev, reply)) return;
   if (!dev.up) {
     if (reply) ctx.tracing && ctx.ev('dev_queue_xmit', `reply not sent: ${dev.name} is down`);
     else ctx.drop('__dev_queue_xmit', 'DEV_READY', { dev: dev.name });

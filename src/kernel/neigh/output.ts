@@ -7,6 +7,7 @@ import type { FrameCtx } from '../ctx.js';
 import { NF_HOOK, type Net } from '../net.js';
 import { SkBuff } from '../skbuff.js';
 import { br_dev_xmit } from '../bridge/br_device.js';
+import { dev_egress_hooks } from '../core/dev.js';
 
 /** NF_HOOK for a frame the kernel itself sends; false when netfilter did not accept it (an event, not the frame's fate) */
 export function nf_hook_out(net: Net, pf: number, hook: number, indev: NetDevice | null, outdev: NetDevice | null, skb: SkBuff, ctx: FrameCtx): boolean {
@@ -26,8 +27,13 @@ export function l2_skb(frame: Uint8Array, dev: NetDevice, proto: number, sec: nu
   return skb;
 }
 
-/** dev_queue_xmit of a kernel-built frame: record it as a reply on each interface it leaves by */
+/**
+ * dev_queue_xmit of a kernel-built frame: the device's egress hooks (netdev egress chains, tc
+ * egress: arp_xmit_finish and neigh output both end in dev_queue_xmit), then record it as a reply on
+ * each interface it leaves by
+ */
 export function l2_xmit(net: Net, skb: SkBuff, dev: NetDevice, ctx: FrameCtx, summary: string): void {
+  if (!dev_egress_hooks(net, skb, ctx, dev, true)) return;
   if (!dev.up) { ctx.tracing && ctx.ev('dev_queue_xmit', `reply not sent: ${dev.name} is down`); return; }
   if (dev.kind === 'bridge') {
     for (const port of br_dev_xmit(net, skb, dev, ctx)) ctx.reply(port.name, summary);

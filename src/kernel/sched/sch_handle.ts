@@ -105,8 +105,11 @@ export function sch_handle_egress(net: Net, skb: SkBuff, ctx: FrameCtx, hooks: T
   const dev = block.dev.name;
   switch (code) {
     case TC_ACT_SHOT:
-      if (isReply) ctx.tracing && ctx.ev('sch_handle_egress', `reply dropped ${env.dropReason ?? 'TC_EGRESS'}`, { dev });
-      else ctx.drop('sch_handle_egress', env.dropReason ?? 'TC_EGRESS', { dev });
+      if (isReply) {
+        const reason = env.dropReason ?? 'TC_EGRESS';
+        ctx.tracing && ctx.ev('sch_handle_egress', `reply dropped ${reason}`, { dev });
+        ctx.replyDropped(dev, net.summarizeSkb(skb), reason);
+      } else ctx.drop('sch_handle_egress', env.dropReason ?? 'TC_EGRESS', { dev });
       return false;
     case TC_ACT_STOLEN:
     case TC_ACT_QUEUED:
