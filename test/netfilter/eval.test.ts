@@ -114,6 +114,20 @@ describe('unsupported constructs', () => {
   });
 });
 
+describe('numgen random', () => {
+  // nft_ng_random_gen: reciprocal_scale(get_random_u32(), modulus) + offset; reciprocal_scale(x, 1)
+  // is (x * 1) >> 32 = 0, so kube-proxy's one-endpoint `numgen random mod 1 vmap { 0 : ... }` is decided
+  const h = host({ nft: 'table ip t {\n\tchain a {\n\t\tdrop\n\t}\n\tchain c {\n\t\ttype filter hook input priority 0; policy accept;\n\t\ttcp dport 80 numgen random mod 1 vmap { 0 : goto a }\n\t\ttcp dport 81 numgen random mod 1 offset 7 vmap { 7 : goto a }\n\t\ttcp dport 82 numgen random mod 2 vmap { 0 : goto a, 1 : goto a }\n\t}\n}\n' });
+  const nf = hooks(h) as NfTables;
+  const r = (dport: number) => run(nf, NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'tcp', dport }), h, 'eth0');
+  it('mod 1 always gives the offset', () => {
+    for (const d of [80, 81]) { const x = r(d); expect(x.verdict).toBe('drop'); expect(x.unsupported).toBeUndefined(); }
+  });
+  it('mod 2 stays unsupported', () => {
+    expect(r(82).unsupported).toEqual(['nft.txt:9: numgen random']);
+  });
+});
+
 describe('indexed linear chains', () => {
   it('decide exactly like the linear walk (same first match) on a long -s blocklist with interleaved jumps', () => {
     const lines = ['*filter', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':L - [0:0]'];

@@ -408,8 +408,13 @@ export function numLoad(load: Load, tb: IrTable, cx: CompileCtx, r: IrRule): Num
       return load.op === 'lshift' ? (p) => { const v = src(p); return v < 0 ? v : (v << n) >>> 0; } : (p) => { const v = src(p); return v < 0 ? v : v >>> n; };
     }
     case 'numgen':
-      // inc is a per-rule counter; random draws from the kernel's prandom state: not reproducible
-      if (load.mode === 'random') return unsupportedNum('numgen random', cx, r);
+      // inc is a per-rule counter; random draws from the kernel's prandom state: not reproducible,
+      // except mod 1 (kube-proxy's one-endpoint services): nft_ng_random_gen is
+      // reciprocal_scale(get_random_u32(), 1) + offset, and reciprocal_scale(x, 1) = (x * 1) >> 32 = 0
+      if (load.mode === 'random') {
+        if (load.mod === 1) { const v = (load.offset ?? 0) >>> 0; return () => v; }
+        return unsupportedNum('numgen random', cx, r);
+      }
       return numgenInc(load.mod, load.offset);
     case 'hash': {
       // symhash uses the flow dissector's boot-time random secret; jhash without a seed a random seed
