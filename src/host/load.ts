@@ -32,6 +32,7 @@ export const SNAPSHOT_FILES = [
   'iptables.rules',
   'ip6tables.rules',
   'ipset.txt',
+  'nfacct.txt',
   'sysctl.txt',
   'ss.txt',
   'tc-qdisc.json',
@@ -291,7 +292,7 @@ export function loadHostFromFiles(files: Record<string, string>, dir = '(in memo
     }
     host.tc = { qdiscs: qdiscs ?? [], filters };
   }
-  const opt = { nftText: rf('nft.txt'), nftJson: rf('nft.json'), iptables: rf('iptables.rules'), ip6tables: rf('ip6tables.rules'), ipset: rf('ipset.txt') };
+  const opt = { nftText: rf('nft.txt'), nftJson: rf('nft.json'), iptables: rf('iptables.rules'), ip6tables: rf('ip6tables.rules'), ipset: rf('ipset.txt'), nfacct: rf('nfacct.txt') };
   for (const [k, v] of Object.entries(opt)) if (v) (host as unknown as Record<string, RuleFile>)[k] = v;
   const variant = iptablesVariant(dir);
   if (variant) host.iptablesVariant = variant;

@@ -1,6 +1,6 @@
 // `pktlife snapshot --script`: the snapshot as a POSIX sh script for hosts without Node. It runs
 // the same commands as takeSnapshot (SNAPSHOT_COMMANDS) with only iproute2, nft, iptables-save,
-// ipset, ss, sysctl and tc (plus sh, grep, sort, awk, tar, gzip), and writes NAME.tar.gz holding
+// ipset, nfacct, ss, sysctl and tc (plus sh, grep, sort, awk, tar, gzip), and writes NAME.tar.gz holding
 // NAME/ with the same files; `replay --host NAME.tar.gz` reads it as it is.
 import { SNAPSHOT_COMMANDS } from './snapshot.js';
 
@@ -43,7 +43,7 @@ export function snapshotScript(): string {
 # \`ip netns exec NAME\`) as  sh pktlife-snapshot.sh [NAME]  ->  NAME.tar.gz (default: uname -n),
 # holding NAME/ with the files of \`pktlife snapshot\`: ${files}.
 # Then elsewhere:  pktlife replay CAPTURE --host NAME.tar.gz
-# Needs iproute2 (ip, bridge, ss, tc), nft, iptables-save, ip6tables-save, ipset, sysctl; a tool
+# Needs iproute2 (ip, bridge, ss, tc), nft, iptables-save, ip6tables-save, ipset, sysctl (nfacct when installed); a tool
 # that is missing is reported and its file left out (pktlife then uses the kernel default).
 set -u
 export LC_ALL=C

@@ -73,6 +73,7 @@ export const SNAPSHOT_COMMANDS: SnapshotCommand[] = [
   { file: 'iptables.rules', argv: ['iptables-save'] },
   { file: 'ip6tables.rules', argv: ['ip6tables-save'] },
   { file: 'ipset.txt', argv: ['ipset', 'save'], optional: true },
+  { file: 'nfacct.txt', argv: ['nfacct', 'list'], optional: true },
   { file: 'sysctl.txt', argv: ['sysctl', '-a'], filter: filterSysctl },
   { file: 'ss.txt', argv: ['ss', '-Htuanp'] },
   { file: 'tc-qdisc.json', argv: ['tc', '-j', 'qdisc', 'show'] },

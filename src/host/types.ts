@@ -234,6 +234,8 @@ export interface Host {
   iptables?: RuleFile;
   ip6tables?: RuleFile;
   ipset?: RuleFile;
+  /** `nfacct list`: the accounting objects xt_nfacct rules name */
+  nfacct?: RuleFile;
   /** tc-qdisc.json / tc-filter.json; absent when the snapshot has neither (no tc filters) */
   tc?: HostTc;
   /** `iptables -V` of the snapshot (snapshot.json): "nf_tables" (iptables-nft) or "legacy" */

@@ -32,7 +32,7 @@ describe('snapshot --script', () => {
     for (const c of SNAPSHOT_COMMANDS) expect(s, c.file).toContain(c.file);
     // no tool beyond the ones a server has (and the shell's own utilities)
     const tools = new Set(s.split('\n').filter((l) => /^run /.test(l)).map((l) => l.split(' ')[2]));
-    expect([...tools].every((t) => ['ip', 'bridge', 'nft', 'iptables-save', 'ip6tables-save', 'ipset', 'ss', 'tc'].includes(t!))).toBe(true);
+    expect([...tools].every((t) => ['ip', 'bridge', 'nft', 'iptables-save', 'ip6tables-save', 'ipset', 'nfacct', 'ss', 'tc'].includes(t!))).toBe(true);
     expect(s).not.toMatch(/\bnode\b|\bjq\b|\bpython/);
   });
 

@@ -20,7 +20,7 @@ export function dev(ifindex: number, name: string, addrs: string[] = [], kind = 
   return { ifindex, name, kind, mtu: 1500, mac: new Uint8Array([2, 0, 0, 0, 0, ifindex]), macStr: null, up: true, flags: new Set(['UP']), operstate: 'UP', master: null, gro: true, addrs: a };
 }
 
-export function host(files: { nft?: string; iptables?: string; ip6tables?: string; ipset?: string; sysctl?: Record<string, string> }, devices: NetDevice[] = [dev(1, 'lo', ['127.0.0.1/8'], 'loopback'), dev(2, 'eth0', ['10.0.0.1/24']), dev(3, 'eth1', ['192.0.2.1/24'])]): Host {
+export function host(files: { nft?: string; iptables?: string; ip6tables?: string; ipset?: string; nfacct?: string; sysctl?: Record<string, string> }, devices: NetDevice[] = [dev(1, 'lo', ['127.0.0.1/8'], 'loopback'), dev(2, 'eth0', ['10.0.0.1/24']), dev(3, 'eth1', ['192.0.2.1/24'])]): Host {
   const raw = new Map(Object.entries(files.sysctl ?? {}));
   const h = {
     dir: '(test)', devices, byName: new Map(devices.map((d) => [d.name, d])), byIndex: new Map(devices.map((d) => [d.ifindex, d])),
@@ -31,6 +31,7 @@ export function host(files: { nft?: string; iptables?: string; ip6tables?: strin
   if (files.iptables !== undefined) h.iptables = { path: 'iptables.rules', text: files.iptables };
   if (files.ip6tables !== undefined) h.ip6tables = { path: 'ip6tables.rules', text: files.ip6tables };
   if (files.ipset !== undefined) h.ipset = { path: 'ipset.txt', text: files.ipset };
+  if (files.nfacct !== undefined) h.nfacct = { path: 'nfacct.txt', text: files.nfacct };
   return h;
 }
 

@@ -19,6 +19,7 @@ import { parseNftText } from './nft-parse.js';
 import { parseNftJson } from './nft-json.js';
 import { alignWithNft, parseIptablesSave } from './iptables.js';
 import { parseIpsetSave } from './ipset.js';
+import { parseNfacctList } from './nfacct.js';
 import { compileTable, VERDICT_NAMES, V_ACCEPT, V_CONTINUE, V_DROP, V_GOTO, V_JUMP, V_QUEUE, V_QUEUE_BYPASS, V_RETURN, V_STOLEN, type CChain, type CRule, type CompileCtx } from './compile.js';
 import { Pkt } from './pkt.js';
 import { NfConntrack, timeoutsFromSysctl, IP_CT_IS_REPLY, IP_CT_NEW, IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE, type NfConn } from './nf_conntrack.js';
@@ -54,6 +55,7 @@ export function loadRuleset(host: Host): IrRuleset {
     }
   };
   if (host.ipset) parseIpsetSave(host.ipset.text, host.ipset.path, rs);
+  if (host.nfacct) rs.nfacct = parseNfacctList(host.nfacct.text, host.nfacct.path);
   const ipt = [host.iptables, host.ip6tables].filter((x): x is NonNullable<typeof x> => !!x);
   // `iptables -V` recorded by the snapshot says which backend; else the iptables-save header does
   const nftBackend = host.iptablesVariant ? host.iptablesVariant === 'nf_tables'
@@ -61,7 +63,7 @@ export function loadRuleset(host: Host): IrRuleset {
   if (host.nftText) parseNftText(host.nftText.text, host.nftText.path, { readInclude }, rs);
   else if (host.nftJson) parseNftJson(host.nftJson.text, host.nftJson.path, rs);
   if (host.nftText && host.nftJson) rs.notes.push(`${host.nftText.path} and ${host.nftJson.path} hold the same rule set: read from ${host.nftText.path} (traces give its lines)`);
-  const ipr: IrRuleset = { tables: [], ipsets: rs.ipsets, notes: rs.notes };
+  const ipr: IrRuleset = { tables: [], ipsets: rs.ipsets, notes: rs.notes, ...(rs.nfacct ? { nfacct: rs.nfacct } : {}) };
   if (host.iptables) parseIptablesSave(host.iptables.text, host.iptables.path, 'ip', ipr, nftBackend);
   if (host.ip6tables) parseIptablesSave(host.ip6tables.text, host.ip6tables.path, 'ip6', ipr, nftBackend);
   // the same rules appear translated in nft list ruleset: keep the iptables-save source, at the

@@ -103,8 +103,13 @@ export function parseIptablesSave(text: string, file: string, family: 'ip' | 'ip
     const sets = [...xr.matches.map((m) => m.name === 'set' ? (m.opts.get('match-set') ?? m.opts.get('set'))?.v[0] : undefined),
       ...['add-set', 'del-set', 'map-set'].map((k) => xr.target?.name === 'SET' ? xr.target.opts.get(k)?.v[0] : undefined)];
     for (const name of sets) if (name !== undefined && (strict || rs.ipsets.size > 0) && !rs.ipsets.has(name)) throw new RulesetError(file, ln, colBase, `Set ${name} doesn't exist (not in the ipset save)`);
-    if (strict && xr.matches.some((m) => m.name === 'nfacct')) throw new RulesetError(file, ln, colBase, 'nfacct: the accounting object does not exist (not in the snapshot)');
-    xtToIr(xr, rule, { file, line: ln, family, table: tb, notes: rs.notes, ipsets: rs.ipsets });
+    for (const m of xr.matches) {
+      if (m.name !== 'nfacct') continue;
+      const name = m.opts.get('nfacct-name')?.v[0] ?? '';
+      // nfacct_mt_checkentry: nfnl_acct_find_get fails -> -ENOENT, iptables-restore refuses the rule
+      if ((strict || rs.nfacct) && !rs.nfacct?.has(name)) throw new RulesetError(file, ln, colBase, `nfacct: the accounting object ${name} does not exist (${rs.nfacct ? 'not in nfacct.txt' : 'not in the snapshot'})`);
+    }
+    xtToIr(xr, rule, { file, line: ln, family, table: tb, notes: rs.notes, ipsets: rs.ipsets, nfacct: rs.nfacct });
     ch.rules.push(rule);
   }
 }

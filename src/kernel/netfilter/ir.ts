@@ -143,6 +143,8 @@ export interface IrRuleset {
   tables: IrTable[];
   /** ipset sets, referenced by iptables `-m set --match-set NAME` */
   ipsets: Map<string, SetDef>;
+  /** nfnetlink_acct objects (`nfacct list`), by name: whether it has a quota; absent without nfacct.txt */
+  nfacct?: Map<string, { quota: boolean }>;
   /** notes the loader wants the user to see (e.g. which source was preferred) */
   notes: string[];
 }

@@ -26,6 +26,8 @@ export interface XtIrCtx {
   notes: string[];
   /** the ipset save's sets */
   ipsets?: Map<string, SetDef>;
+  /** the snapshot's nfacct objects (nfacct.txt), when it has that file */
+  nfacct?: Map<string, { quota: boolean }>;
 }
 
 const pay = (pr: string, f: string): Load => payloadLhs(pr, f)!.load;
@@ -224,6 +226,17 @@ function matchIr(m: XtExt, ex: Expr[], cx: XtIrCtx, proto: number, err: (m: stri
       // xt_limit: credits refill by time, cost 1/rate each; the nft limit statement has the same bucket
       const unit = ({ 1: 'second', 60: 'minute', 3600: 'hour', 86400: 'day' } as Record<number, 'second' | 'minute' | 'hour' | 'day'>)[r.perSec]!;
       ex.push({ k: 'limit', rate: r.n, unit, burst, bytes: false, over: false });
+      return;
+    }
+    case 'nfacct': {
+      // xt_nfacct nfacct_mt: nfnl_acct_update, then `return overquota != NFACCT_UNDERQUOTA`; an
+      // object without a quota is NFACCT_NO_QUOTA (-1): the match is always true. With a quota it
+      // depends on the object's running byte/packet count, which the snapshot cannot replay.
+      const name = val(m, 'nfacct-name')!;
+      const obj = cx.nfacct?.get(name);
+      if (!obj) { unsup(`-m nfacct --nfacct-name ${name} (object not in the snapshot's nfacct.txt)`); return; }
+      if (obj.quota) { unsup(`-m nfacct --nfacct-name ${name} (quota: depends on its running count)`); return; }
+      ex.push({ k: 'xt', name: 'nfacct', mk: M.constant(true) });
       return;
     }
     case 'hashlimit': ex.push({ k: 'xt', name: 'hashlimit', mk: M.hashlimit(m, v6) }); return;
