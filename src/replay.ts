@@ -135,6 +135,9 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
     if (f.iface.linktype !== LT_LINUX_SLL2) {
       lastIface = f.iface;
       lastDev = d;
+      // a classic pcap has one interface: every frame is on this device, so only its
+      // transmissions can come back as captured outbound copies (xmit_copies.ts)
+      if (reader.format === 'pcap' && f.iface.linktype !== LT_NFLOG) net.copies.onlyDev = d;
     }
     return d;
   }

@@ -38,4 +38,17 @@ describe('XmitCopies', () => {
     expect(c.match(eth1, 0x0800, pkt(1), 0, 28, 28, 10)?.frame).toBe(2);
     expect(c.match(eth1, 0x0800, pkt(2), 0, 28, 28, 15.5)).toBeNull(); // older than the window
   });
+
+  it('with onlyDev set (a one-interface capture) records only that device, copying the bytes as they were', () => {
+    const c = new XmitCopies();
+    c.onlyDev = eth1;
+    const buf = new Uint8Array(100);
+    buf.set(pkt(5), 40); // the frame in the middle of a larger buffer, as the reader hands it
+    c.record(4, eth2, 0x0800, pkt(4), 0, 28, 28, 1);
+    c.record(5, eth1, 0x0800, buf, 40, 68, 28, 1);
+    c.settle('forwarded');
+    buf.fill(0); // the reader reuses its buffer: the ring holds its own copy
+    expect(c.match(eth2, 0x0800, pkt(4), 0, 28, 28, 1)).toBeNull(); // never recorded
+    expect(c.match(eth1, 0x0800, pkt(5), 0, 28, 28, 1)?.frame).toBe(5);
+  });
 });

@@ -38,18 +38,25 @@ export class XmitCopies {
   private pendingFrom = 0;
   private pendingN = 0;
   private readonly result: CopyMatch = { frame: 0, fate: 'forwarded' };
+  /**
+   * The one device every frame of the capture is read on, when the capture cannot show another
+   * (a classic pcap names no interface per frame): a transmission out of any other device can
+   * never be matched (`match` asks for the frame's own device), so it is not recorded. null: any.
+   */
+  onlyDev: NetDevice | null = null;
 
   /**
    * dev_queue_xmit_nit for a frame the model sends out of `dev`: `data[l3, end)` from its
    * network header (ethertype `proto`), `wireLen` bytes on the wire from there.
    */
   record(frame: number, dev: NetDevice, proto: number, data: Uint8Array, l3: number, end: number, wireLen: number, nowSec: number): void {
+    if (this.onlyDev !== null && dev !== this.onlyDev) return;
     const i = this.next;
     this.next = (i + 1) % SLOTS;
     const n = Math.min(BYTES, end - l3, wireLen);
     const base = i * BYTES;
-    const b = this.bytes;
-    for (let k = 0; k < n; k++) b[base + k] = data[l3 + k];
+    // one native copy through a view (a byte loop over a Buffer costs ~3x more)
+    if (n > 0) this.bytes.set(new Uint8Array(data.buffer, data.byteOffset + l3, n), base);
     this.frame[i] = frame;
     this.proto[i] = proto;
     this.wireLen[i] = wireLen;
