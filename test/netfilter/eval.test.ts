@@ -4,9 +4,10 @@
 // nft_do_chain's jump/goto/return, and unsupported constructs never taken as match or miss.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { NFPROTO_IPV4, NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../../src/kernel/netfilter/hook.js';
+import { NFPROTO_IPV4, NFPROTO_IPV6, NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../../src/kernel/netfilter/hook.js';
 import type { NfTables } from '../../src/kernel/netfilter/index.js';
-import { dev, host, hooks, run, skb4, type Pk, type Sent } from './helpers.js';
+import { dev, host, hooks, run, skb4, skb6, type Pk, type Sent } from './helpers.js';
+import { parseIPv6 as parseIPv6Str } from '../../src/kernel/netfilter/ir.js';
 
 const F = 'fixtures/rulesets';
 const read = (f: string) => readFileSync(`${F}/${f}`, 'utf8');
@@ -190,5 +191,39 @@ describe('fib (reverse path filter as firewalld writes it)', () => {
       return { src: x.src, in: x.in, dropped: r.verdict === 'drop' };
     });
     expect(got).toEqual(ev.results.map(({ src, in: i, dropped }) => ({ src, in: i, dropped })));
+  });
+});
+
+describe('fib for IPv6 (firewalld IPv6_rpfilter)', () => {
+  // nft_fib6_eval (net/ipv6/netfilter/nft_fib_ipv6.c): saddr and daddr swapped, a lookup towards a
+  // link-local address bound to the input device (RT6_LOOKUP_F_IFACE), no route (ip6_null_entry) or
+  // a route through another device than iif -> 0 -> `oif missing` matches. The same rule dropped
+  // fixtures/kernel/firewalld-host frame 41 (source 2001:db8:9::1 without a route back) on 6.18.
+  const v6 = (s: string) => Uint8Array.from(parseIPv6Str(s), (c) => c.charCodeAt(0));
+  const h = host({ nft: 'table inet firewalld {\n\tchain filter_PREROUTING {\n\t\ttype filter hook prerouting priority filter + 10; policy accept;\n\t\tmeta nfproto ipv6 fib saddr . mark . iif oif missing drop\n\t}\n}\n' },
+    [dev(1, 'lo', ['::1/128'], 'loopback'), dev(2, 'eth0', ['fd00:1::1/64']), dev(3, 'eth1', ['2001:db8:1::1/64'])]);
+  h.routes = [
+    { family: 6, table: 254, type: 'unicast', dst: v6('fd00:1::'), dstStr: 'fd00:1::/64', dstLen: 64, dev: 'eth0', scope: 'global', metric: 256, protocol: 'kernel' },
+    { family: 6, table: 254, type: 'unicast', dst: v6('fe80::'), dstStr: 'fe80::/64', dstLen: 64, dev: 'eth0', scope: 'global', metric: 256, protocol: 'kernel' },
+    { family: 6, table: 254, type: 'unicast', dst: v6('fe80::'), dstStr: 'fe80::/64', dstLen: 64, dev: 'eth1', scope: 'global', metric: 256, protocol: 'kernel' },
+    { family: 6, table: 254, type: 'unicast', dst: v6('2001:db8:1::'), dstStr: '2001:db8:1::/64', dstLen: 64, dev: 'eth1', scope: 'global', metric: 256, protocol: 'kernel' },
+    { family: 6, table: 255, type: 'local', dst: v6('fd00:1::1'), dstStr: 'fd00:1::1', dstLen: 128, dev: 'eth0', scope: 'host', metric: 0, protocol: 'kernel' },
+  ];
+  const nf = hooks(h);
+  const verdict = (src: string, inDev: string) => {
+    const r = run(nf, NFPROTO_IPV6, NF_INET_PRE_ROUTING, skb6({ src, dst: inDev === 'eth0' ? 'fd00:1::1' : '2001:db8:1::1', proto: 'udp', sport: 1000, dport: 53 }), h, inDev);
+    expect(r.unsupported).toBeUndefined();
+    return r.verdict;
+  };
+  it('accepts a source routed back through its input device, link-local sources on either device', () => {
+    expect(verdict('fd00:1::2', 'eth0')).toBe('accept');
+    expect(verdict('2001:db8:1::50', 'eth1')).toBe('accept');
+    expect(verdict('fe80::2', 'eth0')).toBe('accept');
+    expect(verdict('fe80::2', 'eth1')).toBe('accept');
+  });
+  it('drops a source without a route back, one routed through the other device, and the host\'s own address', () => {
+    expect(verdict('2001:db8:9::1', 'eth0')).toBe('drop');
+    expect(verdict('fd00:1::2', 'eth1')).toBe('drop');
+    expect(verdict('fd00:1::1', 'eth0')).toBe('drop');
   });
 });

@@ -563,9 +563,9 @@ function fibType(flags: string[], cx: CompileCtx, r: IrRule): NumFn {
 }
 
 /**
- * nft_fib4_eval with result oif/oifname: a route lookup for the packet's daddr (or, reversed, its
- * saddr: the reverse-path check of `fib saddr . iif oif missing drop`), the found device's name or
- * '' when none (missing). IPv4 only; IPv6 is reported as not modelled.
+ * nft_fib4_eval / nft_fib6_eval with result oif/oifname: a route lookup for the packet's daddr (or,
+ * reversed, its saddr: the reverse-path check of `fib saddr . iif oif missing drop`), the found
+ * device's name or '' when none (missing).
  */
 function fibOif(flags: string[], cx: CompileCtx, r: IrRule): StrFn | null {
   if (flags.some((f) => !['saddr', 'daddr', 'iif', 'oif', 'mark'].includes(f))) return null;
@@ -573,9 +573,9 @@ function fibOif(flags: string[], cx: CompileCtx, r: IrRule): StrFn | null {
   const fl = newFlow();
   const out = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
   const useDaddr = flags.includes('daddr'), iif = flags.includes('iif'), oifF = flags.includes('oif'), mark = flags.includes('mark');
-  const s6 = `${r.src.file}:${r.src.line}: fib for IPv6`;
+  const v6 = fibOif6(useDaddr, iif, oifF, mark, cx);
   return (p) => {
-    if (p.nfproto === NFPROTO_IPV6) { (p.unsupported ??= []).push(s6); return null; }
+    if (p.nfproto === NFPROTO_IPV6) return v6(p);
     if (p.nfproto !== NFPROTO_IPV4 || p.nh < 0) return null;
     const oif = iif ? p.in : oifF ? p.out : null;
     // packets looped back at prerouting match their own device
@@ -597,6 +597,50 @@ function fibOif(flags: string[], cx: CompileCtx, r: IrRule): StrFn | null {
     if (out.alias.type === 'local') return '';
     if (!oif) return out.nh?.dev?.name ?? '';
     return out.alias.nhs.some((n) => n.dev?.ifindex === oif.ifindex) ? oif.name : '';
+  };
+}
+
+/** ipv6_addr_type(a) & IPV6_ADDR_LINKLOCAL: fe80::/10, or multicast of link-local scope (ff02::/16 and ff?2) */
+function linkLocal6(d: Uint8Array, o: number): boolean {
+  return (d[o] === 0xfe && (d[o + 1]! & 0xc0) === 0x80) || (d[o] === 0xff && (d[o + 1]! & 0x0f) === 2);
+}
+
+/**
+ * nft_fib6_eval (net/ipv6/netfilter/nft_fib_ipv6.c): nft_fib6_flowi_init swaps the addresses for
+ * saddr, binds a lookup towards a link-local address to the device (RT6_LOOKUP_F_IFACE); at
+ * prerouting a looped-back packet and an ICMPv6 packet from :: to a link-local address match their
+ * input device without a lookup (nft_fib_is_loopback, nft_fib_v6_skip_icmpv6); ip6_route_lookup's
+ * result counts unless it is an error (no route: ip6_null_entry), a reject, anycast or local route;
+ * with iif/oif its device must be that device.
+ */
+function fibOif6(useDaddr: boolean, iif: boolean, oifF: boolean, mark: boolean, cx: CompileCtx): StrFn {
+  const fib = new Fib(cx.host, 6);
+  const fl = newFlow();
+  const fd = new Uint8Array(16), fs = new Uint8Array(16);
+  fl.daddr = fd;
+  fl.saddr = fs;
+  const out = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+  return (p) => {
+    if (p.nh < 0 || p.nh + 40 > p.end) return null;
+    const oif = iif ? p.in : oifF ? p.out : null;
+    const d = p.d, nh = p.nh;
+    if (p.hook === 0 && p.in) {
+      if (p.in.kind === 'loopback' || p.in.flags.has('LOOPBACK')) return p.in.name;
+      let any = true;
+      for (let i = 0; i < 16; i++) if (d[nh + 8 + i] !== 0) { any = false; break; }
+      if (any && p.l4proto === 58 && linkLocal6(d, nh + 24)) return p.in.name;
+    }
+    const dOff = useDaddr ? nh + 24 : nh + 8, sOff = useDaddr ? nh + 8 : nh + 24;
+    for (let i = 0; i < 16; i++) { fd[i] = d[dOff + i]!; fs[i] = d[sOff + i]!; }
+    fl.iif = 1; // flowi6_iif = LOOPBACK_IFINDEX
+    fl.oif = linkLocal6(fd, 0) ? (oif ?? p.skb.dev ?? p.in)?.ifindex ?? 0 : 0;
+    fl.mark = mark ? p.skb.mark : 0;
+    fl.proto = p.l4proto < 0 ? 0 : p.l4proto;
+    if (fib.lookup(fl, out) !== 0 || !out.alias || !out.nh?.dev) return '';
+    if (out.alias.type !== 'unicast') return '';
+    const dev = out.nh.dev;
+    if (oif && oif.ifindex !== dev.ifindex) return '';
+    return dev.name;
   };
 }
 
