@@ -6,12 +6,14 @@
 
 import type { Command } from 'commander';
 import { Out } from './out.js';
+import { ndjsonInto } from './inspect-ndjson.js';
 import { JobsFeed, parseJobs } from './jobs-feed.js';
 import { isRegularFile } from './regular-file.js';
 import { openCapture, CaptureError, type CaptureReader } from '../capture/reader.js';
 import type { CaptureInterface, Frame } from '../capture/types.js';
 import { Decoded, decodeFrame, LAYER_NAMES, CSUM_NAMES, DF_TRUNCATED, DF_MALFORMED, DF_UNSUPPORTED_LINK, L_TCP } from '../packet/decode.js';
-import { summarize, SummaryState, type SummaryOptions } from '../packet/summary.js';
+import { summarize, summarizeInto, SummaryState, type SummaryOptions } from '../packet/summary.js';
+import { FAST_LINE_MAX, tcpdumpTimeInto } from '../packet/summary-line.js';
 import { ipv4BytesToString, ipv6ToString } from '../packet/addr.js';
 import { tcpFlagLetters } from '../packet/tcp.js';
 import { appFields } from '../packet/app/record.js';
@@ -80,6 +82,21 @@ export function inspectLine(f: Frame, d: Decoded, ndjson: boolean, st: SummarySt
   return ndjson ? ndjsonLine(f, d) : `${tcpdumpTime(f)} ${summarize(d, st, sumOpts)}\n`;
 }
 
+/** The text line of a common frame written as bytes straight into the output buffer (no string);
+ *  false (nothing written) where inspectLine must make it. */
+function textInto(out: Out, f: Frame, d: Decoded, st: SummaryState, sumOpts: SummaryOptions): boolean {
+  out.room(FAST_LINE_MAX + 32);
+  const b = out.buf;
+  let p = tcpdumpTimeInto(b, out.pos, f.hasTs, f.tsSec, f.tsNsec);
+  if (p < 0) return false;
+  b[p++] = 32;
+  p = summarizeInto(b, p, d, st, sumOpts);
+  if (p < 0) return false;
+  b[p++] = 10;
+  out.pos = p;
+  return true;
+}
+
 /**
  * Run inspect; returns the exit status. `write`/`writeErr` replace stdout/stderr (tests).
  */
@@ -140,7 +157,7 @@ export function runInspect(file: string, opts: Opts, write: ((s: string) => void
       }
       // the text line shows no checksum state (tcpdump -nn verifies none): only ndjson sums payloads
       decodeFrame(f.data, f.caplen, f.iface.linktype, d, f.len, ndjson);
-      out.write(inspectLine(f, d, ndjson, st, sumOpts));
+      if (!(ndjson ? ndjsonInto(out, f, d) : textInto(out, f, d, st, sumOpts))) out.write(inspectLine(f, d, ndjson, st, sumOpts));
       // live input (stdin, a pipe): each frame's line goes out as soon as it is known
       if (live) out.flush();
     }

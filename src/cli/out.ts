@@ -6,8 +6,10 @@ import { writeSync } from 'node:fs';
 
 export class Out {
   private static readonly SIZE = 1 << 18;
-  private buf = Buffer.allocUnsafe(Out.SIZE);
-  private pos = 0;
+  /** the buffer and the end of what it holds: byte writers (summary-line.ts) write here after
+   *  room(n), then move `pos` */
+  readonly buf = Buffer.allocUnsafe(Out.SIZE);
+  pos = 0;
   /** the reader went away (`| head`): nothing more to write, so the caller can stop */
   closed = false;
   constructor(private readonly sink: ((s: string) => void) | null = null) {}
@@ -22,6 +24,11 @@ export class Out {
       }
     }
     this.pos += this.buf.write(s, this.pos);
+  }
+
+  /** make room for `n` bytes at buf[pos] (n at most 64 KiB) */
+  room(n: number): void {
+    if (this.pos + n > Out.SIZE) this.flush();
   }
 
   /** one line: the text and its newline */

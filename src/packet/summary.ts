@@ -13,7 +13,7 @@ import { ipv4BytesToString, ipv6ToString, macToString } from './addr.js';
 import { tcpFlagLetters } from './tcp.js';
 import { TcpSeqTables } from './summary-tcpseq.js';
 import { ipv4Text, ipv6Text } from './summary-addr.js';
-import { fastLine } from './summary-line.js';
+import { fastLine, fastLineInto } from './summary-line.js';
 import { udpAppKind, udpAppText, tcpIsDns, tcpDnsText, APP_LLMNR, APP_VXLAN, APP_GENEVE } from './app/index.js';
 import { vxlanHead, geneveHead } from './app/tunnel.js';
 
@@ -114,6 +114,20 @@ export function summarize(d: Decoded, state: SummaryState | null = null, opts: S
   if (d.has(L_PPPOE)) return s + (d.protocol === 0x8864 ? 'PPPoE [ses]' : 'PPPoE [disc]');
   if (d.problem !== null) return s + `[${d.problem}]`;
   return s + `${ethertypeText(d.protocol)}, length ${d.wireLen}`;
+}
+
+/**
+ * summarize()'s line written as bytes into `out` from `pos` (room: FAST_LINE_MAX) for the common
+ * lines it builds byte by byte; returns the end, or -1 (nothing written, no state changed): then
+ * summarize() makes the line.
+ */
+export function summarizeInto(out: Uint8Array, pos: number, d: Decoded, state: SummaryState | null = null, opts: SummaryOptions = {}): number {
+  // summarize()'s conditions for fastLine: no link text (-e, an SLL2 interface name, NFLOG's cut)
+  if (opts.link === true || opts.general === true || (d.ipVersion !== 4 && d.ipVersion !== 6) || d.srcOff < 0 || d.dstOff < 0) return -1;
+  if (d.nlayers === 0 || d.has(L_SLL2) || d.has(L_NFLOG) || d.has(L_ARP) || d.has(L_RARP)) return -1;
+  const b = d.data, v6 = d.ipVersion === 6;
+  return fastLineInto(out, pos, d, v6 ? ipv6Text(b, d.srcOff) : ipv4Text(b, d.srcOff), v6 ? ipv6Text(b, d.dstOff) : ipv4Text(b, d.dstOff), v6,
+    state !== null && !opts.absoluteSeq ? state.tcp : null);
 }
 
 function arpText(d: Decoded, link: boolean): string {
