@@ -410,7 +410,7 @@ def record(name):
         with lock:
             monoff = len(mon_lines)
         isns = {}
-        out, ev_trace, ev_nft, ev_cap, ev_sock, ev_nstat, ev_fix = [], [], [], [], [], [], []
+        out, ev_trace, ev_nft, ev_cap, ev_sock, ev_nstat, ev_fix, ev_bytes = [], [], [], [], [], [], [], []
         packets = []
         # frames whose skb was neither freed nor seen leaving in their own window (queued on an
         # unresolved neighbour): a later window decides them (settle_pending)
@@ -490,6 +490,8 @@ def record(name):
                 for s in summaries_e(seen[i]):
                     capl.append('%s(peer of %s) %s' % ('kfp-' + i, i, s))
             ev_cap.append('# frame %d\n' % k + '\n'.join(capl))
+            # the bytes each peer received, for checking a model's egress bytes (TTL, NAT, checksums)
+            ev_bytes.append('# frame %d\n' % k + '\n'.join('%s %s' % (i, r.hex()) for i in sorted(seen) for r in seen[i]))
             ev_sock.append('# frame %d\n' % k + '\n'.join(slines))
             delta = {c: after[c] - before.get(c, 0) for c in after if after[c] != before.get(c, 0)}
             ev_nstat.append('# frame %d\n' % k + ' '.join('%s=%+d' % kv for kv in sorted(delta.items())))
@@ -516,7 +518,7 @@ def record(name):
         fmt = lambda a, p: '%s.%d' % (a, p)
         json.dump({'%s>%s' % (fmt(k[0], k[1]), fmt(k[2], k[3])): v for k, v in sorted(isns.items())},
                   open(os.path.join(ev, 'isn.json'), 'w'), indent=1, sort_keys=True)
-        for fn, body in (('tracepoints.txt', ev_trace), ('nft-trace.txt', ev_nft), ('peer-captures.txt', ev_cap),
+        for fn, body in (('tracepoints.txt', ev_trace), ('nft-trace.txt', ev_nft), ('peer-captures.txt', ev_cap), ('peer-bytes.txt', ev_bytes),
                          ('sockets.txt', ev_sock), ('nstat.txt', ev_nstat)):
             open(os.path.join(ev, fn), 'w').write('\n'.join(body) + '\n')
         open(os.path.join(ev, 'recorder.txt'), 'w').write(

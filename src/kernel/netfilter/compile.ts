@@ -17,6 +17,7 @@ import { parseIpv4, parseIpv6 } from '../../packet/addr.js';
 import { NFPROTO_ARP, NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_NETDEV } from './hook.js';
 import { Fib, newFlow, type FibResult } from '../route/fib.js';
 import type { Pkt } from './pkt.js';
+import type { NfFlowtable } from './nf_flow_table.js';
 import { exthdrNum, exthdrStr } from './nft-exthdr.js';
 import { DynStore, dynsetPred, jhashLoad, numgenInc, quotaPred } from './nft-stateful.js';
 
@@ -123,6 +124,9 @@ export interface CompileCtx {
   /** conntrack mark/zone setters (ct set) */
   /** netdev fwd/dup: send the packet (dup: a clone) out `dev`; false when the kernel side is absent */
   netdevXmit?(p: Pkt, dev: NetDevice, dup: boolean, nexthop?: number | Uint8Array): boolean;
+  /** the flowtable a `flow add @NAME` of table `tb` names, and nft_flow_offload_eval on it */
+  flowtable?(tb: IrTable, name: string): NfFlowtable | undefined;
+  flowOffload?(ft: NfFlowtable, p: Pkt): boolean;
 }
 
 const EMPTY = new Int32Array(0);
@@ -858,6 +862,13 @@ function compileExpr(e: Expr, tb: IrTable, cx: CompileCtx, r: IrRule): Pred {
       const ms = e.timeout ?? set.timeout;
       const stmts = e.stmts;
       return dynsetPred(e.op, store, key, ms === undefined ? Infinity : ms / 1000, () => stmts.map((x) => compileExpr(x, tb, cx, r)));
+    }
+    case 'flow_offload': {
+      // nft_flow_offload_eval: NFT_BREAK (the rule ends unmatched) unless the flow was offloaded
+      const ft = cx.flowtable?.(tb, e.flowtable);
+      if (!ft || !cx.flowOffload) return unsupportedPred(`flow add @${e.flowtable}`, cx, r);
+      const offload = cx.flowOffload;
+      return (p) => offload(ft, p);
     }
     case 'unsupported': return unsupportedPred(e.what, cx, r);
     case 'xt': return e.mk(cx, r);

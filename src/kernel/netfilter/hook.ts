@@ -6,6 +6,7 @@
 import type { NetDevice } from '../../host/types.js';
 import type { SkBuff } from '../skbuff.js';
 import type { TimelineEvent, Verdict } from '../fate.js';
+import type { FlowRoute } from './nf_flow_table.js';
 
 /** include/uapi/linux/netfilter.h: protocol families as netfilter numbers them */
 export const NFPROTO_INET = 1;
@@ -58,6 +59,10 @@ export interface NfKernelOps {
   netdevXmit?(skb: SkBuff, dev: NetDevice, dup: boolean, fromIngress: boolean): void;
   /** nft_fwd_neigh_eval: TTL / hop limit decremented, then neigh_xmit to `nexthop` on `dev` */
   neighXmit?(skb: SkBuff, dev: NetDevice, nexthop: number | Uint8Array): void;
+  /** nft_flow_route's nf_route for a flow's other direction: to `daddr` out of `oif` */
+  flowRoute?(v6: boolean, daddr: number | string, oif: NetDevice, mark: number): FlowRoute | null;
+  /** the flowtable fast path's neigh_xmit on the flow's cached route */
+  flowXmit?(skb: SkBuff, route: FlowRoute): void;
 }
 
 export interface NfHooks {

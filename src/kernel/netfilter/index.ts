@@ -24,14 +24,18 @@ import { compileTable, VERDICT_NAMES, V_ACCEPT, V_CONTINUE, V_DROP, V_GOTO, V_JU
 import { Pkt } from './pkt.js';
 import { NfConntrack, timeoutsFromSysctl, IP_CT_IS_REPLY, IP_CT_NEW, IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE, type NfConn } from './nf_conntrack.js';
 import { natIcmpReply4, natPacket, setupInfo, type NatStmt } from './nf_nat.js';
+import { NF_FLOW_TIMEOUT, NfFlowtables, flowtablesOf, type NfFlowtable } from './nf_flow_table.js';
+import { nf_flow_offload_inet_hook, type FlowXmit } from './nf_flow_table_ip.js';
 
 const INT_MAX = 2147483647;
 
 interface Entry {
   prio: number;
   seq: number;
-  kind: 'chain' | 'ct_in' | 'ct_confirm' | 'nat';
+  kind: 'chain' | 'ct_in' | 'ct_confirm' | 'nat' | 'flowtable';
   chain?: CChain;
+  /** flowtable: its fast path at the netdev ingress hook of its devices */
+  ft?: NfFlowtable;
   /** nat: chains of type nat on this hook, by priority; manip 0 src / 1 dst */
   nat?: CChain[];
   manip?: 0 | 1;
@@ -97,6 +101,8 @@ export class NfTables implements NfHooks {
   private pkt = new Pkt();
   private events: TimelineEvent[] = [];
   readonly conntrack: NfConntrack | null;
+  /** the rule set's flowtables (nf_flow_table.ts) */
+  readonly flowtables: NfFlowtables;
   /** every construct not modelled, once, "file:line: what" */
   readonly unsupported: string[] = [];
   readonly notes: string[];
@@ -105,6 +111,17 @@ export class NfTables implements NfHooks {
     this.notes = rs.notes;
     const seen = new Set<string>();
     const self = this;
+    const sys = host.sysctls;
+    const num = (k: string, d: number) => {
+      const v = sys?.raw.get(k);
+      return v !== undefined && /^\d+$/.test(v) ? Number(v) : d;
+    };
+    const ctTimeouts = timeoutsFromSysctl((k) => sys?.raw.get(k));
+    this.flowtables = new NfFlowtables(
+      { route: (v6, daddr, oif, mark) => ops.flowRoute?.(v6, daddr, oif, mark) ?? null },
+      { tcp: num('net.netfilter.nf_flowtable_tcp_timeout', NF_FLOW_TIMEOUT), udp: num('net.netfilter.nf_flowtable_udp_timeout', NF_FLOW_TIMEOUT), ct: ctTimeouts },
+    );
+    const ftByTable = flowtablesOf(rs.tables, this.flowtables);
     const cx: CompileCtx = {
       host,
       get events() { return self.events; },
@@ -114,6 +131,8 @@ export class NfTables implements NfHooks {
       },
       ipsets: rs.ipsets,
       netdevXmit: (p: Pkt, dev: NetDevice, dup: boolean, nexthop?: number | Uint8Array) => this.netdevXmit(p, dev, dup, nexthop),
+      flowtable: (tb, name) => ftByTable.get(tb)?.get(name),
+      flowOffload: (ft, p) => this.flowtables.offload(ft, p, this.traceOn ? this.events : null),
     };
     let seq = 0;
     // conntrack runs for a family only when a rule needs it (nf_ct_netns_get from the ct, nat,
@@ -150,6 +169,17 @@ export class NfTables implements NfHooks {
         }
       }
     }
+    // flowtables: nf_flow_offload_inet_hook (ip/ip6 hook for those families) registered on the
+    // netdev ingress hook of each device with the flowtable's priority (nft_register_flowtable_net_hooks)
+    for (const [tb, byName] of ftByTable) {
+      for (const ft of byName.values()) {
+        if (ft.def.devices.length === 0) {
+          this.notes.push(`${ft.label}: flowtable without devices: not attached${tb.origin === 'nft-json' ? ' (nft -j lists them as "dev"; give nft.txt if they are missing)' : ''}`);
+          continue;
+        }
+        this.add(NFPROTO_NETDEV, NF_NETDEV_INGRESS, { prio: ft.def.priority, seq: seq++, kind: 'flowtable', ft, devices: ft.def.devices });
+      }
+    }
     const needCt = ctPfs.size > 0;
     for (const pf of ctPfs) {
       this.add(pf, NF_INET_PRE_ROUTING, { prio: -200, seq: -1, kind: 'ct_in' });
@@ -180,13 +210,8 @@ export class NfTables implements NfHooks {
       }
     }
     for (const l of this.entries.values()) l.sort((a, b) => a.prio - b.prio || b.seq - a.seq);
-    const sys = host.sysctls;
-    const num = (k: string, d: number) => {
-      const v = sys?.raw.get(k);
-      return v !== undefined && /^\d+$/.test(v) ? Number(v) : d;
-    };
     this.conntrack = needCt
-      ? new NfConntrack(num('net.netfilter.nf_conntrack_max', 262144), num('net.netfilter.nf_conntrack_tcp_loose', 1) !== 0, num('net.netfilter.nf_conntrack_tcp_be_liberal', 0) !== 0, num('net.netfilter.nf_conntrack_checksum', 1) !== 0, timeoutsFromSysctl((k) => sys?.raw.get(k)))
+      ? new NfConntrack(num('net.netfilter.nf_conntrack_max', 262144), num('net.netfilter.nf_conntrack_tcp_loose', 1) !== 0, num('net.netfilter.nf_conntrack_tcp_be_liberal', 0) !== 0, num('net.netfilter.nf_conntrack_checksum', 1) !== 0, ctTimeouts)
       : null;
   }
 
@@ -216,7 +241,7 @@ export class NfTables implements NfHooks {
   /** registered entries per hook, in run order (for docs/tests: `pktlife` shows the hook layout) */
   layout(pf: number, hook: number): string[] {
     return (this.entries.get(pf * 8 + hook) ?? []).map((e) =>
-      e.kind === 'chain' ? `${e.prio} ${e.chain!.label}` : e.kind === 'nat' ? `${e.prio} nat(${e.nat!.map((c) => c.label).join(', ')})` : `${e.prio} ${e.kind === 'ct_in' ? 'nf_conntrack_in' : 'nf_conntrack_confirm'}`,
+      e.kind === 'chain' ? `${e.prio} ${e.chain!.label}` : e.kind === 'flowtable' ? `${e.prio} flowtable ${e.ft!.label}` : e.kind === 'nat' ? `${e.prio} nat(${e.nat!.map((c) => c.label).join(', ')})` : `${e.prio} ${e.kind === 'ct_in' ? 'nf_conntrack_in' : 'nf_conntrack_confirm'}`,
     );
   }
 
@@ -231,6 +256,7 @@ export class NfTables implements NfHooks {
     const inDev = state.in, outDev = state.out;
     p.set(skb, state.pf, state.hook, inDev, outDev);
     this.events = events;
+    this.traceOn = state.trace !== false;
     const verdicts: Verdict[] = [];
     let unsupported: string[] | undefined;
     const result = (verdict: NfVerdictKind, reason?: string): NfResult => {
@@ -255,6 +281,15 @@ export class NfTables implements NfHooks {
           return result('drop', 'NETFILTER_DROP');
         }
         if (r) events.push({ fn: '__nf_conntrack_confirm', what: r });
+        continue;
+      }
+      if (e.kind === 'flowtable') {
+        if (!inDev || !e.devices!.includes(inDev.name)) continue;
+        p.unsupported = null;
+        const v = nf_flow_offload_inet_hook(this.flowtables, e.ft!, p, this.traceOn ? events : null, this.flowXmit);
+        if (p.unsupported) unsupported = [...(unsupported ?? []), ...p.unsupported];
+        if (v === 'stolen') return result('stolen');
+        if (v === 'drop') return result('drop', 'NETFILTER_DROP');
         continue;
       }
       if (e.kind === 'nat') {
@@ -309,6 +344,18 @@ export class NfTables implements NfHooks {
     }
     return code;
   }
+
+  /** the hook call being evaluated builds timeline texts */
+  private traceOn = true;
+
+  /** the fast path's transmit: the flow's cached route of this direction (the packet is stolen after) */
+  private readonly flowXmit: FlowXmit = (p, flow, dir) => {
+    const events = this.events, trace = this.traceOn;
+    if (this.ops.flowXmit) this.ops.flowXmit(p.skb, flow.tuple[dir].out);
+    else (p.unsupported ??= []).push('flowtable fast path: no transmit path in this namespace');
+    this.events = events;
+    this.traceOn = trace;
+  };
 
   private lastRule: CRule | null = null;
   private lastChain: CChain | null = null;
@@ -496,7 +543,8 @@ function familyPf(f: string): number {
 /** the expression loads conntrack for its table's family (its init calls nf_ct_netns_get):
  *  ct matches and ct set, NAT statements. notrack does not (nft_notrack has no init). */
 function usesCt(e: Expr): boolean {
-  if (e.k === 'ct_set' || e.k === 'nat' || (e.k === 'xt' && e.ct === true)) return true;
+  // nft_flow_offload_init calls nf_ct_netns_get too
+  if (e.k === 'ct_set' || e.k === 'nat' || e.k === 'flow_offload' || (e.k === 'xt' && e.ct === true)) return true;
   return JSON.stringify(e).includes('"k":"ct"');
 }
 

@@ -83,6 +83,8 @@ export type Expr =
   | { k: 'fwd'; dev: string; dup: boolean; /** `fwd ip|ip6 to ADDR device DEV` (nft_fwd_neigh_eval) */ neigh?: { family: 4 | 6; addr: string } }
   /** nft_quota: bytes consumed by the packets that reached it, on capture order */
   | { k: 'quota'; bytes: number; over: boolean; used: number }
+  /** nft_flow_offload: `flow add @ft` (also written `flow offload @ft`): offload the packet's connection to a flowtable */
+  | { k: 'flow_offload'; flowtable: string }
   /** nft_dynset: add/update/delete the packet's key in a set from the packet path (meters are dynsets) */
   | { k: 'dynset'; op: 'add' | 'update' | 'delete'; set: string; key: Load; timeout?: number; stmts: Expr[] }
   | VerdictExpr
@@ -127,6 +129,17 @@ export interface IrChain {
   src?: SrcRef;
 }
 
+/** a flowtable (nf_tables_api.c nft_flowtable): its ingress hook on each device, flags as listed */
+export interface FlowtableDef {
+  name: string;
+  hook: string;
+  priority: number;
+  devices: string[];
+  /** `flags offload` (hardware offload: the software fast path is the same), `counter` */
+  flags: string[];
+  src?: SrcRef;
+}
+
 export type TableFamily = 'ip' | 'ip6' | 'inet' | 'arp' | 'bridge' | 'netdev';
 
 export interface IrTable {
@@ -134,6 +147,8 @@ export interface IrTable {
   name: string;
   chains: IrChain[];
   sets: Map<string, SetDef>;
+  /** `flowtable NAME { hook ingress priority P; devices = { ... } }` declarations */
+  flowtables?: Map<string, FlowtableDef>;
   /** which input it came from, for tracing and de-duplication of iptables-nft tables */
   origin: 'nft' | 'nft-json' | 'iptables' | 'ip6tables';
 }

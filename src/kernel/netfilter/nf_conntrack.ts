@@ -18,6 +18,8 @@ export function ctStateBit(ctinfo: number): number {
 }
 /** enum ip_conntrack_status bits */
 export const IPS_EXPECTED = 1, IPS_SEEN_REPLY = 2, IPS_ASSURED = 4, IPS_CONFIRMED = 8, IPS_SRC_NAT = 16, IPS_DST_NAT = 32, IPS_SRC_NAT_DONE = 128, IPS_DST_NAT_DONE = 256;
+/** IPS_OFFLOAD_BIT (14): the connection is in a flowtable (nf_flow_table.ts) */
+export const IPS_OFFLOAD = 1 << 14;
 
 /** enum tcp_conntrack */
 export const TCP_CONNTRACK_NONE = 0, SS = 1, SR = 2, ES = 3, FW = 4, CW = 5, LA = 6, TW = 7, CL = 8, S2 = 9, TCP_CONNTRACK_MAX = 10, IV = 10, IG = 11;
@@ -75,7 +77,8 @@ export function timeoutsFromSysctl(get: (k: string) => string | undefined): CtTi
   };
 }
 /** IP_CT_TCP_FLAG_* */
-const TCP_FLAG_WINDOW_SCALE = 1, TCP_FLAG_SACK_PERM = 2, TCP_FLAG_BE_LIBERAL = 8;
+const TCP_FLAG_WINDOW_SCALE = 1, TCP_FLAG_SACK_PERM = 2;
+export const TCP_FLAG_BE_LIBERAL = 8;
 /**
  * pktlife's own marks on a direction's window data (not kernel flags). MODEL_SEQ: its sequence
  * numbers come from a segment the model built (its SYN-ACK, RST...), not the host's real one.
@@ -122,6 +125,8 @@ export interface NfConn {
   /** what the model could not reproduce about this connection's NAT; every rewritten frame carries it */
   natNotes?: string[];
   id: number;
+  /** removed from the table (nf_ct_is_dying): a flowtable entry holding it lets go */
+  dying?: boolean;
 }
 
 export function tupleKey(t: Tuple, zone: number): string {
@@ -168,8 +173,9 @@ export interface CtResult {
 const CT_ACCEPT: CtResult = { drop: false, what: '' };
 
 /** an entry's state as `conntrack -L` prints it */
-function ctStateText(ct: NfConn): string {
-  const flag = !(ct.status & IPS_SEEN_REPLY) ? '[UNREPLIED]' : ct.status & IPS_ASSURED ? '[ASSURED]' : '';
+export function ctStateText(ct: NfConn): string {
+  // ct_seq_show: [OFFLOAD] in place of [ASSURED] while a flowtable forwards the connection
+  const flag = !(ct.status & IPS_SEEN_REPLY) ? '[UNREPLIED]' : ct.status & IPS_OFFLOAD ? '[OFFLOAD]' : ct.status & IPS_ASSURED ? '[ASSURED]' : '';
   const tcp = ct.tuple[0].proto === 6 ? TCP_STATE_NAMES[ct.tcpState] : '';
   return tcp && flag ? `${tcp} ${flag}` : tcp || flag || 'tracked';
 }
@@ -297,6 +303,7 @@ export class NfConntrack {
   private seqNote: string | null = null;
 
   private remove(ct: NfConn): void {
+    ct.dying = true;
     if (this.table.delete(tupleKey(ct.tuple[0], ct.zone))) this.count--;
     this.table.delete(tupleKey(ct.tuple[1], ct.zone));
   }

@@ -10,6 +10,7 @@ import { icmp_send } from '../ipv4/icmp.js';
 import { icmpv6_send } from '../ipv6/icmp.js';
 import { tcp_send_reset_skb } from '../transport/tcp_ipv4.js';
 import { nf_netdev_egress, nft_fwd_neigh_xmit } from './nf_dup_netdev.js';
+import { nf_flow_neigh_xmit, nf_flow_route_other } from './nf_flow_table_path.js';
 
 type RejectHow = Parameters<NfKernelOps['sendReject']>[2];
 
@@ -32,6 +33,12 @@ export function nfKernelOps(ref: { net: Net | null; ctx: FrameCtx | null }): NfK
     },
     neighXmit(skb, dev, nexthop) {
       if (ref.net && ref.ctx) nft_fwd_neigh_xmit(ref.net, skb, ref.ctx, dev, nexthop);
+    },
+    flowRoute(v6, daddr, oif, mark) {
+      return ref.net ? nf_flow_route_other(ref.net, v6, daddr, oif, mark) : null;
+    },
+    flowXmit(skb, route) {
+      if (ref.net && ref.ctx) nf_flow_neigh_xmit(ref.net, skb, ref.ctx, route);
     },
   };
 }

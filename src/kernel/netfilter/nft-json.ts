@@ -87,6 +87,16 @@ export function parseNftJson(text: string, file: string, into?: IrRuleset): IrRu
         ch.rules.push(rule);
         return;
       }
+      case 'flowtable': {
+        // {"flowtable": {"family", "table", "name", "hook": "ingress", "prio": 0, "dev": ["eth0", "eth1"] | "eth0"}}
+        const t = table(o, i);
+        const prio = typeof o.prio === 'number' ? o.prio : namedPriority(t.family, String(o.prio ?? 'filter'));
+        if (prio === undefined) throw new RulesetError(file, 1, 1, `flowtable ${o.name}: bad priority ${o.prio}`);
+        const devices: string[] = o.dev === undefined ? [] : Array.isArray(o.dev) ? o.dev : [o.dev];
+        const flags: string[] = o.flags === undefined ? [] : Array.isArray(o.flags) ? o.flags : [o.flags];
+        (t.flowtables ??= new Map()).set(o.name, { name: o.name, hook: o.hook ?? 'ingress', priority: prio, devices, flags, src: { file, line: 1, text: `flowtable ${o.name}` } });
+        return;
+      }
       default:
         rs.notes.push(`${file}: object '${kind}' not modelled`);
     }
@@ -261,6 +271,12 @@ function stmt(x: J, t: IrTable, file: string): Expr | null {
       // netdev {"fwd": {"dev": "eth1"}} / {"dup": {"dev": "eth1"}}; with "addr" (neighbour forms) or a device map: unsupported
       if (t.family === 'netdev' && o && typeof o.dev === 'string' && o.addr === undefined) return { k: 'fwd', dev: o.dev, dup: kind === 'dup' };
       return { k: 'unsupported', what: `${kind} ${JSON.stringify(o)}` };
+    case 'flow': {
+      // {"flow": {"op": "add", "flowtable": "@ft"}}
+      const name = typeof o?.flowtable === 'string' ? o.flowtable.replace(/^@/, '') : '';
+      if ((o?.op === 'add' || o?.op === 'offload') && t.flowtables?.has(name)) return { k: 'flow_offload', flowtable: name };
+      return { k: 'unsupported', what: `flow ${JSON.stringify(o)}` };
+    }
     case 'xt': return { k: 'unsupported', what: `xt ${o?.type ?? ''} ${o?.name ?? ''}`.trim() };
     default: return { k: 'unsupported', what: kind };
   }

@@ -7,7 +7,7 @@
 import { tokenize, type Tok } from './nft-lexer.js';
 import {
   ICMPX_CODE, ICMPV6_CODE, ICMP_CODE, L4PROTO, RulesetError, TCP_FLAGS, namedPriority, newTable, parseIPv4, parseIPv6, prefixRange,
-  type BaseChainDef, type Expr, type IrChain, type IrRule, type IrRuleset, type IrTable, type Load, type SetDef, type SetElem,
+  type BaseChainDef, type Expr, type FlowtableDef, type IrChain, type IrRule, type IrRuleset, type IrTable, type Load, type SetDef, type SetElem,
   type TableFamily, type Val, type VerdictExpr,
 } from './ir.js';
 import { IPV6_EXTHDR, TCP_OPTIONS, indexedAddr } from './nft-exthdr.js';
@@ -148,10 +148,46 @@ class NftParser {
           // stateful objects (counter, quota, limit, ct helper/timeout/expectation, synproxy, secmark, flowtable)
           const toks = collect(c);
           if (!OBJECT_KINDS.has(t.v)) throw err(t, `syntax error, unexpected ${t.v}`);
+          if (t.v === 'flowtable') this.parseFlowtable(tb, t, toks);
           this.registerObject(tb, t, toks);
         }
       }
     }
+  }
+
+  /** `flowtable NAME { hook ingress priority P; devices = { a, b }; [flags offload;] [counter] }` */
+  private parseFlowtable(tb: IrTable, kw: Tok, toks: Tok[]): void {
+    const n = toks[0];
+    if (!n || (n.t !== 'word' && n.t !== 'str')) throw err(kw, 'syntax error, flowtable needs a name');
+    const ft: FlowtableDef = { name: n.v, hook: 'ingress', priority: 0, devices: [], flags: [], src: { file: n.file, line: n.line, text: `flowtable ${n.v}` } };
+    const c: Cursor = { toks: [...toks.slice(1), eofTok(toks)], pos: 0 };
+    if (peek(c).v === '{') next(c);
+    for (;;) {
+      const t = next(c);
+      if (t.t === 'eof' || (t.t === 'punct' && t.v === '}')) break;
+      if (t.t === 'punct' && t.v === ';') continue;
+      if (t.v === 'hook') {
+        const h = expect(c, 'word');
+        if (h.v !== 'ingress') throw err(h, `flowtable hook must be ingress, not '${h.v}'`);
+        ft.hook = h.v;
+        if (peek(c).v === 'priority') { const pt = next(c); ft.priority = this.parsePriority(c, tb.family, pt); }
+      } else if (t.v === 'devices') {
+        expectP(c, '=');
+        if (peek(c).v === '{') {
+          next(c);
+          while (peek(c).v !== '}' && peek(c).t !== 'eof') {
+            const d = next(c);
+            if (d.t === 'word' || d.t === 'str') ft.devices.push(d.v);
+          }
+          next(c);
+        } else ft.devices.push(expect(c, 'word', 'str').v);
+      } else if (t.v === 'flags') {
+        ft.flags.push(expect(c, 'word').v);
+        while (peek(c).v === ',') { next(c); ft.flags.push(expect(c, 'word').v); }
+      } else if (t.v === 'counter') ft.flags.push('counter');
+      else throw err(t, `syntax error, unexpected ${show(t)} in flowtable ${n.v}`);
+    }
+    (tb.flowtables ??= new Map()).set(ft.name, ft);
   }
 
   /** `counter NAME {...}`, `ct helper NAME {...}`: kept by name for rules that reference it */
@@ -480,6 +516,7 @@ class NftParser {
       const tname = toks[i++];
       if (!tname) throw err(what, 'syntax error, expecting a table name');
       const tb = this.findTable(family, tname.v, tname);
+      if (what.v === 'flowtable') this.parseFlowtable(tb, what, toks.slice(i));
       this.registerObject(tb, kind, sub ? [sub, ...toks.slice(i)] : toks.slice(i));
       return;
     }
@@ -557,6 +594,17 @@ class NftParser {
           && (f === 'ip' ? parseIPv4(a.v) !== undefined : parseIPv6(a.v) !== undefined) && c.toks[c.pos + 4]?.v === 'device' && dv && (dv.t === 'str' || (dv.t === 'word' && !this.startsLoad(dv)))) {
           c.pos += 6;
           return { k: 'fwd', dev: dv.v, dup: false, neigh: { family: f === 'ip' ? 4 : 6, addr: a.v } };
+        }
+        break;
+      }
+      case 'flow': {
+        // `flow add @ft` / `flow offload @ft` (nft_flow_offload); the flowtable must exist (nft_flowtable_lookup)
+        const op = c.toks[c.pos + 1], ref = c.toks[c.pos + 2];
+        if ((op?.v === 'add' || op?.v === 'offload') && ref?.t === 'word' && ref.v.startsWith('@')) {
+          c.pos += 3;
+          const name = ref.v.slice(1);
+          if (!tb.flowtables?.has(name)) throw err(ref, `Could not process rule: No such file or directory (flowtable '${name}' does not exist in table ${tb.family} ${tb.name})`);
+          return { k: 'flow_offload', flowtable: name };
         }
         break;
       }
