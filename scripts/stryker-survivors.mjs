@@ -14,7 +14,7 @@ class SurvivorsReporter {
   }
   onMutantTested(r) {
     if (r.status !== 'Survived' && r.status !== 'NoCoverage') return;
-    const where = `${r.fileName}:${r.location.start.line}:${r.location.start.column + 1}`;
+    const where = `${r.fileName}:${r.location.start.line}:${r.location.start.column}`;
     fs.appendFileSync(this.file, `${r.status} ${where} ${r.mutatorName}: ${JSON.stringify(r.replacement ?? '')}\n`);
   }
 }

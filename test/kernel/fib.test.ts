@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { loadHost } from '../../src/host/load.js';
 import { sample } from './helpers.js';
-import { Fib, newFlow, EINVAL, EACCES, ENETUNREACH, EHOSTUNREACH, type FibResult } from '../../src/kernel/route/fib.js';
+import { Fib, newFlow, addrIn, prefixMatch6, fibPropsError, EINVAL, EACCES, ENETUNREACH, EHOSTUNREACH, type FibResult } from '../../src/kernel/route/fib.js';
 import { parseIpv4, parseIpv6 } from '../../src/packet/addr.js';
 
 const host = sample('router');
@@ -139,4 +139,80 @@ describe('fib_table_lookup route order matches the kernel', () => {
       expect({ gateway: r.nh.gwStr, dev: r.nh.dev!.name }).toEqual(want);
     });
   }
+});
+
+// fib6_rule_match compares a rule's from/to with ipv6_prefix_equal (include/net/ipv6.h
+// __ipv6_prefix_equal: whole bytes compared first, then the top `plen % 8` bits of the next byte
+// under the mask 0xff << (8 - plen % 8)). Expected values derived by hand from that definition.
+describe('addrIn on IPv6 (ipv6_prefix_equal)', () => {
+  const a6 = (s: string) => parseIpv6(s)!;
+  const cases: [string, string, number, boolean, string][] = [
+    ['2001:db8::1', '2001:db8::', 32, true, 'same first 4 bytes'],
+    ['2001:db9::1', '2001:db8::', 32, false, 'byte 3 differs (0xb8 vs 0xb9), inside a whole-byte prefix'],
+    ['2001:db8::1', '2001:db9::', 31, true, '/31: the last bit of byte 3 is outside the prefix'],
+    ['2001:db8::1', '2001:dba::', 31, false, '/31: 0xb8 vs 0xba differ in bit 1 of byte 3, inside'],
+    ['2001:db8:f000::1', '2001:db8:8000::', 36, false, '/36: top nibble of byte 4 is 0xf vs 0x8'],
+    ['2001:db8:8fff::1', '2001:db8:8000::', 36, true, '/36: only the top nibble of byte 4 counts'],
+    ['2001:db8:7fff::1', '2001:db8:8000::', 33, false, '/33: top bit of byte 4 is 0 vs 1'],
+    ['::1', '::', 127, true, '/127: the last bit is outside'],
+    ['::2', '::', 127, false, '/127: bit 1 of the last byte is inside'],
+    ['ffff::', '::', 0, true, '/0 matches everything'],
+    ['::1', '::1', 128, true, '/128 equal'],
+    ['::1', '::3', 128, false, '/128 unequal in the last bit'],
+    ['8000::', '::', 1, false, '/1: the very first bit differs'],
+  ];
+  for (const [a, p, len, want, why] of cases) {
+    it(`${a} in ${p}/${len}: ${want} (${why})`, () => {
+      expect(addrIn(a6(a), a6(p), len)).toBe(want);
+      expect(prefixMatch6(a6(a), a6(p), len)).toBe(want);
+    });
+  }
+});
+
+describe('rule and route details from the kernel source', () => {
+  it('a rule naming an iif the host lacks never matches (fib_nl2rule: iifindex = -1 until such a device exists)', () => {
+    // net/core/fib_rules.c: the rule keeps iifindex -1 while no device has its iifname, and
+    // fib_rule_match compares iifindex with flowi_iif, which is never -1. Lookups from this host
+    // (flowi_iif = LOOPBACK_IFINDEX, 1) must not take it: 8.8.8.8 then falls to rule 110 (main:
+    // no default route) and the lookup fails as in 'a mark outside the mask' above.
+    const h = sample('router');
+    h.rules.push({ family: 4, priority: 50, not: false, srcLen: 0, dstLen: 0, iif: 'nosuchdev0', action: 'to_tbl', table: 100, text: '50:\tfrom all iif nosuchdev0 lookup 100' });
+    const f = new Fib(h, 4);
+    const fl = newFlow();
+    fl.daddr = ip('8.8.8.8');
+    fl.iif = 1;
+    const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+    expect(f.lookup(fl, r)).toBe(-ENETUNREACH);
+    expect(r.rule).toBeNull();
+  });
+  it('a uidrange rule matches a known uid inside the range only (fib_rule_match: uid_lt(start) || uid_gt(end) -> no match)', () => {
+    const h = sample('router');
+    h.rules.push({ family: 4, priority: 50, not: false, srcLen: 0, dstLen: 0, uidRange: [100, 200], action: 'to_tbl', table: 100, text: '50:\tfrom all uidrange 100-200 lookup 100' });
+    const f = new Fib(h, 4);
+    const at = (uid: number) => {
+      const fl = newFlow();
+      fl.daddr = ip('8.8.8.8');
+      fl.iif = 1;
+      fl.uid = uid;
+      const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+      return { err: f.lookup(fl, r), rule: r.rule?.priority ?? null };
+    };
+    // inside: rule 50 sends it to table 100 (default via 10.2.0.2); outside either end: main, no route
+    expect(at(150)).toEqual({ err: 0, rule: 50 });
+    expect(at(100)).toEqual({ err: 0, rule: 50 });
+    expect(at(200)).toEqual({ err: 0, rule: 50 });
+    expect(at(99)).toEqual({ err: -ENETUNREACH, rule: null });
+    expect(at(1000)).toEqual({ err: -ENETUNREACH, rule: null });
+  });
+  it('route types give the errors of fib_props[] (net/ipv4/fib_semantics.c)', () => {
+    expect(fibPropsError('unicast')).toBe(0);
+    expect(fibPropsError('local')).toBe(0);
+    expect(fibPropsError('broadcast')).toBe(0);
+    expect(fibPropsError('multicast')).toBe(0);
+    expect(fibPropsError('blackhole')).toBe(-EINVAL);
+    expect(fibPropsError('unreachable')).toBe(-EHOSTUNREACH);
+    expect(fibPropsError('prohibit')).toBe(-EACCES);
+    expect(fibPropsError('throw')).toBe(-11); // -EAGAIN
+    expect(fibPropsError('nat')).toBe(-EINVAL);
+  });
 });
