@@ -216,3 +216,34 @@ describe('rule and route details from the kernel source', () => {
     expect(fibPropsError('nat')).toBe(-EINVAL);
   });
 });
+
+describe('fib_lookup without custom rules: table default after main', () => {
+  // Recorded on this machine's kernel (6.18) in a namespace with only the default rules:
+  //   ip route add blackhole 192.0.2.0/24; ip route add default via 10.77.0.2 dev mu-v0 table default
+  //   ip route get 8.8.8.8   -> "8.8.8.8 via 10.77.0.2 dev mu-v0 table default"
+  //   ip route get 192.0.2.1 -> "RTNETLINK answers: Invalid argument" (the blackhole's EINVAL:
+  //   table default is only asked when main matched nothing)
+  const h = sample('fresh');
+  h.routes.push(
+    { family: 4, table: 254, type: 'blackhole', dst: ip('192.0.2.0'), dstStr: '192.0.2.0/24', dstLen: 24, scope: 'global', metric: 0, protocol: 'boot' },
+    { family: 4, table: 253, type: 'unicast', dst: 0, dstStr: 'default', dstLen: 0, gateway: ip('10.77.0.2'), gatewayStr: '10.77.0.2', dev: 'lo', scope: 'global', metric: 0, protocol: 'boot' },
+  );
+  const f = new Fib(h, 4);
+  const at = (dst: string) => {
+    const fl = newFlow();
+    fl.daddr = ip(dst);
+    fl.iif = 1;
+    const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+    return { err: f.lookup(fl, r), r };
+  };
+  it('takes the default table route when main has none', () => {
+    expect(f.customRules).toBe(false);
+    const { err, r } = at('8.8.8.8');
+    expect(err).toBe(0);
+    expect(r.table).toBe(253);
+    expect(r.nh.gwStr).toBe('10.77.0.2');
+  });
+  it("a blackhole in main answers EINVAL without asking table default", () => {
+    expect(at('192.0.2.1').err).toBe(-EINVAL);
+  });
+});

@@ -287,10 +287,13 @@ export class Fib {
     out.rule = null;
     out.table = 0;
     if (!this.customRules) {
-      // include/net/ip_fib.h fib_lookup without custom rules: main (local merged), then default
+      // include/net/ip_fib.h fib_lookup without custom rules: main (local merged), then default,
+      // and default only when main matched nothing (-EAGAIN): recorded on 6.18, a blackhole /16 in
+      // main answers EINVAL although table default has a default route (older kernels went on to
+      // table default on any error)
       let err = this.merged.lookup(fl, res);
       let table = RT_TABLE_MAIN;
-      if (err !== 0) {
+      if (err === -EAGAIN) {
         const d = this.tables.get(RT_TABLE_DEFAULT);
         if (d) {
           err = d.lookup(fl, res);
