@@ -84,6 +84,19 @@ describe('fib_rules_lookup', () => {
     expect(look({ dst: '10.67.0.1', iif: eth1 }).err).toBe(-EHOSTUNREACH);
     expect(look({ dst: '10.68.0.1', iif: eth1 }).err).toBe(-EACCES);
   });
+  it('an error names the route whose type gave it, never a rule action or an earlier lookup\'s route', () => {
+    // fib_table_lookup returns fib_props[type].error for the blackhole route it found (the timeline
+    // names that route); fib4_rule_action's blackhole returns -EINVAL with no route at all
+    const viaRoute = look({ dst: '10.66.0.1', iif: eth1 });
+    expect(viaRoute.err).toBe(-EINVAL);
+    expect(viaRoute.r.alias.type).toBe('blackhole');
+    expect(viaRoute.r.alias.route.dstStr).toBe('10.66.0.0/16');
+    expect(look({ dst: '198.51.100.9', iif: eth1 }).err).toBe(0); // leaves a route in the Fib's scratch result
+    const viaRule = look({ dst: '10.2.0.2', src: '10.5.1.1', iif: eth0 });
+    expect(viaRule.err).toBe(-EINVAL);
+    expect(viaRule.r.rule!.priority).toBe(140);
+    expect(viaRule.r.alias).toBeNull();
+  });
   it('longest prefix: 198.51.100.9 goes via 10.2.0.2 on eth1', () => {
     const { err, r } = look({ dst: '198.51.100.9', iif: eth1 });
     expect(err).toBe(0);
@@ -203,6 +216,53 @@ describe('rule and route details from the kernel source', () => {
     expect(at(200)).toEqual({ err: 0, rule: 50 });
     expect(at(99)).toEqual({ err: -ENETUNREACH, rule: null });
     expect(at(1000)).toEqual({ err: -ENETUNREACH, rule: null });
+  });
+  it('a goto whose target pref has no rule is skipped even when the snapshot does not say unresolved (fib_rules_lookup: ctarget NULL -> continue)', () => {
+    const h = sample('router');
+    h.rules.push({ family: 4, priority: 50, not: false, srcLen: 0, dstLen: 0, action: 'goto', table: 999, text: '50:\tfrom all goto 999' });
+    const f = new Fib(h, 4);
+    const fl = newFlow();
+    fl.daddr = ip('8.8.8.8');
+    fl.iif = 1;
+    const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+    // skipped: the lookup goes on as without rule 50 (rule 110 -> main, no default route)
+    expect(f.lookup(fl, r)).toBe(-ENETUNREACH);
+  });
+  it('a goto jumps to its target rule, which must match too, else the walk goes on after the target (fib_rules_lookup: goto jumped)', () => {
+    const h = sample('router');
+    h.rules.push({ family: 4, priority: 50, not: false, srcLen: 0, dstLen: 0, action: 'goto', table: 100, text: '50:\tfrom all goto 100' });
+    const f = new Fib(h, 4);
+    const at = (src: string, mark: number) => {
+      const fl = newFlow();
+      fl.daddr = ip('8.8.8.8');
+      fl.saddr = ip(src);
+      fl.mark = mark;
+      fl.iif = 1;
+      const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+      return { err: f.lookup(fl, r), rule: r.rule?.priority ?? null };
+    };
+    // rule 100 (from 10.1.0.0/24 fwmark 0x10/0xff lookup 100) matches: table 100's default route
+    expect(at('10.1.0.2', 0x10)).toEqual({ err: 0, rule: 100 });
+    // it does not (no mark): on to rule 110 (main, no default route) and the rest: unreachable
+    expect(at('10.1.0.2', 0)).toEqual({ err: -ENETUNREACH, rule: null });
+  });
+  it('a uidrange rule with the sender unknown (uid -1) is taken as not matching, and the lookup says so once', () => {
+    const h = sample('router');
+    h.rules.push({ family: 4, priority: 50, not: false, srcLen: 0, dstLen: 0, uidRange: [100, 200], action: 'to_tbl', table: 100, text: '50:\tfrom all uidrange 100-200 lookup 100  ' });
+    h.rules.push({ family: 4, priority: 60, not: false, srcLen: 0, dstLen: 0, action: 'to_tbl', table: 100, unsupported: ['l3mdev'], text: '60:\tfrom all lookup [l3mdev-table] ' });
+    const f = new Fib(h, 4);
+    const fl = newFlow();
+    fl.daddr = ip('8.8.8.8');
+    fl.iif = 1;
+    fl.uid = -1;
+    const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+    expect(f.lookup(fl, r)).toBe(-ENETUNREACH);
+    // one note per rule, naming the rule as ip rule prints it (trailing blanks trimmed) and the selector
+    expect(r.unsupported).toHaveLength(2);
+    expect(r.unsupported![0]).toContain('"50:\tfrom all uidrange 100-200 lookup 100"');
+    expect(r.unsupported![0]).toContain('uid unknown');
+    expect(r.unsupported![1]).toContain('"60:\tfrom all lookup [l3mdev-table]"');
+    expect(r.unsupported![1]).toContain('l3mdev');
   });
   it('route types give the errors of fib_props[] (net/ipv4/fib_semantics.c)', () => {
     expect(fibPropsError('unicast')).toBe(0);
