@@ -13,8 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { loadHost } from '../../src/host/load.js';
 import { sample } from './helpers.js';
-import { Fib, newFlow, addrIn, prefixMatch6, fibPropsError, EINVAL, EACCES, ENETUNREACH, EHOSTUNREACH, type FibResult } from '../../src/kernel/route/fib.js';
+import { Fib, newFlow, addrIn, prefixMatch6, fibPropsError, fibNoteUnsupported, tableName, EINVAL, EACCES, ENETUNREACH, EHOSTUNREACH, type FibResult } from '../../src/kernel/route/fib.js';
 import { parseIpv4, parseIpv6 } from '../../src/packet/addr.js';
+import { FrameCtx } from '../../src/kernel/ctx.js';
 
 const host = sample('router');
 const fib = new Fib(host, 4);
@@ -305,5 +306,50 @@ describe('fib_lookup without custom rules: table default after main', () => {
   });
   it("a blackhole in main answers EINVAL without asking table default", () => {
     expect(at('192.0.2.1').err).toBe(-EINVAL);
+  });
+});
+
+describe('what a lookup could not evaluate reaches the frame once', () => {
+  // a route with an attribute the model does not evaluate (here an encap), reached through the fast
+  // path and through a rule: the result names it; the frame gets the note once however many
+  // lookups (input route, reverse-path check) met it
+  const withEncap = (custom: boolean) => {
+    const h = sample('fresh');
+    h.routes.push({ family: 4, table: custom ? 100 : 254, type: 'unicast', dst: ip('203.0.113.0'), dstStr: '203.0.113.0/24', dstLen: 24, dev: 'lo', scope: 'link', metric: 0, protocol: 'boot', unsupported: ['encap mpls'] });
+    if (custom) h.rules.push({ family: 4, priority: 10, not: false, srcLen: 0, dstLen: 0, action: 'to_tbl', table: 100, text: '10:\tfrom all lookup 100' });
+    return new Fib(h, 4);
+  };
+  for (const custom of [false, true]) {
+    it(custom ? 'through a rule (table 100)' : 'on the fast path (main)', () => {
+      const f = withEncap(custom);
+      expect(f.customRules).toBe(custom);
+      const fl = newFlow();
+      fl.daddr = ip('203.0.113.5');
+      fl.iif = 1;
+      const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+      expect(f.lookup(fl, r)).toBe(0);
+      expect(r.unsupported).toEqual([`route 203.0.113.0/24 table ${custom ? '100' : 'main'}: encap mpls not modelled`]);
+      const ctx = new FrameCtx();
+      fibNoteUnsupported(ctx, r);
+      fibNoteUnsupported(ctx, r);
+      expect(ctx.unsupported).toEqual(r.unsupported);
+    });
+  }
+  it('a lookup that met nothing unsupported says so (null), after one that did', () => {
+    const f = withEncap(true);
+    const fl = newFlow();
+    fl.iif = 1;
+    const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+    fl.daddr = ip('203.0.113.5');
+    f.lookup(fl, r);
+    fl.daddr = ip('8.8.8.8');
+    f.lookup(fl, r);
+    expect(r.unsupported).toBeNull();
+  });
+});
+
+describe('tableName', () => {
+  it('names the tables as ip does (iproute2 rt_tables: 255 local, 254 main, 253 default, else the number)', () => {
+    expect([255, 254, 253, 252, 100].map(tableName)).toEqual(['local', 'main', 'default', '252', '100']);
   });
 });

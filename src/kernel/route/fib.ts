@@ -213,9 +213,9 @@ export class Fib {
     const rules = host.rules.filter((r) => r.family === family).sort((a, b) => a.priority - b.priority);
     const def = rules.length === 0 || isDefaultRules(rules);
     this.customRules = !def;
-    const list = rules.length ? rules : defaultRules(family);
-    for (const r of list) this.rules.push(this.compileRule(r));
-    this.rulesUseL4 = !def && list.some((r) => !!(r.ipproto || r.sport || r.dport));
+    // the rules are only walked when there are custom ones (else the fast path of lookup())
+    if (!def) for (const r of rules) this.rules.push(this.compileRule(r));
+    this.rulesUseL4 = this.rules.some((cr) => !!(cr.rule.ipproto || cr.rule.sport || cr.rule.dport));
     for (let i = 0; i < this.rules.length; i++) {
       const cr = this.rules[i];
       if (cr.rule.action === 'goto') cr.target = this.rules.findIndex((x) => x.rule.priority === cr.rule.table);
@@ -394,13 +394,6 @@ function isDefaultRules(rules: Rule[]): boolean {
     if (!ok) return false;
   }
   return true;
-}
-
-function defaultRules(family: Family): Rule[] {
-  const mk = (priority: number, table: number, name: string): Rule => ({ family, priority, not: false, srcLen: 0, dstLen: 0, action: 'to_tbl', table, text: `${priority}:\tfrom all lookup ${name}` });
-  const r = [mk(0, RT_TABLE_LOCAL, 'local'), mk(32766, RT_TABLE_MAIN, 'main')];
-  if (family === 4) r.push(mk(32767, RT_TABLE_DEFAULT, 'default'));
-  return r;
 }
 
 export function tableName(id: number): string {
