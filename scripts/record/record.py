@@ -695,7 +695,8 @@ def derive(n, f, data, got, tr, nlines, slines, hooks, meta, isns):
             if s:
                 egress.append(i)
                 # an unchanged frame left by a bridge, or (scenario "identical": "forwarded") by a tc redirect/mirror
-                kind = kind or ('bridged' if s == 'identical' and meta.get('identical', 'bridged') == 'bridged' else 'forwarded')
+                # (a frame's own "identical" key overrides the scenario's: a tc redirect from a bridge port)
+                kind = kind or ('bridged' if s == 'identical' and f.get('identical', meta.get('identical', 'bridged')) == 'bridged' else 'forwarded')
             elif not is_stray(c):
                 replies.append((i, c))
     rsum = summaries([c for _, c in replies])

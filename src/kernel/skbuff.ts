@@ -57,6 +57,9 @@ export class SkBuff {
   dev: NetDevice | null = null;
   /** device the frame entered through (skb->skb_iif as a device) */
   indev: NetDevice | null = null;
+  /** IP6CB(skb)->iif as a device: where ipv6_rcv saw the packet (ip6_rcv_core); icmp6_send picks
+   *  the error's source address from it ("a more meaningful saddr from input if") */
+  ip6_iif: NetDevice | null = null;
   pkt_type = PACKET_HOST;
   mark = 0;
   ip_summed = CHECKSUM_NONE;
@@ -99,6 +102,7 @@ export class SkBuff {
     this.protocol = from.protocol;
     this.dev = from.dev;
     this.indev = from.indev;
+    this.ip6_iif = from.ip6_iif;
     this.pkt_type = from.pkt_type;
     this.mark = from.mark;
     this.ip_summed = from.ip_summed;
@@ -186,7 +190,7 @@ export class SkBuff {
     this.vlan_tci = 0;
     this.vlan_proto = 0;
     this.vlan_present = false;
-    this.dev = this.indev = null;
+    this.dev = this.indev = this.ip6_iif = null;
     this.pkt_type = PACKET_HOST;
     this.mark = 0;
     this.ip_summed = CHECKSUM_NONE;

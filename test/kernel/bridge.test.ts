@@ -241,8 +241,9 @@ describe('br_netfilter (br_netfilter_hooks.c)', () => {
     const ctx = newCtx();
     br_handle_frame(net, skbOn(eth(H2, H1, 0x0800, ipv4()), dev('p1')), ctx);
     expect(ctx.toRecord()).toMatchObject({ fate: 'bridged', egress: ['p2'] });
-    // NFPROTO_BRIDGE=7, NFPROTO_IPV4=2; hooks 0 prerouting, 2 forward, 4 postrouting
-    expect(seen).toEqual(['7/0/p1/-', '2/0/br0/-', '7/2/p1/p2', '2/2/br0/br0', '7/4/-/p2', '2/4/-/br0']);
+    // NFPROTO_BRIDGE=7, NFPROTO_IPV4=2; hooks 0 prerouting, 2 forward, 4 postrouting; then the
+    // port's own dev_queue_xmit (br_dev_queue_push_xmit): NFPROTO_NETDEV=5 egress (1) on p2
+    expect(seen).toEqual(['7/0/p1/-', '2/0/br0/-', '7/2/p1/p2', '2/2/br0/br0', '7/4/-/p2', '2/4/-/br0', '5/1/-/p2']);
   });
 
   test('with bridge-nf-call-iptables=0 only the bridge hooks run', () => {
@@ -250,7 +251,8 @@ describe('br_netfilter (br_netfilter_hooks.c)', () => {
     const seen: number[] = [];
     net.nf = { nf_hook(st) { seen.push(st.pf); return { verdict: 'accept', verdicts: [] }; }, active: () => true };
     br_handle_frame(net, skbOn(eth(H2, H1, 0x0800, ipv4()), dev('p1')), newCtx());
-    expect(seen.every((pf) => pf === 7)).toBe(true);
+    // bridge prerouting, forward, postrouting, then the netdev egress hook of the port p2
+    expect(seen).toEqual([7, 7, 7, 5]);
   });
 
   test('a bridge forward rule dropping one flooded copy does not make the frame dropped while another port got it', () => {

@@ -10,7 +10,7 @@ import { SkBuff } from '../../src/kernel/skbuff.js';
 import { eth_type_trans, netif_receive_skb } from '../../src/kernel/core/dev.js';
 import { parseIpv4, parseMac, parseIpv6 } from '../../src/packet/addr.js';
 import { writeEthHdr, writeIpv4Hdr, writeUdpHdr, writeTcpHdr, writeIcmpHdr, fillL4ChecksumV4, fillIcmpChecksum, writeIpv6Hdr, fillL4ChecksumV6 } from '../../src/packet/build.js';
-import { Decoded, decodeFrame } from '../../src/packet/decode.js';
+import { Decoded, decodeFrame, LT_EN10MB, LT_RAW } from '../../src/packet/decode.js';
 import { summarize } from '../../src/packet/summary.js';
 
 export const SAMPLES = new URL('../../fixtures/host-samples/', import.meta.url).pathname;
@@ -68,15 +68,16 @@ export function udp6(src: string, dst: string, sport: number, dport: number, hli
 }
 
 const dec = new Decoded();
-export function summaryOf(frame: Uint8Array): string {
-  decodeFrame(frame, frame.length, 1, dec, frame.length);
+/** tcpdump-style summary of an Ethernet frame, or of a bare IP packet (`raw`: net.summarizeSkb's IP form) */
+export function summaryOf(frame: Uint8Array, raw = false): string {
+  decodeFrame(frame, frame.length, raw ? LT_RAW : LT_EN10MB, dec, frame.length);
   return summarize(dec, null, { absoluteSeq: true });
 }
 
 /** one frame in through `iface`; returns the record and the namespace (state carries over when `net` is passed) */
 export function run(host: Host, frame: Uint8Array, iface: string, net?: Net, opts: Partial<ReplayOptions> = {}): { rec: FateRecord; net: Net } {
   const n = net ?? createNet(host, { checksums: 'verify', ...opts });
-  n.summarize = (b, len) => summaryOf(b.subarray(0, len));
+  n.summarize = (b, len, raw) => summaryOf(b.subarray(0, len), raw);
   const ctx = new FrameCtx();
   ctx.reset(1);
   const dev = host.byName.get(iface)!;

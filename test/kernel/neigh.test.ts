@@ -197,13 +197,41 @@ describe('IPv6 next hop that never answers (ndisc_solicit, ndisc_error_report)',
     const ctx = newCtx();
     expect(neigh_resolve(net, 6, ip6('2001:db8:2::9'), eth1, ctx, skb)).toBeNull();
     const rec = settled(net, ctx, 1003);
-    expect(rec).toMatchObject({ fate: 'dropped', reason: 'NEIGH_FAILED' });
+    // ndisc_error_report frees the queued skb with a plain kfree_skb (arp_error_report says
+    // NEIGH_FAILED): NOT_SPECIFIED, as recorded in fixtures/kernel/tc-ndp frame 7
+    expect(rec).toMatchObject({ fate: 'dropped', reason: 'NOT_SPECIFIED' });
     const ns = rec.replies!.filter((r) => r.iface === 'eth1').map((r) => r.summary);
     expect(ns.length).toBe(3);
     expect(ns[0]).toMatch(/^IP6 fe80::\S+ > ff02::1:ff00:9: ICMP6, neighbor solicitation, who has 2001:db8:2::9, length 32$/);
     const err = rec.replies!.filter((r) => r.iface === 'eth0');
     expect(err.length).toBe(1);
     expect(err[0].summary).toMatch(/ > 2001:db8:1::2: ICMP6, destination unreachable, unreachable address 2001:db8:2::9/);
+  });
+});
+
+describe('the ICMPv6 error of a failed next hop (__icmpv6_send: source from parm->iif)', () => {
+  // measured in fixtures/kernel/tc-ndp frame 7: the forwarded packet had come in by eth0 and
+  // waited on eth1's neighbour; the address unreachable left eth0 from eth0's address
+  // (ipv6_dev_get_saddr on the input device), not from eth1's, where the skb was queued
+  test('a forwarded packet queued on eth1: the error comes from the input device eth0 (2001:db8:1::1)', () => {
+    const host = sample('router');
+    const net = netFor(host);
+    at(net, 1000);
+    const eth0 = host.byName.get('eth0')!;
+    const eth1 = host.byName.get('eth1')!;
+    const p = new Uint8Array(48);
+    p[0] = 0x60; p[5] = 8; p[6] = 17; p[7] = 63;
+    p.set(ip6('2001:db8:1::2'), 8); p.set(ip6('2001:db8:2::9'), 24);
+    const skb = skbOn(eth('02:00:00:00:01:01', '02:00:00:00:01:02', 0x86dd, p), eth0);
+    skb.ip6_iif = eth0; // ip6_rcv_core
+    skb.dev = eth1; // ip6_output: the skb is on its output device when it is queued
+    const a = net.neigh.create(6, ip6('2001:db8:1::2'), eth0);
+    a.state = 0x80; a.ha = new Uint8Array([2, 0, 0, 0, 1, 2]);
+    const ctx = newCtx();
+    expect(neigh_resolve(net, 6, ip6('2001:db8:2::9'), eth1, ctx, skb)).toBeNull();
+    const rec = settled(net, ctx, 1003);
+    const err = rec.replies!.filter((r) => r.iface === 'eth0');
+    expect(err.map((r) => r.summary)).toEqual([expect.stringMatching(/^IP6 2001:db8:1::1 > 2001:db8:1::2: ICMP6, destination unreachable, unreachable address 2001:db8:2::9/)]);
   });
 });
 

@@ -32,19 +32,19 @@ export function br_dev_xmit(net: Net, skb: SkBuff, brdev: NetDevice, ctx: FrameC
   if (fail) fail.reason = 'NO_TX_TARGET';
   const mh = skb.mac_header >= 0 ? skb.mac_header : skb.start;
   const d = skb.data;
-  if (eth_is_broadcast(d, mh)) br_flood(net, br, skb, cb, BR_PKT_BROADCAST, ctx, false, true, out);
-  else if (eth_is_multicast(d, mh)) br_flood(net, br, skb, cb, BR_PKT_MULTICAST, ctx, false, true, out);
+  if (eth_is_broadcast(d, mh)) br_flood(net, br, skb, cb, BR_PKT_BROADCAST, ctx, false, true, out, fail);
+  else if (eth_is_multicast(d, mh)) br_flood(net, br, skb, cb, BR_PKT_MULTICAST, ctx, false, true, out, fail);
   else {
     const dst = net.fdb.find(brdev, macAt(d, mh), cb.vid, net.nowSec * 1e9 + net.nowNsec);
     if (dst && dst.port) {
       ctx.tracing && ctx.ev('br_dev_xmit', `fdb: ${macStr(dst.mac)} -> ${dst.port.name}`, { dev: brdev.name });
-      br_forward(net, br, dst.port, skb, cb, ctx, false, true, out);
       if (fail) fail.reason = 'NOT_SPECIFIED';
+      br_forward(net, br, dst.port, skb, cb, ctx, false, true, out, fail);
     } else if (dst) {
       ctx.tracing && ctx.ev('br_dev_xmit', `fdb: ${macStr(dst.mac)} is the bridge itself: not sent`, { dev: brdev.name });
       if (fail) fail.reason = 'NOT_SPECIFIED';
     } else {
-      br_flood(net, br, skb, cb, BR_PKT_UNICAST, ctx, false, true, out);
+      br_flood(net, br, skb, cb, BR_PKT_UNICAST, ctx, false, true, out, fail);
     }
   }
   skb.dev = saveDev;

@@ -1,20 +1,21 @@
 // Forwarding out of bridge ports (net/bridge/br_forward.c): br_forward for a known destination,
 // br_flood for unknown unicast, broadcast and multicast. Each copy crosses NF_BR_FORWARD (or
 // NF_BR_LOCAL_OUT for frames the bridge device itself sends) and NF_BR_POST_ROUTING, then
-// br_dev_queue_push_xmit. A copy netfilter drops is only that copy: the frame's fate is
-// 'bridged' when at least one port sent it.
+// br_dev_queue_push_xmit, whose dev_queue_xmit runs the port's netdev egress chains and tc egress.
+// A copy netfilter or tc drops is only that copy: the frame's fate is 'bridged' when at least one
+// port sent it.
 
 import type { NetDevice } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
 import type { SkBuff } from '../skbuff.js';
-import { NFPROTO_BRIDGE, NF_INET_FORWARD, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING } from '../netfilter/hook.js';
+import { NFPROTO_BRIDGE, NFPROTO_NETDEV, NF_INET_FORWARD, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_NETDEV_EGRESS } from '../netfilter/hook.js';
 import { BR_STATE_FORWARDING, portState, type BridgeRt, type BrInputCb } from './br_private.js';
 import { br_allowed_egress, br_handle_vlan } from './br_vlan.js';
 import { br_nf_forward, br_nf_post_routing } from './br_netfilter_hooks.js';
 import { brHook } from './br_hook.js';
 import { recordXmit } from '../core/xmit_copies.js';
-import { ReplySkb } from '../core/dev.js';
+import { dev_egress_hooks, kernelBuilt } from '../core/dev.js';
 
 export const BR_PKT_UNICAST = 0;
 export const BR_PKT_MULTICAST = 1;
@@ -27,14 +28,17 @@ export function should_deliver(br: BridgeRt, to: NetDevice, skb: SkBuff, cb: BrI
     br_allowed_egress(br.portVg.get(to.name)!, cb) && !(cb.srcPortIsolated && bp.isolated);
 }
 
-/** the result of sending one copy out of one port */
-export type XmitResult = { ok: true } | { ok: false; reason: string };
+/** the result of sending one copy out of one port; `settled`: the port's egress hooks already
+ *  decided the frame itself (a drop recorded with its event, or a tc redirect that sent it elsewhere) */
+export type XmitResult = { ok: true } | { ok: false; reason: string; settled?: boolean };
+
+const SENT: XmitResult = { ok: true };
 
 /**
  * __br_forward + br_forward_finish + br_dev_queue_push_xmit for one port. Returns whether the
  * copy left; the caller settles the fate. indev: the port it came in by (null when local_orig).
  */
-export function __br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff, cb: BrInputCb, ctx: FrameCtx, localOrig: boolean): XmitResult {
+export function __br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff, cb: BrInputCb, ctx: FrameCtx, localOrig: boolean, whole = false): XmitResult {
   const indev = skb.dev;
   const vlan = br_handle_vlan(br.portVg.get(to.name)!, cb);
   ctx.tracing && ctx.ev('__br_forward', vlan ? `to ${to.name}, ${vlan}` : (br.toText.get(to) ?? `to ${to.name}`), { dev: indev?.name });
@@ -63,9 +67,35 @@ export function __br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff,
     return { ok: false, reason: 'NOT_SPECIFIED' };
   }
   ctx.tracing && ctx.ev('br_dev_queue_push_xmit', 'dev_queue_xmit', { dev: to.name });
+  const r2 = port_egress_hooks(net, skb, ctx, to, whole);
+  if (r2) return r2;
   // dev_queue_xmit_nit on the port: tcpdump -i any sees this copy leave
-  if (!(skb instanceof ReplySkb)) recordXmit(net.copies, skb, to, skb.frameNo || ctx.frame, net.nowSec + net.nowNsec / 1e9);
-  return { ok: true };
+  if (!kernelBuilt(skb)) recordXmit(net.copies, skb, to, skb.frameNo || ctx.frame, net.nowSec + net.nowNsec / 1e9);
+  return SENT;
+}
+
+/**
+ * The egress steps of the port's dev_queue_xmit (__dev_queue_xmit: nf_hook_egress, then
+ * sch_handle_egress): null when the copy goes on to the device. `whole`: this copy is the frame
+ * itself and nothing else of it is sent or passed up (br_forward of a known destination without
+ * local_rcv): what the hooks decided is the frame's fate. Otherwise a drop or consume there is
+ * this copy's only and the fate is put back; a tc redirect that sent the frame out of another
+ * device (fate forwarded) stands, as the recorder sees the frame leave there.
+ */
+function port_egress_hooks(net: Net, skb: SkBuff, ctx: FrameCtx, to: NetDevice, whole: boolean): XmitResult | null {
+  if (!net.host.tc && !net.nf.active(NFPROTO_NETDEV, NF_NETDEV_EGRESS)) return null;
+  const reply = kernelBuilt(skb);
+  const fate = ctx.fate;
+  const reason = ctx.reason;
+  if (dev_egress_hooks(net, skb, ctx, to, reply)) return null;
+  // a reply the kernel built: dev_egress_hooks listed it as dropped (or consumed) already
+  if (reply || ctx.fate === fate) return { ok: false, reason: 'NOT_SPECIFIED' };
+  if (ctx.fate === 'forwarded' || ctx.fate === 'bridged') return { ok: false, reason: 'NOT_SPECIFIED', settled: true };
+  const why = ctx.fate === 'consumed' ? 'STOLEN' : ctx.reason ?? 'NOT_SPECIFIED';
+  if (whole) return { ok: false, reason: why, settled: true };
+  ctx.fate = fate;
+  ctx.reason = reason;
+  return { ok: false, reason: why };
 }
 
 /**
@@ -73,11 +103,12 @@ export function __br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff,
  * the frame is not also passed up (local_rcv), the frame is dropped: kfree_skb NOT_SPECIFIED
  * for should_deliver() failing, else the hook's reason.
  */
-export function br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff, cb: BrInputCb, ctx: FrameCtx, localRcv: boolean, localOrig: boolean, out?: NetDevice[]): void {
+export function br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff, cb: BrInputCb, ctx: FrameCtx, localRcv: boolean, localOrig: boolean, out?: NetDevice[], fail?: { reason: string }): void {
   if (should_deliver(br, to, skb, cb)) {
-    const r = __br_forward(net, br, to, skb, cb, ctx, localOrig);
+    const r = __br_forward(net, br, to, skb, cb, ctx, localOrig, !localRcv && !out);
     if (r.ok) { if (out) out.push(to); else ctx.bridge(to.name); return; }
-    if (!localRcv && !out) {
+    if (fail) fail.reason = r.reason;
+    if (!localRcv && !out && !r.settled) {
       if (r.reason === 'STOLEN') ctx.consume('nf_hook_slow', 'NF_STOLEN');
       else ctx.drop('br_forward', r.reason, { dev: to.name });
     }
@@ -94,9 +125,11 @@ export function br_forward(net: Net, br: BridgeRt, to: NetDevice, skb: SkBuff, c
  * bcast_flood on unless the bridge itself sent it. With no port to send to and no local copy the
  * frame is freed with NO_TX_TARGET.
  */
-export function br_flood(net: Net, br: BridgeRt, skb: SkBuff, cb: BrInputCb, pktType: number, ctx: FrameCtx, localRcv: boolean, localOrig: boolean, out?: NetDevice[]): void {
+export function br_flood(net: Net, br: BridgeRt, skb: SkBuff, cb: BrInputCb, pktType: number, ctx: FrameCtx, localRcv: boolean, localOrig: boolean, out?: NetDevice[], fail?: { reason: string }): void {
   const sent: NetDevice[] = out ?? [];
-  let firstFail: string | null = null;
+  // maybe_deliver clones for every port but the last, which gets the frame's own skb (unless
+  // local_rcv): the frame's drop reason is the last port's
+  let lastFail: string | null = null;
   let candidates = 0;
   for (const p of br.ports) {
     const bp = p.bridgePort!;
@@ -107,15 +140,16 @@ export function br_flood(net: Net, br: BridgeRt, skb: SkBuff, cb: BrInputCb, pkt
     candidates++;
     const r = __br_forward(net, br, p, skb, cb, ctx, localOrig);
     if (r.ok) sent.push(p);
-    else firstFail ??= r.reason;
+    else lastFail = r.reason;
   }
+  if (fail && lastFail && !sent.length) fail.reason = lastFail;
   const kind = pktType === BR_PKT_UNICAST ? 'unknown unicast' : pktType === BR_PKT_BROADCAST ? 'broadcast' : 'multicast';
-  ctx.tracing && ctx.ev('br_flood', `${kind}: ${sent.length ? 'sent to ' + sent.map((p) => p.name).join(', ') : candidates ? `no copy sent (${firstFail})` : 'no port to send to'}`, { dev: skb.dev?.name });
+  ctx.tracing && ctx.ev('br_flood', `${kind}: ${sent.length ? 'sent to ' + sent.map((p) => p.name).join(', ') : candidates ? `no copy sent (${lastFail})` : 'no port to send to'}`, { dev: skb.dev?.name });
   if (out) return;
   for (const p of sent) ctx.bridge(p.name);
   if (!sent.length && !localRcv) {
-    if (firstFail === 'STOLEN') ctx.consume('nf_hook_slow', 'NF_STOLEN');
-    else if (candidates && firstFail) ctx.drop('br_flood', firstFail, { dev: skb.dev?.name });
+    if (lastFail === 'STOLEN') ctx.consume('nf_hook_slow', 'NF_STOLEN');
+    else if (candidates && lastFail) ctx.drop('br_flood', lastFail, { dev: skb.dev?.name });
     else ctx.drop('br_flood', 'NO_TX_TARGET', { dev: skb.dev?.name });
   }
 }

@@ -34,6 +34,15 @@ export class ReplySkb extends SkBuff {
   readonly isReply = true;
 }
 
+/** A frame the neighbour layer built (ARP, NS/NA: l2_skb): sent by l2_xmit, so it is a reply too
+ *  where a bridge port's egress hooks meet it, but it keeps its own path through the neighbour queue */
+export class NeighSkb extends SkBuff {}
+
+/** a packet the kernel built (either kind): what the egress hooks drop is a reply's, not the frame's */
+export function kernelBuilt(skb: SkBuff): boolean {
+  return skb instanceof ReplySkb || skb instanceof NeighSkb;
+}
+
 /**
  * eth_type_trans: set mac/network header, skb.protocol and pkt_type from the destination MAC
  * (broadcast / multicast / not ours = PACKET_OTHERHOST). `off` is where the Ethernet header starts.

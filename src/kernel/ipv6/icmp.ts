@@ -90,7 +90,9 @@ export function icmpv6_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, 
   if (skb.transport_header > 0 && b[nh + 6] === 58 && b[skb.transport_header] < 128) return void (ctx.tracing && ctx.ev(fn, 'no ICMPv6 error about an ICMPv6 error'));
   const peer = b.slice(nh + 8, nh + 24);
   const odst = b.subarray(nh + 24, nh + 40);
-  const src = !dmc && net.isLocal6(b, nh + 24) ? odst.slice() : net.ipv6_get_saddr(skb.dev, peer);
+  // __icmpv6_send: the original destination when it is ours, else ipv6_dev_get_saddr on the input
+  // device (parm->iif: a forwarded packet whose next hop failed is on its output device by now)
+  const src = !dmc && net.isLocal6(b, nh + 24) ? odst.slice() : net.ipv6_get_saddr(skb.ip6_iif ?? skb.dev, peer);
   if (!src) return void (ctx.tracing && ctx.ev(fn, 'no source address for the error'));
   // icmpv6_xrlim_allow: errors other than PKT_TOOBIG; icmpv6_time scaled by the route's prefix
   if (type < 128 && type !== 2) {

@@ -94,6 +94,8 @@ export function ip6_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
   const dev = skb.dev!;
   if (skb.pkt_type === PACKET_OTHERHOST) return void ctx.drop(fn, 'OTHERHOST', { dev: dev.name }), false;
   if (conf6(net, dev, 'disable_ipv6')) return void ctx.drop(fn, 'IPV6DISABLED', { dev: dev.name }), false;
+  // IP6CB(skb)->iif: skb->dev will be the output device when the packet is queued
+  skb.ip6_iif = dev;
   const nh = skb.network_header;
   const b = skb.data;
   if (skb.tail - nh < 40) return void ctx.drop(fn, 'IP_INHDR', { detail: { why: 'shorter than an IPv6 header' } }), false;

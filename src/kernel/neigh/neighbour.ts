@@ -7,9 +7,9 @@
 // NUD_INCOMPLETE, the kernel sends a solicitation at once (neigh_probe -> arp_solicit /
 // ndisc_solicit) and queues the skb on neigh->arp_queue (bounded by unres_qlen_bytes; overflow
 // frees the oldest with NEIGH_QUEUEFULL). The timer probes again every retrans_time; when
-// mcast_solicit probes had no answer the entry goes NUD_FAILED and neigh_invalidate frees every
-// queued skb with NEIGH_FAILED after arp_error_report/ndisc_error_report sent ICMP host/address
-// unreachable. An answer (neigh_update to a valid state) sends the queue. All on capture time:
+// mcast_solicit probes had no answer the entry goes NUD_FAILED and neigh_invalidate hands every
+// queued skb to arp_error_report/ndisc_error_report, which send ICMP host/address unreachable and
+// free it (NEIGH_FAILED; IPv6: a plain kfree_skb, NOT_SPECIFIED). An answer (neigh_update to a valid state) sends the queue. All on capture time:
 // the frame's record is held until its packet's outcome is known (queue.ts, src/replay-hold.ts);
 // the timer's steps run when a later frame's timestamp passes them (NeighTable.tick).
 
@@ -285,13 +285,15 @@ export class NeighTable {
         dropReply(s.hold, s, 'NEIGH_FAILED', 'neigh_invalidate', why, n.dev.name);
       } else {
         // arp_error_report / ndisc_error_report -> dst_link_failure: ICMP host unreachable (ICMPv6
-        // address unreachable) to the sender, then kfree_skb_reason(NEIGH_FAILED)
+        // address unreachable) to the sender, then arp_error_report frees the skb with
+        // kfree_skb_reason(NEIGH_FAILED), ndisc_error_report with a plain kfree_skb (NOT_SPECIFIED,
+        // measured: fixtures/kernel/tc-ndp)
         const sc = scratchCtx(s.frame, this.tracing);
         sc.tracing && sc.ev('neigh_timer_handler', why, { dev: n.dev.name });
         sc.tracing && sc.ev(n.family === 4 ? 'arp_error_report' : 'ndisc_error_report', `${n.keyStr} FAILED: dst_link_failure`, { dev: n.dev.name });
         if (n.family === 4) icmp_send(net, s.skb, sc, 3, 1, 0);
         else icmpv6_send(net, s.skb, sc, 1, 3, 0);
-        sc.drop('neigh_invalidate', 'NEIGH_FAILED', { dev: n.dev.name, detail: { neighbour: n.keyStr } });
+        sc.drop('neigh_invalidate', n.family === 4 ? 'NEIGH_FAILED' : 'NOT_SPECIFIED', { dev: n.dev.name, detail: { neighbour: n.keyStr } });
         mergeInto(s.hold, sc, true);
       }
       s.hold.pending--;

@@ -7,7 +7,7 @@ import type { FrameCtx } from '../ctx.js';
 import { NF_HOOK, type Net } from '../net.js';
 import { SkBuff } from '../skbuff.js';
 import { br_dev_xmit } from '../bridge/br_device.js';
-import { dev_egress_hooks } from '../core/dev.js';
+import { NeighSkb, dev_egress_hooks } from '../core/dev.js';
 
 /** NF_HOOK for a frame the kernel itself sends; false when netfilter did not accept it (an event, not the frame's fate) */
 export function nf_hook_out(net: Net, pf: number, hook: number, indev: NetDevice | null, outdev: NetDevice | null, skb: SkBuff, ctx: FrameCtx): boolean {
@@ -16,7 +16,7 @@ export function nf_hook_out(net: Net, pf: number, hook: number, indev: NetDevice
 
 /** an SkBuff for an Ethernet frame the model built (mac header at 0, network header at 14) */
 export function l2_skb(frame: Uint8Array, dev: NetDevice, proto: number, sec: number, nsec: number): SkBuff {
-  const skb = new SkBuff(frame, frame.length);
+  const skb = new NeighSkb(frame, frame.length);
   skb.writable = true;
   skb.mac_header = 0;
   skb.network_header = 14;

@@ -63,6 +63,7 @@ export function skb_copy_for_queue(skb: SkBuff): SkBuff {
   c.protocol = skb.protocol;
   c.dev = skb.dev;
   c.indev = skb.indev;
+  c.ip6_iif = skb.ip6_iif;
   c.pkt_type = skb.pkt_type;
   c.mark = skb.mark;
   c.ip_summed = skb.ip_summed;
