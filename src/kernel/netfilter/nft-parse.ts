@@ -6,11 +6,12 @@
 
 import { tokenize, type Tok } from './nft-lexer.js';
 import {
-  ICMPX_CODE, ICMPV6_CODE, ICMP_CODE, L4PROTO, RulesetError, TCP_FLAGS, namedPriority, newTable, parseIPv4, parseIPv6, prefixRange,
+  CT_KEYS, ICMPX_CODE, ICMPV6_CODE, ICMP_CODE, L4PROTO, RulesetError, TCP_FLAGS, namedPriority, newTable, parseIPv4, parseIPv6, prefixRange,
   type BaseChainDef, type Expr, type FlowtableDef, type IrChain, type IrRule, type IrRuleset, type IrTable, type Load, type SetDef, type SetElem,
   type TableFamily, type Val, type VerdictExpr,
 } from './ir.js';
 import { IPV6_EXTHDR, TCP_OPTIONS, indexedAddr } from './nft-exthdr.js';
+import { CT_DIR_KEYS, CT_EVENTS, DAYS, EAI_ADDRFAMILY, ProtoCtx, checkIntRange, checkString, parseHour, validDate, wrongFamilyAddr, type At } from './nft-eval.js';
 import { concatKey, concatLhs, ctLhs, metaLhs, opaqueLhs, parseConst, parseTimeMs, payloadLhs, typeLhs, type Lhs } from './nft-values.js';
 
 const OBJECT_KINDS = new Set(['counter', 'quota', 'limit', 'ct', 'synproxy', 'secmark', 'flowtable', 'tunnel']);
@@ -45,6 +46,9 @@ class NftParser {
   private objects = new Map<IrTable, Set<string>>();
   private bindings = 0;
   private lines = new Map<string, string[]>();
+  /** the protocol context of the rule being read (nft's proto_ctx); undefined outside rules */
+  private pctx: ProtoCtx | undefined;
+  private readonly refuse = (at: At, problem: string): never => { throw new RulesetError(at.file, at.line, at.col, problem); };
 
   constructor(private rs: IrRuleset, private opts: NftParseOptions) {}
 
@@ -220,7 +224,7 @@ class NftParser {
       const t = peek(c);
       if (t.t === 'punct' && t.v === '}') { next(c); return; }
       if (t.t === 'eof') throw err(t, "syntax error, unexpected end of file, expecting '}'");
-      const stmt = this.expand(collect(c));
+      const stmt = this.expand(collect(c, true));
       if (stmt.length === 0) continue;
       const w = stmt[0]!.v;
       if (w === 'type' && stmt[0]!.t === 'word') ch.base = this.parseBaseSpec(stmt, tb, ch);
@@ -415,6 +419,19 @@ class NftParser {
 
   /** a single constant, range or prefix, as an inclusive interval */
   private parseValueRange(c: Cursor, lhs: Lhs, family: TableFamily): [Val, Val] {
+    const t = peek(c);
+    const r = this.parseValueRange0(c, lhs, family);
+    // the checks of nft's constant evaluation: the field's width, ranges low to high
+    if ((lhs.kind === 'ipv4' || lhs.kind === 'ipv6') && this.pctx && t.t === 'word' && wrongFamilyAddr(lhs.kind, t.v.split('-')[0]!)) throw err(t, EAI_ADDRFAMILY);
+    const bits = lhs.opaque ? lhs.checkBits ?? 0 : lhs.kind === 'int' && !lhs.raw ? lhs.bits : 0;
+    if (lhs.load.k === 'ct' && lhs.load.key === 'label') {
+      for (const v of r) if (typeof v === 'number' && v > 127) throw err(t, `${v}: bit ${v} out of range (128 max)`);
+    } else if (bits) for (const v of r) if (typeof v === 'number') checkIntRange(v, bits, lhs.types, t, this.refuse);
+    if (typeof r[0] === typeof r[1] && r[0] > r[1]) throw err(t, 'Range has zero or negative size');
+    return r;
+  }
+
+  private parseValueRange0(c: Cursor, lhs: Lhs, family: TableFamily): [Val, Val] {
     const t = next(c);
     if (t.t !== 'word' && t.t !== 'str') throw err(t, `syntax error, unexpected ${show(t)}`);
     const text = t.v;
@@ -541,9 +558,19 @@ class NftParser {
     });
     const rule: IrRule = { handle, exprs: [], src: { file: first.file, line: first.line, text: srcLine.replace(/\s*# handle \d+$/, '') } };
     const c: Cursor = { toks: [...toks, eofTok(stmt)], pos: 0 };
-    while (peek(c).t !== 'eof') {
-      const e = this.parseStmt(c, tb, rule);
-      if (e) rule.exprs.push(e);
+    const outer = this.pctx;
+    const pctx = this.pctx = new ProtoCtx(tb.family);
+    try {
+      while (peek(c).t !== 'eof') {
+        const at = peek(c);
+        // rule_evaluate: nothing may follow a terminal statement (a comment is no statement)
+        if (pctx.terminal && at.v !== 'comment') throw err(at, 'Statement after terminal statement has no effect');
+        const e = this.parseStmt(c, tb, rule);
+        if (e) rule.exprs.push(e);
+        if (e && isTerminal(e, at.v)) pctx.terminal = at;
+      }
+    } finally {
+      this.pctx = outer;
     }
     void file;
     return rule;
@@ -615,6 +642,8 @@ class NftParser {
         }
         break;
     }
+    if (w === 'ct' && c.toks[c.pos + 1]?.v === 'event' && c.toks[c.pos + 2]?.v === 'set') this.checkCtEvents(c);
+    if (w === 'tproxy') return this.parseTproxy(c);
     if (UNSUPPORTED_STMTS.has(w) || (w === 'ct' && ['count', 'helper', 'timeout', 'expectation', 'event'].includes(c.toks[c.pos + 1]?.v ?? '') && (c.toks[c.pos + 1]?.v === 'count' || c.toks[c.pos + 2]?.v === 'set'))) {
       // skip the rest of the statement up to the next verdict/statement keyword we know
       const start = c.pos;
@@ -638,16 +667,59 @@ class NftParser {
     }
     if (op.t === 'word' && op.v === 'vmap') {
       next(c);
-      return { k: 'vmap', left: lhs.load, map: this.parseSetRef(c, lhs, tb, true) };
+      const map = this.parseSetRef(c, lhs, tb, true);
+      if (typeof map !== 'string') checkNoOverlap(map, op);
+      return { k: 'vmap', left: lhs.load, map };
     }
     if (op.t === 'word' && op.v === 'map') {
       // `EXPR map {...} == value`: compare a mapped value
       next(c);
       const m = this.parseSetRef(c, lhs, tb, true);
       const dl = this.mapDataLhs(m, tb);
+      if (lhs.ctAddrNoL3) throw err(startTok, 'specify either ip or ip6 for address matching');
       return this.parseMatch(c, { ...dl, load: { k: 'map', src: lhs.load, map: m } }, tb);
     }
-    return this.parseMatch(c, lhs, tb);
+    const e = this.parseMatch(c, lhs, tb);
+    this.pctx?.learn(e);
+    return e;
+  }
+
+  /** ct event set new,related,...: the ct_event bits (the statement itself is not modelled) */
+  private checkCtEvents(c: Cursor): void {
+    let i = c.pos + 3;
+    for (;;) {
+      const t = c.toks[i]!;
+      if (t.t === 'punct') throw err(t, `syntax error, unexpected '${t.v}'`);
+      if (!CT_EVENTS.has(t.v) && !/^(0x[0-9a-f]+|\d+)$/i.test(t.v)) throw err(t, 'Could not parse conntrack event bits');
+      const sep = c.toks[i + 1];
+      if (!sep || !(sep.v === ',' || sep.v === '|' || sep.v === 'or')) return;
+      i += 2;
+    }
+  }
+
+  /** tproxy [ip|ip6] to [ADDR][:PORT] (stmt_evaluate_tproxy's checks; the statement is not modelled) */
+  private parseTproxy(c: Cursor): Expr {
+    const t = next(c);
+    const pctx = this.pctx!;
+    let fam: 'ip' | 'ip6' | undefined;
+    if (peek(c).v === 'ip' || peek(c).v === 'ip6') fam = next(c).v as 'ip';
+    const to = peek(c);
+    if (to.v !== 'to') throw err(to, `syntax error, unexpected ${show(to)}, expecting to or ip or ip6`);
+    next(c);
+    const a = next(c);
+    if (a.t === 'punct' && a.v === ':') a.v = `:${next(c).v}`;
+    if (pctx.l4 === undefined) throw err(t, 'Transparent proxy support requires transport protocol match');
+    if (fam && pctx.network && pctx.network !== fam) throw err(t, `conflicting protocols specified: ${pctx.network} vs. ${fam}. You must specify ip or ip6 family in tproxy statement`);
+    let addr = a.v;
+    if (addr.startsWith('[')) addr = addr.slice(1, addr.indexOf(']'));
+    else if (addr.startsWith(':')) addr = '';
+    else if (!addr.includes('::') && addr.split(':').length === 2) addr = addr.split(':')[0]!;
+    if (addr) {
+      const f = fam ?? (pctx.family === 'inet' ? undefined : pctx.network);
+      if (!f) throw err(t, 'ip or ip6 must be specified with address for inet tables.');
+      if (wrongFamilyAddr(f === 'ip' ? 'ipv4' : 'ipv6', addr)) throw err(a, EAI_ADDRFAMILY);
+    }
+    return { k: 'unsupported', what: `tproxy ${fam ? `${fam} ` : ''}to ${a.v}` };
   }
 
   private startsLoad(t: Tok): boolean {
@@ -695,6 +767,7 @@ class NftParser {
       let lhs = this.parseLhs(c, tb.family);
       if (paren) { expectP(c, ')'); lhs = this.parseBinops(c, lhs); }
       if (peek(c).v === 'map') {
+        if (lhs.ctAddrNoL3) throw err(t, 'specify either ip or ip6 for address matching');
         next(c);
         const m = this.parseSetRef(c, lhs, tb, true);
         return { k: 'map', src: lhs.load, map: m };
@@ -708,6 +781,7 @@ class NftParser {
     if (val === undefined && /^\d+$/.test(v.v)) val = Number(v.v);
     if (val === undefined && v.v === 'notrack') return v.v;
     if (val === undefined) throw err(v, `Could not parse ${target.types.join(' . ')} value '${v.v}'`);
+    if (typeof val === 'number' && target.kind === 'int') checkIntRange(val, target.opaque ? target.checkBits ?? 0 : target.bits, target.types, v, this.refuse);
     // constant folding: VAL op VAL ...
     while (typeof val === 'number') {
       const o = peek(c);
@@ -726,9 +800,10 @@ class NftParser {
   private parseQueue(c: Cursor, tb: IrTable): Expr {
     const q = next(c);
     let flags = 0;
-    let bypass = false;
+    let bypass = false, fanout = false, range = true;
     for (;;) {
       const t = peek(c);
+      if (t.v === 'fanout' || (t.v === 'flags' && c.toks.slice(c.pos, c.pos + 4).some((x) => x.v === 'fanout'))) fanout = true;
       if (t.v === 'flags') {
         next(c);
         for (;;) {
@@ -747,12 +822,18 @@ class NftParser {
           next(c);
           const [a, b] = x.v.split('-').map(Number) as [number, number?];
           if (a > 65535 || (b !== undefined && (b > 65535 || b < a))) throw err(x, `queue number '${x.v}' out of range`);
-        } else if (t.v === 'to') this.parseValueExpr(c, tb, { ...opaqueLhs('queue number'), types: ['integer(16)'] });
-        else throw err(x, `syntax error, unexpected ${show(x)}`);
+          range = b !== undefined;
+        } else if (t.v === 'to') {
+          const v = this.parseValueExpr(c, tb, { ...opaqueLhs('queue number'), types: ['integer(16)'] });
+          range = false;
+          // the grammar takes a hash, numgen or map here; stmt_evaluate_queue bounds it to 16 bits
+          if (typeof v === 'object' && v.k !== 'hash' && v.k !== 'numgen' && v.k !== 'map') throw err(peek(c), `syntax error, unexpected ${show(peek(c))}, expecting . or map`);
+          if (typeof v === 'object' && (v.k === 'hash' || v.k === 'numgen') && v.mod + (v.offset ?? 0) - 1 > 65535) throw err(x, 'queue expression max value exceeds 65535');
+        } else throw err(x, `syntax error, unexpected ${show(x)}`);
       } else break;
     }
+    if (fanout && !range) throw err(q, 'fanout requires a range to be specified');
     void flags;
-    void q;
     return bypass ? { k: 'verdict', v: 'queue', bypass: true } : { k: 'verdict', v: 'queue' };
   }
 
@@ -878,6 +959,7 @@ class NftParser {
       next(c);
       parts.push(this.parsePrimaryLhs(c, family));
     }
+    if (parts.length > 1 && this.pctx && parts.some((p) => p.ctAddrNoL3)) throw err(c.toks[c.pos - 1]!, 'specify either ip or ip6 for address matching');
     const lhs = parts.length === 1 ? parts[0]! : concatLhs(parts);
     return this.parseBinops(c, lhs);
   }
@@ -1001,19 +1083,30 @@ class NftParser {
     const isField = (x: Tok) => x.t === 'word' && /^[a-z][a-z0-9-]*(\[\d+\])?$/.test(x.v) && !OPAQUE_STOP.has(x.v) && !VERDICTS.has(x.v);
     switch (t.v) {
       case 'osf':
-        if (peek(c).v === 'ttl') { take(); take(); }
+        if (peek(c).v === 'ttl') {
+          take();
+          const o = take();
+          if (!['loose', 'skip', 'global'].includes(o.v)) throw err(o, 'invalid ttl option');
+        }
         take(); // name | version
         return opaqueLhs(words.join(' '), 'str');
       case 'socket':
         take();
         if (words[1] === 'cgroupv2') { take(); take(); }
-        return opaqueLhs(words.join(' '));
-      case 'ipsec':
-        take(); // in|out
-        if (peek(c).v === 'spnum') { take(); take(); }
+        // socket transparent|wildcard are booleans (1 bit)
+        return { ...opaqueLhs(words.join(' ')), checkBits: words[1] === 'transparent' || words[1] === 'wildcard' ? 1 : 32 };
+      case 'ipsec': {
+        const d = take(); // in|out
+        if (d.v !== 'in' && d.v !== 'out') throw err(d, 'Could not parse boolean type');
+        if (peek(c).v === 'spnum') {
+          take();
+          const n = take();
+          if (!/^\d+$/.test(n.v) || Number(n.v) > 255) throw err(n, 'value too large');
+        }
         if (peek(c).v === 'ip' || peek(c).v === 'ip6') take();
         take();
         return opaqueLhs(words.join(' '), words.includes('ip6') ? 'ipv6' : words.includes('ip') ? 'ipv4' : 'int');
+      }
       case 'exthdr': {
         const h = take();
         if (peek(c).t === 'word' && isField(peek(c))) take();
@@ -1028,6 +1121,13 @@ class NftParser {
         // rt [ip|ip6] classid|nexthop|mtu|ipsec; hbh/dst/mh/frag/rt0/rt2/srh FIELD; rt FIELD (routing header)
         if (t.v === 'rt' && (peek(c).v === 'ip' || peek(c).v === 'ip6')) take();
         if (isField(peek(c))) take();
+        if (t.v === 'rt' && words.includes('nexthop')) {
+          // expr_evaluate_rt: the nexthop's family comes from the table or from rt ip|ip6
+          const f = words.includes('ip6') ? 'ip6' : words.includes('ip') ? 'ip' : family === 'inet' ? this.pctx?.network : undefined;
+          if (family === 'inet' && !f) throw err(t, 'cannot determine ip protocol version, use "ip nexthop" or "ip6 nexthop" instead');
+          if ((family === 'ip' || family === 'ip6') && f && f !== family) throw err(t, `${f} nexthop will not match`);
+          return opaqueLhs(words.join(' '), (f ?? family) === 'ip6' ? 'ipv6' : 'ipv4');
+        }
         const hdr = IPV6_EXTHDR[t.v];
         const fd = hdr && words.length === 2 ? hdr.fields[words[1]!] ?? indexedAddr(t.v, words[1]!) : undefined;
         if (fd) return exthdrLhs({ k: 'exthdr', op: 'ipv6', type: fd.type, offset: fd.offset, len: fd.len, mask: fd.mask, shift: fd.shift, what: words.join(' ') }, fd.kind);
@@ -1041,9 +1141,14 @@ class NftParser {
     const words = [t.v, next(c).v];
     const name = next(c);
     words.push(name.v);
-    if (name.v.startsWith('@')) { expectP(c, ','); const a = next(c); expectP(c, ','); const b = next(c); words.push(a.v, b.v); return opaqueLhs(words.join(' ')); }
+    if (name.v.startsWith('@')) { expectP(c, ','); const a = next(c); expectP(c, ','); const b = next(c); words.push(a.v, b.v); return { ...opaqueLhs(words.join(' ')), checkBits: Number(b.v) || 0 }; }
+    if (/^\d+$/.test(name.v) && Number(name.v) > 255) throw err(name, 'value too large');
     const x = peek(c);
-    if (x.t === 'word' && /^[a-z][a-z0-9-]*$/.test(x.v) && !OPAQUE_STOP.has(x.v) && !VERDICTS.has(x.v)) words.push(next(c).v);
+    if (x.t === 'word' && /^[a-z][a-z0-9-]*$/.test(x.v) && !OPAQUE_STOP.has(x.v) && !VERDICTS.has(x.v)) {
+      // a field the option does not have (tcp option eol left): the grammar has no such field
+      if (t.v === 'tcp' && TCP_OPTIONS[name.v] && !(x.v in TCP_OPTIONS[name.v]!.fields) && x.v !== 'exists' && x.v !== 'missing') throw err(x, `syntax error, unexpected ${x.v}`);
+      words.push(next(c).v);
+    }
     if (t.v === 'tcp') {
       const o = TCP_OPTIONS[name.v] ?? (/^\d+$/.test(name.v) ? { kind: Number(name.v), fields: { kind: [0, 1], length: [1, 1] } as Record<string, [number, number, number?, number?]> } : undefined);
       if (o && words.length === 3) return exthdrLhs({ k: 'exthdr', op: 'tcpopt', type: o.kind, offset: 0, len: 1, present: true, what: words.join(' ') }, 'int');
@@ -1073,18 +1178,28 @@ class NftParser {
       const k = expect(c, 'word');
       const l = metaLhs(k.v);
       if (!l) throw err(k, `unknown meta key '${k.v}'`);
+      this.checkMetaKey(k, family);
       return l;
     }
     const bare = metaLhs(w);
-    if (bare && !(w in { mark: 1 } && false)) return bare;
+    if (bare && !(w in { mark: 1 } && false)) { this.checkMetaKey(t, family); return bare; }
     if (w === 'ct') {
       let dir: 'original' | 'reply' | undefined;
       let k = expect(c, 'word');
       if (k.v === 'original' || k.v === 'reply') { dir = k.v; k = expect(c, 'word'); }
       let l3: 'ip' | 'ip6' | undefined;
-      if (k.v === 'ip' || k.v === 'ip6') { l3 = k.v; k = expect(c, 'word'); } // ct original ip saddr
+      if (k.v === 'ip' || k.v === 'ip6') {
+        // ct original ip saddr: the family form exists with a direction only (parser_bison.y ct_expr)
+        if (!dir) throw err(k, `syntax error, unexpected ${k.v}`);
+        l3 = k.v;
+        k = expect(c, 'word');
+      }
+      if (dir && !CT_DIR_KEYS.has(k.v) && CT_KEYS.has(k.v)) throw err(k, `syntax error, unexpected ${k.v}`);
       const l = ctLhs(k.v, dir, family, l3);
       if (!l) throw err(k, `unknown ct key '${k.v}'`);
+      if (l3) this.pctx?.need(l3, k, this.refuse);
+      if (!l3 && (k.v === 'saddr' || k.v === 'daddr')) return { ...l, ctAddrNoL3: true };
+      if (k.v === 'zone') return { ...l, bits: 16 };
       return l;
     }
     if (w === 'fib') {
@@ -1094,7 +1209,10 @@ class NftParser {
         const nx = peek(c).v;
         const flagOif = f.v === 'oif' && (nx === '.' || nx === 'type' || nx === 'oif' || nx === 'oifname');
         if (!flagOif && (f.v === 'type' || f.v === 'oif' || f.v === 'oifname')) {
-          if (flags.length === 0) throw err(f, 'fib: missing saddr/daddr');
+          // fib_expr_alloc / expr_evaluate_fib
+          if (flags.includes('saddr') && flags.includes('daddr')) throw err(t, 'fib: saddr and daddr are mutually exclusive');
+          if (flags.includes('iif') && flags.includes('oif')) throw err(t, 'fib: iif and oif are mutually exclusive');
+          if (!flags.includes('saddr') && !flags.includes('daddr')) throw err(t, 'fib: need either saddr or daddr');
           const result = f.v;
           return { load: { k: 'fib', flags, result }, kind: result === 'oifname' || result === 'oif' ? 'str' : 'int', syms: result === 'type' ? (metaSyms('fib', 'type')) : undefined, bitmask: false, types: [result === 'type' ? 'fib_addrtype' : 'ifname'], lens: [4], bits: 32 };
         }
@@ -1112,10 +1230,18 @@ class NftParser {
       }
       const l = payloadLhs(w, field);
       if (!l) throw err(f, `syntax error, unexpected ${f.v} (unknown ${w} field)`);
+      this.pctx?.need(w, t, this.refuse);
       f = t;
       return l;
     }
     throw err(t, `syntax error, unexpected ${w}`);
+  }
+
+  /** meta keys nft or the kernel refuse in this family */
+  private checkMetaKey(k: Tok, family: TableFamily): void {
+    if (k.v === 'nfproto' && family !== 'inet') throw err(k, 'meta nfproto is only useful in the inet family');
+    // nft_meta_bridge registers ibrname/obrname/... for NFPROTO_BRIDGE only: the kernel answers EOPNOTSUPP
+    if ((k.v === 'ibrname' || k.v === 'obrname') && family !== 'bridge') throw err(k, 'Could not process rule: Operation not supported');
   }
 
   private parseMatch(c: Cursor, lhs: Lhs, tb: IrTable): Expr {
@@ -1125,6 +1251,7 @@ class NftParser {
     if ((o.t === 'punct' || o.t === 'word') && o.v in OPS) { next(c); op = OPS[o.v]!; }
     else if (o.t === 'punct' && o.v === '!' && lhs.bitmask) {
       // `tcp flags ! fin,rst`: none of these bits set
+      if (lhs.load.k === 'bitwise') throw err(o, 'cannot combine negation with binary expression');
       next(c);
       const v = this.parseFlagList(c, lhs);
       return { k: 'cmp', left: { k: 'bitwise', src: lhs.load, mask: v, xor: 0 }, op: 'eq', value: 0 };
@@ -1162,6 +1289,7 @@ class NftParser {
     if (lhs.kind === 'str' && !lhs.parts) {
       const s = next(c);
       if (s.t !== 'str' && s.t !== 'word') throw err(s, `syntax error, unexpected ${show(s)}`);
+      this.checkStringValue(lhs, s);
       if (s.v.endsWith('*') && !s.v.endsWith('\\*')) return { k: 'prefixcmp', left: lhs.load, neg: op === 'neq', value: s.v.slice(0, -1) };
       // "dummy\*": a literal star (the lexer keeps the escape)
       return { k: 'cmp', left: lhs.load, op: op === 'neq' ? 'neq' : 'eq', value: s.v.replace(/\\\*/g, '*') };
@@ -1187,6 +1315,24 @@ class NftParser {
       return { k: 'range', left: lhs.load, neg: op === 'neq', lo, hi };
     }
     return { k: 'cmp', left: lhs.load, op: op === 'implicit' ? 'eq' : (op as 'eq'), value: lo };
+  }
+
+  /** the string-typed keys' constants: names that fit, and the meta time/day/hour formats */
+  private checkStringValue(lhs: Lhs, s: Tok): void {
+    const l = lhs.load;
+    const what = l.k === 'opaque' ? l.what : '';
+    if (what === 'meta day') {
+      if (/^\d+$/.test(s.v)) { if (Number(s.v) > 6) throw err(s, `Value ${s.v} exceeds valid range 0-6`); }
+      else if (!(s.v in DAYS)) throw err(s, 'Could not parse Day of week of packet reception');
+    } else if (what === 'meta hour') {
+      if (parseHour(s.v) === undefined) throw err(s, 'wrong time format');
+    } else if (what === 'meta time') {
+      if (!validDate(s.v)) throw err(s, 'Cannot parse date');
+    } else if (what.startsWith('osf')) {
+      checkString(s.v, 16, s, this.refuse);
+    } else if ((l.k === 'meta' && lhs.types[0] === 'ifname') || (l.k === 'ct' && l.key === 'helper')) {
+      checkString(s.v.replace(/\\\*/g, '*'), 16, s, this.refuse);
+    }
   }
 
   private parseConcatValue(c: Cursor, lhs: Lhs, tb: IrTable): [Val, Val] {
@@ -1216,7 +1362,12 @@ class NftParser {
     const t = next(c);
     if (t.t === 'word' && t.v.startsWith('@')) {
       const name = t.v.slice(1);
-      if (!tb.sets.has(name)) throw err(t, `Set '${name}' does not exist`);
+      const set = tb.sets.get(name);
+      if (!set) throw err(t, `Set '${name}' does not exist`);
+      // expr_evaluate_relational / datatype_equal: an address compared with a set of the other kind
+      const want = set.keyTypes.length === 1 ? ADDR_TYPE_NAME[set.keyTypes[0]!] : undefined;
+      const have = lhs.types.length === 1 && !lhs.opaque ? ADDR_TYPE_NAME[lhs.types[0]!] : undefined;
+      if (this.pctx && want && have && want !== have) throw err(t, `datatype mismatch, expected ${have}, expression has type ${want}`);
       return name;
     }
     if (t.v !== '{') throw err(t, `syntax error, unexpected ${show(t)}`);
@@ -1227,18 +1378,25 @@ class NftParser {
   }
 
   private parseLog(c: Cursor): Expr {
-    next(c);
+    const at = next(c);
     const e: Expr = { k: 'log' };
+    let group = false, flags = false, prefix = false;
     for (;;) {
       const t = peek(c);
-      if (t.v === 'prefix') { next(c); e.prefix = next(c).v; }
+      if (t.v === 'prefix') { next(c); e.prefix = next(c).v; prefix = true; }
       else if (t.v === 'level') { next(c); e.level = next(c).v; }
-      else if (['group', 'snaplen', 'queue-threshold'].includes(t.v)) { next(c); next(c); }
+      else if (['group', 'snaplen', 'queue-threshold'].includes(t.v)) { next(c); next(c); group = true; }
       else if (t.v === 'flags') {
         next(c);
+        flags = true;
         while (peek(c).t === 'word' && ['tcp', 'ip', 'skuid', 'ether', 'all', 'sequence', 'options'].includes(peek(c).v)) { next(c); if (peek(c).v === ',') next(c); }
-      } else return e;
+      } else break;
     }
+    // stmt_evaluate_log: a group sends to nfnetlink_log, which has no level or flags; audit takes nothing
+    if (group && e.level !== undefined) throw err(at, 'level and group are mutually exclusive');
+    if (group && flags) throw err(at, 'flags and group are mutually exclusive');
+    if (e.level === 'audit' && (flags || prefix)) throw err(at, "log level audit doesn't support any further options");
+    return e;
   }
 
   private parseLimit(c: Cursor, tb: IrTable): Expr {
@@ -1280,12 +1438,28 @@ class NftParser {
     if (peek(c).v === 'burst') {
       next(c);
       burst = Number(next(c).v);
-      if (peek(c).v === 'packets' || /bytes$/.test(peek(c).v)) next(c);
+      const u = peek(c);
+      // the grammar: a packet rate takes `burst N packets`, a byte rate `burst N [k|m]bytes`
+      if (u.v === 'packets' && bytes) throw err(u, 'syntax error, unexpected packets, expecting string or bytes');
+      if (/bytes$/.test(u.v) && !bytes) throw err(u, `syntax error, unexpected ${u.v}, expecting packets`);
+      if (u.v === 'packets' || /bytes$/.test(u.v)) next(c);
     }
     return { k: 'limit', rate, unit: unit as 'second', burst, bytes, over };
   }
 
   private parseReject(c: Cursor, family: TableFamily): Expr {
+    const e = this.parseReject0(c, family);
+    // stmt_evaluate_reject: the family the earlier matches selected must suit the reply
+    const pctx = this.pctx, at = c.toks[c.pos - 1]!;
+    if (pctx && e.k === 'reject') {
+      if (pctx.l3 === 'arp') throw err(at, 'cannot reject this network family');
+      if ((e.type === 'icmp' && pctx.network === 'ip6') || (e.type === 'icmpv6' && pctx.network === 'ip')) throw err(at, 'conflicting protocols specified: ip vs ip6');
+      if (e.type === 'tcp-reset' && pctx.l4 !== undefined && pctx.l4 !== 6) throw err(at, 'you cannot use tcp reset with this protocol');
+    }
+    return e;
+  }
+
+  private parseReject0(c: Cursor, family: TableFamily): Expr {
     next(c);
     if (peek(c).v !== 'with') {
       // plain reject: icmp port-unreachable (ip), icmpv6 port-unreachable (ip6), icmpx port-unreachable (inet, bridge)
@@ -1316,7 +1490,8 @@ class NftParser {
     const e: Extract<Expr, { k: 'nat' }> = { k: 'nat', type: t.v as 'snat' };
     if (family === 'ip') e.family = 4;
     if (family === 'ip6') e.family = 6;
-    if (peek(c).v === 'ip' || peek(c).v === 'ip6') e.family = next(c).v === 'ip' ? 4 : 6;
+    let explicit: 4 | 6 | undefined;
+    if (peek(c).v === 'ip' || peek(c).v === 'ip6') e.family = explicit = next(c).v === 'ip' ? 4 : 6;
     let prefix = false;
     if (peek(c).v === 'prefix' || peek(c).v === 'interval') { next(c); prefix = true; }
     if (peek(c).v === 'to') {
@@ -1325,12 +1500,16 @@ class NftParser {
       if (a.t !== 'word' && !(a.t === 'punct' && a.v === ':')) throw err(a, 'expecting an address');
       // the map forms (dnat to ip saddr map {...}, redirect to :tcp dport map {...}) are not modelled
       if (prefix || a.v === ':' || ['ip', 'ip6', 'tcp', 'udp', 'th', 'meta', 'ct', 'numgen', 'jhash', 'symhash', ':tcp', ':udp', ':th'].includes(a.v)) {
+        const from = c.pos;
         while (peek(c).t !== 'eof' && !(peek(c).t === 'word' && VERDICTS.has(peek(c).v))) {
           if (peek(c).v === '{') skipBraces(c);
           else next(c);
         }
+        if (a.v.startsWith(':') && this.pctx && this.pctx.l4 === undefined) throw err(t, 'transport protocol mapping is only valid after transport protocol match');
+        this.checkNatMap(t, [a, ...c.toks.slice(from, c.pos)], explicit ?? e.family);
         return { k: 'unsupported', what: `${t.v} to ${a.v} ... (mapped nat)` };
       }
+      this.checkNatTarget(t, a, family, explicit);
       this.parseNatTarget(a, e);
     }
     while (peek(c).t === 'word' && ['random', 'persistent', 'fully-random', 'prefix'].includes(peek(c).v)) {
@@ -1340,6 +1519,44 @@ class NftParser {
       if (peek(c).v === ',') next(c);
     }
     return e;
+  }
+
+  /** stmt_evaluate_nat: the address family (inet needs ip/ip6 or an earlier match) and a port needs a transport match */
+  private checkNatTarget(t: Tok, a: Tok, family: TableFamily, explicit: 4 | 6 | undefined): void {
+    const pctx = this.pctx;
+    if (!pctx) return;
+    let s = a.v, port = false;
+    if (s.startsWith('[')) { port = s[s.indexOf(']') + 1] === ':'; s = s.slice(1, s.indexOf(']')); }
+    else if (s.startsWith(':')) { port = true; s = ''; }
+    else if (!s.includes('::') && s.split(':').length === 2) { port = true; s = s.split(':')[0]!; }
+    if (s) {
+      const fam = explicit ?? (pctx.network === 'ip' ? 4 : pctx.network === 'ip6' ? 6 : undefined);
+      if (family === 'inet' && fam === undefined) throw err(t, 'ip or ip6 must be specified with address for inet tables.');
+      const lo = s.split('-')[0]!;
+      if (fam !== undefined && wrongFamilyAddr(fam === 4 ? 'ipv4' : 'ipv6', lo)) throw err(a, EAI_ADDRFAMILY);
+    }
+    if (port && pctx.l4 === undefined) throw err(t, 'transport protocol mapping is only valid after transport protocol match');
+  }
+
+  /** the mapped forms: the data's address family, and `ADDR . PORT` data needs a transport match */
+  private checkNatMap(t: Tok, toks: Tok[], fam: 4 | 6 | undefined): void {
+    const pctx = this.pctx;
+    if (!pctx) return;
+    let depth = 0;
+    // a transport header in the map's key (tcp dport map {...}) is a transport match too
+    // (th, the generic transport header, selects no protocol)
+    const keyL4 = toks.some((x) => ['tcp', 'udp', 'udplite', 'sctp', 'dccp'].includes(x.v.replace(/^:/, '')));
+    for (let i = 0; i < toks.length; i++) {
+      const x = toks[i]!;
+      if (x.v === '{') depth++;
+      else if (x.v === '}') depth--;
+      else if (depth > 0 && x.t === 'punct' && x.v === ':') {
+        const d = toks[i + 1];
+        if (!d) continue;
+        if (fam !== undefined && wrongFamilyAddr(fam === 4 ? 'ipv4' : 'ipv6', d.v)) throw err(d, EAI_ADDRFAMILY);
+        if (toks[i + 2]?.v === '.' && pctx.l4 === undefined && !keyL4) throw err(t, 'transport protocol mapping is only valid after transport protocol match');
+      }
+    }
   }
 
   /** ADDR[-ADDR][:PORT[-PORT]], [v6]:port, :PORT[-PORT] */
@@ -1425,7 +1642,8 @@ function skipBraces(c: Cursor): void {
   } while (depth > 0);
 }
 /** tokens of one statement: up to newline or ';' outside braces */
-function collect(c: Cursor): Tok[] {
+/** one statement's tokens; `keepNl` keeps the line ends inside braces (the rules of a chain binding) */
+function collect(c: Cursor, keepNl = false): Tok[] {
   const out: Tok[] = [];
   let depth = 0;
   for (;;) {
@@ -1435,7 +1653,7 @@ function collect(c: Cursor): Tok[] {
     next(c);
     if (t.t === 'punct' && t.v === '{') depth++;
     if (t.t === 'punct' && t.v === '}') depth--;
-    if (t.t === 'nl') continue;
+    if (t.t === 'nl' && !(keepNl && depth > 0)) continue;
     out.push(t);
   }
   return out;
@@ -1469,3 +1687,19 @@ const MH_TYPE: Record<string, number> = {
   'binding-refresh-request': 0, 'home-test-init': 1, 'careof-test-init': 2, 'home-test': 3, 'careof-test': 4, 'binding-update': 5, 'binding-acknowledgement': 6,
   'binding-error': 7, 'fast-binding-update': 8, 'fast-binding-acknowledgement': 9, 'fast-binding-advertisement': 10, 'experimental-mobility-header': 11, 'home-agent-switch-message': 12,
 };
+
+const ADDR_TYPE_NAME: Record<string, string> = { ipv4_addr: 'IPv4 address', ipv6_addr: 'IPv6 address', ether_addr: 'Ethernet address' };
+
+/** statements with STMT_F_TERMINAL in nft (verdicts, reject, nat, queue, fwd; a verdict map is not one) */
+function isTerminal(e: Expr, word: string): boolean {
+  if (e.k === 'verdict' || e.k === 'reject' || e.k === 'nat') return true;
+  if (e.k === 'fwd') return !e.dup;
+  return e.k === 'unsupported' && ['snat', 'dnat', 'masquerade', 'redirect'].includes(word);
+}
+
+/** an anonymous map's interval keys may not overlap (nft's set_overlap: "conflicting intervals specified") */
+function checkNoOverlap(set: SetDef, at: Tok): void {
+  if (!set.interval) return;
+  const iv = set.elems.filter((e) => Array.isArray(e.key) && !e.parts).map((e) => e.key as [Val, Val]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (let i = 1; i < iv.length; i++) if (typeof iv[i]![0] === typeof iv[i - 1]![1] && iv[i]![0] <= iv[i - 1]![1]) throw err(at, 'conflicting intervals specified');
+}

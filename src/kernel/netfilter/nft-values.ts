@@ -23,6 +23,10 @@ export interface Lhs {
   opaque?: boolean;
   /** a raw payload wider than 32 bits: constants are numbers written in hex or decimal, as wide binary strings */
   raw?: boolean;
+  /** width in bits of a load the model does not evaluate, for nft's range check of its constants */
+  checkBits?: number;
+  /** a ct saddr/daddr without ip/ip6: nft needs the family from elsewhere (not in a map key or concatenation) */
+  ctAddrNoL3?: boolean;
 }
 
 const SERVICES: Record<string, number> = {
