@@ -15,6 +15,8 @@ export interface ReplayItem {
    * they keep) and their LINKTYPE_*, so the UI can show decoded headers */
   bytes?: Uint8Array;
   linktype?: number;
+  /** with bytes: the frame's length on the wire (decodeFrame's wireLen) */
+  wireLen?: number;
 }
 
 /** Pull-based, so a consumer (the UI) can replay in slices between redraws. */

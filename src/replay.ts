@@ -201,7 +201,7 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
       let summary = wantSummary ? summarize(dec, sumState, sumOpts) : '';
       // tcpdump prints a VXLAN frame's inner frame on a second line: one line here
       if (summary.includes('\n')) summary = summary.replace(/\n/g, ' ');
-      return held.offer(new Item(f.index, f.tsSec, f.tsNsec, dev.name, summary, record, buf, start, f.caplen, lt), ctx.hold);
+      return held.offer(new Item(f.index, f.tsSec, f.tsNsec, dev.name, summary, record, buf, start, f.caplen, lt, f.len), ctx.hold);
   }
 }
 
@@ -219,6 +219,7 @@ class Item implements ReplayItem {
     private readonly start: number,
     private readonly caplen: number,
     readonly linktype: number,
+    readonly wireLen: number,
   ) {}
 
   /** the captured bytes: valid until the next next() call, like the reader's buffer they view */

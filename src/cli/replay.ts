@@ -13,6 +13,7 @@ import type { ReplayItem, ReplaySource } from '../replay-types.js';
 import { FateExporter } from '../report/export.js';
 import { parseWhere, type ItemPred } from '../report/where.js';
 import { Out } from './out.js';
+import { TextLines, textTail } from './replay-text.js';
 import * as tty from 'node:tty';
 import { openSync } from 'node:fs';
 import { openFedCapture, STDIN_NAME, type ChunkFeed } from '../capture/reader.js';
@@ -32,15 +33,7 @@ interface Opts {
 }
 
 export function textLine(it: ReplayItem, summary: string = it.summary): string {
-  const r = it.record;
-  let s = `${it.frame} ${it.iface ?? '-'} ${summary} => ${r.fate}`;
-  if (r.copy_of !== undefined) s += ` (copy of ${r.copy_of})`;
-  if (r.reason) s += ` ${r.reason}`;
-  if (r.egress && r.egress.length) s += ` via ${r.egress.join(',')}`;
-  if (r.socket) s += ` (${r.socket})`;
-  if (r.replies && r.replies.length) s += ` [reply ${r.replies.map((x) => `${x.iface}: ${x.summary}${x.dropped ? ` (not sent: dropped ${x.dropped})` : ''}`).join('; ')}]`;
-  if (r.unsupported && r.unsupported.length) s += ` {unsupported: ${r.unsupported.join('; ')}}`;
-  return s;
+  return `${it.frame} ${it.iface ?? '-'} ${summary}` + textTail(it.record);
 }
 
 /** The timeline over a capture streamed on stdin (`tcpdump -U -w - | pktlife replay - --host H`):
@@ -167,9 +160,13 @@ Examples:
       // file; the model stays here. Not for the UI or --where (they read item.summary), nor a stream.
       const feedSummaries = jobs > 1 && o.format === 'text' && where === null && isRegularFile(capture);
       // summaries cost a decode per frame: only the text output and the UI show them
-      const summaries = (!o.format || o.format === 'text' || where !== null) && !feedSummaries;
+      // text to a file or pipe (no --where, no --jobs): the lines are written as bytes and their
+      // summaries made from the items' bytes (replay-text.ts), not by the replay
+      const textBytes = where === null && !feedSummaries && (o.format === 'text' || (!o.format && !process.stdout.isTTY));
+      const summaries = (!o.format || o.format === 'text' || where !== null) && !feedSummaries && !textBytes;
+      let host;
       try {
-        const host = loadHost(o.host);
+        host = loadHost(o.host);
         // the timeline is shown by json/ndjson and the UI, and --where fn= reads it; text prints none
         const uiMayOpen = !o.format && process.stdout.isTTY && where === null;
         const events = (o.format !== undefined && o.format !== 'text') || uiMayOpen || (o.where !== undefined && /\bfn\s*!?=/i.test(o.where));
@@ -198,6 +195,9 @@ Examples:
       }
       const fmt = o.format ?? 'text';
       const out = new Out();
+      const h = host;
+      // SLL2 frames name their interface by index: the snapshot's device name (as replay.ts does)
+      const lines = textBytes ? new TextLines(out, { ifname: (i: number) => h.byIndex.get(i)?.name }) : null;
       let first = true;
       if (fmt === 'json') out.write('[');
       let exporter: FateExporter | null = null;
@@ -213,7 +213,8 @@ Examples:
             const sum = feed.textOf(it.frame);
             if (sum === null) throw new Error(`--jobs: no summary for frame ${it.frame}${feed.error ? `: ${feed.error.message}` : ''}`);
             out.line(textLine(it, sum));
-          } else if (fmt === 'text') out.line(textLine(it));
+          } else if (lines !== null) lines.line(it);
+          else if (fmt === 'text') out.line(textLine(it));
           else if (fmt === 'ndjson') out.line(it.bytes !== undefined && it.linktype !== undefined ? withAppFields(fateToJSON(it.record), it.bytes, it.linktype) : fateToJSON(it.record));
           else {
             out.write(first ? '\n' : ',\n');
