@@ -53,6 +53,9 @@ export function buildDetail(s: RowStore, i: number, ct: CtIndex = new CtIndex())
   const copies = s.copies.get(s.frameNo[i]);
   if (copies) L.push([{ t: `↔ captured again leaving: frame ${copies.join(', ')}`, color: 'cyan' }]);
   for (const u of r.unsupported ?? []) L.push([{ t: `⚠ unsupported: ${u} — this result may differ from the kernel`, color: 'magenta', bold: true }]);
+  // a flowtable forwarded it at ingress (nf_flow_offload_ip_hook): the IP stack never saw it
+  const fast = r.events.find((e) => (e.fn === 'nf_flow_offload_ip_hook' || e.fn === 'nf_flow_offload_ipv6_hook') && e.what.includes(': flow found'));
+  if (fast) L.push([{ t: `⚡ flowtable fast path (${fast.fn}): no prerouting, routing, forward or postrouting`, color: 'cyan', bold: true }]);
 
   head('Journey');
   if (!r.events.length) L.push([{ t: '  (no events recorded)', dim: true }]);

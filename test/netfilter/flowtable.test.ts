@@ -23,10 +23,13 @@ import type { FateRecord } from '../../src/kernel/fate.js';
 import { replaySource } from '../../src/replay.js';
 import { XmitCopies } from '../../src/kernel/core/xmit_copies.js';
 import { ipFastCsum, l4CsumV4 } from '../../src/packet/checksum.js';
-import { eth, tcp4, udp4, echo4 } from '../kernel/helpers.js';
+import { eth, tcp4, udp4, udp6, echo4 } from '../kernel/helpers.js';
+import { l4CsumV6 } from '../../src/packet/checksum.js';
 import { parseNftText } from '../../src/kernel/netfilter/nft-parse.js';
 import { parseNftJson } from '../../src/kernel/netfilter/nft-json.js';
 import { createNfHooks, loadRuleset, NfTables } from '../../src/kernel/netfilter/index.js';
+import { RowStore } from '../../src/ui/store.js';
+import { buildDetail } from '../../src/ui/detail.js';
 
 const HOSTDIR = new URL('../../fixtures/kernel/nat/host', import.meta.url).pathname;
 const RULES = `table inet filter {
@@ -54,12 +57,12 @@ const C = '10.0.1.2', PUB = '203.0.113.1', REM = '203.0.113.50';
 const S = 2, A = 16, F = 1, R = 4, P = 8;
 const bytes = (s: string) => new TextEncoder().encode(s);
 
-interface Fr { iface: 'eth0' | 'eth1'; ip: Uint8Array; ms: number }
+interface Fr { iface: 'eth0' | 'eth1'; ip: Uint8Array; ms: number; v6?: boolean }
 const lan = (ip: Uint8Array, ms: number): Fr => ({ iface: 'eth0', ip, ms });
 const wan = (ip: Uint8Array, ms: number): Fr => ({ iface: 'eth1', ip, ms });
 
-function flowHost(rules = RULES): Host {
-  const h = loadHost(HOSTDIR);
+function flowHost(rules = RULES, dir = HOSTDIR): Host {
+  const h = loadHost(dir);
   h.nftText = { path: 'nft.txt', text: rules };
   h.nftJson = undefined;
   h.iptables = undefined;
@@ -72,7 +75,8 @@ function replay(frames: Fr[], h = flowHost()): { r: FateRecord[]; out: (Uint8Arr
   const w = new PcapngWriter();
   const ifs = { eth0: w.addInterface({ name: 'eth0', linktype: 1 }), eth1: w.addInterface({ name: 'eth1', linktype: 1 }) };
   for (const f of frames) {
-    const data = f.iface === 'eth0' ? eth(R0, L0, 0x0800, f.ip) : eth(R1, W1, 0x0800, f.ip);
+    const type = f.v6 ? 0x86dd : 0x0800;
+    const data = f.iface === 'eth0' ? eth(R0, L0, type, f.ip) : eth(R1, W1, type, f.ip);
     w.writePacket({ iface: ifs[f.iface], tsSec: 1_700_000_000 + Math.floor(f.ms / 1000), tsNsec: (f.ms % 1000) * 1e6, data });
   }
   const out: (Uint8Array | undefined)[] = [];
@@ -213,6 +217,27 @@ describe('flowtable: flow add @ft and the fast path (nf_flow_offload_ip_hook)', 
     expect(show(out[4])).toBe('203.0.113.50:53 > 10.0.1.2:41002 ttl 63');
   });
 
+  it('IPv6 (nf_flow_offload_ipv6_hook): offloaded at the reply, then forwarded at ingress with the hop limit decremented', () => {
+    // host: fixtures/kernel/ipv6 (eth0 fd00:1::1/64, eth1 fd00:2::1/64 mtu 1280, forwarding on, permanent neighbours)
+    const h = flowHost(RULES, new URL('../../fixtures/kernel/ipv6/host', import.meta.url).pathname);
+    const v6 = (iface: 'eth0' | 'eth1', ip: Uint8Array, ms: number): Fr => ({ iface, ip, ms, v6: true });
+    const { r, out } = replay([
+      v6('eth0', udp6('fd00:1::2', 'fd00:2::2', 41003, 5000), 0),
+      v6('eth1', udp6('fd00:2::2', 'fd00:1::2', 5000, 41003), 1),
+      v6('eth0', udp6('fd00:1::2', 'fd00:2::2', 41003, 5000), 2),
+      v6('eth1', udp6('fd00:2::2', 'fd00:1::2', 5000, 41003), 3),
+    ], h);
+    expect(r.map((x) => `${x.fate} ${(x.egress ?? []).join()}`)).toEqual(['forwarded eth1', 'forwarded eth0', 'forwarded eth1', 'forwarded eth0']);
+    expect(fns(r[1]!)).toContain('flow_offload_add');
+    expect(r.map((x) => fns(x).includes('nf_flow_offload_ipv6_hook'))).toEqual([false, false, true, true]);
+    expect(chains(r[2]!)).toEqual([]);
+    for (const k of [2, 3]) {
+      const b = out[k]!;
+      expect(b[7]).toBe(63);
+      expect(l4CsumV6(b, 0, 40, b.length - 40, 17)).toBe(0);
+    }
+  });
+
   it('never offloads ICMP; a device not in the flowtable never reaches the fast path', () => {
     const { r } = replay([lan(echo4(C, REM, 1), 0), wan(ipEcho(REM, C), 1)]);
     expect(r.map((x) => x.fate)).toEqual(['forwarded', 'forwarded']);
@@ -220,6 +245,16 @@ describe('flowtable: flow add @ft and the fast path (nf_flow_offload_ip_hook)', 
     const only0 = replay([...handshake(41000, 80, C, 0), wan(tcp4(REM, C, 80, 41000, P | A, 50001, 1001, bytes('x')), 3)], flowHost(RULES.replace('devices = { eth0, eth1 }', 'devices = { eth0 }')));
     expect(fns(only0.r[3]!)).not.toContain('nf_flow_offload_ip_hook');
     expect(chains(only0.r[3]!)).toEqual(['inet filter forward accept']);
+  });
+
+  it('the timeline detail says a frame took the fast path', () => {
+    const { r } = replay([...handshake(41000, 80, C, 0), lan(tcp4(C, REM, 41000, 80, P | A, 1001, 50001, bytes('x')), 3)]);
+    const s = new RowStore();
+    r.forEach((record, k) => s.add({ frame: k + 1, tsSec: k, tsNsec: 0, iface: 'eth0', summary: 'x', record }));
+    const text = (i: number) => buildDetail(s, i).map((l) => l.map((x) => x.t).join('')).join('\n');
+    expect(text(3)).toMatch(/⚡ flowtable fast path \(nf_flow_offload_ip_hook\): no prerouting, routing, forward or postrouting/);
+    expect(text(3)).toMatch(/nf_flow_offload_ip_hook  inet filter @ft original src=10\.0\.1\.2 .*flow found, in eth0/);
+    expect(text(2)).not.toMatch(/fast path/);
   });
 
   it('the conntrack entry shows [OFFLOAD] while the flowtable forwards it', () => {
