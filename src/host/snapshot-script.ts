@@ -22,8 +22,19 @@ const SPECIAL: Record<string, string> = {
     egr='[]'
     [ "$kind" = clsact ] && { egr=$(tc -j filter show dev "$dev" egress) || fail "tc -j filter show dev $dev egress"; }
     [ -n "$ing" ] || ing='[]'; [ -n "$egr" ] || egr='[]'
+    # u32Roots: each u32 instance's root table (tc filter get ... handle fff: u32 answers tp->root)
+    roots=''
+    for hook in ingress egress; do
+      [ "$hook" = ingress ] && dump=$ing || dump=$egr
+      for t in $(printf '%s' "$dump" | grep -o '{"protocol":"[^"]*","pref":[0-9]*,"kind":"u32","chain":[0-9]*}' | sed 's/^{"protocol":"\\([^"]*\\)","pref":\\([0-9]*\\),"kind":"u32","chain":\\([0-9]*\\)}$/\\1,\\2,\\3/'); do
+        r=$(tc -j filter get dev "$dev" $hook chain "\${t##*,}" pref "$(printf '%s' "$t" | cut -d, -f2)" protocol "\${t%%,*}" handle fff: u32) || fail "tc -j filter get dev $dev $hook ... handle fff: u32"
+        r=\${r#\[}; r=\${r%]}
+        [ -n "$r" ] && roots="$roots\${roots:+, }$r"
+      done
+    done
+    [ -n "$roots" ] && roots=", \\"u32_roots\\": [$roots]"
     parts="$parts\${parts:+,
-}\\"$dev\\": {\\"ingress\\": $ing, \\"egress\\": $egr}"
+}\\"$dev\\": {\\"ingress\\": $ing, \\"egress\\": $egr$roots}"
   done
   [ -n "$parts" ] && printf '{\\n%s\\n}\\n' "$parts" >"$dir/tc-filter.json"
 fi`,

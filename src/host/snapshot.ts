@@ -20,6 +20,7 @@ export interface SnapshotCommand {
 /**
  * tc-filter.json: `{"DEV": {"ingress": <tc -j filter show dev DEV ingress>, "egress": <... egress>}}`
  * for every device tc-qdisc.json shows with an `ingress` or `clsact` qdisc; null when none has.
+ * A device with u32 filters also gets `"u32_roots"`: each u32 instance's root table (u32Roots).
  * The tool's JSON is pasted as printed (iproute2's u32 printer repeats keys and leaves a bare
  * string in it: the loader reads it as it is). An `ingress` qdisc has no egress hook: its egress
  * list is [] (measured: `tc filter show dev D egress` on an ingress qdisc lists the ingress filters).
@@ -41,9 +42,28 @@ export function composeTcFilters(written: Record<string, string>, exec: (argv: s
     seen.add(q.dev);
     const ing = exec(['tc', '-j', 'filter', 'show', 'dev', q.dev, 'ingress']).trim() || '[]';
     const egr = q.kind === 'clsact' ? exec(['tc', '-j', 'filter', 'show', 'dev', q.dev, 'egress']).trim() || '[]' : '[]';
-    parts.push(`${JSON.stringify(q.dev)}: {"ingress": ${ing}, "egress": ${egr}}`);
+    const roots = u32Roots(q.dev, ing, 'ingress', exec).concat(u32Roots(q.dev, egr, 'egress', exec));
+    parts.push(`${JSON.stringify(q.dev)}: {"ingress": ${ing}, "egress": ${egr}${roots.length ? `, "u32_roots": [${roots.join(', ')}]` : ''}}`);
   }
   return parts.length ? `{\n${parts.join(',\n')}\n}\n` : null;
+}
+
+/** a u32 instance's header line in tc's dump (u32_dump of the tcf_proto, no "options") */
+const U32_PROTO = /\{"protocol":"([^"]+)","pref":(\d+),"kind":"u32","chain":(\d+)\}/g;
+
+/**
+ * "u32_roots": for every u32 instance of a hook, `tc -j filter get dev D HOOK chain C pref P
+ * protocol X handle fff: u32` (u32_get: TC_U32_ROOT answers tp->root). The dumps of both clsact
+ * hooks list every table of a pref (the tables are the qdisc's), so only this says whose root is whose.
+ */
+function u32Roots(dev: string, dump: string, hook: 'ingress' | 'egress', exec: (argv: string[]) => string): string[] {
+  const out: string[] = [];
+  for (const m of dump.matchAll(U32_PROTO)) {
+    const got = exec(['tc', '-j', 'filter', 'get', 'dev', dev, hook, 'chain', m[3]!, 'pref', m[2]!, 'protocol', m[1]!, 'handle', 'fff:', 'u32']).trim();
+    const inner = got.startsWith('[') && got.endsWith(']') ? got.slice(1, -1).trim() : '';
+    if (inner) out.push(inner);
+  }
+  return out;
 }
 
 /** Keep net.* keys only, sorted by key (sysctl -a order depends on directory walk order). */

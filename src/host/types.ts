@@ -313,7 +313,17 @@ export interface TcQdisc {
 export interface HostTc {
   qdiscs: TcQdisc[];
   /** per device: filters of the ingress and egress hooks (clsact/ingress qdisc), in the file's order */
-  filters: Map<string, { ingress: TcFilter[]; egress: TcFilter[]; qdisc: 'ingress' | 'clsact' }>;
+  filters: Map<string, { ingress: TcFilter[]; egress: TcFilter[]; qdisc: 'ingress' | 'clsact'; u32Roots?: TcU32Root[] }>;
+}
+
+/** the root hash table of one u32 instance (tcf_proto), from `tc -j filter get ... handle fff: u32`
+ *  (u32_get: TC_U32_ROOT is tp->root): the dumps of both clsact hooks list every table of a pref */
+export interface TcU32Root {
+  ingress: boolean;
+  chain: number;
+  pref: number;
+  /** the table's id (htid >> 20), e.g. 0x800 for "800:" */
+  ht: number;
 }
 
 /** XDP program attached to a device (`ip -j -d link show` "xdp") */

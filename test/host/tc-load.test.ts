@@ -88,3 +88,47 @@ describe('u32 offset forms as tc -j prints them (measured on 6.18 / iproute2: of
     expect(fs.find((f) => f.handle === '5::800')!.u32).toMatchObject({ keys: [{ value: 0x500000, mask: 0xffff0000, off: 0, offmask: 0xffffffff }] });
   });
 });
+
+describe('u32 at the same pref on both clsact hooks: u32_roots (fixtures/kernel/tc-u32-hooks)', () => {
+  // recorded on 6.18 (iproute2 6.x): the egress filter added first has root 800:, the ingress one 801:;
+  // `tc -j filter show dev eth0 ingress` and `... egress` print the same list (both root tables, u32_walk
+  // over the qdisc's tc_u_common), `tc -j filter get ... handle fff: u32` prints each hook's own root
+  const kdir = join(import.meta.dirname, '../../fixtures/kernel/tc-u32-hooks/host');
+  const filters = JSON.parse(readFileSync(join(kdir, 'tc-filter.json'), 'utf8')) as { eth0: { ingress: unknown[]; egress: unknown[] } };
+  it('the two dumps are the same list (so they cannot say whose root is whose)', () => {
+    expect(filters.eth0.ingress).toEqual(filters.eth0.egress);
+  });
+  it('the snapshot asks tc for each u32 instance root (handle fff:) and writes u32_roots', () => {
+    const calls: string[] = [];
+    const dump = JSON.stringify(filters.eth0.ingress);
+    const roots: Record<string, string> = {
+      ingress: '[{"ingress":true,"protocol":"ip","pref":1,"kind":"u32","chain":0,"options":{"fh":"801:","ht_divisor":1}}]',
+      egress: '[{"egress":true,"protocol":"ip","pref":1,"kind":"u32","chain":0,"options":{"fh":"800:","ht_divisor":1}}]',
+    };
+    const out = composeTcFilters({ 'tc-qdisc.json': '[{"kind":"clsact","handle":"ffff:","dev":"eth0","parent":"ffff:fff1","options":{}}]' }, (argv) => {
+      calls.push(argv.join(' '));
+      return argv[3] === 'get' ? roots[argv[6]!]! : dump;
+    });
+    expect(calls).toEqual([
+      'tc -j filter show dev eth0 ingress',
+      'tc -j filter show dev eth0 egress',
+      'tc -j filter get dev eth0 ingress chain 0 pref 1 protocol ip handle fff: u32',
+      'tc -j filter get dev eth0 egress chain 0 pref 1 protocol ip handle fff: u32',
+    ]);
+    const j = JSON.parse(out!) as { eth0: { u32_roots: { options: { fh: string } }[] } };
+    expect(j.eth0.u32_roots.map((r) => r.options.fh)).toEqual(['801:', '800:']);
+  });
+  it('the loader reads them per hook, chain and pref', () => {
+    const h = loadHost(kdir);
+    expect(h.tc!.filters.get('eth0')!.u32Roots).toEqual([
+      { ingress: true, chain: 0, pref: 1, ht: 0x801 },
+      { ingress: false, chain: 0, pref: 1, ht: 0x800 },
+    ]);
+  });
+  it('a root entry naming neither hook is an error with the file and key', () => {
+    const f: Record<string, string> = {};
+    for (const n of ['ip-link.json', 'ip-addr.json', 'tc-qdisc.json', 'tc-filter.json']) f[n] = readFileSync(join(kdir, n), 'utf8');
+    f['tc-filter.json'] = f['tc-filter.json']!.replace('{"ingress":true,"protocol"', '{"protocol"');
+    expect(() => loadHostFromFiles(f)).toThrow(/tc-filter.json.*u32_roots.*expected "ingress": true or "egress": true/);
+  });
+});

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadHostFromFiles } from '../../src/host/load.js';
 import type { Host } from '../../src/host/types.js';
-import { SAMPLES, eth, run, tcp4, udp4, expectFate } from './helpers.js';
+import { SAMPLES, eth, run, tcp4, udp4, echo4, expectFate } from './helpers.js';
 import { bpf_prog_run_classic } from '../../src/kernel/sched/bpf_filter.js';
 import { TcView } from '../../src/kernel/sched/tc_view.js';
 import { SkBuff } from '../../src/kernel/skbuff.js';
@@ -231,5 +231,28 @@ describe('tc egress on ARP the host sends (arp_xmit -> dev_queue_xmit -> sch_han
     const { rec } = run(hostWith(dropArpOp(1)), who, 'eth0');
     // the request itself (oper 1) is dropped at ingress by sch_handle_ingress: no reply at all
     expectFate(rec).dropped('TC_INGRESS', 'sch_handle_ingress').noReply();
+  });
+});
+
+describe('u32 at the same pref on both clsact hooks (cls_u32.c: each tcf_proto classifies from its tp->root)', () => {
+  // the kernel snapshot of fixtures/kernel/tc-u32-hooks: ingress root 801: redirects udp dport 53 out
+  // of eth1, egress root 800: redirects ICMP to the down eth2 (TC_ACT_SHOT); expectations as recorded there
+  const dir = new URL('../../fixtures/kernel/tc-u32-hooks/host/', import.meta.url).pathname;
+  const p0 = '02:00:00:00:01:02';
+  const h0 = '02:00:00:00:01:01';
+  const echo = eth(h0, p0, 0x0800, echo4('10.0.1.2', '10.0.1.1'));
+  it('with u32_roots: ingress redirects udp :53 out of eth1 (frame 1); the echo reply meets the egress root and is shot (frame 2)', () => {
+    const host = loadHostFromFiles(Object.fromEntries(['ip-link.json', 'ip-addr.json', 'ip-route.json', 'ip-rule.json', 'ip-neigh.json', 'sysctl.txt', 'tc-qdisc.json', 'tc-filter.json'].map((f) => [f, readFileSync(dir + f, 'utf8')])));
+    expectFate(run(host, eth(h0, p0, 0x0800, udp4('10.0.1.2', '10.0.1.1', 5000, 53)), 'eth0').rec).forwarded('eth1');
+    const { rec } = run(host, echo, 'eth0');
+    expect(rec.fate).toBe('consumed');
+    expect(rec.replies).toEqual([expect.objectContaining({ iface: 'eth0', dropped: 'TC_EGRESS' })]);
+    expect(rec.unsupported).toBeUndefined();
+  });
+  it('without u32_roots (an older snapshot): both hooks report the ambiguity as unsupported', () => {
+    const f = Object.fromEntries(['ip-link.json', 'ip-addr.json', 'ip-route.json', 'ip-rule.json', 'ip-neigh.json', 'sysctl.txt', 'tc-qdisc.json', 'tc-filter.json'].map((n) => [n, readFileSync(dir + n, 'utf8')]));
+    f['tc-filter.json'] = f['tc-filter.json']!.replace(/, "u32_roots": \[.*\]\}/s, '}');
+    const { rec } = run(loadHostFromFiles(f), echo, 'eth0');
+    expect(rec.unsupported?.some((u) => /root tables 801:, 800:.*no u32_roots/.test(u))).toBe(true);
   });
 });

@@ -5,7 +5,7 @@
 //   (measured on iproute2 6.x): they are kept as flags under the key " bare".
 // Everything the classifier models need is checked here so a bad file fails at load, naming
 // the file and the key.
-import type { HostTc, TcAction, TcFilter, TcQdisc, TcU32Key } from '../types.js';
+import type { HostTc, TcAction, TcFilter, TcQdisc, TcU32Key, TcU32Root } from '../types.js';
 import { HostError } from '../errors.js';
 import { Cursor, LooseJsonError, parseJson, parseLooseJson } from './json.js';
 
@@ -158,6 +158,15 @@ export function parseTcQdiscs(file: string, text: string): TcQdisc[] {
   });
 }
 
+/** one element of "u32_roots": what `tc -j filter get dev D HOOK chain C pref P protocol X handle fff: u32` prints */
+function parseU32Root(c: Cursor): TcU32Root {
+  const v = c.value as Record<string, unknown>;
+  if (v.ingress !== true && v.egress !== true) throw c.err('expected "ingress": true or "egress": true');
+  if (c.str('kind') !== 'u32') throw c.err('expected kind "u32"', 'kind');
+  const [ht] = u32Handle(c.get('options'), 'fh');
+  return { ingress: v.ingress === true, chain: c.optNum('chain') ?? 0, pref: c.num('pref'), ht: ht! };
+}
+
 /**
  * tc-filter.json against the qdiscs: every device in it needs an ingress or clsact qdisc in
  * tc-qdisc.json (when that file is there), egress filters need clsact.
@@ -184,7 +193,9 @@ export function parseTcFilters(file: string, text: string, qdiscs: TcQdisc[] | n
     const egress = list('egress');
     const kind = q ? (q.kind as 'ingress' | 'clsact') : egress.length ? 'clsact' : 'ingress';
     if (kind === 'ingress' && egress.length) throw d.err(`egress filters on ${dev}, but its qdisc is "ingress" (only clsact has an egress hook)`, 'egress');
-    out.set(dev, { ingress, egress, qdisc: kind });
+    const entry: { ingress: TcFilter[]; egress: TcFilter[]; qdisc: 'ingress' | 'clsact'; u32Roots?: TcU32Root[] } = { ingress, egress, qdisc: kind };
+    if (d.has('u32_roots')) entry.u32Roots = d.get('u32_roots').array().map(parseU32Root);
+    out.set(dev, entry);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // net/sched/cls_api.c: a device's filter block (tcf_block) per hook, its chains of classifier
 // instances (tcf_proto) sorted by priority, and __tcf_classify. Built once per replay from the
 // snapshot (host.tc); a device without filters has no block and costs nothing per frame.
-import type { NetDevice, TcAction, TcFilter } from '../../host/types.js';
+import type { NetDevice, TcAction, TcFilter, TcU32Root } from '../../host/types.js';
 import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
 import type { SkBuff } from '../skbuff.js';
@@ -58,7 +58,7 @@ export interface TcBlock {
 const ETH_P_ALL = 0x0003;
 
 /** group a hook's filter nodes into classifier instances per (chain, pref) and compile each */
-export function tcf_block_build(net: Net, dev: NetDevice, ingress: boolean, filters: TcFilter[], allOfDev: TcFilter[]): TcBlock {
+export function tcf_block_build(net: Net, dev: NetDevice, ingress: boolean, filters: TcFilter[], allOfDev: TcFilter[], u32Roots?: TcU32Root[]): TcBlock {
   const groups = new Map<string, TcFilter[]>();
   for (const f of filters) {
     const k = `${f.chain}/${f.pref}`;
@@ -72,7 +72,7 @@ export function tcf_block_build(net: Net, dev: NetDevice, ingress: boolean, filt
     const label = `${ingress ? 'ingress' : 'egress'} chain ${f0.chain} pref ${f0.pref} ${f0.kind} protocol ${f0.protocol}`;
     let classify: (env: TcEnv) => number;
     switch (f0.kind) {
-      case 'u32': classify = u32_compile(net, g, allOfDev, ingress, label); break;
+      case 'u32': classify = u32_compile(net, g, allOfDev, ingress, label, u32Roots); break;
       case 'bpf': classify = cls_bpf_compile(net, g, label); break;
       case 'flower': classify = fl_compile(net, g, label); break;
       case 'matchall': classify = mall_compile(net, g, label); break;

@@ -5,7 +5,7 @@
 // actions) runs its actions and a verdict < 0 goes on with the next node. A key past the frame
 // ends the whole classification with -1. The tables belong to the qdisc (tc_u_common), so links
 // reach tables of any priority; the instance starts at its own root table.
-import type { TcFilter, TcU32Key } from '../../host/types.js';
+import type { TcFilter, TcU32Key, TcU32Root } from '../../host/types.js';
 import type { Net } from '../net.js';
 import type { TcAct, TcEnv } from './cls_api.js';
 import { compileActions, tcf_exts_exec, unsupported } from './cls_api.js';
@@ -78,16 +78,35 @@ function tables(net: Net, all: TcFilter[]): Map<number, Hnode> {
   return m;
 }
 
-export function u32_compile(net: Net, group: TcFilter[], allOfDev: TcFilter[], ingress: boolean, label: string): (env: TcEnv) => number {
+/**
+ * `roots`: the snapshot's u32_roots (tc -j filter get ... handle fff: u32, which u32_get answers
+ * with tp->root). u32_walk lists every table of the instance's priority in the qdisc's shared
+ * tc_u_common, so a u32 filter at the same pref on the other clsact hook (or in another chain)
+ * shows its root table in this hook's dump too; the recorded root says which is this one's.
+ */
+export function u32_compile(net: Net, group: TcFilter[], allOfDev: TcFilter[], ingress: boolean, label: string, recorded?: TcU32Root[]): (env: TcEnv) => number {
   const hts = tables(net, allOfDev);
   const linked = new Set<number>();
   for (const h of hts.values()) for (const b of h.buckets) for (const n of b) if (n.downId !== undefined) linked.add(n.downId);
   // the instance's root: a table of this priority the kernel made itself (u32_init: ids from 0x800)
   // that no node links to
-  const roots = group.filter((f) => f.u32 && 'divisor' in f.u32 && f.u32.ht >= 0x800 && !linked.has(f.u32.ht)).map((f) => hts.get(f.u32!.ht)!);
+  let roots = group.filter((f) => f.u32 && 'divisor' in f.u32 && f.u32.ht >= 0x800 && !linked.has(f.u32.ht)).map((f) => hts.get(f.u32!.ht)!);
+  const f0 = group[0]!;
+  const mine = recorded?.find((r) => r.ingress === ingress && r.chain === f0.chain && r.pref === f0.pref);
+  if (mine) {
+    const t = hts.get(mine.ht);
+    if (!t) {
+      const why = `u32 (${label}): the recorded root table ${mine.ht.toString(16)}: is not in the dump: not evaluated`;
+      return (env) => {
+        unsupported(env.ctx, why);
+        return TC_ACT_UNSPEC;
+      };
+    }
+    roots = [t];
+  }
   if (roots.length !== 1) {
     const why = roots.length
-      ? `u32 (${label}): the dump lists root tables ${roots.map((r) => r.id.toString(16) + ':').join(', ')} for this priority (a u32 filter of the same pref on the other hook of the clsact shares them); which is this hook's is not in tc's output: not evaluated`
+      ? `u32 (${label}): the dump lists root tables ${roots.map((r) => r.id.toString(16) + ':').join(', ')} for this priority (a u32 filter of the same pref on the other hook of the clsact, or in another chain, shares them); which is this hook's is not in tc's output and the snapshot has no u32_roots for it: not evaluated`
       : `u32 (${label}): no root table in the dump: not evaluated`;
     return (env) => {
       unsupported(env.ctx, why);

@@ -23,8 +23,8 @@ export class TcHooks {
     for (const [name, fl] of tc.filters) {
       const dev = net.host.byName.get(name)!;
       const all = [...fl.ingress, ...fl.egress];
-      if (fl.ingress.length) this.ingress[dev.ifindex] = tcf_block_build(net, dev, true, fl.ingress, all);
-      if (fl.egress.length) this.egress[dev.ifindex] = tcf_block_build(net, dev, false, fl.egress, all);
+      if (fl.ingress.length) this.ingress[dev.ifindex] = tcf_block_build(net, dev, true, fl.ingress, all, fl.u32Roots);
+      if (fl.egress.length) this.egress[dev.ifindex] = tcf_block_build(net, dev, false, fl.egress, all, fl.u32Roots);
     }
   }
 
