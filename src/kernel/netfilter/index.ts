@@ -468,7 +468,7 @@ export class NfTables implements NfHooks {
         const v = this.runChain(p, ch, fam, hk, verdicts);
         if (v === V_DROP) return 'drop';
         if (p.natReq) {
-          const what = setupInfo(ct, p.natReq as NatStmt, p, manip);
+          const what = setupInfo(ct, p.natReq as NatStmt, p, manip, this.host.devices);
           this.events.push({ fn: 'nf_nat_setup_info', what });
           if (what.includes('dropped') || what.startsWith('masquerade: no')) return 'drop';
           break;

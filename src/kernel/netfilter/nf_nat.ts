@@ -5,6 +5,7 @@
 
 import { formatIPv4, formatIPv6, type Expr } from './ir.js';
 import type { Pkt } from './pkt.js';
+import type { NetDevice } from '../../host/types.js';
 import { IPS_DST_NAT, IPS_SRC_NAT, type NfConn } from './nf_conntrack.js';
 import { NFPROTO_IPV4, NFPROTO_IPV6 } from './hook.js';
 import { csumFold, csumPartial, inetProtoCsumReplace2, inetProtoCsumReplace4, inetProtoCsumReplace16 } from '../../packet/checksum.js';
@@ -13,14 +14,43 @@ import { CHECKSUM_PARTIAL } from '../skbuff.js';
 export type NatStmt = Extract<Expr, { k: 'nat' }>;
 
 /** NF_NAT_MANIP_SRC = 0, NF_NAT_MANIP_DST = 1 */
-export function setupInfo(ct: NfConn, req: NatStmt, p: Pkt, manip: 0 | 1): string {
+/**
+ * inet_select_addr(dev, dst, RT_SCOPE_UNIVERSE) as nf_nat_masquerade_ipv4 calls it: the first
+ * primary global address of `out` in dst's subnet, else its first primary global address; when
+ * `out` has none, the first primary global address of any device in ifindex order (the
+ * for_each_netdev walk over dev_base, taken here as ifindex order; no VRFs), e.g. a routed pod veth without an address of its own takes the
+ * node's. route_localnet lets a host-scope loopback address count (localnet_scope = RT_SCOPE_LINK
+ * is still above UNIVERSE): never for masquerade. 0 = none ("ate my IP address", NF_DROP).
+ */
+export function inetSelectAddrUniverse(out: NetDevice, dst: number, devices: readonly NetDevice[]): number {
+  let first = 0;
+  for (const a of out.addrs) {
+    if (a.family !== 4 || a.secondary || a.scope !== 'global') continue;
+    const m = a.prefixlen === 0 ? 0 : (0xffffffff << (32 - a.prefixlen)) >>> 0;
+    if (((((a.local as number) ^ dst) & m) >>> 0) === 0) return a.local as number;
+    if (!first) first = a.local as number;
+  }
+  if (first) return first;
+  const byIndex = [...devices].sort((x, y) => x.ifindex - y.ifindex);
+  for (const d of byIndex) for (const a of d.addrs) if (a.family === 4 && !a.secondary && a.scope === 'global') return a.local as number;
+  return 0;
+}
+
+export function setupInfo(ct: NfConn, req: NatStmt, p: Pkt, manip: 0 | 1, devices: readonly NetDevice[] = []): string {
   const t0 = ct.tuple[0];
   let addr: number | string | undefined = req.addrLo;
-  if (req.type === 'masquerade') {
-    // nf_nat_masquerade_ipv4: the out device's address (inet_select_addr: first primary address)
-    const a = p.out?.addrs.find((x) => x.family === (t0.l3 === 2 ? 4 : 6) && x.scope === 'global') ?? p.out?.addrs.find((x) => x.family === (t0.l3 === 2 ? 4 : 6));
+  if (req.type === 'masquerade' && t0.l3 === 2) {
+    // nf_nat_masquerade_ipv4: newsrc = inet_select_addr(out, rt_nexthop(rt, daddr), RT_SCOPE_UNIVERSE)
+    const rt = p.skb?.dst as { gw?: number } | null;
+    const nh = rt?.gw || (t0.dst as number);
+    const a = p.out ? inetSelectAddrUniverse(p.out, nh, devices) : 0;
     if (!a) return 'masquerade: no address on the out device';
-    addr = t0.l3 === 2 ? (a.local as number) : String.fromCharCode(...(a.local as Uint8Array));
+    addr = a;
+  } else if (req.type === 'masquerade') {
+    // nf_nat_masquerade_ipv6: nat_ipv6_dev_get_saddr on the out device
+    const a = p.out?.addrs.find((x) => x.family === 6 && x.scope === 'global') ?? p.out?.addrs.find((x) => x.family === 6);
+    if (!a) return 'masquerade: no address on the out device';
+    addr = String.fromCharCode(...(a.local as Uint8Array));
   } else if (req.type === 'redirect') {
     // nf_nat_redirect_ipv4: the in device's primary address, loopback for locally generated
     if (!p.in) addr = t0.l3 === 2 ? 0x7f000001 : '\0'.repeat(15) + '\x01';
