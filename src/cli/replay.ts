@@ -20,6 +20,7 @@ import { openFedCapture, STDIN_NAME, type ChunkFeed } from '../capture/reader.js
 import { replaySource } from '../replay.js';
 import { JobsFeed, parseJobs } from './jobs-feed.js';
 import { isRegularFile } from './regular-file.js';
+import { loadTimelineUI, type TimelineModule } from './ui-load.js';
 
 interface Opts {
   host: string;
@@ -83,7 +84,8 @@ async function liveTimeline(o: Opts): Promise<number> {
       return (e as Error).name === 'CaptureError' ? 2 : 1;
     }
     for (const n of src.notes ?? []) process.stderr.write(`pktlife replay: ${n}\n`);
-    const { runTimelineUI } = (await import('../ui/index.js')) as { runTimelineUI: (s: ReplaySource, opts?: { stdin?: NodeJS.ReadStream }) => Promise<void> };
+    const { runTimelineUI } = await loadTimelineUI();
+    if (typeof runTimelineUI !== 'function') throw new Error('the timeline UI is not available');
     await runTimelineUI(src, { stdin: keys as unknown as NodeJS.ReadStream });
     return 0;
   } finally {
@@ -180,11 +182,9 @@ Examples:
       for (const n of src.notes ?? []) process.stderr.write(`pktlife replay: ${n}\n`);
       // the export runs in step with a plain replay, so --write-pcap prints text instead of opening the UI
       if (!o.format && process.stdout.isTTY && where === null) {
-        type UiModule = { runTimelineUI?: (s: ReplaySource) => Promise<void> };
-        let run: UiModule['runTimelineUI'] = undefined;
+        let run: TimelineModule['runTimelineUI'] = undefined;
         try {
-          const p = '../ui/index.js';
-          run = ((await import(p)) as UiModule).runTimelineUI;
+          run = (await loadTimelineUI()).runTimelineUI;
         } catch {
           run = undefined;
         }
