@@ -278,6 +278,39 @@ describe('rule and route details from the kernel source', () => {
   });
 });
 
+describe('route order does not depend on the order of the snapshot', () => {
+  // `ip -j route` lists a prefix's routes in the kernel's order already (tos, then metric), so the
+  // fixture test above would pass with no ordering at all; here the same host's routes are given
+  // in reverse and the kernel's recorded answers (route-nat.json) must still come out
+  const rec = JSON.parse(readFileSync(new URL('./fixtures/route-nat.json', import.meta.url), 'utf8')) as { route_get: Record<string, { gateway: string; dev: string }> };
+  for (const q of ['10.77.9.9', '10.77.5.20', '10.88.1.1', '10.66.1.1', '10.66.1.1 tos 0x10']) {
+    it(`${q}: via ${rec.route_get[q].gateway} as the kernel said`, () => {
+      const h = loadHost(fileURLToPath(new URL('./fixtures/route-nat-host', import.meta.url)));
+      h.routes.reverse();
+      const f = new Fib(h, 4);
+      const [dst, , tos] = q.split(' ');
+      const fl = newFlow();
+      fl.daddr = ip(dst!);
+      fl.tos = tos ? Number(tos) : 0;
+      fl.iif = 1;
+      const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+      expect(f.lookup(fl, r)).toBe(0);
+      expect({ gateway: r.nh.gwStr, dev: r.nh.dev!.name }).toEqual(rec.route_get[q]);
+    });
+  }
+});
+
+describe('a host without any route', () => {
+  it('answers ENETUNREACH (fib_table_lookup on an empty trie: -EAGAIN, made -ENETUNREACH by fib_lookup)', () => {
+    const f = new Fib(sample('fresh'), 4);
+    const fl = newFlow();
+    fl.daddr = ip('10.1.2.3');
+    fl.iif = 1;
+    const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+    expect(f.lookup(fl, r)).toBe(-ENETUNREACH);
+  });
+});
+
 describe('fib_lookup without custom rules: table default after main', () => {
   // Recorded on this machine's kernel (6.18) in a namespace with only the default rules:
   //   ip route add blackhole 192.0.2.0/24; ip route add default via 10.77.0.2 dev mu-v0 table default
