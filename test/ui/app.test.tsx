@@ -16,24 +16,42 @@ const relTime = (f: number) => tsharkRows()[f - 1]['frame.time_relative'].replac
 const absTime = (f: number) => /(\d\d:\d\d:\d\d\.\d{6})/.exec(tsharkRows()[f - 1]['frame.time'])![1];
 const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-const wait = (ms = 30) => new Promise((r) => setTimeout(r, ms));
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 const KEY = { down: '\x1b[B', up: '\x1b[A', enter: '\r', esc: '\x1b', pgdn: '\x1b[6~' };
+// no fixed delays (under load a frame takes longer to render): wait for what the screen must show
+const SLOW = { timeout: 20_000, interval: 5 };
+/** the last frame once `want` matches it (the screen state a step leads to) */
+const see = (r: { lastFrame: () => string | undefined }, want: RegExp): Promise<string> =>
+  vi.waitFor(() => {
+    const s = strip(r.lastFrame() ?? '');
+    if (!want.test(s)) throw new Error(`screen never matched ${want}:\n${s}`);
+    return s;
+  }, SLOW);
+/** event-loop turns (setImmediate): what the app does between two input events */
+const turns = async (n: number) => { for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r)); };
 
 async function open(opts: { width?: number; height?: number; color?: boolean } = {}) {
   const pump = new ReplayPump(arraySource(basicItems(), 'captures/basic.pcapng'), new RowStore());
-  const r = render(<App pump={pump} color={opts.color ?? false} width={opts.width ?? 100} height={opts.height ?? 30} />);
-  for (let k = 0; k < 50 && !pump.done; k++) await wait(10);
-  await wait(40);
-  const press = async (...keys: string[]) => {
+  let done = 0;
+  const r = render(<App pump={pump} color={opts.color ?? false} width={opts.width ?? 100} height={opts.height ?? 30} onKeyDone={() => done++} />);
+  const W = opts.width ?? 100, H = opts.height ?? 30;
+  // the first screen once the replay is complete (or the too-small notice)
+  await see(r, W < 60 || H < 10 ? /terminal too small/ : / replay complete/);
+  /** type keys, each once the app has handled the one before (a lone Esc is only taken as Esc
+   *  when no byte follows it in the same turn: ink flushes it on the next setImmediate) */
+  const type = async (...keys: string[]) => {
     for (const k of keys) {
+      const want = done + 1;
       r.stdin.write(k);
-      await wait(k === KEY.esc ? 80 : 15);
+      await vi.waitFor(() => { if (done < want) throw new Error(`key ${JSON.stringify(k)} not handled yet`); }, SLOW);
     }
-    await wait(30);
-    return strip(r.lastFrame() ?? '');
   };
-  return { ...r, pump, press, screen: () => strip(r.lastFrame() ?? '') };
+  /** type keys, then the screen once it matches `want` */
+  const press = async (want: RegExp, ...keys: string[]) => {
+    await type(...keys);
+    return see(r, want);
+  };
+  return { ...r, pump, type, press, see: (want: RegExp) => see(r, want), screen: () => strip(r.lastFrame() ?? '') };
 }
 
 afterEach(() => cleanup());
@@ -58,7 +76,8 @@ describe('timeline list', () => {
   it('keeps every frame exactly height lines of at most width columns (no terminal wrap)', async () => {
     for (const [w, h] of [[80, 24], [100, 30], [132, 43]]) {
       const t = await open({ width: w, height: h });
-      await t.press('j', KEY.enter, 'j', KEY.esc, '?', 'x', '/', 'tcp');
+      await t.type('j', KEY.enter, 'j', KEY.esc, '?', 'x', '/', 'tcp');
+      await t.see(/\/tcp/); // the prompt with what was typed
       for (const f of t.frames) {
         const lines = strip(f).split('\n');
         expect(lines.length).toBe(h);
@@ -70,70 +89,69 @@ describe('timeline list', () => {
 
   it('moves with j/k, arrows, PgDn, g/G and reports the position', async () => {
     const t = await open({ height: 24 });
-    expect(await t.press('j', 'j', KEY.down)).toMatch(pos(4));
-    expect(await t.press('k')).toMatch(pos(3));
-    expect(await t.press('G')).toMatch(pos(N));
+    await t.press(pos(4), 'j', 'j', KEY.down);
+    await t.press(pos(3), 'k');
+    await t.press(pos(N), 'G');
     expect(t.screen()).toMatch(new RegExp(`^ +${N} .*${esc(tcpdumpLines()[N - 1].slice(0, 30))}`, 'm'));
-    expect(await t.press('g')).toMatch(pos(1));
-    expect(await t.press(KEY.pgdn)).toMatch(pos(19)); // 24 rows: 18 list rows
-    expect(await t.press('jjj')).toMatch(pos(22)); // keys arriving in one read
+    await t.press(pos(1), 'g');
+    await t.press(pos(19), KEY.pgdn); // 24 rows: 18 list rows
+    await t.press(pos(22), 'jjj'); // keys arriving in one read
   });
 
   it('toggles relative and absolute (UTC) time; values as tshark -t r / -t ud give them', async () => {
     const t = await open();
     const row = (s: string) => s.split('\n').find((l) => new RegExp(`^ +${SYN81} `).test(l))!;
     expect(row(t.screen())).toMatch(new RegExp(`^ +${SYN81} +${esc(relTime(SYN81))} `));
-    expect(row(await t.press('t'))).toMatch(new RegExp(`^ +${SYN81} +${esc(absTime(SYN81))} `));
+    expect(row(await t.press(new RegExp(`^ +${SYN81} +${esc(absTime(SYN81))} `, 'm'), 't'))).toMatch(new RegExp(`^ +${SYN81} +${esc(absTime(SYN81))} `));
   });
 
   it('jumps to drops with n/N', async () => {
     const t = await open();
-    expect(await t.press('n')).toMatch(pos(SYN81));
-    expect(await t.press('n')).toMatch(pos(UDP9998));
-    expect(await t.press('n')).toMatch(/no later drop/);
-    expect(await t.press('N')).toMatch(pos(SYN81));
+    await t.press(pos(SYN81), 'n');
+    await t.press(pos(UDP9998), 'n');
+    await t.press(/no later drop/, 'n');
+    await t.press(pos(SYN81), 'N');
   });
 
   it('jumps only to the drops a filter keeps', async () => {
     const t = await open();
     // tcp frames only: the SYN to port 81 is a drop in the view, the UDP to 9998 is not
-    let s = await t.press('/', 'proto=tcp', KEY.enter);
+    let s = await t.press(/ \d+\/\d+ match \[proto=tcp\]/, '/', 'proto=tcp', KEY.enter);
     const n = Number(/ \d+\/(\d+) match/.exec(s)![1]);
-    s = await t.press('n');
+    s = await t.press(/ (?:[2-9]|\d\d+)\/\d+ match/, 'n'); // moved off the first match, to the drop
     const at = Number(/ (\d+)\/\d+ match/.exec(s)![1]);
     const rowOf = (l: string) => Number(l.trim().split(/\s+/)[0]);
     const sel = s.split('\n').find((l) => / dropped +NO_SOCKET /.test(l))!;
     expect(rowOf(sel)).toBe(SYN81);
     expect(at).toBeLessThanOrEqual(n);
-    expect(await t.press('n')).toMatch(/no later drop/);
-    expect(await t.press('g', 'n')).toMatch(new RegExp(` ${at}/${n} match`));
+    await t.press(/no later drop/, 'n');
+    await t.press(new RegExp(` ${at}/${n} match`), 'g', 'n');
   });
 
   it('filters with the / prompt, shows errors, and Esc clears the filter', async () => {
     const t = await open();
-    let s = await t.press('/', 'fate=dropped', KEY.enter);
+    let s = await t.press(/match \[fate=dropped\]/, '/', 'fate=dropped', KEY.enter);
     expect(s).toMatch(/1\/2 match \[fate=dropped\]/);
     const rows = s.split('\n').filter((l) => /^ +\d+ +\d+\.\d{6} /.test(l));
     expect(rows.map((l) => Number(l.trim().split(' ')[0]))).toEqual([SYN81, UDP9998]);
-    s = await t.press('/', '\x15', 'port=x', KEY.enter);
-    expect(s).toMatch(/\/port=x .*"x" is not a port number/);
-    s = await t.press(KEY.esc);
-    expect(s).toMatch(/1\/2 match/);
-    s = await t.press(KEY.esc);
-    expect(s).toMatch(pos(SYN81)); // the selected frame stays selected
+    s = await t.press(/\/port=x .*"x" is not a port number/, '/', '\x15', 'port=x', KEY.enter);
+    s = await t.press(/1\/2 match/, KEY.esc); // the prompt closes, the filter stays
+    expect(s).not.toMatch(/is not a port number/);
+    await t.press(pos(SYN81), KEY.esc); // the filter cleared: the selected frame stays selected
   });
 
   it('shows the help screen on ? and returns on any key', async () => {
     const t = await open();
-    expect(await t.press('?')).toMatch(/pktlife timeline — keys/);
-    expect(await t.press('x')).toMatch(/No\. +Time/);
+    await t.press(/pktlife timeline — keys/, '?');
+    const s = await t.press(/No\. +Time/, 'x');
+    expect(s).not.toMatch(/pktlife timeline — keys/);
   });
 });
 
 describe('frame detail', () => {
   it('draws the journey with the drop point, verdicts, replies, conntrack and decoded headers', async () => {
     const t = await open({ height: 60 });
-    const s = await t.press('n', KEY.enter);
+    const s = await t.press(/── Journey[\s\S]*── Conntrack[\s\S]*TCP /, 'n', KEY.enter);
     const date = /^(\w+) (\d+), (\d+) (\S+) UTC$/.exec(tsharkRows()[SYN81 - 1]['frame.time'])!; // "Nov 23, 2026 15:33:27.414… UTC"
     expect(s).toMatch(new RegExp(`Frame ${SYN81} {2}${date[3]}-11-${date[2]} ${esc(date[4])} UTC`));
     expect(s).toMatch(/DROPPED {2}NO_SOCKET/);
@@ -156,21 +174,17 @@ describe('frame detail', () => {
 
   it('scrolls a long detail and steps through frames with ] and [', async () => {
     const t = await open({ height: 12 });
-    let s = await t.press('n', KEY.enter);
-    expect(s).toMatch(/\(1-10\/\d+\)/);
-    s = await t.press('j', 'j');
-    expect(s).toMatch(/\(3-12\/\d+\)/);
-    s = await t.press(']');
-    expect(s).toMatch(new RegExp(`Frame ${SYN81 + 1} `));
-    s = await t.press(KEY.esc);
-    expect(s).toMatch(pos(SYN81 + 1));
+    await t.press(/\(1-10\/\d+\)/, 'n', KEY.enter);
+    await t.press(/\(3-12\/\d+\)/, 'j', 'j');
+    await t.press(new RegExp(`Frame ${SYN81 + 1} `), ']');
+    await t.press(pos(SYN81 + 1), KEY.esc);
   });
 });
 
 describe('colour and progress', () => {
   it('writes no colour codes when colour is off', async () => {
     const off = await open({ color: false });
-    await off.press('n', KEY.enter);
+    await off.press(/── Journey/, 'n', KEY.enter);
     for (const f of off.frames) expect(f).not.toMatch(/\x1b\[(3[0-7]|9[0-7]|38;)/);
   });
 
@@ -203,11 +217,14 @@ describe('quitting while replaying', () => {
   it('stops pulling frames once the app is unmounted', async () => {
     const pump = new ReplayPump(synthSource(2_000_000), new RowStore());
     const r = render(<App pump={pump} color={false} width={100} height={24} sliceMs={2} />);
-    await wait(60);
+    // replaying: the first rows are on the screen
+    await see(r, /^ +1 +0\.000000 eth0/m);
     r.unmount();
-    await wait(20);
+    // the replay loop runs once per event-loop turn (setImmediate): let the turn in flight end,
+    // then many more turns must not add a frame
+    await turns(3);
     const n = pump.store.count;
-    await wait(100);
+    await turns(50);
     expect(pump.done).toBe(false);
     expect(pump.store.count).toBe(n);
   });
@@ -220,19 +237,15 @@ describe('unsupported results', () => {
     items[k] = { ...items[k], record: { ...items[k].record, unsupported: ['arp_filter sysctl'] } };
     const pump = new ReplayPump(arraySource(items), new RowStore());
     const r = render(<App pump={pump} color={false} width={100} height={30} />);
-    await wait(200);
-    let s = strip(r.lastFrame() ?? '');
+    let s = await see(r, / replay complete/);
     expect(s).toMatch(/⚠ unsupported 1/);
     expect(s).toMatch(new RegExp(`^ +${k + 1} .* consumed +⚠ unsupported +ARP, Request`, 'm'));
     r.stdin.write('/');
-    await wait(30);
+    await see(r, /^\//m);
     r.stdin.write('unsupported\r');
-    await wait(60);
-    s = strip(r.lastFrame() ?? '');
-    expect(s).toMatch(/1\/1 match \[unsupported\]/);
+    await see(r, /1\/1 match \[unsupported\]/);
     r.stdin.write('\r');
-    await wait(60);
-    expect(strip(r.lastFrame() ?? '')).toMatch(/⚠ unsupported: arp_filter sysctl — this result may differ from the kernel/);
+    await see(r, /⚠ unsupported: arp_filter sysctl — this result may differ from the kernel/);
     r.unmount();
   });
 });
@@ -252,19 +265,16 @@ describe('a terminal too small for the timeline', () => {
 describe('flows (f) and the conntrack table (c)', () => {
   it('f lists one line per connection; Enter lists its frames; c shows conntrack -L at the frame', async () => {
     const t = await open({ width: 140, height: 40 });
-    let s = await t.press('f');
-    expect(s).toMatch(/Flows: \d+/);
+    let s = await t.press(/Flows: \d+/, 'f');
     // the TCP connection to 8080 (frames 13-22 of basic.pcapng, by tcpdump): one flow, both directions
     const line = s.split('\n').find((l) => /tcp .*:8080/.test(l) && /frames 13-22/.test(l));
     expect(line, s).toBeDefined();
     const idx = s.split('\n').filter((l) => /^ \S/.test(l) && /frames \d+-\d+/.test(l)).findIndex((l) => l === line);
-    for (let k = 0; k < idx; k++) await t.press('j');
-    s = await t.press(KEY.enter);
-    expect(s).toMatch(/match \[flow tcp /);
+    for (let k = 0; k < idx; k++) await t.type('j');
+    s = await t.press(/match \[flow tcp /, KEY.enter);
     const n8080 = tcpdumpLines().filter((l) => /\.8080[ :]/.test(l)).length;
     expect(s).toMatch(new RegExp(` 1/${n8080} match`));
-    s = await t.press('c');
-    expect(s).toMatch(/conntrack -L after frame 13: \d+ entries/);
+    s = await t.press(/conntrack -L after frame 13: \d+ entries/, 'c');
     t.unmount();
   });
 });
