@@ -16,6 +16,9 @@ import { sample } from './helpers.js';
 import { Fib, newFlow, addrIn, prefixMatch6, fibPropsError, fibNoteUnsupported, tableName, EINVAL, EACCES, ENETUNREACH, EHOSTUNREACH, type FibResult } from '../../src/kernel/route/fib.js';
 import { parseIpv4, parseIpv6 } from '../../src/packet/addr.js';
 import { FrameCtx } from '../../src/kernel/ctx.js';
+import { createNet } from '../../src/kernel/net.js';
+import { ip_route_input_noref } from '../../src/kernel/ipv4/route.js';
+import type { Rule } from '../../src/host/types.js';
 
 const host = sample('router');
 const fib = new Fib(host, 4);
@@ -229,23 +232,24 @@ describe('rule and route details from the kernel source', () => {
     // skipped: the lookup goes on as without rule 50 (rule 110 -> main, no default route)
     expect(f.lookup(fl, r)).toBe(-ENETUNREACH);
   });
-  it('a goto jumps to its target rule, which must match too, else the walk goes on after the target (fib_rules_lookup: goto jumped)', () => {
+  it('a goto jumps over the rules before its target; the target must match too, else the walk goes on after it (fib_rules_lookup: goto jumped)', () => {
+    // rule 50 "goto 140" skips rule 110 (not to 10/8 iif eth0 lookup main), which would find
+    // 198.51.100.0/24 in main for a lookup from this host; 140 is "from 10.5.0.0/16 blackhole"
     const h = sample('router');
-    h.rules.push({ family: 4, priority: 50, not: false, srcLen: 0, dstLen: 0, action: 'goto', table: 100, text: '50:\tfrom all goto 100' });
+    h.rules.push({ family: 4, priority: 50, not: false, srcLen: 0, dstLen: 0, action: 'goto', table: 140, text: '50:\tfrom all goto 140' });
     const f = new Fib(h, 4);
-    const at = (src: string, mark: number) => {
+    const at = (src: string) => {
       const fl = newFlow();
-      fl.daddr = ip('8.8.8.8');
+      fl.daddr = ip('198.51.100.9');
       fl.saddr = ip(src);
-      fl.mark = mark;
       fl.iif = 1;
       const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
       return { err: f.lookup(fl, r), rule: r.rule?.priority ?? null };
     };
-    // rule 100 (from 10.1.0.0/24 fwmark 0x10/0xff lookup 100) matches: table 100's default route
-    expect(at('10.1.0.2', 0x10)).toEqual({ err: 0, rule: 100 });
-    // it does not (no mark): on to rule 110 (main, no default route) and the rest: unreachable
-    expect(at('10.1.0.2', 0)).toEqual({ err: -ENETUNREACH, rule: null });
+    // from 10.5/16: the jump lands on 140, which matches: blackhole (EINVAL) instead of main's route
+    expect(at('10.5.1.1')).toEqual({ err: -EINVAL, rule: 140 });
+    // from elsewhere 140 does not match: on to 150 (to 10.6/16, no) and 32766 main: the route
+    expect(at('10.9.9.9')).toEqual({ err: 0, rule: 32766 });
   });
   it('a uidrange rule with the sender unknown (uid -1) is taken as not matching, and the lookup says so once', () => {
     const h = sample('router');
@@ -264,6 +268,32 @@ describe('rule and route details from the kernel source', () => {
     expect(r.unsupported![0]).toContain('uid unknown');
     expect(r.unsupported![1]).toContain('"60:\tfrom all lookup [l3mdev-table]"');
     expect(r.unsupported![1]).toContain('l3mdev');
+  });
+  it('a rule with selectors the model does not evaluate: skipped, and named with all of them (first note of the lookup)', () => {
+    const h = sample('router');
+    h.rules.push({ family: 4, priority: 60, not: false, srcLen: 0, dstLen: 0, action: 'to_tbl', table: 100, unsupported: ['l3mdev', 'tun_id'], text: '60:\tfrom all tun_id 5 lookup [l3mdev-table]' });
+    const f = new Fib(h, 4);
+    const fl = newFlow();
+    fl.daddr = ip('8.8.8.8');
+    fl.iif = 1;
+    const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+    expect(f.lookup(fl, r)).toBe(-ENETUNREACH); // as if rule 60 were absent
+    expect(r.unsupported).toEqual(['rule "60:\tfrom all tun_id 5 lookup [l3mdev-table]": l3mdev, tun_id not modelled (taken as not matching)']);
+  });
+  it('a rule action\'s error after a throw route names no route (the throw is not the answer)', () => {
+    // table 101 holds "throw 8.8.8.0/24" (fib_props: -EAGAIN, the walk goes on); rule 6 prohibits
+    const h = sample('router');
+    h.routes.push({ family: 4, table: 101, type: 'throw', dst: ip('8.8.8.0'), dstStr: '8.8.8.0/24', dstLen: 24, scope: 'global', metric: 0, protocol: 'boot' });
+    h.rules.push({ family: 4, priority: 5, not: false, srcLen: 0, dstLen: 0, action: 'to_tbl', table: 101, text: '5:\tfrom all lookup 101' });
+    h.rules.push({ family: 4, priority: 6, not: false, srcLen: 0, dstLen: 0, action: 'prohibit', text: '6:\tfrom all prohibit' });
+    const f = new Fib(h, 4);
+    const fl = newFlow();
+    fl.daddr = ip('8.8.8.8');
+    fl.iif = 1;
+    const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+    expect(f.lookup(fl, r)).toBe(-EACCES);
+    expect(r.rule!.priority).toBe(6);
+    expect(r.alias).toBeNull();
   });
   it('route types give the errors of fib_props[] (net/ipv4/fib_semantics.c)', () => {
     expect(fibPropsError('unicast')).toBe(0);
@@ -348,7 +378,7 @@ describe('what a lookup could not evaluate reaches the frame once', () => {
   // lookups (input route, reverse-path check) met it
   const withEncap = (custom: boolean) => {
     const h = sample('fresh');
-    h.routes.push({ family: 4, table: custom ? 100 : 254, type: 'unicast', dst: ip('203.0.113.0'), dstStr: '203.0.113.0/24', dstLen: 24, dev: 'lo', scope: 'link', metric: 0, protocol: 'boot', unsupported: ['encap mpls'] });
+    h.routes.push({ family: 4, table: custom ? 100 : 254, type: 'unicast', dst: ip('203.0.113.0'), dstStr: '203.0.113.0/24', dstLen: 24, dev: 'lo', scope: 'link', metric: 0, protocol: 'boot', unsupported: ['encap mpls', 'nhid 5'] });
     if (custom) h.rules.push({ family: 4, priority: 10, not: false, srcLen: 0, dstLen: 0, action: 'to_tbl', table: 100, text: '10:\tfrom all lookup 100' });
     return new Fib(h, 4);
   };
@@ -361,7 +391,7 @@ describe('what a lookup could not evaluate reaches the frame once', () => {
       fl.iif = 1;
       const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
       expect(f.lookup(fl, r)).toBe(0);
-      expect(r.unsupported).toEqual([`route 203.0.113.0/24 table ${custom ? '100' : 'main'}: encap mpls not modelled`]);
+      expect(r.unsupported).toEqual([`route 203.0.113.0/24 table ${custom ? '100' : 'main'}: encap mpls, nhid 5 not modelled`]);
       const ctx = new FrameCtx();
       fibNoteUnsupported(ctx, r);
       fibNoteUnsupported(ctx, r);
@@ -385,4 +415,34 @@ describe('tableName', () => {
   it('names the tables as ip does (iproute2 rt_tables: 255 local, 254 main, 253 default, else the number)', () => {
     expect([255, 254, 253, 252, 100].map(tableName)).toEqual(['local', 'main', 'default', '252', '100']);
   });
+});
+
+describe('input routes of flows that differ only in L4 fields (the route memo keys them apart when a rule looks at them)', () => {
+  // fib4_rule_match: ipproto, sport and dport ranges select a rule (fib_rule_port_range_match), so
+  // two flows that differ only there can get different routes; here the matching one is sent to
+  // table 100 (default via 10.2.0.2: forwarded) and the other finds no route in main (unreachable)
+  const cases: [string, Partial<Rule>, [number, number, number], [number, number, number]][] = [
+    ['ipproto udp', { ipproto: 17 }, [17, 5000, 53], [6, 5000, 53]],
+    ['sport 1000-2000', { sport: [1000, 2000] }, [17, 1500, 53], [17, 3000, 53]],
+    ['dport 53', { dport: [53, 53] }, [17, 5000, 53], [17, 5000, 54]],
+  ];
+  for (const [sel, extra, yes, no] of cases) {
+    it(`rule "${sel} lookup 100"`, () => {
+      const h = sample('router');
+      h.rules = h.rules.filter((r) => r.family !== 4 || [0, 32766, 32767].includes(r.priority));
+      h.rules.push({ family: 4, priority: 120, not: false, srcLen: 0, dstLen: 0, action: 'to_tbl', table: 100, text: `120:\tfrom all ${sel} lookup 100`, ...extra });
+      const net = createNet(h, { checksums: 'verify' });
+      const eth1 = h.byName.get('eth1')!;
+      const route = (p: [number, number, number]) => {
+        const ctx = new FrameCtx();
+        ctx.tracing = false;
+        const rt = ip_route_input_noref(net, ip('8.8.8.8'), ip('10.9.9.9'), 0, eth1, 0, p[0], p[1], p[2], ctx);
+        return typeof rt === 'string' ? rt : rt.type;
+      };
+      for (let round = 0; round < 2; round++) {
+        expect(route(yes)).toBe('unicast');
+        expect(route(no)).toBe('unreachable');
+      }
+    });
+  }
 });
