@@ -1,5 +1,5 @@
 // Property: the indexed walk (runs of same-field, same-mask rules looked up by the packet's masked
-// value, plus the linear prefilter) decides every packet exactly like the plain linear walk of
+// value, plus the per-chain candidate sets of classify.ts over header fields and interface names) decides every packet exactly like the plain linear walk of
 // nft_do_chain (rules in order, every conjunct evaluated left to right): same verdict, same rule,
 // same trace events, same unsupported marking. The reference is the same rule set compiled with
 // compileOptions.index = false, i.e. nothing skipped.
@@ -30,8 +30,10 @@ const FIELD: Record<string, (g: Gen) => string> = {
   d24: (g) => `-d 10.0.${g.ri(4)}.0/24`,
   dport: (g) => `-p tcp -m tcp --dport ${16 + g.ri(16)}`,
   dport8: (g) => { const lo = g.pick([16, 24]); return `-p tcp -m tcp --dport ${lo}:${lo + 7}`; },
+  // the input interface: exact names are bounds of the classifier, a wildcard or a negation is not
+  iif: (g) => g.pick(['-i eth0', '-i eth1', '-i eth2', '-i eth+', '! -i eth0']),
 };
-const EXTRA = ['-p tcp -m tcp --dport 22', '-d 10.0.1.0/24', '! -s 10.1.3.0/24', '! -d 10.0.2.0/24', '-p udp', '-m tcp -p tcp --dport 16:23', '-m mark --mark 0x1'];
+const EXTRA = ['-i eth1', '! -i eth1', '-i eth+', '-p tcp -m tcp --dport 22', '-d 10.0.1.0/24', '! -s 10.1.3.0/24', '! -d 10.0.2.0/24', '-p udp', '-m tcp -p tcp --dport 16:23', '-m mark --mark 0x1'];
 // side effects or unsupported before the field: such a rule must not be skipped
 const BEFORE = ['-m owner --uid-owner 0', '-m limit --limit 2/sec --limit-burst 1'];
 const TARGETS = ['DROP', 'DROP', 'ACCEPT', 'RETURN', 'LOG --log-prefix "x "', 'L', 'MARK --set-mark 0x1'];
@@ -46,7 +48,7 @@ function rule(chain: string, kind: string, g: Gen): string {
   if (g.ri(3) === 0) {
     // iptables refuses a second -s/-d/-p/--dport in one rule ("multiple -s flags not allowed")
     const x = g.pick(EXTRA);
-    const flags = (t: string) => t.split(' ').filter((w) => ['-s', '-d', '-p', '--dport'].includes(w));
+    const flags = (t: string) => t.split(' ').filter((w) => ['-s', '-d', '-p', '--dport', '-i'].includes(w));
     if (!flags(x).some((f) => flags(parts.join(' ')).includes(f))) parts.push(x);
   }
   if (g.ri(10) === 0) parts.push('-m owner --uid-owner 0');
@@ -125,26 +127,28 @@ function build(text: string, index: boolean, nft = false): { h: Host; nf: NfHook
   }
 }
 
-function blocksOf(nf: NfHooks): number {
-  const tc = (nf as unknown as { tableChains: Map<unknown, { blocks: unknown[] }[]> }).tableChains;
+function blocksOf(nf: NfHooks, what: 'blocks' | 'cls' = 'blocks'): number {
+  const tc = (nf as unknown as { tableChains: Map<unknown, { blocks: unknown[]; cls: unknown }[]> }).tableChains;
   let n = 0;
-  for (const chains of tc.values()) for (const c of chains) n += c.blocks.length;
+  for (const chains of tc.values()) for (const c of chains) n += what === 'blocks' ? c.blocks.length : c.cls ? 1 : 0;
   return n;
 }
 
 describe('index vs linear: random chains, random packets', () => {
   it.each([['iptables-save', false], ['nft', true]] as const)('%s: same verdict, rule, trace and unsupported marking for every packet', (_n, nft) => {
-    let blocks = 0, drops = 0, unsup = 0, packets = 0;
+    let blocks = 0, classified = 0, drops = 0, unsup = 0, packets = 0;
     for (let seed = 1; seed <= 40; seed++) {
       const g = gen(seed * 7919);
       const text = nft ? nftRuleset(g) : ruleset(g);
       const a = build(text, true, nft), b = build(text, false, nft);
-      expect(blocksOf(b.nf)).toBe(0);
+      expect(blocksOf(b.nf) + blocksOf(b.nf, 'cls')).toBe(0);
       blocks += blocksOf(a.nf);
+      classified += blocksOf(a.nf, 'cls');
       for (let i = 0; i < 150; i++) {
         const pk = packet(g, 1_700_000_000 + i * 0.3);
-        const ra = run(a.nf, NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4(pk), a.h, 'eth0');
-        const rb = run(b.nf, NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4(pk), b.h, 'eth0');
+        const iif = g.pick(['eth0', 'eth0', 'eth1']);
+        const ra = run(a.nf, NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4(pk), a.h, iif);
+        const rb = run(b.nf, NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4(pk), b.h, iif);
         expect(JSON.stringify(ra), `seed ${seed} packet ${i} ${JSON.stringify(pk)}`).toBe(JSON.stringify(rb));
         packets++;
         if (ra.verdict === 'drop') drops++;
@@ -153,6 +157,7 @@ describe('index vs linear: random chains, random packets', () => {
     }
     // the property is only worth something if the index was used and all outcomes occurred
     expect(blocks).toBeGreaterThan(40);
+    expect(classified).toBeGreaterThan(40);
     expect(drops).toBeGreaterThan(packets / 20);
     expect(unsup).toBeGreaterThan(10);
   });

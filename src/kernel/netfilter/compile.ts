@@ -20,6 +20,7 @@ import type { Pkt } from './pkt.js';
 import type { NfFlowtable } from './nf_flow_table.js';
 import { exthdrNum, exthdrStr } from './nft-exthdr.js';
 import { DynStore, dynsetPred, jhashLoad, numgenInc, quotaPred } from './nft-stateful.js';
+import { buildClassifier, type Classifier, type FieldBound } from './classify.js';
 
 /** per set, the elements rules add from the packet path (one store per loaded rule set) */
 const dynStores = new WeakMap<SetDef, DynStore>();
@@ -49,8 +50,11 @@ export interface CRule {
    *  its chain (the kernel's rulenum; `nft list` order), made once */
   traceContinue: string;
   detail: { source: string; position: number };
-  /** numeric conjuncts (field == v, field in lo..hi) for the linear prefilter */
-  bounds: { sig: string; load: NumFn; lo: number; hi: number }[];
+  /** numeric conjuncts (field == v, field in lo..hi, interface name == literal) for the classifier */
+  bounds: FieldBound[];
+  /** the rule may change the packet's bytes (a mangling target, fwd/dup): the chain's candidates are
+   *  computed again after it is evaluated */
+  writes: boolean;
   /** for the index: every payload == constant (or masked: aligned prefix range) conjunct; load gives the masked value */
   keys: { sig: string; load: NumFn; value: number }[];
 }
@@ -75,44 +79,21 @@ export interface CChain {
   /** rules' match functions and verdict codes in flat arrays for the evaluation loop */
   match: Pred[];
   code: Int32Array;
-  /** linear prefilter: K header fields, their loaders, per rule [lo, hi] x K (unconstrained: -1..2^32) */
-  pfK: number;
-  pfLoads: NumFn[];
-  pfBounds: Float64Array;
-  /** the packet's values of those fields, filled when the walk enters the chain */
-  pv: Float64Array;
+  /** the rules the packet can match, by the header fields most rules bound (classify.ts); null: visit all */
+  cls: Classifier | null;
+  /** some rule changes the packet (CRule.writes) */
+  anyWrites: boolean;
 }
 
-const PF_MAX_FIELDS = 4;
-
-/**
- * The linear prefilter: the fields most rules of a long chain constrain (-s, -d, -p, --dport ...)
- * become typed-array bounds checked before a rule's closures run, so a rule that cannot match
- * costs a few comparisons on contiguous memory instead of a chain of calls.
- */
-function buildPrefilter(rules: CRule[]): Pick<CChain, 'pfK' | 'pfLoads' | 'pfBounds' | 'pv'> {
-  const n = rules.length;
-  const none = { pfK: 0, pfLoads: [], pfBounds: new Float64Array(0), pv: new Float64Array(0) };
-  if (n < 16) return none;
-  const count = new Map<string, { n: number; load: NumFn }>();
-  for (const r of rules) for (const b of r.bounds) {
-    const c = count.get(b.sig);
-    if (c) c.n++; else count.set(b.sig, { n: 1, load: b.load });
-  }
-  const fields = [...count.entries()].filter(([, c]) => c.n * 4 >= n).sort((a, b) => b[1].n - a[1].n).slice(0, PF_MAX_FIELDS);
-  if (fields.length === 0) return none;
-  const K = fields.length;
-  const B = new Float64Array(n * K * 2);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < K; k++) {
-      let lo = -1, hi = 2 ** 32;
-      for (const b of rules[i]!.bounds) if (b.sig === fields[k]![0]) { lo = Math.max(lo, b.lo); hi = Math.min(hi, b.hi); }
-      B[(i * K + k) * 2] = lo;
-      B[(i * K + k) * 2 + 1] = hi;
-    }
-  }
-  return { pfK: K, pfLoads: fields.map(([, c]) => c.load), pfBounds: B, pv: new Float64Array(K) };
+/** interface names that rules compare with, as small numbers (0: a name no rule names) */
+const IFNAME_IDS = new Map<string, number>();
+function ifnameId(name: string): number {
+  let id = IFNAME_IDS.get(name);
+  if (id === undefined) IFNAME_IDS.set(name, (id = IFNAME_IDS.size + 1));
+  return id;
 }
+const IIF_ID: NumFn = (p) => IFNAME_IDS.get(p.in?.name ?? '') ?? 0;
+const OIF_ID: NumFn = (p) => IFNAME_IDS.get(p.out?.name ?? '') ?? 0;
 
 export interface CompileCtx {
   host: Host;
@@ -172,7 +153,7 @@ export function compileTable(tb: IrTable, cx: CompileCtx): CChain[] {
       name: ir.name, table: tb, ir, rules, blockOf: EMPTY, blocks: [],
       policy: ir.base?.policy === 'drop' ? V_DROP : V_ACCEPT, label: `${tb.family} ${tb.name} ${ir.name}`,
       match: rules.map((r) => r.match), code: Int32Array.from(rules.map((r) => r.code)),
-      ...buildPrefilter(rules),
+      cls: buildClassifier(rules.map((r) => r.bounds)), anyWrites: rules.some((r) => r.writes),
     };
     buildBlocks(ch);
     return ch;
@@ -223,6 +204,10 @@ function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<stri
     } else if (e.k === 'range' && !e.neg && typeof e.lo === 'number' && typeof e.hi === 'number' && stable(e.left)) {
       const ld = numLoad(e.left, tb, cx, r);
       if (ld) bounds.push({ sig: JSON.stringify(e.left), load: ld, lo: e.lo, hi: e.hi });
+    } else if (e.k === 'cmp' && e.op === 'eq' && typeof e.value === 'string' && e.left.k === 'meta' && (e.left.key === 'iifname' || e.left.key === 'oifname')) {
+      // the devices do not change during a walk; the name compares as the string it is (x === value)
+      const id = ifnameId(e.value);
+      bounds.push({ sig: `meta ${e.left.key}`, load: e.left.key === 'iifname' ? IIF_ID : OIF_ID, lo: id, hi: id });
     }
     preds.push(compileExpr(e, tb, cx, r));
     pure &&= pureExpr(e);
@@ -235,7 +220,10 @@ function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<stri
   else if (n === 3) { const [a, b, c] = preds as [Pred, Pred, Pred]; match = (p) => a(p) && b(p) && c(p); }
   else match = (p) => { for (let i = 0; i < n; i++) if (!preds[i]!(p)) return false; return true; };
   const id = r.iptables ? r.src.text : `handle ${r.handle}`;
-  return { match, code, target, dyn, ir: r, id, source: src, traceContinue: `${tb.family} ${tb.name} ${chainName} rule ${id} (verdict continue)`, detail: { source: src, position }, bounds, keys };
+  // iptables targets that mangle (TCPMSS, DSCP, TOS, TTL, HL, CHECKSUM...) are upper-case xt
+  // expressions; fwd/dup send the packet from inside the rule
+  const writes = r.exprs.some((e) => (e.k === 'xt' && /^[A-Z]/.test(e.name)) || e.k === 'fwd');
+  return { match, code, target, dyn, ir: r, id, source: src, traceContinue: `${tb.family} ${tb.name} ${chainName} rule ${id} (verdict continue)`, detail: { source: src, position }, bounds, keys, writes };
 }
 
 /**

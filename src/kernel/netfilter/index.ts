@@ -22,12 +22,20 @@ import { parseIpsetSave } from './ipset.js';
 import { parseNfacctList } from './nfacct.js';
 import { compileTable, VERDICT_NAMES, V_ACCEPT, V_CONTINUE, V_DROP, V_GOTO, V_JUMP, V_QUEUE, V_QUEUE_BYPASS, V_RETURN, V_STOLEN, type CChain, type CRule, type CompileCtx } from './compile.js';
 import { Pkt } from './pkt.js';
+import { classify, nextCandidate } from './classify.js';
 import { NfConntrack, timeoutsFromSysctl, IP_CT_IS_REPLY, IP_CT_NEW, IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE, type NfConn } from './nf_conntrack.js';
 import { natIcmpReply4, natPacket, setupInfo, type NatStmt } from './nf_nat.js';
 import { NF_FLOW_TIMEOUT, NfFlowtables, flowtablesOf, type NfFlowtable } from './nf_flow_table.js';
 import { nf_flow_offload_inet_hook, type FlowXmit } from './nf_flow_table_ip.js';
 
 const INT_MAX = 2147483647;
+
+interface SharedVerdict {
+  base: CChain;
+  hk: string;
+  code: number;
+  v: Verdict;
+}
 
 interface Entry {
   prio: number;
@@ -256,29 +264,24 @@ export class NfTables implements NfHooks {
     const inDev = state.in, outDev = state.out;
     p.set(skb, state.pf, state.hook, inDev, outDev);
     this.events = events;
+    // with the timeline off the trace texts are not even made (events is a scratch list then)
     this.traceOn = state.trace !== false;
     const verdicts: Verdict[] = [];
     let unsupported: string[] | undefined;
-    const result = (verdict: NfVerdictKind, reason?: string): NfResult => {
-      const r: NfResult = { verdict, verdicts };
-      if (reason) r.reason = reason;
-      if (unsupported) r.unsupported = unsupported;
-      return r;
-    };
     for (const e of list) {
       if (e.kind === 'ct_in') {
         if (!this.conntrack) continue;
         const trace = state.trace !== false;
         const r = this.conntrack.in(p, 0, trace);
         if (trace) events.push(r.before !== undefined && r.after !== undefined ? { fn: 'nf_conntrack_in', what: r.what, diff: { 'ct.state': [r.before, r.after] } } : { fn: 'nf_conntrack_in', what: r.what });
-        if (r.drop) return result('drop', 'NETFILTER_DROP');
+        if (r.drop) return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported);
         continue;
       }
       if (e.kind === 'ct_confirm') {
-        const r = this.conntrack?.confirm(p);
+        const r = this.conntrack?.confirm(p, state.trace !== false);
         if (r === 'table full') {
           events.push({ fn: '__nf_conntrack_confirm', what: 'table full: drop' });
-          return result('drop', 'NETFILTER_DROP');
+          return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported);
         }
         if (r) events.push({ fn: '__nf_conntrack_confirm', what: r });
         continue;
@@ -288,15 +291,15 @@ export class NfTables implements NfHooks {
         p.unsupported = null;
         const v = nf_flow_offload_inet_hook(this.flowtables, e.ft!, p, this.traceOn ? events : null, this.flowXmit);
         if (p.unsupported) unsupported = [...(unsupported ?? []), ...p.unsupported];
-        if (v === 'stolen') return result('stolen');
-        if (v === 'drop') return result('drop', 'NETFILTER_DROP');
+        if (v === 'stolen') return nfResult('stolen', verdicts, undefined, unsupported);
+        if (v === 'drop') return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported);
         continue;
       }
       if (e.kind === 'nat') {
         p.unsupported = null;
         const r = this.natHook(p, e, fam, hk, verdicts);
         if (p.unsupported) unsupported = [...(unsupported ?? []), ...p.unsupported];
-        if (r === 'drop') return result('drop', 'NETFILTER_DROP');
+        if (r === 'drop') return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported);
         continue;
       }
       const ch = e.chain!;
@@ -306,10 +309,10 @@ export class NfTables implements NfHooks {
       const v = this.runChain(p, ch, fam, hk, verdicts);
       if (p.unsupported) unsupported = [...(unsupported ?? []), ...p.unsupported];
       if (v === V_ACCEPT) continue;
-      if (v === V_STOLEN) return result('stolen');
+      if (v === V_STOLEN) return nfResult('stolen', verdicts, undefined, unsupported);
       if (v === V_DROP) {
         if (p.rejectReq) this.reject(p, state, p.rejectReq as Extract<Expr, { k: 'reject' }>, events);
-        return result('drop', 'NETFILTER_DROP');
+        return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported);
       }
       if (v === V_QUEUE_BYPASS) {
         // nf_queue: __nf_queue finds no listener (-ESRCH) and the bypass flag makes it return 1:
@@ -321,10 +324,10 @@ export class NfTables implements NfHooks {
       if (v === V_QUEUE) {
         (unsupported ??= []).push(`${ch.label}: queue to userspace is not modelled (dropped as with no listener)`);
         // nf_queue: no listener -> kfree_skb(), the unspecified reason (not NF_DROP's NETFILTER_DROP)
-        return result('drop', 'NOT_SPECIFIED');
+        return nfResult('drop', verdicts, 'NOT_SPECIFIED', unsupported);
       }
     }
-    return result('accept');
+    return nfResult('accept', verdicts, undefined, unsupported);
   }
 
   /** nft_do_chain for one base chain; records the trace and returns the final verdict code */
@@ -333,14 +336,27 @@ export class NfTables implements NfHooks {
     const r = this.lastRule, ch = this.lastChain!;
     if (r) {
       // a verdict decided inside a user chain is the base chain's decision (Verdict: one per base
-      // chain); the rule says where it was taken, as `nft monitor trace` names that chain
-      const rule = ch === base || r.id.startsWith('-A ') ? r.id : `${ch.name} ${r.id}`;
-      verdicts.push({ hook: hk, family: base.table.family, table: base.table.name, chain: base.name, verdict: VERDICT_NAMES[code]!, rule, source: r.source });
+      // chain); the rule says where it was taken, as `nft monitor trace` names that chain.
+      // The object depends on (base chain, hook, rule, code) only: made once, shared (frozen)
+      let v = this.ruleVerdicts.get(r);
+      if (v === undefined || v.base !== base || v.hk !== hk || v.code !== code) {
+        const rule = ch === base || r.id.startsWith('-A ') ? r.id : `${ch.name} ${r.id}`;
+        v = { base, hk, code, v: Object.freeze({ hook: hk, family: base.table.family, table: base.table.name, chain: base.name, verdict: VERDICT_NAMES[code]!, rule, source: r.source }) };
+        this.ruleVerdicts.set(r, v);
+      }
+      verdicts.push(v.v);
     } else {
       // nft monitor trace prints the packet's mark after the policy when it is set (netlink_events_trace_cb)
-      const mark = p.skb.mark >>> 0;
-      this.events.push({ fn: 'nft_do_chain', what: `${base.label} policy ${VERDICT_NAMES[code]}${mark ? ` meta mark 0x${mark.toString(16).padStart(8, '0')}` : ''}` });
-      verdicts.push({ hook: hk, family: base.table.family, table: base.table.name, chain: base.name, verdict: VERDICT_NAMES[code]! });
+      if (this.traceOn) {
+        const mark = p.skb.mark >>> 0;
+        this.events.push({ fn: 'nft_do_chain', what: `${base.label} policy ${VERDICT_NAMES[code]}${mark ? ` meta mark 0x${mark.toString(16).padStart(8, '0')}` : ''}` });
+      }
+      let v = this.policyVerdicts.get(base);
+      if (v === undefined || v.hk !== hk || v.code !== code) {
+        v = { base, hk, code, v: Object.freeze({ hook: hk, family: base.table.family, table: base.table.name, chain: base.name, verdict: VERDICT_NAMES[code]! }) };
+        this.policyVerdicts.set(base, v);
+      }
+      verdicts.push(v.v);
     }
     return code;
   }
@@ -357,6 +373,10 @@ export class NfTables implements NfHooks {
     this.traceOn = trace;
   };
 
+  /** the Verdict a rule (or a base chain's policy) gives, made once per (base chain, hook, code) */
+  private readonly ruleVerdicts = new Map<CRule, SharedVerdict>();
+  private readonly policyVerdicts = new Map<CChain, SharedVerdict>();
+
   private lastRule: CRule | null = null;
   private lastChain: CChain | null = null;
 
@@ -365,17 +385,27 @@ export class NfTables implements NfHooks {
     const all = this.chainsOf(base);
     const policy = base.policy;
     const ev = this.events;
-    const stack: number[] = [];
+    const tr = this.traceOn;
+    // the return stack (chain, position) lives in arrays kept by this object; a walk re-entered from
+    // inside a rule (fwd/dup reaching another hook) stacks above the outer walk's entries
+    const sp0 = this.sp;
+    const chs = this.stackChains;
+    let pos = this.stackPos;
+    let sp = sp0;
     let ch = base;
     let i = 0;
-    fillPv(ch, p);
+    if (ch.cls !== null) classify(ch.cls, p);
     for (let guard = 0; guard < 10_000_000; guard++) {
       const match = ch.match;
+      // the next rule the packet can match (classify.ts: the others fail a pure conjunct)
+      const cls = ch.cls;
+      if (cls !== null && i < match.length) i = nextCandidate(cls, i);
       if (i >= match.length) {
-        if (stack.length === 0) break;
-        i = stack.pop()!;
-        ch = all[stack.pop()!]!;
-        fillPv(ch, p);
+        if (sp === sp0) break;
+        sp--;
+        i = pos[sp]!;
+        ch = chs[sp]!;
+        if (ch.cls !== null) classify(ch.cls, p);
         continue;
       }
       if (ch.blocks.length !== 0 && ch.blockOf[i]! >= 0) {
@@ -394,18 +424,11 @@ export class NfTables implements NfHooks {
         }
         if (next !== i) { i = next; continue; }
       }
-      const K = ch.pfK;
-      if (K !== 0) {
-        const B = ch.pfBounds, pv = ch.pv;
-        let o = i * K * 2, ok = true;
-        for (let k = 0; k < K; k++, o += 2) {
-          const v = pv[k]!;
-          if (v < B[o]! || v > B[o + 1]!) { ok = false; break; }
-        }
-        if (!ok) { i++; continue; }
-      }
       p.rejectReq = null;
-      if (!match[i]!(p)) { i++; continue; }
+      const matched = match[i]!(p);
+      // a rule that changed the packet: the fields are read again for the rest of the chain
+      if (ch.anyWrites && cls !== null && ch.rules[i]!.writes) classify(cls, p);
+      if (!matched) { i++; continue; }
       const r = ch.rules[i]!;
       let code = r.code, target = r.target;
       if (r.dyn) { code = p.vcode; target = p.vchain; }
@@ -416,37 +439,54 @@ export class NfTables implements NfHooks {
           code = p.natReq !== null ? V_ACCEPT : V_DROP;
         } else {
           // nft monitor trace prints every rule that matched, "(verdict continue)" for non-terminal ones
-          ev.push({ fn: 'nft_do_chain', what: r.traceContinue, detail: r.detail });
+          if (tr) ev.push({ fn: 'nft_do_chain', what: r.traceContinue, detail: r.detail });
           i++;
           continue;
         }
       }
-      ev.push({ fn: 'nft_do_chain', what: code === V_JUMP || code === V_GOTO ? `${ch.label} rule ${r.id} (verdict ${VERDICT_NAMES[code]} ${all[target]?.name})` : `${ch.label} rule ${r.id} (verdict ${VERDICT_NAMES[code]})`, detail: r.detail });
+      if (tr) ev.push({ fn: 'nft_do_chain', what: code === V_JUMP || code === V_GOTO ? `${ch.label} rule ${r.id} (verdict ${VERDICT_NAMES[code]} ${all[target]?.name})` : `${ch.label} rule ${r.id} (verdict ${VERDICT_NAMES[code]})`, detail: r.detail });
       if (code === V_JUMP || code === V_GOTO) {
         if (target < 0) { i++; continue; }
         if (code === V_JUMP) {
-          if (stack.length >= 32) { i++; continue; } // NFT_JUMP_STACK_SIZE: the kernel rejects deeper rule sets at load
-          stack.push(all.indexOf(ch), i + 1);
+          if (sp - sp0 >= 16) { i++; continue; } // NFT_JUMP_STACK_SIZE: the kernel rejects deeper rule sets at load
+          if (sp >= pos.length) pos = this.growStack();
+          chs[sp] = ch;
+          pos[sp] = i + 1;
+          this.sp = ++sp;
         }
         ch = all[target]!;
         i = 0;
-        fillPv(ch, p);
+        if (ch.cls !== null) classify(ch.cls, p);
         continue;
       }
       if (code === V_RETURN) {
-        if (stack.length === 0) break;
-        i = stack.pop()!;
-        ch = all[stack.pop()!]!;
-        fillPv(ch, p);
+        if (sp === sp0) break;
+        sp--;
+        i = pos[sp]!;
+        ch = chs[sp]!;
+        if (ch.cls !== null) classify(ch.cls, p);
         continue;
       }
+      this.sp = sp0;
       this.lastRule = r;
       this.lastChain = ch;
       return code;
     }
+    this.sp = sp0;
     this.lastRule = null;
     this.lastChain = base;
     return policy;
+  }
+
+  /** the walks' return stack: chain and position to go on at, `sp` entries in use */
+  private stackChains: CChain[] = [];
+  private stackPos: Int32Array = new Int32Array(64);
+  private sp = 0;
+
+  private growStack(): Int32Array {
+    const n = new Int32Array(this.stackPos.length * 2);
+    n.set(this.stackPos);
+    return (this.stackPos = n);
   }
 
   private chainsOf(c: CChain): CChain[] {
@@ -494,13 +534,14 @@ export class NfTables implements NfHooks {
   private netdevXmit(p: Pkt, dev: NetDevice, dup: boolean, nexthop?: number | Uint8Array): boolean {
     if (nexthop === undefined ? !this.ops.netdevXmit : !this.ops.neighXmit) return false;
     const { skb, pf, hook, in: inDev, out, unsupported, natReq } = p;
-    const events = this.events;
+    const events = this.events, trace = this.traceOn;
     if (nexthop !== undefined) this.ops.neighXmit!(skb, dev, nexthop);
     else this.ops.netdevXmit!(skb, dev, dup, pf === NFPROTO_NETDEV && hook === NF_NETDEV_INGRESS);
     p.set(skb, pf, hook, inDev, out);
     p.unsupported = unsupported;
     p.natReq = natReq;
     this.events = events;
+    this.traceOn = trace;
     return true;
   }
 
@@ -523,12 +564,6 @@ export class NfTables implements NfHooks {
 }
 
 
-/** the packet's values of a chain's prefilter fields (-1: absent, fails every constrained rule) */
-function fillPv(ch: CChain, p: Pkt): void {
-  const K = ch.pfK;
-  for (let k = 0; k < K; k++) ch.pv[k] = ch.pfLoads[k]!(p);
-}
-
 function familyPf(f: string): number {
   switch (f) {
     case 'ip': return NFPROTO_IPV4;
@@ -546,6 +581,13 @@ function usesCt(e: Expr): boolean {
   // nft_flow_offload_init calls nf_ct_netns_get too
   if (e.k === 'ct_set' || e.k === 'nat' || e.k === 'flow_offload' || (e.k === 'xt' && e.ct === true)) return true;
   return JSON.stringify(e).includes('"k":"ct"');
+}
+
+function nfResult(verdict: NfVerdictKind, verdicts: Verdict[], reason: string | undefined, unsupported: string[] | undefined): NfResult {
+  const r: NfResult = { verdict, verdicts };
+  if (reason) r.reason = reason;
+  if (unsupported) r.unsupported = unsupported;
+  return r;
 }
 
 /** the families nf_ct_netns_get(family) starts conntrack for: ip -> IPv4, ip6 -> IPv6, inet and

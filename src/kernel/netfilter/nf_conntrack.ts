@@ -8,6 +8,7 @@ import type { Pkt } from './pkt.js';
 import { l4CsumV4, l4CsumV6, csumFold, csumPartial } from '../../packet/checksum.js';
 import { CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY } from '../skbuff.js';
 import { NF_INET_PRE_ROUTING } from './hook.js';
+import { CtHashTable } from './nf_conntrack_hash.js';
 
 /** enum ip_conntrack_info */
 export const IP_CT_ESTABLISHED = 0, IP_CT_RELATED = 1, IP_CT_NEW = 2, IP_CT_IS_REPLY = 3, IP_CT_ESTABLISHED_REPLY = 3, IP_CT_RELATED_REPLY = 4, IP_CT_UNTRACKED = 7;
@@ -129,10 +130,6 @@ export interface NfConn {
   dying?: boolean;
 }
 
-export function tupleKey(t: Tuple, zone: number): string {
-  return `${zone}|${t.l3}|${t.proto}|${t.src}|${t.dst}|${t.sport}|${t.dport}`;
-}
-
 export function invertTuple(t: Tuple): Tuple {
   let { sport, dport } = t;
   if (t.proto === 1 || t.proto === 58) {
@@ -181,7 +178,7 @@ export function ctStateText(ct: NfConn): string {
 }
 
 export class NfConntrack {
-  private table = new Map<string, { ct: NfConn; dir: number }>();
+  private table = new CtHashTable();
   private count = 0;
   private nextId = 1;
 
@@ -223,7 +220,7 @@ export class NfConntrack {
       }
       if ((t.proto === 1 && [3, 4, 5, 11, 12].includes(type)) || (t.proto === 58 && type >= 1 && type <= 4)) return this.icmpError(p, t, zone);
     }
-    let h = this.lookup(tupleKey(t, zone), p.now);
+    let h = this.lookup(t, zone, p.now);
     let ct: NfConn;
     let dir: number;
     const before = !text ? '' : h ? ctStateText(h.ct) : this.expired ? `no entry (the one in ${ctStateText(this.expired)} timed out)` : 'no entry';
@@ -268,26 +265,27 @@ export class NfConntrack {
   }
 
   /** __nf_conntrack_confirm: insert a new entry in both directions */
-  confirm(p: Pkt): string | null {
+  /** `text`: name the entry in the result (the timeline shows it); without, '' once confirmed */
+  confirm(p: Pkt, text = true): string | null {
     const ct = p.skb.ct as NfConn | null;
     if (!ct || ct.status & IPS_CONFIRMED) return null;
     if (this.count >= this.max && !this.earlyDrop(p.now)) return 'table full';
     ct.status |= IPS_CONFIRMED;
-    this.table.set(tupleKey(ct.tuple[0], ct.zone), { ct, dir: 0 });
-    this.table.set(tupleKey(ct.tuple[1], ct.zone), { ct, dir: 1 });
+    this.table.set(ct, 0);
+    this.table.set(ct, 1);
     this.count++;
-    return `confirmed ${showTuple(ct.tuple[0])}`;
+    return text ? `confirmed ${showTuple(ct.tuple[0])}` : '';
   }
 
   /** the entry a tuple (either direction) belongs to, or undefined (expired entries are gone) */
   get(t: Tuple, zone: number, now: number): NfConn | undefined {
-    return this.lookup(tupleKey(t, zone), now)?.ct;
+    return this.lookup(t, zone, now)?.ct;
   }
 
   /** rehash after NAT changed the reply tuple (only before confirmation, so nothing to move) */
-  private lookup(key: string, now: number): { ct: NfConn; dir: number } | undefined {
+  private lookup(t: Tuple, zone: number, now: number): { ct: NfConn; dir: number } | undefined {
     this.expired = null;
-    const h = this.table.get(key);
+    const h = this.table.get(t, zone);
     if (!h) return undefined;
     if (h.ct.timeout <= now) {
       this.expired = h.ct;
@@ -304,19 +302,16 @@ export class NfConntrack {
 
   private remove(ct: NfConn): void {
     ct.dying = true;
-    if (this.table.delete(tupleKey(ct.tuple[0], ct.zone))) this.count--;
-    this.table.delete(tupleKey(ct.tuple[1], ct.zone));
+    if (this.table.delete(ct.tuple[0], ct.zone)) this.count--;
+    this.table.delete(ct.tuple[1], ct.zone);
   }
 
   /** early_drop: evict one entry that is not assured (or expired), oldest first */
   private earlyDrop(now: number): boolean {
-    for (const h of this.table.values()) {
-      if (h.dir === 0 && (h.ct.timeout <= now || !(h.ct.status & IPS_ASSURED))) {
-        this.remove(h.ct);
-        return true;
-      }
-    }
-    return false;
+    const h = this.table.find((n) => n.dir === 0 && (n.ct.timeout <= now || !(n.ct.status & IPS_ASSURED)));
+    if (!h) return false;
+    this.remove(h.ct);
+    return true;
   }
 
   private initConntrack(p: Pkt, t: Tuple, zone: number): NfConn | 'full' | null {
@@ -528,7 +523,7 @@ export class NfConntrack {
     }
     // nf_conntrack_inet_error: the quoted packet went the other way; its tuple inverted is the
     // error's own direction (with SNAT the quoted source is the NATed one: the reply tuple)
-    const h = this.lookup(tupleKey(invertTuple(q), zone), p.now);
+    const h = this.lookup(invertTuple(q), zone, p.now);
     if (!h) {
       skb.ctinfo = 0;
       return { drop: false, what: `icmp error for an unknown connection (${showTuple(q)}): invalid` };
