@@ -256,3 +256,24 @@ describe('u32 at the same pref on both clsact hooks (cls_u32.c: each tcf_proto c
     expect(rec.unsupported?.some((u) => /root tables 801:, 800:.*no u32_roots/.test(u))).toBe(true);
   });
 });
+
+describe('flower filter order in one instance (cls_flower.c fl_classify over head->masks, fl_create_new_mask appends)', () => {
+  // handle 1 and 3 share one mask (dst_ip /24 + udp dst_port), handle 2 has another (dst_ip /32):
+  // masks are [mask of 1 (and 3), mask of 2]; a frame to 10.1.0.1:53 matches 2 and 3, and the
+  // kernel looks in the first mask first: handle 3 wins although tc's dump (handle order) lists 2 first
+  const mirredTo = (dev: string) => ({ order: 1, kind: 'mirred', mirred_action: 'redirect', direction: 'egress', to_dev: dev, control_action: { type: 'stolen' }, index: ++idx, ref: 1, bind: 1 });
+  const fl = (handle: number, keys: Record<string, unknown>, a: unknown) => ({ protocol: 'ip', pref: 1, kind: 'flower', chain: 0, options: { handle, keys, not_in_hw: true, actions: [a] } });
+  const h = hostWith([
+    { protocol: 'ip', pref: 1, kind: 'flower', chain: 0 },
+    fl(1, { eth_type: 'ipv4', ip_proto: 'udp', dst_ip: '10.9.0.0/24', dst_port: 53 }, act('gact', 'drop')),
+    fl(2, { eth_type: 'ipv4', dst_ip: '10.1.0.1' }, act('gact', 'drop')),
+    fl(3, { eth_type: 'ipv4', ip_proto: 'udp', dst_ip: '10.1.0.0/24', dst_port: 53 }, mirredTo('eth1')),
+  ]);
+  it('the earlier mask wins: udp 10.1.0.1:53 meets handle 3 (redirect out of eth1), not handle 2 (drop)', () => {
+    const { rec } = run(h, udp(53), 'eth0');
+    expectFate(rec).forwarded('eth1').event('fl_classify', /handle 0x3 matched/);
+  });
+  it('a frame only the second mask takes (udp :54): handle 2 drops it', () => {
+    expectFate(run(h, udp(54), 'eth0').rec).dropped('TC_INGRESS').event('fl_classify', /handle 0x2 matched/);
+  });
+});

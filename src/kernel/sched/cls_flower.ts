@@ -4,9 +4,15 @@
 // {"start","end"}). This kernel has no cls_flower to record it. The frame's keys come from the
 // flow dissector (__skb_flow_dissect): n_proto = skb_protocol (the TPID of a held VLAN tag,
 // whose id/prio/inner type are the vlan keys), IPv4/IPv6 addresses, ip_proto, tos, ttl, ports
-// (none for a non-first fragment), TCP flags, ICMP type/code. The first filter (mask list order,
-// approximated by tc's dump order) whose masked keys equal the frame's runs its actions, and its
-// verdict is the instance's (fl_classify returns tcf_exts_exec's value, also when negative).
+// (none for a non-first fragment), TCP flags, ICMP type/code. fl_classify walks head->masks, one
+// entry per distinct mask (fl_check_assign_mask shares a mask between filters whose masks are equal),
+// in the order the masks were made (fl_create_new_mask: list_add_tail_rcu); in each it looks the
+// frame's masked key up (one filter per key; a mask with port ranges walks its filters in insertion
+// order, fl_lookup_range). The first hit runs its actions, and its verdict is the instance's
+// (tcf_exts_exec's value, also when negative). tc's dump is in handle order (fl_walk over the idr),
+// so the model orders masks by the lowest handle using each, filters by handle: the kernel's order
+// when filters were added with handles counting up and none was deleted (idr_alloc_u32 reuses the
+// lowest free handle).
 // Keys the model does not compute (enc_*, ct_*, mpls, arp_*, ip_flags, ...) make a filter
 // unsupported: it is not evaluated.
 import type { TcFilter } from '../../host/types.js';
@@ -176,6 +182,7 @@ export function fl_compile(net: Net, group: TcFilter[], label: string): (env: Tc
       unsupported: bad.length ? `flower keys not modelled: ${bad.join(', ')} (${f.where}): filter not evaluated` : null,
     };
   });
+  fl_mask_order(filters);
   const keys: FlowKeys = { nProto: 0, vlanId: -1, vlanPrio: -1, vlanEthType: -1, ipProto: -1, tos: -1, ttl: -1, sport: -1, dport: -1, tcpFlags: -1, icmpType: -1, icmpCode: -1, src: null, dst: null, smac: new Uint8Array(6), dmac: new Uint8Array(6) };
   return (env) => {
     fl_dissect(env, keys);
@@ -191,6 +198,28 @@ export function fl_compile(net: Net, group: TcFilter[], label: string): (env: Tc
     }
     return TC_ACT_UNSPEC;
   };
+}
+
+/** the mask a filter was given (fl_set_key): key names with their masks; a range is its own mask flag */
+function maskOf(f: Flt): string {
+  if (f.unsupported) return `?${f.handle}`;
+  const parts = f.tests.map((t) => `${t.name}=${t.range ? 'range' : t.mask}`);
+  for (const b of f.bytes) parts.push(`${b.name}=${Array.from(b.mask).join('.')}`);
+  return parts.sort().join(',');
+}
+
+/** head->masks order (approximated: by the lowest handle using each mask), then handle order inside one */
+function fl_mask_order(filters: Flt[]): void {
+  const h = (f: Flt) => (f.handle.startsWith('0x') ? parseInt(f.handle, 16) : Number(f.handle));
+  const first = new Map<string, number>();
+  const sig = new Map<Flt, string>();
+  for (const f of filters) {
+    const m = maskOf(f);
+    sig.set(f, m);
+    const n = h(f);
+    if (!first.has(m) || n < first.get(m)!) first.set(m, n);
+  }
+  filters.sort((a, b) => first.get(sig.get(a)!)! - first.get(sig.get(b)!)! || h(a) - h(b));
 }
 
 export function fl_match(f: { tests: KeyTest[]; bytes: Flt['bytes'] }, k: FlowKeys): boolean {
