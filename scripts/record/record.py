@@ -157,14 +157,16 @@ def parse(b):
     return d
 
 
-def same_frame(inj, cap):
-    """'identical' (bridged), 'routed' (the injected packet, TTL/MAC/NAT rewritten) or None (something else)."""
+def same_frame(inj, cap, hops=1):
+    """'identical' (bridged), 'routed' (the injected packet, TTL/MAC/NAT rewritten) or None (something else).
+    hops: how many TTLs routing may have taken (a frame's "hops" key: routed twice after a tc redirect
+    from egress into another device's receive path)."""
     if inj == cap:
         return 'identical'
     a, b = parse(inj), parse(cap)
     if a.get('v') != b.get('v') or a.get('v') is None or a['proto'] != b['proto']:
         return None
-    if b['ttl'] not in (a['ttl'], a['ttl'] - 1):
+    if not a['ttl'] - hops <= b['ttl'] <= a['ttl']:
         return None
     if a['v'] == 4:
         if a['id'] != b['id']:
@@ -691,7 +693,7 @@ def derive(n, f, data, got, tr, nlines, slines, hooks, meta, isns):
     egress, kind, replies = [], None, []
     for i in sorted(got):
         for c in got[i]:
-            s = same_frame(data, c)
+            s = same_frame(data, c, f.get('hops', 1))
             if s:
                 egress.append(i)
                 # an unchanged frame left by a bridge, or (scenario "identical": "forwarded") by a tc redirect/mirror

@@ -202,3 +202,38 @@ export class SkBuff {
     this.frag_max_size = 0;
   }
 }
+
+/**
+ * skb_copy: a clone with bytes of its own (same offsets) and the same metadata, for a copy whose
+ * path may rewrite the frame while the original goes on (a tc mirror, or a redirect from egress,
+ * into another device's receive path is routed again there: TTL and MACs change).
+ */
+export function skb_copy(skb: SkBuff): SkBuff {
+  const c = new SkBuff(skb.data.slice(0, Math.max(skb.tail, skb.wireEnd)), skb.tail, skb.wireEnd);
+  c.start = skb.start;
+  c.writable = true;
+  c.mac_header = skb.mac_header;
+  c.network_header = skb.network_header;
+  c.transport_header = skb.transport_header;
+  c.protocol = skb.protocol;
+  c.vlan_tci = skb.vlan_tci;
+  c.vlan_proto = skb.vlan_proto;
+  c.vlan_present = skb.vlan_present;
+  c.dev = skb.dev;
+  c.indev = skb.indev;
+  c.ip6_iif = skb.ip6_iif;
+  c.pkt_type = skb.pkt_type;
+  c.mark = skb.mark;
+  c.ip_summed = skb.ip_summed;
+  c.gso_segs = skb.gso_segs;
+  c.tstampSec = skb.tstampSec;
+  c.tstampNsec = skb.tstampNsec;
+  c.ct = skb.ct;
+  c.ctinfo = skb.ctinfo;
+  c.dst = skb.dst;
+  c.frameNo = skb.frameNo;
+  c.cb = skb.cb;
+  c.frag_max_size = skb.frag_max_size;
+  c.nf_skip_egress = skb.nf_skip_egress;
+  return c;
+}

@@ -11,6 +11,8 @@ import { SAMPLES, eth, run, tcp4, udp4, echo4, expectFate } from './helpers.js';
 import { bpf_prog_run_classic } from '../../src/kernel/sched/bpf_filter.js';
 import { TcView } from '../../src/kernel/sched/tc_view.js';
 import { SkBuff } from '../../src/kernel/skbuff.js';
+import { FrameCtx } from '../../src/kernel/ctx.js';
+import { eth_type_trans, netif_receive_skb } from '../../src/kernel/core/dev.js';
 import { parseBpfDecl } from '../../src/kernel/sched/bpf_decl.js';
 import { createNet } from '../../src/kernel/net.js';
 
@@ -275,5 +277,44 @@ describe('flower filter order in one instance (cls_flower.c fl_classify over hea
   });
   it('a frame only the second mask takes (udp :54): handle 2 drops it', () => {
     expectFate(run(h, udp(54), 'eth0').rec).dropped('TC_INGRESS').event('fl_classify', /handle 0x2 matched/);
+  });
+});
+
+describe('mirred from egress into a receive path, XDP redirect (fixtures/kernel/tc-mirred-xdp; act_mirred.c tcf_mirred_to_dev, dev.c do_xdp_generic)', () => {
+  // eth0 egress: udp dport 7100/7101 redirected into eth1's receive path, 7102 mirrored there (pipe);
+  // eth1 tc ingress drops dport 7101, eth1 tc egress drops 7200; ip rule iif eth1 -> default via
+  // 10.0.3.2 (eth2); eth3 has a generic XDP program redirecting every frame to eth1
+  const dir = new URL('../../fixtures/kernel/tc-mirred-xdp/host/', import.meta.url).pathname;
+  const host = loadHostFromFiles(Object.fromEntries(['ip-link.json', 'ip-addr.json', 'ip-route.json', 'ip-rule.json', 'ip-neigh.json', 'sysctl.txt', 'tc-qdisc.json', 'tc-filter.json'].map((f) => [f, readFileSync(dir + f, 'utf8')])));
+  const onEth2 = (dport: number) => eth('02:00:00:00:03:01', '02:00:00:00:03:02', 0x0800, udp4('10.0.3.2', '10.0.1.2', 5000, dport));
+  it('a redirect from egress into eth1 is routed again by ip rule iif eth1: out of eth2 (frame 1)', () => {
+    expectFate(run(host, onEth2(7100), 'eth2').rec).forwarded('eth2');
+  });
+  it("a redirect from egress works on a clone: eth1's tc ingress drops the clone, the frame itself is consumed (frame 2)", () => {
+    const { rec } = run(host, onEth2(7101), 'eth2');
+    expectFate(rec).consumed().event('sch_handle_ingress', /drop TC_INGRESS/);
+  });
+  it('a mirror into eth1 is a clone with its own bytes: the copy leaves eth2, the frame leaves eth0 with TTL 63 and its eth0 MACs (frame 3)', () => {
+    const f = onEth2(7102);
+    const dev = host.byName.get('eth2')!;
+    const net = createNet(host, { checksums: 'verify' });
+    const ctx = new FrameCtx();
+    ctx.reset(1);
+    const skb = new SkBuff(f, f.length);
+    skb.dev = skb.indev = dev;
+    eth_type_trans(skb, dev, 0);
+    netif_receive_skb(net, skb, ctx);
+    const rec = ctx.toRecord();
+    expect(rec.fate).toBe('forwarded');
+    expect([...rec.egress!].sort()).toEqual(['eth0', 'eth2']);
+    const b = skb.data;
+    expect(b[skb.network_header + 8]).toBe(63);
+    expect(Array.from(b.subarray(skb.mac_header, skb.mac_header + 12))).toEqual([2, 0, 0, 0, 1, 2, 2, 0, 0, 0, 1, 1]);
+  });
+  it('XDP redirect (declared: the program calls bpf_redirect) leaves eth1 past its tc egress drop (frame 6)', () => {
+    const f = eth('02:00:00:00:04:01', '02:00:00:00:04:02', 0x0800, udp4('10.0.4.2', '10.0.4.1', 5000, 7200));
+    expectFate(run(host, f, 'eth3', undefined, { bpf: ['eth3:xdp=redirect:eth1'] }).rec).forwarded('eth1');
+    // the same datagram routed to eth1 meets the tc egress filter (frame 5)
+    expectFate(run(host, eth('02:00:00:00:03:01', '02:00:00:00:03:02', 0x0800, udp4('10.0.3.2', '10.0.2.2', 5000, 7200)), 'eth2').rec).dropped('TC_EGRESS');
   });
 });

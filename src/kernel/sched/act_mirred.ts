@@ -3,7 +3,8 @@
 // ingress: netif_receive_skb there, through its tc ingress filters, netdev ingress chains and
 // the stack, with skb->dev = the target, so `ip rule iif` sees it). The Ethernet header is kept
 // as it came (at_ingress -> egress: skb_push_rcsum), pkt_type is not recomputed. mirror: a copy
-// does that and the frame goes on here (a copy dropped on its way is only that copy). The verdict
+// does that and the frame goes on here (a copy dropped on its way is only that copy); so does a
+// redirect from egress (a clone too: the frame's own skb is consumed there). The verdict
 // is the action's control (redirect: stolen -> TC_ACT_CONSUMED at ingress, since the skb was
 // handed on without a clone; mirror: pipe). A target that is down: redirect -> TC_ACT_SHOT,
 // mirror -> the control. More than MIRRED_NEST_LIMIT (4) nested mirred calls: TC_ACT_SHOT.
@@ -12,6 +13,7 @@ import type { Net } from '../net.js';
 import type { TcAct, TcEnv } from './cls_api.js';
 import { controlCode, TC_ACT_CONSUMED, TC_ACT_OK, TC_ACT_SHOT, TC_ACT_STOLEN, TC_ACT_TRAP, TC_ACT_REDIRECT, TC_ACT_UNSPEC } from './pkt_cls.js';
 import { dev_queue_xmit, netif_receive_skb } from '../core/dev.js';
+import { skb_copy } from '../skbuff.js';
 
 const MIRRED_NEST_LIMIT = 4;
 
@@ -43,27 +45,30 @@ export function tcf_mirred_init(net: Net, a: TcAction): TcAct {
       const net = env.net;
       const atIngress = env.ingress;
       env.nest++;
+      // tcf_mirred_to_dev: only a redirect at ingress whose control lets the skb go
+      // (tcf_mirred_can_reinsert) hands the skb itself on (dont_clone); a mirror, or a redirect
+      // from egress (measured: fixtures/kernel/tc-mirred-xdp), sends a clone, and the frame's own
+      // skb is what the control says (stolen at egress: consume_skb in sch_handle_egress)
+      const clone = !(atIngress && redirect && canReinsert(code));
+      // the clone has bytes of its own: routing in the target's receive path rewrites TTL and MACs
+      const out = clone ? skb_copy(skb) : skb;
       const saved = saveFate(ctx);
-      const savedDev = skb.dev;
-      const savedPkt = skb.pkt_type;
       try {
         if (m.direction === 'egress') {
-          dev_queue_xmit(net, skb, ctx, target);
+          dev_queue_xmit(net, out, ctx, target);
         } else {
           // tcf_mirred_forward: netif_receive_skb (from ingress) / netif_rx (from egress); the
           // dst of an egress frame is dropped (skb_dst_drop)
-          if (!atIngress) skb.dst = null;
-          skb.dev = target;
-          netif_receive_skb(net, skb, ctx, true);
+          if (!atIngress) out.dst = null;
+          out.dev = target;
+          netif_receive_skb(net, out, ctx, true);
         }
       } finally {
         env.nest--;
       }
-      if (!redirect) {
-        // a mirror is a copy: its own fate is not the frame's; the frame goes on as it was
+      if (clone) {
+        // a copy: its own fate is not the frame's (unless it left by a device); the frame goes on as it was
         restoreFate(ctx, saved);
-        skb.dev = savedDev;
-        skb.pkt_type = savedPkt;
         return code;
       }
       if (atIngress && canReinsert(code)) return TC_ACT_CONSUMED;
