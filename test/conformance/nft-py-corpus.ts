@@ -10,6 +10,7 @@ import { host, dev } from '../netfilter/helpers.js';
 import { createNfHooks } from '../../src/kernel/netfilter/index.js';
 import { parseNftText } from '../../src/kernel/netfilter/nft-parse.js';
 import { RulesetError, type IrRuleset } from '../../src/kernel/netfilter/ir.js';
+import { parseTimeMs } from '../../src/kernel/netfilter/nft-values.js';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const candidates = [process.env.PKTLIFE_RULESETS, path.join(repoRoot, '..', 'shared', 'rulesets-corpus'), '/work/shared/rulesets-corpus'].filter(
@@ -82,6 +83,27 @@ export function declCommands(family: string, table: string, decls: PyDecl[]): st
       if (!m) continue;
       const rest = m[2]!.trim();
       out.push(`add ${m[1]} ${family} ${table} ${d.name} ${rest.startsWith('{') ? rest : `{ ${rest} }`}`);
+    }
+  }
+  return out;
+}
+
+/** the same declarations as `nft -j` objects (sets with type/flags/timeout, named objects by name) */
+export function declJson(family: string, table: string, decls: PyDecl[]): unknown[] {
+  const out: unknown[] = [];
+  for (const d of decls) {
+    if (!d.ok) continue;
+    if (d.kind === 'set') {
+      const m = /^type (.+?)(?: flags (\S+))?(?: timeout (\S+))?$/.exec(d.body);
+      if (!m) continue;
+      const types = m[1]!.split(/\s*\.\s*/);
+      const set: Record<string, unknown> = { family, table, name: d.name, type: types.length === 1 ? types[0] : types };
+      if (m[2]) set.flags = m[2].split(',');
+      if (m[3]) set.timeout = (parseTimeMs(m[3]) ?? 0) / 1000;
+      out.push({ set });
+    } else if (d.kind === 'obj') {
+      const m = /^type\s+(ct helper|ct timeout|ct expectation|counter|quota|limit|synproxy|secmark)\b/.exec(d.body);
+      if (m) out.push({ [m[1]!]: { family, table, name: d.name } });
     }
   }
   return out;

@@ -77,7 +77,7 @@ describe('netdev fwd to / dup to (nft_fwd_netdev_eval, nft_dup_netdev_eval)', ()
     const ip = parseNftText(RULES('udp dport 53 dup to 192.0.2.2 device "eth1"', 'ip', 'type filter hook prerouting priority 0;'), 'nft.txt');
     expect(ip.tables[0]!.chains[0]!.rules[0]!.exprs.at(-1)).toMatchObject({ k: 'unsupported' });
   });
-  it('nft -j: {"fwd":{"dev":..}} / {"dup":{"dev":..}} read as the text form; with "addr" unsupported', () => {
+  it('nft -j: {"fwd":{"dev":..}} / {"dup":{"dev":..}} read as the text form, the neighbour form too', () => {
     const json = (stmt: unknown) => JSON.stringify({ nftables: [
       { table: { family: 'netdev', name: 't', handle: 1 } },
       { chain: { family: 'netdev', table: 't', name: 'c', handle: 1, type: 'filter', hook: 'ingress', prio: 0, policy: 'accept', dev: 'eth0' } },
@@ -86,7 +86,7 @@ describe('netdev fwd to / dup to (nft_fwd_netdev_eval, nft_dup_netdev_eval)', ()
     const ex = (stmt: unknown) => parseNftJson(json(stmt), 'nft.json').tables[0]!.chains[0]!.rules[0]!.exprs[0];
     expect(ex({ fwd: { dev: 'eth1' } })).toEqual({ k: 'fwd', dev: 'eth1', dup: false });
     expect(ex({ dup: { dev: 'eth1' } })).toEqual({ k: 'fwd', dev: 'eth1', dup: true });
-    expect(ex({ fwd: { dev: 'eth1', addr: '192.0.2.2', family: 'ip' } })).toMatchObject({ k: 'unsupported' });
+    expect(ex({ fwd: { dev: 'eth1', addr: '192.0.2.2', family: 'ip' } })).toEqual({ k: 'fwd', dev: 'eth1', dup: false, neigh: { family: 4, addr: '192.0.2.2' } });
   });
   it('fwd ip to ADDR device DEV: neigh_xmit to ADDR, NF_STOLEN; TTL 1: NF_DROP, nothing sent; an IPv4 rule for ip6: NFT_BREAK', () => {
     const { h, sent, nf } = setup(RULES('udp dport 53 fwd ip to 192.0.2.2 device "eth1"\n\t\tudp dport 54 fwd ip6 to fd00::2 device "eth1"'));

@@ -73,8 +73,9 @@ describe('queue verdict without a listener (nf_queue)', () => {
       return run(hooks(h), NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 5000, dport: 53 }), h, 'eth0');
     };
     expect(verdictOf({ num: 1, flags: 'bypass' }).verdict).toBe('accept');
-    expect(verdictOf({ num: 1, flags: ['bypass', 'fanout'] }).verdict).toBe('accept');
+    // fanout needs a range (nft: "fanout requires a range to be specified")
+    expect(verdictOf({ num: { range: [1, 2] }, flags: ['bypass', 'fanout'] }).verdict).toBe('accept');
     expect(verdictOf({ num: 1 })).toMatchObject({ verdict: 'drop', reason: 'NOT_SPECIFIED' });
-    expect(verdictOf({ num: 1, flags: 'fanout' })).toMatchObject({ verdict: 'drop', reason: 'NOT_SPECIFIED' });
+    expect(verdictOf({ num: { range: [1, 2] }, flags: 'fanout' })).toMatchObject({ verdict: 'drop', reason: 'NOT_SPECIFIED' });
   });
 });

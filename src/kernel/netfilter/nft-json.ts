@@ -7,6 +7,10 @@ import {
   type Expr, type IrChain, type IrRule, type IrRuleset, type IrTable, type Load, type SetDef, type SetElem, type TableFamily, type Val, type VerdictExpr,
 } from './ir.js';
 import { concatKey, concatLhs, ctLhs, metaLhs, parseConst, payloadLhs, typeLhs, type Lhs } from './nft-values.js';
+import { nftRuleReader } from './nft-parse.js';
+import { exprText, ruleText } from './nft-json-text.js';
+
+const OBJECT_KINDS = new Set(['counter', 'quota', 'limit', 'ct helper', 'ct timeout', 'ct expectation', 'synproxy', 'secmark']);
 
 type J = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -23,6 +27,16 @@ export function parseNftJson(text: string, file: string, into?: IrRuleset): IrRu
   }
   if (!doc || !Array.isArray(doc.nftables)) throw new RulesetError(file, 1, 1, 'not nft -j output: no "nftables" array');
   const tables = new Map<string, IrTable>();
+  // rules and sets are written back in nft's text syntax and read by the text reader (same IR, same checks)
+  const reader = nftRuleReader(rs);
+  const asText = (i: number, what: string, text: string, read: () => void): void => {
+    try {
+      read();
+    } catch (e) {
+      if (e instanceof RulesetError) throw new RulesetError(file, 1, 1, `object ${i} (${what}): ${e.problem} [as text: ${text}]`);
+      throw e;
+    }
+  };
   const table = (o: J, i: number): IrTable => {
     const t = tables.get(`${o.family} ${o.table}`);
     if (!t) throw new RulesetError(file, 1, 1, `object ${i}: table ${o.family} ${o.table} not declared before use`);
@@ -66,6 +80,11 @@ export function parseNftJson(text: string, file: string, into?: IrRuleset): IrRu
       case 'set':
       case 'map': {
         const t = table(o, i);
+        const decl = setText(o, kind === 'map');
+        if (decl !== null) {
+          asText(i, `${kind} ${o.name}`, decl, () => reader.set(t, decl, file, kind === 'map'));
+          return;
+        }
         const keyTypes: string[] = Array.isArray(o.type) ? o.type : [o.type];
         const lhs = typeLhs(keyTypes);
         const set: SetDef = { name: o.name, keyTypes, keyLens: lhs.lens, interval: (o.flags ?? []).includes('interval'), elems: [], src: { file, line: 1, text: `${kind} ${o.name}` } };
@@ -80,9 +99,21 @@ export function parseNftJson(text: string, file: string, into?: IrRuleset): IrRu
         if (!ch) throw new RulesetError(file, 1, 1, `rule handle ${o.handle}: chain ${o.chain} not declared`);
         const rule: IrRule = { handle: o.handle ?? ch.rules.length + 1, exprs: [], src: { file, line: 1, text: `handle ${o.handle}` } };
         if (o.comment) rule.comment = o.comment;
-        for (const x of o.expr ?? []) {
-          const e = stmt(x, t, file);
-          if (e) rule.exprs.push(e);
+        let text: string | null = null;
+        try { text = ruleText(o.expr ?? []); } catch { text = null; }
+        if (text !== null) {
+          const body = text;
+          asText(i, `rule handle ${o.handle} in chain ${o.chain}`, body, () => {
+            const r = reader.rule(t, ch, body, file);
+            rule.exprs = r.exprs;
+            rule.src.text = body;
+          });
+        } else {
+          // a shape the text writer does not know: the statements this reader knows itself
+          for (const x of o.expr ?? []) {
+            const e = stmt(x, t, file);
+            if (e) rule.exprs.push(e);
+          }
         }
         ch.rules.push(rule);
         return;
@@ -98,8 +129,26 @@ export function parseNftJson(text: string, file: string, into?: IrRuleset): IrRu
         return;
       }
       default:
+        // named objects: rules may name them (counter name "c"); their state is not modelled
+        if (OBJECT_KINDS.has(kind) && o && typeof o.name === 'string') reader.object(table(o, i), kind, o.name);
         rs.notes.push(`${file}: object '${kind}' not modelled`);
     }
+  }
+}
+
+/** a set/map object as the body of `set NAME { ... }`; null when a part has no text form here */
+function setText(o: J, isMap: boolean): string | null {
+  try {
+    const types = (Array.isArray(o.type) ? o.type : [o.type]).join(' . ');
+    const data = o.map === undefined ? '' : ` : ${(Array.isArray(o.map) ? o.map : [o.map]).join(' . ')}`;
+    const p = [`type ${types}${data}`];
+    const flags: string[] = o.flags === undefined ? [] : Array.isArray(o.flags) ? o.flags : [o.flags];
+    if (flags.length) p.push(`flags ${flags.join(',')}`);
+    if (o.timeout !== undefined) p.push(`timeout ${o.timeout}s`);
+    if (o.elem !== undefined && o.elem.length) p.push(`elements = ${exprText({ set: isMap ? o.elem : o.elem })}`);
+    return `${JSON.stringify(o.name)} { ${p.join('; ')} }`;
+  } catch {
+    return null;
   }
 }
 

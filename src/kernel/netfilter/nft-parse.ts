@@ -40,6 +40,28 @@ export function parseNftText(text: string, file: string, opts: NftParseOptions =
   return rs;
 }
 
+/**
+ * The text reader's rule parser for another input (nft -j): statements written in nft's text
+ * syntax are read against the tables, sets and objects of `rs`, with every check of the text.
+ */
+export interface NftRuleReader {
+  /** a named object (counter, quota, limit, ct helper ...) the rules may reference */
+  object(tb: IrTable, kind: string, name: string): void;
+  /** one rule's statements; errors are RulesetErrors positioned in `text` */
+  rule(tb: IrTable, ch: IrChain, text: string, file: string): IrRule;
+  /** a set or map: `NAME { type ...; flags ...; elements = { ... } }` */
+  set(tb: IrTable, text: string, file: string, isMap: boolean): void;
+}
+
+export function nftRuleReader(rs: IrRuleset): NftRuleReader {
+  const p = new NftParser(rs, {});
+  return {
+    object: (tb, kind, name) => p.addObject(tb, kind, name),
+    rule: (tb, ch, text, file) => p.readRule(tb, ch, text, file),
+    set: (tb, text, file, isMap) => p.readSet(tb, text, file, isMap),
+  };
+}
+
 class NftParser {
   private defines = new Map<string, Tok[]>();
   /** named stateful objects per table ("counter cnt1"), for references from rules */
@@ -195,6 +217,32 @@ class NftParser {
   }
 
   /** `counter NAME {...}`, `ct helper NAME {...}`: kept by name for rules that reference it */
+  addObject(tb: IrTable, kind: string, name: string): void {
+    let objs = this.objects.get(tb);
+    if (!objs) this.objects.set(tb, (objs = new Set()));
+    objs.add(`${kind} ${name}`);
+    if (kind === 'ct helper') objs.add(`ct helper "${name}"`);
+  }
+
+  readSet(tb: IrTable, text: string, file: string, isMap: boolean): void {
+    this.lines.set(file, [text]);
+    const c: Cursor = { toks: tokenize(text, file), pos: 0 };
+    this.parseSetBody(c, tb, expect(c, 'word', 'str'), isMap);
+  }
+
+  readRule(tb: IrTable, ch: IrChain, text: string, file: string): IrRule {
+    this.lines.set(file, [text]);
+    // line ends matter only inside braces (a chain binding's rules)
+    let depth = 0;
+    const toks = tokenize(text, file).filter((t) => {
+      if (t.t === 'punct' && t.v === '{') depth++;
+      if (t.t === 'punct' && t.v === '}') depth--;
+      return t.t !== 'eof' && (t.t !== 'nl' || depth > 0);
+    });
+    if (toks.length === 0) return { handle: ch.rules.length + 1, exprs: [], src: { file, line: 1, text } };
+    return this.parseRule(toks, tb, ch, file);
+  }
+
   private registerObject(tb: IrTable, kind: Tok, toks: Tok[]): void {
     let k = kind.v;
     let i = 0;
@@ -644,6 +692,11 @@ class NftParser {
     }
     if (w === 'ct' && c.toks[c.pos + 1]?.v === 'event' && c.toks[c.pos + 2]?.v === 'set') this.checkCtEvents(c);
     if (w === 'tproxy') return this.parseTproxy(c);
+    if (w === 'xt' && (c.toks[c.pos + 1]?.v === 'match' || c.toks[c.pos + 1]?.v === 'target') && c.toks[c.pos + 2]) {
+      // xt match|target NAME: an xtables extension iptables-nft loaded; nft shows no parameters
+      const [, kind, name] = [next(c), next(c), next(c)];
+      return { k: 'unsupported', what: `xt ${kind!.v} ${name!.v}` };
+    }
     if (UNSUPPORTED_STMTS.has(w) || (w === 'ct' && ['count', 'helper', 'timeout', 'expectation', 'event'].includes(c.toks[c.pos + 1]?.v ?? '') && (c.toks[c.pos + 1]?.v === 'count' || c.toks[c.pos + 2]?.v === 'set'))) {
       // skip the rest of the statement up to the next verdict/statement keyword we know
       const start = c.pos;
@@ -1563,15 +1616,31 @@ class NftParser {
   private parseNatTarget(a: Tok, e: Extract<Expr, { k: 'nat' }>): void {
     let s = a.v;
     let ports: string | undefined;
-    if (s.startsWith('[')) {
+    const v6range = /^\[([^\]]+)\]-\[([^\]]+)\](?::(.+))?$/.exec(s);
+    if (v6range) {
+      // [lo]-[hi]:ports (an IPv6 range with ports, as nft lists it)
+      s = `${v6range[1]}-${v6range[2]}`;
+      ports = v6range[3];
+    } else if (s.startsWith('[')) {
       const end = s.indexOf(']');
       ports = s[end + 1] === ':' ? s.slice(end + 2) : undefined;
-      s = s.slice(1, end);
+      // [v6]/len: a prefix
+      s = s[end + 1] === '/' ? `${s.slice(1, end)}${s.slice(end + 1)}` : s.slice(1, end);
     } else if (s.startsWith(':')) {
       ports = s.slice(1);
       s = '';
     } else if (!s.includes('::') && s.split(':').length === 2) {
       [s, ports] = s.split(':') as [string, string];
+    }
+    const slash = s.indexOf('/');
+    if (s && slash > 0) {
+      // ADDR/LEN: the prefix's range (nft 1.0.6 lists `snat to 10.0.0.0-10.0.0.255` as 10.0.0.0/24)
+      const base = parseIPv4(s.slice(0, slash)) ?? parseIPv6(s.slice(0, slash));
+      const len = Number(s.slice(slash + 1));
+      if (base === undefined || !/^\d+$/.test(s.slice(slash + 1)) || len > (typeof base === 'string' ? 128 : 32)) throw err(a, `Could not parse address '${s}'`);
+      [e.addrLo, e.addrHi] = prefixRange(base, len, typeof base === 'string' ? 128 : 32);
+      if (typeof base === 'string') e.family = 6;
+      s = '';
     }
     if (s) {
       const dash = s.indexOf('-');
