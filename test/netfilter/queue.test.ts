@@ -79,3 +79,21 @@ describe('queue verdict without a listener (nf_queue)', () => {
     expect(verdictOf({ num: { range: [1, 2] }, flags: 'fanout' })).toMatchObject({ verdict: 'drop', reason: 'NOT_SPECIFIED' });
   });
 });
+
+describe('iptables -j NFQUEUE: the same verdict as nft queue (xt_NFQUEUE.c nfqueue_tg: NF_QUEUE_NR, bypass flag)', () => {
+  const IPT = (t: string) => `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dport 53 -j NFQUEUE ${t}\n-A INPUT -p udp --dport 53 -j DROP\nCOMMIT\n`;
+  const go = (t: string) => {
+    const h = host({ iptables: IPT(t) });
+    return run(hooks(h), NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 5000, dport: 53 }), h, 'eth0');
+  };
+  it('--queue-bypass: no listener, the hook goes on after the table (later rules of INPUT do not run), with nft\'s bypass note', () => {
+    const r = go('--queue-num 3 --queue-bypass');
+    expect(r.verdict).toBe('accept');
+    expect(r.unsupported?.join('\n')).toMatch(/queue to userspace is not modelled \(bypass: went on as with no listener\)/);
+  });
+  it('without --queue-bypass: freed as with no listener (NOT_SPECIFIED), not modelled', () => {
+    const r = go('--queue-num 3');
+    expect(r).toMatchObject({ verdict: 'drop', reason: 'NOT_SPECIFIED' });
+    expect(r.unsupported?.join('\n')).toMatch(/queue to userspace is not modelled \(dropped as with no listener\)/);
+  });
+});

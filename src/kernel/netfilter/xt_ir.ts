@@ -458,8 +458,10 @@ function targetIr(t: XtExt, ex: Expr[], cx: XtIrCtx, xr: XtRule, err: (m: string
     case 'CHECKSUM': ex.push({ k: 'xt', name: 'CHECKSUM', mk: T.checksumFill(v6) }); return;
     case 'CLASSIFY': ex.push({ k: 'xt', name: 'CLASSIFY', mk: T.classify(val(t, 'set-class')!) }); return;
     case 'NFQUEUE':
-      if (t.opts.has('queue-bypass')) ex.push({ k: 'xt', name: 'NFQUEUE', mk: T.nfqueueBypass(val(t, 'queue-num') ?? val(t, 'queue-balance') ?? '0') }, { k: 'verdict', v: 'accept' });
-      else unsup(`-j NFQUEUE ${describe(t)} (verdict by a userspace program)`);
+      // xt_NFQUEUE.c nfqueue_tg*: NF_QUEUE_NR(queue), with NF_VERDICT_FLAG_QUEUE_BYPASS for
+      // --queue-bypass: the same verdict as nft's queue [bypass], so the same model and note
+      // (no listener: dropped, or with bypass the hook goes on; both reported unsupported)
+      ex.push(t.opts.has('queue-bypass') ? { k: 'verdict', v: 'queue', bypass: true } : { k: 'verdict', v: 'queue' });
       return;
     case 'AUDIT': case 'TRACE': case 'IDLETIMER': case 'LED': case 'RATEEST':
       // no effect on the packet or its fate: the rule continues (XT_CONTINUE)

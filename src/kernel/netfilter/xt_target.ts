@@ -210,11 +210,6 @@ export function classify(cls: string): Mk {
   return (cx) => () => { cx.events.push({ fn: 'classify_tg', what: `CLASSIFY priority ${cls} (0x${prio.toString(16)})` }); return true; };
 }
 
-/** xt_NFQUEUE.c with --queue-bypass: no program on the queue (the snapshot cannot say otherwise) -> NF_ACCEPT */
-export function nfqueueBypass(queue: string): Mk {
-  return (cx) => () => { cx.events.push({ fn: 'nf_queue', what: `NFQUEUE ${queue} --queue-bypass: no listener assumed, NF_ACCEPT` }); return true; };
-}
-
 /** targets without an effect on the packet (AUDIT, TRACE, IDLETIMER, LED, RATEEST): XT_CONTINUE */
 export function noop(name: string, args: string): Mk {
   return (cx) => () => { cx.events.push({ fn: `${name.toLowerCase()}_tg`, what: `${name}${args ? ' ' + args : ''} (no effect on the packet)` }); return true; };
