@@ -31,6 +31,19 @@ export class Out {
     if (this.pos + n > Out.SIZE) this.flush();
   }
 
+  /** bytes [0, n) of b */
+  bytes(b: Uint8Array, n: number): void {
+    if (this.pos + n > Out.SIZE) {
+      this.flush();
+      if (n > Out.SIZE) {
+        this.writeAll(Buffer.from(b.buffer, b.byteOffset, n));
+        return;
+      }
+    }
+    this.buf.set(n === b.length ? b : b.subarray(0, n), this.pos);
+    this.pos += n;
+  }
+
   /** one line: the text and its newline */
   line(s: string): void {
     this.write(s);

@@ -6,8 +6,9 @@
 import type { Command } from 'commander';
 import { loadHostArg as loadHost } from '../host/load.js';
 import { openReplay } from '../replay.js';
-import { fateToJSON } from '../kernel/fate.js';
-import { withAppFields } from '../packet/app/record.js';
+import { fateToJSON, fateToJSONInto } from '../kernel/fate.js';
+import { appFieldsOf } from '../packet/app/record.js';
+import { JsonLine } from './json-line.js';
 import type { ChecksumMode } from '../kernel/ctx.js';
 import type { ReplayItem, ReplaySource } from '../replay-types.js';
 import { FateExporter } from '../report/export.js';
@@ -35,6 +36,22 @@ interface Opts {
 
 export function textLine(it: ReplayItem, summary: string = it.summary): string {
   return `${it.frame} ${it.iface ?? '-'} ${summary}` + textTail(it.record);
+}
+
+/** One ndjson line: the record (fateToJSON's bytes) with the frame's app fields before its last
+ *  brace (withAppFields), assembled in `jl` and copied to the output once. */
+function ndjsonLine(out: Out, jl: JsonLine, it: ReplayItem): void {
+  jl.pos = 0;
+  fateToJSONInto(it.record, jl);
+  if (it.bytes !== undefined && it.linktype !== undefined) {
+    const f = appFieldsOf(it.bytes, it.linktype);
+    if (f !== '' && jl.pos > 0 && jl.buf[jl.pos - 1] === 0x7d) {
+      jl.pos--;
+      jl.text(f + '}');
+    }
+  }
+  jl.text('\n');
+  out.bytes(jl.buf, jl.pos);
 }
 
 /** The timeline over a capture streamed on stdin (`tcpdump -U -w - | pktlife replay - --host H`):
@@ -198,6 +215,7 @@ Examples:
       const h = host;
       // SLL2 frames name their interface by index: the snapshot's device name (as replay.ts does)
       const lines = textBytes ? new TextLines(out, { ifname: (i: number) => h.byIndex.get(i)?.name }) : null;
+      const jl = new JsonLine();
       let first = true;
       if (fmt === 'json') out.write('[');
       let exporter: FateExporter | null = null;
@@ -215,7 +233,7 @@ Examples:
             out.line(textLine(it, sum));
           } else if (lines !== null) lines.line(it);
           else if (fmt === 'text') out.line(textLine(it));
-          else if (fmt === 'ndjson') out.line(it.bytes !== undefined && it.linktype !== undefined ? withAppFields(fateToJSON(it.record), it.bytes, it.linktype) : fateToJSON(it.record));
+          else if (fmt === 'ndjson') ndjsonLine(out, jl, it);
           else {
             out.write(first ? '\n' : ',\n');
             out.write(fateToJSON(it.record));

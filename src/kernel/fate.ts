@@ -165,7 +165,7 @@ function match(v: unknown, tok: unknown[], j: number): number {
 
 /** `fn`: the element's fn property when cached, compared before the full match; `obj`: the
  *  element itself when it is deep-frozen (it cannot change: its JSON is known by identity) */
-interface Slot { tok: unknown[]; json: string; fn: unknown; obj: object | null }
+interface Slot { tok: unknown[]; json: string; fn: unknown; obj: object | null; bytes: Uint8Array | null; bytesOf: string | null }
 
 /**
  * A timeline step made once and shared between records (the kernel model never changes an event
@@ -206,6 +206,14 @@ function deepFrozen(v: unknown, depth: number): boolean {
  *  one position than the ListCache has ways */
 const frozenJson = new WeakMap<object, string>();
 
+/** the bytes of frozenJson's texts, made when a byte sink first needs them */
+const frozenBytes = new WeakMap<object, Uint8Array>();
+/** where ListCache.elem found its answer (listInto reads them): a slot, a shared step, or neither */
+let hitSlot: Slot | null = null;
+let hitFrozen: object | null = null;
+const encoder = new TextEncoder();
+const utf8 = (s: string): Uint8Array => encoder.encode(s);
+
 /** per record: nobody gave Object.prototype or Array.prototype a toJSON (which would change what
  *  JSON.stringify writes for an element already cached by identity) */
 let identityOk = true;
@@ -226,6 +234,28 @@ class ListCache {
     return s + ']';
   }
 
+  /** list(a) into a sink: the elements found in the cache as their UTF-8 bytes, made once */
+  listInto(a: unknown[], sink: JsonSink): void {
+    sink.text('[');
+    for (let i = 0; i < a.length; i++) {
+      if (i !== 0) sink.text(',');
+      hitSlot = null;
+      hitFrozen = null;
+      const j = this.elem(a[i], i);
+      if (hitSlot !== null) {
+        const sl: Slot = hitSlot;
+        // the slot's text may have been replaced since its bytes were made
+        if (sl.bytesOf !== j) { sl.bytes = utf8(j); sl.bytesOf = j; }
+        sink.bytes(sl.bytes!);
+      } else if (hitFrozen !== null) {
+        let b = frozenBytes.get(hitFrozen);
+        if (b === undefined) { b = utf8(j); frozenBytes.set(hitFrozen, b); }
+        sink.bytes(b);
+      } else sink.text(j);
+    }
+    sink.text(']');
+  }
+
   private elem(e: unknown, i: number): string {
     if (typeof e !== 'object' || e === null || Array.isArray(e) || i >= this.npos) {
       // toJSON is called with the element's index as key inside the list, '' on its own
@@ -243,12 +273,13 @@ class ListCache {
         if (sl.obj === e) {
           if (w > 0) { ws[w] = ws[w - 1]; ws[w - 1] = sl; }
           this.misses[i] = 0;
+          hitSlot = sl;
           return sl.json;
         }
       }
       if (Object.isFrozen(e)) {
         const j = frozenJson.get(e);
-        if (j !== undefined) return j;
+        if (j !== undefined) { hitFrozen = e; return j; }
       }
     }
     // timeline steps differ mostly in their function name: compared first (a filter only)
@@ -264,6 +295,7 @@ class ListCache {
         // move a hit one place forward: the common elements are found first
         if (w > 0) { ws[w] = ws[w - 1]; ws[w - 1] = sl; }
         this.misses[i] = 0;
+        hitSlot = sl;
         return sl.json;
       }
     }
@@ -278,7 +310,7 @@ class ListCache {
     // a new element enters at the back (reusing the last slot's token list): one-off elements
     // (addresses, lengths) do not push out the common ones
     const full = ws.length === this.nways;
-    const sl: Slot = full ? ws[ws.length - 1] : { tok: [], json, fn: undefined, obj: null };
+    const sl: Slot = full ? ws[ws.length - 1] : { tok: [], json, fn: undefined, obj: null, bytes: null, bytesOf: null };
     const tok = sl.tok;
     tok.length = 0;
     if (tokenize(e, tok, 0)) {
@@ -351,6 +383,56 @@ const verdicts = new ListCache(8, 16);
 const replies = new ListCache(2, 8);
 const strs = new ListCache(4, 8);
 const FATES = new Map<string, string>();
+
+/**
+ * Where fateToJSONInto writes: fresh text and the cached bytes of elements seen before (the same
+ * bytes as the text's UTF-8). `mark`/`reset` take back what a record wrote when the fast path is
+ * left midway (the record is then written whole from JSON.stringify).
+ */
+export interface JsonSink {
+  text(s: string): void;
+  bytes(b: Uint8Array): void;
+  mark(): number;
+  reset(m: number): void;
+}
+
+/** fateToJSON(r) written into a sink (its UTF-8): no text for the whole record is made */
+export function fateToJSONInto(r: FateRecord, sink: JsonSink): void {
+  const m = sink.mark();
+  try {
+    fastInto(r, sink);
+  } catch {
+    sink.reset(m);
+    sink.text(JSON.stringify(canonical(r)));
+  }
+}
+
+function fastInto(r: FateRecord, sink: JsonSink): void {
+  if (typeof r.frame !== 'number' || typeof r.fate !== 'string' || !Array.isArray(r.events)) throw BAIL;
+  identityOk = (OBJECT_PROTO as { toJSON?: unknown }).toJSON === undefined && (Array.prototype as { toJSON?: unknown }).toJSON === undefined;
+  let fate = FATES.get(r.fate);
+  if (fate === undefined) {
+    fate = jstr(r.fate);
+    if (FATES.size < 64) FATES.set(r.fate, fate);
+  }
+  let s = '{"frame":' + (Number.isFinite(r.frame) ? '' + r.frame : 'null') + ',"fate":' + fate;
+  if (r.copy_of !== undefined) s += ',"copy_of":' + num(r.copy_of);
+  if (r.reason !== undefined) s += ',"reason":' + field(r.reason);
+  sink.text(s);
+  if (r.egress && r.egress.length) { sink.text(',"egress":'); listInto(r.egress, strs, sink); }
+  if (r.replies && r.replies.length) { sink.text(',"replies":'); listInto(r.replies, replies, sink); }
+  if (r.verdicts && r.verdicts.length) { sink.text(',"verdicts":'); listInto(r.verdicts, verdicts, sink); }
+  if (r.socket !== undefined) sink.text(',"socket":' + field(r.socket));
+  if (r.unsupported && r.unsupported.length) { sink.text(',"unsupported":'); listInto(r.unsupported, strs, sink); }
+  sink.text(',"events":');
+  events.listInto(r.events, sink);
+  sink.text('}');
+}
+
+function listInto(v: unknown, c: ListCache, sink: JsonSink): void {
+  if (!Array.isArray(v)) throw BAIL;
+  c.listInto(v, sink);
+}
 
 function fastJSON(r: FateRecord): string {
   // frame and fate: the schema's types (a record that breaks them goes the slow way)

@@ -10,7 +10,25 @@ import { join } from 'node:path';
 import { loadHost, loadHostFromFiles } from '../../src/host/load.js';
 import { openReplay } from '../../src/replay.js';
 import { withRules } from '../../src/report/rules-override.js';
-import { fateToJSON, sharedEvent, type FateRecord, type TimelineEvent } from '../../src/kernel/fate.js';
+import { fateToJSON as fateToJSONText, fateToJSONInto, sharedEvent, type FateRecord, type TimelineEvent } from '../../src/kernel/fate.js';
+import { JsonLine } from '../../src/cli/json-line.js';
+
+/** fateToJSON, checked against fateToJSONInto's bytes (replay --format ndjson) on every call; the
+ *  two take turns going first, so that each meets the caches both cold and warm */
+let turn = 0;
+function fateToJSON(r: FateRecord): string {
+  const jl = new JsonLine();
+  let s: string;
+  if ((turn++ & 1) === 0) {
+    s = fateToJSONText(r);
+    fateToJSONInto(r, jl);
+  } else {
+    fateToJSONInto(r, jl);
+    s = fateToJSONText(r);
+  }
+  expect(Buffer.compare(jl.buf.subarray(0, jl.pos), Buffer.from(s))).toBe(0);
+  return s;
+}
 import type { Host } from '../../src/host/types.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;

@@ -81,9 +81,14 @@ export function appFields(d: Decoded): string {
 
 const SCRATCH = new Decoded();
 
+/** appFields of a frame's captured bytes (headers decoded here) */
+export function appFieldsOf(bytes: Uint8Array, linktype: number): string {
+  decodeFrame(bytes, bytes.length, linktype, SCRATCH, bytes.length, false);
+  return appFields(SCRATCH);
+}
+
 /** a JSON object text (e.g. replay's fate record) with the frame's `nflog`/`app`/`inner` keys added */
 export function withAppFields(json: string, bytes: Uint8Array, linktype: number): string {
-  decodeFrame(bytes, bytes.length, linktype, SCRATCH, bytes.length, false);
-  const f = appFields(SCRATCH);
+  const f = appFieldsOf(bytes, linktype);
   return f === '' || !json.endsWith('}') ? json : json.slice(0, -1) + f + '}';
 }
