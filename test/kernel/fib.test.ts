@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { loadHost } from '../../src/host/load.js';
 import { sample } from './helpers.js';
-import { Fib, newFlow, addrIn, prefixMatch6, fibPropsError, fibNoteUnsupported, tableName, EINVAL, EACCES, ENETUNREACH, EHOSTUNREACH, type FibResult } from '../../src/kernel/route/fib.js';
+import { Fib, newFlow, addrIn, prefixMatch6, fibPropsError, fibNoteUnsupported, fibNoteMultipath, tableName, EINVAL, EACCES, ENETUNREACH, EHOSTUNREACH, type FibResult } from '../../src/kernel/route/fib.js';
 import { parseIpv4, parseIpv6 } from '../../src/packet/addr.js';
 import { FrameCtx } from '../../src/kernel/ctx.js';
 import { createNet } from '../../src/kernel/net.js';
@@ -445,4 +445,101 @@ describe('input routes of flows that differ only in L4 fields (the route memo ke
       }
     });
   }
+});
+
+describe('fib_has_custom_rules: only the three rules fib_default_rules_init made keep the fast path', () => {
+  // fib_default_rules_init adds exactly "0: from all lookup local", "32766: from all lookup main",
+  // "32767: from all lookup default" (no selectors); any rule that differs came from `ip rule add`,
+  // after which fib4_rule_configure sets net->ipv4.fib_has_custom_rules and fib_lookup walks the rules
+  const base = (): Rule[] => [
+    { family: 4, priority: 0, not: false, srcLen: 0, dstLen: 0, action: 'to_tbl', table: 255, text: '0:\tfrom all lookup local' },
+    { family: 4, priority: 32766, not: false, srcLen: 0, dstLen: 0, action: 'to_tbl', table: 254, text: '32766:\tfrom all lookup main' },
+    { family: 4, priority: 32767, not: false, srcLen: 0, dstLen: 0, action: 'to_tbl', table: 253, text: '32767:\tfrom all lookup default' },
+  ];
+  const custom = (edit: (rs: Rule[]) => void) => {
+    const h = sample('fresh');
+    const rs = base();
+    edit(rs);
+    h.rules = rs;
+    return new Fib(h, 4).customRules;
+  };
+  it('the defaults (and no rules at all) are not custom', () => {
+    expect(custom(() => {})).toBe(false);
+    expect(custom((rs) => rs.splice(0))).toBe(false);
+  });
+  const edits: [string, (rs: Rule[]) => void][] = [
+    ['not', (rs) => { rs[1].not = true; }],
+    ['from 10.0.0.0/8', (rs) => { rs[1].srcLen = 8; rs[1].src = ip('10.0.0.0'); }],
+    ['to 10.0.0.0/8', (rs) => { rs[1].dstLen = 8; rs[1].dst = ip('10.0.0.0'); }],
+    ['iif lo', (rs) => { rs[1].iif = 'lo'; }],
+    ['oif lo', (rs) => { rs[1].oif = 'lo'; }],
+    ['fwmark 0', (rs) => { rs[1].fwmark = 0; }],
+    ['tos 0x10', (rs) => { rs[1].tos = 0x10; }],
+    ['ipproto tcp', (rs) => { rs[1].ipproto = 6; }],
+    ['sport 1-2', (rs) => { rs[1].sport = [1, 2]; }],
+    ['dport 1-2', (rs) => { rs[1].dport = [1, 2]; }],
+    ['blackhole', (rs) => { rs[1].action = 'blackhole'; }],
+    ['suppress_prefixlength 0', (rs) => { rs[1].suppressPrefixlen = 0; }],
+    ['pref 0 lookup main', (rs) => { rs[0].table = 254; }],
+    ['pref 32766 lookup local', (rs) => { rs[1].table = 255; }],
+    ['pref 32767 lookup main', (rs) => { rs[2].table = 254; }],
+    ['pref 32765 lookup main', (rs) => { rs[1].priority = 32765; }],
+    ['pref 1 lookup local', (rs) => { rs[0].priority = 1; }],
+    ['pref 32768 lookup default', (rs) => { rs[2].priority = 32768; }],
+  ];
+  for (const [what, edit] of edits) it(`a rule with ${what} is custom`, () => expect(custom(edit)).toBe(true));
+});
+
+describe('fast path tables and nexthops', () => {
+  it('only main (with local) and default are asked; routes of other tables and families are not', () => {
+    const h = sample('fresh');
+    h.routes.push(
+      { family: 4, table: 100, type: 'unicast', dst: ip('8.8.8.0'), dstStr: '8.8.8.0/24', dstLen: 24, dev: 'lo', scope: 'link', metric: 0, protocol: 'boot' },
+      { family: 6, table: 254, type: 'unicast', dst: new Uint8Array(16), dstStr: 'default', dstLen: 0, dev: 'lo', scope: 'global', metric: 1024, protocol: 'boot' },
+    );
+    const f = new Fib(h, 4);
+    expect(f.customRules).toBe(false);
+    const fl = newFlow();
+    fl.daddr = ip('8.8.8.8');
+    fl.iif = 1;
+    const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+    expect(f.lookup(fl, r)).toBe(-ENETUNREACH);
+  });
+  it('a fwmark rule compares under its mask, a mark without mask in full (fib_rule_match: (mark ^ fwmark) & fwmask)', () => {
+    const h = sample('router');
+    h.rules = h.rules.filter((r) => r.family !== 4 || [0, 32766, 32767].includes(r.priority));
+    h.rules.push({ family: 4, priority: 10, not: false, srcLen: 0, dstLen: 0, fwmark: 0x10, fwmask: 0xff, action: 'to_tbl', table: 100, text: '10:\tfrom all fwmark 0x10/0xff lookup 100' });
+    h.rules.push({ family: 4, priority: 11, not: false, srcLen: 0, dstLen: 0, fwmark: 0x20, action: 'to_tbl', table: 100, text: '11:\tfrom all fwmark 0x20 lookup 100' });
+    const f = new Fib(h, 4);
+    const at = (mark: number) => {
+      const fl = newFlow();
+      fl.daddr = ip('8.8.8.8');
+      fl.iif = 1;
+      fl.mark = mark;
+      const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+      return { err: f.lookup(fl, r), rule: r.rule?.priority ?? null };
+    };
+    expect(at(0x110)).toEqual({ err: 0, rule: 10 }); // 0x110 & 0xff = 0x10
+    expect(at(0x11)).toEqual({ err: -ENETUNREACH, rule: null });
+    expect(at(0x20)).toEqual({ err: 0, rule: 11 });
+    expect(at(0x120)).toEqual({ err: -ENETUNREACH, rule: null }); // no mask: all 32 bits compared
+  });
+  it('a multipath route: each nexthop keeps its gateway (first live one chosen, with a note)', () => {
+    const h = sample('fresh');
+    const dev = 'lo';
+    h.routes.push({ family: 4, table: 254, type: 'unicast', dst: ip('203.0.113.0'), dstStr: '203.0.113.0/24', dstLen: 24, scope: 'global', metric: 0, protocol: 'boot',
+      nexthops: [{ gateway: ip('10.2.0.3'), gatewayStr: '10.2.0.3', dev, flags: ['dead'] }, { gateway: ip('10.2.0.4'), gatewayStr: '10.2.0.4', dev }, { gateway: ip('10.2.0.5'), gatewayStr: '10.2.0.5', dev }] });
+    const f = new Fib(h, 4);
+    const fl = newFlow();
+    fl.daddr = ip('203.0.113.9');
+    fl.iif = 1;
+    const r = { alias: null, nh: null, table: 0, rule: null } as unknown as FibResult;
+    expect(f.lookup(fl, r)).toBe(0);
+    expect(r.alias.nhs.map((n) => n.gwStr)).toEqual(['10.2.0.3', '10.2.0.4', '10.2.0.5']);
+    expect(r.nh.gwStr).toBe('10.2.0.4'); // the dead one is skipped (fib_lookup_good_nhc)
+    const ctx = new FrameCtx();
+    fibNoteMultipath(ctx, r, 'fib_select_path');
+    expect(ctx.unsupported).toHaveLength(1);
+    expect(ctx.unsupported[0]).toContain('multipath route 203.0.113.0/24');
+  });
 });
