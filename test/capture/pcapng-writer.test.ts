@@ -99,6 +99,24 @@ describe('PcapngWriter', () => {
     expect(k).toBeGreaterThan(1500);
   });
 
+  it('takes the if_tsresol values the pcapng spec allows and refuses the others', () => {
+    // draft-ietf-opsawg-pcapng, if_tsresol: MSB 0 -> 10^-v, MSB 1 -> 2^-(v & 0x7f); a 64-bit
+    // timestamp cannot count units finer than 10^-19 or 2^-63 of a second in a useful range
+    const w = new PcapngWriter();
+    for (const ok of [0, 9, 19, 0x80, 0x80 | 63]) expect(() => w.addInterface({ name: 'x', linktype: 1, tsresol: ok })).not.toThrow();
+    for (const bad of [20, 0x7f, 0x80 | 64, 0xff]) expect(() => w.addInterface({ name: 'x', linktype: 1, tsresol: bad })).toThrow(RangeError);
+  });
+
+  it('writes if_description only when given (absent, not empty, otherwise)', () => {
+    const w = new PcapngWriter();
+    const a = w.addInterface({ name: 'eth0', linktype: 1 });
+    const b = w.addInterface({ name: 'eth1', linktype: 1, description: 'uplink' });
+    for (const iface of [a, b]) w.writePacket({ iface, tsSec: 1, tsNsec: 0, data: new Uint8Array(14) });
+    const r = captureFromBuffer(w.close(), 'd.pcapng');
+    for (const _ of r);
+    expect(r.interfaces.map((i) => [i.name, i.description])).toEqual([['eth0', null], ['eth1', 'uplink']]);
+  });
+
   it('writes to a file path the same bytes as to memory', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cap-w-'));
     const file = path.join(dir, 'out.pcapng');
