@@ -69,20 +69,28 @@ describe('tc and netdev chains on bridge ports', () => {
     expectFate(rec).event('sch_handle_egress', /drop TC_EGRESS/);
   });
 
-  it('a flood copy the eth1 netdev egress chain drops: bridged by eth2, the chain verdict drop (frame 31)', () => {
+  it('a flood copy the eth1 netdev egress chain drops: bridged by eth2, the chain verdict drop (frame 32)', () => {
     const { host, net } = learned();
     const { rec } = run(host, eth('ff:ff:ff:ff:ff:ff', A, 0x0800, udp4(IA, '10.0.5.255', 5000, 7030)), 'eth0', net);
     expect(rec).toMatchObject({ fate: 'bridged', egress: ['eth2'] });
     expect(rec.verdicts?.map((v) => `${v.family} ${v.chain} ${v.verdict}`)).toEqual(['netdev out1 drop']);
   });
 
-  it('a unicast frame the eth1 netdev egress chain drops: dropped NETFILTER_DROP (frame 30)', () => {
+  it('a flood with every copy dropped: the reason is the last port\'s (br_flood gives it the own skb): eth1 netdev egress NETFILTER_DROP after eth2 tc egress (frame 15)', () => {
+    const { host, net } = learned();
+    const { rec } = run(host, eth('02:00:00:00:05:96', A, 0x0800, udp4(IA, '10.0.5.96', 5000, 7040)), 'eth0', net);
+    // port list newest first (br_add_if): eth2, eth1; eth2's copy is a clone, eth1 gets the frame
+    expectFate(rec).dropped('NETFILTER_DROP').event('sch_handle_egress', /drop TC_EGRESS/);
+    expect(rec.egress ?? []).toEqual([]);
+  });
+
+  it('a unicast frame the eth1 netdev egress chain drops: dropped NETFILTER_DROP (frame 31)', () => {
     const { host, net } = learned();
     const { rec } = run(host, eth(B, A, 0x0800, udp4(IA, '10.0.5.11', 5000, 7030)), 'eth0', net);
     expectFate(rec).dropped('NETFILTER_DROP');
   });
 
-  it("br0's ARP reply leaving eth2 is dropped by eth2's tc egress; the request is still flooded (frame 17)", () => {
+  it("br0's ARP reply leaving eth2 is dropped by eth2's tc egress; the request is still flooded (frame 18)", () => {
     const { host, net } = learned();
     const { rec } = run(host, eth('ff:ff:ff:ff:ff:ff', C, 0x0806, arp(1, C, '10.0.5.12', '10.0.5.1')), 'eth2', net);
     expect(rec.fate).toBe('bridged');
@@ -90,14 +98,14 @@ describe('tc and netdev chains on bridge ports', () => {
     expect(rec.replies).toEqual([expect.objectContaining({ iface: 'eth2', dropped: 'TC_EGRESS', summary: `ARP, Reply 10.0.5.1 is-at ${BR}, length 28` })]);
   });
 
-  it("br0's ARP reply leaving eth0 passes (eth0 has no egress filter, frame 18)", () => {
+  it("br0's ARP reply leaving eth0 passes (eth0 has no egress filter, frame 19)", () => {
     const { host, net } = learned();
     const { rec } = run(host, eth('ff:ff:ff:ff:ff:ff', A, 0x0806, arp(1, A, IA, '10.0.5.1')), 'eth0', net);
     expectFate(rec).reply('eth0', `ARP, Reply 10.0.5.1 is-at ${BR}, length 28`);
     expect(rec.replies!.every((r) => r.dropped === undefined)).toBe(true);
   });
 
-  it("br0's NA answering C's NS is dropped by eth2's tc egress (protocol ipv6, ICMPv6 type 136); the NS is flooded (frame 24)", () => {
+  it("br0's NA answering C's NS is dropped by eth2's tc egress (protocol ipv6, ICMPv6 type 136); the NS is flooded (frame 25)", () => {
     const { host, net } = learned();
     // NS for fd00:5::1 from fd00:5::c to its solicited-node group, source link-layer option C
     const body = [0, 0, 0, 0, ...ip6('fd00:5::1'), 1, 1, ...C.split(':').map((x) => parseInt(x, 16))];
