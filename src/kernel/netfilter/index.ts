@@ -23,7 +23,7 @@ import { parseNfacctList } from './nfacct.js';
 import { compileTable, VERDICT_NAMES, V_ACCEPT, V_CONTINUE, V_DROP, V_GOTO, V_JUMP, V_QUEUE, V_QUEUE_BYPASS, V_RETURN, V_STOLEN, type CChain, type CRule, type CompileCtx } from './compile.js';
 import { Pkt } from './pkt.js';
 import { classify, nextCandidate } from './classify.js';
-import { NfConntrack, timeoutsFromSysctl, IP_CT_IS_REPLY, IP_CT_NEW, IPS_DST_NAT_DONE, IPS_SRC_NAT_DONE, type NfConn } from './nf_conntrack.js';
+import { NfConntrack, timeoutsFromSysctl, IP_CT_IS_REPLY, IP_CT_NEW, IPS_DST_NAT, IPS_DST_NAT_DONE, IPS_SRC_NAT, IPS_SRC_NAT_DONE, type NfConn } from './nf_conntrack.js';
 import { natIcmpReply4, natPacket, setupInfo, type NatStmt } from './nf_nat.js';
 import { NF_FLOW_TIMEOUT, NfFlowtables, flowtablesOf, type NfFlowtable } from './nf_flow_table.js';
 import { nf_flow_offload_inet_hook, type FlowXmit } from './nf_flow_table_ip.js';
@@ -500,6 +500,25 @@ export class NfTables implements NfHooks {
     const manip = e.manip!;
     const dir = p.ctinfo >= IP_CT_IS_REPLY ? 1 : 0;
     const doneBit = manip === 0 ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE;
+    if ((p.ctinfo === 1 || p.ctinfo === 4) && (p.l4proto === 1 || p.l4proto === 58)) {
+      // nf_nat_ipv4_fn / nf_nat_ipv6_fn: a RELATED ICMP error never runs the nat chains; it goes to
+      // nf_nat_icmp_reply_translation, which drops a redirect ("Redirects on non-null nats must be
+      // dropped") when the connection is NATed or its NAT is not set up both ways (IPS_NAT_DONE_MASK:
+      // SRC_NAT_DONE comes at POSTROUTING, after ip_forward sent the redirect for a first packet).
+      // Measured: fixtures/kernel/kube-iptables (the hairpin SYN's redirect dies between priority -120 and -50 of OUTPUT)
+      const t = p.th < p.end ? p.d[p.th] : -1;
+      if ((p.l4proto === 1 ? t === 5 : t === 137)
+        && ((ct.status & (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE)) !== (IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE) || (ct.status & (IPS_SRC_NAT | IPS_DST_NAT)))) {
+        this.events.push({ fn: 'nf_nat_icmp_reply_translation', what: `redirect for a ${ct.status & (IPS_SRC_NAT | IPS_DST_NAT) ? 'NATed connection' : 'connection whose NAT is not set up both ways'}: NF_DROP` });
+        return 'drop';
+      }
+      if (!ct.nat) return 'accept';
+      // nf_nat_icmp_reply_translation rewrites the quoted header inside ICMP errors (IPv4 TCP/UDP)
+      const r = p.l4proto === 1 ? natIcmpReply4(p, ct, dir, manip) : 'IPv6';
+      if (typeof r === 'string') (p.unsupported ??= []).push(`nat: ICMP error for a NATed connection (inner header translation not modelled: ${r})`);
+      else if (r) this.events.push({ fn: 'nf_nat_icmp_reply_translation', what: `${manip === 0 ? 'SNAT' : 'DNAT'} ${dir ? 'reply' : 'original'}, quoted packet translated back`, diff: r });
+      return 'accept';
+    }
     if ((p.ctinfo === IP_CT_NEW || p.ctinfo === 1 /* IP_CT_RELATED */) && !(ct.status & doneBit)) {
       // first packet: consult the nat chains of this hook until one binds (else a null binding)
       ct.status |= doneBit;
@@ -514,13 +533,6 @@ export class NfTables implements NfHooks {
           break;
         }
       }
-    }
-    if ((p.ctinfo === 1 || p.ctinfo === 4) && ct.nat && (p.l4proto === 1 || p.l4proto === 58)) {
-      // nf_nat_icmp_reply_translation rewrites the quoted header inside ICMP errors (IPv4 TCP/UDP)
-      const r = p.l4proto === 1 ? natIcmpReply4(p, ct, dir, manip) : 'IPv6';
-      if (typeof r === 'string') (p.unsupported ??= []).push(`nat: ICMP error for a NATed connection (inner header translation not modelled: ${r})`);
-      else if (r) this.events.push({ fn: 'nf_nat_icmp_reply_translation', what: `${manip === 0 ? 'SNAT' : 'DNAT'} ${dir ? 'reply' : 'original'}, quoted packet translated back`, diff: r });
-      return 'accept';
     }
     const diff = natPacket(p, ct, dir, manip);
     // a frame rewritten from a binding the model could not reproduce exactly says so
