@@ -344,6 +344,50 @@ function depGuard(load: Load, tb: IrTable, r?: IrRule): Pred | null {
   return null;
 }
 
+/** transport protocols whose payload dependency is `l4proto == P`, a transport header, no fragment offset (depGuard) */
+const PLAIN_L4 = new Set(['tcp', 'udp', 'udplite', 'sctp', 'dccp']);
+
+/**
+ * The most common loads in one closure (IPv4 header fields; ports and other fields of a plain
+ * transport header): the same values as depGuard + the reader below, without the closures
+ * between them (called for every rule that bounds -s/-d/--dport, and by the classifier).
+ */
+function fusedPayload(proto: string, base: string, offset: number, len: number): NumFn | null {
+  if (proto === 'ip' && base === 'nh') {
+    if (len === 4) return (p) => {
+      const nh = p.nh, o = nh + offset;
+      if (p.nfproto !== NFPROTO_IPV4 || nh < 0 || o + 4 > p.end) return -1;
+      const d = p.d;
+      return ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
+    };
+    if (len === 2) return (p) => {
+      const nh = p.nh, o = nh + offset;
+      if (p.nfproto !== NFPROTO_IPV4 || nh < 0 || o + 2 > p.end) return -1;
+      return (p.d[o]! << 8) | p.d[o + 1]!;
+    };
+    if (len === 1) return (p) => {
+      const nh = p.nh, o = nh + offset;
+      if (p.nfproto !== NFPROTO_IPV4 || nh < 0 || o + 1 > p.end) return -1;
+      return p.d[o]!;
+    };
+    return null;
+  }
+  if (base === 'th' && PLAIN_L4.has(proto)) {
+    const l4 = TH_PROTO[proto]!;
+    if (len === 2) return (p) => {
+      const th = p.th, o = th + offset;
+      if (p.l4proto !== l4 || th < 0 || p.fragoff !== 0 || o + 2 > p.end) return -1;
+      return (p.d[o]! << 8) | p.d[o + 1]!;
+    };
+    if (len === 1) return (p) => {
+      const th = p.th, o = th + offset;
+      if (p.l4proto !== l4 || th < 0 || p.fragoff !== 0 || o + 1 > p.end) return -1;
+      return p.d[o]!;
+    };
+  }
+  return null;
+}
+
 /** whether the rule itself matches the network protocol (meta nfproto/protocol, ether type, an ip/ip6/arp field) */
 const l3Fixed = new WeakMap<IrRule, boolean>();
 function ruleFixesL3(r: IrRule): boolean {
@@ -381,6 +425,8 @@ export function numLoad(load: Load, tb: IrTable, cx: CompileCtx, r: IrRule): Num
       const guard = depGuard(load, tb, r);
       const mask = load.mask, shift = load.shift ?? 0;
       if (load.proto === 'vlan') return vlanLoad(load.field);
+      const fused = mask === undefined ? fusedPayload(load.proto, base, offset, len) : null;
+      if (fused) return fused;
       const rd: NumFn =
         len === 1 ? (p) => { const o = baseOf(p, base); if (o < 0 || o + offset + 1 > p.end) return -1; return p.d[o + offset]!; }
         : len === 2 ? (p) => { const o = baseOf(p, base) + offset; if (o < offset || o + 2 > p.end) return -1; return (p.d[o]! << 8) | p.d[o + 1]!; }
