@@ -9,6 +9,7 @@
 // unsupported marking stay what the linear walk of nft_do_chain gives.
 
 import type { Pkt } from './pkt.js';
+import { NFPROTO_IPV4 } from './hook.js';
 
 type NumFn = (p: Pkt) => number;
 
@@ -18,6 +19,8 @@ export interface FieldBound {
   load: NumFn;
   lo: number;
   hi: number;
+  /** the load is `ip` header bytes [off, off + 4) (saddr 12, daddr 16): read in place, no call */
+  ip4At?: number;
 }
 
 export interface Classifier {
@@ -26,6 +29,8 @@ export interface Classifier {
   W: number;
   K: number;
   loads: NumFn[];
+  /** per field: the IPv4 header offset of a 4-byte address field read in place, or -1 (use loads) */
+  ip4At: Int32Array;
   /** per field: the start of each piece (starts[0] = -Infinity), ascending */
   starts: Float64Array[];
   /** per field: piece j's rule set at [j * W, (j + 1) * W) */
@@ -43,7 +48,7 @@ const MAX_WORDS = 1 << 20;
 export function buildClassifier(bounds: FieldBound[][]): Classifier | null {
   const n = bounds.length;
   if (n < MIN_RULES) return null;
-  const count = new Map<string, { n: number; load: NumFn }>();
+  const count = new Map<string, { n: number; load: NumFn; ip4At: number }>();
   for (const bs of bounds) {
     const seen = new Set<string>();
     for (const b of bs) {
@@ -51,13 +56,13 @@ export function buildClassifier(bounds: FieldBound[][]): Classifier | null {
       seen.add(b.sig);
       const c = count.get(b.sig);
       if (c) c.n++;
-      else count.set(b.sig, { n: 1, load: b.load });
+      else count.set(b.sig, { n: 1, load: b.load, ip4At: b.ip4At ?? -1 });
     }
   }
   // fields bound by at least an eighth of the rules (and two), the most bound first
   const fields = [...count.entries()].filter(([, c]) => c.n >= 2 && c.n * 8 >= n).sort((a, b) => b[1].n - a[1].n);
   const W = (n + 31) >>> 5;
-  const loads: NumFn[] = [], starts: Float64Array[] = [], rows: Uint32Array[] = [];
+  const loads: NumFn[] = [], ip4At: number[] = [], starts: Float64Array[] = [], rows: Uint32Array[] = [];
   for (const [sig, c] of fields) {
     if (loads.length === MAX_FIELDS) break;
     // each rule's [lo, hi] on this field (several bounds on one field: their intersection)
@@ -85,11 +90,12 @@ export function buildClassifier(bounds: FieldBound[][]): Classifier | null {
       for (let j = j0; j < j1; j++) row[j * W + w]! |= bit;
     }
     loads.push(c.load);
+    ip4At.push(c.ip4At);
     starts.push(st);
     rows.push(row);
   }
   if (loads.length === 0) return null;
-  return { n, W, K: loads.length, loads, starts, rows, cand: new Uint32Array(W) };
+  return { n, W, K: loads.length, loads, ip4At: Int32Array.from(ip4At), starts, rows, cand: new Uint32Array(W) };
 }
 
 /** index of the first start > v (starts[0] = -Infinity, so >= 1) */
@@ -108,7 +114,14 @@ export function classify(c: Classifier, p: Pkt): void {
   const W = c.W, cand = c.cand;
   for (let k = 0; k < c.K; k++) {
     const st = c.starts[k]!, row = c.rows[k]!;
-    const o = (upper(st, c.loads[k]!(p)) - 1) * W;
+    // an IPv4 address: the same value as its load (-1 when the packet is not IPv4 or too short)
+    const at = c.ip4At[k]!;
+    let v: number;
+    if (at >= 0) {
+      const nh = p.nh, o = nh + at, d = p.d;
+      v = p.nfproto !== NFPROTO_IPV4 || nh < 0 || o + 4 > p.end ? -1 : ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
+    } else v = c.loads[k]!(p);
+    const o = (upper(st, v) - 1) * W;
     if (k === 0) for (let w = 0; w < W; w++) cand[w] = row[o + w]!;
     else for (let w = 0; w < W; w++) cand[w]! &= row[o + w]!;
   }

@@ -200,10 +200,10 @@ function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<stri
     if (!pure || !useIndex) { /* no bounds: the rule must be evaluated */ }
     else if (e.k === 'cmp' && e.op === 'eq' && typeof e.value === 'number' && stable(e.left)) {
       const ld = numLoad(e.left, tb, cx, r);
-      if (ld) bounds.push({ sig: JSON.stringify(e.left), load: ld, lo: e.value, hi: e.value });
+      if (ld) bounds.push({ sig: JSON.stringify(e.left), load: ld, lo: e.value, hi: e.value, ip4At: ip4At(e.left) });
     } else if (e.k === 'range' && !e.neg && typeof e.lo === 'number' && typeof e.hi === 'number' && stable(e.left)) {
       const ld = numLoad(e.left, tb, cx, r);
-      if (ld) bounds.push({ sig: JSON.stringify(e.left), load: ld, lo: e.lo, hi: e.hi });
+      if (ld) bounds.push({ sig: JSON.stringify(e.left), load: ld, lo: e.lo, hi: e.hi, ip4At: ip4At(e.left) });
     } else if (e.k === 'cmp' && e.op === 'eq' && typeof e.value === 'string' && e.left.k === 'meta' && (e.left.key === 'iifname' || e.left.key === 'oifname')) {
       // the devices do not change during a walk; the name compares as the string it is (x === value)
       const id = ifnameId(e.value);
@@ -342,6 +342,11 @@ function depGuard(load: Load, tb: IrTable, r?: IrRule): Pred | null {
   }
   if (proto === 'th') return (p) => p.th >= 0 && p.fragoff === 0;
   return null;
+}
+
+/** the IPv4 header offset of a plain 4-byte `ip` field (what fusedPayload reads), for the classifier */
+function ip4At(l: Load): number | undefined {
+  return l.k === 'payload' && l.proto === 'ip' && l.base === 'nh' && l.len === 4 && l.mask === undefined ? l.offset : undefined;
 }
 
 /** transport protocols whose payload dependency is `l4proto == P`, a transport header, no fragment offset (depGuard) */
