@@ -105,7 +105,7 @@ function comparable(x: unknown): unknown {
   if (Array.isArray(x)) return x.map(comparable);
   if (x && typeof x === 'object') {
     const o: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(x)) {
+    for (const [k, v] of Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (k === 'src' || k === 'handle' || k === 'what' || k === 'keyTypes' || k === 'keyLens' || k === 'dataType' || k === 'devices') continue;
       o[k] = k === 'elems' ? (v as unknown[]).map(comparable).map((e) => JSON.stringify(e)).sort() : comparable(v);
     }

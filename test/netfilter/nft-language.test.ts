@@ -3,6 +3,7 @@
 // own (tests/py `;ok;listed form` lines and tests/shell dumps, cited per case).
 import { describe, expect, it } from 'vitest';
 import { parseNftText } from '../../src/kernel/netfilter/nft-parse.js';
+import { parseNftJson } from '../../src/kernel/netfilter/nft-json.js';
 import { NFPROTO_IPV4, NF_INET_LOCAL_IN } from '../../src/kernel/netfilter/hook.js';
 import { host, hooks, run, skb4 } from './helpers.js';
 
@@ -68,5 +69,26 @@ describe('dynamic sets and meters (nft_dynset on capture time)', () => {
     expect(v('10.0.0.9', 80, 205)).toBe('drop');
     expect(v('10.0.0.8', 80, 205)).toBe('accept');
     expect(v('10.0.0.9', 80, 212)).toBe('accept'); // expired at 211
+  });
+});
+
+describe('a dynamic set\'s size (nft_dynset_new: atomic_add_unless(&set->nelems, 1, set->size))', () => {
+  // a full set refuses a new element: nft_dynset_eval ends the rule with NFT_BREAK, so the rule's
+  // verdict does not apply; keys already in the set are still updated. Hand-derived from the source.
+  const rules = chain('\t\ttcp dport 23 add @s { ip saddr } accept\n\t\ttcp dport 23 drop',
+    '\tset s {\n\t\ttype ipv4_addr\n\t\tsize 2\n\t\tflags dynamic,timeout\n\t\ttimeout 10s\n\t\telements = { 10.0.0.7 }\n\t}\n');
+  it('adds one source beside the declared element, then breaks the rule for a third source until an element expires', () => {
+    const h = host({ nft: rules });
+    expect(parseNftText(rules, 'nft.txt').tables[0]!.sets.get('s')!.size).toBe(2);
+    const nf = hooks(h);
+    const v = (src: string, t: number) => run(nf, NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4({ src, dst: '10.0.0.1', proto: 'tcp', dport: 23, t }), h, 'eth0').verdict;
+    expect(v('10.0.0.2', 100)).toBe('accept'); // nelems 1 -> 2
+    expect(v('10.0.0.3', 101)).toBe('drop'); // full: the add fails, the next rule drops
+    expect(v('10.0.0.2', 102)).toBe('accept'); // already in the set: no new element needed
+    expect(v('10.0.0.3', 111)).toBe('accept'); // 10.0.0.2 expired at 110: room again
+  });
+  it('reads the size from nft -j too', () => {
+    const rs = parseNftJson(JSON.stringify({ nftables: [{ table: { family: 'ip', name: 't' } }, { set: { family: 'ip', table: 't', name: 's', type: 'ipv4_addr', size: 65535, flags: ['dynamic'] } }] }), 'nft.json');
+    expect(rs.tables[0]!.sets.get('s')!.size).toBe(65535);
   });
 });

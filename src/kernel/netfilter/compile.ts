@@ -900,7 +900,9 @@ function compileExpr(e: Expr, tb: IrTable, cx: CompileCtx, r: IrRule): Pred {
       const key = compileKey(e.key, tb, cx, r);
       const ms = e.timeout ?? set.timeout;
       const stmts = e.stmts;
-      return dynsetPred(e.op, store, key, ms === undefined ? Infinity : ms / 1000, () => stmts.map((x) => compileExpr(x, tb, cx, r)));
+      // set->size counts the declared elements too (nelems); 0 / none is unlimited
+      const room = set.size ? Math.max(0, set.size - set.elems.length) : Infinity;
+      return dynsetPred(e.op, store, key, ms === undefined ? Infinity : ms / 1000, () => stmts.map((x) => compileExpr(x, tb, cx, r)), room);
     }
     case 'flow_offload': {
       // nft_flow_offload_eval: NFT_BREAK (the rule ends unmatched) unless the flow was offloaded

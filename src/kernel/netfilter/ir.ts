@@ -62,6 +62,8 @@ export interface SetDef {
   src?: SrcRef;
   /** the set's default element timeout in ms (`timeout 1m`): elements added from the packet path expire */
   timeout?: number;
+  /** `size N`: at most N elements; an add from the packet path fails when the set is full (nft_dynset_new) */
+  size?: number;
 }
 
 export type Expr =

@@ -145,6 +145,7 @@ function setText(o: J, isMap: boolean): string | null {
     const flags: string[] = o.flags === undefined ? [] : Array.isArray(o.flags) ? o.flags : [o.flags];
     if (flags.length) p.push(`flags ${flags.join(',')}`);
     if (o.timeout !== undefined) p.push(`timeout ${o.timeout}s`);
+    if (o.size !== undefined) p.push(`size ${o.size}`);
     if (o.elem !== undefined && o.elem.length) p.push(`elements = ${exprText({ set: isMap ? o.elem : o.elem })}`);
     return `${JSON.stringify(o.name)} { ${p.join('; ')} }`;
   } catch {

@@ -368,6 +368,8 @@ class NftParser {
         if (stmt.some((x) => x.v === 'interval')) set.interval = true;
       } else if (w === 'elements') {
         pendingElems = stmt.slice(2);
+      } else if (w === 'size' && stmt[1] && /^\d+$/.test(stmt[1].v)) {
+        set.size = Number(stmt[1].v);
       } else if (w === 'timeout' && stmt[1]) {
         const ms = parseTimeMs(stmt[1].v);
         if (ms === undefined) throw err(stmt[1], `Could not parse time '${stmt[1].v}'`);
@@ -1001,8 +1003,9 @@ class NftParser {
   private parseMeter(c: Cursor, tb: IrTable): Expr {
     next(c);
     const n = expect(c, 'word', 'str');
-    if (peek(c).v === 'size') { next(c); next(c); }
-    if (!tb.sets.has(n.v)) tb.sets.set(n.v, { name: n.v, keyTypes: ['meter'], keyLens: [4], interval: false, elems: [], src: { file: n.file, line: n.line, text: `meter ${n.v}` } });
+    let size: number | undefined;
+    if (peek(c).v === 'size') { next(c); size = Number(next(c).v); }
+    if (!tb.sets.has(n.v)) tb.sets.set(n.v, { name: n.v, keyTypes: ['meter'], keyLens: [4], interval: false, elems: [], src: { file: n.file, line: n.line, text: `meter ${n.v}` }, ...(size ? { size } : {}) });
     return this.parseDynsetBody(c, tb, 'update', n.v);
   }
 

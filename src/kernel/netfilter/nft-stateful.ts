@@ -99,10 +99,19 @@ export class DynStore {
     if (e.exp <= now) { this.map.delete(k); return false; }
     return true;
   }
+  /** drop the expired elements (the set's garbage collection), when the set looks full */
+  purge(now: number): void {
+    for (const [k, e] of this.map) if (e.exp <= now) this.map.delete(k);
+  }
 }
 
-/** nft_dynset_eval: add (no refresh of an existing element), update (refresh its timeout), delete; then the element's statements */
-export function dynsetPred(op: 'add' | 'update' | 'delete', store: DynStore, key: (p: Pkt) => number | string | null, timeoutS: number, makeStmts: () => ((p: Pkt) => boolean)[]): (p: Pkt) => boolean {
+/**
+ * nft_dynset_eval: add (no refresh of an existing element), update (refresh its timeout), delete;
+ * then the element's statements. A new element needs room: nft_dynset_new fails when the set
+ * holds `size` elements (atomic_add_unless(&set->nelems, 1, set->size)) and the rule ends with
+ * NFT_BREAK. Expired elements leave room here at once; the kernel frees them at its next gc run.
+ */
+export function dynsetPred(op: 'add' | 'update' | 'delete', store: DynStore, key: (p: Pkt) => number | string | null, timeoutS: number, makeStmts: () => ((p: Pkt) => boolean)[], room = Infinity): (p: Pkt) => boolean {
   return (p) => {
     const k = key(p);
     if (k === null) return false;
@@ -110,6 +119,10 @@ export function dynsetPred(op: 'add' | 'update' | 'delete', store: DynStore, key
     if (op === 'delete') { store.map.delete(k); return true; }
     let e = store.has(k, now) ? store.map.get(k)! : undefined;
     if (!e) {
+      if (store.map.size >= room) {
+        store.purge(now);
+        if (store.map.size >= room) return false; // set full: NFT_BREAK
+      }
       e = { exp: now + timeoutS, stmts: makeStmts() };
       store.map.set(k, e);
     } else if (op === 'update') e.exp = now + timeoutS;
