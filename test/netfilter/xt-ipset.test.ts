@@ -34,3 +34,20 @@ describe('ipset save: every set type and option the save prints', () => {
     expect(verdict('b', '10.0.0.1')).toBe('unsupported');
   });
 });
+
+describe('ipset entries with a timeout expire on capture time (ip_set_timeout_expired)', () => {
+  // the save gives the seconds each entry had left; the snapshot is taken as the capture's start
+  // (the first packet that looks a timed set up). Expected values hand-derived from that rule.
+  const save = 'create bans hash:net family inet hashsize 1024 maxelem 65536 timeout 600\nadd bans 10.0.0.2 timeout 30\nadd bans 10.0.1.0/24 timeout 60\nadd bans 10.0.0.3 timeout 0\n';
+  it('matches an entry until its seconds have passed, a permanent (timeout 0) entry always', () => {
+    const h = host({ ipset: save, iptables: rules('bans') });
+    const nf = hooks(h);
+    const v = (src: string, t: number) => run(nf, NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4({ src, dst: '10.0.0.9', proto: 'udp', t }), h, 'eth0').verdict;
+    expect(v('10.0.0.2', 1000)).toBe('drop'); // the capture's start
+    expect(v('10.0.0.2', 1029)).toBe('drop');
+    expect(v('10.0.0.2', 1030)).toBe('accept'); // 30 s passed
+    expect(v('10.0.1.7', 1059)).toBe('drop');
+    expect(v('10.0.1.7', 1060)).toBe('accept');
+    expect(v('10.0.0.3', 5000)).toBe('drop');
+  });
+});

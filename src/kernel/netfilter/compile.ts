@@ -1025,6 +1025,7 @@ function compileSetHas(ref: string | SetDef, tb: IrTable, cx: CompileCtx, r: IrR
     const look = buildLookup(s);
     return (p) => { const k = key(p); return k === null ? null : look(k) !== undefined || dyn.has(k, p.now); };
   }
+  if (s.elems.some((e) => e.ttl !== undefined)) return timedSetHas(s, key, cx);
   // fast path: numeric keys without intervals
   if (!s.interval && s.elems.every((e) => typeof e.key === 'number' && !e.catchall)) {
     const set = new Set<number>(s.elems.map((e) => e.key as number));
@@ -1033,6 +1034,39 @@ function compileSetHas(ref: string | SetDef, tb: IrTable, cx: CompileCtx, r: IrR
   }
   const look = buildLookup(s);
   return (p) => { const k = key(p); return k === null ? null : look(k) !== undefined; };
+}
+
+/** when the lookups of sets with timeouts started: the capture time the snapshot is taken to be at */
+const timedClock = new WeakMap<object, { start?: number }>();
+
+/**
+ * ipset entries with a timeout (ip_set_timeout_expired in the lookup): each counts while fewer
+ * seconds than it had left in the save have passed since the capture's start, here the first
+ * packet that looks up such a set. Entries without a timeout use the ordinary lookup.
+ */
+function timedSetHas(s: SetDef, key: (p: Pkt) => number | string | null, cx: CompileCtx): (p: Pkt) => boolean | null {
+  const permanent = buildLookup({ ...s, elems: s.elems.filter((e) => e.ttl === undefined) });
+  const exact = new Map<Val, number>();
+  const ranged: [Val, Val, number][] = [];
+  for (const e of s.elems) {
+    if (e.ttl === undefined) continue;
+    if (Array.isArray(e.key)) ranged.push([e.key[0], e.key[1], e.ttl]);
+    else exact.set(e.key, Math.max(e.ttl, exact.get(e.key) ?? 0));
+  }
+  let clock = timedClock.get(cx.ipsets);
+  if (!clock) timedClock.set(cx.ipsets, (clock = {}));
+  const c = clock;
+  return (p) => {
+    const k = key(p);
+    if (k === null) return null;
+    if (permanent(k) !== undefined) return true;
+    c.start ??= p.now;
+    const passed = p.now - c.start;
+    const t = exact.get(k);
+    if (t !== undefined && passed < t) return true;
+    for (const [lo, hi, ttl] of ranged) if (passed < ttl && k >= lo && k <= hi) return true;
+    return false;
+  };
 }
 
 function unsupportedHas(what: string, cx: CompileCtx, r: IrRule): (p: Pkt) => boolean | null {

@@ -73,7 +73,7 @@ export function parseIpsetSave(text: string, file: string, rs: IrRuleset): void 
         continue;
       }
       const mk = TYPES[type];
-      if (w.includes('timeout')) rs.notes.push(`${file}:${i + 1}: set ${name} has timeouts: its entries are taken as present for the whole capture (the save gives the seconds left when it was taken)`);
+      if (w.includes('timeout')) rs.notes.push(`${file}:${i + 1}: set ${name} has timeouts: an entry expires the seconds the save gives after the capture time of the first packet that looks up a set with timeouts (the snapshot is taken as the capture's start)`);
       const nm = w.indexOf('netmask');
       if (nm > 0) netmasks.set(name, Number(w[nm + 1]));
       if (!mk) {
@@ -134,6 +134,9 @@ export function parseIpsetSave(text: string, file: string, rs: IrRuleset): void 
         set.interval = true;
         set.elems.push({ key: [concatKey(ranges.map((r) => r[0])), concatKey(ranges.map((r) => r[1]))], parts: ranges });
       }
+      // `timeout N` (N > 0; 0 is permanent): the seconds left when the save was taken
+      const to = w.indexOf('timeout', 3);
+      if (to > 0 && Number(w[to + 1]) > 0) set.elems[set.elems.length - 1]!.ttl = Number(w[to + 1]);
     }
   }
   finish(rs, lists, nmElems, file);

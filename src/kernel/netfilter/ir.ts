@@ -48,6 +48,8 @@ export interface SetElem {
   data?: Val | VerdictExpr;
   /** the catch-all element `*`: matches when no other element does */
   catchall?: boolean;
+  /** ipset `timeout N`: seconds the element had left when the save was taken (then it expires) */
+  ttl?: number;
 }
 
 export interface SetDef {
