@@ -117,6 +117,54 @@ describe('PcapngWriter', () => {
     expect(r.interfaces.map((i) => [i.name, i.description])).toEqual([['eth0', null], ['eth1', 'uplink']]);
   });
 
+  it('refuses what it cannot write: a closed writer, an unknown interface, an over-long comment or name, a negative time', () => {
+    const w = new PcapngWriter();
+    const i = w.addInterface({ name: 'eth0', linktype: 1 });
+    expect(() => w.writePacket({ iface: i + 1, tsSec: 1, tsNsec: 0, data: d1 })).toThrow(/unknown interface 1/);
+    // option and comment lengths are 16-bit fields (pcapng: Option Length, 2 octets)
+    expect(() => w.writePacket({ iface: i, tsSec: 1, tsNsec: 0, data: d1, comment: 'x'.repeat(0x10000) })).toThrow(RangeError);
+    expect(() => w.addInterface({ name: 'y'.repeat(0x10000), linktype: 1 })).toThrow(RangeError);
+    expect(() => w.writePacket({ iface: i, tsSec: -1, tsNsec: 0, data: d1 })).toThrow(/does not fit 64 bits/);
+    // the longest comment that fits is kept whole
+    w.writePacket({ iface: i, tsSec: 1, tsNsec: 0, data: d1, comment: 'c'.repeat(0xffff) });
+    const bytes = w.close();
+    expect(() => w.writePacket({ iface: i, tsSec: 1, tsNsec: 0, data: d1 })).toThrow(/closed/);
+    expect(() => w.close()).toThrow(/already closed/);
+    const lens: (number | undefined)[] = [];
+    for (const f of captureFromBuffer(bytes, 'r.pcapng')) lens.push(f.comment?.length);
+    expect(lens).toEqual([0xffff]);
+  });
+
+  it('times past 2^34 s and fractions take the exact (BigInt) path', () => {
+    // units of 10^-6 s: 2^40 s + 0.999999999 s -> 1099511627776999999 units, read back rounded
+    // down to the microsecond (if_tsresol 6)
+    const w = new PcapngWriter();
+    const i = w.addInterface({ name: 'eth0', linktype: 1, tsresol: 6 });
+    w.writePacket({ iface: i, tsSec: 2 ** 40, tsNsec: 999_999_999, data: d1 });
+    w.writePacket({ iface: i, tsSec: 2 ** 34, tsNsec: 1_000, data: d1 });
+    const got: number[][] = [];
+    for (const f of captureFromBuffer(w.close(), 't.pcapng')) got.push([f.tsSec, f.tsNsec]); // frames are reused: copy the fields
+    expect(got).toEqual([[2 ** 40, 999_999_000], [2 ** 34, 1_000]]);
+  });
+
+  it('writes more than its 1 MiB buffer: every packet, in order, in memory and to a file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cap-w-'));
+    const file = path.join(dir, 'big.pcapng');
+    const big = new Uint8Array(70_000).map((_, k) => k & 0xff);
+    for (const w of [new PcapngWriter(), new PcapngWriter(file)]) {
+      const i = w.addInterface({ name: 'eth0', linktype: 1 });
+      // 40 x 70 kB = 2.8 MB: two flushes, each when the next packet no longer fits
+      for (let k = 0; k < 40; k++) w.writePacket({ iface: i, tsSec: k, tsNsec: 0, data: big.subarray(k) });
+      w.writePacket({ iface: i, tsSec: 99, tsNsec: 0, data: new Uint8Array(250_000) });
+      const mem = w.close();
+      const r = w.path ? openCapture(file) : captureFromBuffer(mem, 'big.pcapng');
+      const got: number[][] = [];
+      for (const f of r) got.push([f.tsSec, f.caplen, f.data[0]!, f.data[f.caplen - 1]!]); // frames are reused: copy the fields
+      expect(got).toEqual([...Array.from({ length: 40 }, (_, k) => [k, 70_000 - k, k & 0xff, 69_999 & 0xff]), [99, 250_000, 0, 0]]);
+    }
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it('writes to a file path the same bytes as to memory', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cap-w-'));
     const file = path.join(dir, 'out.pcapng');
