@@ -13,6 +13,7 @@ import { ipv4ToString } from '../../packet/addr.js';
 import { csumTrusted } from './ip_input.js';
 import { ip_route_output } from './route.js';
 import { FrameCtx } from '../ctx.js';
+import { nf_ct_attach } from '../netfilter/nf_ct_attach.js';
 
 /** a context for lookups whose events are not part of the frame's timeline */
 const quietCtx = new FrameCtx();
@@ -193,13 +194,8 @@ export function icmp_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, co
   o.set(b.subarray(nh, nh + qlen), 42);
   fillIcmpChecksum(o, 34, 8 + qlen);
   r.transport_header = 34;
-  // icmp_glue_bits -> nf_ct_attach (nf_conntrack_attach): an error carries the offending packet's
-  // conntrack entry, confirmed or not, as RELATED_REPLY when that packet went the original way, else
-  // RELATED; nf_conntrack_in on LOCAL_OUT then leaves it as it is
-  if (skb.ct) {
-    r.ct = skb.ct;
-    r.ctinfo = skb.ctinfo >= 3 /* IP_CT_IS_REPLY */ ? 1 /* IP_CT_RELATED */ : 4 /* IP_CT_RELATED_REPLY */;
-  }
+  // icmp_glue_bits: an error carries the conntrack entry of the packet it is about
+  nf_ct_attach(r, skb);
   ctx.tracing && ctx.ev('icmp_send', `ICMP type ${type} code ${code} ${ipv4ToString(saddr)} > ${ipv4ToString(osaddr)}`);
   ip_local_out(net, r, ctx);
 }

@@ -84,8 +84,10 @@ export function ip_local_out_captured(net: Net, skb: SkBuff, ctx: FrameCtx, dev:
 /** ip_output: POST_ROUTING then ip_finish_output */
 export function ip_output(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, gw: number, mtu = 0): void {
   const reply = skb instanceof ReplySkb;
+  // POST_ROUTING's input device is the one the skb came in on (a forwarded packet's), none for the host's own
+  const indev = skb.dev;
   skb.dev = dev;
-  if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, null, dev, ctx, reply)) return;
+  if (!NF_HOOK(net, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, indev, dev, ctx, reply)) return;
   ip_finish_output(net, skb, ctx, dev, gw, mtu);
 }
 

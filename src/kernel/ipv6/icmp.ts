@@ -8,6 +8,7 @@ import type { NetDevice } from '../../host/types.js';
 import { PACKET_HOST, CHECKSUM_UNNECESSARY, type SkBuff } from '../skbuff.js';
 import { ip6_local_out, newReplySkb6 } from './ip6_output.js';
 import { ndisc_rcv } from './ndisc.js';
+import { nf_ct_attach } from '../netfilter/nf_ct_attach.js';
 import { l4CsumV6 } from '../../packet/checksum.js';
 import { writeIpv6Hdr, writeIcmpv6Hdr, fillL4ChecksumV6, icmp6QuoteLen } from '../../packet/build.js';
 import { ipv6ToString } from '../../packet/addr.js';
@@ -115,6 +116,8 @@ export function icmpv6_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, 
   o.set(b.subarray(nh, nh + qlen), 62);
   fillL4ChecksumV6(o, 14, 54, 8 + qlen, 58);
   r.transport_header = 54;
+  // icmpv6_getfrag: an error (type < 128) carries the conntrack entry of the packet it is about
+  if (type < 128) nf_ct_attach(r, skb);
   ctx.tracing && ctx.ev('icmp6_send', `ICMPv6 type ${type} code ${code} ${ipv6ToString(src, 0)} > ${ipv6ToString(peer, 0)}`);
   ip6_local_out(net, r, ctx, skb.dev);
 }

@@ -91,8 +91,10 @@ export function ip6_local_out_captured(net: Net, skb: SkBuff, ctx: FrameCtx, dev
 
 export function ip6_output(net: Net, skb: SkBuff, ctx: FrameCtx, dev: NetDevice, gw: Uint8Array | null): void {
   const reply = skb instanceof ReplySkb;
+  // POST_ROUTING's input device is the one the skb came in on (a forwarded packet's), none for the host's own
+  const indev = skb.dev;
   skb.dev = dev;
-  if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_POST_ROUTING, skb, null, dev, ctx, reply)) return;
+  if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_POST_ROUTING, skb, indev, dev, ctx, reply)) return;
   const fms = skb.frag_max_size;
   const len = skb.tail - skb.network_header;
   if (!reply && fms && len > fms) {

@@ -269,6 +269,8 @@ export class NfConntrack {
   confirm(p: Pkt, text = true): string | null {
     const ct = p.skb.ct as NfConn | null;
     if (!ct || ct.status & IPS_CONFIRMED) return null;
+    // an error attached to the entry in the other direction (nf_ct_attach) does not confirm it
+    if (p.skb.ctinfo >= IP_CT_IS_REPLY) return null;
     if (this.count >= this.max && !this.earlyDrop(p.now)) return 'table full';
     ct.status |= IPS_CONFIRMED;
     this.table.set(ct, 0);
