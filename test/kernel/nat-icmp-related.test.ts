@@ -17,7 +17,7 @@ import { captureFromBuffer } from '../../src/capture/reader.js';
 import { loadHost } from '../../src/host/load.js';
 import type { FateRecord } from '../../src/kernel/fate.js';
 import { replaySource } from '../../src/replay.js';
-import { eth, udp4 } from './helpers.js';
+import { eth, tcp4, udp4 } from './helpers.js';
 
 const HOSTDIR = new URL('../../fixtures/kernel/router/host', import.meta.url).pathname;
 
@@ -68,5 +68,18 @@ describe('POST_ROUTING sees the input device of a forwarded packet', () => {
     expect(r.fate).toBe('dropped');
     expect(r.reason).toBe('NETFILTER_DROP');
     expect(r.replies).toEqual([{ iface: 'eth1', summary: REDIRECT }]);
+  });
+});
+
+describe('a REJECT\'s RST carries the rejected packet\'s connection (nf_send_reset: nf_ct_attach)', () => {
+  // Measured on 6.18 (fixtures/kernel/shorewall-router frames 23, 25): Shorewall's fw-loc chain
+  // accepts the RST its own `-j REJECT --reject-with tcp-reset` built through its
+  // `ctstate RELATED,ESTABLISHED` rule (the SYN's entry, unconfirmed, attached as RELATED_REPLY); the
+  // chain's policy would have rejected it, and the peer captured it.
+  it('is RELATED in OUTPUT and leaves, although the rejected SYN never confirmed its entry', () => {
+    const r = replay('table inet f {\n  chain in {\n    type filter hook input priority 0; policy accept;\n    tcp dport 23 reject with tcp reset\n  }\n  chain out {\n    type filter hook output priority 0; policy accept;\n    ct state related accept\n    tcp flags rst drop\n  }\n}\n',
+      tcp4('10.0.2.2', '10.0.2.1', 40502, 23, 0x02, 100));
+    expect(r.fate).toBe('dropped');
+    expect(r.replies).toEqual([{ iface: 'eth1', summary: 'IP 10.0.2.1.23 > 10.0.2.2.40502: Flags [R.], seq 0, ack 101, win 0, length 0' }]);
   });
 });

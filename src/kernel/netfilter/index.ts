@@ -519,7 +519,8 @@ export class NfTables implements NfHooks {
       else if (r) this.events.push({ fn: 'nf_nat_icmp_reply_translation', what: `${manip === 0 ? 'SNAT' : 'DNAT'} ${dir ? 'reply' : 'original'}, quoted packet translated back`, diff: r });
       return 'accept';
     }
-    if ((p.ctinfo === IP_CT_NEW || p.ctinfo === 1 /* IP_CT_RELATED */) && !(ct.status & doneBit)) {
+    // nf_nat_inet_fn: NEW, RELATED and RELATED_REPLY (a RST nf_send_reset attached) look up once per manip
+    if ((p.ctinfo === IP_CT_NEW || p.ctinfo === 1 /* IP_CT_RELATED */ || p.ctinfo === 4) && !(ct.status & doneBit)) {
       // first packet: consult the nat chains of this hook until one binds (else a null binding)
       ct.status |= doneBit;
       for (const ch of e.nat!) {

@@ -387,7 +387,16 @@ function targetIr(t: XtExt, ex: Expr[], cx: XtIrCtx, xr: XtRule, err: (m: string
     case 'CT':
       if (t.opts.has('notrack')) ex.push({ k: 'notrack' });
       else if ([...t.opts.keys()].every((k) => k === 'ctevents' || k === 'expevents')) return; // event masks: no effect on the packet
-      else unsup(`-j CT ${describe(t)}`);
+      else if (t.opts.has('helper') && [...t.opts.keys()].every((k) => k === 'helper' || k === 'ctevents' || k === 'expevents')) {
+        // xt_ct_target: attaches the helper to the new connection and continues (XT_CONTINUE: the
+        // trace prints the rule); what the helper then does (expectations, payload rewrites) is not modelled
+        const what = `-j CT ${describe(t)}: conntrack helper not modelled (its expectations and rewrites)`;
+        ex.push({ k: 'xt', name: 'CT', ct: true, mk: (cx2, r) => {
+          cx2.report(r.src, what);
+          const s = `${r.src.file}:${r.src.line}: ${what}`;
+          return (p) => { (p.unsupported ??= []).push(s); return true; };
+        } });
+      } else unsup(`-j CT ${describe(t)}`);
       return;
     case 'REJECT': {
       const w = val(t, 'reject-with') ?? (v6 ? 'icmp6-port-unreachable' : 'icmp-port-unreachable');

@@ -7,6 +7,7 @@
 // tcp_rcv_state_process (net/ipv4/tcp_input.c) and the timewait sock (FIN_WAIT2 / TIME_WAIT
 // substates) as tcp_timewait_state_process (net/ipv4/tcp_minisocks.c); see docs/kernel-tcp.md.
 
+import { nf_ct_attach } from '../netfilter/nf_ct_attach.js';
 import type { FrameCtx } from '../ctx.js';
 import type { Net } from '../net.js';
 import { PACKET_HOST, type SkBuff } from '../skbuff.js';
@@ -592,10 +593,19 @@ export function tcp_send_reset_skb(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const ack = ((b[th + 8] << 24) | (b[th + 9] << 16) | (b[th + 10] << 8) | b[th + 11]) >>> 0;
   const dst = skb.dst;
   skb.dst = null; // the reject target answers whatever the route
-  tcp_send_reset(net, skb, ctx, af, seq, ack, b[th + 13], af.l4len - doff, (b[th] << 8) | b[th + 1], (b[th + 2] << 8) | b[th + 3]);
+  // nf_send_reset: nf_ct_attach(nskb, oldskb) before ip_local_out (send_tcp reads it)
+  resetFor = skb;
+  try {
+    tcp_send_reset(net, skb, ctx, af, seq, ack, b[th + 13], af.l4len - doff, (b[th] << 8) | b[th + 1], (b[th + 2] << 8) | b[th + 3]);
+  } finally {
+    resetFor = null;
+  }
   skb.dst = dst;
   skb.transport_header = saved;
 }
+
+/** the rejected skb while nf_send_reset / nf_send_reset6 builds its RST (its conntrack entry goes along) */
+let resetFor: SkBuff | null = null;
 
 /** build a bare TCP segment back to the sender and send it through the local output path */
 function send_tcp(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, sport: number, dport: number, seq: number, ack: number, flags: number, win: number, fn: string, opts: Uint8Array | null = null): void {
@@ -613,6 +623,7 @@ function send_tcp(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, sport: number, d
     }
     fillL4ChecksumV4(o, 34, tl, 6, af.daddr as number, af.saddr as number);
     r.transport_header = 34;
+    if (resetFor) nf_ct_attach(r, resetFor);
     ip_local_out(net, r, ctx);
   } else {
     const r = newReplySkb6(net, 40 + tl);
@@ -625,6 +636,7 @@ function send_tcp(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, sport: number, d
     }
     fillL4ChecksumV6(o, 14, 54, tl, 6);
     r.transport_header = 54;
+    if (resetFor) nf_ct_attach(r, resetFor);
     ip6_local_out(net, r, ctx);
   }
 }
