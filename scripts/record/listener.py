@@ -39,7 +39,8 @@ for spec in sys.argv[2:]:
 # "close ADDR:PORT" makes the application close() the accepted connection of that peer (the host's
 # active close: its FIN goes out, the socket is orphaned), answered with "close<TAB>ADDR:PORT<TAB>ok";
 # "shutdown ADDR:PORT" does shutdown(SHUT_WR) instead (the same FIN, the socket stays the
-# application's and is still read), answered the same way.
+# application's and is still read), answered the same way. "send ADDR:PORT N" writes N bytes to it,
+# answered with "send<TAB>ADDR:PORT<TAB>ok".
 conns = {}
 
 
@@ -74,6 +75,13 @@ while True:
             ln = sys.stdin.readline()
             if not ln:
                 sys.exit(0)
+            if ln.startswith('send '):
+                # the application writes N bytes to the accepted connection of that peer
+                _, peer, nbytes = ln.split()[:3]
+                c = conns.get(peer)
+                res = 'no such connection' if c is None else ('ok' if c.send(b'd' * int(nbytes)) == int(nbytes) else 'short write')
+                log.write('send\t%s\t%s\n' % (peer, res))
+                continue
             if ln.startswith('close ') or ln.startswith('shutdown '):
                 cmd, peer = ln.split()[:2]
                 log.write('close\t%s\t%s\n' % (peer, (close_peer if cmd == 'close' else shutdown_peer)(peer)))

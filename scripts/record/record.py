@@ -497,7 +497,7 @@ def record(name):
             ev_sock.append('# frame %d\n' % k + '\n'.join(slines))
             delta = {c: after[c] - before.get(c, 0) for c in after if after[c] != before.get(c, 0)}
             ev_nstat.append('# frame %d\n' % k + ' '.join('%s=%+d' % kv for kv in sorted(delta.items())))
-            if f.get('close') or f.get('shutdown'):
+            if f.get('close') or f.get('shutdown') or f.get('send'):
                 # the host's application closes this peer's accepted connection now (after the frame's
                 # window); what the host sends then (its FIN) goes into frames.pcapng as outbound frames
                 k = host_close(k, f, data, lp, log, ifaces, caps, offs, packets, out, isns,
@@ -544,27 +544,28 @@ def record(name):
 
 def host_close(k, f, data, lp, log, ifaces, caps, offs, packets, out, isns, evs, extra_ns, mon_lines, lock):
     """listener.py closes the accepted socket of the frame's peer (close(): the socket is orphaned; or
-    shutdown(SHUT_WR) with `shutdown: True` on the frame).
+    shutdown(SHUT_WR) with `shutdown: True` on the frame; or writes N bytes to it with `send: N`).
     Every packet the host sends in the following window is appended as a frame of its own, direction
     outbound on its interface, in the order the peer captures saw them (one interface per scenario
     here, so the order is the capture's). Returns the last frame number used."""
     q = parse(data)
     peer = '%s:%d' % (q['src'], q['sport'])
-    how = 'shutdown' if f.get('shutdown') else 'close'
-    call = 'shutdown(SHUT_WR)' if how == 'shutdown' else 'close()'
+    how = 'send' if f.get('send') else 'shutdown' if f.get('shutdown') else 'close'
+    call = {'send': 'send() of %s bytes' % f.get('send'), 'shutdown': 'shutdown(SHUT_WR)', 'close': 'close()'}[how]
+    tag = 'send' if how == 'send' else 'close'
     open(INST + '/trace', 'w').write('')
     mark = os.path.getsize(log)
-    lp.stdin.write('%s %s\n' % (how, peer))
+    lp.stdin.write('%s %s%s\n' % (how, peer, ' %d' % f['send'] if how == 'send' else ''))
     lp.stdin.flush()
     for _ in range(200):
-        if ('close\t%s' % peer) in open(log).read()[mark:]:
+        if ('%s\t%s' % (tag, peer)) in open(log).read()[mark:]:
             break
         time.sleep(0.01)
     else:
-        raise RuntimeError('frame %d: the listener did not close %s' % (k, peer))
-    line = [l for l in open(log).read()[mark:].splitlines() if l.startswith('close\t')][0]
+        raise RuntimeError('frame %d: the listener did not %s %s' % (k, how, peer))
+    line = [l for l in open(log).read()[mark:].splitlines() if l.startswith(tag + '\t')][0]
     if not line.endswith('\tok'):
-        raise RuntimeError('frame %d: the listener could not close %s: %s' % (k, peer, line))
+        raise RuntimeError('frame %d: the listener could not %s %s: %s' % (k, how, peer, line))
     time.sleep(f.get('close_window', WINDOW))
     got = []
     for _ in range(10):
@@ -583,7 +584,7 @@ def host_close(k, f, data, lp, log, ifaces, caps, offs, packets, out, isns, evs,
         nl = list(mon_lines)
     got = [(i, c) for i, c in got if not is_stray(c)]
     if not got:
-        raise RuntimeError('frame %d: the host sent nothing after close() of %s' % (k, peer))
+        raise RuntimeError('frame %d: the host sent nothing after %s of %s' % (k, call, peer))
     ev_trace, ev_nft, ev_cap, ev_sock, ev_nstat = evs
     for i, c in got:
         k += 1
@@ -591,7 +592,7 @@ def host_close(k, f, data, lp, log, ifaces, caps, offs, packets, out, isns, evs,
         d = parse(c)
         s = normalise(summaries([c])[0], d, isns)
         packets.append({'iface': i, 'tsSec': ts // 10**9, 'tsNsec': ts % 10**9, 'hex': c.hex(), 'direction': 'outbound',
-                        'comment': 'sent by the host after its application %s %s: %s' % ('closed' if how == 'close' else 'shut down (SHUT_WR) writing to', peer, s)})
+                        'comment': 'sent by the host after its application %s %s: %s' % ({'close': 'closed', 'shutdown': 'shut down (SHUT_WR) writing to', 'send': 'wrote %s bytes to' % f.get('send')}[how], peer, s)})
         # a frame the host sent (its own output path to the device it was captured on): fate sent,
         # egress that device; no replies
         out.append({'frame': k, 'fate': 'sent', 'egress': [i],

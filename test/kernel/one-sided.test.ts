@@ -30,9 +30,9 @@ const R = 3_000_000_000;
 
 interface F { flags: number; seq: number; ack?: number; data?: number; host?: boolean }
 
-function replayFlow(frames: F[]): FateRecord[] {
+function replayFlow(frames: F[], rules = RULES): FateRecord[] {
   const host = loadHost(HOSTDIR);
-  host.nftText = { path: 'nft.txt', text: RULES };
+  host.nftText = { path: 'nft.txt', text: rules };
   host.nftJson = undefined;
   host.iptables = undefined;
   host.ip6tables = undefined;
@@ -67,10 +67,12 @@ describe('a capture of the inbound direction only', () => {
     expect(r[2]!.fate).toBe('delivered');
     for (const x of r.slice(0, 4)) expect(ct(x).join()).not.toMatch(/invalid/);
   });
-  it('the socket has no application: an ACK of data it never saw sent stays TCP_ACK_UNSENT_DATA, flagged as unknown', () => {
-    // (what the kernel does when the host really sent nothing: fixtures/kernel/tcp-states)
-    expect(r[3]).toMatchObject({ fate: 'dropped', reason: 'TCP_ACK_UNSENT_DATA' });
-    expect(r[3]!.unsupported?.join()).toMatch(/the capture holds no segment the host sent on this connection/);
+  it('the socket learns snd_nxt from the ACK of data the capture never showed: a pure ACK, consumed', () => {
+    // tcp_ack: the host had sent 500 bytes (the kernel's view); the capture lacks them, the ACK tells
+    // (verified against a kernel recording: fixtures/kernel/tcp-one-sided without its host frames)
+    expect(r[3]).toMatchObject({ fate: 'consumed' });
+    expect(r[3]!.reason).toBeUndefined();
+    expect(r[3]!.events.filter((e) => e.fn === 'tcp_ack').map((e) => e.what)).toEqual([expect.stringMatching(/^snd_nxt inferred from this ACK: ISN\+501 \(the capture showed ISN\+1\)/), 'pure ACK processed']);
   });
   it('the events say what was inferred', () => {
     expect(ct(r[1]!)[0]).toMatch(/the host's sequence space inferred from this ACK \(3000000001\): its own segment is not in the capture/);
@@ -91,5 +93,18 @@ describe('a capture of the inbound direction only', () => {
     expect(ct(two[2]!).join()).not.toMatch(/inferred/);
     // the host sent nothing the capture shows beyond its SYN-ACK: an ACK of 500 bytes is a contradiction
     expect(two[3]).toMatchObject({ fate: 'dropped', reason: 'NETFILTER_DROP' });
+  });
+  it('without a firewall, the socket reports an ACK beyond what the host could have sent: a contradiction, TCP_ACK_UNSENT_DATA', () => {
+    // snd_una ISN+1 + the peer's window 64240 (no scaling): ISN+1+64241 cannot have been sent
+    const open = 'table inet f {\n  chain input {\n    type filter hook input priority 0; policy accept;\n  }\n}\n';
+    const x = replayFlow([
+      { flags: SYN, seq: 1000 },
+      { flags: ACK, seq: 1001, ack: R + 1 },
+      { flags: ACK, seq: 1001, ack: R + 1 + 64240 },
+      { flags: ACK, seq: 1001, ack: R + 1 + 64240 + 64241 },
+    ], open);
+    expect(x[2]).toMatchObject({ fate: 'consumed' });
+    expect(x[3]).toMatchObject({ fate: 'dropped', reason: 'TCP_ACK_UNSENT_DATA' });
+    expect(x[3]!.events.some((e) => e.fn === 'tcp_ack' && /contradiction/.test(e.what))).toBe(true);
   });
 });

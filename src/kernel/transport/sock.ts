@@ -43,6 +43,12 @@ export interface Conn {
   /** a segment the host sent on this connection is in the capture (tcp_outbound); until then the
    *  capture may hold one direction only and the host's sending is inferred from the peer's ACKs */
   sawOwn?: boolean;
+  /** snd_una relative to our ISN: the highest ACK of ours the peer sent (1 after the handshake) */
+  sndUna?: number;
+  /** snd_wnd: the peer's last window, scaled by snd_wscale (what the host may have in flight) */
+  sndWnd?: number;
+  /** snd_wscale: the peer's window scale when both sides offered it, else 0 */
+  sndWscale?: number;
   /** the application closed the socket (close() assumed for the host's FIN: SOCK_DEAD, RCV_SHUTDOWN) */
   orphan?: boolean;
   /** LAST_ACK entered on the assumption that the application closed right after the peer's FIN;

@@ -157,6 +157,13 @@ function tcp_conn_request(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, lis: Con
 const before = (a: number, b: number): boolean => ((a - b) | 0) < 0;
 const after = (a: number, b: number): boolean => ((b - a) | 0) < 0;
 
+/** the peer's window field scaled by snd_wscale (tcp_ack_update_window: nwin << snd_wscale) */
+function peerWindow(skb: SkBuff, c: Conn): number {
+  const b = skb.data;
+  const th = skb.transport_header;
+  return ((b[th + 14] << 8) | b[th + 15]) << (c.sndWscale ?? 0);
+}
+
 /** the window field of our segments: what is left of the offered window, scaled when negotiated */
 function winField(c: Conn): number {
   const w = Math.max(0, c.win - c.rcvd);
@@ -204,6 +211,9 @@ function conn_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: st
       return void ctx.drop('tcp_rcv_state_process', 'TCP_FLAGS');
     } else ctx.tracing && ctx.ev('tcp_check_req', 'handshake complete');
     c.state = 'ESTABLISHED';
+    // tcp_rcv_state_process (SYN_RECV): snd_una = ack, snd_wnd = window << snd_wscale
+    c.sndUna = 1;
+    c.sndWnd = peerWindow(skb, c);
     if (dlen > 0 || fin) {
       // tcp_child_process: the child (now ESTABLISHED) queues the data and ACKs it
       if (seq === c.rcvNxt) {
@@ -257,13 +267,28 @@ function conn_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, c: Conn, key: st
     return void ctx.drop('tcp_validate_incoming', 'TCP_INVALID_SYN');
   }
   if (!(flags & TH_ACK)) return void ctx.drop('tcp_rcv_established', 'TCP_FLAGS');
-  // tcp_ack: an ACK of data never sent is answered with an ACK and dropped. The model's socket has
-  // no application: it sends only what the capture shows the host sending. When the capture holds
-  // no segment of the host on this connection (one direction only), the data may exist unseen: said
-  if (((ack - R) | 0) > c.sndNxt) {
-    if (!c.sawOwn) ctx.unsupported.push('the capture holds no segment the host sent on this connection: whether the host sent the data this ACK acknowledges is not known (a capture of one direction?)');
-    send_ack(net, skb, ctx, af, c, sport, dport, 'tcp_send_ack');
-    return void ctx.drop('tcp_ack', 'TCP_ACK_UNSENT_DATA');
+  // tcp_ack: an ACK of data never sent (after snd_nxt) is answered with an ACK and dropped. The
+  // model's socket has no application: it knows what the host sent only from the capture. When the
+  // capture holds no segment of the host on this connection (one direction only: tcpdump -Q in), the
+  // peer's ACK tells how far the host sent, as conntrack's pickup learns td_end from it: snd_nxt is
+  // inferred. Only an ACK beyond what the host could have sent (snd_una + the peer's window) is a
+  // contradiction, reported as the kernel would: TCP_ACK_UNSENT_DATA.
+  const acked = (ack - R) | 0;
+  if (acked > c.sndNxt) {
+    const una = c.sndUna ?? 1;
+    if (!c.sawOwn && c.sndWnd !== undefined && acked - una <= c.sndWnd) {
+      ctx.tracing && ctx.ev('tcp_ack', `snd_nxt inferred from this ACK: ISN+${acked} (the capture showed ISN+${c.sndNxt}): the host's segments are not in the capture`);
+      c.sndNxt = acked;
+    } else {
+      if (!c.sawOwn) ctx.tracing && ctx.ev('tcp_ack', `ack ISN+${acked} is beyond snd_una ISN+${una} + the peer's window ${c.sndWnd ?? '?'}: the host cannot have sent it (contradiction)`);
+      send_ack(net, skb, ctx, af, c, sport, dport, 'tcp_send_ack');
+      return void ctx.drop('tcp_ack', 'TCP_ACK_UNSENT_DATA');
+    }
+  }
+  // tcp_ack: snd_una and the window (tcp_ack_update_window, simplified: every ACK not older than snd_una)
+  if (flags & TH_ACK && acked >= (c.sndUna ?? 1)) {
+    c.sndUna = acked;
+    c.sndWnd = peerWindow(skb, c);
   }
   if (c.state !== 'ESTABLISHED') {
     // tcp_rcv_state_process after tcp_ack: FIN_WAIT1 / CLOSING / FIN_WAIT2 (the host closed first)
@@ -531,12 +556,16 @@ function tcp_send_synack(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: numb
   let sack = false;
   let ws = false;
   let ts = false;
+  let peerShift = 0;
   for (let p = th + 20; p < th + doff && p < skb.tail; ) {
     const k = b[p];
     if (k === 0) break;
     if (k === 1) { p++; continue; }
     if (k === 4) sack = true;
-    else if (k === 3) ws = true;
+    else if (k === 3) {
+      ws = true;
+      peerShift = b[p + 2];
+    }
     else if (k === 8) ts = true;
     const l = b[p + 1];
     if (l < 2) break;
@@ -555,7 +584,9 @@ function tcp_send_synack(net: Net, skb: SkBuff, ctx: FrameCtx, af: Af, seq: numb
     const rmemMax = net.sysctlInt('net.core.rmem_max') || 212992;
     c.wscale = Math.min(14, Math.max(0, Math.floor(Math.log2(Math.max(rmem2, rmemMax))) - 15));
     opts.push(1, 3, 3, c.wscale);
-  }
+    // tcp_parse_options: snd_wscale = min(the peer's shift, TCP_MAX_WSCALE)
+    c.sndWscale = Math.min(14, peerShift);
+  } else c.sndWscale = 0;
   while (opts.length % 4) opts.push(1);
   // tcp_openreq_init_rwin: tcp_select_initial_window(.., mss - (ireq->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0), ..):
   // with timestamps agreed the window is rounded to 12 bytes less (basic.pcapng: win 65160 = 45 * 1448)
