@@ -400,6 +400,18 @@ export class NfConntrack {
       ct.seen[0] = { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 };
       ct.seen[1] = { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 };
       ct.status &= ~(IPS_SEEN_REPLY | IPS_ASSURED);
+      if (ct.status & IPS_CONFIRMED) {
+        // nf_ct_kill + -NF_REPEAT: the packet gets a new, unconfirmed entry without NAT, so the nat
+        // chains are consulted again and __nf_conntrack_confirm inserts it anew (with its own reply tuple)
+        this.remove(ct);
+        ct.dying = false;
+        ct.status &= ~(IPS_CONFIRMED | IPS_SRC_NAT | IPS_DST_NAT | IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE);
+        ct.nat = undefined;
+        ct.natNotes = undefined;
+        ct.mark = 0;
+        ct.tuple[1] = invertTuple(ct.tuple[0]);
+        ct.id = this.nextId++;
+      }
     }
     const side = ct.seen[dir]!;
     if (side.flags & (TCP_FLAG_MODEL_SEQ | TCP_FLAG_INFERRED) && side.maxwin !== 0 && !(p.skb as { isReply?: boolean }).isReply) {
