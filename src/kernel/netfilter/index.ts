@@ -278,6 +278,13 @@ export class NfTables implements NfHooks {
         continue;
       }
       if (e.kind === 'ct_confirm') {
+        if (p.skb.ct && this.conntrack) {
+          // nf_confirm: the connection's helper sees the packet first
+          p.unsupported = null;
+          const hw = this.conntrack.help(p);
+          if (p.unsupported) unsupported = [...(unsupported ?? []), ...p.unsupported];
+          if (hw && state.trace !== false) events.push({ fn: 'nf_confirm', what: hw });
+        }
         const r = this.conntrack?.confirm(p, state.trace !== false);
         if (r === 'table full') {
           events.push({ fn: '__nf_conntrack_confirm', what: 'table full: drop' });

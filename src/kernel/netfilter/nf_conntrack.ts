@@ -9,6 +9,7 @@ import { l4CsumV4, l4CsumV6, csumFold, csumPartial } from '../../packet/checksum
 import { CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY } from '../skbuff.js';
 import { NF_INET_PRE_ROUTING } from './hook.js';
 import { CtHashTable } from './nf_conntrack_hash.js';
+import { NfExpectTable, nfCtHelp } from './nf_conntrack_helper.js';
 
 /** enum ip_conntrack_info */
 export const IP_CT_ESTABLISHED = 0, IP_CT_RELATED = 1, IP_CT_NEW = 2, IP_CT_IS_REPLY = 3, IP_CT_ESTABLISHED_REPLY = 3, IP_CT_RELATED_REPLY = 4, IP_CT_UNTRACKED = 7;
@@ -128,6 +129,10 @@ export interface NfConn {
   id: number;
   /** removed from the table (nf_ct_is_dying): a flowtable entry holding it lets go */
   dying?: boolean;
+  /** the conntrack helper's name (nfct_help(ct)->helper; `conntrack -L` shows helper=NAME) */
+  helper?: string;
+  /** ct->master: the connection whose helper expected this one (IPS_EXPECTED) */
+  master?: NfConn;
 }
 
 export function invertTuple(t: Tuple): Tuple {
@@ -181,6 +186,8 @@ export class NfConntrack {
   private table = new CtHashTable();
   private count = 0;
   private nextId = 1;
+  /** the expectations conntrack helpers created (nf_conntrack_expect.c) */
+  readonly expects = new NfExpectTable();
 
   constructor(
     public max: number,
@@ -233,6 +240,13 @@ export class NfConntrack {
       if (made === 'full') return { drop: true, what: 'nf_conntrack: table full, dropping packet' };
       ct = made;
       dir = 0;
+      // init_conntrack: an expected connection takes its master; else the template's helper
+      // (-j CT --helper in the raw table) is assigned (__nf_ct_try_assign_helper)
+      const exp = this.expects.size ? this.expects.find(t, zone, p.now) : undefined;
+      if (exp) {
+        ct.status |= IPS_EXPECTED;
+        ct.master = exp.master;
+      } else if (p.ctTmplHelper) ct.helper = p.ctTmplHelper;
     } else {
       ct = h.ct;
       dir = h.dir;
@@ -276,7 +290,13 @@ export class NfConntrack {
     this.table.set(ct, 0);
     this.table.set(ct, 1);
     this.count++;
-    return text ? `confirmed ${showTuple(ct.tuple[0])}` : '';
+    return text ? `confirmed ${showTuple(ct.tuple[0])}${ct.helper ? ` helper=${ct.helper}` : ''}` : '';
+  }
+
+  /** nf_confirm's helper call, before __nf_conntrack_confirm: the timeline text, or '' */
+  help(p: Pkt): string {
+    const ct = p.skb.ct as NfConn | null;
+    return ct?.helper ? nfCtHelp(p, ct, p.skb.ctinfo, this.expects) : '';
   }
 
   /** the entry a tuple (either direction) belongs to, or undefined (expired entries are gone) */
@@ -304,6 +324,7 @@ export class NfConntrack {
 
   private remove(ct: NfConn): void {
     ct.dying = true;
+    this.expects.dropMaster(ct);
     if (this.table.delete(ct.tuple[0], ct.zone)) this.count--;
     this.table.delete(ct.tuple[1], ct.zone);
   }

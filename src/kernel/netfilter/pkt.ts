@@ -28,6 +28,8 @@ export class Pkt {
   now = 0;
   ct: NfConn | null = null;
   ctinfo = 0;
+  /** the helper of the conntrack template `-j CT --helper` attached (xt_ct_target), read by nf_conntrack_in */
+  ctTmplHelper: string | null = null;
   /** set by unsupported expressions that decided a rule */
   unsupported: string[] | null = null;
   /** verdict from a vmap: code and chain */
@@ -51,6 +53,7 @@ export class Pkt {
     this.now = skb.tstampSec + skb.tstampNsec / 1e9;
     this.ct = skb.ct as NfConn | null;
     this.ctinfo = skb.ctinfo;
+    this.ctTmplHelper = null;
     this.unsupported = null;
     this.natReq = null;
     this.rejectReq = null;

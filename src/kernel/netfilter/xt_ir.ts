@@ -345,7 +345,18 @@ function matchIr(m: XtExt, ex: Expr[], cx: XtIrCtx, proto: number, err: (m: stri
       return;
     }
     case 'physdev': unsup(`-m physdev ${describe(m)} (bridge port of br_netfilter)`); return;
-    case 'helper': unsup(`-m helper ${describe(m)} (conntrack helpers not modelled)`); return;
+    case 'helper': {
+      // helper_mt (xt_helper.c): the helper of the connection's master (an expected connection);
+      // "" matches any helper; the name compared over the master helper's length (strncmp)
+      const o = opt(m, 'helper')!;
+      const name = o.v[0] ?? '', neg = o.neg;
+      ex.push({ k: 'xt', name: 'helper', ct: true, mk: () => (p) => {
+        const h = p.ct?.master?.helper;
+        if (!h) return neg;
+        return (name === '' ? true : name.slice(0, h.length) === h) !== neg;
+      } });
+      return;
+    }
     case 'owner': case 'cgroup': unsup(`-m ${m.name} ${describe(m)} (socket owner of locally generated packets)`); return;
     case 'socket': unsup(`-m socket ${describe(m)}`); return;
     case 'devgroup': unsup(`-m devgroup ${describe(m)} (device groups not in the snapshot)`); return;
@@ -388,13 +399,13 @@ function targetIr(t: XtExt, ex: Expr[], cx: XtIrCtx, xr: XtRule, err: (m: string
       if (t.opts.has('notrack')) ex.push({ k: 'notrack' });
       else if ([...t.opts.keys()].every((k) => k === 'ctevents' || k === 'expevents')) return; // event masks: no effect on the packet
       else if (t.opts.has('helper') && [...t.opts.keys()].every((k) => k === 'helper' || k === 'ctevents' || k === 'expevents')) {
-        // xt_ct_target: attaches the helper to the new connection and continues (XT_CONTINUE: the
-        // trace prints the rule); what the helper then does (expectations, payload rewrites) is not modelled
-        const what = `-j CT ${describe(t)}: conntrack helper not modelled (its expectations and rewrites)`;
-        ex.push({ k: 'xt', name: 'CT', ct: true, mk: (cx2, r) => {
-          cx2.report(r.src, what);
-          const s = `${r.src.file}:${r.src.line}: ${what}`;
-          return (p) => { (p.unsupported ??= []).push(s); return true; };
+        // xt_ct_target: attaches a template carrying the helper and continues (XT_CONTINUE: the trace
+        // prints the rule); nf_conntrack_in gives a new connection its helper (nf_conntrack_helper.ts)
+        const name = val(t, 'helper')!;
+        ex.push({ k: 'xt', name: 'CT', ct: true, mk: () => (p) => {
+          // "Previously seen (loopback)? Ignore."
+          if (!p.skb.ct && p.skb.ctinfo === 0) p.ctTmplHelper = name;
+          return true;
         } });
       } else unsup(`-j CT ${describe(t)}`);
       return;
