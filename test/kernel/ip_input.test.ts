@@ -26,6 +26,15 @@ describe('ip_rcv_core header checks (net/ipv4/ip_input.c)', () => {
     ipSendCheck(p, 0);
     expectFate(run(host, in0(p), 'eth0').rec).dropped('PKT_TOO_SMALL');
   });
+  it('drops a packet shorter than an IPv4 header with IP_INHDR (pskb_may_pull(sizeof(struct iphdr)))', () => {
+    const p = udp4('10.1.0.2', '10.2.0.2', 1, 2).subarray(0, 16);
+    expectFate(run(host, in0(p), 'eth0').rec).dropped('IP_INHDR', 'ip_rcv_core');
+  });
+  it('drops ihl 6 with only 20 header bytes present with IP_INHDR (pskb_may_pull(ihl * 4))', () => {
+    const p = udp4('10.1.0.2', '10.2.0.2', 1, 2).subarray(0, 20);
+    p[0] = 0x46;
+    expectFate(run(host, in0(p), 'eth0').rec).dropped('IP_INHDR', 'ip_rcv_core');
+  });
   it('drops ihl < 5 with IP_INHDR', () => {
     const p = udp4('10.1.0.2', '10.2.0.2', 1, 2);
     p[0] = 0x44;
@@ -44,7 +53,7 @@ describe('ip_route_input_slow martians and rp_filter (net/ipv4/route.c, fib_fron
     expectFate(run(host, in0(udp4('10.1.0.2', '127.0.0.1', 1, 2)), 'eth0').rec).dropped('IP_LOCALNET');
   });
   it('strict rp_filter on eth0 drops a source routed via eth1 with IP_RPFILTER', () => {
-    expectFate(run(host, in0(udp4('10.2.0.9', '10.1.0.1', 1, 53)), 'eth0').rec).dropped('IP_RPFILTER').event('fib_validate_source');
+    expectFate(run(host, in0(udp4('10.2.0.9', '10.1.0.1', 1, 53)), 'eth0').rec).dropped('IP_RPFILTER', 'ip_rcv_finish_core').event('fib_validate_source');
   });
   it('a local address as source is IP_LOCAL_SOURCE (accept_local=0)', () => {
     // eth1 has rp_filter 0: the full check still refuses a local source (__fib_validate_source)
@@ -100,6 +109,74 @@ describe('ip_forward (net/ipv4/ip_forward.c) and ip_error (net/ipv4/route.c)', (
   });
 });
 
+describe('ports for policy routing (ip_rcv_finish -> fib4_rules_early_flow_dissect)', () => {
+  // rule 120 of the sample is `ipproto tcp dport 80 lookup 100` (table 100: default via 10.2.0.2
+  // dev eth1); 8.8.8.8 has no route in main, so only that rule can route it (fib4_rule_match
+  // compares the flow's fl4_dport, taken from the packet by __skb_flow_dissect)
+  const syn = (dport: number, src = A) => eth(R0, src, 0x0800, tcp4('10.1.0.2', '8.8.8.8', 40000, dport, 0x02));
+  it('TCP to port 80 is routed by rule 120 and forwarded to eth1; port 81 finds no route', () => {
+    expectFate(run(host, syn(80), 'eth0').rec).forwarded('eth1');
+    expectFate(run(host, syn(81), 'eth0').rec).dropped('IP_INNOROUTES', 'ip_error');
+  });
+  it('the ports come from the IP header offsets, whatever the link-layer bytes', () => {
+    expectFate(run(host, syn(80, '02:1f:1f:1f:1f:1f'), 'eth0').rec).forwarded('eth1');
+  });
+  it('UDP to port 80 is not selected by `ipproto tcp`', () => {
+    expectFate(run(host, in0(udp4('10.1.0.2', '8.8.8.8', 40000, 80)), 'eth0').rec).dropped('IP_INNOROUTES');
+  });
+  it('a first fragment (MF, offset 0) carries no ports for the rules: no route', () => {
+    // the FIB rules' dissection does not pass FLOW_DISSECTOR_F_PARSE_1ST_FRAG, so
+    // __skb_flow_dissect stops at any fragment. Recorded on 6.18 (netns, the same rule and table
+    // 100): a whole SYN to 8.8.8.8:80 was forwarded, its first fragment (MF, offset 0, 32 bytes of
+    // TCP) was not: IpExtInNoRoutes +1, nothing seen on the far side
+    const l4 = tcp4('10.1.0.2', '8.8.8.8', 40000, 80, 0x02, 1000, 0, new Uint8Array(40)).subarray(20, 52);
+    const f1 = ipv4({ src: '10.1.0.2', dst: '8.8.8.8', proto: 6, df: false, frag: 0x2000, id: 12 }, l4);
+    expectFate(run(host, in0(f1), 'eth0').rec).dropped('IP_INNOROUTES');
+  });
+});
+
+describe('drop_unicast_in_l2_multicast (ip_rcv_finish_core, net/ipv4/ip_input.c)', () => {
+  // ip_rcv_finish_core: a route of type RTN_MULTICAST or RTN_BROADCAST passes; any other in a
+  // PACKET_BROADCAST/PACKET_MULTICAST frame is dropped with UNICAST_IN_L2_MULTICAST when
+  // IN_DEV_ORCONF(in_dev, DROP_UNICAST_IN_L2_MULTICAST)
+  const knob = (on: boolean) => {
+    const h = sample('router');
+    h.sysctls.raw.set('net.ipv4.conf.eth0.drop_unicast_in_l2_multicast', on ? '1' : '0');
+    return h;
+  };
+  const bcast = () => in0(tcp4('10.1.0.2', '10.1.0.1', 40000, 8080, 0x02), 'ff:ff:ff:ff:ff:ff');
+  it('on: unicast IP in an L2 broadcast frame is UNICAST_IN_L2_MULTICAST', () => {
+    expectFate(run(knob(true), bcast(), 'eth0').rec).dropped('UNICAST_IN_L2_MULTICAST', 'ip_rcv_finish_core');
+  });
+  it('on: unicast IP forwarded in an L2 multicast frame is dropped too', () => {
+    expectFate(run(knob(true), in0(udp4('10.1.0.2', '10.2.0.2', 1000, 53), '01:00:5e:00:00:fb'), 'eth0').rec).dropped('UNICAST_IN_L2_MULTICAST');
+  });
+  it('on: an IP multicast or subnet broadcast destination is exempt (same fate as with the knob off)', () => {
+    const mc = () => in0(udp4('10.1.0.2', '224.0.0.1', 5353, 5353, new Uint8Array(4), { ttl: 1 }), '01:00:5e:00:00:01');
+    const bc = () => in0(udp4('10.1.0.2', '10.1.0.255', 1000, 9), 'ff:ff:ff:ff:ff:ff');
+    for (const f of [mc, bc]) {
+      const on = run(knob(true), f(), 'eth0').rec;
+      const off = run(knob(false), f(), 'eth0').rec;
+      expect(on.reason).not.toBe('UNICAST_IN_L2_MULTICAST');
+      expect([on.fate, on.reason]).toEqual([off.fate, off.reason]);
+    }
+  });
+});
+
+describe('ip_error with forwarding off on the input device (net/ipv4/route.c)', () => {
+  // ip_route_input_slow: with !IN_DEV_FORWARD(in_dev) a failed lookup and a unicast route to
+  // elsewhere both become -EHOSTUNREACH (no_route); ip_error then, forwarding still off, counts
+  // IPSTATS_MIB_INADDRERRORS, drops with IP_INADDRERRORS and sends no ICMP
+  const h = sample('router');
+  h.sysctls.raw.set('net.ipv4.conf.eth0.forwarding', '0');
+  it('no route: IP_INADDRERRORS, no ICMP', () => {
+    expectFate(run(h, in0(udp4('10.1.0.2', '8.8.8.8', 1000, 53)), 'eth0').rec).dropped('IP_INADDRERRORS', 'ip_error').noReply();
+  });
+  it('a route to the other side: not forwarded, IP_INADDRERRORS', () => {
+    expectFate(run(h, in0(udp4('10.1.0.2', '10.2.0.2', 1000, 53)), 'eth0').rec).dropped('IP_INADDRERRORS', 'ip_error').noReply();
+  });
+});
+
 describe('local delivery (ip_local_deliver, icmp_rcv)', () => {
   it('echo to the host is answered and consumed', () => {
     expectFate(run(host, in0(echo4('10.1.0.2', '10.1.0.1')), 'eth0').rec).consumed().reply('eth0', 'IP 10.1.0.1 > 10.1.0.2: ICMP echo reply, id 4660, seq 1, length 18');
@@ -109,7 +186,13 @@ describe('local delivery (ip_local_deliver, icmp_rcv)', () => {
   });
   it('an unknown IP protocol is IP_NOPROTO with protocol unreachable', () => {
     const p = ipv4({ src: '10.1.0.2', dst: '10.1.0.1', proto: 253 }, new Uint8Array(8));
-    expectFate(run(host, in0(p), 'eth0').rec).dropped('IP_NOPROTO').reply('eth0', /protocol 253 unreachable/);
+    const { rec } = run(host, in0(p), 'eth0');
+    expectFate(rec).dropped('IP_NOPROTO', 'ip_protocol_deliver_rcu').reply('eth0', /protocol 253 unreachable/);
+    expect(rec.unsupported).toBeUndefined();
+  });
+  it('IGMP has a kernel handler (igmp_rcv, inet_init) the model lacks: reported unsupported', () => {
+    const p = ipv4({ src: '10.1.0.2', dst: '10.1.0.1', proto: 2 }, new Uint8Array(8));
+    expect(run(host, in0(p), 'eth0').rec.unsupported).toEqual([expect.stringMatching(/IGMP/)]);
   });
   it('reassembles two fragments: the first is consumed, the last delivered', () => {
     const whole = udp4('10.1.0.2', '10.2.0.1', 1000, 53, new Uint8Array(40));

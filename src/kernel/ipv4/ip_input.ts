@@ -99,10 +99,11 @@ export function ip_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
 }
 
 
-/** the ports for policy routing (fib4_rules_early_flow_dissect) as sport << 16 | dport, when the
- *  first fragment carries them; 0 otherwise */
+/** the ports for policy routing (fib4_rules_early_flow_dissect) as sport << 16 | dport; 0 for
+ *  every fragment, the first one too: __skb_flow_dissect stops at any fragment unless
+ *  FLOW_DISSECTOR_F_PARSE_1ST_FRAG, which the FIB rules' dissection does not pass */
 function ports(b: Uint8Array, nh: number, th: number, len: number, proto: number): number {
-  const frag = ((b[nh + 6] << 8) | b[nh + 7]) & 0x1fff;
+  const frag = ((b[nh + 6] << 8) | b[nh + 7]) & 0x3fff;
   if (frag || (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) || th + 4 > len) return 0;
   return ((b[th] << 24) | (b[th + 1] << 16) | (b[th + 2] << 8) | b[th + 3]) >>> 0;
 }
@@ -125,8 +126,9 @@ export function ip_rcv_finish(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   }
   skb.dst = rt;
   if ((b[nh] & 0x0f) > 5 && ip_rcv_options(net, skb, ctx)) return;
-  if (rt.type !== 'broadcast' && (skb.pkt_type === PACKET_BROADCAST || skb.pkt_type === PACKET_MULTICAST)) {
-    // unicast IP in an L2 broadcast/multicast frame
+  if (rt.type !== 'broadcast' && rt.type !== 'multicast' && (skb.pkt_type === PACKET_BROADCAST || skb.pkt_type === PACKET_MULTICAST)) {
+    // unicast IP in an L2 broadcast/multicast frame (ip_rcv_finish_core: RTN_MULTICAST and
+    // RTN_BROADCAST routes are exempt)
     if (net.conf(4, dev.name, 'drop_unicast_in_l2_multicast')) {
       ctx.drop('ip_rcv_finish_core', 'UNICAST_IN_L2_MULTICAST');
       return;
