@@ -103,7 +103,10 @@ export function declJson(family: string, table: string, decls: PyDecl[]): unknow
       out.push({ set });
     } else if (d.kind === 'obj') {
       const m = /^type\s+(ct helper|ct timeout|ct expectation|counter|quota|limit|synproxy|secmark)\b/.exec(d.body);
-      if (m) out.push({ [m[1]!]: { family, table, name: d.name } });
+      if (!m) continue;
+      // nft -j lists a ct helper with its body: {"type": "ftp", "protocol": "tcp", "l3proto": "ip"}
+      const h = m[1] === 'ct helper' ? /type\s+"([^"]+)"\s+protocol\s+(\w+)(?:;\s*l3proto\s+(\w+))?/.exec(d.body) : null;
+      out.push({ [m[1]!]: { family, table, name: d.name, ...(h ? { type: h[1], protocol: h[2], ...(h[3] ? { l3proto: h[3] } : {}) } : {}) } });
     }
   }
   return out;

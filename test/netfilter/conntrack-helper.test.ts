@@ -122,3 +122,38 @@ describe('-j CT --helper ftp: the helper is recorded, only the commands it would
     expect(pv.post?.unsupported).toEqual([expect.stringMatching(/a 227 would create/)]);
   });
 });
+
+describe('nft ct helper set (nft_ct_helper_obj_eval)', () => {
+  const NFT = (l3: string) => `table inet fw {
+  ct helper tftp-std {
+    type "tftp" protocol udp
+    l3proto ${l3}
+  }
+  chain pre {
+    type filter hook prerouting priority filter; policy accept;
+    udp dport 69 ct helper set "tftp-std"
+  }
+  chain out {
+    type filter hook output priority filter; policy drop;
+    ct state established,related accept
+  }
+}
+`;
+  it('gives the new connection the helper of the object: the RRQ expects the data, which leaves as RELATED', () => {
+    const h = host({ nft: NFT('ip') });
+    const nf = hooks(h);
+    const rrq = inbound(nf, h, { src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 40000, dport: 69, inner: RRQ });
+    expect([rrq.pre.unsupported, rrq.inp.unsupported, (rrq.skb.ct as NfConn).helper]).toEqual([undefined, undefined, 'tftp']);
+    const data = outbound(nf, h, { src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 50123, dport: 40000, inner: DATA });
+    expect(data.out.verdict).toBe('accept');
+    expect((data.skb.ct as NfConn).status & IPS_EXPECTED).toBe(IPS_EXPECTED);
+  });
+
+  it('an l3proto ip6 object assigns nothing to an IPv4 connection (helper6 only)', () => {
+    const h = host({ nft: NFT('ip6') });
+    const nf = hooks(h);
+    const rrq = inbound(nf, h, { src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 40000, dport: 69, inner: RRQ });
+    expect((rrq.skb.ct as NfConn).helper).toBeUndefined();
+    expect(outbound(nf, h, { src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 50123, dport: 40000, inner: DATA }).out.verdict).toBe('drop');
+  });
+});

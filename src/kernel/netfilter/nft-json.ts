@@ -130,7 +130,12 @@ export function parseNftJson(text: string, file: string, into?: IrRuleset): IrRu
       }
       default:
         // named objects: rules may name them (counter name "c"); their state is not modelled
-        if (OBJECT_KINDS.has(kind) && o && typeof o.name === 'string') reader.object(table(o, i), kind, o.name);
+        if (OBJECT_KINDS.has(kind) && o && typeof o.name === 'string') {
+          // {"ct helper": {"name", "type": "ftp", "protocol": "tcp", "l3proto": "ip"}}: what `ct helper set` assigns
+          const tb = table(o, i);
+          const helper = kind === 'ct helper' && typeof o.type === 'string' && (o.protocol === 'tcp' || o.protocol === 'udp') ? { type: o.type, l4: o.protocol === 'tcp' ? 6 : 17, l3: typeof o.l3proto === 'string' ? o.l3proto : tb.family } : undefined;
+          reader.object(tb, kind, o.name, helper);
+        }
         rs.notes.push(`${file}: object '${kind}' not modelled`);
     }
   }

@@ -5,6 +5,7 @@
 // become {k:'unsupported'} with the rule's source, never a silent match or miss.
 
 import { tokenize, type Tok } from './nft-lexer.js';
+import { IPS_CONFIRMED } from './nf_conntrack.js';
 import {
   CT_KEYS, ICMPX_CODE, ICMPV6_CODE, ICMP_CODE, L4PROTO, RulesetError, TCP_FLAGS, namedPriority, newTable, parseIPv4, parseIPv6, prefixRange,
   type BaseChainDef, type Expr, type FlowtableDef, type IrChain, type IrRule, type IrRuleset, type IrTable, type Load, type SetDef, type SetElem,
@@ -46,7 +47,7 @@ export function parseNftText(text: string, file: string, opts: NftParseOptions =
  */
 export interface NftRuleReader {
   /** a named object (counter, quota, limit, ct helper ...) the rules may reference */
-  object(tb: IrTable, kind: string, name: string): void;
+  object(tb: IrTable, kind: string, name: string, helper?: CtHelperObj): void;
   /** one rule's statements; errors are RulesetErrors positioned in `text` */
   rule(tb: IrTable, ch: IrChain, text: string, file: string): IrRule;
   /** a set or map: `NAME { type ...; flags ...; elements = { ... } }` */
@@ -56,7 +57,7 @@ export interface NftRuleReader {
 export function nftRuleReader(rs: IrRuleset): NftRuleReader {
   const p = new NftParser(rs, {});
   return {
-    object: (tb, kind, name) => p.addObject(tb, kind, name),
+    object: (tb, kind, name, helper) => p.addObject(tb, kind, name, helper),
     rule: (tb, ch, text, file) => p.readRule(tb, ch, text, file),
     set: (tb, text, file, isMap) => p.readSet(tb, text, file, isMap),
   };
@@ -66,6 +67,8 @@ class NftParser {
   private defines = new Map<string, Tok[]>();
   /** named stateful objects per table ("counter cnt1"), for references from rules */
   private objects = new Map<IrTable, Set<string>>();
+  /** `ct helper NAME { type "ftp" protocol tcp; l3proto ip; }` bodies, for `ct helper set "NAME"` */
+  private ctHelpers = new Map<IrTable, Map<string, CtHelperObj>>();
   private bindings = 0;
   private lines = new Map<string, string[]>();
   /** the protocol context of the rule being read (nft's proto_ctx); undefined outside rules */
@@ -217,11 +220,18 @@ class NftParser {
   }
 
   /** `counter NAME {...}`, `ct helper NAME {...}`: kept by name for rules that reference it */
-  addObject(tb: IrTable, kind: string, name: string): void {
+  addObject(tb: IrTable, kind: string, name: string, helper?: CtHelperObj): void {
     let objs = this.objects.get(tb);
     if (!objs) this.objects.set(tb, (objs = new Set()));
     objs.add(`${kind} ${name}`);
     if (kind === 'ct helper') objs.add(`ct helper "${name}"`);
+    if (helper) this.addCtHelper(tb, name, helper);
+  }
+
+  private addCtHelper(tb: IrTable, name: string, h: CtHelperObj): void {
+    let m = this.ctHelpers.get(tb);
+    if (!m) this.ctHelpers.set(tb, (m = new Map()));
+    m.set(name, h);
   }
 
   readSet(tb: IrTable, text: string, file: string, isMap: boolean): void {
@@ -252,7 +262,13 @@ class NftParser {
     let objs = this.objects.get(tb);
     if (!objs) this.objects.set(tb, (objs = new Set()));
     objs.add(`${k} ${n.v}`);
-    if (k === 'ct helper') objs.add(`ct helper "${n.v}"`);
+    if (k === 'ct helper') {
+      objs.add(`ct helper "${n.v}"`);
+      const body = toks.slice(i + 1);
+      const at = (w: string) => body[body.findIndex((x) => x.v === w) + 1]?.v;
+      const type = at('type'), l4 = at('protocol');
+      if (type !== undefined && (l4 === 'tcp' || l4 === 'udp')) this.addCtHelper(tb, n.v, { type, l4: l4 === 'tcp' ? 6 : 17, l3: at('l3proto') ?? tb.family });
+    }
   }
 
   private chain(tb: IrTable, name: string, tok: Tok): IrChain {
@@ -698,6 +714,14 @@ class NftParser {
       // xt match|target NAME: an xtables extension iptables-nft loaded; nft shows no parameters
       const [, kind, name] = [next(c), next(c), next(c)];
       return { k: 'unsupported', what: `xt ${kind!.v} ${name!.v}` };
+    }
+    if (w === 'ct' && c.toks[c.pos + 1]?.v === 'helper' && c.toks[c.pos + 2]?.v === 'set' && c.toks[c.pos + 4]?.v !== 'map') {
+      const h = this.ctHelpers.get(tb)?.get(c.toks[c.pos + 3]?.v ?? '');
+      if (h) {
+        const name = c.toks[c.pos + 3]!.v;
+        c.pos += 4;
+        return ctHelperSet(name, h);
+      }
     }
     if (UNSUPPORTED_STMTS.has(w) || (w === 'ct' && ['count', 'helper', 'timeout', 'expectation', 'event'].includes(c.toks[c.pos + 1]?.v ?? '') && (c.toks[c.pos + 1]?.v === 'count' || c.toks[c.pos + 2]?.v === 'set'))) {
       // skip the rest of the statement up to the next verdict/statement keyword we know
@@ -1774,4 +1798,22 @@ function checkNoOverlap(set: SetDef, at: Tok): void {
   if (!set.interval) return;
   const iv = set.elems.filter((e) => Array.isArray(e.key) && !e.parts).map((e) => e.key as [Val, Val]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   for (let i = 1; i < iv.length; i++) if (typeof iv[i]![0] === typeof iv[i - 1]![1] && iv[i]![0] <= iv[i - 1]![1]) throw err(at, 'conflicting intervals specified');
+}
+
+/** a `ct helper` object's body: the helper's name, its protocol, and the families it serves */
+export interface CtHelperObj { type: string; l4: number; l3: string }
+
+/**
+ * `ct helper set "NAME"`: nft_ct_helper_obj_eval gives an unconfirmed connection of the object's
+ * protocol and family (helper4 for l3proto ip, helper6 for ip6, both for inet) the helper, unless
+ * it has one already (IPS_HELPER_BIT; an existing helper extension is not replaced)
+ */
+function ctHelperSet(name: string, h: CtHelperObj): Expr {
+  const v4 = h.l3 === 'ip' || h.l3 === 'inet', v6 = h.l3 === 'ip6' || h.l3 === 'inet';
+  return { k: 'xt', name: `ct helper set "${name}"`, ct: true, mk: () => (p) => {
+    const ct = p.ct;
+    if (!ct || ct.status & IPS_CONFIRMED || ct.tuple[0].proto !== h.l4 || ct.helper) return true;
+    if (ct.tuple[0].l3 === 2 ? v4 : v6) ct.helper = h.type;
+    return true;
+  } };
 }
