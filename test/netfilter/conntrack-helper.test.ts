@@ -123,6 +123,30 @@ describe('-j CT --helper ftp: the helper is recorded, only the commands it would
   });
 });
 
+describe('nf_conntrack_ftp help(): only data just after a newline it saw is parsed (find_nl_seq)', () => {
+  it('a PORT as the client\'s first data, or after a segment not ending in a newline, is not looked at', () => {
+    const h = host({ iptables: RULES(true).replace(':OUTPUT DROP', ':OUTPUT ACCEPT') });
+    const nf = hooks(h);
+    const c = { src: '10.0.0.2', dst: '10.0.0.1', sport: 41000, dport: 21, proto: 'tcp' as const };
+    const s = { src: '10.0.0.1', dst: '10.0.0.2', sport: 21, dport: 41000, proto: 'tcp' as const };
+    inbound(nf, h, { ...c, flags: 'S', seq: 1000 });
+    outbound(nf, h, { ...s, flags: 'SA', seq: 5000, ack: 1001 });
+    inbound(nf, h, { ...c, flags: 'A', seq: 1001, ack: 5001 });
+    const port = bytes('PORT 10,0,0,2,160,1\r\n');
+    // first data of the direction: no seq_aft_nl yet -> "wrong seq pos", only the newline recorded
+    expect(inbound(nf, h, { ...c, flags: 'PA', seq: 1001, ack: 5001, inner: port }).inp.unsupported).toBeUndefined();
+    const part = bytes('NOOP');
+    let seq = 1001 + port.length;
+    // after a newline: parsed (a NOOP is no command it searches for), then a segment without '\n'
+    expect(inbound(nf, h, { ...c, flags: 'PA', seq, ack: 5001, inner: part }).inp.unsupported).toBeUndefined();
+    seq += part.length;
+    expect(inbound(nf, h, { ...c, flags: 'PA', seq, ack: 5001, inner: port }).inp.unsupported).toBeUndefined();
+    seq += port.length;
+    // that one ended in '\n': the next PORT is parsed -> unsupported
+    expect(inbound(nf, h, { ...c, flags: 'PA', seq, ack: 5001, inner: port }).inp.unsupported).toEqual([expect.stringMatching(/a PORT would create/)]);
+  });
+});
+
 describe('nft ct helper set (nft_ct_helper_obj_eval)', () => {
   const NFT = (l3: string) => `table inet fw {
   ct helper tftp-std {

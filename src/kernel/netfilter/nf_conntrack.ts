@@ -133,6 +133,8 @@ export interface NfConn {
   helper?: string;
   /** ct->master: the connection whose helper expected this one (IPS_EXPECTED) */
   master?: NfConn;
+  /** nf_ct_ftp_master.seq_aft_nl per direction: sequence numbers just after a '\n' (up to 2) */
+  ftpNl?: [number[], number[]];
 }
 
 export function invertTuple(t: Tuple): Tuple {

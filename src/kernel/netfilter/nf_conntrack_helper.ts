@@ -95,14 +95,26 @@ export function nfCtHelp(p: Pkt, ct: NfConn, ctinfo: number, expects: NfExpectTa
   const off = l4 === 6 ? p.th + ((p.d[p.th + 12]! >> 4) << 2) : l4 === 17 ? p.th + 8 : -1;
   if (off < 0 || off >= p.end) return '';
   if (kind === 'ftp' && l4 === 6) {
-    // help(): only ESTABLISHED packets are parsed, for search[dir]: PORT/EPRT from the client,
-    // 227/229 replies from the server (find_pattern: at the start of the data, case-insensitive)
+    // help(): only ESTABLISHED packets are parsed ("until there's been traffic both ways"), and
+    // only one starting just after a '\n' the helper saw in that direction (find_nl_seq); it looks
+    // for search[dir]: PORT/EPRT from the client, 227/229 from the server (find_pattern: at the
+    // start of the data, case-insensitive)
     if (ctinfo !== IP_CT_ESTABLISHED && ctinfo !== IP_CT_ESTABLISHED_REPLY) return '';
-    const head = String.fromCharCode(...p.d.subarray(off, Math.min(off + 4, p.end))).toUpperCase();
-    const cmds = ctinfo === IP_CT_ESTABLISHED ? ['PORT', 'EPRT'] : ['227 ', '229 '];
-    if (!cmds.some((c) => head === c)) return '';
-    (p.unsupported ??= []).push(`conntrack helper ${name}: the expectation a ${head.trim()} would create (nf_conntrack_ftp.c help()) is not modelled`);
-    return `helper ${name}: ${head.trim()} not parsed (unsupported)`;
+    const dir = ctinfo === IP_CT_ESTABLISHED ? 0 : 1;
+    const seq = ((p.d[p.th + 4]! << 24) | (p.d[p.th + 5]! << 16) | (p.d[p.th + 6]! << 8) | p.d[p.th + 7]!) >>> 0;
+    const nl = (ct.ftpNl ??= [[], []])[dir];
+    let what = '';
+    if (nl.includes(seq)) {
+      const head = String.fromCharCode(...p.d.subarray(off, Math.min(off + 4, p.end))).toUpperCase();
+      const cmds = dir === 0 ? ['PORT', 'EPRT'] : ['227 ', '229 '];
+      if (cmds.some((c) => head === c)) {
+        (p.unsupported ??= []).push(`conntrack helper ${name}: the expectation a ${head.trim()} would create (nf_conntrack_ftp.c help()) is not modelled`);
+        what = `helper ${name}: ${head.trim()} not parsed (unsupported)`;
+      }
+    }
+    // out_update_nl: a segment ending in '\n' makes its end a place to parse from (update_nl_seq)
+    if (p.d[p.end - 1] === 0x0a) ftpUpdateNlSeq(nl, (seq + (p.end - off)) >>> 0);
+    return what;
   }
   (p.unsupported ??= []).push(`conntrack helper ${name}: its payload parsing (expectations, rewrites) is not modelled`);
   return `helper ${name}: not modelled (unsupported)`;
@@ -124,4 +136,12 @@ function tftpHelp(p: Pkt, ct: NfConn, expects: NfExpectTable): string {
   const tuple: Tuple = { l3: r.l3, proto: 17, src: r.src, dst: r.dst, sport: 0, dport: r.dport };
   expects.add({ tuple, sportExact: false, master: ct, zone: ct.zone, timeout: p.now + TFTP_EXPECT_TIMEOUT }, 1);
   return `tftp_help: ${opcode === TFTP_OPCODE_READ ? 'RRQ' : 'WRQ'}, expecting ${showTuple(tuple).replace(' sport=0', ' sport=any')}`;
+}
+
+/** update_nl_seq (nf_conntrack_ftp.c): remember up to NUM_SEQ_TO_REMEMBER (2), replacing the oldest by a later one */
+function ftpUpdateNlSeq(nl: number[], seq: number): void {
+  if (nl.includes(seq)) return;
+  if (nl.length < 2) { nl.push(seq); return; }
+  const oldest = ((nl[0]! - nl[1]!) | 0) < 0 ? 0 : 1; // before(a, b): (s32)(a - b) < 0
+  if (((seq - nl[oldest]!) | 0) > 0) nl[oldest] = seq;
 }
