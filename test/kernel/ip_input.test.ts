@@ -177,6 +177,30 @@ describe('ip_error with forwarding off on the input device (net/ipv4/route.c)', 
   });
 });
 
+describe('ip_forward: pkt_type and ICMP redirects (net/ipv4/ip_forward.c, route.c)', () => {
+  it('unicast IP to forward in an L2 multicast frame: ip_forward drops it (pkt_type != PACKET_HOST, SKB_DR NOT_SPECIFIED)', () => {
+    expectFate(run(host, in0(udp4('10.1.0.2', '10.2.0.2', 1000, 53), '01:00:5e:00:00:fb'), 'eth0').rec).dropped('NOT_SPECIFIED', 'ip_forward').noReply();
+  });
+  // __mkroute_input sets IPSKB_DOREDIRECT when the packet leaves by its ingress device, the source
+  // validated on-link (fib_validate_source 1), IN_DEV_TX_REDIRECTS (all OR dev send_redirects) and
+  // inet_addr_onlink(out_dev, saddr, gw); ip_forward then calls ip_rt_send_redirect (gateway: the
+  // destination itself, no gateway on the route). 10.1.0.3's neighbour then fails (snapshot).
+  const hairpin = () => in0(udp4('10.1.0.2', '10.1.0.3', 1000, 53));
+  it('back out eth0 to an on-link source: redirect to host 10.1.0.3', () => {
+    expect(run(host, hairpin(), 'eth0').rec.replies?.[0]).toEqual({ iface: 'eth0', summary: 'IP 10.1.0.1 > 10.1.0.2: ICMP redirect 10.1.0.3 to host 10.1.0.3, length 40' });
+  });
+  it('send_redirects 0 (all and eth0): no redirect', () => {
+    const h = sample('router');
+    h.sysctls.raw.set('net.ipv4.conf.all.send_redirects', '0');
+    h.sysctls.raw.set('net.ipv4.conf.eth0.send_redirects', '0');
+    expect(run(h, hairpin(), 'eth0').rec.replies?.some((r) => /redirect/.test(r.summary))).toBe(false);
+  });
+  it('a source reached through a gateway is not on-link: forwarded back out eth1 without a redirect', () => {
+    const f = eth('02:00:00:00:02:01', '02:00:00:00:02:02', 0x0800, udp4('198.51.100.7', '10.2.0.3', 1000, 53));
+    expectFate(run(host, f, 'eth1').rec).forwarded('eth1').noReply();
+  });
+});
+
 describe('local delivery (ip_local_deliver, icmp_rcv)', () => {
   it('echo to the host is answered and consumed', () => {
     expectFate(run(host, in0(echo4('10.1.0.2', '10.1.0.1')), 'eth0').rec).consumed().reply('eth0', 'IP 10.1.0.1 > 10.1.0.2: ICMP echo reply, id 4660, seq 1, length 18');
