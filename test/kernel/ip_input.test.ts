@@ -28,12 +28,16 @@ describe('ip_rcv_core header checks (net/ipv4/ip_input.c)', () => {
   });
   it('drops a packet shorter than an IPv4 header with IP_INHDR (pskb_may_pull(sizeof(struct iphdr)))', () => {
     const p = udp4('10.1.0.2', '10.2.0.2', 1, 2).subarray(0, 16);
-    expectFate(run(host, in0(p), 'eth0').rec).dropped('IP_INHDR', 'ip_rcv_core');
+    const { rec } = run(host, in0(p), 'eth0');
+    expectFate(rec).dropped('IP_INHDR', 'ip_rcv_core');
+    expect(rec.events.at(-1)!.fn).toBe('ip_rcv_core'); // freed there: nothing after it
   });
   it('drops ihl 6 with only 20 header bytes present with IP_INHDR (pskb_may_pull(ihl * 4))', () => {
     const p = udp4('10.1.0.2', '10.2.0.2', 1, 2).subarray(0, 20);
     p[0] = 0x46;
-    expectFate(run(host, in0(p), 'eth0').rec).dropped('IP_INHDR', 'ip_rcv_core');
+    const { rec } = run(host, in0(p), 'eth0');
+    expectFate(rec).dropped('IP_INHDR', 'ip_rcv_core');
+    expect(rec.events.at(-1)!.fn).toBe('ip_rcv_core'); // freed there: nothing after it
   });
   it('drops ihl < 5 with IP_INHDR', () => {
     const p = udp4('10.1.0.2', '10.2.0.2', 1, 2);
