@@ -407,7 +407,9 @@ export function fateToJSONInto(r: FateRecord, sink: JsonSink): void {
   }
 }
 
-function fastInto(r: FateRecord, sink: JsonSink): void {
+/** the record's first fields, `{"frame":..,"fate":..[,"copy_of"][,"reason"]`, shared by both fast
+ *  paths; frame and fate must have the schema's types (a record that breaks them goes the slow way) */
+function recordHead(r: FateRecord): string {
   if (typeof r.frame !== 'number' || typeof r.fate !== 'string' || !Array.isArray(r.events)) throw BAIL;
   identityOk = (OBJECT_PROTO as { toJSON?: unknown }).toJSON === undefined && (Array.prototype as { toJSON?: unknown }).toJSON === undefined;
   let fate = FATES.get(r.fate);
@@ -418,7 +420,11 @@ function fastInto(r: FateRecord, sink: JsonSink): void {
   let s = '{"frame":' + (Number.isFinite(r.frame) ? '' + r.frame : 'null') + ',"fate":' + fate;
   if (r.copy_of !== undefined) s += ',"copy_of":' + num(r.copy_of);
   if (r.reason !== undefined) s += ',"reason":' + field(r.reason);
-  sink.text(s);
+  return s;
+}
+
+function fastInto(r: FateRecord, sink: JsonSink): void {
+  sink.text(recordHead(r));
   if (r.egress && r.egress.length) { sink.text(',"egress":'); listInto(r.egress, strs, sink); }
   if (r.replies && r.replies.length) { sink.text(',"replies":'); listInto(r.replies, replies, sink); }
   if (r.verdicts && r.verdicts.length) { sink.text(',"verdicts":'); listInto(r.verdicts, verdicts, sink); }
@@ -435,17 +441,7 @@ function listInto(v: unknown, c: ListCache, sink: JsonSink): void {
 }
 
 function fastJSON(r: FateRecord): string {
-  // frame and fate: the schema's types (a record that breaks them goes the slow way)
-  if (typeof r.frame !== 'number' || typeof r.fate !== 'string' || !Array.isArray(r.events)) throw BAIL;
-  identityOk = (OBJECT_PROTO as { toJSON?: unknown }).toJSON === undefined && (Array.prototype as { toJSON?: unknown }).toJSON === undefined;
-  let fate = FATES.get(r.fate);
-  if (fate === undefined) {
-    fate = jstr(r.fate);
-    if (FATES.size < 64) FATES.set(r.fate, fate);
-  }
-  let s = '{"frame":' + (Number.isFinite(r.frame) ? '' + r.frame : 'null') + ',"fate":' + fate;
-  if (r.copy_of !== undefined) s += ',"copy_of":' + num(r.copy_of);
-  if (r.reason !== undefined) s += ',"reason":' + field(r.reason);
+  let s = recordHead(r);
   if (r.egress && r.egress.length) s += ',"egress":' + list(r.egress, strs);
   if (r.replies && r.replies.length) s += ',"replies":' + list(r.replies, replies);
   if (r.verdicts && r.verdicts.length) s += ',"verdicts":' + list(r.verdicts, verdicts);
