@@ -4,7 +4,10 @@
 // MUTATE_MODULE (set by scripts/mutate.sh: kernel/route, capture, ui/filter.ts, ...) narrows the run
 // to one module, with its own incremental file and report.
 const mod = process.env.MUTATE_MODULE;
-const name = mod ? mod.replace(/\.ts$/, '').replace(/\//g, '-') : 'all';
+// MUTATE_PART (optional, e.g. `ct`) gives a big module one incremental file and report per part
+// (stryker/kernel-netfilter.ct.json), so parts can be measured in parallel without sharing a file.
+const part = process.env.MUTATE_PART ? `.${process.env.MUTATE_PART}` : '';
+const name = (mod ? mod.replace(/\.ts$/, '').replace(/\//g, '-') : 'all') + part;
 const only = mod ? [mod.endsWith('.ts') ? `src/${mod}` : `src/${mod}/**/*.ts`] : null;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

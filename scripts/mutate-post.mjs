@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 
 const mod = process.argv[2];
-const name = mod.replace(/\.ts$/, '').replace(/\//g, '-');
+const name = mod.replace(/\.ts$/, '').replace(/\//g, '-') + (process.env.MUTATE_PART ? `.${process.env.MUTATE_PART}` : '');
 const inc = `stryker/${name}.json`;
 if (fs.existsSync(inc)) {
   const j = JSON.parse(fs.readFileSync(inc, 'utf8'));

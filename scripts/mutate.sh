@@ -8,6 +8,8 @@
 # A FILE inside a module mutates only that file (files of one module in one run) and updates the
 # module's incremental file: the results of its other files are kept, so a big module can be
 # measured file by file and its report still covers the whole module.
+# MUTATE_PART=NAME (environment) keeps a separate incremental file and report for a part of a big
+# module (stryker/kernel-netfilter.NAME.json), e.g. MUTATE_PART=ct npm run mutate -- kernel/netfilter/nf_conntrack.ts
 # Reports: reports/mutation/<module>.json (mutation-testing-elements schema), the score table and
 # reports/mutation/<module>.survivors.txt (rewritten from the report at the end of each run).
 set -euo pipefail
