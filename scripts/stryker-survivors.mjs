@@ -7,7 +7,7 @@ import { PluginKind, declareClassPlugin } from '@stryker-mutator/api/plugin';
 class SurvivorsReporter {
   constructor() {
     const mod = process.env.MUTATE_MODULE;
-    const name = mod ? mod.replace(/\.ts$/, '').replace(/\//g, '-') : 'all';
+    const name = (mod ? mod.replace(/\.ts$/, '').replace(/\//g, '-') : 'all') + (process.env.MUTATE_PART ? `.${process.env.MUTATE_PART}` : '');
     fs.mkdirSync('reports/mutation', { recursive: true });
     this.file = `reports/mutation/${name}.survivors.txt`;
     fs.writeFileSync(this.file, '');
