@@ -3,7 +3,7 @@
 // kernel function. They continue the rule set (XT_CONTINUE) like their kernel counterparts and
 // put what they changed into the timeline (before/after).
 
-import type { CompileCtx } from './compile.js';
+import { V_DROP, type CompileCtx } from './compile.js';
 import type { IrRule } from './ir.js';
 import type { Pkt } from './pkt.js';
 import { NFPROTO_IPV4, NFPROTO_IPV6 } from './hook.js';
@@ -38,7 +38,8 @@ function writable(p: Pkt): Uint8Array {
  * xt_TCPMSS.c tcpmss_mangle_packet: lower the SYN's MSS option to --set-mss, or with
  * --clamp-mss-to-pmtu to min(route MTU, reverse route MTU) - 40 (IPv6: 60); never raises it.
  * The route MTUs are the devices' (a route's own `mtu` attribute is not read). A SYN without the
- * option would get one added (536 / 1220): not modelled, reported.
+ * option would get one added (536 / 1220): not modelled, reported. A TCP header shorter than 20
+ * bytes or than its doff, or a clamp without a usable MTU, is `return -1`: tcpmss_tg4/6 NF_DROP.
  */
 export function tcpmss(x: XtExt, v6: boolean): Mk {
   const set = val(x, 'set-mss');
@@ -46,13 +47,18 @@ export function tcpmss(x: XtExt, v6: boolean): Mk {
   return (cx, r) => {
     const noOpt = unsupportedHere(cx, r, '-j TCPMSS on a SYN without an MSS option (the kernel adds one)');
     const badMtu = unsupportedHere(cx, r, '-j TCPMSS --clamp-mss-to-pmtu without a route MTU');
+    const malformed = (p: Pkt) => {
+      cx.events.push({ fn: v6 ? 'tcpmss_tg6' : 'tcpmss_tg4', what: `TCPMSS: TCP header of ${p.end - p.th} bytes, doff ${p.th + 12 < p.end ? (p.d[p.th + 12]! >> 4) * 4 : '?'}: NF_DROP` });
+      p.fwdVerdict = V_DROP;
+      return true;
+    };
     return (p) => {
       if (p.fragoff !== 0 || p.th < 0 || p.l4proto !== 6) return true;
       let d = p.d;
       const th = p.th, len = p.end - th;
-      if (len < 20) return true;
+      if (len < 20) return malformed(p);
       const hl = (d[th + 12]! >> 4) * 4;
-      if (len < hl || hl < 20) return true;
+      if (len < hl || hl < 20) return malformed(p);
       let newmss: number;
       if (set !== undefined) newmss = Number(set);
       else {
