@@ -92,8 +92,8 @@ export function replaySource(reader: CaptureReader, title: string, host: Host, o
     return summarize(repDec, null, { absoluteSeq: true });
   };
   const wantSummary = opts.summaries !== false;
-  // SLL2 frames name their interface by index: the snapshot's device name in the summary
-  const sumOpts = { ifname: (i: number) => host.byIndex.get(i)?.name };
+  // the replay's lines and rows show the device in a column of their own: not again in SLL2 summaries
+  const sumOpts = { ifaceColumn: true };
   const skb = new SkBuff(new Uint8Array(0), 0);
   skb.inPlaceUndo = true;
   const ifaceCache = new Map<string, NetDevice>();

@@ -30,6 +30,8 @@ function run(w: WorkerSetup): void {
   const sumOpts = { link: w.link, absoluteSeq: w.absoluteSeq };
   const ndjson = w.mode === 'inspect-ndjson';
   const replay = w.mode === 'replay-summary';
+  // as the one-thread replay's summaries (replay.ts): the device has its own column
+  const REPLAY_SUMMARY = { ifaceColumn: true };
   let lines: string[] = [];
   let owners = w.index === 0 ? new Uint8Array(BATCH) : null;
   let k = 0;
@@ -54,7 +56,7 @@ function run(w: WorkerSetup): void {
         decodeFrame(f.data, f.caplen, f.iface.linktype, d, f.len, ndjson);
         const o = flowOwner(d, w.n);
         if (owners) owners[k] = o;
-        if (o === w.index) lines.push(replay ? summarize(d, st) : inspectLine(f, d, ndjson, st, sumOpts));
+        if (o === w.index) lines.push(replay ? summarize(d, st, REPLAY_SUMMARY) : inspectLine(f, d, ndjson, st, sumOpts));
       }
       if (++k === BATCH) flush(false);
     }

@@ -212,9 +212,8 @@ Examples:
       }
       const fmt = o.format ?? 'text';
       const out = new Out();
-      const h = host;
-      // SLL2 frames name their interface by index: the snapshot's device name (as replay.ts does)
-      const lines = textBytes ? new TextLines(out, { ifname: (i: number) => h.byIndex.get(i)?.name }) : null;
+      // the device is the line's own column: not again in SLL2 summaries (as replay.ts)
+      const lines = textBytes ? new TextLines(out, { ifaceColumn: true }) : null;
       const jl = new JsonLine();
       let first = true;
       if (fmt === 'json') out.write('[');

@@ -24,8 +24,9 @@ export interface SummaryOptions {
   absoluteSeq?: boolean;
   /** only the general code, not the byte-built common lines (tests compare the two) */
   general?: boolean;
-  /** the name of an SLL2 interface index on the capture host (replay: the snapshot's device) */
-  ifname?: (ifindex: number) => string | undefined;
+  /** the caller prints the frame's interface in a column of its own (replay: the snapshot's
+   *  device): an SLL2 line then starts with the direction only, not tcpdump's interface name too */
+  ifaceColumn?: boolean;
 }
 
 /** Per-capture state of the summaries: tcpdump's table of TCP conversations for relative
@@ -80,12 +81,12 @@ export function summarize(d: Decoded, state: SummaryState | null = null, opts: S
     } else if (l === L_SLL) {
       if (link) s += `${(SLL_PKTTYPE[d.pktType] ?? '?').padStart(3)} ${macToString(b, 6)} ${ethertypeText(u16(b, 14))}, length ${d.wireLen}: `;
     } else if (l === L_SLL2) {
-      // tcpdump prints the interface name of the ifindex looked up on the machine reading the
-      // file (if_indextoname), which says nothing about the capture host: we print the capture
-      // host's name when known (replay: from its snapshot), else "?" as tcpdump does for an
-      // unknown index; then the direction
-      const name = (opts.ifname && opts.ifname(d.ifindex)) || '?';
-      s += `${name.padEnd(5)} ${(SLL_PKTTYPE[d.pktType] ?? '?').padEnd(3)} `;
+      // tcpdump prints the name the ifindex has on the machine reading the file (if_indextoname),
+      // which says nothing about the capture host: "?" as tcpdump prints for an unknown index.
+      // The replay names the capture host's device (from its snapshot) in a column of its own,
+      // so its lines keep only the direction here (the name twice said nothing more)
+      if (opts.ifaceColumn !== true) s += '?'.padEnd(5) + ' ';
+      s += `${(SLL_PKTTYPE[d.pktType] ?? '?').padEnd(3)} `;
       if (link) s += `ifindex ${d.ifindex} ${macToString(b, 12)} ${ethertypeText(u16(b, 0))}, length ${d.wireLen}: `;
     } else if (l === L_NFLOG) {
       // print-nflog.c: the nflog header only with -e; the packet cut before its payload TLV

@@ -22,7 +22,7 @@ function compare(file: string, host: Host, iface?: string): number {
   const src = openReplay(file, host, { checksums: 'auto', iface, summaries: true, events: false });
   let got = '';
   const out = new Out((s) => { got += s; });
-  const lines = new TextLines(out, { ifname: (i: number) => host.byIndex.get(i)?.name });
+  const lines = new TextLines(out, { ifaceColumn: true });
   let want = '';
   let n = 0;
   try {

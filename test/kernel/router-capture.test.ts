@@ -81,7 +81,7 @@ function observedForwards(raw: Raw[]): Map<number, Raw> {
 
 /** a reply summary without what the model cannot know (the host's ISN, TCP options) */
 const norm = (s: string): string =>
-  s.replace(/^\S+\s+(?:In|Out|B|M|P)\s+/, '').replace(/, seq \d+.*$/, '').replace(/, options \[.*?\]/, '').replace(/, ack \d+, win \d+/, '')
+  s.replace(/^(?:In|Out|B|M|P)\s+/, '').replace(/, seq \d+.*$/, '').replace(/, options \[.*?\]/, '').replace(/, ack \d+, win \d+/, '')
     // a bare ACK may leave carried by the host's next segment (its FIN or data: delayed ACK)
     .replace(/Flags \[[FP]\.\]/, 'Flags [.]').replace(/, length \d+$/, '');
 
@@ -129,7 +129,8 @@ describe('a real router (tcpdump -i any, dnsmasq, NAT) replayed against its snap
       if (!r.out || copyOf.has(r.no)) continue;
       if (KNOWN[copyOf.get(r.no) ?? -1]) continue;
       const x = rec.get(r.no)!;
-      const m = /^\S+\s+\S+\s+(IP6?) (\S+) >/.exec(items[r.no - 1].summary);
+      // the replay's SLL2 summaries start with the direction (the device is the item's iface)
+      const m = /^(?:In|Out|B|M|P)\s+(IP6?) (\S+) >/.exec(items[r.no - 1].summary);
       const src = !m ? undefined : m[1] === 'IP' ? m[2].split('.').slice(0, 4).join('.') : m[2].replace(/\.\d+$/, '');
       if (x.fate !== 'sent' || x.copy_of !== undefined || (src !== undefined && !local.has(src))) bad.push(`frame ${r.no}: ${x.fate} from ${src}`);
     }
