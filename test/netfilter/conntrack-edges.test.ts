@@ -2,12 +2,14 @@
 // Expected values come from the kernel source, cited by function (net/netfilter/nf_conntrack_core.c,
 // nf_conntrack_proto_udp.c, nf_conntrack_proto_tcp.c), or are derived by hand as explained.
 import { describe, expect, it } from 'vitest';
-import { NFPROTO_IPV4, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../../src/kernel/netfilter/hook.js';
+import { NFPROTO_IPV4, NFPROTO_IPV6, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../../src/kernel/netfilter/hook.js';
 import type { NfTables } from '../../src/kernel/netfilter/index.js';
 import { IPS_ASSURED, IP_CT_UNTRACKED, type NfConn } from '../../src/kernel/netfilter/nf_conntrack.js';
 import { ipFastCsum } from '../../src/packet/checksum.js';
-import type { SkBuff } from '../../src/kernel/skbuff.js';
-import { host, hooks, run, skb4, type Pk } from './helpers.js';
+import { SkBuff } from '../../src/kernel/skbuff.js';
+import { parseIPv6 } from '../../src/kernel/netfilter/ir.js';
+import { fillL4ChecksumV6, writeEthHdr, writeIcmpHdr, writeIpv6Hdr, writeTcpHdr } from '../../src/packet/build.js';
+import { dev, host, hooks, run, skb4, type Pk } from './helpers.js';
 
 const RULES = `table inet m {
 	chain raw {
@@ -198,5 +200,176 @@ describe('tcp: why a segment is INVALID, as the timeline names it', () => {
     expect(seg('c', 'A', 900000, 5001)).toBe(`invalid: invalid: tcp_in_window: SEQ is over upper bound 65242 (over the window of the receiver) ${ENTRY} ESTABLISHED)`);
     // III: before(sack, receiver->td_end + 1) fails for an ACK of 6000 when the server sent up to 5001: bound 5002
     expect(seg('c', 'A', 1001, 6000)).toBe(`invalid: invalid: tcp_in_window: ACK is over upper bound 5002 (ACKed data not seen yet) ${ENTRY} ESTABLISHED)`);
+  });
+});
+
+describe('ICMP errors: the quoted packet names the connection (nf_conntrack_inet_error, icmp_error_message)', () => {
+  // The quoted header is read with nf_ct_get_tuplepr: the IP header whole, then for TCP/UDP the
+  // ports (nf_ct_get_tuple_ports: 4 bytes), for ICMP/ICMPv6 its 8-byte header (icmp_pkt_to_tuple,
+  // icmpv6_pkt_to_tuple). One byte short and there is no tuple: -NF_ACCEPT, the error is INVALID.
+  const T = 1_800_000_000;
+  function hostOut() {
+    const h = host({ nft: RULES });
+    const nf = hooks(h);
+    /** a packet the host sends: output then postrouting (confirmed) */
+    const send = (skb: SkBuff) => {
+      run(nf, NFPROTO_IPV4, NF_INET_LOCAL_OUT, skb, h, undefined, 'eth0');
+      run(nf, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, h, undefined, 'eth0');
+    };
+    return { h, nf, send };
+  }
+
+  it('a time exceeded quoting the host\'s echo request: RELATED_REPLY of the ping, at any quote of 8 bytes or more', () => {
+    const { h, nf, send } = hostOut();
+    const echo = skb4({ src: '10.0.0.1', dst: '198.51.100.9', proto: 'icmp', type: 8, id: 7, t: T });
+    send(echo);
+    for (const [n, want] of [[8, 'related'], [7, 'invalid']] as const) {
+      const err = skb4({ src: '10.0.0.254', dst: '10.0.0.1', proto: 'icmp', type: 11, code: 0, inner: echo.data.slice(14, 14 + 20 + n), t: T + 1 });
+      const d = deliver(nf, h, err);
+      expect([n, d.state, ctIn(d.pre)]).toEqual([n, want, want === 'related'
+        ? 'RELATED_REPLY (icmp error for src=10.0.0.1 dst=198.51.100.9 type=8 code=0 id=7)'
+        : 'icmp error without a valid quoted header: invalid']);
+    }
+  });
+
+  it('a port unreachable quoting UDP: 4 bytes of it are enough, 3 are not; a quoted header of another IP version is none', () => {
+    const { h, nf, send } = hostOut();
+    const u = skb4({ src: '10.0.0.1', dst: '198.51.100.9', proto: 'udp', sport: 7000, dport: 9999, t: T });
+    send(u);
+    const err = (inner: Uint8Array) => deliver(nf, h, skb4({ src: '198.51.100.9', dst: '10.0.0.1', proto: 'icmp', type: 3, code: 3, inner, t: T + 1 }));
+    const q = u.data.slice(14, 14 + 28);
+    expect(ctIn(err(q.slice(0, 24)).pre)).toBe('RELATED_REPLY (icmp error for src=10.0.0.1 dst=198.51.100.9 sport=7000 dport=9999)');
+    expect(err(q.slice(0, 23)).state).toBe('invalid');
+    expect(err(q.slice(0, 19)).state).toBe('invalid');
+    const v6 = q.slice();
+    v6[0] = 0x65;
+    expect(ctIn(err(v6).pre)).toBe('icmp error without a valid quoted header: invalid');
+    // an error about a connection nobody made
+    const other = q.slice();
+    other[21] ^= 1; // source port 7000 -> 7001
+    expect(ctIn(err(other).pre)).toBe('icmp error for an unknown connection (src=10.0.0.1 dst=198.51.100.9 sport=7001 dport=9999): invalid');
+  });
+});
+
+describe('ICMPv6 errors (icmpv6_error -> nf_conntrack_inet_error)', () => {
+  const T = 1_800_000_000;
+  const A = 'fd00::1', B = '2001:db8::9';
+  const bin = (s: string) => Uint8Array.from(parseIPv6(s)!, (c) => c.charCodeAt(0));
+  /** Ethernet + IPv6 + an L4 part given as bytes (its checksum filled for next header `nh`) */
+  function frame6(src: string, dst: string, nh: number, l4: Uint8Array, t: number): SkBuff {
+    const len = 14 + 40 + l4.length;
+    const b = new Uint8Array(len);
+    writeEthHdr(b, 0, new Uint8Array(6), 0, new Uint8Array(6), 0, 0x86dd);
+    writeIpv6Hdr(b, 14, 0, 0, l4.length, nh, 64, bin(src), 0, bin(dst), 0);
+    b.set(l4, 54);
+    fillL4ChecksumV6(b, 14, 54, l4.length, nh);
+    const skb = new SkBuff(b, len);
+    skb.mac_header = 0;
+    skb.network_header = 14;
+    skb.transport_header = 54;
+    skb.protocol = 0x86dd;
+    skb.tstampSec = t;
+    return skb;
+  }
+  const icmp6 = (type: number, code: number, rest: number, body: Uint8Array = new Uint8Array(0)) => {
+    const l4 = new Uint8Array(8 + body.length);
+    writeIcmpHdr(l4, 0, type, code, rest);
+    l4.set(body, 8);
+    return l4;
+  };
+  function setup() {
+    const h = host({ nft: RULES }, [dev(1, 'lo', ['::1/128'], 'loopback'), dev(2, 'eth0', [`${A}/64`])]);
+    const nf = hooks(h);
+    const send = (skb: SkBuff) => {
+      run(nf, NFPROTO_IPV6, NF_INET_LOCAL_OUT, skb, h, undefined, 'eth0');
+      run(nf, NFPROTO_IPV6, NF_INET_POST_ROUTING, skb, h, undefined, 'eth0');
+    };
+    const recv = (skb: SkBuff) => {
+      const pre = run(nf, NFPROTO_IPV6, NF_INET_PRE_ROUTING, skb, h, 'eth0');
+      const r = run(nf, NFPROTO_IPV6, NF_INET_LOCAL_IN, skb, h, 'eth0');
+      return [NAMES[Number(r.verdicts[0]!.rule!.slice(7)) - 1], ctIn(pre)];
+    };
+    return { send, recv };
+  }
+
+  it('a port unreachable quoting the host\'s UDP datagram: RELATED_REPLY; one byte short of the ports: INVALID', () => {
+    const { send, recv } = setup();
+    const udp = new Uint8Array(8);
+    udp.set([0x1b, 0x58, 0x27, 0x0f, 0, 8, 0, 0]); // 7000 -> 9999, length 8
+    const u = frame6(A, B, 17, udp, T);
+    send(u);
+    const quoted = u.data.slice(14, 14 + 48);
+    expect(recv(frame6(B, A, 58, icmp6(1, 4, 0, quoted.slice(0, 44)), T + 1))).toEqual(['related', `RELATED_REPLY (icmp error for src=${A} dst=${B} sport=7000 dport=9999)`]);
+    expect(recv(frame6(B, A, 58, icmp6(1, 4, 0, quoted.slice(0, 43)), T + 1))[0]).toBe('invalid');
+    // the quoted IPv6 header cut short (39 bytes), or not IPv6 at all
+    expect(recv(frame6(B, A, 58, icmp6(1, 4, 0, quoted.slice(0, 39)), T + 1))).toEqual(['invalid', 'icmp error without a valid quoted header: invalid']);
+    const v4 = quoted.slice();
+    v4[0] = 0x45;
+    expect(recv(frame6(B, A, 58, icmp6(1, 4, 0, v4), T + 1))[0]).toBe('invalid');
+  });
+
+  it('a packet too big quoting the host\'s echo request: RELATED_REPLY at 8 quoted bytes, INVALID at 7', () => {
+    const { send, recv } = setup();
+    const echo = frame6(A, B, 58, icmp6(128, 0, (9 << 16) | 1), T);
+    send(echo);
+    const quoted = echo.data.slice(14, 14 + 48);
+    expect(recv(frame6(B, A, 58, icmp6(2, 0, 1280, quoted), T + 1))).toEqual(['related', `RELATED_REPLY (icmp error for src=${A} dst=${B} type=128 code=0 id=9)`]);
+    expect(recv(frame6(B, A, 58, icmp6(2, 0, 1280, quoted.slice(0, 47)), T + 1))[0]).toBe('invalid');
+  });
+
+  it('a bad TCP checksum over IPv6 at prerouting: INVALID (tcp_error -> nf_checksum)', () => {
+    const { recv } = setup();
+    const th = new Uint8Array(20);
+    writeTcpHdr(th, 0, 40000, 22, 1000, 0, 2, 64240);
+    const skb = frame6(B, A, 6, th, T);
+    skb.data[54 + 16] ^= 0x11;
+    expect(recv(skb)).toEqual(['invalid', 'bad tcp checksum: invalid']);
+  });
+});
+
+describe('nf_conntrack_in without a tuple, other protocols, confirm on a full table', () => {
+  const T = 1_800_000_000;
+  it('a TCP header cut short has no tuple: INVALID', () => {
+    // nf_ct_get_tuple fails (tcp_error: "short packet"): -NF_ACCEPT
+    const h = host({ nft: RULES });
+    const nf = hooks(h);
+    const skb = skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'tcp', sport: 40000, dport: 22, t: T });
+    skb.tail = skb.len = 14 + 20 + 19;
+    const d = deliver(nf, h, skb);
+    expect([d.state, ctIn(d.pre)]).toEqual(['invalid', 'no tuple: invalid']);
+  });
+
+  it('a UDP checksum of 0x00NN is a checksum (only 0 means none): a wrong one is INVALID', () => {
+    // udp_error: "Packet with no checksum" is udph->check == 0, the whole 16 bits
+    const h = host({ nft: RULES });
+    const nf = hooks(h);
+    const skb = skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 5000, dport: 53, payload: 4, t: T });
+    skb.data[40] = 0;
+    skb.data[41] = 0x12;
+    expect(deliver(nf, h, skb).state).toBe('invalid');
+    const none = skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 5001, dport: 53, payload: 4, t: T });
+    none.data[40] = none.data[41] = 0;
+    expect(deliver(nf, h, none).state).toBe('new');
+  });
+
+  it('a protocol without its own tracker (GRE) is tracked by the generic one: 600 s', () => {
+    // nf_conntrack_generic: generic_timeout 600 s; no ports in the tuple
+    const h = host({ nft: RULES });
+    const nf = hooks(h) as NfTables;
+    const gre = (src: string, dst: string, t: number) => {
+      const skb = skb4({ src, dst, proto: 'udp', sport: 0, dport: 0, t });
+      const d = skb.data;
+      d[23] = 47;
+      d[24] = d[25] = 0;
+      const c = ipFastCsum(d, 14, 5);
+      d[24] = c >> 8;
+      d[25] = c & 255;
+      return skb;
+    };
+    const first = deliver(nf, h, gre('10.0.0.2', '10.0.0.1', T));
+    expect([first.state, ctIn(first.pre)]).toEqual(['new', 'NEW src=10.0.0.2 dst=10.0.0.1']);
+    expect(deliver(nf, h, gre('10.0.0.1', '10.0.0.2', T + 1)).state).toBe('established');
+    const ct = nf.conntrack!.get({ l3: 2, proto: 47, src: 0x0a000002, dst: 0x0a000001, sport: 0, dport: 0 }, 0, T + 1) as NfConn;
+    expect(ct.timeout).toBe(T + 1 + 600);
   });
 });
