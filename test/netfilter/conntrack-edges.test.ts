@@ -7,6 +7,7 @@ import type { NfTables } from '../../src/kernel/netfilter/index.js';
 import { IPS_ASSURED, IP_CT_UNTRACKED, type NfConn } from '../../src/kernel/netfilter/nf_conntrack.js';
 import { ipFastCsum } from '../../src/packet/checksum.js';
 import { SkBuff } from '../../src/kernel/skbuff.js';
+import { ReplySkb } from '../../src/kernel/core/dev.js';
 import { parseIPv6 } from '../../src/kernel/netfilter/ir.js';
 import { fillL4ChecksumV6, writeEthHdr, writeIcmpHdr, writeIpv6Hdr, writeTcpHdr } from '../../src/packet/build.js';
 import { dev, host, hooks, run, skb4, type Pk } from './helpers.js';
@@ -334,7 +335,7 @@ describe('nf_conntrack_in without a tuple, other protocols, confirm on a full ta
     const h = host({ nft: RULES });
     const nf = hooks(h);
     const skb = skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'tcp', sport: 40000, dport: 22, t: T });
-    skb.tail = skb.len = 14 + 20 + 19;
+    skb.tail = 14 + 20 + 19;
     const d = deliver(nf, h, skb);
     expect([d.state, ctIn(d.pre)]).toEqual(['invalid', 'no tuple: invalid']);
   });
@@ -352,24 +353,62 @@ describe('nf_conntrack_in without a tuple, other protocols, confirm on a full ta
     expect(deliver(nf, h, none).state).toBe('new');
   });
 
-  it('a protocol without its own tracker (GRE) is tracked by the generic one: 600 s', () => {
-    // nf_conntrack_generic: generic_timeout 600 s; no ports in the tuple
+  it('GRE has its own tracker: 30 s until a reply, then 180 s and ASSURED; another protocol the generic one, 600 s', () => {
+    // recorded on 6.18 (fixtures/rulesets/evidence/ct-gre.txt): nf_conntrack_gre_packet refreshes with
+    // GRE_CT_UNREPLIED (30 s) until IPS_SEEN_REPLY, which nf_conntrack_in sets after the handler (the
+    // reply itself keeps 30 s), then GRE_CT_REPLIED (180 s) and ASSURED; protocol 99 has no tracker:
+    // nf_conntrack_generic, generic_timeout 600 s
     const h = host({ nft: RULES });
     const nf = hooks(h) as NfTables;
-    const gre = (src: string, dst: string, t: number) => {
-      const skb = skb4({ src, dst, proto: 'udp', sport: 0, dport: 0, t });
+    const proto = (n: number, src: string, dst: string, t: number) => {
+      const skb = skb4({ src, dst, proto: 'udp', sport: 0, dport: 0x0800, payload: 12, t });
       const d = skb.data;
-      d[23] = 47;
+      d[23] = n;
       d[24] = d[25] = 0;
       const c = ipFastCsum(d, 14, 5);
       d[24] = c >> 8;
       d[25] = c & 255;
       return skb;
     };
-    const first = deliver(nf, h, gre('10.0.0.2', '10.0.0.1', T));
+    const entry = (n: number, now: number) => nf.conntrack!.get({ l3: 2, proto: n, src: 0x0a000002, dst: 0x0a000001, sport: 0, dport: 0 }, 0, now) as NfConn;
+    const first = deliver(nf, h, proto(47, '10.0.0.2', '10.0.0.1', T));
     expect([first.state, ctIn(first.pre)]).toEqual(['new', 'NEW src=10.0.0.2 dst=10.0.0.1']);
-    expect(deliver(nf, h, gre('10.0.0.1', '10.0.0.2', T + 1)).state).toBe('established');
-    const ct = nf.conntrack!.get({ l3: 2, proto: 47, src: 0x0a000002, dst: 0x0a000001, sport: 0, dport: 0 }, 0, T + 1) as NfConn;
-    expect(ct.timeout).toBe(T + 1 + 600);
+    expect(entry(47, T).timeout).toBe(T + 30);
+    expect(deliver(nf, h, proto(47, '10.0.0.1', '10.0.0.2', T + 1)).state).toBe('established');
+    expect([entry(47, T + 1).timeout, entry(47, T + 1).status & IPS_ASSURED]).toEqual([T + 1 + 30, 0]);
+    deliver(nf, h, proto(47, '10.0.0.2', '10.0.0.1', T + 2));
+    expect([entry(47, T + 2).timeout, entry(47, T + 2).status & IPS_ASSURED]).toEqual([T + 2 + 180, IPS_ASSURED]);
+    deliver(nf, h, proto(99, '10.0.0.2', '10.0.0.1', T + 3));
+    deliver(nf, h, proto(99, '10.0.0.1', '10.0.0.2', T + 4));
+    deliver(nf, h, proto(99, '10.0.0.2', '10.0.0.1', T + 5));
+    expect([entry(99, T + 5).timeout, entry(99, T + 5).status & IPS_ASSURED]).toEqual([T + 5 + 600, 0]);
+  });
+});
+
+describe('tcp: the host\'s real segment after one the model built (ReplySkb) replaces the model\'s numbers', () => {
+  // The model answers a SYN with its own SYN-ACK (its ISN is a guess: 7777); the capture then holds
+  // the host's real data segment (ISN 5000). The kernel saw the real SYN-ACK, so for it this segment
+  // (seq 5001, 100 bytes) is in window: td_maxend = its end + td_maxwin, as tcp_in_window sets it
+  // for a sender picked up mid-stream ("We are in the middle of a connection ... use the data from
+  // the packet"). It must not be INVALID, and the window it opens must hold the next segment too.
+  const T = 1_800_000_000;
+  it('the data segment and the one after it are tracked, not INVALID', () => {
+    const h = host({ nft: RULES });
+    const nf = hooks(h);
+    const out = (skb: SkBuff) => {
+      const r = run(nf, NFPROTO_IPV4, NF_INET_LOCAL_OUT, skb, h, undefined, 'eth0');
+      run(nf, NFPROTO_IPV4, NF_INET_POST_ROUTING, skb, h, undefined, 'eth0');
+      return ctIn(r)!;
+    };
+    expect(deliver(nf, h, skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'tcp', sport: 40000, dport: 80, flags: 'S', seq: 1000, t: T })).state).toBe('new');
+    const built = skb4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 'tcp', sport: 80, dport: 40000, flags: 'SA', seq: 7777, ack: 1001, t: T });
+    const model = new ReplySkb(built.data, built.tail);
+    Object.assign(model, { mac_header: built.mac_header, network_header: built.network_header, transport_header: built.transport_header, protocol: built.protocol, tstampSec: T });
+    expect(out(model)).toMatch(/^ESTABLISHED_REPLY .* SYN_RECV$/);
+    const data = out(skb4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 'tcp', sport: 80, dport: 40000, flags: 'PA', seq: 5001, ack: 1001, payload: 100, t: T + 1 }));
+    expect(data).toMatch(/^ESTABLISHED_REPLY .* SYN_RECV$/);
+    // the next one, 30000 bytes further on (inside the 64240-byte window the SYN announced)
+    const next = out(skb4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 'tcp', sport: 80, dport: 40000, flags: 'PA', seq: 35101, ack: 1001, payload: 100, t: T + 2 }));
+    expect(next).toMatch(/^ESTABLISHED_REPLY .* SYN_RECV$/);
   });
 });

@@ -59,6 +59,8 @@ export interface CtTimeouts {
   icmp: number;
   generic: number;
 }
+/** gre_timeouts[] (nf_conntrack_proto_gre.c): GRE_CT_UNREPLIED, GRE_CT_REPLIED, in seconds */
+const GRE_TIMEOUT_UNREPLIED = 30, GRE_TIMEOUT_REPLIED = 180;
 export const DEFAULT_TIMEOUTS: CtTimeouts = { tcp: [0, 120, 60, 432000, 120, 60, 30, 120, 10, 120], tcpUnack: 300, udp: 30, udpStream: 120, icmp: 30, generic: 600 };
 
 /** net.netfilter.nf_conntrack_*_timeout* from the snapshot's sysctls */
@@ -403,6 +405,16 @@ export class NfConntrack {
     }
     if (proto === 1 || proto === 58) {
       ct.timeout = p.now + this.timeouts.icmp;
+      return true;
+    }
+    if (proto === 47) {
+      // nf_conntrack_gre_packet (IPv4 and IPv6; 6.18, measured: fixtures/rulesets/evidence/ct-gre.*):
+      // GRE_CT_UNREPLIED (30 s) until a reply was seen, then GRE_CT_REPLIED (180 s) and ASSURED;
+      // IPS_SEEN_REPLY is set after this handler, so the reply itself keeps 30 s. No sysctl sets them.
+      if (ct.status & IPS_SEEN_REPLY) {
+        ct.timeout = p.now + GRE_TIMEOUT_REPLIED;
+        ct.status |= IPS_ASSURED;
+      } else ct.timeout = p.now + GRE_TIMEOUT_UNREPLIED;
       return true;
     }
     ct.timeout = p.now + this.timeouts.generic;
