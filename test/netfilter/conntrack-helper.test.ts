@@ -2,8 +2,8 @@
 // template, init_conntrack -> __nf_ct_try_assign_helper), nf_confirm calls help() before
 // confirming, tftp_help turns an RRQ/WRQ into an expectation (reply tuple's src address, any source
 // port, to the reply tuple's dst address and port: nf_conntrack_tftp.c), and the expected
-// connection's first packet is RELATED (init_conntrack sets IPS_EXPECTED; nf_conntrack_in). FTP's
-// PORT/EPRT/227/229 parsing is not modelled: only those packets are unsupported.
+// connection's first packet is RELATED (init_conntrack sets IPS_EXPECTED; nf_conntrack_in). FTP:
+// conntrack-ftp.test.ts.
 import { describe, expect, it } from 'vitest';
 import { NFPROTO_IPV4, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../../src/kernel/netfilter/hook.js';
 import { host, hooks, run, skb4, type Pk } from './helpers.js';
@@ -95,55 +95,6 @@ describe('-j CT --helper tftp (nf_conntrack_tftp)', () => {
     inbound(nf, h, { src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 40000, dport: 69, inner: RRQ, t: 1_800_000_000 });
     // 301 s later the expectation has timed out (the master's own UDP entry too: 30 s)
     expect(outbound(nf, h, { src: '10.0.0.1', dst: '10.0.0.2', proto: 'udp', sport: 50123, dport: 40000, inner: DATA, t: 1_800_000_301 }).out.verdict).toBe('drop');
-  });
-});
-
-describe('-j CT --helper ftp: the helper is recorded, only the commands it would parse are unsupported', () => {
-  it('a handshake and plain data are evaluated; PORT from the client and 227 from the server are marked', () => {
-    const h = host({ iptables: RULES(true).replace(':OUTPUT DROP', ':OUTPUT ACCEPT') });
-    const nf = hooks(h);
-    const c = { src: '10.0.0.2', dst: '10.0.0.1', sport: 41000, dport: 21, proto: 'tcp' as const };
-    const s = { src: '10.0.0.1', dst: '10.0.0.2', sport: 21, dport: 41000, proto: 'tcp' as const };
-    const syn = inbound(nf, h, { ...c, flags: 'S', seq: 1000 });
-    expect((syn.skb.ct as NfConn).helper).toBe('ftp');
-    expect(syn.inp.unsupported).toBeUndefined();
-    const banner = bytes('220 ready\r\n');
-    expect(outbound(nf, h, { ...s, flags: 'SA', seq: 5000, ack: 1001 }).post?.unsupported).toBeUndefined();
-    expect(inbound(nf, h, { ...c, flags: 'A', seq: 1001, ack: 5001 }).inp.unsupported).toBeUndefined();
-    expect(outbound(nf, h, { ...s, flags: 'PA', seq: 5001, ack: 1001, inner: banner }).post?.unsupported).toBeUndefined();
-    const user = bytes('USER anonymous\r\n');
-    expect(inbound(nf, h, { ...c, flags: 'PA', seq: 1001, ack: 5001 + banner.length, inner: user }).inp.unsupported).toBeUndefined();
-    const port = bytes('port 10,0,0,2,160,1\r\n');
-    const pr = inbound(nf, h, { ...c, flags: 'PA', seq: 1001 + user.length, ack: 5001 + banner.length, inner: port });
-    expect(pr.inp.verdict).toBe('accept');
-    expect(pr.inp.unsupported).toEqual([expect.stringMatching(/conntrack helper ftp: the expectation a PORT would create .* not modelled/)]);
-    const pasv = bytes('227 Entering Passive Mode (10,0,0,1,160,2)\r\n');
-    const pv = outbound(nf, h, { ...s, flags: 'PA', seq: 5001 + banner.length, ack: 1001 + user.length + port.length, inner: pasv });
-    expect(pv.post?.unsupported).toEqual([expect.stringMatching(/a 227 would create/)]);
-  });
-});
-
-describe('nf_conntrack_ftp help(): only data just after a newline it saw is parsed (find_nl_seq)', () => {
-  it('a PORT as the client\'s first data, or after a segment not ending in a newline, is not looked at', () => {
-    const h = host({ iptables: RULES(true).replace(':OUTPUT DROP', ':OUTPUT ACCEPT') });
-    const nf = hooks(h);
-    const c = { src: '10.0.0.2', dst: '10.0.0.1', sport: 41000, dport: 21, proto: 'tcp' as const };
-    const s = { src: '10.0.0.1', dst: '10.0.0.2', sport: 21, dport: 41000, proto: 'tcp' as const };
-    inbound(nf, h, { ...c, flags: 'S', seq: 1000 });
-    outbound(nf, h, { ...s, flags: 'SA', seq: 5000, ack: 1001 });
-    inbound(nf, h, { ...c, flags: 'A', seq: 1001, ack: 5001 });
-    const port = bytes('PORT 10,0,0,2,160,1\r\n');
-    // first data of the direction: no seq_aft_nl yet -> "wrong seq pos", only the newline recorded
-    expect(inbound(nf, h, { ...c, flags: 'PA', seq: 1001, ack: 5001, inner: port }).inp.unsupported).toBeUndefined();
-    const part = bytes('NOOP');
-    let seq = 1001 + port.length;
-    // after a newline: parsed (a NOOP is no command it searches for), then a segment without '\n'
-    expect(inbound(nf, h, { ...c, flags: 'PA', seq, ack: 5001, inner: part }).inp.unsupported).toBeUndefined();
-    seq += part.length;
-    expect(inbound(nf, h, { ...c, flags: 'PA', seq, ack: 5001, inner: port }).inp.unsupported).toBeUndefined();
-    seq += port.length;
-    // that one ended in '\n': the next PORT is parsed -> unsupported
-    expect(inbound(nf, h, { ...c, flags: 'PA', seq, ack: 5001, inner: port }).inp.unsupported).toEqual([expect.stringMatching(/a PORT would create/)]);
   });
 });
 

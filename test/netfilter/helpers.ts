@@ -90,8 +90,9 @@ export function run(nf: NfHooks, pf: number, hook: number, skb: SkBuff, h: Host,
 }
 
 /** an Ethernet+IPv6 UDP or TCP frame as an skb at the network layer */
-export function skb6(p: { src: string; dst: string; proto: 'udp' | 'tcp'; sport: number; dport: number; flags?: string }): SkBuff {
-  const l4 = p.proto === 'tcp' ? 20 : 8;
+export function skb6(p: { src: string; dst: string; proto: 'udp' | 'tcp'; sport: number; dport: number; flags?: string; seq?: number; ack?: number; inner?: Uint8Array; t?: number }): SkBuff {
+  const pay = p.inner?.length ?? 0;
+  const l4 = (p.proto === 'tcp' ? 20 : 8) + pay;
   const len = 14 + 40 + l4;
   const b = new Uint8Array(len);
   writeEthHdr(b, 0, MAC, 0, MAC, 6, 0x86dd);
@@ -100,15 +101,19 @@ export function skb6(p: { src: string; dst: string; proto: 'udp' | 'tcp'; sport:
   if (p.proto === 'tcp') {
     let f = 0;
     for (const c of p.flags ?? 'S') f |= FL[c] ?? 0;
-    writeTcpHdr(b, 54, p.sport, p.dport, 1000, 0, f, 64240);
-  } else writeUdpHdr(b, 54, p.sport, p.dport, 8);
+    writeTcpHdr(b, 54, p.sport, p.dport, p.seq ?? 1000, p.ack ?? 0, f, 64240);
+    if (p.inner) b.set(p.inner, 74);
+  } else {
+    writeUdpHdr(b, 54, p.sport, p.dport, l4);
+    if (p.inner) b.set(p.inner, 62);
+  }
   fillL4ChecksumV6(b, 14, 54, l4, p.proto === 'tcp' ? 6 : 17);
   const skb = new SkBuff(b, len);
   skb.mac_header = 0;
   skb.network_header = 14;
   skb.transport_header = 54;
   skb.protocol = 0x86dd;
-  ts += 1;
+  ts = p.t ?? ts + 1;
   skb.tstampSec = ts;
   return skb;
 }

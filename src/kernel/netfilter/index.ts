@@ -272,7 +272,9 @@ export class NfTables implements NfHooks {
       if (e.kind === 'ct_in') {
         if (!this.conntrack) continue;
         const trace = state.trace !== false;
+        p.unsupported = null;
         const r = this.conntrack.in(p, 0, trace);
+        if (p.unsupported) unsupported = [...(unsupported ?? []), ...p.unsupported];
         if (trace) events.push(r.before !== undefined && r.after !== undefined ? { fn: 'nf_conntrack_in', what: r.what, diff: { 'ct.state': [r.before, r.after] } } : { fn: 'nf_conntrack_in', what: r.what });
         if (r.drop) return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported);
         continue;
@@ -283,7 +285,9 @@ export class NfTables implements NfHooks {
           p.unsupported = null;
           const hw = this.conntrack.help(p);
           if (p.unsupported) unsupported = [...(unsupported ?? []), ...p.unsupported];
-          if (hw && state.trace !== false) events.push({ fn: 'nf_confirm', what: hw });
+          if (hw?.what && state.trace !== false) events.push({ fn: 'nf_confirm', what: hw.what });
+          // a helper's NF_DROP (nf_confirm returns it; nf_hook_slow frees the skb)
+          if (hw?.drop) return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported);
         }
         const r = this.conntrack?.confirm(p, state.trace !== false);
         if (r === 'table full') {

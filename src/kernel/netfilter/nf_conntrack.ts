@@ -10,6 +10,7 @@ import { CHECKSUM_PARTIAL, CHECKSUM_UNNECESSARY } from '../skbuff.js';
 import { NF_INET_PRE_ROUTING } from './hook.js';
 import { CtHashTable } from './nf_conntrack_hash.js';
 import { NfExpectTable, nfCtHelp } from './nf_conntrack_helper.js';
+import type { HelpVerdict } from './nf_conntrack_ftp.js';
 
 /** enum ip_conntrack_info */
 export const IP_CT_ESTABLISHED = 0, IP_CT_RELATED = 1, IP_CT_NEW = 2, IP_CT_IS_REPLY = 3, IP_CT_ESTABLISHED_REPLY = 3, IP_CT_RELATED_REPLY = 4, IP_CT_UNTRACKED = 7;
@@ -250,6 +251,8 @@ export class NfConntrack {
       if (exp) {
         ct.status |= IPS_EXPECTED;
         ct.master = exp.master;
+        // e.g. the data connection of a NATed FTP session (nf_nat_follow_master): not modelled
+        if (exp.note) ((p.unsupported ??= []).push(exp.note), (ct.natNotes ??= []).push(exp.note));
       } else if (p.ctTmplHelper) ct.helper = p.ctTmplHelper;
     } else {
       ct = h.ct;
@@ -279,7 +282,10 @@ export class NfConntrack {
     skb.ctinfo = p.ctinfo = ctinfo;
     if (!text) return CT_ACCEPT;
     const note = this.seqNote ? ` (${this.seqNote})` : '';
-    return { drop: false, what: `${ctinfoName(ctinfo)} ${showTuple(ct.tuple[0])}${ct.tuple[0].proto === 6 ? ` ${TCP_STATE_NAMES[ct.tcpState]}` : ''}${note}`, before, after: ctStateText(ct) };
+    // an expected connection names its master and the master's helper (conntrack -L shows the
+    // master's tuple in the expectation, `conntrack -E expect` the helper)
+    const master = ct.master ? ` master=[${showTuple(ct.master.tuple[0])}${ct.master.helper ? ` helper=${ct.master.helper}` : ''}]` : '';
+    return { drop: false, what: `${ctinfoName(ctinfo)} ${showTuple(ct.tuple[0])}${ct.tuple[0].proto === 6 ? ` ${TCP_STATE_NAMES[ct.tcpState]}` : ''}${master}${note}`, before, after: ctStateText(ct) };
   }
 
   /** __nf_conntrack_confirm: insert a new entry in both directions */
@@ -297,10 +303,10 @@ export class NfConntrack {
     return text ? `confirmed ${showTuple(ct.tuple[0])}${ct.helper ? ` helper=${ct.helper}` : ''}` : '';
   }
 
-  /** nf_confirm's helper call, before __nf_conntrack_confirm: the timeline text, or '' */
-  help(p: Pkt): string {
+  /** nf_confirm's helper call, before __nf_conntrack_confirm: the timeline text ('' for none) and NF_DROP */
+  help(p: Pkt): HelpVerdict | null {
     const ct = p.skb.ct as NfConn | null;
-    return ct?.helper ? nfCtHelp(p, ct, p.skb.ctinfo, this.expects) : '';
+    return ct?.helper ? nfCtHelp(p, ct, p.skb.ctinfo, this.expects) : null;
   }
 
   /** the entry a tuple (either direction) belongs to, or undefined (expired entries are gone) */

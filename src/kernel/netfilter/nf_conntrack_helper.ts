@@ -2,13 +2,15 @@
 // nf_conntrack_tftp.c, nf_conntrack_ftp.c). A helper is assigned to a new connection from the
 // template `-j CT --helper NAME` attached in the raw table (xt_ct_target; init_conntrack ->
 // __nf_ct_try_assign_helper), and nf_confirm calls its help() on every packet of the connection
-// (but IP_CT_RELATED_REPLY ones) before __nf_conntrack_confirm. tftp_help is modelled: an RRQ/WRQ
-// creates an expectation, whose first packet opens a connection with IPS_EXPECTED (ct state
-// related). The other helpers' parsers are not: the packets they would parse are reported unsupported.
+// (but IP_CT_RELATED_REPLY ones) before __nf_conntrack_confirm. tftp_help (an RRQ/WRQ) and the FTP
+// helper (nf_conntrack_ftp.ts: PORT/EPRT/227/229) are modelled: they create an expectation, whose
+// first packet opens a connection with IPS_EXPECTED (ct state related). The other helpers' parsers
+// are not: the packets they would parse are reported unsupported.
 
 import type { Pkt } from './pkt.js';
 import type { NfConn, Tuple } from './nf_conntrack.js';
-import { IP_CT_ESTABLISHED, IP_CT_ESTABLISHED_REPLY, IP_CT_RELATED_REPLY, IPS_CONFIRMED, IPS_DST_NAT, IPS_SRC_NAT, showTuple } from './nf_conntrack.js';
+import { IP_CT_RELATED_REPLY, IPS_CONFIRMED, IPS_DST_NAT, IPS_SRC_NAT, showTuple } from './nf_conntrack.js';
+import { ftpHelp, type HelpVerdict } from './nf_conntrack_ftp.js';
 
 /** struct nf_conntrack_expect, with the mask TFTP uses: any source port, the rest exact */
 export interface NfExpect {
@@ -19,6 +21,8 @@ export interface NfExpect {
   zone: number;
   /** expiry in capture seconds (the helper's expect_policy timeout) */
   timeout: number;
+  /** what the model cannot reproduce about the connection this expectation opens (unsupported) */
+  note?: string;
 }
 
 /** tftp: .max_expected = 1, .timeout = 5 * 60 (nf_conntrack_tftp_init) */
@@ -56,14 +60,21 @@ export class NfExpectTable {
   }
 
   /**
-   * nf_ct_expect_related: an identical expectation (expect_matches) is replaced; past the helper's
-   * max_expected the master's oldest one is evicted (evict_oldest_expect).
+   * nf_ct_expect_related: an identical expectation of the same master (expect_matches) is replaced;
+   * past the helper's max_expected the master's oldest one is evicted (evict_oldest_expect); false
+   * when another master's expectation clashes (-EBUSY: the helper drops the packet).
    */
-  add(e: NfExpect, maxExpected: number): void {
+  add(e: NfExpect, maxExpected: number, now: number): boolean {
+    // expired ones are unlinked on the way (nf_ct_exp_is_expired in __nf_ct_expect_check)
+    if (this.list.some((o) => o.timeout <= now || o.master.dying)) this.list = this.list.filter((o) => o.timeout > now && !o.master.dying);
+    // expect_clash: another master's expectation for the same tuple (both masks leave only the
+    // source port open) -> -EBUSY
+    if (this.list.some((o) => o.master !== e.master && o.zone === e.zone && sameTuple(o.tuple, e.tuple) && o.sportExact === e.sportExact)) return false;
     this.list = this.list.filter((o) => !(o.master === e.master && o.zone === e.zone && sameTuple(o.tuple, e.tuple) && o.sportExact === e.sportExact));
     const mine = this.list.filter((o) => o.master === e.master);
     if (mine.length >= maxExpected) this.list.splice(this.list.indexOf(mine[0]!), 1);
     this.list.push(e);
+    return true;
   }
 
   /** nf_ct_remove_expectations: the master is gone */
@@ -83,65 +94,41 @@ function helperKind(name: string): string {
 
 /**
  * nf_confirm's helper call (nf_conntrack_proto.c): helper->help(skb, protoff, ct, ctinfo) for a
- * connection with a helper, skipped for IP_CT_RELATED_REPLY. Returns the timeline text, or ''.
+ * connection with a helper, skipped for IP_CT_RELATED_REPLY. A verdict other than NF_ACCEPT is
+ * nf_confirm's (the packet is dropped).
  */
-export function nfCtHelp(p: Pkt, ct: NfConn, ctinfo: number, expects: NfExpectTable): string {
+export function nfCtHelp(p: Pkt, ct: NfConn, ctinfo: number, expects: NfExpectTable): HelpVerdict {
   const name = ct.helper;
-  if (!name || ctinfo === IP_CT_RELATED_REPLY || p.th < 0) return '';
+  if (!name || ctinfo === IP_CT_RELATED_REPLY || p.th < 0) return NONE;
   const kind = helperKind(name);
   const l4 = ct.tuple[0].proto;
   if (kind === 'tftp' && l4 === 17) return tftpHelp(p, ct, expects);
+  if (kind === 'ftp' && l4 === 6) return ftpHelp(p, ct, ctinfo, expects);
   // the payload the other helpers parse: not modelled
   const off = l4 === 6 ? p.th + ((p.d[p.th + 12]! >> 4) << 2) : l4 === 17 ? p.th + 8 : -1;
-  if (off < 0 || off >= p.end) return '';
-  if (kind === 'ftp' && l4 === 6) {
-    // help(): only ESTABLISHED packets are parsed ("until there's been traffic both ways"), and
-    // only one starting just after a '\n' the helper saw in that direction (find_nl_seq); it looks
-    // for search[dir]: PORT/EPRT from the client, 227/229 from the server (find_pattern: at the
-    // start of the data, case-insensitive)
-    if (ctinfo !== IP_CT_ESTABLISHED && ctinfo !== IP_CT_ESTABLISHED_REPLY) return '';
-    const dir = ctinfo === IP_CT_ESTABLISHED ? 0 : 1;
-    const seq = ((p.d[p.th + 4]! << 24) | (p.d[p.th + 5]! << 16) | (p.d[p.th + 6]! << 8) | p.d[p.th + 7]!) >>> 0;
-    const nl = (ct.ftpNl ??= [[], []])[dir];
-    let what = '';
-    if (nl.includes(seq)) {
-      const head = String.fromCharCode(...p.d.subarray(off, Math.min(off + 4, p.end))).toUpperCase();
-      const cmds = dir === 0 ? ['PORT', 'EPRT'] : ['227 ', '229 '];
-      if (cmds.some((c) => head === c)) {
-        (p.unsupported ??= []).push(`conntrack helper ${name}: the expectation a ${head.trim()} would create (nf_conntrack_ftp.c help()) is not modelled`);
-        what = `helper ${name}: ${head.trim()} not parsed (unsupported)`;
-      }
-    }
-    // out_update_nl: a segment ending in '\n' makes its end a place to parse from (update_nl_seq)
-    if (p.d[p.end - 1] === 0x0a) ftpUpdateNlSeq(nl, (seq + (p.end - off)) >>> 0);
-    return what;
-  }
+  if (off < 0 || off >= p.end) return NONE;
   (p.unsupported ??= []).push(`conntrack helper ${name}: its payload parsing (expectations, rewrites) is not modelled`);
-  return `helper ${name}: not modelled (unsupported)`;
+  return { what: `helper ${name}: not modelled (unsupported)`, drop: false };
 }
 
+const NONE: HelpVerdict = { what: '', drop: false };
+
 /** tftp_help (nf_conntrack_tftp.c) */
-function tftpHelp(p: Pkt, ct: NfConn, expects: NfExpectTable): string {
+function tftpHelp(p: Pkt, ct: NfConn, expects: NfExpectTable): HelpVerdict {
   const o = p.th + 8;
-  if (o + 2 > p.end) return '';
+  if (o + 2 > p.end) return NONE;
   const opcode = (p.d[o]! << 8) | p.d[o + 1]!;
-  if (opcode !== TFTP_OPCODE_READ && opcode !== TFTP_OPCODE_WRITE) return '';
+  if (opcode !== TFTP_OPCODE_READ && opcode !== TFTP_OPCODE_WRITE) return NONE;
   if (ct.status & (IPS_SRC_NAT | IPS_DST_NAT)) {
     // nf_nat_tftp: the expectation then follows the master's NAT (nf_nat_follow_master)
     (p.unsupported ??= []).push(`conntrack helper ${ct.helper}: the expectation of a NATed TFTP request (nf_nat_tftp) is not modelled`);
-    return `helper ${ct.helper}: NATed request not modelled (unsupported)`;
+    return { what: `helper ${ct.helper}: NATed request not modelled (unsupported)`, drop: false };
   }
   // the reply comes from the server's address, any source port, to the client's address and port
   const r = ct.tuple[1];
   const tuple: Tuple = { l3: r.l3, proto: 17, src: r.src, dst: r.dst, sport: 0, dport: r.dport };
-  expects.add({ tuple, sportExact: false, master: ct, zone: ct.zone, timeout: p.now + TFTP_EXPECT_TIMEOUT }, 1);
-  return `tftp_help: ${opcode === TFTP_OPCODE_READ ? 'RRQ' : 'WRQ'}, expecting ${showTuple(tuple).replace(' sport=0', ' sport=any')}`;
-}
-
-/** update_nl_seq (nf_conntrack_ftp.c): remember up to NUM_SEQ_TO_REMEMBER (2), replacing the oldest by a later one */
-function ftpUpdateNlSeq(nl: number[], seq: number): void {
-  if (nl.includes(seq)) return;
-  if (nl.length < 2) { nl.push(seq); return; }
-  const oldest = ((nl[0]! - nl[1]!) | 0) < 0 ? 0 : 1; // before(a, b): (s32)(a - b) < 0
-  if (((seq - nl[oldest]!) | 0) > 0) nl[oldest] = seq;
+  const shown = showTuple(tuple).replace(' sport=0', ' sport=any');
+  // nf_ct_expect_related failing (another master's expectation clashes): "cannot add expectation", NF_DROP
+  if (!expects.add({ tuple, sportExact: false, master: ct, zone: ct.zone, timeout: p.now + TFTP_EXPECT_TIMEOUT }, 1, p.now)) return { what: `tftp_help: expectation ${shown} clashes with another connection's: NF_DROP`, drop: true };
+  return { what: `tftp_help: ${opcode === TFTP_OPCODE_READ ? 'RRQ' : 'WRQ'}, expecting ${shown}`, drop: false };
 }
