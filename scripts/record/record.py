@@ -685,6 +685,14 @@ def settle_pending(pending, got, tr, k):
                 r['events'] = [e for e in r['events'] if e.get('fn') != 'recorder']
                 r['events'].append({'fn': loc, 'what': 'kfree_skb %s in the window of frame %d (queued until then)' % (reason, k)})
                 p['done'] = True
+            elif ev == 'consume_skb' and addr == p['own'] and not p.get('done'):
+                # consumed where it was queued (a fragment merged by inet_frag_reasm_prepare): the
+                # frame's record stays `consumed`; its address may be reused by a later frame's skb
+                p['rec']['events'].append({'fn': loc, 'what': 'consume_skb in the window of frame %d (queued until then)' % k})
+                p['done'] = True
+            elif ev == 'netif_receive_skb' and addr == p['own'] and not p.get('done'):
+                # the address now names another received skb: the queued one was freed untraced
+                p['done'] = True
     pending[:] = [p for p in pending if not p.get('done')]
     return rest
 

@@ -74,12 +74,18 @@ describe('ndisc_rcv', () => {
     expect(ctx.toRecord()).toMatchObject({ fate: 'dropped', reason: 'IPV6_NDISC_BAD_OPTIONS' });
   });
 
-  test('a DAD NS (source ::) for our address is answered to ff02::1 with override off', () => {
+  test('a DAD NS (source ::) for our address is answered to ff02::1, not solicited, override set, then freed NOT_SPECIFIED', () => {
     const { net, br0 } = setup();
     const ctx = newCtx();
     ndisc_rcv(net, ipSkb(eth(SNM, H2, 0x86dd, nd('::', 'ff02::1:ff00:1', 135, [...target('fd00:10::1')])), br0), ctx);
     const rec = ctx.toRecord();
-    expect(rec.fate).toBe('consumed');
+    // ndisc_recv_ns's DAD branch jumps to `out` with SKB_DR(reason) unchanged: kfree_skb
+    // NOT_SPECIFIED after the NA (recorded on 6.18: fixtures/kernel/ipv6-exthdr frame "DAD NS for our address")
+    expect(rec).toMatchObject({ fate: 'dropped', reason: 'NOT_SPECIFIED' });
+    // ndisc_send_na(dev, all-nodes, target, is_router, solicited=false, override=(ifp != NULL), ...):
+    // the recorded NA's flag byte is 0xa0 (router: forwarding on there; override; not solicited)
+    const na = ctx.events.find((e) => e.fn === 'ndisc_send_na');
+    expect(na?.what).toMatch(/\[flags (router, )?override\]$/);
     expect(rec.replies?.map((r) => r.summary)).toContain('IP6 fd00:10::1 > ff02::1: ICMP6, neighbor advertisement, tgt is fd00:10::1, length 32');
   });
 

@@ -19,7 +19,7 @@ import { udpv6_rcv } from '../transport/udp.js';
 import { ip6_output } from './ip6_output.js';
 import { ipv6_frag_rcv, nf_ct_frag6_gather } from './reassembly.js';
 import { ip_sabotage_in } from '../bridge/br_netfilter_hooks.js';
-import { ICMPV6_DEST_UNREACH, ICMPV6_NOROUTE, ICMPV6_ADM_PROHIBITED, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, ICMPV6_PKT_TOOBIG, ICMPV6_PARAMPROB, ICMPV6_UNK_NEXTHDR, ICMPV6_NOT_NEIGHBOUR } from '../../packet/icmpv6.js';
+import { ICMPV6_DEST_UNREACH, ICMPV6_NOROUTE, ICMPV6_ADM_PROHIBITED, ICMPV6_TIME_EXCEED, ICMPV6_EXC_HOPLIMIT, ICMPV6_PKT_TOOBIG, ICMPV6_PARAMPROB, ICMPV6_UNK_NEXTHDR, ICMPV6_HDR_FIELD, ICMPV6_NOT_NEIGHBOUR } from '../../packet/icmpv6.js';
 import { sharedEvent } from '../fate.js';
 
 /** the hop-limit step of ip6_forward for each value, made once (events are never changed once made) */
@@ -119,7 +119,8 @@ export function ip6_rcv_core(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
   ctx.tracing && ctx.ev(fn, `${ipv6ToString(b, nh + 8)} > ${ipv6ToString(b, nh + 24)} hlim ${b[nh + 7]} next ${nexthdr} len ${plen}`);
   // ipv6_parse_hopopts runs here, before routing, for forwarded packets too
   if (nexthdr === 0) {
-    if (skb.tail < nh + 48 || skb.tail < nh + 40 + ((b[nh + 41] + 1) << 3)) return void ctx.drop('ipv6_parse_hopopts', 'IP_INHDR'), false;
+    // pskb_may_pull of 8 bytes, then of the whole header: fail_and_free, kfree_skb (recorded)
+    if (skb.tail < nh + 48 || skb.tail < nh + 40 + ((b[nh + 41] + 1) << 3)) return void ctx.drop('ipv6_parse_hopopts', 'NOT_SPECIFIED', { detail: { why: 'hop-by-hop header beyond the packet' } }), false;
     if (!ip6_parse_tlv(net, skb, ctx, nh + 40, true)) return false;
   }
   return true;
@@ -282,10 +283,19 @@ export function ip6_input(net: Net, skb: SkBuff, ctx: FrameCtx, mcast: boolean):
           icmpv6_send(net, skb, ctx, ICMPV6_PARAMPROB, ICMPV6_UNK_NEXTHDR, nhoff - nh);
           return void ctx.drop('ip6_protocol_deliver_rcu', 'IP_NOPROTO');
         }
-        if (off + 8 > skb.tail) return void ctx.drop('ip6_protocol_deliver_rcu', 'PKT_TOO_SMALL');
+        // ipv6_destopt_rcv / ipv6_rthdr_rcv: pskb_may_pull of 8 bytes, then of the whole header,
+        // else kfree_skb (recorded: a destination options header cut at 6 bytes, NOT_SPECIFIED)
+        if (off + 8 > skb.tail || off + ((b[off + 1] + 1) << 3) > skb.tail) return void ctx.drop(nexthdr === 43 ? 'ipv6_rthdr_rcv' : 'ipv6_destopt_rcv', 'NOT_SPECIFIED', { detail: { why: 'extension header beyond the packet' } });
         if (nexthdr === 43 && b[off + 3] !== 0) {
-          ctx.unsupported.push(`IPv6 routing header type ${b[off + 2]} with segments left`);
-          return void ctx.drop('ipv6_rthdr_rcv', 'NOT_SPECIFIED');
+          const rtype = b[off + 2];
+          if (rtype === 2 || rtype === 3 || rtype === 4) {
+            ctx.unsupported.push(`IPv6 routing header type ${rtype} with segments left`);
+            return void ctx.drop('ipv6_rthdr_rcv', 'NOT_SPECIFIED');
+          }
+          // unknown_rh (type 0 is deprecated, RFC 5095): parameter problem, erroneous header
+          // field at the type byte (recorded: type 0 with segments left 1, octet 42)
+          icmpv6_send(net, skb, ctx, ICMPV6_PARAMPROB, ICMPV6_HDR_FIELD, off + 2 - nh);
+          return void ctx.drop('ipv6_rthdr_rcv', 'NOT_SPECIFIED', { detail: { why: `routing header type ${rtype} with segments left` } });
         }
         if (nexthdr !== 43) {
           // hop-by-hop options were parsed in ip6_rcv_core

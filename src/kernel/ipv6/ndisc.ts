@@ -155,7 +155,9 @@ function ndisc_recv_ns(net: Net, skb: SkBuff, ctx: FrameCtx, th: number, end: nu
   const now = net.nowSec * 1e9 + net.nowNsec;
   if (dad) {
     ndisc_send_na(net, dev, ALL_NODES, target, !!isRouter, false, ifp, true, ctx, 'ndisc_recv_ns (DAD)');
-    return fin('ndisc_recv_ns', null, `DAD NS for our ${ipv6ToString(target, 0)}: answered to ff02::1`);
+    // `goto out` with the reason still SKB_DR(NOT_SPECIFIED): the NS is freed by kfree_skb after
+    // the NA to ff02::1 went out (recorded on 6.18, fixtures/kernel/ipv6-exthdr)
+    return fin('ndisc_recv_ns', 'NOT_SPECIFIED', `DAD NS for our ${ipv6ToString(target, 0)}: answered to ff02::1`);
   }
   // update / create the cache entry for the source address
   let n: Neigh | null = net.neigh.lookup(6, saddr, dev, now);
