@@ -67,14 +67,16 @@ function frag6(net: Net, skb: SkBuff, ctx: FrameCtx, fo: number, nhoff: number, 
     return { skb, off: fo, nexthdr: 44, nhoff };
   }
   if (end > 65535) {
+    // ip6_frag_queue sets prob_offset; ipv6_frag_rcv sends the parameter problem and frees the skb
+    // there (recorded location: ipv6_frag_rcv)
     icmpv6_send(net, skb, ctx, 4, 0, fo + 2 - nh);
-    ctx.drop('ip6_frag_queue', 'NOT_SPECIFIED', { detail: { why: 'fragment ends beyond 65535' } });
+    ctx.drop('ipv6_frag_rcv', 'NOT_SPECIFIED', { detail: { why: 'fragment ends beyond 65535' } });
     return null;
   }
   if (mf && end & 7) {
     // RFC 2460: a non-last fragment not a multiple of 8 bytes: parameter problem at payload_len
     icmpv6_send(net, skb, ctx, 4, 0, 4);
-    ctx.drop('ip6_frag_queue', 'NOT_SPECIFIED', { detail: { why: 'fragment length not a multiple of 8' } });
+    ctx.drop('ipv6_frag_rcv', 'NOT_SPECIFIED', { detail: { why: 'fragment length not a multiple of 8' } });
     return null;
   }
   // fq_find key: identification, saddr, daddr, iif

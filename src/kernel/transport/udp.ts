@@ -55,10 +55,10 @@ function udp_common(net: Net, skb: SkBuff, ctx: FrameCtx, fam: 4 | 6, saddr: num
   if (check !== 0) csumBad = !l4_csum_ok(net, skb, ctx, fam, 17, ulen, fam === 4 ? (saddr as number) : 0, fam === 4 ? (daddr as number) : 0, 6);
   const dif = skb.dev ? skb.dev.ifindex : 0;
   if (mcast) {
-    // __udp4_lib_mcast_deliver: a copy to every matching socket, else kfree_skb
+    // __udp4_lib_mcast_deliver / __udp6_lib_mcast_deliver: a copy to every matching socket, else kfree_skb
     const socks = net.sockets.udpMcastSocks(fam, daddr, dport, dif);
     if (!socks.length) {
-      ctx.drop('__udp4_lib_mcast_deliver', 'NOT_SPECIFIED', { detail: { why: `no socket bound to port ${dport}` } });
+      ctx.drop(fam === 6 ? '__udp6_lib_mcast_deliver' : '__udp4_lib_mcast_deliver', 'NOT_SPECIFIED', { detail: { why: `no socket bound to port ${dport}` } });
       return;
     }
     if (csumBad) return void ctx.drop(fn, 'UDP_CSUM');
