@@ -122,7 +122,9 @@ describe('ndisc_rcv', () => {
     const c1 = newCtx();
     ndisc_rcv(a.net, ipSkb(rs, a.br0), c1);
     expect(c1.toRecord()).toMatchObject({ fate: 'dropped', reason: 'NOT_SPECIFIED' });
-    const b = setup({ 'net.ipv6.conf.all.forwarding': '1' });
+    // sysctl all.forwarding=1 sets every device's too (addrconf_fixup_forwarding); ndisc_recv_rs
+    // reads the device's own (idev->cnf.forwarding), as a snapshot taken after it shows
+    const b = setup({ 'net.ipv6.conf.all.forwarding': '1', 'net.ipv6.conf.br0.forwarding': '1' });
     const c2 = newCtx();
     ndisc_rcv(b.net, ipSkb(rs, b.br0), c2);
     expect(c2.toRecord().fate).toBe('consumed');

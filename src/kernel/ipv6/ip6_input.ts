@@ -245,7 +245,8 @@ function ip6_mc_input(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   let zeros = true;
   for (let i = 2; i < 15; i++) if (b[d + i] !== 0) zeros = false;
   if (ff02 && zeros && b[d + 15] === 1) joined = true;
-  else if (ff02 && zeros && b[d + 15] === 2 && conf6(net, dev, 'forwarding')) joined = true;
+  // all-routers is joined per device while its own forwarding is on (dev_forward_change)
+  else if (ff02 && zeros && b[d + 15] === 2 && net.host.sysctls.confValue(6, dev.name, 'forwarding')) joined = true;
   else if (ff02 && b[d + 11] === 1 && b[d + 12] === 0xff) {
     for (const a of dev.addrs) {
       if (a.family !== 6) continue;

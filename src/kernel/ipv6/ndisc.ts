@@ -138,7 +138,7 @@ function ndisc_recv_ns(net: Net, skb: SkBuff, ctx: FrameCtx, th: number, end: nu
     if (dad) ctx.unsupported.push('addrconf_dad_failure: DAD collision on a tentative address (address state change not modelled)');
     return fin('ndisc_recv_ns', 'NOT_SPECIFIED', `NS for tentative ${ipv6ToString(target, 0)}: ${dad ? 'DAD collision' : 'ignored'}`);
   }
-  const forwarding = net.host.sysctls.conf(6, dev.name, 'forwarding');
+  const forwarding = idevForwarding(net, dev);
   let isRouter = -1;
   if (!ifp) {
     const proxy = forwarding && (net.host.sysctls.conf(6, 'all', 'proxy_ndp') || net.host.sysctls.conf(6, dev.name, 'proxy_ndp'));
@@ -171,6 +171,15 @@ function ndisc_recv_ns(net: Net, skb: SkBuff, ctx: FrameCtx, th: number, end: nu
   return fin('ndisc_recv_ns', 'NOT_SPECIFIED', 'multicast NS without source link-layer address option: no neighbour entry, no answer');
 }
 
+/**
+ * idev->cnf.forwarding: the device's own knob (not ip6_forward's all.forwarding || force_forwarding).
+ * Writing all.forwarding sets every device's (addrconf_fixup_forwarding); a device set back to 0
+ * is no router for ND (recorded: fixtures/kernel/ipv6-ndisc, an NA on eth1 with forwarding 0 learns nothing)
+ */
+function idevForwarding(net: Net, dev: NetDevice): number {
+  return net.host.sysctls.confValue(6, dev.name, 'forwarding');
+}
+
 function eq16(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -201,7 +210,7 @@ function ndisc_recv_na(net: Net, skb: SkBuff, ctx: FrameCtx, th: number, end: nu
   let n = net.neigh.lookup(6, target, dev, now);
   let newState = solicited ? NUD_REACHABLE : NUD_STALE;
   // RFC 9131: routers may create a STALE entry from an NA with a target link-layer address
-  if (!n && lladdr && net.host.sysctls.conf(6, dev.name, 'forwarding') && accept_untracked_na(net, dev, d, nh + 8)) {
+  if (!n && lladdr && idevForwarding(net, dev) && accept_untracked_na(net, dev, d, nh + 8)) {
     n = net.neigh.create(6, target, dev);
     newState = NUD_STALE;
   }
@@ -237,7 +246,7 @@ function ndisc_recv_rs(net: Net, skb: SkBuff, ctx: FrameCtx, th: number, end: nu
   const d = skb.data;
   const nh = skb.network_header;
   if (end - th < 8) return fin('ndisc_recv_rs', 'PKT_TOO_SMALL', 'shorter than struct rs_msg');
-  if (!net.host.sysctls.conf(6, dev.name, 'forwarding')) return fin('ndisc_recv_rs', 'NOT_SPECIFIED', "RS ignored: not a router (forwarding=0)");
+  if (!idevForwarding(net, dev)) return fin('ndisc_recv_rs', 'NOT_SPECIFIED', "RS ignored: not a router (forwarding=0)");
   if (isAny(d, nh + 8)) return fin('ndisc_recv_rs', 'NOT_SPECIFIED', 'RS from :: : no entry');
   const opts = ndisc_parse_options(d, th + 8, end);
   if (!opts) return fin('ndisc_recv_rs', 'IPV6_NDISC_BAD_OPTIONS', 'malformed ND options');
@@ -269,7 +278,7 @@ function ndisc_router_discovery(net: Net, skb: SkBuff, ctx: FrameCtx, th: number
   const opts = ndisc_parse_options(d, th + 16, end);
   if (!opts) return fin('ndisc_router_discovery', 'IPV6_NDISC_BAD_OPTIONS', 'malformed ND options');
   const acceptRa = net.host.sysctls.conf(6, dev.name, 'accept_ra');
-  const fwd = net.host.sysctls.conf(6, dev.name, 'forwarding');
+  const fwd = idevForwarding(net, dev);
   // ipv6_accept_ra: accept_ra 1 when not forwarding, 2 always
   if (!(acceptRa === 2 || (acceptRa === 1 && !fwd))) {
     ctx.tracing && ctx.ev('ndisc_router_discovery', `accept_ra=${acceptRa} forwarding=${fwd}: RA not used for configuration`, { dev: dev.name });
