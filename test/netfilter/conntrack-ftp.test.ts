@@ -1,6 +1,6 @@
 // The FTP conntrack helper (src/kernel/netfilter/nf_conntrack_ftp.ts), each expectation derived from
 // net/netfilter/nf_conntrack_ftp.c help() and nf_conntrack_expect.c as cited in each test; the
-// forwarded case is checked against the kernel in fixtures/kernel/ct-helper-ftp (58 frames).
+// forwarded case is checked against the kernel in fixtures/kernel/ct-helper-ftp (74 frames, IPv4 and IPv6).
 // The host here is the FTP server 10.0.0.1, the client 10.0.0.2.
 import { describe, expect, it } from 'vitest';
 import { NFPROTO_IPV4, NFPROTO_IPV6, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../../src/kernel/netfilter/hook.js';
