@@ -2,12 +2,14 @@
 // test folders and the kernel conformance, without the corpus-wide and UI runs that reach the
 // code but check other things (they made each surviving kernel mutant cost a near-full suite on
 // the shared 2-core machine). MUTATE_MODULE picks the set; the full suite stays `npm test`.
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const mod = process.env.MUTATE_MODULE ?? '';
 const KERNEL = ['test/kernel/**/*.test.ts', 'test/netfilter/**/*.test.ts', 'test/conformance/kernel-fixtures.test.ts', 'test/conformance/normalise.test.ts', 'test/host/**/*.test.ts'];
 const SETS: Record<string, string[]> = {
-  capture: ['test/capture/reader.test.ts', 'test/capture/pcapng-writer.test.ts', 'test/capture/corpus.test.ts', 'test/capture/tshark-compare.test.ts', 'test/capture/pcap-parser.test.ts', 'test/cli/bad-input.test.ts', 'test/report/export.test.ts'],
+  capture: ['test/capture/reader.test.ts', 'test/capture/reader-fields.test.ts', 'test/capture/reader-sources.test.ts', 'test/capture/pcapng-writer.test.ts', 'test/capture/corpus.test.ts', 'test/capture/tshark-compare.test.ts', 'test/capture/pcap-parser.test.ts', 'test/cli/bad-input.test.ts', 'test/report/export.test.ts'],
   packet: ['test/packet/**/*.test.ts'],
   report: ['test/report/**/*.test.ts'],
   'ui/filter.ts': ['test/ui/store-filter.test.ts'],
@@ -20,5 +22,8 @@ export default defineConfig({
     exclude: ['test/fuzz/**', 'node_modules/**', 'dist/**'],
     testTimeout: 60_000,
     reporters: ['default'],
+    // tshark's answers kept by the hash of the bytes it read (test/capture/tshark-util.ts tsharkRun):
+    // a capture mutant that leaves a file's bytes alone does not start tshark again
+    env: { PKTLIFE_TSHARK_CACHE: path.join(os.tmpdir(), 'pktlife-tshark-cache') },
   },
 });

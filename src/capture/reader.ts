@@ -596,7 +596,8 @@ class Reader implements CaptureReader {
         return f;
       }
       // NRB, ISB, DSB, custom and unknown blocks: skipped by their length, unread.
-      if (!s.skip(blen)) this.fail(off, `truncated block of type 0x${type.toString(16)}: length ${blen} but only ${s.stream ? s.offset - off : this.size - off} bytes left in file`);
+      // A failed skip on a pipe has read up to the end; on a feed it has buffered the rest, unread.
+      if (!s.skip(blen)) this.fail(off, `truncated block of type 0x${type.toString(16)}: length ${blen} but only ${s.stream ? s.offset + (s.end - s.pos) - off : this.size - off} bytes left in file`);
     }
   }
 
@@ -700,9 +701,10 @@ class Reader implements CaptureReader {
     f.hasTs = true;
   }
 
-  private packetCommon(f: ReusedFrame, st: IfState, caplen: number, len: number, data: number, room: number, off: number, what: string): void {
-    if (caplen > MAX_CAPLEN) this.fail(off + 20, `${what} caplen ${caplen} exceeds the ${MAX_CAPLEN}-byte limit`);
-    if (caplen > room) this.fail(off + 20, `${what} caplen ${caplen} is larger than its block allows (${room} bytes)`);
+  /** `lenAt`: offset of the length field the captured length comes from (EPB/OPB caplen, SPB original length) */
+  private packetCommon(f: ReusedFrame, st: IfState, caplen: number, len: number, data: number, room: number, lenAt: number, what: string): void {
+    if (caplen > MAX_CAPLEN) this.fail(lenAt, `${what} caplen ${caplen} exceeds the ${MAX_CAPLEN}-byte limit`);
+    if (caplen > room) this.fail(lenAt, `${what} caplen ${caplen} is larger than its block allows (${room} bytes)`);
     f.index = ++this.count;
     f.iface = st.info;
     f.len = len;
@@ -747,7 +749,7 @@ class Reader implements CaptureReader {
     const len = dv.getUint32(p + 24, le);
     const f = this.frame;
     f.block = obsolete ? 'opb' : 'epb';
-    this.packetCommon(f, st, caplen, len, p + 28, blen - 32, off, what);
+    this.packetCommon(f, st, caplen, len, p + 28, blen - 32, off + 20, what);
     this.setTs(f, st, dv.getUint32(p + 12, le), dv.getUint32(p + 16, le));
     // options: opt_comment, and epb_flags (OPB: pack_flags, same layout)
     this.readPacketOptions(f, p + 28 + ((caplen + 3) & ~3), p + blen - 4, off);
@@ -764,7 +766,7 @@ class Reader implements CaptureReader {
     if (st.info.snaplen > 0 && caplen > st.info.snaplen) caplen = st.info.snaplen;
     const f = this.frame;
     f.block = 'spb';
-    this.packetCommon(f, st, caplen, len, p + 12, blen - 16, off, 'simple packet block');
+    this.packetCommon(f, st, caplen, len, p + 12, blen - 16, off + 8, 'simple packet block');
     f.tsSec = 0;
     f.tsNsec = 0;
     f.hasTs = false;

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { PcapngWriter, type WriterPacket } from '../../src/capture/pcapng-writer.js';
 import { captureFromBuffer, openCapture } from '../../src/capture/reader.js';
 import { DIR_INBOUND, DIR_OUTBOUND, DIR_UNKNOWN } from '../../src/capture/types.js';
+import { tsharkRun } from './tshark-util.js';
 
 function hasTshark(): boolean {
   try {
@@ -187,11 +188,7 @@ describe('PcapngWriter', () => {
     const w = new PcapngWriter(file);
     sample(w);
     w.close();
-    const outp = execFileSync(
-      'tshark',
-      ['-n', '-r', file, '-T', 'fields', '-E', 'separator=|', '-e', 'frame.interface_name', '-e', 'frame.packet_flags_direction', '-e', 'frame.comment', '-e', 'frame.time_epoch', '-e', 'frame.cap_len', '-e', 'frame.len', '-e', 'frame.interface_id'],
-      { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } },
-    );
+    const outp = tsharkRun(file, ['-n', '-r', file, '-T', 'fields', '-E', 'separator=|', '-e', 'frame.interface_name', '-e', 'frame.packet_flags_direction', '-e', 'frame.comment', '-e', 'frame.time_epoch', '-e', 'frame.cap_len', '-e', 'frame.len', '-e', 'frame.interface_id']);
     const rows = outp.trim().split('\n').map((l) => l.split('|'));
     // independent expectation written from the sample() table above
     expect(rows).toEqual([

@@ -9,6 +9,7 @@ import { FateExporter } from '../../src/report/export.js';
 import { replayAll } from '../../src/report/golden.js';
 import { parseWhere } from '../../src/report/where.js';
 import type { ReplayItem } from '../../src/replay-types.js';
+import { tsharkRun } from '../capture/tshark-util.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CAPTURE = path.join(ROOT, 'captures/basic.pcapng');
@@ -69,9 +70,7 @@ describe('export by fate', () => {
     for (const it of items) ex.add(it);
     ex.close();
     const want = items.filter(where);
-    const ts = spawnSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.interface_name', '-e', 'frame.comment'], { encoding: 'utf8' });
-    expect(ts.status).toBe(0);
-    const rows = ts.stdout.trim().split('\n');
+    const rows = tsharkRun(out, ['-r', out, '-T', 'fields', '-e', 'frame.interface_name', '-e', 'frame.comment']).trim().split('\n');
     expect(rows.length).toBe(want.length);
     rows.forEach((row, i) => expect(row).toMatch(new RegExp(`^eth0\tpktlife: dropped reason=${want[i]!.record.reason}`)));
   });
