@@ -88,6 +88,8 @@ describe('pcap', () => {
       const got = read(pcap({ magic, recs: [{ sec: 1, sub: 0, data: big }] }));
       expect([got.error, got.frames.map((f) => f.caplen)]).toEqual([null, [MAX_CAPLEN]]);
     }
+    // one byte more, all of it in the file
+    expect(read(pcap({ recs: [{ sec: 1, sub: 0, data: new Uint8Array(MAX_CAPLEN + 1) }] })).error).toBe(`offset 24: record caplen ${MAX_CAPLEN + 1} exceeds the ${MAX_CAPLEN}-byte limit`);
     // modified pcap: the record header is 24 bytes; the limit is checked on the header alone
     expect(read(pcap({ magic: 0xa1b2cd34, recs: [{ sec: 1, sub: 0, data: d4, caplen: MAX_CAPLEN + 1 }] })).error).toBe(
       `offset 24: record caplen ${MAX_CAPLEN + 1} exceeds the ${MAX_CAPLEN}-byte limit`,
@@ -106,6 +108,19 @@ describe('pcapng', () => {
     expect(read(shb(le, [], 3)).error).toBe('offset 12: unsupported pcapng version 1.3 (only 1.0 and 1.2)');
   });
 
+  // the largest block read is 256 KiB + 128 KiB (room for a 256 KiB packet and its options)
+  it('a section header of exactly the largest block size is read', () => {
+    const MAX_BLOCK = 393216;
+    // 28 bytes of fixed fields and trailer, opt_endofopt 4, six comments of 4 + L bytes
+    const lens = [65532, 65532, 65532, 65532, 65532, 65500];
+    expect(28 + 4 + lens.reduce((a, l) => a + 4 + l, 0)).toBe(MAX_BLOCK);
+    const big = shb(le, lens.map((l) => [1, new Uint8Array(l).fill(0x78)]));
+    expect(big.length).toBe(MAX_BLOCK);
+    const r = captureFromBuffer(cat(big, idb(le, 1), epb(le, 0, 1n, d4)), 'big.pcapng');
+    expect(r.next()!.caplen).toBe(4);
+    expect(r.sections[0]!.comment!.length).toBe(lens.reduce((a, l) => a + l, 0) + 5); // joined by 5 newlines
+  });
+
   it('two section comments are joined by a newline', () => {
     const r = captureFromBuffer(shb(le, [[1, str('first')], [1, str('second')]]), 's.pcapng');
     expect(r.sections[0]!.comment).toBe('first\nsecond');
@@ -115,6 +130,8 @@ describe('pcapng', () => {
     const b = shb(le);
     b.set(u32(le, 30), 4);
     expect(read(b).error).toBe('offset 4: section header block length 30 is not a multiple of 4');
+    b.set(u32(le, 24), 4);
+    expect(read(b).error).toBe('offset 4: section header block length 24 is less than the minimum 28');
     const one = cat(shb(le), idb(le, 1), epb(le, 0, 1n, d4)); // 28 + 20 + 36 = 84
     // the second section header starts at 84: 20 of its 28 bytes, then 8 (less than its first 12)
     expect(read(cat(one, shb(le).subarray(0, 20)))).toMatchObject({ frames: [{ index: 1 }], error: 'offset 84: truncated section header block: length 28 but only 20 bytes left' });
@@ -192,6 +209,28 @@ describe('pcapng', () => {
     expect(read(cat(head, opb(le, 2, 1n, d4))).error).toBe('offset 56: packet block refers to interface 2 but section 1 has 1 interface description block(s) before it');
     // caplen at 48 + 20
     expect(read(cat(head, epb(le, 0, 1n, new Uint8Array(MAX_CAPLEN + 4)))).error).toBe(`offset 68: enhanced packet block caplen ${MAX_CAPLEN + 4} exceeds the ${MAX_CAPLEN}-byte limit`);
+  });
+
+  // if_tsresol 19: units of 10^-19 s, the finest power of 10 a 64-bit timestamp can use (2^64 units
+  // is 1.8 s); 12,345,678,901,234,567,890 units = 1.2345678901234567890 s -> 1 s 234,567,890 ns
+  // (rounded down). 20 is refused (test/capture/reader.test.ts).
+  it('if_tsresol 10^-19 is the finest power of ten accepted', () => {
+    const got = read(cat(shb(le), idb(le, 1, 0, [[9, u8(19)]]), epb(le, 0, 12_345_678_901_234_567_890n, d4)));
+    expect([got.error, got.frames.map((f) => [f.sec, f.ns])]).toEqual([null, [[1, 234_567_890]]]);
+  });
+
+  it('block lengths: 12 bytes (no body) is the smallest block; a packet block may be as large as 384 KiB, no larger', () => {
+    const MAX_BLOCK = 393216;
+    const head = cat(shb(le), idb(le, 1)); // 48 bytes
+    expect(read(cat(head, block(le, 0x999, new Uint8Array(0)), epb(le, 0, 1n, d4))).frames.length).toBe(1);
+    // 32 bytes of EPB fields and trailer, 256 KiB of data, two comments and opt_endofopt
+    const lens = [65532, 131040 - 4 - 65536 - 4];
+    const e = epb(le, 0, 1n, new Uint8Array(MAX_CAPLEN), lens.map((l) => [1, new Uint8Array(l).fill(0x79)]));
+    expect(e.length).toBe(MAX_BLOCK);
+    expect(read(cat(head, e)).frames.map((f) => f.caplen)).toEqual([MAX_CAPLEN]);
+    const huge = epb(le, 0, 1n, d4);
+    huge.set(u32(le, 0x7ffffff0), 4);
+    expect(read(cat(head, huge)).error).toBe(`offset 52: block of type 0x6 has length 2147483632, too large (limit ${MAX_BLOCK})`);
   });
 
   it('an EPB of exactly 256 KiB is read', () => {

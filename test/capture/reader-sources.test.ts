@@ -17,6 +17,8 @@ let seq = 0;
 interface Outcome {
   frames: string[];
   error: { file: string; offset: number; problem: string; message: string; name: string } | null;
+  /** after an error, next() throws the same error again (and reads nothing more) */
+  sticky?: boolean;
   maxBuf: number;
   stream?: boolean;
   size?: number;
@@ -38,7 +40,15 @@ function drain(open: () => CaptureReader, next = (r: CaptureReader) => r.next())
     return { frames, error: null, maxBuf, ...kind };
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;
-    return { frames, error: { file: e.file, offset: e.offset, problem: e.problem, message: e.message, name: e.name }, maxBuf, ...kind };
+    let sticky = r === null;
+    if (r !== null) {
+      try {
+        r.next();
+      } catch (again) {
+        sticky = again === e;
+      }
+    }
+    return { frames, error: { file: e.file, offset: e.offset, problem: e.problem, message: e.message, name: e.name }, sticky, maxBuf, ...kind };
   } finally {
     r?.close();
   }
@@ -112,6 +122,7 @@ async function expectEverywhere(bytes: Uint8Array, frames: string[], err?: { off
   for (const { name, out } of await allWays(bytes)) {
     const want = err ? { file: name, offset: err.offset, problem: err.problem, message: `${name}: offset ${err.offset}: ${err.problem}`, name: 'CaptureError' } : null;
     expect({ frames: out.frames, error: out.error }, name).toEqual({ frames, error: want });
+    if (err) expect(out.sticky, `${name}: the error repeats`).toBe(true);
   }
 }
 
@@ -173,6 +184,17 @@ describe('reading more than the read buffer holds', () => {
     }
   });
 
+  it('pcap: records straddling the read buffer\'s edges, from a file and a named pipe', () => {
+    const recs = [];
+    const wantPcap: string[] = [];
+    for (let k = 0; k < 1500; k++) {
+      recs.push({ sec: k, sub: 1, data: new Uint8Array(999).fill(k & 0xff) });
+      wantPcap.push(`${k + 1}:0:${k}.1000:999/999:${k & 0xff}`);
+    }
+    const p = pcap({ recs });
+    for (const { name, out } of [fromFile(p), fromFifo(p)]) expect([out.error, out.frames], name).toEqual([null, wantPcap]);
+  });
+
   it('a feed given all of it in one chunk', async () => {
     const { out } = await fromFeed(big, big.length, true);
     expect([out.error, out.frames]).toEqual([null, want]);
@@ -183,6 +205,30 @@ it('a memory buffer or a file has a size and can seek; a named pipe and a feed a
   const got = (await allWays(cat(head, e1))).map(({ out }) => [out.stream, out.size]);
   // memory, file, named pipe, four feeds
   expect(got).toEqual([[false, 96], [false, 96], [true, 0], [true, 0], [true, 0], [true, 0], [true, 0]]);
+});
+
+/** descriptors of this process open on `file` (Linux /proc) */
+function fdsOn(file: string): number {
+  return fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === file;
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+it.skipIf(!fs.existsSync('/proc/self/fd'))('close() gives the file back, after the last frame or midway', () => {
+  const file = path.join(dir, 'closed.pcapng');
+  fs.writeFileSync(file, cat(head, e1, e2));
+  for (const frames of [0, 1, 2]) {
+    const r = openCapture(file);
+    expect(fdsOn(file)).toBe(1);
+    for (let k = 0; k < frames; k++) expect(r.next()).not.toBeNull();
+    r.close();
+    expect(fdsOn(file)).toBe(0);
+    expect(r.next()).toBeNull(); // closed: no more frames
+  }
 });
 
 it('a CaptureError says so in its name', () => {
