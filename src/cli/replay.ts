@@ -22,6 +22,7 @@ import { replaySource } from '../replay.js';
 import { JobsFeed, parseJobs } from './jobs-feed.js';
 import { isRegularFile } from './regular-file.js';
 import { loadTimelineUI, type TimelineModule } from './ui-load.js';
+import { replayWorkerAvailable, replayWorkerFeed } from './ui-worker.js';
 
 interface Opts {
   host: string;
@@ -206,7 +207,12 @@ Examples:
           run = undefined;
         }
         if (typeof run === 'function') {
-          await run(src);
+          // a capture file: the replay runs in a worker thread, keys are answered meanwhile
+          // (the source opened above checked the inputs and said its notes)
+          if (isRegularFile(capture) && process.stdin.isTTY && replayWorkerAvailable()) {
+            src.close();
+            await run(src, { feed: replayWorkerFeed({ capture, host: o.host, iface: o.iface, checksums: o.checksums, bpf: o.bpf }, src.title, src.totalBytes) });
+          } else await run(src);
           return;
         }
       }

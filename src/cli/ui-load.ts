@@ -4,9 +4,10 @@
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ReplaySource } from '../replay-types.js';
+import type { BatchFeed } from '../ui/worker-pump.js';
 
 export interface TimelineModule {
-  runTimelineUI?: (s: ReplaySource, opts?: { stdin?: NodeJS.ReadStream }) => Promise<void>;
+  runTimelineUI?: (s: ReplaySource, opts?: { stdin?: NodeJS.ReadStream; feed?: BatchFeed }) => Promise<void>;
 }
 
 export async function loadTimelineUI(): Promise<TimelineModule> {

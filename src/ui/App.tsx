@@ -11,13 +11,13 @@ import { progressLine } from './components/ProgressLine.js';
 import { Help } from './components/Help.js';
 import { SegBlock } from './components/Segs.js';
 import type { TimeMode } from './format.js';
-import { ReplayPump } from './pump.js';
+import type { TimelinePump } from './pump.js';
 import { lowerBound, RowStore } from './store.js';
 import { buildFlows, conntrackTable, flowLine, type Flow } from './flows.js';
 
 
 export interface AppProps {
-  pump: ReplayPump;
+  pump: TimelinePump;
   /** colours on (off under NO_COLOR) */
   color: boolean;
   /** fixed size (tests); otherwise the terminal's, following resizes */

@@ -1,8 +1,9 @@
 // Entry point of the interactive timeline: `runTimelineUI(source)` takes over the terminal
 // (alternate screen), replays the source in slices and returns when the user quits.
 import type { ReplaySource } from '../replay-types.js';
-import { ReplayPump } from './pump.js';
+import { ReplayPump, type TimelinePump } from './pump.js';
 import { RowStore } from './store.js';
+import { WorkerPump, type BatchFeed } from './worker-pump.js';
 import { cell, fmtTime } from './format.js';
 
 export { RowStore } from './store.js';
@@ -33,13 +34,15 @@ const ALT_OFF = '\x1b[?1049l';
 export interface TimelineOptions {
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
+  /** the rows come from a replay worker (src/cli/ui-worker.ts) instead of `source` */
+  feed?: BatchFeed;
 }
 
 export async function runTimelineUI(source: ReplaySource, opts: TimelineOptions = {}): Promise<void> {
   const stdout = opts.stdout ?? process.stdout;
   const stdin = opts.stdin ?? process.stdin;
   const store = new RowStore();
-  const pump = new ReplayPump(source, store);
+  const pump: TimelinePump = opts.feed ? new WorkerPump(opts.feed, store) : new ReplayPump(source, store);
   if (!stdout.isTTY || !stdin.isTTY) return printPlain(pump, stdout);
 
   let restored = false;
@@ -83,17 +86,19 @@ export async function runTimelineUI(source: ReplaySource, opts: TimelineOptions 
     process.off('SIGHUP', onHup);
     process.off('SIGTERM', onTerm);
     stdout.off('error', onOutErr);
-    if (!pump.done) source.close();
+    if (!pump.done) pump.close();
   }
   if (pump.error) process.stderr.write(`pktlife: ${pump.error}\n`);
 }
 
 /** Not a terminal: one plain line per frame, no colours, no cursor movement. */
-function printPlain(pump: ReplayPump, out: NodeJS.WritableStream): void {
+async function printPlain(pump: TimelinePump, out: NodeJS.WritableStream): Promise<void> {
   const s = pump.store;
   let printed = 0;
   while (!pump.done) {
     pump.step(50);
+    // a live stream or a worker with nothing new in yet: let it come
+    if (pump.waiting) await new Promise((r) => setTimeout(r, 15));
     let buf = '';
     for (; printed < s.count; printed++) {
       const i = printed;

@@ -17,7 +17,21 @@ export interface Progress {
   error: string | null;
 }
 
-export class ReplayPump {
+/** what the App drives: rows into its store, in slices (this file), or from a worker (worker-pump.ts) */
+export interface TimelinePump {
+  readonly store: RowStore;
+  readonly source: { title: string };
+  done: boolean;
+  /** nothing new in yet: the App looks again shortly instead of spinning */
+  waiting: boolean;
+  error: string | null;
+  step(budgetMs: number): number;
+  progress(): Progress;
+  /** stop replaying (the user quit before the end) */
+  close(): void;
+}
+
+export class ReplayPump implements TimelinePump {
   done = false;
   /** a live stream has no more frames in yet (the last step stopped for that) */
   waiting = false;
@@ -70,6 +84,10 @@ export class ReplayPump {
     const rate = this.elapsed > 0 ? (bytes * 1000) / this.elapsed : 0;
     const eta = total > 0 && rate > 0 ? (total - bytes) / rate : NaN;
     return { frames: this.store.count, bytes, total, rate, eta, done: this.done, error: this.error };
+  }
+
+  close(): void {
+    if (!this.done) this.source.close();
   }
 
   private finish(): void {

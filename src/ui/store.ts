@@ -1,30 +1,20 @@
 // Rows of the timeline, kept outside React state: a plain growing columnar store, so a
 // 1 M-frame capture costs a few typed arrays and pools, not a million objects. A record is
-// kept encoded: its events as ids into a dictionary of distinct events (frames of one path
-// share all but a few: addresses, lengths, tuples), the rest as ids of distinct values; what
-// does not fit the bounded dictionaries is kept as JSON in an off-heap pool. record(i) builds
-// the object back for the detail pane and the filters. Keeping the records themselves (as the
-// first version did) cost 2.2 GB and 16 s of GC on the 1 M-frame real replay.
+// kept encoded (row-encoder.ts): its events as ids into a dictionary of distinct events (frames
+// of one path share all but a few), the step made afresh per frame as its text in a byte pool,
+// the rest as ids of distinct values; what does not fit the bounded dictionaries is kept as JSON
+// in an off-heap pool. record(i) builds the object back for the detail pane and the filters.
+// Keeping the records themselves (as the first version did) cost 2.2 GB and 16 s of GC on the
+// 1 M-frame real replay. Rows come in batches (appendBatch): from a RowEncoder in the replay
+// worker, or from add(), which encodes one item here.
 import type { FateKind, FateRecord, TimelineEvent } from '../kernel/fate.js';
-import { isSharedEvent } from '../kernel/fate.js';
 import type { ReplayItem } from '../replay-types.js';
-import { headerEnd } from './decode.js';
+import { EV_PLAIN, FATE_DROPPED, FATE_OTHER, FATES, RowEncoder, type Rest, type RowBatch } from './row-encoder.js';
 
-export const FATES: readonly FateKind[] = ['delivered', 'forwarded', 'bridged', 'sent', 'consumed', 'dropped'];
-const FATE_CODE = new Map<string, number>(FATES.map((f, i) => [f, i]));
-/** code for a fate string the contract does not know (shown as-is, never guessed) */
-export const FATE_OTHER = FATES.length;
+export { FATES, FATE_OTHER, HEAD_BYTES } from './row-encoder.js';
 
-/** captured bytes looked at per frame for the header decoder (Ethernet + IPv6 + TCP with options); headerEnd keeps only the headers */
-export const HEAD_BYTES = 128;
-/** distinct events / record shapes kept as objects; further distinct ones go to the JSON pool */
-const EVENT_DICT_LIMIT = 65_536;
-const REST_DICT_LIMIT = 16_384;
-/** conntrack and NAT functions (src/kernel/netfilter: nf_conntrack_in, __nf_conntrack_confirm, nf_nat_*) */
-const CT_FN = /conntrack|^nf_nat_|^nf_ct_/;
-
-/** a record without frame, fate, reason, events and replies: egress, verdicts, socket, unsupported */
-type Rest = Pick<FateRecord, 'egress' | 'verdicts' | 'socket' | 'unsupported'>;
+/** the row offsets into the pools are Uint32 */
+const MAX_POOL = 0xffffffff;
 
 /**
  * Append-only bytes in fixed 4 MiB chunks, addressed by one running offset: growing never copies
@@ -32,8 +22,6 @@ type Rest = Pick<FateRecord, 'egress' | 'verdicts' | 'socket' | 'unsupported'>;
  * needed). An entry crossing a chunk boundary is split; reading it back joins the parts.
  */
 const CHUNK = 1 << 22;
-/** the row offsets into the pools are Uint32 */
-const MAX_POOL = 0xffffffff;
 class BytePool {
   private chunks: Buffer[] = [];
   used = 0;
@@ -87,28 +75,6 @@ class BytePool {
   }
 }
 
-/** an event's diff or detail: the same keys (in any order) with the same values ([a, b] pairs compared by element) */
-function sameFields(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
-  if (a === b) return true;
-  if (!a || !b) return (!a || isEmpty(a)) && (!b || isEmpty(b));
-  let n = 0;
-  for (const k in a) {
-    const x = a[k];
-    const y = b[k];
-    if (x !== y) {
-      if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
-      for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
-    }
-    if (x !== undefined) n++;
-  }
-  for (const k in b) if (b[k] !== undefined) n--;
-  return n === 0;
-}
-function isEmpty(o: Record<string, unknown>): boolean {
-  for (const k in o) if (o[k] !== undefined) return false;
-  return true;
-}
-
 /** append-only Int32 values in 1 Mi-entry chunks (no copy, no spare half when growing) */
 const ID_CHUNK = 1 << 20;
 class IdPool {
@@ -121,7 +87,8 @@ class IdPool {
   push(v: number): void {
     const c = this.n >>> 20;
     if (c === this.chunks.length) this.chunks.push(new Uint16Array(ID_CHUNK));
-    if (v >= 0 && v < WIDE) this.chunks[c][this.n & (ID_CHUNK - 1)] = v;
+    if (v >= 0 && v < PLAIN16) this.chunks[c][this.n & (ID_CHUNK - 1)] = v;
+    else if (v === EV_PLAIN) this.chunks[c][this.n & (ID_CHUNK - 1)] = PLAIN16;
     else {
       this.chunks[c][this.n & (ID_CHUNK - 1)] = WIDE;
       this.wide.set(this.n, v);
@@ -130,10 +97,26 @@ class IdPool {
   }
   get(k: number): number {
     const v = this.chunks[k >>> 20][k & (ID_CHUNK - 1)];
-    return v === WIDE ? this.wide.get(k)! : v;
+    return v < PLAIN16 ? v : v === PLAIN16 ? EV_PLAIN : this.wide.get(k)!;
   }
 }
 const WIDE = 0xffff;
+/** a plain step (row-encoder.ts EV_PLAIN): the row's next entry of the plain pool */
+const PLAIN16 = 0xfffe;
+
+/** append-only Uint32 values, growing by doubling */
+class U32List {
+  a = new Uint32Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Uint32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+}
 
 export class RowStore {
   count = 0;
@@ -152,22 +135,23 @@ export class RowStore {
   /** summaries as UTF-8 in one pool: no per-frame string for the GC to trace */
   private sumPool = new BytePool();
   sumOff = new Uint32Array(1025);
-  /** per row: its event ids, evIds[evOff[i]] .. evIds[evOff[i+1]]; an id < 0 is -(k+1), event k of the JSON pool */
+  /** per row: its event ids, evIds[evOff[i]] .. evIds[evOff[i+1]] (row-encoder.ts: >= 0 the
+   *  dictionary, EV_PLAIN the row's next plain step, below that the JSON pool) */
   private evOff = new Uint32Array(1025);
   private evIds = new IdPool();
   private evCount = 0;
   private evDict: TimelineEvent[] = [];
-  private evByWhat = new Map<string, number[]>();
-  /** dictionary ids of shared (deep-frozen) steps, by identity */
-  private evByObj = new WeakMap<object, number>();
-  /** rest ids of records whose rest is only a frozen egress list, by that list */
-  private restByEgress = new WeakMap<object, number>();
   private evJson = new BytePool();
   private evJsonOff: number[] = [];
+  /** plain steps ({fn, what}): function id (16 bits LE) then the text, entry k at plainOff[k]..plainOff[k+1] */
+  private plainPool = new BytePool();
+  private plainOff = new U32List();
+  /** per row: its first plain step's entry */
+  private plainRow = new Uint32Array(1024);
+  private fns: string[] = [];
   /** per row: id of its Rest (egress, verdicts, socket, unsupported); < 0: JSON pool entry -(k+1) */
   private restId = new Int32Array(1024);
-  private restDict: Rest[] = [];
-  private restIdx = new Map<string, number>();
+  private restDict: Rest[] = [{}];
   private restJson = new BytePool();
   private restJsonOff: number[] = [];
   /** per row: the kernel's replies as JSON (most frames have none: empty range) */
@@ -181,7 +165,6 @@ export class RowStore {
   unsup = new Uint8Array(1024);
   /** per row: it has conntrack/NAT events (the detail's conntrack index visits only these) */
   hasCt = new Uint8Array(1024);
-  private evIsCt: Uint8Array = new Uint8Array(1024);
   reasons: string[] = [''];
   ifaces: string[] = [''];
   /** rows of dropped frames, ascending (n/N jump without scanning the rows between) */
@@ -197,67 +180,100 @@ export class RowStore {
   firstTs: number | null = null;
   /** frames whose result depends on something the model does not support */
   unsupportedCount = 0;
+  /** encodes the items given to add() (batches from a worker come encoded) */
+  private enc: RowEncoder | null = null;
 
-  private reasonIdx = new Map<string, number>();
-  private ifaceIdx = new Map<string, number>();
-
+  /** one item, encoded here */
   add(item: ReplayItem): void {
-    const i = this.count;
-    if (i === this.fate.length) this.grow();
-    const r = item.record;
-    this.tsSec[i] = item.tsSec;
-    this.tsNsec[i] = item.tsNsec;
-    this.frameNo[i] = item.frame;
-    if (this.firstTs === null) this.firstTs = item.tsSec + item.tsNsec / 1e9;
-    let fc = FATE_CODE.get(r.fate);
-    if (fc === undefined) {
-      fc = FATE_OTHER;
-      this.otherFates.set(String(r.fate), (this.otherFates.get(String(r.fate)) ?? 0) + 1);
-      this.otherFateOf.set(i, String(r.fate));
+    const e = (this.enc ??= new RowEncoder());
+    e.add(item);
+    this.appendBatch(e.take(false));
+  }
+
+  /** rows encoded by a RowEncoder (this store's batches all come from one encoder) */
+  appendBatch(b: RowBatch): void {
+    const n = b.n;
+    const at = this.count;
+    while (at + n > this.fate.length) this.grow();
+    // dictionary entries first: the rows refer to them
+    for (const s of b.reasons) this.reasons.push(s);
+    for (const s of b.ifaces) this.ifaces.push(s);
+    for (const s of b.fns) this.fns.push(s);
+    for (const e of b.events) this.evDict.push(e);
+    for (const j of b.evJson) this.evJsonOff.push(this.evJson.addText(j), this.evJson.used);
+    for (const r of b.rests) this.restDict.push(r);
+    for (const j of b.restJson) this.restJsonOff.push(this.restJson.addText(j), this.restJson.used);
+    for (const [k, c] of b.ruleHits) this.ruleHits.set(k, (this.ruleHits.get(k) ?? 0) + c);
+    for (const [row, f] of b.otherFates) {
+      this.otherFates.set(f, (this.otherFates.get(f) ?? 0) + 1);
+      this.otherFateOf.set(at + row, f);
     }
-    this.fate[i] = fc;
-    this.fateCounts[fc]++;
-    this.copyOf[i] = r.copy_of ?? 0;
-    if (r.copy_of !== undefined) {
-      const l = this.copies.get(r.copy_of);
-      if (l) l.push(item.frame);
-      else this.copies.set(r.copy_of, [item.frame]);
-    }
-    if (r.fate === 'dropped') this.drops.push(i);
-    this.reason[i] = r.reason ? this.internReason(r.reason) : 0;
-    if (r.reason) this.reasonCounts.set(r.reason, (this.reasonCounts.get(r.reason) ?? 0) + 1);
-    this.iface[i] = item.iface ? this.internIface(item.iface) : 0;
-    if (r.unsupported && r.unsupported.length) this.unsupportedCount++;
-    if (r.verdicts) {
-      for (const v of r.verdicts) {
-        const key = v.rule
-          ? `${v.family} ${v.table} ${v.chain}: ${v.rule}${v.source ? ` (${v.source})` : ''}`
-          : `${v.family} ${v.table} ${v.chain}: policy ${v.verdict}`;
-        this.ruleHits.set(key, (this.ruleHits.get(key) ?? 0) + 1);
+    const sum0 = this.sumPool.used, head0 = this.head.used, rep0 = this.repJson.used, ev0 = this.evCount;
+    this.sumPool.addBytes(b.sum);
+    this.head.addBytes(b.head);
+    this.repJson.addBytes(b.rep);
+    // plain steps: their offsets, rebased to the pool
+    const plain0 = this.plainPool.used;
+    let plainAt = this.plainOff.n;
+    if (plainAt === 0) this.plainOff.push(0);
+    else plainAt--;
+    for (let k = 0; k < b.plainCount; k++) this.plainOff.push(plain0 + b.plainEnd[k]);
+    this.plainPool.addBytes(b.plain);
+    let evPrev = 0;
+    let plainSeen = 0;
+    for (let k = 0; k < n; k++) {
+      const i = at + k;
+      const tsSec = b.tsSec[k], tsNsec = b.tsNsec[k];
+      this.tsSec[i] = tsSec;
+      this.tsNsec[i] = tsNsec;
+      if (this.firstTs === null) this.firstTs = tsSec + tsNsec / 1e9;
+      this.frameNo[i] = b.frameNo[k];
+      const fc = b.fate[k];
+      this.fate[i] = fc;
+      this.fateCounts[fc]++;
+      if (fc === FATE_DROPPED) this.drops.push(i);
+      const copyOf = b.copyOf[k];
+      this.copyOf[i] = copyOf;
+      if (copyOf !== 0) {
+        const l = this.copies.get(copyOf);
+        if (l) l.push(b.frameNo[k]);
+        else this.copies.set(copyOf, [b.frameNo[k]]);
       }
+      const rc = b.reason[k];
+      this.reason[i] = rc;
+      if (rc !== 0) {
+        const r = this.reasons[rc];
+        this.reasonCounts.set(r, (this.reasonCounts.get(r) ?? 0) + 1);
+      }
+      this.iface[i] = b.iface[k];
+      this.linktype[i] = b.linktype[k];
+      this.unsup[i] = b.unsup[k];
+      this.unsupportedCount += b.unsup[k];
+      this.hasCt[i] = b.hasCt[k];
+      this.restId[i] = b.restId[k];
+      this.sumOff[i + 1] = sum0 + b.sumEnd[k];
+      this.headOff[i + 1] = head0 + b.headEnd[k];
+      this.repOff[i + 1] = rep0 + b.repEnd[k];
+      this.plainRow[i] = plainAt + plainSeen;
+      const evEnd = b.evEnd[k];
+      for (let j = evPrev; j < evEnd; j++) {
+        const id = b.evIds[j];
+        this.evIds.push(id);
+        if (id === EV_PLAIN) plainSeen++;
+      }
+      evPrev = evEnd;
+      this.evOff[i + 1] = ev0 + evEnd;
     }
-    this.addSummary(i, item.summary);
-    this.encode(i, r);
-    this.linktype[i] = item.linktype ?? 0;
-    const base = this.headOff[i];
-    const bytes = item.bytes;
-    const n = bytes ? headerEnd(bytes.subarray(0, HEAD_BYTES), item.linktype ?? 0) : 0;
-    if (n) this.head.addBytes(bytes!.subarray(0, n));
-    this.headOff[i + 1] = base + n;
+    this.evCount = ev0 + evPrev;
     // offsets are 32-bit (16 MB less per million frames); past that, say so rather than wrap
-    if (this.sumPool.used > MAX_POOL || this.head.used > MAX_POOL || this.evOff[i + 1] !== this.evCount || this.repJson.used > MAX_POOL) {
-      throw new Error(`the timeline holds at most 4 GiB of summaries, headers and replies (reached at frame ${item.frame}): use --format text or ndjson for this capture`);
+    if (this.sumPool.used > MAX_POOL || this.head.used > MAX_POOL || this.repJson.used > MAX_POOL || this.plainPool.used > MAX_POOL || this.evCount > MAX_POOL) {
+      throw new Error(`the timeline holds at most 4 GiB of summaries, headers, steps and replies (reached at frame ${b.frameNo[n - 1]}): use --format text or ndjson for this capture`);
     }
-    this.count = i + 1;
+    this.count = at + n;
   }
 
   summary(i: number): string {
     return this.sumPool.text(this.sumOff[i], this.sumOff[i + 1]);
-  }
-
-  private addSummary(i: number, t: string): void {
-    this.sumPool.addText(t);
-    this.sumOff[i + 1] = this.sumPool.used;
   }
 
   /** first bytes of row i as captured (empty when the source gave none) */
@@ -279,149 +295,37 @@ export class RowStore {
     return this.ifaces[this.iface[i]];
   }
 
-  private internReason(s: string): number {
-    let n = this.reasonIdx.get(s);
-    if (n === undefined) {
-      n = this.reasons.length;
-      if (n > 0xffff) throw new Error(`more than 65535 distinct drop reasons (at "${s}")`);
-      this.reasons.push(s);
-      this.reasonIdx.set(s, n);
-    }
-    return n;
-  }
-
-  private internIface(s: string): number {
-    let n = this.ifaceIdx.get(s);
-    if (n === undefined) {
-      n = this.ifaces.length;
-      if (n > 0xffff) throw new Error(`more than 65535 distinct interfaces (at "${s}")`);
-      this.ifaces.push(s);
-      this.ifaceIdx.set(s, n);
-    }
-    return n;
-  }
-
-  private encode(i: number, r: FateRecord): void {
-    const ev = r.events;
-    let at = this.evOff[i];
-    let ct = 0;
-    for (const e of ev) {
-      const id = this.eventId(e);
-      this.evIds.push(id);
-      at++;
-      ct |= id >= 0 ? this.evIsCt[id] : CT_FN.test(e.fn) ? 1 : 0;
-    }
-    this.evOff[i + 1] = at;
-    this.evCount = at;
-    this.hasCt[i] = ct;
-    this.unsup[i] = r.unsupported && r.unsupported.length ? 1 : 0;
-    this.restId[i] = r.egress || r.verdicts || r.socket !== undefined || r.unsupported ? this.restOf(r) : 0;
-    const from = this.repOff[i];
-    this.repOff[i + 1] = r.replies && r.replies.length ? from + this.repLen(r.replies) : from;
-  }
-
-  private repLen(replies: FateRecord['replies']): number {
-    const at = this.repJson.addText(JSON.stringify(replies));
-    return this.repJson.used - at;
-  }
-
-  private eventId(e: TimelineEvent): number {
-    // a step the model shares between frames (deep-frozen: it cannot change) by identity: one
-    // text may stand for many steps (neigh_hh_output "eth A > B" for every client's MAC)
-    const shared = isSharedEvent(e);
-    if (shared) {
-      const id = this.evByObj.get(e);
-      if (id !== undefined) return id;
-    }
-    const id = this.eventIdByValue(e);
-    if (shared && id >= 0) this.evByObj.set(e, id);
-    return id;
-  }
-
-  private eventIdByValue(e: TimelineEvent): number {
-    // looked up by its text first (one hash of a short string), then fn, dev, diff and detail
-    // compared field by field: building a key string per event (JSON) cost several times more
-    let ids = this.evByWhat.get(e.what);
-    if (ids) {
-      for (const id of ids) {
-        const c = this.evDict[id];
-        if (c.fn === e.fn && c.dev === e.dev && c.skb === e.skb && c.reply === e.reply && sameFields(c.diff, e.diff) && sameFields(c.detail, e.detail)) return id;
-      }
-    }
-    if (this.evDict.length < EVENT_DICT_LIMIT) {
-      const id = this.evDict.length;
-      // a copy: the source may reuse its objects, and only known fields are kept
-      const c: TimelineEvent = { fn: e.fn, what: e.what };
-      if (e.dev !== undefined) c.dev = e.dev;
-      if (e.diff !== undefined) c.diff = e.diff;
-      if (e.detail !== undefined) c.detail = e.detail;
-      if (e.skb !== undefined) c.skb = e.skb;
-      if (e.reply !== undefined) c.reply = e.reply;
-      this.evDict.push(c);
-      if (ids) ids.push(id);
-      else this.evByWhat.set(e.what, [id]);
-      if (id === this.evIsCt.length) {
-        const f = new Uint8Array(id * 2);
-        f.set(this.evIsCt);
-        this.evIsCt = f;
-      }
-      this.evIsCt[id] = CT_FN.test(e.fn) ? 1 : 0;
-      return id;
-    }
-    this.evJsonOff.push(this.evJson.addText(JSON.stringify(e)), this.evJson.used);
-    return -(this.evJsonOff.length / 2);
-  }
-
-  private restOf(r: FateRecord): number {
-    // the common case, only a frozen egress list (one per device, shared by the model): by identity
-    const eg = r.egress;
-    const onlyEgress = eg !== undefined && eg.length > 0 && !(r.verdicts && r.verdicts.length) && r.socket === undefined && !(r.unsupported && r.unsupported.length) && Object.isFrozen(eg);
-    if (onlyEgress) {
-      const id = this.restByEgress.get(eg);
-      if (id !== undefined) return id;
-    }
-    const id = this.restOfByValue(r);
-    if (onlyEgress && id >= 0) this.restByEgress.set(eg, id);
-    return id;
-  }
-
-  private restOfByValue(r: FateRecord): number {
-    const rest: Rest = {};
-    if (r.egress && r.egress.length) rest.egress = r.egress;
-    if (r.verdicts && r.verdicts.length) rest.verdicts = r.verdicts;
-    if (r.socket !== undefined) rest.socket = r.socket;
-    if (r.unsupported && r.unsupported.length) rest.unsupported = r.unsupported;
-    const key = JSON.stringify(rest);
-    let id = this.restIdx.get(key);
-    if (id !== undefined) return id;
-    if (this.restDict.length === 0) this.restDict.push({}); // id 0: nothing
-    if (key === '{}') return 0;
-    if (this.restDict.length < REST_DICT_LIMIT) {
-      id = this.restDict.length;
-      this.restDict.push(rest);
-      this.restIdx.set(key, id);
-      return id;
-    }
-    this.restJsonOff.push(this.restJson.addText(key), this.restJson.used);
-    return -(this.restJsonOff.length / 2);
-  }
-
-  private event(id: number): TimelineEvent {
+  private event(id: number, plainEntry: number): TimelineEvent {
     if (id >= 0) return this.evDict[id];
-    const k = (-id - 1) * 2;
+    if (id === EV_PLAIN) {
+      const from = this.plainOff.a[plainEntry], to = this.plainOff.a[plainEntry + 1];
+      const b = this.plainPool.bytes(from, from + 2);
+      return { fn: this.fns[b[0] | (b[1] << 8)], what: this.plainPool.text(from + 2, to) };
+    }
+    const k = (-id - 2) * 2;
     return JSON.parse(this.evJson.text(this.evJsonOff[k], this.evJsonOff[k + 1])) as TimelineEvent;
   }
 
-  /** row i's timeline events (shared objects: read only) */
+  /** row i's timeline events (dictionary entries are shared objects: read only) */
   events(i: number): TimelineEvent[] {
     const out: TimelineEvent[] = [];
-    for (let k = this.evOff[i], end = this.evOff[i + 1]; k < end; k++) out.push(this.event(this.evIds.get(k)));
+    let p = this.plainRow[i];
+    for (let k = this.evOff[i], end = this.evOff[i + 1]; k < end; k++) {
+      const id = this.evIds.get(k);
+      out.push(this.event(id, p));
+      if (id === EV_PLAIN) p++;
+    }
     return out;
   }
 
   /** does any of row i's events satisfy `test` (no array built) */
   someEvent(i: number, test: (e: TimelineEvent) => boolean): boolean {
-    for (let k = this.evOff[i], end = this.evOff[i + 1]; k < end; k++) if (test(this.event(this.evIds.get(k)))) return true;
+    let p = this.plainRow[i];
+    for (let k = this.evOff[i], end = this.evOff[i + 1]; k < end; k++) {
+      const id = this.evIds.get(k);
+      if (test(this.event(id, p))) return true;
+      if (id === EV_PLAIN) p++;
+    }
     return false;
   }
 
@@ -468,6 +372,7 @@ export class RowStore {
     this.evOff = g(this.evOff, n + 1);
     this.repOff = g(this.repOff, n + 1);
     this.restId = g(this.restId);
+    this.plainRow = g(this.plainRow);
     this.unsup = g(this.unsup);
     this.hasCt = g(this.hasCt);
     this.sumOff = g(this.sumOff, n + 1);

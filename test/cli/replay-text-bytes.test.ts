@@ -16,6 +16,8 @@ import { Out } from '../../src/cli/out.js';
 import { generateOrdinaryPcap } from '../../src/bench/gen-ordinary.js';
 import { benchHostFiles } from '../../src/bench/replay-bench.js';
 
+import { replayCases } from '../replay-cases.js';
+
 const ROOT = path.resolve(__dirname, '../..');
 
 function compare(file: string, host: Host, iface?: string): number {
@@ -43,15 +45,7 @@ function compare(file: string, host: Host, iface?: string): number {
 
 describe('replay --format text: byte-built lines', () => {
   it('are textLine() on the bundled captures and every kernel fixture', () => {
-    const cases: [string, string][] = [
-      ['captures/basic.pcapng', 'captures/basic-host'], ['captures/basic-any.pcap', 'captures/basic-host'],
-      ['captures/tcp-close.pcap', 'captures/tcp-close-host'], ['captures/app.pcap', 'captures/app-host'],
-      ['captures/nflog.pcap', 'captures/nflog-host'], ['captures/router-any.pcap', 'captures/router-host'],
-    ];
-    for (const d of fs.readdirSync(path.join(ROOT, 'fixtures/kernel'))) {
-      const f = path.join('fixtures/kernel', d, 'frames.pcapng');
-      if (fs.existsSync(path.join(ROOT, f)) && fs.existsSync(path.join(ROOT, 'fixtures/kernel', d, 'host'))) cases.push([f, path.join('fixtures/kernel', d, 'host')]);
-    }
+    const cases = replayCases();
     expect(cases.length).toBeGreaterThan(20);
     let frames = 0;
     for (const [f, h] of cases) frames += compare(path.join(ROOT, f), loadHost(path.join(ROOT, h)));

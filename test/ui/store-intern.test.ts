@@ -78,6 +78,25 @@ describe('past the event dictionary (65,536 distinct events)', () => {
     for (let i = 1; i <= n; i++) add(s, base(i));
     for (const i of [0, 1, 65_533, 65_534, 65_535, 65_536, 65_537, n - 1]) expect(s.record(i)).toEqual(base(i + 1));
   });
+
+  it('keeps steps made afresh per frame ({fn, what} only) as text, and distinct steps with more fields as JSON past the dictionary', () => {
+    const s = new RowStore();
+    const n = 70_000;
+    // each record: a plain step, a step with a device (distinct: past 65,534 it goes to the JSON pool), a shared one
+    const rec = (i: number): FateRecord => ({ frame: i, fate: 'forwarded', events: [
+      { fn: 'ip_rcv_core', what: `10.0.0.2 > 10.0.1.2 ttl 64 proto 6 len ${i} ‘é’` },
+      { fn: 'nf_conntrack_in', what: `new ${i}`, dev: 'eth0' },
+      { fn: 'ip6_rcv_core', what: `2001:db8::${(i % 65536).toString(16)} > 2001:db8::1` },
+      { fn: 'dev_queue_xmit', what: 'transmitted', dev: 'eth1' },
+    ] });
+    for (let i = 1; i <= n; i++) add(s, rec(i));
+    for (const i of [0, 1, 65_532, 65_533, 65_534, 65_535, 65_536, n - 1]) expect(s.record(i)).toEqual(rec(i + 1));
+    // the conntrack step marks the row, whichever pool holds it
+    expect(s.hasCt[0]).toBe(1);
+    expect(s.hasCt[n - 1]).toBe(1);
+    expect(s.someEvent(n - 1, (e) => e.what === `new ${n}`)).toBe(true);
+    expect(s.someEvent(n - 1, (e) => e.fn === 'ip6_rcv_core' && e.what.startsWith('2001:db8::'))).toBe(true);
+  });
 });
 
 describe('summaries and bytes past the 4 MiB chunks of the pools', () => {
