@@ -22,8 +22,9 @@ export class JsonLine implements JsonSink {
     // UTF-8: at most 3 bytes per UTF-16 code unit
     this.room(n * 3);
     const buf = this.buf;
-    if (n < 256) {
-      // short ASCII text byte by byte: Buffer#write's call into the encoder costs more here
+    if (n < 24) {
+      // short ASCII text byte by byte: Buffer#write's call into the encoder costs more here;
+      // longer text is mostly fresh concatenations (cons strings), which charCodeAt walks slowly
       let p = this.pos;
       for (let i = 0; i < n; i++) {
         const c = s.charCodeAt(i);
@@ -39,14 +40,13 @@ export class JsonLine implements JsonSink {
     this.pos += buf.write(s, this.pos);
   }
 
-  bytes(b: Uint8Array): void {
-    const n = b.length;
+  bytes(b: Uint8Array, n: number = b.length): void {
     this.room(n);
     const buf = this.buf;
     let p = this.pos;
     // short pieces: a loop costs less than set()'s call
     if (n < 48) for (let i = 0; i < n; i++) buf[p++] = b[i];
-    else { buf.set(b, p); p += n; }
+    else { buf.set(n === b.length ? b : b.subarray(0, n), p); p += n; }
     this.pos = p;
   }
 

@@ -223,6 +223,8 @@ class ListCache {
   private readonly ways: Slot[][] = [];
   /** consecutive misses per position */
   private readonly misses: Uint32Array;
+  /** listInto: the JSON bytes of string elements */
+  private readonly strBytes = new Map<string, Uint8Array>();
   constructor(private readonly nways: number, private readonly npos: number) {
     this.misses = new Uint32Array(npos);
   }
@@ -239,9 +241,21 @@ class ListCache {
     sink.text('[');
     for (let i = 0; i < a.length; i++) {
       if (i !== 0) sink.text(',');
+      const e = a[i];
+      if (typeof e === 'string') {
+        // a string element (egress names, unsupported notes): its JSON depends on nothing else
+        let b = this.strBytes.get(e);
+        if (b === undefined) {
+          b = utf8(jstr(e));
+          if (this.strBytes.size >= 256) this.strBytes.clear();
+          this.strBytes.set(e, b);
+        }
+        sink.bytes(b);
+        continue;
+      }
       hitSlot = null;
       hitFrozen = null;
-      const j = this.elem(a[i], i);
+      const j = this.elem(e, i);
       if (hitSlot !== null) {
         const sl: Slot = hitSlot;
         // the slot's text may have been replaced since its bytes were made
@@ -284,7 +298,9 @@ class ListCache {
     }
     // timeline steps differ mostly in their function name: compared first (a filter only)
     const fn = (e as { fn?: unknown }).fn;
-    for (let w = 0; w < ws.length; w++) {
+    // a position that keeps missing (a fresh step in every record) is compared only now and then
+    const mi = this.misses[i];
+    if (mi <= 16 || (mi & 15) === 0) for (let w = 0; w < ws.length; w++) {
       const sl = ws[w];
       if (sl.fn === fn && match(e, sl.tok, 0) === sl.tok.length) {
         // an equal shared step: it is the one known by identity from now on
