@@ -243,6 +243,16 @@ describe('nft ct helper set "OBJ" of type ftp (nft_ct_helper_obj_eval needs the 
   }
 }
 `;
+  it('`ct helper "ftp"` matches the connections the helper expected (the master\'s helper), not the control connection', () => {
+    const h = host({ nft: NFT('filter').replace(/}\n$/, `  chain out {\n    type filter hook output priority filter; policy accept;\n    ct helper "ftp" meta mark set 0x21\n  }\n}\n`) });
+    const nf = hooks(h);
+    const k = control(nf, h);
+    expect(k.s('PA', '331 ok\r\n').skb.mark).toBe(0);
+    k.c('PA', 'PORT 10,0,0,2,156,65\r\n');
+    expect(activeSyn(nf, h, 40001).skb.mark).toBe(0x21);
+    expect(activeSyn(nf, h, 40002).skb.mark).toBe(0);
+  });
+
   it('after conntrack (priority filter) the control connection gets the helper; at priority raw (-300, before nf_conntrack_in at -200) nothing, as the kernel did while ct-helper-ftp was first recorded', () => {
     for (const [prio, helper] of [['filter', 'ftp'], ['raw', undefined]] as const) {
       const h = host({ nft: NFT(prio) });

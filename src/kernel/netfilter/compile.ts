@@ -724,6 +724,9 @@ function strLoad(load: Load, tb: IrTable, cx: CompileCtx, r: IrRule): StrFn {
         const k = load.key === 'saddr' ? 'src' : 'dst';
         return (p) => (p.ct && p.ct.tuple[idx].l3 === 10 ? (p.ct.tuple[idx][k] as string) : null);
       }
+      // nft_ct_get_eval NFT_CT_HELPER: the helper of the connection's master (an expected
+      // connection, e.g. FTP data); none (no master, or a master without helper): NFT_BREAK
+      if (load.key === 'helper' && !load.dir) return (p) => p.ct?.master?.helper ?? null;
       break;
     }
     case 'exthdr': return exthdrStr(load);
