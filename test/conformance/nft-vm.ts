@@ -181,12 +181,13 @@ export function pktinfo(p: VmPacket): PktInfo {
     if (len < 40 || b[nh]! >> 4 !== 6) return none;
     const plen = be16(b, nh + 4);
     if (plen + 40 > len) return none;
-    // ipv6_find_hdr: walk hop-by-hop, routing, destination options, fragment
+    // ipv6_find_hdr(.., -1, .., &flags) with flags = IP6_FH_F_AUTH (nft_set_pktinfo_ipv6): walk
+    // hop-by-hop, routing, destination options, fragment; an AH header is the transport protocol
     let nexthdr = b[nh + 6]!, off = nh + 40, fragoff = 0;
     for (;;) {
-      if (nexthdr === 0 || nexthdr === 43 || nexthdr === 60 || nexthdr === 51) {
+      if (nexthdr === 0 || nexthdr === 43 || nexthdr === 60) {
         if (off + 8 > b.length) return none;
-        const hl = nexthdr === 51 ? (b[off + 1]! + 2) * 4 : (b[off + 1]! + 1) * 8;
+        const hl = (b[off + 1]! + 1) * 8;
         nexthdr = b[off]!;
         off += hl;
       } else if (nexthdr === 44) {

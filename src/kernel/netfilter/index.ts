@@ -439,7 +439,7 @@ export class NfTables implements NfHooks {
       const matched = match[i]!(p);
       // a rule that changed the packet: the fields are read again for the rest of the chain
       if (ch.anyWrites && cls !== null && ch.rules[i]!.writes) classify(cls, p);
-      if (!matched) { i++; continue; }
+      if (!matched && p.fwdVerdict === 0) { i++; continue; } // a match's hotdrop (fwdVerdict) ends the walk like a verdict
       const r = ch.rules[i]!;
       let code = r.code, target = r.target;
       if (r.dyn) { code = p.vcode; target = p.vchain; }

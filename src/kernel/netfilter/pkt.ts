@@ -86,13 +86,14 @@ export class Pkt {
       if (nh + 40 > this.end || d[nh]! >> 4 !== 6) return;
       const plen = (d[nh + 4]! << 8) | d[nh + 5]!;
       if (plen && nh + 40 + plen <= this.end) this.end = nh + 40 + plen;
-      // ipv6_find_hdr: walk extension headers to the transport header
+      // ipv6_find_hdr: walk extension headers to the transport header; nft asks with
+      // IP6_FH_F_AUTH (nft_set_pktinfo_ipv6_validate), so an AH header is the l4 protocol (51)
       let nexthdr = d[nh + 6]!;
       let off = nh + 40;
       for (let i = 0; i < 16; i++) {
-        if (nexthdr === 0 || nexthdr === 43 || nexthdr === 60 || nexthdr === 51) {
+        if (nexthdr === 0 || nexthdr === 43 || nexthdr === 60) {
           if (off + 8 > this.end) return;
-          const len = nexthdr === 51 ? (d[off + 1]! + 2) * 4 : (d[off + 1]! + 1) * 8;
+          const len = (d[off + 1]! + 1) * 8;
           nexthdr = d[off]!;
           off += len;
         } else if (nexthdr === 44) {

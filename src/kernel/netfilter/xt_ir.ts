@@ -143,7 +143,9 @@ function matchIr(m: XtExt, ex: Expr[], cx: XtIrCtx, proto: number, err: (m: stri
     }
     case 'icmp': case 'icmp6': {
       const o = opt(m, m.name === 'icmp' ? 'icmp-type' : 'icmpv6-type');
-      if (!o || o.v[0] === 'any') return;
+      if (!o) return;
+      // icmp_type_code_match: type 0xff (`any`) matches every packet, so `! any` none
+      if (o.v[0] === 'any') { if (o.neg) ex.push({ k: 'xt', name: `${m.name} ! any`, mk: M.constant(false) }); return; }
       const [type, lo, hi] = icmpTypeCode(o.v[0]!, m.name === 'icmp6', err);
       const pr = m.name === 'icmp' ? 'icmp' : 'icmpv6';
       if (!o.neg) {
@@ -249,6 +251,8 @@ function matchIr(m: XtExt, ex: Expr[], cx: XtIrCtx, proto: number, err: (m: stri
       const def = cx.ipsets?.get(name);
       const why = def && ipsetUnsupported.get(def);
       if (why) { unsup(`-m set ${name} (${why})`); return; }
+      // a set keyed by port alone (bitmap:port): src/dst is the TCP or UDP port (ip_set_get_ip_port)
+      if (def && def.keyTypes.length === 1 && def.keyTypes[0] === 'inet_service') { ex.push({ k: 'xt', name: 'set (port)', mk: M.setPort(def, dirs[0] === 'src', o.neg) }); return; }
       ex.push({ k: 'lookup', left: pay(ip, dirs[0] === 'src' ? 'saddr' : 'daddr'), neg: o.neg, set: name });
       return;
     }

@@ -5,7 +5,8 @@
 // compiled rule set. Time is the capture's (p.now); the kernel counts jiffies, the model seconds.
 
 import type { CompileCtx } from './compile.js';
-import type { IrRule } from './ir.js';
+import type { IrRule, SetDef } from './ir.js';
+import { V_DROP } from './compile.js';
 import type { Pkt } from './pkt.js';
 import { NFPROTO_IPV4, NFPROTO_IPV6 } from './hook.js';
 import { RTN_TYPE, RulesetError } from './ir.js';
@@ -28,6 +29,13 @@ function unsupportedHere(cx: CompileCtx, r: IrRule, what: string): (p: Pkt) => f
 }
 
 export const constant = (v: boolean): Mk => () => () => v;
+
+/** par->hotdrop: the match cannot read what it needs; nft_compat turns that into NF_DROP for the
+ *  rule (the walk reads p.fwdVerdict even when the rule did not match) */
+function hotdrop(p: Pkt): false {
+  p.fwdVerdict = V_DROP;
+  return false;
+}
 
 const u32at = (d: Uint8Array, o: number) => ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
 const u16at = (d: Uint8Array, o: number) => (d[o]! << 8) | d[o + 1]!;
@@ -129,7 +137,7 @@ export function tcpmss(lo: number, hi: number, invert: boolean): Mk {
     if (p.th < 0 || p.th + 20 > p.end) return false;
     const d = p.d, th = p.th;
     const doff = (d[th + 12]! >> 4) * 4;
-    if (doff < 20) return false; // malformed: hotdrop
+    if (doff < 20) return hotdrop(p); // tcpmss_mt: th->doff * 4 < sizeof(*th)
     const optlen = doff - 20;
     for (let i = 0; i < optlen && th + 20 + i < p.end;) {
       const o = th + 20 + i;
@@ -270,9 +278,9 @@ export function addrtype(x: XtExt, v6: boolean): Mk {
       if (m & (1 << 1) && (multicast || any)) return false;
       if (m & 1 && !any) return false;
       if (m & (1 << 2)) {
-        // match_lookup_rt6: ipv6_chk_addr only without a device
-        const isLocal = !dev && (local6.has(a) || a === '\0'.repeat(15) + '\x01');
-        return isLocal;
+        // match_lookup_rt6: with a device, ipv6_chk_addr(addr, dev, strict) (an address of that
+        // device); without one, the route's RTF_LOCAL (an address of any device, ::1)
+        return dev ? local6.get(a) === dev : local6.has(a) || a === '\0'.repeat(15) + '\x01';
       }
       return true;
     };
@@ -426,10 +434,11 @@ export function ipv6header(x: XtExt): Mk {
     if (p.nfproto !== NFPROTO_IPV6 || p.nh < 0 || p.nh + 40 > p.end) return false;
     const d = p.d;
     let nexthdr = d[p.nh + 6]!, ptr = p.nh + 40, len = p.end - ptr, temp = 0;
-    while (isExt6(nexthdr)) {
-      if (len < 2) return false;
+    // ip6t_ext_hdr: ipv6_ext_hdr's headers and ESP; NONE ends the walk before the length check
+    while (isExt6(nexthdr) || nexthdr === 50) {
       if (nexthdr === 59) { temp |= 2; break; }
-      if (ptr + 2 > p.end) return false;
+      if (len < 2) return false;
+      if (nexthdr === 50) { temp |= 4; break; }
       const hdrlen = nexthdr === 44 ? 8 : nexthdr === 51 ? (d[ptr + 1]! + 2) * 4 : (d[ptr + 1]! + 1) * 8;
       temp |= nexthdr === 0 ? 128 : nexthdr === 43 ? 32 : nexthdr === 44 ? 16 : nexthdr === 51 ? 8 : 64;
       nexthdr = d[ptr]!;
@@ -563,9 +572,14 @@ export function hashlimit(x: XtExt, v6: boolean): Mk {
       if (mode.includes('srcip')) key += addrKey(p, true, srcmask);
       if (mode.includes('dstip')) key += '|' + addrKey(p, false, dstmask);
       if (mode.includes('srcport') || mode.includes('dstport')) {
-        const ports = p.th >= 0 && p.fragoff === 0 && [6, 17, 132, 33, 136].includes(p.l4proto) && p.th + 4 <= p.end;
-        if (mode.includes('srcport')) key += `|${ports ? u16at(p.d, p.th) : 0}`;
-        if (mode.includes('dstport')) key += `|${ports ? u16at(p.d, p.th + 2) : 0}`;
+        // hashlimit_init_dst: proto_ports_offset (TCP, UDP, DCCP, ESP, SCTP, UDPLITE at 0, AH at 4,
+        // others no ports); IPv4 reads them even from a later fragment, IPv6 stops at its fragment
+        // header (ipv6_skip_exthdr); ports it cannot read are a hotdrop
+        const l4 = p.nfproto === NFPROTO_IPV6 && p.fragoff !== 0 ? 44 : p.l4proto;
+        const poff = l4 === 6 || l4 === 17 || l4 === 33 || l4 === 50 || l4 === 132 || l4 === 136 ? 0 : l4 === 51 ? 4 : -1;
+        if (poff >= 0 && (p.th < 0 || p.th + poff + 4 > p.end)) return hotdrop(p);
+        if (mode.includes('srcport')) key += `|${poff >= 0 ? u16at(p.d, p.th + poff) : 0}`;
+        if (mode.includes('dstport')) key += `|${poff >= 0 ? u16at(p.d, p.th + poff + 2) : 0}`;
       }
       const now = p.now;
       let e = table.get(key);
@@ -608,6 +622,25 @@ export function connlimit(x: XtExt, v6: boolean): Mk {
       if (ct) { l.add(ct); n = l.size; } else n++;
       return (n > limit) !== invert;
     };
+  };
+}
+
+// ---------------- ipset ----------------
+
+/**
+ * `-m set --match-set NAME src|dst` on a set keyed by port alone (bitmap:port): ip_set_get_ip_port
+ * gives the TCP or UDP port (not of a later fragment); any other packet fails the test (kadt
+ * -EINVAL: no match, so `!` matches it).
+ */
+export function setPort(def: SetDef, src: boolean, invert: boolean): Mk {
+  const ports = new Uint8Array(65536);
+  for (const e of def.elems) {
+    const [lo, hi] = Array.isArray(e.key) ? e.key as [number, number] : [e.key as number, e.key as number];
+    ports.fill(1, lo, hi + 1);
+  }
+  return () => (p) => {
+    if ((p.l4proto !== 6 && p.l4proto !== 17) || p.fragoff !== 0 || p.th < 0 || p.th + 4 > p.end) return invert;
+    return (ports[u16at(p.d, src ? p.th : p.th + 2)] === 1) !== invert;
   };
 }
 
