@@ -59,6 +59,9 @@ function tcp6(s: { opts?: number[]; tclass?: number; hlim?: number; udp?: boolea
 }
 
 const mssAt = (d: Uint8Array, o: number) => (d[o]! << 8) | d[o + 1]!;
+/** the target returned XT_CONTINUE: nft monitor trace lists its rule with `verdict continue` */
+const continued = (r: { events: { fn: string; what: string }[] }, fam: 'ip' | 'ip6', rule: string) =>
+  r.events.some((e) => e.fn === 'nft_do_chain' && e.what === `${fam} mangle ${rule.split(' ')[1]} rule ${rule} (verdict continue)`);
 const MSS1460 = [2, 4, 0x05, 0xb4];
 
 function fwd4(rules: string, skb: SkBuff, outMtu = 1500) {
@@ -101,6 +104,7 @@ describe('TCPMSS (xt_TCPMSS.c tcpmss_mangle_packet)', () => {
       expect(mssAt(s.data, 56)).toBe(want);
       // oldmss <= newmss: return 0 before touching the packet (no change, no timeline step)
       expect(r.events.some((e) => e.fn === 'tcpmss_tg4')).toBe(mss > 1400);
+      expect(continued(r, 'ip', SET)).toBe(true);
     }
   });
   it('an option of kind 2 whose length is not 4 is not the MSS option', () => {
@@ -124,15 +128,61 @@ describe('TCPMSS (xt_TCPMSS.c tcpmss_mangle_packet)', () => {
   });
   it('a TCP header shorter than 20 bytes or than its doff is dropped (return -1: NF_DROP)', () => {
     // len = skb->len - tcphoff < sizeof(struct tcphdr)
-    expect(fwd4(SET, tcp4({ cut: 12 }))).toMatchObject({ verdict: 'drop', reason: 'NETFILTER_DROP' });
+    const cut = fwd4(SET, tcp4({ cut: 12 }));
+    expect(cut).toMatchObject({ verdict: 'drop', reason: 'NETFILTER_DROP' });
+    // the step names what was wrong: 12 bytes, the doff byte (offset 12) not even there
+    expect(cut.events.find((e) => e.fn === 'tcpmss_tg4')!.what).toBe('TCPMSS: TCP header of 12 bytes, doff ?: NF_DROP');
     // doff 4: tcp_hdrlen < sizeof(struct tcphdr)
-    expect(fwd4(SET, tcp4({ doff: 4 }))).toMatchObject({ verdict: 'drop', reason: 'NETFILTER_DROP' });
+    const d4 = fwd4(SET, tcp4({ doff: 4 }));
+    expect(d4).toMatchObject({ verdict: 'drop', reason: 'NETFILTER_DROP' });
+    expect(d4.events.find((e) => e.fn === 'tcpmss_tg4')!.what).toBe('TCPMSS: TCP header of 20 bytes, doff 16: NF_DROP');
     // doff 8 (32 bytes) but only 24 present: len < tcp_hdrlen
     const r = fwd4(SET, tcp4({ opts: MSS1460, doff: 8 }));
     expect(r).toMatchObject({ verdict: 'drop', reason: 'NETFILTER_DROP' });
     expect(r.verdicts.at(-1)).toMatchObject({ chain: 'FORWARD', verdict: 'drop', rule: SET });
+    expect(r.events.find((e) => e.fn === 'tcpmss_tg4')!.what).toBe('TCPMSS: TCP header of 24 bytes, doff 32: NF_DROP');
+    const s6 = tcp6();
+    s6.data[54 + 12] = 6 << 4; // doff 6 (24 bytes) on a 20-byte header
+    const r6 = fwd6(SET, s6);
+    expect(r6).toMatchObject({ verdict: 'drop', reason: 'NETFILTER_DROP' });
+    expect(r6.events.find((e) => e.fn === 'tcpmss_tg6')!.what).toBe('TCPMSS: TCP header of 20 bytes, doff 24: NF_DROP');
     // a whole header passes
     expect(fwd4(SET, tcp4({ opts: MSS1460 })).verdict).toBe('accept');
+  });
+  it('the option walk: kind and length both say MSS, other options are stepped over whole (optlen)', () => {
+    // an unknown option of length 4 (kind 254) is not the MSS: its bytes stay, the MSS after it is lowered
+    const a = tcp4({ opts: [254, 4, 0x12, 0x34, ...MSS1460] });
+    expect(continued(fwd4(SET, a), 'ip', SET)).toBe(true);
+    expect([mssAt(a.data, 56), mssAt(a.data, 60)]).toEqual([0x1234, 1400]);
+    // a timestamp whose value holds the bytes 2 4 12 34 is stepped over by its length 10
+    const b = tcp4({ opts: [8, 10, 2, 4, 0x12, 0x34, 0, 0, 0, 0, ...MSS1460, 1, 1] });
+    fwd4(SET, b);
+    expect([mssAt(b.data, 58), mssAt(b.data, 66)]).toEqual([0x1234, 1400]);
+    expect(l4CsumV4(b.data, 34, 36, 6, S4, D4)).toBe(0);
+    // bytes 2 4 after the header (payload) are not options: i <= tcp_hdrlen - TCPOLEN_MSS
+    const c = tcp4({ opts: [1, 1, 1, 1], payload: 8 });
+    c.data.set([2, 4, 0x12, 0x34], 58);
+    const rc = fwd4(SET, c);
+    expect(mssAt(c.data, 60)).toBe(0x1234);
+    expect(rc.unsupported).toBeUndefined(); // data after the header: return 0, nothing to add
+  });
+  it('a bare 20-byte SYN is whole (len == doff * 4 == 20): no drop; the kernel would add an MSS option, reported once', () => {
+    const h = host({ iptables: mangle(SET) });
+    const nf = hooks(h);
+    for (let i = 0; i < 2; i++) {
+      const r = run(nf, NFPROTO_IPV4, NF_INET_FORWARD, tcp4(), h, 'eth0', 'eth1');
+      expect(r.verdict).toBe('accept');
+      expect(r.unsupported).toEqual(['iptables.rules:8: -j TCPMSS on a SYN without an MSS option (the kernel adds one)']);
+      expect(continued(r, 'ip', SET)).toBe(true);
+    }
+    expect((nf as unknown as { unsupported: string[] }).unsupported).toEqual(['iptables.rules:8: -j TCPMSS on a SYN without an MSS option (the kernel adds one)']);
+  });
+  it('--clamp-mss-to-pmtu in OUTPUT: no input device, the output route MTU alone (in_mtu of the reverse route is not smaller)', () => {
+    const devs = [dev(1, 'lo', ['127.0.0.1/8'], 'loopback'), dev(2, 'eth0', ['192.0.2.1/24']), { ...dev(3, 'eth1', ['10.0.0.1/24']), mtu: 1400 }];
+    const h = host({ iptables: mangle('-A OUTPUT -p tcp -j TCPMSS --clamp-mss-to-pmtu') }, devs);
+    const s = tcp4({ opts: MSS1460 });
+    run(hooks(h), NFPROTO_IPV4, 3, s, h, undefined, 'eth1');
+    expect(mssAt(s.data, 56)).toBe(1360);
   });
   it('--clamp-mss-to-pmtu: min(path MTU) - 40 for IPv4, - 60 for IPv6 (minlen = sizeof(iph) + sizeof(tcph))', () => {
     const s4 = tcp4({ opts: MSS1460 });
@@ -172,6 +222,12 @@ describe('TTL / HL (xt_HL.c ttl_tg, hl_tg6)', () => {
     const r = fwd4('-A FORWARD -j TTL --ttl-set 64', a);
     expect(a.data[22]).toBe(64);
     expect(r.events.some((e) => e.fn === 'ttl_tg')).toBe(false);
+    expect(continued(r, 'ip', '-A FORWARD -j TTL --ttl-set 64')).toBe(true);
+    const b = tcp6({ hlim: 9 });
+    const rb = fwd6('-A FORWARD -j HL --hl-set 9', b);
+    expect(continued(rb, 'ip6', '-A FORWARD -j HL --hl-set 9')).toBe(true);
+    expect(rb.events.some((e) => e.fn === 'hl_tg6')).toBe(false);
+    expect(continued(fwd4('-A FORWARD -j TTL --ttl-set 9', tcp4({ opts: MSS1460 })), 'ip', '-A FORWARD -j TTL --ttl-set 9')).toBe(true);
   });
   it('IPv6 --hl-inc / --hl-dec on the hop limit (byte 7), no checksum in the header', () => {
     const a = tcp6({ hlim: 200 });
@@ -198,6 +254,8 @@ describe('DSCP and TOS (xt_DSCP.c dscp_tg/dscp_tg6, tos_tg/tos_tg6)', () => {
     const rt = fwd4('-A FORWARD -j DSCP --set-dscp 0x0a', t);
     expect(t.data[15]).toBe(0x29);
     expect(rt.events.some((e) => e.fn === 'dscp_tg')).toBe(false);
+    expect(continued(rt, 'ip', '-A FORWARD -j DSCP --set-dscp 0x0a')).toBe(true);
+    expect(continued(r, 'ip', '-A FORWARD -j DSCP --set-dscp 0x0a')).toBe(true);
   });
   it('IPv6: the traffic class spans bytes 0-1 (ipv6_change_dsfield), version and flow label kept', () => {
     // tclass 0x01 -> (0x01 & 0x03) | 46 << 2 = 0xb9; first word 6 | b9 | flow label 0xabcde
@@ -221,35 +279,77 @@ describe('DSCP and TOS (xt_DSCP.c dscp_tg/dscp_tg6, tos_tg/tos_tg6)', () => {
       expect(r.events.find((e) => e.fn === 'tos_tg')!.what).toBe(`TOS 0x${tos.toString(16)} -> 0x${want.toString(16)}`);
     }
     // orig == nv: not written, no step
-    const same = tcp4({ tos: 0x10, opts: MSS1460 });
-    expect(fwd4('-A FORWARD -j TOS --set-tos 0x10/0x3f', same).events.some((e) => e.fn === 'tos_tg')).toBe(false);
+    const same = fwd4('-A FORWARD -j TOS --set-tos 0x10/0x3f', tcp4({ tos: 0x10, opts: MSS1460 }));
+    expect(same.events.some((e) => e.fn === 'tos_tg')).toBe(false);
+    expect(continued(same, 'ip', '-A FORWARD -j TOS --set-tos 0x10/0x3f')).toBe(true);
     // IPv6: 0x01 -> (0x01 & ~0xff) ^ 0x10 = 0x10 in the traffic class
     const s6 = tcp6({ tclass: 0x01 });
     const r6 = fwd6('-A FORWARD -j TOS --set-tos 0x10/0xff', s6);
     expect([s6.data[14], s6.data[15]! & 0xf0]).toEqual([0x61, 0x00]);
     expect(r6.events.find((e) => e.fn === 'tos_tg6')).toMatchObject({ diff: { 'ip6.tclass': [0x01, 0x10] } });
+    expect(continued(r6, 'ip6', '-A FORWARD -j TOS --set-tos 0x10/0xff')).toBe(true);
   });
 });
 
 describe('CHECKSUM --checksum-fill (xt_CHECKSUM.c checksum_tg: skb_checksum_help for CHECKSUM_PARTIAL)', () => {
+  const RULE = '-A FORWARD -p tcp -j CHECKSUM --checksum-fill';
   it('a partial TCP/UDP checksum is computed; a CHECKSUM_NONE packet is left alone', () => {
+    // addresses and MACs without zero bytes: every byte of the pseudo-header counts
     const s = tcp4({ opts: MSS1460 });
+    s.data.set([0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f, 0x6a, 0x7b, 0x8c, 0x9d, 0xae, 0xbf], 0);
+    const src = [198, 51, 100, 77], dst = [203, 17, 113, 99];
+    s.data.set(src, 26); s.data.set(dst, 30);
+    s.data[24] = 0; s.data[25] = 0;
     s.data[34 + 16] = 0x12; s.data[34 + 17] = 0x34;
     s.ip_summed = CHECKSUM_PARTIAL;
-    const r = fwd4('-A FORWARD -p tcp -j CHECKSUM --checksum-fill', s);
-    expect(l4CsumV4(s.data, 34, 24, 6, S4, D4)).toBe(0);
+    const r = fwd4(RULE, s);
+    expect(l4CsumV4(s.data, 34, 24, 6, parseIPv4('198.51.100.77')!, parseIPv4('203.17.113.99')!)).toBe(0);
     expect(s.ip_summed).toBe(CHECKSUM_NONE);
-    expect(r.events.find((e) => e.fn === 'checksum_tg')!.what).toMatch(/^CHECKSUM fill tcp 0x1234 -> 0x/);
+    const ev = r.events.find((e) => e.fn === 'checksum_tg')!;
+    expect(ev.what).toBe(`CHECKSUM fill tcp 0x1234 -> 0x${mssAt(s.data, 50).toString(16)}`);
+    expect(ev.diff).toEqual({ 'tcp.check': [0x1234, mssAt(s.data, 50)] });
+    expect(continued(r, 'ip', RULE)).toBe(true);
     const n = tcp4({ opts: MSS1460 });
     n.data[34 + 16] = 0x12; n.data[34 + 17] = 0x34;
-    fwd4('-A FORWARD -p tcp -j CHECKSUM --checksum-fill', n);
+    const rn = fwd4(RULE, n);
     expect(mssAt(n.data, 34 + 16)).toBe(0x1234);
+    expect(continued(rn, 'ip', RULE)).toBe(true);
     const u = tcp6({ udp: true });
     u.data[54 + 6] = 0; u.data[54 + 7] = 0;
     u.ip_summed = CHECKSUM_PARTIAL;
     const ru = fwd6('-A FORWARD -p udp -j CHECKSUM --checksum-fill', u);
     expect(l4CsumV6(u.data, 14, 54, 8, 17)).toBe(0);
-    expect(ru.events.find((e) => e.fn === 'checksum_tg')!.what).toMatch(/^CHECKSUM fill udp 0x0 -> 0x/);
+    expect(ru.events.find((e) => e.fn === 'checksum_tg')).toMatchObject({ diff: { 'udp.check': [0, mssAt(u.data, 60)] } });
+  });
+  it('a checksum that folds to 0 is written as 0xffff (skb_checksum_help: csum_fold(csum) ?: CSUM_MANGLED_0)', () => {
+    // an IPv4 UDP datagram whose 2-byte payload is chosen so that the checksum computes to 0
+    // (searched with the packet helpers' own checksum); the same holds for TCP in skb_checksum_help
+    const b = new Uint8Array(14 + 20 + 10);
+    writeEthHdr(b, 0, MAC, 0, MAC, 6, 0x0800);
+    writeIpv4Hdr(b, 14, 0, 30, 1, 0x4000, 64, 17, S4, D4);
+    writeUdpHdr(b, 34, 4000, 53, 10);
+    let w = 0;
+    for (; w < 0x10000; w++) {
+      b[42] = w >> 8; b[43] = w & 0xff;
+      if (l4CsumV4(b, 34, 10, 17, S4, D4) === 0) break;
+    }
+    expect(w).toBeLessThan(0x10000);
+    const skb = new SkBuff(b, b.length);
+    skb.mac_header = 0; skb.network_header = 14; skb.transport_header = 34; skb.protocol = 0x0800;
+    skb.ip_summed = CHECKSUM_PARTIAL;
+    fwd4('-A FORWARD -p udp -j CHECKSUM --checksum-fill', skb);
+    expect(mssAt(skb.data, 40)).toBe(0xffff);
+    // TCP: a 2-byte payload after the header, searched the same way
+    const t = tcp4({ payload: 2 });
+    let v = 0;
+    for (; v < 0x10000; v++) {
+      t.data[54] = v >> 8; t.data[55] = v & 0xff; t.data[50] = 0; t.data[51] = 0;
+      if (l4CsumV4(t.data, 34, 22, 6, S4, D4) === 0) break;
+    }
+    expect(v).toBeLessThan(0x10000);
+    t.ip_summed = CHECKSUM_PARTIAL;
+    fwd4('-A FORWARD -p tcp -j CHECKSUM --checksum-fill', t);
+    expect(mssAt(t.data, 50)).toBe(0xffff);
   });
 });
 
@@ -289,9 +389,21 @@ describe('CONNMARK (xt_CONNMARK.c connmark_tg_shift without shifts)', () => {
     expect(one(['--set-xmark 0xff/0xffffffff', '--save-mark --mask 0xf'])).toBe('f0');
   });
   it('with shifts: not modelled, named', () => {
-    const h = host({ iptables: mangle('-A PREROUTING -j CONNMARK --save-mark --left-shift-mark 8') });
-    const r = run(hooks(h), NFPROTO_IPV4, NF_INET_PRE_ROUTING, tcp4({ opts: MSS1460 }), h, 'eth0');
-    expect(r.unsupported?.[0]).toMatch(/CONNMARK with shifts/);
+    for (const sh of ['--left-shift-mark 8', '--right-shift-mark 8']) {
+      const h = host({ iptables: mangle(`-A PREROUTING -j CONNMARK --save-mark ${sh}`) });
+      const r = run(hooks(h), NFPROTO_IPV4, NF_INET_PRE_ROUTING, tcp4({ opts: MSS1460 }), h, 'eth0');
+      expect(r.unsupported).toEqual(['iptables.rules:8: -j CONNMARK with shifts']);
+    }
+  });
+  it('an untracked packet has no connection: XT_CONTINUE, marks untouched (connmark_tg_shift: !ct)', () => {
+    const rules = `${NFT_HDR}*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -j CT --notrack\nCOMMIT\n${mangle('-A PREROUTING -j CONNMARK --restore-mark --nfmask 0xff --ctmask 0xff').replace(NFT_HDR, '')}`;
+    const h = host({ iptables: rules });
+    const s = tcp4({ opts: MSS1460 });
+    s.mark = 0x77;
+    const r = run(hooks(h), NFPROTO_IPV4, NF_INET_PRE_ROUTING, s, h, 'eth0');
+    expect(s.ct).toBeNull();
+    expect(s.mark).toBe(0x77);
+    expect(continued(r, 'ip', '-A PREROUTING -j CONNMARK --restore-mark --nfmask 0xff --ctmask 0xff')).toBe(true);
   });
 });
 
@@ -299,11 +411,13 @@ describe('CLASSIFY and the targets without effect', () => {
   it('CLASSIFY --set-class 1:10 is priority TC_H_MAKE(1 << 16, 0x10) (libxt_CLASSIFY reads hex)', () => {
     const r = fwd4('-A POSTROUTING -j CLASSIFY --set-class 1:10\n-A FORWARD -j CLASSIFY --set-class a:ff', tcp4({ opts: MSS1460 }));
     expect(r.events.find((e) => e.fn === 'classify_tg')!.what).toBe('CLASSIFY priority a:ff (0xa00ff)');
+    expect(continued(r, 'ip', '-A FORWARD -j CLASSIFY --set-class a:ff')).toBe(true);
     expect(r.verdict).toBe('accept');
   });
   it('AUDIT continues (XT_CONTINUE) and says so', () => {
     const r = fwd4('-A FORWARD -j AUDIT --type drop\n-A FORWARD -j DROP', tcp4({ opts: MSS1460 }));
     expect(r.events.find((e) => e.fn === 'audit_tg')!.what).toBe('AUDIT --type drop (no effect on the packet)');
+    expect(continued(r, 'ip', '-A FORWARD -j AUDIT --type drop')).toBe(true);
     expect(r.verdict).toBe('drop');
   });
 });

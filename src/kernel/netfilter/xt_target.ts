@@ -169,7 +169,7 @@ export function checksumFill(v6: boolean): Mk {
     let c = p.nfproto === NFPROTO_IPV4
       ? l4CsumV4(d, p.th, len, p.l4proto, ((d[p.nh + 12]! << 24) | (d[p.nh + 13]! << 16) | (d[p.nh + 14]! << 8) | d[p.nh + 15]!) >>> 0, ((d[p.nh + 16]! << 24) | (d[p.nh + 17]! << 16) | (d[p.nh + 18]! << 8) | d[p.nh + 19]!) >>> 0)
       : l4CsumV6(d, p.nh, p.th, len, p.l4proto);
-    if (c === 0 && p.l4proto === 17) c = 0xffff;
+    if (c === 0) c = 0xffff; // skb_checksum_help: csum_fold(csum) ?: CSUM_MANGLED_0, for TCP too
     d[p.th + off] = c >> 8;
     d[p.th + off + 1] = c & 0xff;
     p.skb.ip_summed = CHECKSUM_NONE;
