@@ -165,6 +165,11 @@ describe('TCPMSS (xt_TCPMSS.c tcpmss_mangle_packet)', () => {
     const rc = fwd4(SET, c);
     expect(mssAt(c.data, 60)).toBe(0x1234);
     expect(rc.unsupported).toBeUndefined(); // data after the header: return 0, nothing to add
+    expect(continued(rc, 'ip', SET)).toBe(true);
+    // a kind-2 option of length 6 is stepped over whole: the 2 4 inside it is not an MSS option
+    const e = tcp4({ opts: [2, 6, 1, 1, 2, 4, 0x12, 0x34] });
+    fwd4(SET, e);
+    expect(mssAt(e.data, 60)).toBe(0x1234);
   });
   it('a bare 20-byte SYN is whole (len == doff * 4 == 20): no drop; the kernel would add an MSS option, reported once', () => {
     const h = host({ iptables: mangle(SET) });
@@ -276,7 +281,7 @@ describe('DSCP and TOS (xt_DSCP.c dscp_tg/dscp_tg6, tos_tg/tos_tg6)', () => {
       const r = fwd4(`-A FORWARD -j TOS ${opt}`, s);
       expect(`${opt}: ${s.data[15]!.toString(16)}`).toBe(`${opt}: ${want.toString(16)}`);
       expect(ipFastCsum(s.data, 14, 5)).toBe(0);
-      expect(r.events.find((e) => e.fn === 'tos_tg')!.what).toBe(`TOS 0x${tos.toString(16)} -> 0x${want.toString(16)}`);
+      expect(r.events.find((e) => e.fn === 'tos_tg')).toMatchObject({ what: `TOS 0x${tos.toString(16)} -> 0x${want.toString(16)}`, diff: { 'ip.tos': [tos, want] } });
     }
     // orig == nv: not written, no step
     const same = fwd4('-A FORWARD -j TOS --set-tos 0x10/0x3f', tcp4({ tos: 0x10, opts: MSS1460 }));
@@ -319,7 +324,25 @@ describe('CHECKSUM --checksum-fill (xt_CHECKSUM.c checksum_tg: skb_checksum_help
     u.ip_summed = CHECKSUM_PARTIAL;
     const ru = fwd6('-A FORWARD -p udp -j CHECKSUM --checksum-fill', u);
     expect(l4CsumV6(u.data, 14, 54, 8, 17)).toBe(0);
-    expect(ru.events.find((e) => e.fn === 'checksum_tg')).toMatchObject({ diff: { 'udp.check': [0, mssAt(u.data, 60)] } });
+    expect(ru.events.find((e) => e.fn === 'checksum_tg')).toMatchObject({ what: `CHECKSUM fill udp 0x0 -> 0x${mssAt(u.data, 60).toString(16)}`, diff: { 'udp.check': [0, mssAt(u.data, 60)] } });
+  });
+  it('what the model marks CHECKSUM_PARTIAL but has no TCP/UDP checksum to fill is left alone (outbound frames in --checksums auto)', () => {
+    // skb_checksum_help fills csum_start + csum_offset, which only TCP/UDP sends leave partial; a later
+    // fragment was filled before ip_do_fragment cut it; a header cut before its checksum field has none
+    const cases: [string, SkBuff][] = [];
+    const icmp = tcp4({ opts: MSS1460 });
+    icmp.data[23] = 1; // protocol ICMP: the bytes at +6 and +16 must stay
+    cases.push(['icmp', icmp]);
+    cases.push(['later fragment', tcp4({ opts: MSS1460, frag: 3 })]);
+    cases.push(['cut before the checksum', tcp4({ cut: 17 })]);
+    for (const [what, skb] of cases) {
+      const before = [...skb.data];
+      skb.ip_summed = CHECKSUM_PARTIAL;
+      const r = fwd4('-A FORWARD -j CHECKSUM --checksum-fill', skb);
+      expect(`${what}: ${[...skb.data].join(',') === before.join(',')}`).toBe(`${what}: true`);
+      expect(r.events.some((e) => e.fn === 'checksum_tg')).toBe(false);
+      expect(continued(r, 'ip', '-A FORWARD -j CHECKSUM --checksum-fill')).toBe(true);
+    }
   });
   it('a checksum that folds to 0 is written as 0xffff (skb_checksum_help: csum_fold(csum) ?: CSUM_MANGLED_0)', () => {
     // an IPv4 UDP datagram whose 2-byte payload is chosen so that the checksum computes to 0
@@ -418,6 +441,10 @@ describe('CLASSIFY and the targets without effect', () => {
     const r = fwd4('-A FORWARD -j AUDIT --type drop\n-A FORWARD -j DROP', tcp4({ opts: MSS1460 }));
     expect(r.events.find((e) => e.fn === 'audit_tg')!.what).toBe('AUDIT --type drop (no effect on the packet)');
     expect(continued(r, 'ip', '-A FORWARD -j AUDIT --type drop')).toBe(true);
+    // TRACE (raw table only, xt_TRACE): no options, no text after the name
+    const h = host({ iptables: `${NFT_HDR}*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -j TRACE\nCOMMIT\n` });
+    const rt = run(hooks(h), NFPROTO_IPV4, NF_INET_PRE_ROUTING, tcp4({ opts: MSS1460 }), h, 'eth0');
+    expect(rt.events.find((e) => e.fn === 'trace_tg')!.what).toBe('TRACE (no effect on the packet)');
     expect(r.verdict).toBe('drop');
   });
 });
