@@ -387,9 +387,10 @@ describe('CONNMARK (xt_CONNMARK.c connmark_tg_shift without shifts)', () => {
       '-A PREROUTING -j CONNMARK --restore-mark --nfmask 0xff --ctmask 0xf0f'].join('\n');
     const h = host({ iptables: mangle(rules) });
     const s = tcp4({ opts: MSS1460 });
-    run(hooks(h), NFPROTO_IPV4, NF_INET_PRE_ROUTING, s, h, 'eth0');
+    const r = run(hooks(h), NFPROTO_IPV4, NF_INET_PRE_ROUTING, s, h, 'eth0');
     expect((s.ct as NfConn).mark.toString(16)).toBe('12f5');
     expect(s.mark.toString(16)).toBe('1005');
+    for (const rule of rules.split('\n')) expect(continued(r, 'ip', rule)).toBe(true);
   });
   it('--set-mark V/M sets the bits of V too (libxt_CONNMARK: ctmask = mark | mask); --and/--or/--xor-mark', () => {
     const one = (opts: string[]) => {
