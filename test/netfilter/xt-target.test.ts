@@ -124,6 +124,7 @@ describe('TCPMSS (xt_TCPMSS.c tcpmss_mangle_packet)', () => {
     const s = tcp4({ opts: MSS1460, frag: 3 });
     const r = fwd4(SET, s);
     expect(r.verdict).toBe('accept');
+    expect(continued(r, 'ip', SET)).toBe(true); // return 0: XT_CONTINUE
     expect(mssAt(s.data, 56)).toBe(1460);
   });
   it('a TCP header shorter than 20 bytes or than its doff is dropped (return -1: NF_DROP)', () => {
