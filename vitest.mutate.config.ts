@@ -9,7 +9,7 @@ import { defineConfig } from 'vitest/config';
 const mod = process.env.MUTATE_MODULE ?? '';
 const KERNEL = ['test/kernel/**/*.test.ts', 'test/netfilter/**/*.test.ts', 'test/conformance/kernel-fixtures.test.ts', 'test/conformance/normalise.test.ts', 'test/host/**/*.test.ts'];
 const SETS: Record<string, string[]> = {
-  capture: ['test/capture/reader.test.ts', 'test/capture/reader-fields.test.ts', 'test/capture/reader-sources.test.ts', 'test/capture/pcapng-writer.test.ts', 'test/capture/corpus.test.ts', 'test/capture/tshark-compare.test.ts', 'test/capture/pcap-parser.test.ts', 'test/cli/bad-input.test.ts', 'test/report/export.test.ts'],
+  capture: ['test/capture/reader.test.ts', 'test/capture/reader-fields.test.ts', 'test/capture/reader-sources.test.ts', 'test/capture/pcapng-writer.test.ts', 'test/capture/pcapng-writer-edges.test.ts', 'test/capture/corpus.test.ts', 'test/capture/tshark-compare.test.ts', 'test/capture/pcap-parser.test.ts', 'test/cli/bad-input.test.ts', 'test/report/export.test.ts'],
   packet: ['test/packet/**/*.test.ts'],
   report: ['test/report/**/*.test.ts'],
   'ui/filter.ts': ['test/ui/store-filter.test.ts'],

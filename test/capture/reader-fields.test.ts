@@ -233,6 +233,42 @@ describe('pcapng', () => {
     expect(read(cat(head, huge)).error).toBe(`offset 52: block of type 0x6 has length 2147483632, too large (limit ${MAX_BLOCK})`);
   });
 
+  // pcapng spec: opt_endofopt ends the options; options fill the rest of the block without it
+  it('block options: nothing after opt_endofopt is read; the last option may end exactly at the block end', () => {
+    // IDB at 28: if_tsresol 3 (0.001 s), opt_endofopt, then an if_tsresol 9 that must be ignored
+    const after = cat(u16(le, 9), u16(le, 1), u8(9, 0, 0, 0));
+    const body = cat(u16(le, 1), u16(le, 0), u32(le, 0), opts(le, [[9, u8(3)]]), after);
+    const r = read(cat(shb(le), block(le, 1, body), epb(le, 0, 1500n, d4)));
+    expect(r.frames.map((f) => [f.sec, f.ns])).toEqual([[1, 500_000_000]]);
+    // SHB and IDB whose last option ends exactly at the block end (no opt_endofopt)
+    const shbBody = cat(u32(le, 0x1a2b3c4d), u16(le, 1), u16(le, 0), i64(le, -1n), opts(le, [[4, str('app')]], false));
+    const idbBody = cat(u16(le, 1), u16(le, 0), u32(le, 0), opts(le, [[2, str('eth9')]], false));
+    const c = captureFromBuffer(cat(block(le, 0x0a0d0d0a, shbBody), block(le, 1, idbBody), epb(le, 0, 1n, d4)), 'o.pcapng');
+    expect(c.next()!.caplen).toBe(4);
+    expect([c.sections[0]!.application, c.interfaces[0]!.name]).toEqual(['app', 'eth9']);
+  });
+
+  it('interface block damage: shorter than 20 bytes; an option running 4 bytes past its block', () => {
+    expect(read(cat(shb(le), block(le, 1, u32(le, 1)))).error).toBe('offset 32: interface description block length 16 is less than the minimum 20');
+    // IDB at 28, its option at 28 + 16 = 44: if_name of 8 bytes where only 4 are left before the trailer
+    const body = cat(u16(le, 1), u16(le, 0), u32(le, 0), u16(le, 2), u16(le, 8), str('eth0'));
+    expect(read(cat(shb(le), block(le, 1, body))).error).toBe('offset 44: option 2 length 8 runs past the end of its block');
+  });
+
+  // a packet option header that just fits (an empty opt_comment as the block's last 4 bytes) is read
+  it('an empty comment as the last 4 bytes of a packet block', () => {
+    const e = cat(u32(le, 6), u32(le, 32 + 4 + 4), u32(le, 0), u32(le, 0), u32(le, 1), u32(le, 4), u32(le, 4), d4, u16(le, 1), u16(le, 0), u32(le, 32 + 4 + 4));
+    expect(read(cat(shb(le), idb(le, 1), e)).frames.map((f) => f.comment)).toEqual(['']);
+  });
+
+  // The 64-bit timestamp divided exactly, whatever its size: if_tsresol 1 (units of 0.1 s),
+  // t = 2^52 + 7 = 4,503,599,627,370,503 tenths = 450,359,962,737,050 s + 3 tenths.
+  // (its high 32 bits are 2^20: the division's top 16-bit digit, 16, is more than the divisor 10)
+  it('timestamps with coarse units and large values are divided exactly', () => {
+    const got = read(cat(shb(le), idb(le, 1, 0, [[9, u8(1)]]), epb(le, 0, (1n << 52n) + 7n, d4)));
+    expect(got.frames.map((f) => [f.sec, f.ns])).toEqual([[450_359_962_737_050, 300_000_000]]);
+  });
+
   it('an EPB of exactly 256 KiB is read', () => {
     const got = read(cat(shb(le), idb(le, 1), epb(le, 0, 1n, new Uint8Array(MAX_CAPLEN))));
     expect([got.error, got.frames.map((f) => f.caplen)]).toEqual([null, [MAX_CAPLEN]]);

@@ -147,6 +147,13 @@ describe('the same answers from memory, a file, a named pipe and a feed', () => 
     });
   });
 
+  it('an unknown block a little longer than the file (less than the bytes before it)', async () => {
+    await expectEverywhere(cat(head, e1, block(le, 0x999, new Uint8Array(4), 100)), [F1], {
+      offset: 96,
+      problem: 'truncated block of type 0x999: length 100 but only 16 bytes left in file',
+    });
+  });
+
   it('a packet block cut short: its length and the bytes there are named', async () => {
     const b = cat(head, e1, e2).subarray(0, 96 + 30); // e2 (40 bytes) cut after 30
     await expectEverywhere(b, [F1], { offset: 96, problem: 'truncated block of type 0x6: length 40 but only 30 bytes left in file' });
