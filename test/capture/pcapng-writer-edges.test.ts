@@ -87,7 +87,11 @@ describe('PcapngWriter edges', () => {
     expect(() => w.addInterface({ name: 'y'.repeat(0x10000), linktype: 1 })).toThrow('option 2 too long (65536 bytes)');
     const i = w.addInterface({ name: 'eth0', linktype: 1 });
     expect(() => w.writePacket({ iface: i, tsSec: 1, tsNsec: 0, data: d1, comment: 'x'.repeat(0x10000) })).toThrow('comment too long (65536 bytes)');
-    w.close();
+    // the longest name that fits (65,535 bytes) is written whole
+    const long = w.addInterface({ name: 'n'.repeat(0xffff), linktype: 1 });
+    w.writePacket({ iface: long, tsSec: 1, tsNsec: 0, data: d1 });
+    const r = captureFromBuffer(w.close(), 'n.pcapng');
+    expect(r.next()!.iface.name!.length).toBe(0xffff);
     expect(() => w.addInterface({ name: 'late', linktype: 1 })).toThrow('PcapngWriter is closed');
   });
 });

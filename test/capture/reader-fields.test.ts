@@ -106,6 +106,9 @@ describe('pcapng', () => {
   it('version 1.2 is read like 1.0; 1.3 is not', () => {
     expect(read(cat(shb(le, [], 2), idb(le, 1), epb(le, 0, 1n, d4))).frames.length).toBe(1);
     expect(read(shb(le, [], 3)).error).toBe('offset 12: unsupported pcapng version 1.3 (only 1.0 and 1.2)');
+    const v2 = shb(le);
+    v2.set(u16(le, 2), 12); // major version 2
+    expect(read(v2).error).toBe('offset 12: unsupported pcapng version 2.0 (only 1.0 and 1.2)');
   });
 
   // the largest block read is 256 KiB + 128 KiB (room for a 256 KiB packet and its options)
@@ -175,7 +178,8 @@ describe('pcapng', () => {
 
   // pcapng spec: epb_flags is option 2, 32 bits; epb_dropcount (4) is 64 bits, epb_queue (6) 32
   it('only epb_flags sets the flags and direction', () => {
-    const b = cat(shb(le), idb(le, 1), epb(le, 0, 1n, d4, [[6, u32(le, 3)], [4, i64(le, 2n)]]), epb(le, 0, 2n, d4, [[2, u32(le, 2)]]));
+    // and an epb_flags option of the wrong length (8 bytes) is not taken for one
+    const b = cat(shb(le), idb(le, 1), epb(le, 0, 1n, d4, [[6, u32(le, 3)], [4, i64(le, 2n)], [2, i64(le, 1n)]]), epb(le, 0, 2n, d4, [[2, u32(le, 2)]]));
     expect(read(b).frames.map((f) => [f.flags, f.dir])).toEqual([
       [0, DIR_UNKNOWN],
       [2, DIR_OUTBOUND],
