@@ -184,6 +184,11 @@ Examples:
       // summaries made from the items' bytes (replay-text.ts), not by the replay
       const textBytes = where === null && !feedSummaries && (o.format === 'text' || (!o.format && !process.stdout.isTTY));
       const summaries = (!o.format || o.format === 'text' || where !== null) && !feedSummaries && !textBytes;
+      // the timeline over a capture file: its replay worker starts now, beside this thread's
+      // checks of the inputs and the loading of the UI (it is stopped if they fail)
+      const uiWorker = !o.format && process.stdout.isTTY && where === null && process.stdin.isTTY && isRegularFile(capture) && replayWorkerAvailable()
+        ? replayWorkerFeed({ capture, host: o.host, iface: o.iface, checksums: o.checksums, bpf: o.bpf })
+        : null;
       let host;
       try {
         host = loadHost(o.host);
@@ -195,6 +200,7 @@ Examples:
         process.stderr.write(`pktlife replay: ${(e as Error).message}\n`);
         // a capture that cannot be read is exit 2, like a read error later on; a bad host is 1
         process.exitCode = (e as Error).name === 'CaptureError' ? 2 : 1;
+        uiWorker?.close();
         return;
       }
       for (const n of src.notes ?? []) process.stderr.write(`pktlife replay: ${n}\n`);
@@ -209,13 +215,17 @@ Examples:
         if (typeof run === 'function') {
           // a capture file: the replay runs in a worker thread, keys are answered meanwhile
           // (the source opened above checked the inputs and said its notes)
-          if (isRegularFile(capture) && process.stdin.isTTY && replayWorkerAvailable()) {
+          if (uiWorker !== null) {
             src.close();
-            await run(src, { feed: replayWorkerFeed({ capture, host: o.host, iface: o.iface, checksums: o.checksums, bpf: o.bpf }, src.title, src.totalBytes) });
+            uiWorker.title = src.title;
+            uiWorker.totalBytes = src.totalBytes;
+            await run(src, { feed: uiWorker });
           } else await run(src);
           return;
         }
       }
+      // no UI after all (it could not be loaded): the text below, without the worker
+      uiWorker?.close();
       const fmt = o.format ?? 'text';
       const out = new Out();
       // the device is the line's own column: not again in SLL2 summaries (as replay.ts)

@@ -13,7 +13,8 @@ export function replayWorkerAvailable(): boolean {
   return existsSync(fileURLToPath(WORKER));
 }
 
-export function replayWorkerFeed(spec: ReplayWorkerData, title: string, totalBytes: number): BatchFeed {
+/** the worker started; title and size are set by the caller once it has opened the capture itself */
+export function replayWorkerFeed(spec: ReplayWorkerData): BatchFeed {
   const w = new Worker(WORKER, { workerData: spec });
   let ended = false;
   let closed = false;
@@ -35,8 +36,8 @@ export function replayWorkerFeed(spec: ReplayWorkerData, title: string, totalByt
     if (!closed) deliver({ kind: 'end', error: `replay worker: exited (code ${code}) before the end of the capture`, bytesRead: bytes });
   });
   return {
-    title,
-    totalBytes,
+    title: spec.capture,
+    totalBytes: 0,
     listen(f) {
       on = f;
       for (const m of pending.splice(0)) f(m);

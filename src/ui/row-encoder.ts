@@ -60,6 +60,8 @@ export interface RowBatch {
   head: Uint8Array;
   evEnd: Uint32Array;
   evIds: Int32Array;
+  /** per row: the index of its first plain step in the batch */
+  plainStart: Uint32Array;
   /** per plain step: the end of its bytes in `plain` (function id as 16 bits LE, then the text as UTF-8) */
   plainEnd: Uint32Array;
   plainCount: number;
@@ -160,6 +162,7 @@ export class RowEncoder {
   private headEnd = new Uint32Array(0);
   private evEnd = new Uint32Array(0);
   private repEnd = new Uint32Array(0);
+  private plainStart = new Uint32Array(0);
   private evIds = new Int32Array(1024);
   private evN = 0;
   private plainEnd = new Uint32Array(1024);
@@ -220,6 +223,7 @@ export class RowEncoder {
     this.headEnd = grown(this.headEnd, cap);
     this.evEnd = grown(this.evEnd, cap);
     this.repEnd = grown(this.repEnd, cap);
+    this.plainStart = grown(this.plainStart, cap);
   }
 
   add(item: ReplayItem): void {
@@ -298,6 +302,7 @@ export class RowEncoder {
   private encodeEvents(i: number, ev: TimelineEvent[]): void {
     if (this.evN + ev.length > this.evIds.length) this.evIds = grown(this.evIds, Math.max(this.evIds.length * 2, this.evN + ev.length));
     let ct = 0;
+    this.plainStart[i] = this.plainN;
     for (const e of ev) {
       // a step the model shares between frames (deep-frozen: it cannot change) by identity: one
       // text may stand for many steps (neigh_hh_output "eth A > B" for every client's MAC)
@@ -428,6 +433,7 @@ export class RowEncoder {
       head: b(this.head),
       evEnd: v(this.evEnd, n),
       evIds: v(this.evIds, this.evN),
+      plainStart: v(this.plainStart, n),
       plainEnd: v(this.plainEnd, this.plainN),
       plainCount: this.plainN,
       plain: b(this.plain),
@@ -462,6 +468,6 @@ export class RowEncoder {
 
 /** the buffers of a copied batch, to transfer with it */
 export function batchBuffers(b: RowBatch): ArrayBuffer[] {
-  const l = [b.tsSec, b.tsNsec, b.frameNo, b.fate, b.reason, b.iface, b.linktype, b.copyOf, b.unsup, b.hasCt, b.restId, b.sumEnd, b.sum, b.headEnd, b.head, b.evEnd, b.evIds, b.plainEnd, b.plain, b.repEnd, b.rep];
+  const l = [b.tsSec, b.tsNsec, b.frameNo, b.fate, b.reason, b.iface, b.linktype, b.copyOf, b.unsup, b.hasCt, b.restId, b.sumEnd, b.sum, b.headEnd, b.head, b.evEnd, b.evIds, b.plainStart, b.plainEnd, b.plain, b.repEnd, b.rep];
   return [...new Set(l.map((a) => a.buffer as ArrayBuffer))];
 }

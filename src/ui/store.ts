@@ -84,16 +84,21 @@ class IdPool {
   private chunks: Uint16Array[] = [];
   private wide = new Map<number, number>();
   private n = 0;
-  push(v: number): void {
-    const c = this.n >>> 20;
-    if (c === this.chunks.length) this.chunks.push(new Uint16Array(ID_CHUNK));
-    if (v >= 0 && v < PLAIN16) this.chunks[c][this.n & (ID_CHUNK - 1)] = v;
-    else if (v === EV_PLAIN) this.chunks[c][this.n & (ID_CHUNK - 1)] = PLAIN16;
-    else {
-      this.chunks[c][this.n & (ID_CHUNK - 1)] = WIDE;
-      this.wide.set(this.n, v);
+  /** ids[from..to) */
+  pushAll(ids: Int32Array, from: number, to: number): void {
+    for (let j = from; j < to; j++) {
+      const c = this.n >>> 20;
+      if (c === this.chunks.length) this.chunks.push(new Uint16Array(ID_CHUNK));
+      const v = ids[j];
+      const at = this.n & (ID_CHUNK - 1);
+      if (v >= 0 && v < PLAIN16) this.chunks[c][at] = v;
+      else if (v === EV_PLAIN) this.chunks[c][at] = PLAIN16;
+      else {
+        this.chunks[c][at] = WIDE;
+        this.wide.set(this.n, v);
+      }
+      this.n++;
     }
-    this.n++;
   }
   get(k: number): number {
     const v = this.chunks[k >>> 20][k & (ID_CHUNK - 1)];
@@ -219,8 +224,6 @@ export class RowStore {
     else plainAt--;
     for (let k = 0; k < b.plainCount; k++) this.plainOff.push(plain0 + b.plainEnd[k]);
     this.plainPool.addBytes(b.plain);
-    let evPrev = 0;
-    let plainSeen = 0;
     for (let k = 0; k < n; k++) {
       const i = at + k;
       const tsSec = b.tsSec[k], tsNsec = b.tsNsec[k];
@@ -254,17 +257,12 @@ export class RowStore {
       this.sumOff[i + 1] = sum0 + b.sumEnd[k];
       this.headOff[i + 1] = head0 + b.headEnd[k];
       this.repOff[i + 1] = rep0 + b.repEnd[k];
-      this.plainRow[i] = plainAt + plainSeen;
-      const evEnd = b.evEnd[k];
-      for (let j = evPrev; j < evEnd; j++) {
-        const id = b.evIds[j];
-        this.evIds.push(id);
-        if (id === EV_PLAIN) plainSeen++;
-      }
-      evPrev = evEnd;
-      this.evOff[i + 1] = ev0 + evEnd;
+      this.plainRow[i] = plainAt + b.plainStart[k];
+      this.evOff[i + 1] = ev0 + b.evEnd[k];
     }
-    this.evCount = ev0 + evPrev;
+    const evN = n ? b.evEnd[n - 1] : 0;
+    this.evIds.pushAll(b.evIds, 0, evN);
+    this.evCount = ev0 + evN;
     // offsets are 32-bit (16 MB less per million frames); past that, say so rather than wrap
     if (this.sumPool.used > MAX_POOL || this.head.used > MAX_POOL || this.repJson.used > MAX_POOL || this.plainPool.used > MAX_POOL || this.evCount > MAX_POOL) {
       throw new Error(`the timeline holds at most 4 GiB of summaries, headers, steps and replies (reached at frame ${b.frameNo[n - 1]}): use --format text or ndjson for this capture`);
