@@ -20,6 +20,8 @@ const quietCtx = new FrameCtx();
 quietCtx.tracing = false;
 
 const NR_ICMP_TYPES = 18;
+const ICMP_EXT_ECHO = 42;
+const ICMP_EXT_ECHOREPLY = 43;
 /** icmp_pointers[type].error */
 const IS_ERROR = new Set([3, 4, 5, 11, 12]);
 
@@ -38,15 +40,21 @@ export function icmp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
     ctx.drop(fn, 'ICMP_CSUM');
     return;
   }
+  // pskb_pull(skb, sizeof(*icmph)) fails: `goto error` with the reason still NOT_SPECIFIED
   if (len < 8) {
-    ctx.drop(fn, 'PKT_TOO_SMALL');
+    ctx.drop(fn, 'NOT_SPECIFIED', { detail: { len } });
     return;
   }
   const type = b[th];
-  if (type > NR_ICMP_TYPES) {
-    ctx.drop(fn, 'UNHANDLED_PROTO', { detail: { type } });
+  // ICMP_EXT_ECHO (PROBE, RFC 8335) goes to icmp_echo before the broadcast and type checks; with
+  // icmp_echo_enable_probe 0 (the default) it is consumed unanswered. Answering it is not modelled.
+  if (type === ICMP_EXT_ECHO) {
+    if (net.sysctlInt('net.ipv4.icmp_echo_enable_probe')) ctx.unsupported.push('ICMP extended echo (PROBE) replies not modelled');
+    ctx.consume('icmp_echo', 'extended echo (PROBE): icmp_echo_enable_probe off, not answered');
     return;
   }
+  // the broadcast/multicast rules come before the type range check (recorded on 6.18: type 30 to a
+  // subnet broadcast is INVALID_PROTO, to a unicast address UNHANDLED_PROTO)
   if (rt.type === 'broadcast' || rt.type === 'multicast') {
     if ((type === 8 || type === 13) && net.sysctlInt('net.ipv4.icmp_echo_ignore_broadcasts')) {
       ctx.drop(fn, 'INVALID_PROTO', { detail: { why: 'icmp_echo_ignore_broadcasts' } });
@@ -56,6 +64,15 @@ export function icmp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
       ctx.drop(fn, 'INVALID_PROTO', { detail: { why: 'ICMP type not accepted to broadcast' } });
       return;
     }
+  }
+  if (type === 0 || type === ICMP_EXT_ECHOREPLY) {
+    // ping_rcv: an echo reply needs a ping socket (ss does not list them)
+    ctx.drop('ping_rcv', 'NO_SOCKET');
+    return;
+  }
+  if (type > NR_ICMP_TYPES) {
+    ctx.drop(fn, 'UNHANDLED_PROTO', { detail: { type } });
+    return;
   }
   switch (type) {
     case 8: // icmp_echo
@@ -70,18 +87,29 @@ export function icmp_rcv(net: Net, skb: SkBuff, ctx: FrameCtx): void {
       icmp_reply_echo(net, skb, ctx, 14);
       ctx.consume('icmp_timestamp', 'timestamp request answered');
       return;
-    case 0: {
-      // ping_rcv: an echo reply needs a ping socket (ss does not list them)
-      ctx.drop('ping_rcv', 'NO_SOCKET');
-      return;
-    }
     case 3:
     case 4:
     case 11:
-    case 12:
+    case 12: {
+      // icmp_unreach: pskb_may_pull(skb, sizeof(struct iphdr)) fails -> out_err (NOT_SPECIFIED);
+      // a quoted header with ihl < 5 -> IP_INHDR
+      if (len < 8 + 20) {
+        ctx.drop('icmp_unreach', 'NOT_SPECIFIED', { detail: { quoted: len - 8 } });
+        return;
+      }
+      if ((b[th + 8] & 0x0f) < 5) {
+        ctx.drop('icmp_unreach', 'IP_INHDR', { detail: { ihl: b[th + 8] & 0x0f } });
+        return;
+      }
       ctx.consume('icmp_unreach', `ICMP type ${type} code ${b[th + 1]} passed to the quoted socket's error handler`);
       return;
+    }
     case 5:
+      // icmp_redirect: skb->len < sizeof(struct iphdr) after the ICMP header -> PKT_TOO_SMALL
+      if (len < 8 + 20) {
+        ctx.drop('icmp_redirect', 'PKT_TOO_SMALL', { detail: { quoted: len - 8 } });
+        return;
+      }
       ctx.consume('icmp_redirect', 'redirect processed');
       return;
     default:

@@ -60,8 +60,8 @@ export function ip_rcv_options(net: Net, skb: SkBuff, ctx: FrameCtx): boolean {
         names.push('TS');
         break;
       }
-      case 148: // router alert
-        if (optlen !== 4) { pp = p; break loop; }
+      case 148: // router alert: only a length under 4 is refused, at the length octet (recorded on 6.18)
+        if (optlen < 4) { pp = p + 1; break loop; }
         names.push('RA');
         break;
       case 134:
