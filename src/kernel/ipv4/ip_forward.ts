@@ -37,8 +37,10 @@ export function ip_forward(net: Net, skb: SkBuff, ctx: FrameCtx): void {
   const totLen = (b[nh + 2] << 8) | b[nh + 3];
   const df = (b[nh + 6] & 0x40) !== 0;
   if (totLen > mtu) {
-    // ip_exceeds_mtu: GRO output is re-segmented on transmit (skb_gso_validate_network_len)
-    const gso = skb.gso_segs > 1;
+    // ip_exceeds_mtu: GRO output passes when each segment fits (skb_gso_validate_network_len:
+    // gso_size + headers <= mtu). The capture does not carry gso_size; gro_note estimates the
+    // segments as full frames of the ingress device, so they fit when its MTU is not larger.
+    const gso = skb.gso_segs > 1 && skb.dev!.mtu <= mtu;
     if (df && !gso) {
       icmp_send(net, skb, ctx, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu);
       ctx.drop(fn, 'PKT_TOO_BIG', { detail: { len: totLen, mtu } });
@@ -68,7 +70,8 @@ function ttlEvent(ttl: number): TimelineEvent {
 /**
  * ip_rt_send_redirect: forwarding back out the ingress device to a directly connected source
  * (IPSKB_DOREDIRECT, send_redirects on) tells the source about the better next hop.
- * Rate: inet_peer n_redirects with ip_rt_redirect_load (HZ/50) << n, at most ip_rt_redirect_number (9).
+ * Rate: inet_peer n_redirects with ip_rt_redirect_load (HZ/50) << n, at most ip_rt_redirect_number (9),
+ * reset after ip_rt_redirect_silence.
  */
 const redirects = new WeakMap<Net, Map<number, { n: number; last: number }>>();
 function ip_rt_send_redirect(net: Net, skb: SkBuff, ctx: FrameCtx, rt: Rtable): void {
@@ -88,7 +91,13 @@ function ip_rt_send_redirect(net: Net, skb: SkBuff, ctx: FrameCtx, rt: Rtable): 
   const now = net.nowMs();
   let p = m.get(saddr);
   if (!p) m.set(saddr, (p = { n: 0, last: now }));
-  if (p.n >= 9) return;
+  // ip_rt_redirect_silence ((HZ / 50) << 10 = 20480 ms) without a redirected packet resets the count
+  if (now - p.last > 20480) p.n = 0;
+  // ip_rt_redirect_number (9) ignored redirects: send nothing, but the packet restarts the silence
+  if (p.n >= 9) {
+    p.last = now;
+    return;
+  }
   if (p.n === 0 || now - p.last > 20 * 2 ** p.n) {
     const daddr = ipv4Daddr(b, nh);
     const gw = rt.gw || daddr;
