@@ -241,3 +241,70 @@ describe('local delivery (ip_local_deliver, icmp_rcv)', () => {
     expectFate(run(host, in0(tcp4('10.1.0.2', '10.1.0.1', 40000, 8080, 0x02), 'ff:ff:ff:ff:ff:ff'), 'eth0').rec).dropped('NOT_SPECIFIED', 'tcp_v4_rcv');
   });
 });
+
+describe('ports for policy routing: UDP and a header cut after the ports (__skb_flow_get_ports)', () => {
+  // fib4_rules_early_flow_dissect fills fl4_sport/dport for TCP, UDP, UDP-Lite and SCTP from
+  // __skb_flow_get_ports, which reads the 4 port bytes at the transport offset and gives 0 when
+  // they are not all inside the packet (skb->len = tot_len once ip_rcv_core trimmed the padding)
+  const udpRule = () => {
+    const h = sample('router');
+    h.rules.find((r) => r.priority === 120)!.ipproto = 17; // `ipproto udp dport 80 lookup 100`
+    return h;
+  };
+  it('`ipproto udp dport 80` routes UDP to 8.8.8.8:80 by table 100; TCP is not selected', () => {
+    const h = udpRule();
+    expectFate(run(h, in0(udp4('10.1.0.2', '8.8.8.8', 40000, 80)), 'eth0').rec).forwarded('eth1');
+    expectFate(run(h, in0(tcp4('10.1.0.2', '8.8.8.8', 40000, 80, 0x02)), 'eth0').rec).dropped('IP_INNOROUTES');
+  });
+  // tot_len 24: the 4 port bytes are the whole transport part; tot_len 23 lacks the last dport
+  // byte, which stays in the frame as Ethernet padding (0x50: port 80 if it were read)
+  const cut = (totLen: number) => {
+    const l4 = tcp4('10.1.0.2', '8.8.8.8', 40000, 80, 0x02).subarray(20, 24);
+    const p = ipv4({ src: '10.1.0.2', dst: '8.8.8.8', proto: 6 }, l4);
+    const f = new Uint8Array(60);
+    f.set(in0(p));
+    f[14 + 2] = 0;
+    f[14 + 3] = totLen;
+    ipSendCheck(f, 14);
+    return f;
+  };
+  it('a TCP packet of just the ports (tot_len 24) still carries them: rule 120 forwards it', () => {
+    expectFate(run(host, cut(24), 'eth0').rec).forwarded('eth1');
+  });
+  it('one byte short (tot_len 23): no ports, even with the missing byte in the link padding: no route', () => {
+    expectFate(run(host, cut(23), 'eth0').rec).dropped('IP_INNOROUTES');
+  });
+});
+
+describe('ip_rcv_core / ip_rcv_finish_core / ip_local_deliver details (net/ipv4/ip_input.c)', () => {
+  it('tot_len equal to the header length passes ip_rcv_core (only len < ihl * 4 is IP_INHDR): a header-only packet of protocol 253 gets protocol unreachable', () => {
+    const p = ipv4({ src: '10.1.0.2', dst: '10.1.0.1', proto: 253 }, new Uint8Array(0));
+    expectFate(run(host, in0(p), 'eth0').rec).dropped('IP_NOPROTO', 'ip_protocol_deliver_rcu').reply('eth0', /protocol 253 unreachable/);
+  });
+  it('Ethernet padding is trimmed (pskb_trim_rcsum): an echo padded to 60 bytes is answered with its 18 bytes', () => {
+    const f = new Uint8Array(60);
+    f.set(in0(echo4('10.1.0.2', '10.1.0.1')));
+    expectFate(run(host, f, 'eth0').rec).consumed().reply('eth0', 'IP 10.1.0.1 > 10.1.0.2: ICMP echo reply, id 4660, seq 1, length 18');
+  });
+  it("the route lookup gets the header's TOS (ip_route_input_noref(skb, daddr, saddr, dscp, dev)): a `tos 0x10` rule selects table 100", () => {
+    const h = sample('router');
+    const r = h.rules.find((x) => x.priority === 120)!;
+    delete r.ipproto;
+    delete r.dport;
+    r.tos = 0x10;
+    expectFate(run(h, in0(udp4('10.1.0.2', '8.8.8.8', 40000, 53, undefined, { tos: 0x10 })), 'eth0').rec).forwarded('eth1');
+    expectFate(run(h, in0(udp4('10.1.0.2', '8.8.8.8', 40000, 53)), 'eth0').rec).dropped('IP_INNOROUTES');
+  });
+  it('no options (ihl 5): ip_rcv_options is not called; no fragment bits: ip_defrag is not called', () => {
+    const { rec } = run(host, in0(udp4('10.1.0.2', '10.2.0.1', 1000, 53)), 'eth0');
+    expectFate(rec).delivered('udp 10.2.0.1:53');
+    const fns = rec.events.map((e) => e.fn);
+    expect(fns).not.toContain('ip_options_compile');
+    expect(fns).not.toContain('ip_defrag');
+    expect(fns).not.toContain('ip_frag_reasm');
+  });
+  it("ip_rcv_core's step reads the header (addresses, ttl, protocol, tot_len)", () => {
+    const { rec } = run(host, in0(udp4('10.1.0.2', '10.2.0.1', 1000, 53, new Uint8Array(4), { ttl: 33 })), 'eth0');
+    expect(rec.events.find((e) => e.fn === 'ip_rcv_core')?.what).toBe('10.1.0.2 > 10.2.0.1 ttl 33 proto 17 len 32');
+  });
+});
