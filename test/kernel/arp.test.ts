@@ -3,10 +3,11 @@
 // Host: fixtures/host-samples/bridge (br0 192.168.10.1/24, 02:00:00:00:0b:00; permanent
 // neighbour 192.168.10.11 -> 02:00:00:00:0c:01). The frames are handed to arp_rcv on br0.
 import { describe, expect, test } from 'vitest';
-import { arp_rcv } from '../../src/kernel/ipv4/arp.js';
+import { arp_rcv, arpSummary } from '../../src/kernel/ipv4/arp.js';
 import { PACKET_OTHERHOST } from '../../src/kernel/skbuff.js';
 import { nudName } from '../../src/kernel/neigh/neighbour.js';
 import { arpBody, at, eth, ip4, netFor, newCtx, sample, skbOn } from './bridge-helpers.js';
+import { run, echo4 } from './helpers.js';
 
 const BR = '02:00:00:00:0b:00', H2 = '02:00:00:00:0c:02', Z = '00:00:00:00:00:00';
 
@@ -156,5 +157,88 @@ describe('arp_process: the request route (ip_route_input_noref)', () => {
     const c2 = newCtx();
     arp_rcv(net2, skbOn(eth('ff:ff:ff:ff:ff:ff', A, 0x0806, arpBody(1, A, '10.1.0.2', Z, '10.2.0.2')), host2.byName.get('eth0')!), c2);
     expect(c2.replies).toEqual([]);
+  });
+});
+
+describe('arp_process: DAD probes, arp_accept and gratuitous ARP (net/ipv4/arp.c)', () => {
+  test('a DAD probe for an address that is not ours, or a "reply" from 0.0.0.0, is consumed unanswered', () => {
+    // arp_process: sip == 0 answers only `arp->ar_op == htons(ARPOP_REQUEST) &&
+    // inet_addr_type_dev_table(net, dev, tip) == RTN_LOCAL && !arp_ignore(in_dev, sip, tip)`
+    const { net, br0 } = setup();
+    const c1 = newCtx();
+    arp_rcv(net, skbOn(req('0.0.0.0', '192.168.10.77'), br0), c1);
+    expect(c1.toRecord()).toMatchObject({ fate: 'consumed' });
+    expect(c1.replies).toEqual([]);
+    const c2 = newCtx();
+    arp_rcv(net, skbOn(eth('ff:ff:ff:ff:ff:ff', H2, 0x0806, arpBody(2, H2, '0.0.0.0', Z, '192.168.10.1')), br0), c2);
+    expect(c2.toRecord()).toMatchObject({ fate: 'consumed' });
+    expect(c2.replies).toEqual([]);
+  });
+
+  test('arp_accept=1 creates an entry from an unsolicited reply by a unicast sender, not from a request or a broadcast-address sender', () => {
+    // `if (!n && (is_garp || (arp->ar_op == htons(ARPOP_REPLY) && addr_type == RTN_UNICAST)))`
+    const a = setup({ 'net.ipv4.conf.all.arp_accept': '1' });
+    arp_rcv(a.net, skbOn(req('192.168.10.40', '192.168.10.99'), a.br0), newCtx());
+    expect(a.net.neigh.lookup(4, ip4('192.168.10.40'), a.br0, 1000e9)).toBeNull();
+    const bc = eth(BR, H2, 0x0806, arpBody(2, H2, '192.168.10.255', BR, '192.168.10.1'));
+    arp_rcv(a.net, skbOn(bc, a.br0), newCtx());
+    expect(a.net.neigh.lookup(4, ip4('192.168.10.255'), a.br0, 1000e9)).toBeNull();
+    const uc = eth(BR, H2, 0x0806, arpBody(2, H2, '192.168.10.41', BR, '192.168.10.1'));
+    arp_rcv(a.net, skbOn(uc, a.br0), newCtx());
+    // a unicast reply to us asserts reachability
+    expect(nudName(a.net.neigh.lookup(4, ip4('192.168.10.41'), a.br0, 1000e9)!.state)).toBe('REACHABLE');
+  });
+
+  test('arp_accept=1: a gratuitous request (sender = target) creates the entry (is_garp)', () => {
+    const a = setup({ 'net.ipv4.conf.all.arp_accept': '1' });
+    arp_rcv(a.net, skbOn(req('192.168.10.42', '192.168.10.42'), a.br0), newCtx());
+    expect(nudName(a.net.neigh.lookup(4, ip4('192.168.10.42'), a.br0, 1000e9)!.state)).toBe('STALE');
+  });
+
+  test('within locktime (1 s) only a gratuitous reply (sender = target, tha = sha) overrides the address', () => {
+    // override = time_after(jiffies, n->updated + LOCKTIME) || is_garp; a gratuitous *reply*
+    // also needs the target hardware address equal to the sender's (arp_is_garp)
+    const H3 = '02:00:00:00:0c:03';
+    const mk = (tha: string) => eth('ff:ff:ff:ff:ff:ff', H3, 0x0806, arpBody(2, H3, '192.168.10.43', tha, '192.168.10.43'));
+    for (const [tha, want] of [[BR, '02:00:00:00:0c:02'], [H3, H3]] as const) {
+      const a = setup({ 'net.ipv4.conf.all.arp_accept': '1' });
+      arp_rcv(a.net, skbOn(eth(BR, H2, 0x0806, arpBody(2, H2, '192.168.10.43', BR, '192.168.10.1')), a.br0), newCtx());
+      at(a.net, 1000.5);
+      arp_rcv(a.net, skbOn(mk(tha), a.br0, 1000.5), newCtx());
+      const n = a.net.neigh.lookup(4, ip4('192.168.10.43'), a.br0, 1000.5e9)!;
+      expect([...n.ha!].map((x) => x.toString(16).padStart(2, '0')).join(':'), `tha ${tha}`).toBe(want);
+    }
+  });
+});
+
+describe('arpSummary against tcpdump -nn', () => {
+  // tcpdump 4.99 -nn on these three frames (written with scripts/record/pkt.py) printed:
+  //   ARP, Request who-has 192.168.10.1 (02:00:00:00:0b:00) tell 192.168.10.12, length 28
+  //   ARP, Request who-has 192.168.10.1 (00:00:00:00:00:01) tell 192.168.10.12, length 28
+  //   ARP, Request who-has 192.168.10.1 (01:00:00:00:00:00) tell 192.168.10.12, length 28
+  // (the target hardware address is shown when any of its bytes is not zero)
+  test('a request with a target hardware address shows it, whichever byte is set', () => {
+    for (const tha of ['02:00:00:00:0b:00', '00:00:00:00:00:01', '01:00:00:00:00:00']) {
+      const f = eth('ff:ff:ff:ff:ff:ff', H2, 0x0806, arpBody(1, H2, '192.168.10.12', tha, '192.168.10.1'));
+      expect(arpSummary(f, 14, 28)).toBe(`ARP, Request who-has 192.168.10.1 (${tha}) tell 192.168.10.12, length 28`);
+    }
+  });
+});
+
+describe('arp_solicit: the request source by arp_announce (net/ipv4/arp.c)', () => {
+  // the router answers an echo from 10.2.0.9 (unknown on eth1) to its eth0 address 10.1.0.1: the
+  // reply (source 10.1.0.1) waits for ARP. arp_solicit: 0 announces the packet's source when it is
+  // local (10.1.0.1); 1 only when it is on-link with the target (10.1.0.1 is not on eth1's
+  // 10.2.0.0/24), else inet_select_addr(dev, target, RT_SCOPE_LINK) = 10.2.0.1; 2 always selects
+  const ask = (announce: string) => {
+    const h = sample('router');
+    h.sysctls.raw.set('net.ipv4.conf.eth1.arp_announce', announce);
+    const f = eth('02:00:00:00:02:01', '02:00:00:00:02:09', 0x0800, echo4('10.2.0.9', '10.1.0.1'));
+    return run(h, f, 'eth1').rec.replies;
+  };
+  test('arp_announce 0, 1, 2', () => {
+    expect(ask('0')).toEqual([{ iface: 'eth1', summary: 'ARP, Request who-has 10.2.0.9 tell 10.1.0.1, length 28' }]);
+    expect(ask('1')).toEqual([{ iface: 'eth1', summary: 'ARP, Request who-has 10.2.0.9 tell 10.2.0.1, length 28' }]);
+    expect(ask('2')).toEqual([{ iface: 'eth1', summary: 'ARP, Request who-has 10.2.0.9 tell 10.2.0.1, length 28' }]);
   });
 });
