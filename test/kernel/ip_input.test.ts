@@ -308,3 +308,26 @@ describe('ip_rcv_core / ip_rcv_finish_core / ip_local_deliver details (net/ipv4/
     expect(rec.events.find((e) => e.fn === 'ip_rcv_core')?.what).toBe('10.1.0.2 > 10.2.0.1 ttl 33 proto 17 len 32');
   });
 });
+
+describe('ip_options_compile at the end of the header (net/ipv4/ip_options.c)', () => {
+  // __ip_options_compile: `if (unlikely(l < 2)) { pp_ptr = optptr; goto error; }` before reading a
+  // length byte; a two-byte option in the last two bytes (l == 2) is read and accepted
+  const withOpts = (opts: number[]) => {
+    const p = new Uint8Array(20 + opts.length);
+    p.set(opts, 20);
+    // protocol 253 and no payload: nothing past the options could stand in for a missing length byte
+    const h = ipv4({ src: '10.1.0.2', dst: '10.1.0.1', proto: 253 }, new Uint8Array(0));
+    p.set(h);
+    p[0] = 0x40 | ((20 + opts.length) >> 2);
+    p[3] = 20 + opts.length;
+    p[10] = p[11] = 0;
+    ipSendCheck(p, 0);
+    return p;
+  };
+  it('a type byte alone in the last octet: parameter problem at octet 23, IP_INHDR', () => {
+    expectFate(run(host, in0(withOpts([1, 1, 1, 7])), 'eth0').rec).dropped('IP_INHDR', 'ip_rcv_options').reply('eth0', /parameter problem - octet 23/);
+  });
+  it('a two-byte option (stream id, length 2) in the last two octets is accepted', () => {
+    expectFate(run(host, in0(withOpts([1, 1, 136, 2])), 'eth0').rec).dropped('IP_NOPROTO').event('ip_options_compile', /^options opt136$/);
+  });
+});
