@@ -6,6 +6,10 @@ import { describe, it, expect } from 'vitest';
 import type { Net } from '../../src/kernel/net.js';
 import type { FateRecord } from '../../src/kernel/fate.js';
 import { sample, run, eth, udp4, ipv4, expectFate } from './helpers.js';
+import { createNet } from '../../src/kernel/net.js';
+import { FrameCtx } from '../../src/kernel/ctx.js';
+import { SkBuff } from '../../src/kernel/skbuff.js';
+import { eth_type_trans, netif_receive_skb } from '../../src/kernel/core/dev.js';
 
 const host = sample('router');
 const in0 = (ip: Uint8Array) => eth('02:00:00:00:01:01', '02:00:00:00:01:02', 0x0800, ip);
@@ -47,15 +51,34 @@ describe('ip_frag_queue / inet_frag_queue_insert (IPv4)', () => {
   });
   it('a duplicate inside a run before the tail is DUP_FRAG; the queue stays and completes', () => {
     const recs = feed(frag(23, 0, 16), frag(23, 48, 64, true), frag(23, 8, 16), frag(23, 16, 48));
-    expectFate(recs[2]).dropped('DUP_FRAG', 'ip_frag_queue');
+    expectFate(recs[2]).dropped('DUP_FRAG', 'ip_frag_queue').event('ip_frag_queue', /^duplicate fragment \(IPFRAG_DUP\)$/);
     expectFate(recs[3]).delivered('udp 10.2.0.1:53');
   });
   it('a fragment overlapping a run before the tail only in part discards the queue (IPFRAG_OVERLAP)', () => {
     // [8,24) starts inside run [0,16) and ends beyond it, before the tail [48,64)
     const recs = feed(frag(24, 0, 16), frag(24, 48, 64, true), frag(24, 8, 24), frag(24, 16, 48));
-    expectFate(recs[2]).dropped('NOT_SPECIFIED', 'ip_frag_queue');
+    expectFate(recs[2]).dropped('NOT_SPECIFIED', 'ip_frag_queue').event('ip_frag_queue', /^overlapping fragment \(IPFRAG_OVERLAP\): queue discarded$/);
     // the queue is gone: the rest starts a new one, which lacks [0,16)
     expectFate(recs[3]).consumed();
+  });
+});
+
+describe('ip_defrag: a fragment cut by the capture snaplen', () => {
+  it('cannot be queued (its bytes are missing): reported unsupported, not silently reassembled', () => {
+    // the kernel saw the whole fragment; the capture holds only its first 28 IP bytes
+    const f = in0(frag(25, 0, 32));
+    const net = createNet(host, { checksums: 'verify' });
+    const ctx = new FrameCtx();
+    ctx.reset(1);
+    const dev = host.byName.get('eth0')!;
+    const skb = new SkBuff(f, 14 + 28, f.length);
+    skb.dev = dev;
+    skb.indev = dev;
+    eth_type_trans(skb, dev, 0);
+    netif_receive_skb(net, skb, ctx);
+    const rec = ctx.toRecord();
+    expectFate(rec).dropped('NOT_SPECIFIED', 'ip_defrag');
+    expect(rec.unsupported).toEqual([expect.stringMatching(/snaplen/)]);
   });
 });
 
