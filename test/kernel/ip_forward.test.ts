@@ -98,3 +98,23 @@ describe('ip_rt_send_redirect rate limit (net/ipv4/route.c)', () => {
     expect(at(300_002, net, '10.1.0.7').sent).toBe(true);
   });
 });
+
+describe('ip_forward steps', () => {
+  const steps = (rec: { events: { fn: string }[] }, fn: string) => rec.events.filter((e) => e.fn === fn);
+  it('over the MTU without DF: the step says it goes to ip_fragment (1450 + 28 bytes > 1400)', () => {
+    const { rec } = run(host, eth(R0, A, 0x0800, udp4('10.1.0.2', '10.2.0.2', 1000, 9, new Uint8Array(1450), { df: false })), 'eth0');
+    expect(steps(rec, 'ip_forward')).toEqual([{ fn: 'ip_forward', what: '1478 bytes > mtu 1400, no DF: ip_fragment on output' }]);
+  });
+  it('a GRO packet whose segments fit: the step says it is segmented on transmit', () => {
+    const { rec } = run(host, eth(R1, B, 0x0800, tcp4('10.2.0.2', '10.1.0.2', 40000, 80, 0x10, 1000, 1, new Uint8Array(2720))), 'eth1');
+    expect(steps(rec, 'ip_forward')).toEqual([{ fn: 'ip_forward', what: 'GRO packet of 2760 bytes: segmented on transmit (mtu 1500)' }]);
+  });
+  it('not PACKET_HOST: dropped at ip_forward with the reason in its detail', () => {
+    const { rec } = run(host, eth('01:00:5e:00:00:fb', A, 0x0800, udp4('10.1.0.2', '10.2.0.2', 1000, 53)), 'eth0');
+    expect(steps(rec, 'ip_forward')).toEqual([{ fn: 'ip_forward', what: 'drop NOT_SPECIFIED', detail: { why: 'pkt_type not PACKET_HOST' } }]);
+  });
+  it('the redirect step names the source and the new gateway (the destination itself: no gateway on the route)', () => {
+    const { rec } = run(host, eth(R0, A, 0x0800, udp4('10.1.0.2', '10.1.0.3', 1000, 53)), 'eth0');
+    expect(steps(rec, 'ip_rt_send_redirect')).toEqual([{ fn: 'ip_rt_send_redirect', what: 'source 10.1.0.2 on-link: redirect to 10.1.0.3' }]);
+  });
+});
