@@ -331,3 +331,45 @@ describe('ip_options_compile at the end of the header (net/ipv4/ip_options.c)', 
     expectFate(run(host, in0(withOpts([1, 1, 136, 2])), 'eth0').rec).dropped('IP_NOPROTO').event('ip_options_compile', /^options opt136$/);
   });
 });
+
+describe('ip_rcv_core / ip_error / ip_protocol_deliver_rcu steps', () => {
+  const steps = (rec: { events: { fn: string }[] }, fn: string) => rec.events.filter((e) => e.fn === fn);
+  it('the header checks name what failed, with the header values', () => {
+    expect(steps(run(host, in0(udp4('10.1.0.2', '10.2.0.2', 1, 2), '02:00:00:00:01:99'), 'eth0').rec, 'ip_rcv_core')).toEqual([{ fn: 'ip_rcv_core', what: 'drop OTHERHOST', dev: 'eth0' }]);
+    const v6 = udp4('10.1.0.2', '10.2.0.2', 1, 2);
+    v6[0] = 0x65;
+    expect(steps(run(host, in0(v6), 'eth0').rec, 'ip_rcv_core')).toEqual([{ fn: 'ip_rcv_core', what: 'drop IP_INHDR', detail: { why: 'version 6, ihl 5' } }]);
+    const opt = udp4('10.1.0.2', '10.1.0.1', 1, 2).subarray(0, 20);
+    opt[0] = 0x46;
+    expect(steps(run(host, in0(opt), 'eth0').rec, 'ip_rcv_core')).toEqual([{ fn: 'ip_rcv_core', what: 'drop IP_INHDR', detail: { why: 'options beyond the captured data' } }]);
+    const long = udp4('10.1.0.2', '10.2.0.2', 1, 2);
+    long[2] = 0;
+    long[3] = 200;
+    ipSendCheck(long, 0);
+    expect(steps(run(host, in0(long), 'eth0').rec, 'ip_rcv_core')).toEqual([{ fn: 'ip_rcv_core', what: 'drop PKT_TOO_SMALL', detail: { tot_len: 200, bytes: 32 } }]);
+    const short = udp4('10.1.0.2', '10.2.0.2', 1, 2);
+    short[3] = 16;
+    ipSendCheck(short, 0);
+    expect(steps(run(host, in0(short), 'eth0').rec, 'ip_rcv_core')).toEqual([{ fn: 'ip_rcv_core', what: 'drop IP_INHDR', detail: { why: 'tot_len 16 < header' } }]);
+  });
+  it('an unknown protocol: the drop names it', () => {
+    const p = ipv4({ src: '10.1.0.2', dst: '10.1.0.1', proto: 253 }, new Uint8Array(8));
+    expect(steps(run(host, in0(p), 'eth0').rec, 'ip_protocol_deliver_rcu')).toEqual([{ fn: 'ip_protocol_deliver_rcu', what: 'drop IP_NOPROTO', detail: { protocol: 253 } }]);
+  });
+  it("ip_error's rate limit says so when it holds the ICMP back", () => {
+    let net;
+    let last;
+    const rec = [];
+    for (let i = 0; i < 4; i++) {
+      const r = run(host, in0(udp4('10.1.0.2', '10.67.1.1', 1000 + i, 53)), 'eth0', net);
+      net = r.net;
+      rec.push(r.rec);
+      last = r.rec;
+    }
+    // one peer for 10.1.0.2: ip_error (cost 1000, burst 5000) then icmpv4_xrlim_allow (cost 1000,
+    // burst 6000) each take tokens. Frame 1: 5000 -> 4000 -> 3000; frame 2: 3000 -> 2000 -> 1000;
+    // frame 3: ip_error passes (1000 -> 0), __icmp_send is refused (0); frame 4: ip_error refuses
+    expect(steps(rec[2], '__icmp_send')).toEqual([{ fn: '__icmp_send', what: 'ICMP type 3 to 10.1.0.2 rate-limited (icmp_ratelimit)' }]);
+    expect(steps(last!, 'ip_error')).toEqual([{ fn: 'ip_error', what: 'ICMP unreachable rate-limited (ip_rt_error_cost)' }, { fn: 'ip_error', what: 'drop NOT_SPECIFIED' }]);
+  });
+});
