@@ -152,3 +152,30 @@ describe('arp_is_garp needs a unicast sender address', () => {
     expect(g.net.neigh.lookup(4, ((10 << 24) | (1 << 16) | 44) >>> 0, h.byName.get('eth0')!, 0)).not.toBeNull();
   });
 });
+
+describe('arp_ignore and address scope (inet_confirm_addr: min(ifa_scope, RT_SCOPE_HOST) <= scope)', () => {
+  // modes 1 and 2 confirm with RT_SCOPE_HOST (any address counts), mode 3 with RT_SCOPE_LINK (a
+  // scope host address does not). 10.1.0.1 on eth0 made scope host here.
+  const hostScoped = (mode: string) => {
+    const h = withSysctl({ 'net.ipv4.conf.eth0.arp_ignore': mode });
+    const a = h.byName.get('eth0')!.addrs.find((x) => x.family === 4)!;
+    a.scope = 'host';
+    return h;
+  };
+  it('modes 1 and 2 answer for a scope host address of the incoming device; mode 3 does not', () => {
+    expect(on(hostScoped('1'), arp(1, '10.1.0.2', '10.1.0.1')).replies?.length).toBe(1);
+    expect(on(hostScoped('2'), arp(1, '10.1.0.2', '10.1.0.1')).replies?.length).toBe(1);
+    expect(on(hostScoped('3'), arp(1, '10.1.0.2', '10.1.0.1')).replies ?? []).toEqual([]);
+    expect(on(withSysctl({ 'net.ipv4.conf.eth0.arp_ignore': '3' }), arp(1, '10.1.0.2', '10.1.0.1')).replies?.length).toBe(1);
+  });
+});
+
+describe('arp_send steps say who sends', () => {
+  it('a DAD probe answer and a proxy answer', () => {
+    const dad = on(host, arp(1, '0.0.0.0', '10.1.0.1'));
+    expect(steps(dad, 'arp_send_dst').map((e) => e.what)).toEqual([expect.stringMatching(/^arp_process \(DAD probe for a local address\): ARP, Reply 10\.1\.0\.1 is-at/)]);
+    const h = withSysctl({ 'net.ipv4.conf.eth0.proxy_arp': '1' });
+    expect(steps(on(h, arp(1, '10.1.0.2', '10.2.0.50', R0)), 'arp_send_dst').map((e) => e.what)).toEqual([expect.stringMatching(/^arp_process \(proxy ARP: proxy_arp\): ARP, Reply 10\.2\.0\.50/)]);
+    expect(steps(on(h, arp(1, '10.1.0.2', '10.2.0.50')), 'arp_send_dst').map((e) => e.what)).toEqual([expect.stringMatching(/^arp_process \(proxy ARP: proxy_arp, delayed\): ARP, Reply 10\.2\.0\.50/)]);
+  });
+});
