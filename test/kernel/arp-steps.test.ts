@@ -106,6 +106,8 @@ describe('arp_process: requests', () => {
     const rec = on(h, arp(1, '10.2.0.9', '10.1.0.1'));
     expect(rec.replies ?? []).toEqual([]);
     expect(steps(rec, 'arp_process')).toContainEqual({ fn: 'arp_process', what: 'no reply: arp_filter: route to sender leaves by another device', dev: 'eth0' });
+    // a sender routed back through eth0 itself is answered
+    expect(on(h, arp(1, '10.1.0.2', '10.1.0.1')).replies).toEqual([{ iface: 'eth0', summary: 'ARP, Reply 10.1.0.1 is-at 02:00:00:00:01:01, length 28' }]);
   });
   it('a request for another host: consumed, the table not updated (arp_accept 0)', () => {
     const rec = on(host, arp(1, '10.1.0.60', '10.1.0.50'));
