@@ -46,6 +46,11 @@ describe('arp_rcv: frames it ignores or refuses', () => {
     f[14 + 4] = 8;
     expect(steps(on(host, f), 'arp_rcv')).toEqual([{ fn: 'arp_rcv', what: 'drop NOT_SPECIFIED', dev: 'eth0', detail: { ar_hln: 8, ar_pln: 4 } }]);
   });
+  it('ar_pln 6: NOT_SPECIFIED at arp_rcv', () => {
+    const f = arp(1, '10.1.0.2', '10.1.0.1');
+    f[14 + 5] = 6;
+    expect(steps(on(host, f), 'arp_rcv')).toEqual([{ fn: 'arp_rcv', what: 'drop NOT_SPECIFIED', dev: 'eth0', detail: { ar_hln: 6, ar_pln: 6 } }]);
+  });
 });
 
 describe('arp_process: header checks', () => {

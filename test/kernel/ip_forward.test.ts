@@ -26,6 +26,11 @@ describe('ip_exceeds_mtu for GRO packets (net/ipv4/ip_forward.c)', () => {
       .dropped('PKT_TOO_BIG', 'ip_forward')
       .reply('eth0', /ICMP 10\.2\.0\.2 unreachable - need to frag \(mtu 1400\)/);
   });
+  it('merged segments of a 1500-byte link fit an egress of the same MTU: forwarded', () => {
+    const h = sample('router');
+    h.byName.get('eth1')!.mtu = 1500;
+    expectFate(run(h, eth(R0, A, 0x0800, big('10.1.0.2', '10.2.0.2', 2960)), 'eth0').rec).forwarded('eth1').noReply();
+  });
   it('a packet of exactly the MTU is not over it (skb->len <= mtu); one byte more is', () => {
     // 1400 bytes through eth1 (mtu 1400) with DF: forwarded; 1401: frag needed
     expectFate(run(host, eth(R0, A, 0x0800, udp4('10.1.0.2', '10.2.0.2', 1000, 9, new Uint8Array(1372))), 'eth0').rec).forwarded('eth1').noReply();

@@ -63,6 +63,19 @@ describe('ip_frag_queue / inet_frag_queue_insert (IPv4)', () => {
   });
 });
 
+describe('inet_frag_queue_insert, more overlaps', () => {
+  it('a fragment starting before a run and ending inside it overlaps (not a duplicate): queue discarded', () => {
+    // runs [16,24) and the tail [48,64); [8,24): not end <= 16, not offset >= 24, not contained
+    const recs = feed(frag(26, 16, 24), frag(26, 48, 64, true), frag(26, 8, 24));
+    expectFate(recs[2]).dropped('NOT_SPECIFIED', 'ip_frag_queue').event('ip_frag_queue', /IPFRAG_OVERLAP/);
+  });
+  it('a fragment past the tail that starts inside it overlaps: queue discarded', () => {
+    // tail [0,16) (MF); [8,24) ends after it and starts before its end
+    const recs = feed(frag(27, 0, 16), frag(27, 8, 24));
+    expectFate(recs[1]).dropped('NOT_SPECIFIED', 'ip_frag_queue').event('ip_frag_queue', /^overlapping fragment \(IPFRAG_OVERLAP\): queue discarded$/);
+  });
+});
+
 describe('ip_defrag: a fragment cut by the capture snaplen', () => {
   it('cannot be queued (its bytes are missing): reported unsupported, not silently reassembled', () => {
     // the kernel saw the whole fragment; the capture holds only its first 28 IP bytes

@@ -373,3 +373,31 @@ describe('ip_rcv_core / ip_error / ip_protocol_deliver_rcu steps', () => {
     expect(steps(last!, 'ip_error')).toEqual([{ fn: 'ip_error', what: 'ICMP unreachable rate-limited (ip_rt_error_cost)' }, { fn: 'ip_error', what: 'drop NOT_SPECIFIED' }]);
   });
 });
+
+describe('ports for policy routing: the source port', () => {
+  it('`sport 40000 lookup 100` selects TCP from port 40000 (0x9c40: both bytes read from the header)', () => {
+    const h = sample('router');
+    const r = h.rules.find((x) => x.priority === 120)!;
+    delete r.dport;
+    r.sport = [40000, 40000];
+    expectFate(run(h, in0(tcp4('10.1.0.2', '8.8.8.8', 40000, 443, 0x02)), 'eth0').rec).forwarded('eth1');
+    expectFate(run(h, in0(tcp4('10.1.0.2', '8.8.8.8', 40001, 443, 0x02)), 'eth0').rec).dropped('IP_INNOROUTES');
+  });
+});
+
+describe('__icmp_send about a broadcast-routed packet', () => {
+  it('a bad option in a datagram to the subnet broadcast: IP_INHDR, no parameter problem (RTCF_BROADCAST: goto out)', () => {
+    const p = udp4('10.1.0.2', '10.1.0.255', 1000, 9, new Uint8Array(4));
+    const o = new Uint8Array(p.length + 4);
+    o.set(p.subarray(0, 20));
+    o.set([7, 1, 0, 0], 20);
+    o.set(p.subarray(20), 24);
+    o[0] = 0x46;
+    o[3] = o.length;
+    o[10] = o[11] = 0;
+    ipSendCheck(o, 0);
+    const { rec } = run(host, in0(o, 'ff:ff:ff:ff:ff:ff'), 'eth0');
+    expectFate(rec).dropped('IP_INHDR', 'ip_rcv_options').noReply();
+    expect(rec.events.filter((e) => e.fn === '__icmp_send').map((e) => e.what)).toEqual(['no ICMP error about a broadcast/multicast packet']);
+  });
+});
