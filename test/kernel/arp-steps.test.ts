@@ -186,3 +186,16 @@ describe('arp_send steps say who sends', () => {
     expect(steps(on(h, arp(1, '10.1.0.2', '10.2.0.50')), 'arp_send_dst').map((e) => e.what)).toEqual([expect.stringMatching(/^arp_process \(proxy ARP: proxy_arp, delayed\): ARP, Reply 10\.2\.0\.50/)]);
   });
 });
+
+describe('arp_process: the sender hardware address and the reply step', () => {
+  it("a request for us creates the sender's entry with its sha (neigh_event_ns)", () => {
+    const r = run(host, arp(1, '10.1.0.61', '10.1.0.1'), 'eth0');
+    const n = r.net.neigh.lookup(4, ((10 << 24) | (1 << 16) | 61) >>> 0, host.byName.get('eth0')!, 0)!;
+    expect([...n.ha!]).toEqual([2, 0, 0, 0, 1, 2]);
+  });
+  it('a reply is consumed with a step naming its sender and target', () => {
+    const rec = on(host, arp(2, '10.1.0.62', '10.1.0.1', R0, '02:00:00:00:01:01'));
+    expect(rec.fate).toBe('consumed');
+    expect(steps(rec, 'arp_process').at(-1)!.what).toBe('reply 10.1.0.1 from 10.1.0.62: consume_skb');
+  });
+});
