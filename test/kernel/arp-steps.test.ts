@@ -188,10 +188,11 @@ describe('arp_send steps say who sends', () => {
 });
 
 describe('arp_process: the sender hardware address and the reply step', () => {
-  it("a request for us creates the sender's entry with its sha (neigh_event_ns)", () => {
-    const r = run(host, arp(1, '10.1.0.61', '10.1.0.1'), 'eth0');
+  it("a request for us creates the sender's entry with its sha (neigh_event_ns), not the Ethernet source", () => {
+    const f = eth(BC, A, 0x0806, arpBody(1, '02:00:00:00:01:63', '10.1.0.61', Z, '10.1.0.1'));
+    const r = run(host, f, 'eth0');
     const n = r.net.neigh.lookup(4, ((10 << 24) | (1 << 16) | 61) >>> 0, host.byName.get('eth0')!, 0)!;
-    expect([...n.ha!]).toEqual([2, 0, 0, 0, 1, 2]);
+    expect([...n.ha!]).toEqual([2, 0, 0, 0, 1, 0x63]);
   });
   it('a reply is consumed with a step naming its sender and target', () => {
     const rec = on(host, arp(2, '10.1.0.62', '10.1.0.1', R0, '02:00:00:00:01:01'));
