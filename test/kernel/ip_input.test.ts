@@ -401,3 +401,17 @@ describe('__icmp_send about a broadcast-routed packet', () => {
     expect(rec.events.filter((e) => e.fn === '__icmp_send').map((e) => e.what)).toEqual(['no ICMP error about a broadcast/multicast packet']);
   });
 });
+
+describe('checksums the model does not verify (csumTrusted: --checksums trust, CHECKSUM_UNNECESSARY)', () => {
+  // docs/kernel.md --checksums trust: CHECKSUM_UNNECESSARY for every frame (the capture host's NIC
+  // verified them), so skb_checksum_simple_validate skips the ICMP checksum
+  const bad = () => {
+    const p = echo4('10.1.0.2', '10.1.0.1');
+    p[22] ^= 0xff;
+    return in0(p);
+  };
+  it('verify: a bad ICMP checksum is ICMP_CSUM; trust: the echo is answered', () => {
+    expectFate(run(host, bad(), 'eth0').rec).dropped('ICMP_CSUM', 'icmp_rcv');
+    expectFate(run(host, bad(), 'eth0', undefined, { checksums: 'trust' }).rec).consumed().reply('eth0', /ICMP echo reply/);
+  });
+});
