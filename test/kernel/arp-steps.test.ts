@@ -200,3 +200,12 @@ describe('arp_process: the sender hardware address and the reply step', () => {
     expect(steps(rec, 'arp_process').at(-1)!.what).toBe('reply 10.1.0.1 from 10.1.0.62: consume_skb');
   });
 });
+
+describe('arp_process: a request for a local address, step by step', () => {
+  it('neigh_event_ns on the ingress device, the reply sent by arp_process, consumed as local', () => {
+    const rec = on(host, arp(1, '10.1.0.63', '10.1.0.1'));
+    expect(steps(rec, 'neigh_event_ns')).toEqual([{ fn: 'neigh_event_ns', what: expect.stringMatching(/10\.1\.0\.63/), dev: 'eth0' }]);
+    expect(steps(rec, 'arp_send_dst').map((e) => e.what)).toEqual(['arp_process: ARP, Reply 10.1.0.1 is-at 02:00:00:00:01:01, length 28']);
+    expect(steps(rec, 'arp_process').at(-1)!.what).toBe('request who-has 10.1.0.1 tell 10.1.0.63: target is local: consume_skb');
+  });
+});
