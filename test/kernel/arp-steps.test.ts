@@ -209,3 +209,9 @@ describe('arp_process: a request for a local address, step by step', () => {
     expect(steps(rec, 'arp_process').at(-1)!.what).toBe('request who-has 10.1.0.1 tell 10.1.0.63: target is local: consume_skb');
   });
 });
+
+describe('drop_gratuitous_arp spares ordinary ARP', () => {
+  it('with the knob on, a request from 10.1.0.2 for 10.1.0.1 is still answered', () => {
+    expect(on(withSysctl({ 'net.ipv4.conf.all.drop_gratuitous_arp': '1' }), arp(1, '10.1.0.2', '10.1.0.1')).replies?.length).toBe(1);
+  });
+});

@@ -3,14 +3,19 @@
 // The conformance test checks fates, reasons and replies against the kernel; this one checks where
 // (the kernel function) and with which header values each outcome is reported: the details repeat
 // fields of the crafted frames, read off frames.py.
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { replay } from '../../src/replay.js';
 import type { FateRecord, TimelineEvent } from '../../src/kernel/fate.js';
 
 const DIR = new URL('../../fixtures/kernel/icmp-options/', import.meta.url).pathname;
-const recs: FateRecord[] = [];
-for (const it of replay(join(DIR, 'frames.pcapng'), join(DIR, 'host'), { checksums: 'verify' })) recs.push(JSON.parse(JSON.stringify(it.record)) as FateRecord);
+// replayed inside each test (not at load time), so a mutation test runs these tests against the
+// code they exercise
+let recs: FateRecord[] = [];
+beforeEach(() => {
+  recs = [];
+  for (const it of replay(join(DIR, 'frames.pcapng'), join(DIR, 'host'), { checksums: 'verify' })) recs.push(JSON.parse(JSON.stringify(it.record)) as FateRecord);
+});
 /** frame n's steps at `fn` */
 const at = (n: number, fn: string): TimelineEvent[] => recs[n - 1].events.filter((e) => e.fn === fn);
 const fns = (n: number): string[] => recs[n - 1].events.map((e) => e.fn);

@@ -415,3 +415,50 @@ describe('checksums the model does not verify (csumTrusted: --checksums trust, C
     expectFate(run(host, bad(), 'eth0', undefined, { checksums: 'trust' }).rec).consumed().reply('eth0', /ICMP echo reply/);
   });
 });
+
+describe('icmp_rcv to a broadcast address with icmp_echo_ignore_broadcasts 0 (net/ipv4/icmp.c)', () => {
+  // only echo, timestamp, address mask request and reply pass the broadcast rule; with the sysctl
+  // off the echo and timestamp are answered (from the receiving device's address), 18 is discarded
+  const h = sample('router');
+  h.sysctls.raw.set('net.ipv4.icmp_echo_ignore_broadcasts', '0');
+  const bc = (l4: Uint8Array) => {
+    const p = ipv4({ src: '10.1.0.2', dst: '10.1.0.255', proto: 1 }, l4);
+    const c = csumOf(l4);
+    p[22] = c >> 8;
+    p[23] = c & 0xff;
+    return in0(p, 'ff:ff:ff:ff:ff:ff');
+  };
+  const csumOf = (b: Uint8Array) => {
+    let s = 0;
+    for (let i = 0; i < b.length; i += 2) s += (b[i] << 8) | (b[i + 1] ?? 0);
+    while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+    return ~s & 0xffff;
+  };
+  it('echo to 10.1.0.255: answered from 10.1.0.1', () => {
+    const l4 = new Uint8Array(12);
+    l4.set([8, 0, 0, 0, 0x12, 0x34, 0, 1, 1, 2, 3, 4]);
+    expectFate(run(h, bc(l4), 'eth0').rec).consumed().reply('eth0', /^IP 10\.1\.0\.1 > 10\.1\.0\.2: ICMP echo reply, id 4660, seq 1/);
+  });
+  it('timestamp request to 10.1.0.255: answered', () => {
+    const l4 = new Uint8Array(20);
+    l4.set([13, 0, 0, 0, 0x12, 0x34, 0, 2]);
+    expectFate(run(h, bc(l4), 'eth0').rec).consumed().reply('eth0', /^IP 10\.1\.0\.1 > 10\.1\.0\.2: ICMP time stamp reply/);
+  });
+  it('address mask reply (18) to 10.1.0.255: discarded, consumed', () => {
+    const l4 = new Uint8Array(12);
+    l4.set([18, 0, 0, 0, 0x12, 0x34, 0, 3, 255, 255, 255, 0]);
+    expectFate(run(h, bc(l4), 'eth0').rec).consumed().event('icmp_discard');
+  });
+});
+
+describe('ports for policy routing: ICMP has none', () => {
+  it('a `sport 2048` rule without ipproto does not select an echo request (type 8 code 0 is no port)', () => {
+    const h = sample('router');
+    const r = h.rules.find((x) => x.priority === 120)!;
+    delete r.ipproto;
+    delete r.dport;
+    r.sport = [2048, 2048];
+    expectFate(run(h, in0(echo4('10.1.0.2', '8.8.8.8')), 'eth0').rec).dropped('IP_INNOROUTES');
+    expectFate(run(h, in0(udp4('10.1.0.2', '8.8.8.8', 2048, 53)), 'eth0').rec).forwarded('eth1');
+  });
+});
