@@ -3,7 +3,7 @@
 // of its configuration: eth0 10.1.0.1/24 rp_filter=1, eth1 10.2.0.1/24 mtu 1400, ip_forward=1).
 import { describe, it, expect } from 'vitest';
 import { sample, run, eth, udp4, tcp4, echo4, expectFate, ipv4 } from './helpers.js';
-import { ipSendCheck } from '../../src/packet/build.js';
+import { ipSendCheck, fillIcmpChecksum } from '../../src/packet/build.js';
 
 const host = sample('router');
 const R0 = '02:00:00:00:01:01';
@@ -460,5 +460,29 @@ describe('ports for policy routing: ICMP has none', () => {
     r.sport = [2048, 2048];
     expectFate(run(h, in0(echo4('10.1.0.2', '8.8.8.8')), 'eth0').rec).dropped('IP_INNOROUTES');
     expectFate(run(h, in0(udp4('10.1.0.2', '8.8.8.8', 2048, 53)), 'eth0').rec).forwarded('eth1');
+  });
+});
+
+describe('icmp_timestamp and short quotes (net/ipv4/icmp.c)', () => {
+  // the expected line is tcpdump -nn's for the same reply bytes (org 0, recv = xmit = 1,000,500 ms)
+  it('the timestamp reply carries receive and transmit times: ms since midnight UT of the capture time', () => {
+    const l4 = new Uint8Array(20);
+    l4.set([13, 0, 0, 0, 0x12, 0x34, 0, 2]);
+    const p = ipv4({ src: '10.1.0.2', dst: '10.1.0.1', proto: 1 }, l4, (b) => fillIcmpChecksum(b, 20, 20));
+    const { net } = run(host, in0(udp4('10.1.0.2', '10.2.0.1', 1000, 53)), 'eth0');
+    net.nowSec = 86400 * 3 + 1000; // 00:16:40.500 UT
+    net.nowNsec = 500e6;
+    const { rec } = run(host, in0(p), 'eth0', net);
+    expectFate(rec).consumed().reply('eth0', /ICMP time stamp reply id 4660 seq 2: org 00:00:00\.000, recv 00:16:40\.500, xmit 00:16:40\.500/);
+  });
+  it('icmp_unreach and icmp_redirect need only the 20 bytes of an IP header quoted (pskb_may_pull(skb, sizeof(struct iphdr)))', () => {
+    const quoted = udp4('10.1.0.1', '10.1.0.2', 53, 40000).subarray(0, 20);
+    for (const head of [[3, 3, 0, 0, 0, 0, 0, 0], [5, 1, 0, 0, 10, 1, 0, 9]]) {
+      const l4 = new Uint8Array(28);
+      l4.set(head);
+      l4.set(quoted, 8);
+      const p = ipv4({ src: '10.1.0.2', dst: '10.1.0.1', proto: 1 }, l4, (b) => fillIcmpChecksum(b, 20, 28));
+      expectFate(run(host, in0(p), 'eth0').rec).consumed();
+    }
   });
 });
