@@ -486,3 +486,26 @@ describe('icmp_timestamp and short quotes (net/ipv4/icmp.c)', () => {
     }
   });
 });
+
+describe('ip_options_compile: a pointer equal to the option length (net/ipv4/ip_options.c)', () => {
+  // RR and TS: `if (optptr[2] <= optlen) { if (optptr[2] + 3 > optlen) error at the pointer }`: a
+  // pointer equal to the length is not "full" (that needs pointer > length) and has no room
+  const opt = (o: number[]) => {
+    const p = udp4('10.1.0.2', '10.1.0.1', 1000, 9, new Uint8Array(4));
+    const b = new Uint8Array(p.length + o.length);
+    b.set(p.subarray(0, 20));
+    b.set(o, 20);
+    b.set(p.subarray(20), 20 + o.length);
+    b[0] = 0x40 | ((20 + o.length) >> 2);
+    b[3] = b.length;
+    b[10] = b[11] = 0;
+    ipSendCheck(b, 0);
+    return in0(b);
+  };
+  it('record route with pointer 7 of length 7: parameter problem at octet 22', () => {
+    expectFate(run(host, opt([7, 7, 7, 0, 0, 0, 0, 0]), 'eth0').rec).dropped('IP_INHDR').reply('eth0', /parameter problem - octet 22/);
+  });
+  it('timestamp with pointer 8 of length 8: parameter problem at octet 22', () => {
+    expectFate(run(host, opt([68, 8, 8, 0, 0, 0, 0, 0]), 'eth0').rec).dropped('IP_INHDR').reply('eth0', /parameter problem - octet 22/);
+  });
+});
