@@ -509,3 +509,24 @@ describe('ip_options_compile: a pointer equal to the option length (net/ipv4/ip_
     expectFate(run(host, opt([68, 8, 8, 0, 0, 0, 0, 0]), 'eth0').rec).dropped('IP_INHDR').reply('eth0', /parameter problem - octet 22/);
   });
 });
+
+describe('ip_rcv_options with accept_source_route 1 (net/ipv4/ip_input.c)', () => {
+  it('a loose source route is not refused; its processing (ip_options_rcv_srr) is reported unsupported', () => {
+    const h = sample('router');
+    h.sysctls.raw.set('net.ipv4.conf.all.accept_source_route', '1');
+    h.sysctls.raw.set('net.ipv4.conf.eth0.accept_source_route', '1');
+    const p = udp4('10.1.0.2', '10.1.0.1', 1000, 9, new Uint8Array(4));
+    const o = [131, 7, 4, 10, 2, 0, 2, 0];
+    const b = new Uint8Array(p.length + o.length);
+    b.set(p.subarray(0, 20));
+    b.set(o, 20);
+    b.set(p.subarray(20), 28);
+    b[0] = 0x47;
+    b[3] = b.length;
+    b[10] = b[11] = 0;
+    ipSendCheck(b, 0);
+    const { rec } = run(h, in0(b), 'eth0');
+    expect(rec.reason).not.toBe('NOT_SPECIFIED');
+    expect(rec.unsupported).toEqual([expect.stringMatching(/source routing/)]);
+  });
+});
