@@ -31,7 +31,10 @@ export function icmpv6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, 
     case 128: {
       if (net.sysctlInt('net.ipv6.icmp.echo_ignore_all')) return void ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'icmpv6 echo_ignore_all' } });
       if (mcast && net.sysctlInt('net.ipv6.icmp.echo_ignore_multicast')) return void ctx.drop('icmpv6_echo_reply', 'NOT_SPECIFIED', { detail: { why: 'echo_ignore_multicast' } });
-      icmpv6_echo_reply(net, skb, ctx, l4len, mcast);
+      // icmpv6_echo_reply returns SKB_CONSUMED once the reply is pushed; without a route (or a
+      // source) back its reason stays NOT_SPECIFIED and icmpv6_rcv frees the request with it
+      // (recorded: fixtures/kernel/ipv6-ctfrag, an echo from an off-link source, no default route)
+      if (!icmpv6_echo_reply(net, skb, ctx, l4len, mcast)) return void ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'echo reply not sent: no route back' } });
       return void ctx.consume('icmpv6_echo_reply', 'echo request answered');
     }
     case 129:
@@ -56,14 +59,15 @@ export function icmpv6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, 
   }
 }
 
-function icmpv6_echo_reply(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, mcast: boolean): void {
+/** true when the reply was routed (the kernel's SKB_CONSUMED) */
+function icmpv6_echo_reply(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, mcast: boolean): boolean {
   const b = skb.data;
   const nh = skb.network_header;
   const th = skb.transport_header;
   const peer = b.slice(nh + 8, nh + 24);
   // source: the address asked, or for multicast the device's address (ipv6_dev_get_saddr)
   const src = mcast ? net.ipv6_get_saddr(skb.dev, peer) : b.slice(nh + 24, nh + 40);
-  if (!src) return void (ctx.tracing && ctx.ev('icmpv6_echo_reply', 'no source address: not answered'));
+  if (!src) return void (ctx.tracing && ctx.ev('icmpv6_echo_reply', 'no source address: not answered')), false;
   const r = newReplySkb6(net, 40 + l4len);
   const o = r.data;
   writeIpv6Hdr(o, 14, 0, 0, l4len, 58, hopLimit(net, skb.dev), src, 0, peer, 0);
@@ -72,7 +76,7 @@ function icmpv6_echo_reply(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, 
   fillL4ChecksumV6(o, 14, 54, l4len, 58);
   r.transport_header = 54;
   ctx.tracing && ctx.ev('icmpv6_echo_reply', `echo reply ${ipv6ToString(src, 0)} > ${ipv6ToString(peer, 0)}`);
-  ip6_local_out(net, r, ctx, skb.dev);
+  return ip6_local_out(net, r, ctx, skb.dev);
 }
 
 /**

@@ -47,16 +47,20 @@ function isLinkLocalOrMc(a: Uint8Array): boolean {
   return a[0] === 0xff || (a[0] === 0xfe && (a[1] & 0xc0) === 0x80);
 }
 
-/** ip6_local_out for a packet the kernel built; `oif` pins link-local answers to the ingress device */
-export function ip6_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, oif: NetDevice | null = null): void {
+/**
+ * ip6_local_out for a packet the kernel built; `oif` pins link-local answers to the ingress device.
+ * false when no route was found for it (the kernel's ip6_dst_lookup failed before the packet was made)
+ */
+export function ip6_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, oif: NetDevice | null = null): boolean {
   if (!(skb instanceof ReplySkb)) return __ip6_local_out(net, skb, ctx, oif);
   // a packet the kernel built is another skb than the captured frame: its steps are the reply's
   ctx.beginReply();
-  __ip6_local_out(net, skb, ctx, oif);
+  const routed = __ip6_local_out(net, skb, ctx, oif);
   ctx.endReply();
+  return routed;
 }
 
-function __ip6_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, oif: NetDevice | null): void {
+function __ip6_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, oif: NetDevice | null): boolean {
   const reply = skb instanceof ReplySkb;
   const nh = skb.network_header;
   // routed first; NF LOCAL_OUT sees the route's device; a changed destination is routed again
@@ -66,16 +70,17 @@ function __ip6_local_out(net: Net, skb: SkBuff, ctx: FrameCtx, oif: NetDevice | 
     if (reply) ctx.tracing && ctx.ev('ip6_route_output', 'reply not sent: no route');
     else ctx.drop('ip6_route_output', 'IP_OUTNOROUTES');
   };
-  if (!rt) return fail();
-  if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_LOCAL_OUT, skb, null, rt.dev, ctx, reply)) return;
+  if (!rt) return fail(), false;
+  if (!NF_HOOK(net, NFPROTO_IPV6, NF_INET_LOCAL_OUT, skb, null, rt.dev, ctx, reply)) return true;
   let same = true;
   for (let i = 0; i < 16; i++) if (skb.data[nh + 24 + i] !== daddr[i]) same = false;
   if (!same) {
     daddr = skb.data.slice(nh + 24, nh + 40);
     rt = ip6_route_output(net, daddr, oif, ctx, reply ? 0 : -1);
-    if (!rt) return fail();
+    if (!rt) return fail(), true;
   }
   ip6_output(net, skb, ctx, rt.dev, rt.gw);
+  return true;
 }
 
 /** ip_local_out_captured's IPv6 twin (ip6_local_out): LOCAL_OUT, the output route, POST_ROUTING, TCP send state */
