@@ -30,7 +30,8 @@ export function icmpv6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, 
   switch (type) {
     case 128: {
       if (net.sysctlInt('net.ipv6.icmp.echo_ignore_all')) return void ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'icmpv6 echo_ignore_all' } });
-      if (mcast && net.sysctlInt('net.ipv6.icmp.echo_ignore_multicast')) return void ctx.drop('icmpv6_echo_reply', 'NOT_SPECIFIED', { detail: { why: 'echo_ignore_multicast' } });
+      // icmpv6_echo_reply returns its reason unchanged: icmpv6_rcv frees the request
+      if (mcast && net.sysctlInt('net.ipv6.icmp.echo_ignore_multicast')) return void ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'echo_ignore_multicast' } });
       // icmpv6_echo_reply returns SKB_CONSUMED once the reply is pushed; without a route (or a
       // source) back its reason stays NOT_SPECIFIED and icmpv6_rcv frees the request with it
       // (recorded: fixtures/kernel/ipv6-ctfrag, an echo from an off-link source, no default route)
