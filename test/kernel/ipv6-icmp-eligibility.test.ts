@@ -10,7 +10,7 @@ import { describe, it } from 'vitest';
 import { join } from 'node:path';
 import { loadHost } from '../../src/host/load.js';
 import { parseIpv6 } from '../../src/packet/addr.js';
-import { writeIpv6Hdr } from '../../src/packet/build.js';
+import { writeIpv6Hdr, fillL4ChecksumV6 } from '../../src/packet/build.js';
 import { run, eth, expectFate } from './helpers.js';
 
 const host = loadHost(join(import.meta.dirname, '../../fixtures/kernel/ipv6-exthdr/host'));
@@ -67,5 +67,42 @@ describe('is_ineligible: no ICMPv6 error about an ICMPv6 error, behind any exten
   it('no payload at all (len 0 is not < 0) and an unknown next header: answered', () => {
     answered(253, []);
     answered(59, []);
+  });
+});
+
+// icmp6_send's destination and source rules (net/ipv6/icmp.c icmp6_send):
+//   if (ipv6_chk_addr(net, &hdr->daddr, skb->dev, 0) || ...) saddr = &hdr->daddr;
+//   if (addr_type & IPV6_ADDR_MULTICAST || skb->pkt_type != PACKET_HOST) {
+//     if (type != ICMPV6_PKT_TOOBIG && !(type == ICMPV6_PARAMPROB && code == ICMPV6_UNK_OPTION && opt_unrec(skb, info)))
+//       return;
+//     saddr = NULL; }
+// ipv6_chk_addr with strict 0 finds an address of any device.
+describe('icmp6_send: errors about multicast or non-host packets, and the error source', () => {
+  /** UDP to port 54 (no listener) or a packet with next header 253, to `dst`, in an Ethernet frame to `mac` */
+  function l4(dst: string, mac: string, nh: 17 | 253): { frame: Uint8Array; src: string } {
+    const src = `fd00:1::${(peer++).toString(16)}`;
+    const b = new Uint8Array(40 + 12);
+    writeIpv6Hdr(b, 0, 0, 0, 12, nh, 64, parseIpv6(src)!, 0, parseIpv6(dst)!, 0);
+    if (nh === 17) {
+      b.set([0xa4, 0x10, 0, 54, 0, 12, 0, 0, 0x71, 0x71, 0x71, 0x71], 40);
+      fillL4ChecksumV6(b, 0, 40, 12, 17);
+    }
+    return { frame: eth(mac, '02:00:00:00:01:02', 0x86dd, b), src };
+  }
+  it('an unknown next header to ff02::1: no parameter problem (a multicast destination, not UNK_OPTION)', () => {
+    const { frame } = l4('ff02::1', '33:33:00:00:00:01', 253);
+    expectFate(run(host, frame, 'eth0').rec).dropped('IP_NOPROTO').noReply();
+  });
+  it('the same to our address in a unicast frame: a parameter problem from that address', () => {
+    const { frame, src } = l4('fd00:1::1', '02:00:00:00:01:01', 253);
+    expectFate(run(host, frame, 'eth0').rec).dropped('IP_NOPROTO').reply('eth0', new RegExp(`^IP6 fd00:1::1 > ${src}: ICMP6, parameter problem, next header - octet 6`));
+  });
+  it('to our address in an Ethernet multicast frame (PACKET_MULTICAST): no error', () => {
+    const { frame } = l4('fd00:1::1', '33:33:00:00:00:01', 17);
+    expectFate(run(host, frame, 'eth0').rec).dropped('NO_SOCKET').noReply();
+  });
+  it('UDP to the address of eth1 arriving on eth0: the port unreachable comes from that address', () => {
+    const { frame, src } = l4('fd00:2::1', '02:00:00:00:01:01', 17);
+    expectFate(run(host, frame, 'eth0').rec).dropped('NO_SOCKET').reply('eth0', new RegExp(`^IP6 fd00:2::1 > ${src}: ICMP6, destination unreachable, unreachable port, fd00:2::1 udp port 54`));
   });
 });

@@ -71,3 +71,36 @@ describe('ipv6_frag_rcv on a fragment the capture cut short', () => {
     expect(rec.unsupported?.some((u) => /snaplen/.test(u))).toBe(true);
   });
 });
+
+describe('the hop limit of the host\'s ICMPv6 answers', () => {
+  // icmpv6_echo_reply / icmp6_send: hlimit = ip6_sk_dst_hoplimit(np, &fl6, dst); the ICMPv6 socket
+  // has no hop limit of its own (-1), so ip6_dst_hoplimit: the route's device's idev->cnf.hop_limit
+  // (net.ipv6.conf.<dev>.hop_limit). The recorded answers of ipv6-exthdr carry 64 (the default;
+  // test/kernel/ipv6-exthdr-bytes.test.ts).
+  function answerHlim(host: ReturnType<typeof loadHost>, frame: Uint8Array): number[] {
+    const net = createNet(host, { checksums: 'verify' });
+    const out: number[] = [];
+    net.summarize = (b) => {
+      out.push(b[14 + 7]);
+      return '';
+    };
+    const ctx = new FrameCtx();
+    ctx.reset(1);
+    const dev = host.byName.get('eth0')!;
+    const skb = new SkBuff(frame, frame.length);
+    skb.dev = dev;
+    skb.indev = dev;
+    eth_type_trans(skb, dev, 0);
+    netif_receive_skb(net, skb, ctx);
+    return out;
+  }
+  it('an echo reply and a port unreachable take eth0\'s hop_limit (200 here), not 64', () => {
+    const host = withSysctl('net.ipv6.conf.eth0.hop_limit', '200');
+    expect(answerHlim(host, echo('fd00:1::1'))).toEqual([200]);
+    const b = new Uint8Array(40 + 12);
+    writeIpv6Hdr(b, 0, 0, 0, 12, 17, 64, parseIpv6('fd00:1::2')!, 0, parseIpv6('fd00:1::1')!, 0);
+    b.set([0xa4, 0x10, 0, 54, 0, 12, 0, 0, 1, 2, 3, 4], 40);
+    fillL4ChecksumV6(b, 0, 40, 12, 17);
+    expect(answerHlim(host, eth('02:00:00:00:01:01', '02:00:00:00:01:02', 0x86dd, b))).toEqual([200]);
+  });
+});
