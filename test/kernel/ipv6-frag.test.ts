@@ -75,3 +75,44 @@ describe('ip6_parse_tlv (net/ipv6/exthdrs.c ip6_tlvopt_unknown)', () => {
     expectFate(run(host, withDstOpt(0x9e), 'eth0').rec).dropped('UNHANDLED_PROTO').event('icmp6_send', /type 4 code 2/);
   });
 });
+
+describe('fq_find (net/ipv6/reassembly.c): a queue per identification, source and destination', () => {
+  /** `frag` with another identification and source */
+  function fragOf(data: Uint8Array, offset: number, more: boolean, id: number, src: string): Uint8Array {
+    const f = frag(data, offset, more);
+    const b = f.subarray(14);
+    b.set(parseIpv6(src)!, 8);
+    b[44] = id >>> 24;
+    b[45] = (id >>> 16) & 0xff;
+    b[46] = (id >>> 8) & 0xff;
+    b[47] = id & 0xff;
+    return f;
+  }
+  /** a UDP datagram from `src` (checksum over that source) */
+  function datagram(len: number, src: string): Uint8Array {
+    const b = new Uint8Array(40 + 8 + len);
+    writeIpv6Hdr(b, 0, 0, 0, 8 + len, 17, 64, parseIpv6(src)!, 0, parseIpv6(DST)!, 0);
+    writeUdpHdr(b, 40, 40000, 7000, 8 + len);
+    for (let i = 0; i < len; i++) b[48 + i] = (i * 7 + len) & 0xff;
+    fillL4ChecksumV6(b, 0, 40, 8 + len, 17);
+    return b.subarray(40);
+  }
+  it('two datagrams interleaved, different identifications: both reassembled and delivered', () => {
+    const a = datagram(40, SRC);
+    const b = datagram(48, SRC);
+    const r1 = run(host, fragOf(a.subarray(0, 24), 0, true, 0x01020304, SRC), 'eth0');
+    expectFate(r1.rec).consumed();
+    expectFate(run(host, fragOf(b.subarray(0, 24), 0, true, 0x01020305, SRC), 'eth0', r1.net).rec).consumed();
+    expectFate(run(host, fragOf(a.subarray(24), 24, false, 0x01020304, SRC), 'eth0', r1.net).rec).delivered('udp [2001:db8:1::1]:7000');
+    expectFate(run(host, fragOf(b.subarray(24), 24, false, 0x01020305, SRC), 'eth0', r1.net).rec).delivered('udp [2001:db8:1::1]:7000');
+  });
+  it('the same identification from two sources: two queues', () => {
+    const other = '2001:db8:1::3';
+    const a = datagram(40, SRC);
+    const b = datagram(48, other);
+    const r1 = run(host, fragOf(a.subarray(0, 24), 0, true, 77, SRC), 'eth0');
+    expectFate(run(host, fragOf(b.subarray(0, 24), 0, true, 77, other), 'eth0', r1.net).rec).consumed();
+    expectFate(run(host, fragOf(a.subarray(24), 24, false, 77, SRC), 'eth0', r1.net).rec).delivered('udp [2001:db8:1::1]:7000');
+    expectFate(run(host, fragOf(b.subarray(24), 24, false, 77, other), 'eth0', r1.net).rec).delivered('udp [2001:db8:1::1]:7000');
+  });
+});
