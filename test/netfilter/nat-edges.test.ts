@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { NFPROTO_IPV4, NFPROTO_IPV6, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../../src/kernel/netfilter/hook.js';
 import { inetSelectAddrUniverse } from '../../src/kernel/netfilter/nf_nat.js';
 import { formatIPv6, parseIPv4, parseIPv6 } from '../../src/kernel/netfilter/ir.js';
-import { csumFold, csumPartial, ipFastCsum, l4CsumV4, l4CsumV6 } from '../../src/packet/checksum.js';
+import { csumFold, csumFold16, csumPartial, csumTcpudpNofold, ipFastCsum, l4CsumV4, l4CsumV6 } from '../../src/packet/checksum.js';
 import { fillL4ChecksumV6, writeEthHdr, writeIcmpHdr, writeIpv6Hdr } from '../../src/packet/build.js';
 import type { NetDevice } from '../../src/host/types.js';
-import { SkBuff } from '../../src/kernel/skbuff.js';
+import { CHECKSUM_PARTIAL, SkBuff } from '../../src/kernel/skbuff.js';
 import { dev, host, hooks, run, skb4, skb6 } from './helpers.js';
 
 function addrs(skb: SkBuff): string {
@@ -268,5 +268,136 @@ describe('ICMP errors of a DNATed connection (nf_nat_icmp_reply_translation)', (
     expect(u32(d, il4 + 4)).toBe(1000);
     expect(csumFold(csumPartial(d, 34, err.tail - 34, 0))).toBe(0);
     expect(ipFastCsum(d, inh, 5)).toBe(0);
+  });
+});
+
+describe('NAT of a segment whose checksum is left to the NIC (CHECKSUM_PARTIAL)', () => {
+  // The field holds the pseudo-header sum, not complemented (~csum_tcpudp_magic(saddr, daddr, len,
+  // proto, 0)). inet_proto_csum_replace4 updates it for an address (pseudohdr true, no complement);
+  // inet_proto_csum_replace2 leaves it for a port (pseudohdr false: ports are not in the
+  // pseudo-header). So after NAT it must be the pseudo-header sum of the new addresses, computed
+  // here from scratch.
+  const devices = () => [dev(1, 'lo', ['127.0.0.1/8'], 'loopback'), dev(2, 'eth0', ['10.0.1.1/24']), dev(3, 'eth1', ['203.0.113.1/24'])];
+  const u32 = (d: Uint8Array, o: number) => ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
+  const partial = (pk: Parameters<typeof skb4>[0], proto: number, l4len: number) => {
+    const skb = skb4(pk);
+    const d = skb.data, c = 34 + (proto === 6 ? 16 : 6);
+    const sum = csumFold16(csumTcpudpNofold(u32(d, 26), u32(d, 30), l4len, proto, 0));
+    d[c] = sum >> 8;
+    d[c + 1] = sum & 255;
+    skb.ip_summed = CHECKSUM_PARTIAL;
+    return skb;
+  };
+  const field = (skb: SkBuff, proto: number) => (skb.data[34 + (proto === 6 ? 16 : 6)]! << 8) | skb.data[35 + (proto === 6 ? 16 : 6)]!;
+  const pseudo = (skb: SkBuff, proto: number, l4len: number) => csumFold16(csumTcpudpNofold(u32(skb.data, 26), u32(skb.data, 30), l4len, proto, 0));
+
+  it('SNAT (masquerade) of a TCP SYN and DNAT with a port change: the field is the new pseudo-header sum', () => {
+    const h = host({ nft: nat('postrouting', 'oif "eth1" masquerade') + nat('prerouting', 'tcp dport 8080 dnat to 10.0.1.10:80').replace('table ip nat', 'table ip nat2') }, devices());
+    const nf = hooks(h);
+    const syn = partial({ src: '10.0.1.2', dst: '198.51.100.9', proto: 'tcp', sport: 40000, dport: 443, flags: 'S' }, 6, 20);
+    run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, syn, h, 'eth0');
+    run(nf, NFPROTO_IPV4, NF_INET_POST_ROUTING, syn, h, undefined, 'eth1');
+    expect(addrs(syn)).toBe('203.0.113.1:40000 > 198.51.100.9:443');
+    expect(field(syn, 6)).toBe(pseudo(syn, 6, 20));
+    const d = partial({ src: '198.51.100.9', dst: '203.0.113.1', proto: 'tcp', sport: 50000, dport: 8080, flags: 'S' }, 6, 20);
+    run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, d, h, 'eth1');
+    expect(addrs(d)).toBe('198.51.100.9:50000 > 10.0.1.10:80');
+    expect(field(d, 6)).toBe(pseudo(d, 6, 20));
+  });
+
+  it('a UDP datagram: the same, and a zero field is updated too (udp_manip_pkt: "udph->check || CHECKSUM_PARTIAL")', () => {
+    const h = host({ nft: nat('prerouting', 'udp dport 5353 dnat to 10.0.1.10:53') }, devices());
+    const nf = hooks(h);
+    const u = partial({ src: '198.51.100.9', dst: '203.0.113.1', proto: 'udp', sport: 4000, dport: 5353, payload: 4 }, 17, 12);
+    run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, u, h, 'eth1');
+    expect(addrs(u)).toBe('198.51.100.9:4000 > 10.0.1.10:53');
+    expect(field(u, 17)).toBe(pseudo(u, 17, 12));
+  });
+});
+
+describe('masquerade: inet_select_addr on the out device', () => {
+  // devinet.c inet_select_addr(dev, dst, RT_SCOPE_UNIVERSE): primary addresses only, scope global,
+  // the first in dst's subnet, else the first of them; dst is the route's nexthop (rt_nexthop:
+  // the gateway when there is one), as nf_nat_masquerade_ipv4 passes it
+  const out = () => scoped(dev(3, 'eth1', ['2001:db8::1/64', '192.0.2.77/24', '192.0.2.5/24', '198.51.100.2/24', '203.0.113.2/24', '198.51.100.5/24']), ['global', ['global', true], 'link', 'global', 'global', 'global']);
+  const devs = () => [dev(1, 'lo', ['127.0.0.1/8'], 'loopback'), dev(2, 'eth0', ['10.0.1.1/24']), out()];
+  it('the first primary global address in the destination\'s subnet; else the first primary global one', () => {
+    const o = out();
+    expect(inetSelectAddrUniverse(o, parseIPv4('203.0.113.9')!, devs())).toBe(parseIPv4('203.0.113.2'));
+    expect(inetSelectAddrUniverse(o, parseIPv4('192.0.2.9')!, devs())).toBe(parseIPv4('198.51.100.2'));
+    expect(inetSelectAddrUniverse(o, parseIPv4('8.8.8.8')!, devs())).toBe(parseIPv4('198.51.100.2'));
+    // a /0 address matches every destination
+    expect(inetSelectAddrUniverse(dev(4, 'w', ['100.64.0.1/0']), parseIPv4('8.8.8.8')!, [])).toBe(parseIPv4('100.64.0.1'));
+  });
+  it('the subnet is matched against the route\'s gateway, not the packet\'s destination', () => {
+    const h = host({ nft: nat('postrouting', 'oif "eth1" masquerade') }, devs());
+    const nf = hooks(h);
+    let sport = 5555;
+    const via = (gw: string | null) => {
+      const u = skb4({ src: '10.0.1.2', dst: '8.8.8.8', proto: 'udp', sport: sport++, dport: 53 });
+      run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, u, h, 'eth0');
+      u.dst = gw ? { gw: parseIPv4(gw) } : { gw: 0 };
+      run(nf, NFPROTO_IPV4, NF_INET_POST_ROUTING, u, h, undefined, 'eth1');
+      return addrs(u);
+    };
+    expect(via('203.0.113.254')).toBe('203.0.113.2:5555 > 8.8.8.8:53');
+    // on-link (no gateway): the destination itself, in no subnet of eth1 -> the first primary global
+    expect(via(null)).toBe('198.51.100.2:5556 > 8.8.8.8:53');
+  });
+});
+
+describe('NAT of an ICMP echo (IPv4): the address only, the ICMP header untouched', () => {
+  it('SNAT of a ping: the source address changes; type, code, checksum and id stay (ICMP has no pseudo-header)', () => {
+    // nf_nat_ipv4_manip_pkt -> icmp_manip_pkt would rewrite the id only for a mapped id range; the
+    // ICMP checksum does not cover the IP addresses
+    const h = host({ nft: nat('postrouting', 'oif "eth1" snat to 203.0.113.1') }, [dev(1, 'lo', ['127.0.0.1/8'], 'loopback'), dev(2, 'eth0', ['10.0.1.1/24']), dev(3, 'eth1', ['203.0.113.1/24'])]);
+    const nf = hooks(h);
+    const echo = skb4({ src: '10.0.1.2', dst: '198.51.100.9', proto: 'icmp', type: 8, id: 7 });
+    const icmpBefore = Array.from(echo.data.subarray(34, 42));
+    run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, echo, h, 'eth0');
+    const r = run(nf, NFPROTO_IPV4, NF_INET_POST_ROUTING, echo, h, undefined, 'eth1');
+    expect(r.events.filter((e) => e.fn === 'nf_nat_packet').map((e) => e.diff)).toEqual([{ 'ip.saddr': ['10.0.1.2', '203.0.113.1'] }]);
+    expect(Array.from(echo.data.subarray(34, 42))).toEqual(icmpBefore);
+    expect(ipFastCsum(echo.data, 14, 5)).toBe(0);
+  });
+});
+
+describe('ICMP errors of a masqueraded UDP flow (nf_nat_icmp_reply_translation, the other manip)', () => {
+  // 10.0.1.2:5555 -> 198.51.100.9:53 masqueraded to 203.0.113.1:5555 (here snat to :6000 so the port
+  // changes too). The remote's port unreachable quotes 203.0.113.1:6000 > 198.51.100.9:53 and comes
+  // in at PREROUTING: DST manip of a reply; the quoted packet gets its source back (10.0.1.2:5555),
+  // the outer destination becomes 10.0.1.2; checksums recomputed here to check.
+  const h = () => host({ nft: nat('postrouting', 'oif "eth1" meta l4proto udp snat to 203.0.113.1:6000') }, [dev(1, 'lo', ['127.0.0.1/8'], 'loopback'), dev(2, 'eth0', ['10.0.1.1/24']), dev(3, 'eth1', ['203.0.113.1/24'])]);
+  const ip = (d: Uint8Array, o: number) => `${d[o]}.${d[o + 1]}.${d[o + 2]}.${d[o + 3]}`;
+  const u32 = (d: Uint8Array, o: number) => ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
+  function error(zeroCsum: boolean) {
+    const hh = h();
+    const nf = hooks(hh);
+    const u = skb4({ src: '10.0.1.2', dst: '198.51.100.9', proto: 'udp', sport: 5555, dport: 53, payload: 4 });
+    if (zeroCsum) u.data[40] = u.data[41] = 0;
+    run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, u, hh, 'eth0');
+    run(nf, NFPROTO_IPV4, NF_INET_POST_ROUTING, u, hh, undefined, 'eth1');
+    const quoted = u.data.slice(14, 14 + 20 + 12);
+    const err = skb4({ src: '198.51.100.9', dst: '203.0.113.1', proto: 'icmp', type: 3, code: 3, inner: quoted });
+    const r = run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, err, hh, 'eth1');
+    return { d: err.data, end: err.tail, r };
+  }
+  it('the quoted datagram gets its source back, its UDP checksum still valid', () => {
+    const { d, end, r } = error(false);
+    const inh = 42, il4 = 62;
+    expect(r.events.filter((e) => e.fn === 'nf_nat_icmp_reply_translation').map((e) => e.diff)).toEqual([
+      { 'inner.sport': [6000, 5555], 'inner.saddr': ['203.0.113.1', '10.0.1.2'], 'ip.daddr': ['203.0.113.1', '10.0.1.2'] },
+    ]);
+    expect(`${ip(d, 26)} > ${ip(d, 30)}`).toBe('198.51.100.9 > 10.0.1.2');
+    expect(`${ip(d, inh + 12)}:${(d[il4]! << 8) | d[il4 + 1]!} > ${ip(d, inh + 16)}:${(d[il4 + 2]! << 8) | d[il4 + 3]!}`).toBe('10.0.1.2:5555 > 198.51.100.9:53');
+    expect(ipFastCsum(d, 14, 5)).toBe(0);
+    expect(ipFastCsum(d, inh, 5)).toBe(0);
+    expect(csumFold(csumPartial(d, 34, end - 34, 0))).toBe(0);
+    expect(l4CsumV4(d, il4, 12, 17, u32(d, inh + 12), u32(d, inh + 16))).toBe(0);
+  });
+  it('a quoted datagram sent without a checksum keeps none', () => {
+    const { d, end } = error(true);
+    expect([d[62 + 6], d[62 + 7]]).toEqual([0, 0]);
+    expect(csumFold(csumPartial(d, 34, end - 34, 0))).toBe(0);
   });
 });
