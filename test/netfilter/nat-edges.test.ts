@@ -356,6 +356,7 @@ describe('NAT of an ICMP echo (IPv4): the address only, the ICMP header untouche
     const icmpBefore = Array.from(echo.data.subarray(34, 42));
     run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, echo, h, 'eth0');
     const r = run(nf, NFPROTO_IPV4, NF_INET_POST_ROUTING, echo, h, undefined, 'eth1');
+    expect(setup(r)).toEqual(['snat to 203.0.113.1']); // no port: ICMP has none
     expect(r.events.filter((e) => e.fn === 'nf_nat_packet').map((e) => e.diff)).toEqual([{ 'ip.saddr': ['10.0.1.2', '203.0.113.1'] }]);
     expect(Array.from(echo.data.subarray(34, 42))).toEqual(icmpBefore);
     expect(ipFastCsum(echo.data, 14, 5)).toBe(0);
@@ -399,5 +400,17 @@ describe('ICMP errors of a masqueraded UDP flow (nf_nat_icmp_reply_translation, 
     const { d, end } = error(true);
     expect([d[62 + 6], d[62 + 7]]).toEqual([0, 0]);
     expect(csumFold(csumPartial(d, 34, end - 34, 0))).toBe(0);
+  });
+});
+
+describe('a NAT statement with a port and no address (nf_nat_setup_info without NF_NAT_RANGE_MAP_IPS)', () => {
+  it('dnat to :8080 keeps the destination address and changes the port only', () => {
+    const h = host({ nft: nat('prerouting', 'tcp dport 80 dnat to :8080') }, [dev(1, 'lo', ['127.0.0.1/8'], 'loopback'), dev(2, 'eth0', ['10.0.1.1/24'])]);
+    const nf = hooks(h);
+    const syn = skb4({ src: '10.0.1.2', dst: '10.0.1.1', proto: 'tcp', sport: 40000, dport: 80, flags: 'S' });
+    const r = run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, syn, h, 'eth0');
+    expect(setup(r)).toEqual(['dnat to 10.0.1.1:8080']);
+    expect(addrs(syn)).toBe('10.0.1.2:40000 > 10.0.1.1:8080');
+    expect(r.events.filter((e) => e.fn === 'nf_nat_packet').map((e) => (e as { diff?: unknown }).diff)).toEqual([{ dport: [80, 8080] }]);
   });
 });
