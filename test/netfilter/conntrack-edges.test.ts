@@ -412,3 +412,33 @@ describe('tcp: the host\'s real segment after one the model built (ReplySkb) rep
     expect(next).toMatch(/^ESTABLISHED_REPLY .* SYN_RECV$/);
   });
 });
+
+describe('ICMP errors about a GRE flow: the quoted IP header alone names it', () => {
+  // nf_ct_get_tuplepr on the quoted packet: the whole IP header (20 bytes / 40 for IPv6), then for
+  // GRE gre_pkt_to_tuple, which without a GREv1 header "behaves like nf_conntrack_proto_generic"
+  // (keys 0): no more bytes needed. One byte short of the IP header: no tuple, INVALID.
+  const T = 1_800_000_000;
+  const greTo = (skb: SkBuff, v6: boolean) => {
+    const d = skb.data;
+    if (v6) d[14 + 6] = 47;
+    else {
+      d[23] = 47;
+      d[24] = d[25] = 0;
+      const c = ipFastCsum(d, 14, 5);
+      d[24] = c >> 8;
+      d[25] = c & 255;
+    }
+    return skb;
+  };
+  it('IPv4: a quote of exactly the 20-byte header is RELATED_REPLY, 19 bytes INVALID', () => {
+    const h = host({ nft: RULES });
+    const nf = hooks(h);
+    const g = greTo(skb4({ src: '10.0.0.1', dst: '198.51.100.9', proto: 'udp', sport: 0, dport: 0x0800, payload: 8, t: T }), false);
+    run(nf, NFPROTO_IPV4, NF_INET_LOCAL_OUT, g, h, undefined, 'eth0');
+    run(nf, NFPROTO_IPV4, NF_INET_POST_ROUTING, g, h, undefined, 'eth0');
+    const err = (n: number) => deliver(nf, h, skb4({ src: '198.51.100.9', dst: '10.0.0.1', proto: 'icmp', type: 3, code: 1, inner: g.data.slice(14, 14 + n), t: T + 1 }));
+    expect(ctIn(err(20).pre)).toBe('RELATED_REPLY (icmp error for src=10.0.0.1 dst=198.51.100.9)');
+    expect(err(28).state).toBe('related');
+    expect(err(19).state).toBe('invalid');
+  });
+});
