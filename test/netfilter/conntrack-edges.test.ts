@@ -290,8 +290,23 @@ describe('ICMPv6 errors (icmpv6_error -> nf_conntrack_inet_error)', () => {
       const r = run(nf, NFPROTO_IPV6, NF_INET_LOCAL_IN, skb, h, 'eth0');
       return [NAMES[Number(r.verdicts[0]!.rule!.slice(7)) - 1], ctIn(pre)];
     };
-    return { send, recv };
+    return { send, recv, nf: nf as NfTables };
   }
+
+  it('an ICMPv6 echo entry lives nf_conntrack_icmpv6_timeout (30 s by default), not icmp_timeout', () => {
+    // nf_conntrack_icmpv6_packet refreshes with the icmpv6 timeout, a sysctl of its own
+    // (net.netfilter.nf_conntrack_icmpv6_timeout, 30 on 6.18 as on this machine)
+    const { send, nf } = setup();
+    send(frame6(A, B, 58, icmp6(128, 0, (4 << 16) | 1), T));
+    const key = { l3: 10, proto: 58, src: String.fromCharCode(...bin(A)), dst: String.fromCharCode(...bin(B)), sport: 4, dport: 128 << 8 };
+    expect((nf.conntrack!.get(key, 0, T) as NfConn).timeout).toBe(T + 30);
+    const h = host({ nft: RULES, sysctl: { 'net.netfilter.nf_conntrack_icmpv6_timeout': '45', 'net.netfilter.nf_conntrack_icmp_timeout': '20' } }, [dev(1, 'lo', ['::1/128'], 'loopback'), dev(2, 'eth0', [`${A}/64`])]);
+    const nf2 = hooks(h) as NfTables;
+    const e = frame6(A, B, 58, icmp6(128, 0, (4 << 16) | 1), T);
+    run(nf2, NFPROTO_IPV6, NF_INET_LOCAL_OUT, e, h, undefined, 'eth0');
+    run(nf2, NFPROTO_IPV6, NF_INET_POST_ROUTING, e, h, undefined, 'eth0');
+    expect((nf2.conntrack!.get(key, 0, T) as NfConn).timeout).toBe(T + 45);
+  });
 
   it('a port unreachable quoting the host\'s UDP datagram: RELATED_REPLY; one byte short of the ports: INVALID', () => {
     const { send, recv } = setup();
@@ -440,5 +455,28 @@ describe('ICMP errors about a GRE flow: the quoted IP header alone names it', ()
     expect(ctIn(err(20).pre)).toBe('RELATED_REPLY (icmp error for src=10.0.0.1 dst=198.51.100.9)');
     expect(err(28).state).toBe('related');
     expect(err(19).state).toBe('invalid');
+  });
+});
+
+describe('timeouts of unanswered UDP and of ICMP', () => {
+  const T = 1_800_000_000;
+  it('UDP without a reply keeps udp_timeout (30 s) and is never ASSURED, however old', () => {
+    // nf_conntrack_udp_packet: the stream timeout and ASSURED only "if we've seen traffic both ways"
+    const h = host({ nft: RULES });
+    const nf = hooks(h) as NfTables;
+    deliver(nf, h, skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 7000, dport: 53, t: T }));
+    deliver(nf, h, skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 7000, dport: 53, t: T + 3 }));
+    const ct = nf.conntrack!.get({ l3: 2, proto: 17, src: 0x0a000002, dst: 0x0a000001, sport: 7000, dport: 53 }, 0, T + 3) as NfConn;
+    expect([ct.timeout, ct.status & IPS_ASSURED]).toEqual([T + 3 + 30, 0]);
+  });
+  it('an ICMP echo entry lives icmp_timeout (30 s), request or reply', () => {
+    // nf_conntrack_icmp_packet: nf_ct_refresh_acct(ct, ctinfo, skb, *timeout) with the icmp timeout
+    const h = host({ nft: RULES });
+    const nf = hooks(h) as NfTables;
+    deliver(nf, h, skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'icmp', type: 8, id: 3, t: T }));
+    const key = { l3: 2, proto: 1, src: 0x0a000002, dst: 0x0a000001, sport: 3, dport: 8 << 8 };
+    expect((nf.conntrack!.get(key, 0, T) as NfConn).timeout).toBe(T + 30);
+    run(nf, NFPROTO_IPV4, NF_INET_LOCAL_OUT, skb4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 'icmp', type: 0, id: 3, t: T + 5 }), h, undefined, 'eth0');
+    expect((nf.conntrack!.get(key, 0, T + 5) as NfConn).timeout).toBe(T + 5 + 30);
   });
 });

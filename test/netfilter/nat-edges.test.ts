@@ -353,12 +353,13 @@ describe('NAT of an ICMP echo (IPv4): the address only, the ICMP header untouche
     const h = host({ nft: nat('postrouting', 'oif "eth1" snat to 203.0.113.1') }, [dev(1, 'lo', ['127.0.0.1/8'], 'loopback'), dev(2, 'eth0', ['10.0.1.1/24']), dev(3, 'eth1', ['203.0.113.1/24'])]);
     const nf = hooks(h);
     const echo = skb4({ src: '10.0.1.2', dst: '198.51.100.9', proto: 'icmp', type: 8, id: 7 });
-    const icmpBefore = Array.from(echo.data.subarray(34, 42));
+    const icmpBefore = Array.from(echo.data.subarray(34, 42)), ethBefore = Array.from(echo.data.subarray(0, 14));
     run(nf, NFPROTO_IPV4, NF_INET_PRE_ROUTING, echo, h, 'eth0');
     const r = run(nf, NFPROTO_IPV4, NF_INET_POST_ROUTING, echo, h, undefined, 'eth1');
     expect(setup(r)).toEqual(['snat to 203.0.113.1']); // no port: ICMP has none
     expect(r.events.filter((e) => e.fn === 'nf_nat_packet').map((e) => e.diff)).toEqual([{ 'ip.saddr': ['10.0.1.2', '203.0.113.1'] }]);
     expect(Array.from(echo.data.subarray(34, 42))).toEqual(icmpBefore);
+    expect(Array.from(echo.data.subarray(0, 14))).toEqual(ethBefore);
     expect(ipFastCsum(echo.data, 14, 5)).toBe(0);
   });
 });

@@ -58,11 +58,13 @@ export interface CtTimeouts {
   udp: number;
   udpStream: number;
   icmp: number;
+  /** nf_conntrack_icmpv6_timeout: ICMPv6 has its own (nf_conntrack_proto_icmpv6.c) */
+  icmpv6: number;
   generic: number;
 }
 /** gre_timeouts[] (nf_conntrack_proto_gre.c): GRE_CT_UNREPLIED, GRE_CT_REPLIED, in seconds */
 const GRE_TIMEOUT_UNREPLIED = 30, GRE_TIMEOUT_REPLIED = 180;
-export const DEFAULT_TIMEOUTS: CtTimeouts = { tcp: [0, 120, 60, 432000, 120, 60, 30, 120, 10, 120], tcpUnack: 300, udp: 30, udpStream: 120, icmp: 30, generic: 600 };
+export const DEFAULT_TIMEOUTS: CtTimeouts = { tcp: [0, 120, 60, 432000, 120, 60, 30, 120, 10, 120], tcpUnack: 300, udp: 30, udpStream: 120, icmp: 30, icmpv6: 30, generic: 600 };
 
 /** net.netfilter.nf_conntrack_*_timeout* from the snapshot's sysctls */
 export function timeoutsFromSysctl(get: (k: string) => string | undefined): CtTimeouts {
@@ -78,11 +80,14 @@ export function timeoutsFromSysctl(get: (k: string) => string | undefined): CtTi
     udp: n('udp_timeout', d.udp),
     udpStream: n('udp_timeout_stream', d.udpStream),
     icmp: n('icmp_timeout', d.icmp),
+    icmpv6: n('icmpv6_timeout', d.icmpv6),
     generic: n('generic_timeout', d.generic),
   };
 }
 /** IP_CT_TCP_FLAG_* */
 const TCP_FLAG_WINDOW_SCALE = 1, TCP_FLAG_SACK_PERM = 2;
+/** IP_CT_TCP_FLAG_CLOSE_INIT: this side sent the first FIN (set on entering FIN_WAIT) */
+export const TCP_FLAG_CLOSE_INIT = 4;
 export const TCP_FLAG_BE_LIBERAL = 8;
 /**
  * pktlife's own marks on a direction's window data (not kernel flags). MODEL_SEQ: its sequence
@@ -138,6 +143,9 @@ export interface NfConn {
   master?: NfConn;
   /** nf_ct_ftp_master.seq_aft_nl per direction: sequence numbers just after a '\n' (up to 2) */
   ftpNl?: [number[], number[]];
+  /** TCP: ct->proto.tcp.last_index / last_dir (the last in-window or ignored segment), and what an
+   *  ignored segment left for a later re-sync: last_end, last_win, last_wscale, last_flags */
+  tcpLast?: { index: number; dir: number; end: number; win: number; scale: number; flags: number };
 }
 
 export function invertTuple(t: Tuple): Tuple {
@@ -264,6 +272,7 @@ export class NfConntrack {
     else if (ct.status & IPS_EXPECTED) ctinfo = IP_CT_RELATED;
     else ctinfo = IP_CT_NEW;
     this.seqNote = null;
+    this.reopenedAsReply = false;
     const res = this.packet(p, ct, dir, ctinfo);
     if (res !== true) {
       // -NF_ACCEPT: the packet goes on without an entry (ct state invalid)
@@ -274,7 +283,12 @@ export class NfConntrack {
       // the entry it was checked against (left as it was) is named: the packet is INVALID, not the entry
       return { drop: false, what: `invalid: ${res} (entry ${showTuple(ct.tuple[0])}${ct.tuple[0].proto === 6 ? ` ${TCP_STATE_NAMES[ct.tcpState]}` : ''})` };
     }
-    if (dir === 1 && !(ct.status & IPS_SEEN_REPLY)) ct.status |= IPS_SEEN_REPLY;
+    // a SYN of the reply side reopened the entry the other way round (tcpPacket): NEW, original direction
+    if (this.reopenedAsReply) {
+      this.reopenedAsReply = false;
+      dir = 0;
+      ctinfo = IP_CT_NEW;
+    } else if (dir === 1 && !(ct.status & IPS_SEEN_REPLY)) ct.status |= IPS_SEEN_REPLY;
     // a SYN reopening a TIME_WAIT/CLOSE entry (the handler cleared SEEN_REPLY): the kernel killed
     // the old entry and looked up again (-NF_REPEAT), so the packet is NEW on a new entry
     else if (ctinfo === IP_CT_ESTABLISHED && !(ct.status & IPS_SEEN_REPLY)) ctinfo = IP_CT_NEW;
@@ -331,6 +345,8 @@ export class NfConntrack {
   private expired: NfConn | null = null;
   /** what tcp_in_window inferred for the packet being tracked (shown in nf_conntrack_in's step) */
   private seqNote: string | null = null;
+  /** tcpPacket reopened the entry for a SYN of the reply side: the packet is now its original direction */
+  private reopenedAsReply = false;
 
   private remove(ct: NfConn): void {
     ct.dying = true;
@@ -410,7 +426,8 @@ export class NfConntrack {
       return true;
     }
     if (proto === 1 || proto === 58) {
-      ct.timeout = p.now + this.timeouts.icmp;
+      // nf_conntrack_icmp_packet / nf_conntrack_icmpv6_packet, each with its own sysctl
+      ct.timeout = p.now + (proto === 1 ? this.timeouts.icmp : this.timeouts.icmpv6);
       return true;
     }
     if (proto === 47) {
@@ -435,23 +452,54 @@ export class NfConntrack {
     const idx = tcpIndex(flags);
     const old = ct.tcpState;
     let ns = TCP_CONNTRACKS[dir]![idx]![old]!;
-    if (ns === SS && dir === 0 && (old === TW || old === CL)) {
-      // reopened connection: the kernel kills the old entry and tracks a new one; modelled as a fresh
-      // start, without the old entry's SEEN_REPLY and ASSURED (a new entry has neither)
-      ct.seen[0] = { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 };
-      ct.seen[1] = { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 };
-      ct.status &= ~(IPS_SEEN_REPLY | IPS_ASSURED);
-      if (ct.status & IPS_CONFIRMED) {
-        // nf_ct_kill + -NF_REPEAT: the packet gets a new, unconfirmed entry without NAT, so the nat
-        // chains are consulted again and __nf_conntrack_confirm inserts it anew (with its own reply tuple)
-        this.remove(ct);
-        ct.dying = false;
-        ct.status &= ~(IPS_CONFIRMED | IPS_SRC_NAT | IPS_DST_NAT | IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE);
-        ct.nat = undefined;
-        ct.natNotes = undefined;
-        ct.mark = 0;
-        ct.tuple[1] = invertTuple(ct.tuple[0]);
-        ct.id = this.nextId++;
+    let old2 = old;
+    const last = ct.tcpLast;
+    if (ns === SS && old >= TW) {
+      // tcp_packet, TCP_CONNTRACK_SYN_SENT from TIME_WAIT/CLOSE: a side sent a FIN (CLOSE_INIT) or
+      // the last segment was this side's RST -> "Attempt to reopen a closed/aborted connection":
+      // nf_ct_kill and -NF_REPEAT, the packet gets a new entry (it is its original direction, even
+      // from the reply side). Else the SYN is ignored (fallthrough to TCP_CONNTRACK_IGNORE).
+      // Recorded on 6.18: ct-tcp.json timewait-reopen, timewait-reply-syn, client-rst-then-syn, rst-then-syn.
+      if ((ct.seen[0].flags | ct.seen[1].flags) & TCP_FLAG_CLOSE_INIT || (last && last.dir === dir && last.index === 4)) {
+        ct.seen[0] = { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 };
+        ct.seen[1] = { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 };
+        ct.status &= ~(IPS_SEEN_REPLY | IPS_ASSURED);
+        ct.tcpLast = undefined;
+        if (ct.status & IPS_CONFIRMED) {
+          // nf_ct_kill + -NF_REPEAT: the packet gets a new, unconfirmed entry without NAT, so the nat
+          // chains are consulted again and __nf_conntrack_confirm inserts it anew (with its own reply tuple)
+          this.remove(ct);
+          ct.dying = false;
+          ct.status &= ~(IPS_CONFIRMED | IPS_SRC_NAT | IPS_DST_NAT | IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE);
+          ct.nat = undefined;
+          ct.natNotes = undefined;
+          ct.mark = 0;
+          if (dir === 1) {
+            // the new entry's original direction is this packet's
+            ct.tuple[0] = ct.tuple[1];
+            this.reopenedAsReply = true;
+            dir = 0;
+          }
+          ct.tuple[1] = invertTuple(ct.tuple[0]);
+          ct.id = this.nextId++;
+        }
+      } else ns = IG;
+    }
+    if (ns === IG) {
+      const ackSeq = u32(d, th + 8);
+      if (idx === 1 && last && last.index === 0 && last.dir !== dir && ackSeq === last.end) {
+        // "b) This SYN/ACK acknowledges a SYN that we earlier ignored as invalid": the firewall gets
+        // in sync from the annotated values (SYN_SENT -> SYN_RECV)
+        old2 = SS;
+        ns = SR;
+        ct.seen[last.dir] = { end: last.end, maxend: last.end, maxwin: last.win === 0 ? 1 : last.win, scale: last.scale, flags: last.flags };
+        ct.seen[dir] = { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 };
+      } else {
+        const seq = u32(d, th + 4);
+        const opts: TcpSeen = { end: 0, maxend: 0, maxwin: 0, scale: 0, flags: 0 };
+        // "a) This is a SYN in ORIGINAL": its options are annotated for a later re-sync
+        if (idx === 0 && dir === 0) tcpOptions(p, opts);
+        ct.tcpLast = { index: idx, dir, end: segEnd(p, seq, flags), win: (d[th + 14]! << 8) | d[th + 15]!, scale: opts.flags & TCP_FLAG_WINDOW_SCALE ? opts.scale : 0, flags: opts.flags & (TCP_FLAG_WINDOW_SCALE | TCP_FLAG_SACK_PERM) };
       }
     }
     const side = ct.seen[dir]!;
@@ -469,7 +517,9 @@ export class NfConntrack {
     const w = this.tcpInWindow(p, ct, dir, flags);
     if (w === 'ignore') return true; // NFCT_TCP_IGNORE: part of the connection, no state change
     if (w !== 'accept') return `tcp_in_window: ${w}`;
-    if (idx === 1 && dir === 1 && old === SS) { /* SYN/ACK: window initialised in tcpInWindow */ }
+    // "From now on we have got in-window packets"
+    ct.tcpLast = { index: idx, dir, end: 0, win: 0, scale: 0, flags: 0 };
+    if (old2 !== ns && ns === FW) ct.seen[dir]!.flags |= TCP_FLAG_CLOSE_INIT;
     ct.tcpState = ns;
     if (idx === 4 && !(ct.status & IPS_SEEN_REPLY)) {
       // "If only reply is a RST, we can consider ourselves not to have an established connection":
@@ -481,7 +531,7 @@ export class NfConntrack {
     // nf_conntrack_tcp_packet: ASSURED for a valid ACK in ESTABLISHED after SYN_RECV, or a valid
     // answer for a picked-up connection, once a reply was seen (IPS_SEEN_REPLY is set by
     // nf_conntrack_in after this handler, so the first reply itself does not make it)
-    if (ct.status & IPS_SEEN_REPLY && (old === SR || old === ES) && ns === ES) ct.status |= IPS_ASSURED;
+    if (ct.status & IPS_SEEN_REPLY && (old2 === SR || old2 === ES) && ns === ES) ct.status |= IPS_ASSURED;
     const unack = !(ct.status & IPS_SEEN_REPLY) && dir === 0 && ns === ES;
     ct.timeout = p.now + Math.min(this.timeouts.tcp[ns]!, unack ? this.timeouts.tcpUnack : Infinity);
     return true;

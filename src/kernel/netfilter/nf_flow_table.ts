@@ -14,7 +14,7 @@ import type { FlowtableDef, IrTable } from './ir.js';
 import { NFPROTO_IPV4, NFPROTO_IPV6, NF_INET_FORWARD } from './hook.js';
 import type { Pkt } from './pkt.js';
 import {
-  CL, ES, FW, CW, LA, TW, IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT, IPS_OFFLOAD, IPS_SEEN_REPLY, IPS_SRC_NAT, TCP_FLAG_BE_LIBERAL,
+  CL, ES, FW, CW, LA, TW, IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT, IPS_OFFLOAD, IPS_SEEN_REPLY, IPS_SRC_NAT, TCP_FLAG_BE_LIBERAL, TCP_FLAG_CLOSE_INIT,
   TCP_STATE_NAMES, showTuple, type CtTimeouts, type NfConn, type Tuple,
 } from './nf_conntrack.js';
 
@@ -229,6 +229,8 @@ export class NfFlowtables {
         ct.tcpState = CL;
         expired = false;
       }
+      // "syn packet triggers the TCP reopen case from conntrack"
+      if (ct.tcpState === CL) ct.seen[0].flags |= TCP_FLAG_CLOSE_INIT;
       timeout = T.tcp[ct.tcpState]!;
       ct.seen[0].maxwin = 0;
       ct.seen[1].maxwin = 0;
