@@ -1,6 +1,6 @@
 // Conntrack TCP against the real kernel: fixtures/rulesets/evidence/ct-tcp.py injected these
 // segments through a forwarding namespace and recorded the ct state nft saw and the entry's TCP
-// state in /proc/net/nf_conntrack, with its ASSURED flag (ct-tcp.json). The model replays the
+// state in /proc/net/nf_conntrack, with its ASSURED flag and the timeout left (ct-tcp.json). The model replays the
 // same segments through prerouting -> forward -> postrouting and must agree on all three.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import type { NfTables } from '../../src/kernel/netfilter/index.js';
 import { IPS_ASSURED, TCP_STATE_NAMES, type NfConn } from '../../src/kernel/netfilter/nf_conntrack.js';
 import { dev, host, hooks, run, skb4 } from './helpers.js';
 
-interface Step { dir: 'c' | 's'; flags: string; seq: number; ack: number; len: number; ctstate: string; tcp: string | null; assured: boolean | null }
+interface Step { dir: 'c' | 's'; flags: string; seq: number; ack: number; len: number; ctstate: string; tcp: string | null; assured: boolean | null; left: number | null }
 const ev = JSON.parse(readFileSync('fixtures/rulesets/evidence/ct-tcp.json', 'utf8')) as { kernel: string; sequences: Record<string, Step[]> };
 
 const RULES = `table inet m {
@@ -24,6 +24,9 @@ const RULES = `table inet m {
 }
 `;
 const NAMES = ['new', 'established', 'related', 'invalid', 'untracked'];
+/** timeouts the model does not reproduce yet: the kernel keeps a picked-up connection on 300 s after
+ *  the first answer too (the model only while it is unanswered) */
+const LEFT_KNOWN: Record<string, string[]> = { 'loose=1 midstream-ack': ['sA kernel 299 model 432000'] };
 const C = '10.0.10.2', S = '10.0.11.2';
 
 describe(`conntrack TCP matches kernel ${ev.kernel}`, () => {
@@ -36,6 +39,7 @@ describe(`conntrack TCP matches kernel ${ev.kernel}`, () => {
       let t = 1_700_000_000;
       const got: string[] = [], want: string[] = [];
       const invalidNamed: string[] = [];
+      const leftOff: string[] = [];
       for (const s of steps) {
         const c = s.dir === 'c';
         const skb = skb4({ src: c ? C : S, dst: c ? S : C, proto: 'tcp', sport: c ? sport : 80, dport: c ? 80 : sport, flags: s.flags, seq: s.seq, ack: s.ack, payload: s.len, t: t++ });
@@ -51,9 +55,14 @@ describe(`conntrack TCP matches kernel ${ev.kernel}`, () => {
         const handle = Number(f.verdicts[0]!.rule!.replace('handle ', ''));
         const entry = nf.conntrack!.get({ l3: 2, proto: 6, src: ipv4(C), dst: ipv4(S), sport, dport: 80 }, 0, t) as NfConn | undefined;
         got.push(`${s.dir}${s.flags} ${NAMES[handle - 1]} ${entry ? TCP_STATE_NAMES[entry.tcpState] : null}${entry && entry.status & IPS_ASSURED ? ' ASSURED' : ''}`);
+        // the timeout left (/proc/net/nf_conntrack: whole seconds, read a moment after the packet); not
+        // after an INVALID packet, which leaves the timer alone while the replay's clock moved a second
+        const left = entry ? entry.timeout - (t - 1) : null;
+        if (s.ctstate !== 'invalid' && left !== s.left && (left === null || left - 1 !== s.left)) leftOff.push(`${s.dir}${s.flags} kernel ${s.left} model ${left}`);
         want.push(`${s.dir}${s.flags} ${s.ctstate} ${s.tcp}${s.assured ? ' ASSURED' : ''}`);
       }
       expect(got).toEqual(want);
+      expect(leftOff).toEqual(LEFT_KNOWN[name] ?? []);
       // every INVALID packet the kernel counted against an existing entry is named with that entry
       expect(invalidNamed).toEqual(steps.filter((s) => s.ctstate === 'invalid' && s.tcp).map(() => 'named'));
     });

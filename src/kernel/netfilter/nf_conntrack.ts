@@ -88,6 +88,8 @@ export function timeoutsFromSysctl(get: (k: string) => string | undefined): CtTi
 const TCP_FLAG_WINDOW_SCALE = 1, TCP_FLAG_SACK_PERM = 2;
 /** IP_CT_TCP_FLAG_CLOSE_INIT: this side sent the first FIN (set on entering FIN_WAIT) */
 export const TCP_FLAG_CLOSE_INIT = 4;
+/** IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED: this side sent data the other has not acknowledged yet */
+const TCP_FLAG_DATA_UNACKNOWLEDGED = 0x10;
 export const TCP_FLAG_BE_LIBERAL = 8;
 /**
  * pktlife's own marks on a direction's window data (not kernel flags). MODEL_SEQ: its sequence
@@ -532,7 +534,10 @@ export class NfConntrack {
     // answer for a picked-up connection, once a reply was seen (IPS_SEEN_REPLY is set by
     // nf_conntrack_in after this handler, so the first reply itself does not make it)
     if (ct.status & IPS_SEEN_REPLY && (old2 === SR || old2 === ES) && ns === ES) ct.status |= IPS_ASSURED;
-    const unack = !(ct.status & IPS_SEEN_REPLY) && dir === 0 && ns === ES;
+    // tcp_packet's timeout: nf_conntrack_tcp_timeout_unacknowledged while a side has data not yet
+    // acknowledged (IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED) and the state's own is longer (recorded on
+    // 6.18: ct-tcp.json's `left`); a picked-up connection not yet answered likewise
+    const unack = ((ct.seen[0].flags | ct.seen[1].flags) & TCP_FLAG_DATA_UNACKNOWLEDGED) !== 0 || (!(ct.status & IPS_SEEN_REPLY) && dir === 0 && ns === ES);
     ct.timeout = p.now + Math.min(this.timeouts.tcp[ns]!, unack ? this.timeouts.tcpUnack : Infinity);
     return true;
   }
@@ -608,12 +613,16 @@ export class NfConntrack {
     if (!syn) win = (win << sender.scale) >>> 0;
     const swin = (win + ((sack - ack) >>> 0)) >>> 0;
     if (sender.maxwin < swin) sender.maxwin = swin;
-    if (after(end, sender.end)) sender.end = end;
+    if (after(end, sender.end)) {
+      sender.end = end;
+      sender.flags |= TCP_FLAG_DATA_UNACKNOWLEDGED;
+    }
     if (receiver.maxwin !== 0 && after(end, sender.maxend)) receiver.maxwin += (end - sender.maxend) >>> 0;
     if (after((sack + win) >>> 0, (receiver.maxend - 1) >>> 0)) {
       receiver.maxend = (sack + win) >>> 0;
       if (win === 0) receiver.maxend = (receiver.maxend + 1) >>> 0;
     }
+    if (ack === receiver.end) receiver.flags &= ~TCP_FLAG_DATA_UNACKNOWLEDGED;
     return 'accept';
   }
 
