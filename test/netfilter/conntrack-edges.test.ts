@@ -480,3 +480,32 @@ describe('timeouts of unanswered UDP and of ICMP', () => {
     expect((nf.conntrack!.get(key, 0, T + 5) as NfConn).timeout).toBe(T + 5 + 30);
   });
 });
+
+describe('tcp: the host\'s sequence space learnt from the peer\'s ACKs when its own segments are not in the capture', () => {
+  // docs/netfilter.md (one-directional captures): the model's SYN-ACK has a guessed ISN (7777); the
+  // kernel saw the host's real one (5000). The client's ACK of 5001 is valid for the kernel, so the
+  // model takes the host's numbers from it (td_end = td_maxend = 5001) and says so; later ACKs of
+  // host data the capture lacks are valid up to what the client's window let the host send
+  // (td_maxend = 5001 + 64240 = 69241), beyond that the kernel too would call the ACK INVALID
+  // (tcp_in_window: "ACK is over the upper bound").
+  const T = 1_800_000_000;
+  it('infers the ISN from the handshake ACK, then data up to the window, and refuses an ACK beyond it', () => {
+    const h = host({ nft: RULES });
+    const nf = hooks(h);
+    const c = (flags: string, seq: number, ack: number, t: number) => ctIn(deliver(nf, h, skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'tcp', sport: 40000, dport: 80, flags, seq, ack, t })).pre)!;
+    c('S', 1000, 0, T);
+    const built = skb4({ src: '10.0.0.1', dst: '10.0.0.2', proto: 'tcp', sport: 80, dport: 40000, flags: 'SA', seq: 7777, ack: 1001, t: T });
+    const model = new ReplySkb(built.data, built.tail);
+    Object.assign(model, { mac_header: built.mac_header, network_header: built.network_header, transport_header: built.transport_header, protocol: built.protocol, tstampSec: T });
+    run(nf, NFPROTO_IPV4, NF_INET_LOCAL_OUT, model, h, undefined, 'eth0');
+    run(nf, NFPROTO_IPV4, NF_INET_POST_ROUTING, model, h, undefined, 'eth0');
+    const E = 'src=10.0.0.2 dst=10.0.0.1 sport=40000 dport=80';
+    expect(c('A', 1001, 5001, T + 1)).toBe(`ESTABLISHED ${E} ESTABLISHED (the host's sequence space inferred from this ACK (5001): its own segment is not in the capture, the model's had 7778)`);
+    // the same ACK again: nothing new to infer
+    expect(c('A', 1001, 5001, T + 2)).toBe(`ESTABLISHED ${E} ESTABLISHED`);
+    // one ACK past what the client's window (64240 from 5001) let the host send: INVALID
+    expect(c('A', 1001, 69242, T + 3)).toMatch(/^invalid: tcp_in_window: ACK is over upper bound 5002: it acknowledges data the host could not have sent \(its window from the peer ended at 69241;/);
+    expect(c('A', 1001, 69241, T + 4)).toBe(`ESTABLISHED ${E} ESTABLISHED (the host's data up to 69241 inferred from this ACK (not in the capture))`);
+    expect(c('RA', 1001, 200000, T + 6)).toMatch(/^invalid: tcp_in_window: ACK is over upper bound 69242/);
+  });
+});
