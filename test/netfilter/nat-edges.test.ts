@@ -326,8 +326,8 @@ describe('masquerade: inet_select_addr on the out device', () => {
     expect(inetSelectAddrUniverse(o, parseIPv4('203.0.113.9')!, devs())).toBe(parseIPv4('203.0.113.2'));
     expect(inetSelectAddrUniverse(o, parseIPv4('192.0.2.9')!, devs())).toBe(parseIPv4('198.51.100.2'));
     expect(inetSelectAddrUniverse(o, parseIPv4('8.8.8.8')!, devs())).toBe(parseIPv4('198.51.100.2'));
-    // a /0 address matches every destination
-    expect(inetSelectAddrUniverse(dev(4, 'w', ['100.64.0.1/0']), parseIPv4('8.8.8.8')!, [])).toBe(parseIPv4('100.64.0.1'));
+    // a /0 address matches every destination, so it wins over a primary one listed before it
+    expect(inetSelectAddrUniverse(dev(4, 'w', ['198.51.100.2/24', '100.64.0.1/0']), parseIPv4('8.8.8.8')!, [])).toBe(parseIPv4('100.64.0.1'));
   });
   it('the subnet is matched against the route\'s gateway, not the packet\'s destination', () => {
     const h = host({ nft: nat('postrouting', 'oif "eth1" masquerade') }, devs());
