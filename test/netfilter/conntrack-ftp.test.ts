@@ -174,6 +174,10 @@ describe('nf_conntrack_ftp help(): PORT, EPRT, 227, 229 expect the data connecti
     k.c('PA', 'PORT 10,0,0,2,156,65\r\n'); // 40001 at now - 1
     k.c('PA', 'PORT 10,0,0,2,156,66\r\n'); // replaces it (max_expected 1): 40002 at t0
     const t0 = k.now() - 1;
+    // the server answers and the client acknowledges it: no data left unacknowledged on the control
+    // connection, else nf_conntrack_tcp_timeout_unacknowledged (300 s) would end it before t0 + 302
+    k.s('PA', '200 PORT command successful\r\n');
+    k.c('A');
     expect(activeSyn(nf, h, 40002, t0 + 301).out.verdict).toBe('drop');
     k.at(t0 + 302);
     k.c('PA', 'PORT 10,0,0,2,156,67\r\n'); // 40003 at t0 + 302
