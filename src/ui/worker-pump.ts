@@ -67,6 +67,8 @@ export class WorkerPump implements TimelinePump {
       }
       if (this.now() - t0 >= budgetMs) break;
     }
+    // one column (more if the slice has time left) readied for the rows to come (store.ts growAhead)
+    if (!this.done) while (this.store.growAhead() && this.now() - t0 < budgetMs);
     this.elapsed = this.now() - this.started;
     // nothing in: the App looks again shortly instead of spinning
     this.waiting = !this.done && this.queue.length === 0;

@@ -47,7 +47,7 @@ function viaItems(file: string, host: Host, iface?: string): { want: Want[]; sto
   return { want, store };
 }
 
-/** the worker's way: no summaries from the replay, batches of `every` rows copied as for a transfer */
+/** the worker's way: no summaries from the replay, batches of `every` rows copied as for a transfer, the store's columns grown ahead */
 function viaBatches(file: string, host: Host, every: number, iface?: string): RowStore {
   const src = openReplay(file, host, { checksums: 'auto', iface, summaries: false, events: true });
   const enc = new RowEncoder({ summariesFromBytes: { ifaceColumn: true } });
@@ -55,7 +55,12 @@ function viaBatches(file: string, host: Host, every: number, iface?: string): Ro
   try {
     for (let it: ReplayItem | null = src.next(); it; it = src.next()) {
       enc.add(it);
-      if (enc.n >= every) store.appendBatch(enc.take(true));
+      if (enc.n >= every) {
+        store.appendBatch(enc.take(true));
+        // as the worker pump does between batches: columns grown one at a time ahead of need,
+        // rows appended while some are grown and some not (batches of 4096 grow all at once)
+        if (every < 4096) store.growAhead();
+      }
     }
   } catch (e) {
     if ((e as Error).name !== 'CaptureError') throw e;
