@@ -8,6 +8,16 @@
 // PKTLIFE_NO_BUNDLE=1 loads dist/cli (the tests compare the two).
 import { statSync } from 'node:fs';
 
+/** a bundle may stand in for its module when it is at least as new (a later plain `tsc` leaves an
+ * old bundle behind); false when it is absent (rolldown not installed, running from the sources) */
+export function bundleIsFresh(bundle: URL, plain: URL): boolean {
+  try {
+    return statSync(bundle).mtimeMs >= statSync(plain).mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
 /** the commands bundled by scripts/bundle-cli.mjs */
 const BUNDLED = new Set(['inspect', 'replay']);
 
@@ -23,10 +33,5 @@ export function commandModule(command: string, args: readonly string[], stdoutIs
   if (!BUNDLED.has(command) || process.env.PKTLIFE_NO_BUNDLE === '1') return plain;
   if (command === 'replay' && replayMayOpenUI(args, stdoutIsTTY())) return plain;
   const bundle = new URL(`../cli-bundle/${command}.js`, import.meta.url);
-  try {
-    if (statSync(bundle).mtimeMs >= statSync(plain).mtimeMs) return bundle;
-  } catch {
-    // no bundle (rolldown not installed), or running from the sources
-  }
-  return plain;
+  return bundleIsFresh(bundle, plain) ? bundle : plain;
 }

@@ -1,8 +1,7 @@
 // Loading the timeline UI: the bundle scripts/bundle-ui.mjs makes after tsc (dist/ui-bundle: ink,
 // react and the UI in a few files; ~0.5 s less before the first screen) when it is at least as
 // new as dist/ui (a later plain `tsc` leaves an old bundle behind: then dist/ui itself).
-import { statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { bundleIsFresh } from './bundle-load.js';
 import type { ReplaySource } from '../replay-types.js';
 import type { BatchFeed } from '../ui/worker-pump.js';
 
@@ -11,13 +10,7 @@ export interface TimelineModule {
 }
 
 export async function loadTimelineUI(): Promise<TimelineModule> {
-  const bundle = '../ui-bundle/index.js';
-  const plain = '../ui/index.js';
-  let fresh = false;
-  try {
-    fresh = statSync(fileURLToPath(new URL(bundle, import.meta.url))).mtimeMs >= statSync(fileURLToPath(new URL(plain, import.meta.url))).mtimeMs;
-  } catch {
-    fresh = false;
-  }
-  return (await import(fresh ? bundle : plain)) as TimelineModule;
+  const bundle = new URL('../ui-bundle/index.js', import.meta.url);
+  const plain = new URL('../ui/index.js', import.meta.url);
+  return (await import((bundleIsFresh(bundle, plain) ? bundle : plain).href)) as TimelineModule;
 }

@@ -17,6 +17,13 @@ export interface Progress {
   error: string | null;
 }
 
+/** the progress figures from what was read in how long (wall ms): rate in bytes/s, ETA in s */
+export function progressOf(frames: number, bytes: number, total: number, elapsedMs: number, done: boolean, error: string | null): Progress {
+  const rate = elapsedMs > 0 ? (bytes * 1000) / elapsedMs : 0;
+  const eta = total > 0 && rate > 0 ? (total - bytes) / rate : NaN;
+  return { frames, bytes, total, rate, eta, done, error };
+}
+
 /** what the App drives: rows into its store, in slices (this file), or from a worker (worker-pump.ts) */
 export interface TimelinePump {
   readonly store: RowStore;
@@ -79,11 +86,7 @@ export class ReplayPump implements TimelinePump {
   }
 
   progress(): Progress {
-    const bytes = this.source.bytesRead();
-    const total = this.source.totalBytes;
-    const rate = this.elapsed > 0 ? (bytes * 1000) / this.elapsed : 0;
-    const eta = total > 0 && rate > 0 ? (total - bytes) / rate : NaN;
-    return { frames: this.store.count, bytes, total, rate, eta, done: this.done, error: this.error };
+    return progressOf(this.store.count, this.source.bytesRead(), this.source.totalBytes, this.elapsed, this.done, this.error);
   }
 
   close(): void {

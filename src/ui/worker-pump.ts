@@ -1,6 +1,6 @@
 // The timeline's pump when the replay runs in a worker thread (replay-worker.ts): step() appends
 // the batches of rows that have arrived; the UI thread never runs the model.
-import type { Progress, TimelinePump } from './pump.js';
+import { progressOf, type Progress, type TimelinePump } from './pump.js';
 import type { RowBatch } from './row-encoder.js';
 import type { RowStore } from './store.js';
 
@@ -76,10 +76,7 @@ export class WorkerPump implements TimelinePump {
   }
 
   progress(): Progress {
-    const total = this.feed.totalBytes;
-    const rate = this.elapsed > 0 ? (this.bytes * 1000) / this.elapsed : 0;
-    const eta = total > 0 && rate > 0 ? (total - this.bytes) / rate : NaN;
-    return { frames: this.store.count, bytes: this.bytes, total, rate, eta, done: this.done, error: this.error };
+    return progressOf(this.store.count, this.bytes, this.feed.totalBytes, this.elapsed, this.done, this.error);
   }
 
   close(): void {
