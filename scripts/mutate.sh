@@ -10,6 +10,8 @@
 # measured file by file and its report still covers the whole module.
 # MUTATE_PART=NAME (environment) keeps a separate incremental file and report for a part of a big
 # module (stryker/kernel-netfilter.NAME.json), e.g. MUTATE_PART=ct npm run mutate -- kernel/netfilter/nf_conntrack.ts
+# MUTATE_TESTS=GLOB[,GLOB...] (environment) runs the mutants against those tests only (the score is
+# then a floor), e.g. MUTATE_TESTS='test/netfilter/nat*.test.ts' for a part pinned by a few files.
 # Reports: reports/mutation/<module>.json (mutation-testing-elements schema), the score table and
 # reports/mutation/<module>.survivors.txt (rewritten from the report at the end of each run).
 set -euo pipefail
