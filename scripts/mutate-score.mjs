@@ -134,7 +134,8 @@ const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[
 const fmt = (r) => r.map((v, i) => (i === 0 || i === r.length - 1 ? String(v).padEnd(width[i]) : String(v).padStart(width[i]))).join('  ').trimEnd();
 console.log(fmt(head));
 for (const r of rows) console.log(fmt(r));
-const stale = [...equivalents.entries()].filter(([, e]) => !e.used);
+const shown = (k) => !wanted.length || wanted.includes(moduleOf(k.split('\t')[0]) ?? '');
+const stale = [...equivalents.entries()].filter(([k, e]) => !e.used && shown(k));
 if (stale.length) {
   console.log(`\n${stale.length} equivalent entries match no surviving mutant (moved line, changed source, or killed since):`);
   for (const [k, e] of stale) console.log(`  ${e.where}  ${k.replace(/\t/g, ' ')}`);
