@@ -30,10 +30,14 @@ export function ip_defrag(net: Net, skb: SkBuff, ctx: FrameCtx, user: IpDefragUs
   // the first fragment's bytes up to its payload, from the frame's first byte
   const hdr = offset === 0 ? b.subarray(skb.start, nh + ihl) : null;
   const r = net.ipq.queue(key, net.nowMs(), offset, mf, payload, hdr, skb.frameNo);
-  if (r.kind !== 'drop' && totLen > (r.q.maxSize ?? 0)) r.q.maxSize = totLen;
+  // ip_frag_queue: fragsize = skb->len + ihl after the trim to end - offset (a non-last fragment
+  // is cut to a multiple of 8), the largest kept as q.max_size
+  const fragsize = mf ? ihl + ((totLen - ihl) & ~7) : totLen;
+  if (r.kind !== 'drop' && fragsize > (r.q.maxSize ?? 0)) r.q.maxSize = fragsize;
   if (r.kind === 'drop') {
-    ctx.tracing && ctx.ev('ip_frag_queue', r.why);
-    ctx.drop('ip_frag_queue', r.reason);
+    ctx.tracing && ctx.ev(r.refused ? 'ip_defrag' : 'ip_frag_queue', r.why);
+    // no queue (ip_find NULL): ip_defrag's own kfree_skb
+    ctx.drop(r.refused ? 'ip_defrag' : 'ip_frag_queue', r.reason);
     return null;
   }
   if (r.kind === 'queued') {
@@ -59,7 +63,7 @@ export function ip_defrag(net: Net, skb: SkBuff, ctx: FrameCtx, user: IpDefragUs
   whole.network_header = fnh;
   whole.transport_header = fnh + fihl;
   // ip_frag_reasm: IPCB(head)->frag_max_size = max(max_df_size, max_size)
-  whole.frag_max_size = r.q.maxSize ?? totLen;
+  whole.frag_max_size = r.q.maxSize!;
   ctx.tracing && ctx.ev('ip_frag_reasm', `reassembled ${total} bytes from frames ${r.q.frames.join(',')}`);
   return whole;
 }

@@ -1,7 +1,10 @@
 // IPv4 reassembly: net/ipv4/ip_fragment.c ip_defrag / ip_frag_queue / ip_frag_reasm with
 // net/ipv4/inet_fragment.c inet_frag_queue_insert (overlap -> whole queue discarded, an exact
 // duplicate inside a run -> only that fragment dropped, DUP_FRAG). Queues expire after
-// net.ipv4.ipfrag_time seconds of capture time and are bounded by ipfrag_high_thresh bytes.
+// net.ipv4.ipfrag_time seconds of capture time. inet_frag_find refuses every fragment, of a new or
+// an existing queue, while the queued memory is above ipfrag_high_thresh or when it is 0 (recorded
+// on 6.18: thresh 1 refuses the second fragment, 0 both, kfree_skb NOT_SPECIFIED in ip_defrag).
+// Memory is counted in payload bytes here; the kernel counts skb truesize (several times more).
 // Fragment payloads are copied when queued: the capture buffer is reused per frame.
 
 import type { Host } from '../../host/types.js';
@@ -34,7 +37,7 @@ export interface FragQueue {
 
 export type FragResult =
   | { kind: 'queued'; q: FragQueue }
-  | { kind: 'drop'; reason: string; why: string }
+  | { kind: 'drop'; reason: string; why: string; /** inet_frag_find gave no queue: the caller frees the skb itself */ refused?: true }
   | { kind: 'complete'; q: FragQueue; payload: Uint8Array };
 
 export class IpFragQueues {
@@ -44,12 +47,21 @@ export class IpFragQueues {
   readonly highThresh: number;
 
   constructor(host: Host) {
-    this.timeoutMs = (host.sysctls.getInt('net.ipv4.ipfrag_time') || 30) * 1000;
-    this.highThresh = host.sysctls.getInt('net.ipv4.ipfrag_high_thresh') || 4 * 1024 * 1024;
+    this.timeoutMs = host.sysctls.getInt('net.ipv4.ipfrag_time') * 1000;
+    this.highThresh = host.sysctls.getInt('net.ipv4.ipfrag_high_thresh');
   }
 
   get size(): number {
     return this.qs.size;
+  }
+
+  /** queued payload bytes (frag_mem_limit, in payload bytes rather than truesize) */
+  get memory(): number {
+    return this.mem;
+  }
+
+  private expire(nowMs: number): void {
+    for (const q of this.qs.values()) if (nowMs - q.created > this.timeoutMs) this.kill(q);
   }
 
   private kill(q: FragQueue): void {
@@ -62,6 +74,10 @@ export class IpFragQueues {
    * `mf` more-fragments flag, `hdr` the headers to keep when offset is 0.
    */
   queue(key: string, nowMs: number, offset: number, mf: boolean, payload: Uint8Array, hdr: Uint8Array | null, frame: number): FragResult {
+    // inet_frag_find, before the lookup: the ip_expire timers that fired before this frame have
+    // freed their queues' memory by then
+    if (this.mem > this.highThresh) this.expire(nowMs);
+    if (!this.highThresh || this.mem > this.highThresh) return { kind: 'drop', reason: 'NOT_SPECIFIED', why: 'ipfrag_high_thresh reached (inet_frag_find fails)', refused: true };
     let q = this.qs.get(key);
     if (q && nowMs - q.created > this.timeoutMs) {
       // ip_expire ran between frames: the old queue is gone
@@ -69,7 +85,6 @@ export class IpFragQueues {
       q = undefined;
     }
     if (!q) {
-      if (this.mem > this.highThresh) return { kind: 'drop', reason: 'FRAG_REASM_TIMEOUT', why: 'ipfrag_high_thresh reached (inet_frag_find fails)' };
       q = { key, created: nowMs, len: 0, meat: 0, firstIn: false, lastIn: false, firstHdr: null, pieces: [], runs: [], tailOffset: -1, tailEnd: -1, frames: [] };
       this.qs.set(key, q);
     }
