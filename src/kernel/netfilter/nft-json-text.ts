@@ -146,7 +146,11 @@ export function stmtText(x: J): string {
     case 'snat': case 'dnat': case 'masquerade': case 'redirect': {
       const p: string[] = [k];
       if (o?.family) p.push(o.family);
-      if (o?.type === 'prefix') p.push('prefix');
+      // nft 1.0.6 -j writes `snat ip prefix to ...` as "type_flags": "prefix" with "flags": "netmap"
+      // (the flag the prefix keyword sets): the text form is the keyword alone
+      const tf = o?.type_flags === undefined ? [] : Array.isArray(o.type_flags) ? o.type_flags : [o.type_flags];
+      const prefix = o?.type === 'prefix' || tf.includes('prefix');
+      if (prefix) p.push('prefix');
       if (o?.addr !== undefined || o?.port !== undefined) {
         let a = o.addr !== undefined ? exprText(o.addr) : '';
         const first = o.addr && typeof o.addr === 'object' && 'range' in o.addr ? o.addr.range[0] : o.addr;
@@ -159,7 +163,8 @@ export function stmtText(x: J): string {
         }
         p.push('to', a);
       }
-      if (o?.flags) p.push((Array.isArray(o.flags) ? o.flags : [o.flags]).join(','));
+      const flags = (o?.flags === undefined ? [] : Array.isArray(o.flags) ? o.flags : [o.flags]).filter((f: string) => !(prefix && f === 'netmap'));
+      if (flags.length) p.push(flags.join(','));
       return p.join(' ');
     }
     case 'mangle': return `${exprText(o.key)} set ${exprText(o.value)}`;
@@ -191,7 +196,14 @@ export function stmtText(x: J): string {
     case 'ct helper': return `ct helper set ${exprText(o)}`;
     case 'ct timeout': return `ct timeout set ${exprText(o)}`;
     case 'ct expectation': return `ct expectation set ${exprText(o)}`;
-    case 'synproxy': return 'synproxy';
+    case 'synproxy': {
+      // {"synproxy": {"mss": 1460, "wscale": 7, "flags": ["timestamp", "sack-perm"]}} (nft's synproxy_stmt_json)
+      const p = ['synproxy'];
+      if (o?.mss !== undefined) p.push(`mss ${o.mss}`);
+      if (o?.wscale !== undefined) p.push(`wscale ${o.wscale}`);
+      if (o?.flags !== undefined) p.push(...(Array.isArray(o.flags) ? o.flags : [o.flags]));
+      return p.join(' ');
+    }
     case 'secmark': return `meta secmark set ${exprText(o)}`;
     case 'tproxy': {
       let a = o.addr !== undefined ? exprText(o.addr) : '';

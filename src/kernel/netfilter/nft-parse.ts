@@ -156,7 +156,8 @@ class NftParser {
     next(c);
     for (;;) {
       const t = next(c);
-      if (t.t === 'nl' || (t.t === 'punct' && t.v === ';')) continue;
+      // `nft -a list ruleset` prints `table inet t { # handle 9`: the table's handle, not a rule's
+      if (t.t === 'nl' || t.t === 'handle' || (t.t === 'punct' && t.v === ';')) continue;
       if (t.t === 'punct' && t.v === '}') return;
       if (t.t === 'eof') throw err(t, "syntax error, unexpected end of file, expecting '}'");
       if (t.t !== 'word') throw err(t, `syntax error, unexpected ${show(t)}`);
@@ -289,7 +290,8 @@ class NftParser {
       if (t.t === 'punct' && t.v === '}') { next(c); return; }
       if (t.t === 'eof') throw err(t, "syntax error, unexpected end of file, expecting '}'");
       const stmt = this.expand(collect(c, true));
-      if (stmt.length === 0) continue;
+      // `chain c { # handle 1` (nft -a): the chain's handle alone on the line, no rule
+      if (stmt.every((x) => x.t === 'handle')) continue;
       const w = stmt[0]!.v;
       if (w === 'type' && stmt[0]!.t === 'word') ch.base = this.parseBaseSpec(stmt, tb, ch);
       else if (w === 'policy' && stmt[0]!.t === 'word') {
