@@ -129,7 +129,7 @@ export function parseXtRule(words: (string | XtWord)[], cx: XtCtx, colBase = 1):
     const { w: raw, col, q } = toks[i]!;
     if (q) err(col, `Bad argument \`${raw}'`);
     if (raw === '!') {
-      if (neg) err(col, 'multiple `!\' flags not allowed');
+      if (neg) err(col, 'multiple consecutive ! not allowed');
       neg = true; negCol = col;
       continue;
     }
@@ -148,7 +148,7 @@ export function parseXtRule(words: (string | XtWord)[], cx: XtCtx, colBase = 1):
       case '-i': case '-o': {
         const v = takeArg(w, col);
         // xtables_parse_interface: IFNAMSIZ - 1
-        if (v.length > 15) err(col, `interface name \`${v}' must be shorter than IFNAMSIZ (16)`);
+        if (v.length > 15) err(col, `interface name \`${v}' must be shorter than IFNAMSIZ (15)`);
         const key = w === '-i' ? 'iif' : 'oif';
         if (r[key]) err(col, `multiple ${w} flags not allowed`);
         r[key] = { name: v, neg: n || neg };
@@ -168,6 +168,7 @@ export function parseXtRule(words: (string | XtWord)[], cx: XtCtx, colBase = 1):
       }
       case '-f':
         if (cx.family === 'ip6') err(col, 'unknown option "-f"');
+        if (r.frag) err(col, 'multiple -f flags not allowed');
         r.frag = { neg: n };
         continue;
       case '-c': {
@@ -176,7 +177,7 @@ export function parseXtRule(words: (string | XtWord)[], cx: XtCtx, colBase = 1):
         if (/^\d+,\d+$/.test(a)) continue;
         const b = toks[i + 1]?.w;
         if (/^\d+$/.test(a) && b !== undefined && /^\d+$/.test(b)) { i++; continue; }
-        err(col, `-c requires packet and byte counter, got '${a}'`);
+        err(col, '-c requires packet and byte counter');
         continue;
       }
       case '-m': {
@@ -202,27 +203,26 @@ export function parseXtRule(words: (string | XtWord)[], cx: XtCtx, colBase = 1):
     if (!raw.startsWith('--') && !(raw.startsWith('-') && raw.length === 2)) err(col, `Bad argument \`${raw}'`);
     let name = raw.replace(/^--?/, '');
     // getopt_long takes an unambiguous prefix of a long option (--mac for --mac-source)
+    // (the options of the protocol's implicit match too: iptables 1.8.9 takes `-p tcp --dpo 22`)
+    const pm = r.proto && !r.proto.neg ? implicitProtoMatch(r.proto.name, r.proto.num) : undefined;
+    const pmSpec = pm ? XT_MATCHES[`${pm}@${cx.family}`] ?? XT_MATCHES[pm] : undefined;
     if (raw.startsWith('--')) {
       const known = (o: Owner | null) => !!o && o.spec.o[name] !== undefined;
-      if (!known(target) && !loaded.some(known)) {
+      if (!known(target) && !loaded.some(known) && pmSpec?.o[name] === undefined) {
         const cands = new Set<string>();
-        for (const o of [...loaded, ...(target ? [target] : [])]) for (const k of Object.keys(o.spec.o)) if (k.startsWith(name)) cands.add(k);
+        for (const sp of [...loaded.map((o) => o.spec), ...(target ? [target.spec] : []), ...(pmSpec ? [pmSpec] : [])]) for (const k of Object.keys(sp.o)) if (k.startsWith(name)) cands.add(k);
         if (cands.size === 1) name = [...cands][0]!;
       }
     }
     // find the owner: the target's options first, then the matches, latest first
     let owner: Owner | null = target && target.spec.o[name] !== undefined ? target : null;
     if (!owner) for (let k = loaded.length - 1; k >= 0; k--) if (loaded[k]!.spec.o[name] !== undefined) { owner = loaded[k]!; break; }
-    if (!owner && r.proto && !r.proto.neg) {
+    if (!owner && pm && pmSpec && pmSpec.o[name] !== undefined) {
       // iptables loads the protocol's match implicitly for its options (-p tcp --dport 22)
-      const pm = implicitProtoMatch(r.proto.name, r.proto.num);
-      const spec = pm ? XT_MATCHES[`${pm}@${cx.family}`] ?? XT_MATCHES[pm] : undefined;
-      if (pm && spec && spec.o[name] !== undefined) {
-        const ext: XtExt = { name: pm, opts: new Map(), col };
-        r.matches.push(ext);
-        owner = { ext, spec };
-        loaded.push(owner);
-      }
+      const ext: XtExt = { name: pm, opts: new Map(), col };
+      r.matches.push(ext);
+      owner = { ext, spec: pmSpec };
+      loaded.push(owner);
     }
     if (!owner) {
       if (!cx.strict && loaded.length + (target ? 1 : 0) > 0) throw new XtUnknown(`option ${raw}${loaded.length ? ` of -m ${loaded[loaded.length - 1]!.ext.name}` : ''} (not known to the model)`);
@@ -231,8 +231,9 @@ export function parseXtRule(words: (string | XtWord)[], cx: XtCtx, colBase = 1):
     const { ext, spec } = owner!;
     const type = spec.o[name]!;
     const o = parseOptType(type);
-    if ((n || neg) && !o.inv) extErr(negCol || col, `${ext.name}: "${raw}" cannot be inverted`);
-    if (ext.opts.has(name) && !o.multi) extErr(col, `${ext.name}: "--${name}" option may only be specified once`);
+    // xtables_option_parse's texts (the option by its full name)
+    if ((n || neg) && !o.inv) extErr(negCol || col, `${ext.name}: option "--${name}" cannot be inverted.`);
+    if (ext.opts.has(name) && !o.multi) extErr(col, `${ext.name}: option "--${name}" can only be used once.`);
     const vals: string[] = [];
     let negAfter = false;
     for (let a = 0; a < o.nargs; a++) {
@@ -244,7 +245,7 @@ export function parseXtRule(words: (string | XtWord)[], cx: XtCtx, colBase = 1):
     if (o.optional && toks[i + 1] !== undefined && (toks[i + 1]!.q || (!toks[i + 1]!.w.startsWith('-') && toks[i + 1]!.w !== '!'))) vals.push(toks[++i]!.w);
     const isNeg = n || neg || negAfter;
     neg = false;
-    if ((isNeg) && !o.inv) extErr(col, `${ext.name}: "${raw}" cannot be inverted`);
+    if ((isNeg) && !o.inv) extErr(col, `${ext.name}: option "--${name}" cannot be inverted.`);
     for (const v of vals) {
       // iptables up to 1.8.9 (and kernels) keep a reversed range a:b, a > b (it matches nothing);
       // 1.8.11 refuses it: a dump may hold one, the strict reading refuses it
@@ -255,7 +256,7 @@ export function parseXtRule(words: (string | XtWord)[], cx: XtCtx, colBase = 1):
     if (prev && o.multi) prev.v.push(...vals);
     else ext.opts.set(name, { neg: isNeg, v: vals });
   }
-  if (neg) err(negCol, 'unexpected ! at the end of the rule');
+  if (neg) err(negCol, 'nothing appropriate following !');
   // final checks and the kernel's checkentry
   for (const { ext, spec } of loaded) finalCheck(ext, spec, r, cx, extErr);
   const tg = target as Owner | null;
@@ -295,7 +296,9 @@ function parseOptType(s: string): OptInfo {
 
 const num = (s: string): number | null => {
   if (/^0x[0-9a-f]+$/i.test(s)) return parseInt(s, 16);
-  if (/^0[0-7]+$/.test(s)) return parseInt(s, 8);
+  // a leading 0 is octal: strtoul stops at an 8 or 9 and xtables_strtoui refuses what is left
+  // ("09": iptables 1.8.9 says bad value, fixtures/rulesets/evidence/xt-parse-messages.txt)
+  if (/^0\d+$/.test(s)) return /^0[0-7]+$/.test(s) ? parseInt(s, 8) : null;
   if (/^\d+$/.test(s)) return Number(s);
   return null;
 };
