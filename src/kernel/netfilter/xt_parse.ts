@@ -141,6 +141,11 @@ export function parseXtRule(words: (string | XtWord)[], cx: XtCtx, colBase = 1):
         const v = takeArg(w, col);
         const key = w === '-s' ? 'src' : 'dst';
         if (r[key]) err(col, `multiple ${w} flags not allowed`);
+        // xtables_ipparse_multiple / ip6parse: a prefix length beyond the address, or no mask at all
+        for (const part of v.split(',')) {
+          const m = part.split('/')[1];
+          if (m !== undefined && hostCheck(`${cx.family === 'ip' ? '0.0.0.0' : '::'}/${m}`, cx.family, true) !== null) err(col, `invalid mask \`${m}' specified`);
+        }
         r[key] = { addr: v, neg: n || neg };
         neg = false;
         continue;
@@ -398,14 +403,20 @@ function finalCheck(ext: XtExt, spec: XtExtSpec, r: XtRule, cx: XtCtx, err: (col
   const has = (k: string) => ext.opts.has(k);
   const label = ext.name;
   if (spec.req) for (const k of spec.req) if (!has(k)) err(ext.col, `${label}: option "--${k}" must be specified`);
+  // xtables_options_fcheck's exclusion text: it walks the options in the extension's table order
+  // (here the group's order) and names the first given one, then the next
+  const together = (grp: string[]) => {
+    const given = grp.filter(has);
+    return `${label}: option "--${given[0]}" cannot be used together with "--${given[1]}".`;
+  };
   if (spec.one) {
     for (const grp of spec.one) {
       const n = grp.filter(has).length;
       if (n === 0) err(ext.col, `${label}: one of ${grp.map((g) => `--${g}`).join(', ')} is required`);
-      if (n > 1) err(ext.col, `${label}: only one of ${grp.map((g) => `--${g}`).join(', ')} is allowed`);
+      if (n > 1) err(ext.col, together(grp));
     }
   }
-  if (spec.excl) for (const grp of spec.excl) if (grp.filter(has).length > 1) err(ext.col, `${label}: ${grp.map((g) => `--${g}`).join(' and ')} cannot be combined`);
+  if (spec.excl) for (const grp of spec.excl) if (grp.filter(has).length > 1) err(ext.col, together(grp));
   if (spec.proto) {
     // xt_check_match / xt_check_target: "only valid for protocol N"
     if (!r.proto || r.proto.neg || !spec.proto.includes(r.proto.num)) err(ext.col, `${label}: only valid with -p ${spec.protoName ?? spec.proto.join('/')} (xt_check_proto)`);

@@ -331,8 +331,14 @@ export const XT_MATCHES: Record<string, XtExtSpec> = {
     o: {
       set: '-!', rcheck: '-!', update: '-!', remove: '-!', seconds: 'u32', reap: '-', hitcount: 'u32', rttl: '-', name: 'nstr', rsource: '-', rdest: '-', mask: 'host',
     },
-    one: [['set', 'rcheck', 'update', 'remove']], excl: [['rsource', 'rdest']],
+    one: [['set', 'rcheck', 'update', 'remove']],
     check: (x) => {
+      // libxt_recent: --rsource and --rdest each set info->side, so the later one counts
+      // (iptables 1.8.9 accepts both: fixtures/rulesets/evidence/xt-parse-messages.txt)
+      if (x.opts.has('rsource') && x.opts.has('rdest')) {
+        const keys = [...x.opts.keys()];
+        x.opts.delete(keys.indexOf('rsource') < keys.indexOf('rdest') ? 'rsource' : 'rdest');
+      }
       if (x.opts.has('rttl') && x.opts.has('set')) return '--rttl cannot be used with --set';
       const h = v(x, 'hitcount');
       if (h !== undefined && Number(h) > 255) return `hitcount (${h}) is larger than allowed maximum (255)`;
