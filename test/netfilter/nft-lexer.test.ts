@@ -73,11 +73,17 @@ describe('nft tokenizer', () => {
     expect(fails('dev \\"lo')).toBe('f.nft:1:5: Error: unterminated string');
     // the closing \" on a later line does not close it
     expect(fails('dev \\"lo\nx \\"')).toBe('f.nft:1:5: Error: unterminated string');
+    // a newline after the closing \" is no matter; on a later line the column is the line's own
+    expect(toks('\\"lo\\"\n')).toEqual([['str', 'lo', 1, 1], ['nl', '\n', 1, 7], ['eof', '', 2, 1]]);
+    expect(fails('x\ndev \\"lo')).toBe('f.nft:2:5: Error: unterminated string');
   });
 
   it('refuses an unterminated string at its opening quote, as nft -c does', () => {
     expect(fails('  iifname "eth0 accept\n}')).toBe('f.nft:1:11: Error: unterminated string');
     expect(fails('x\n  iifname "eth0')).toBe('f.nft:2:11: Error: unterminated string');
+    // a string never spans lines, even when a quote follows on a later one (nft: unexpected junk)
+    expect(fails('"a\nb"')).toBe('f.nft:1:1: Error: unterminated string');
+    expect(fails('x\n "a\nb"')).toBe('f.nft:2:2: Error: unterminated string');
     // a backslash as the last character does not escape past the end
     expect(fails('"ab\\')).toBe('f.nft:1:1: Error: unterminated string');
   });
@@ -85,6 +91,9 @@ describe('nft tokenizer', () => {
   it('refuses a character nft calls junk, at its column', () => {
     expect(fails('x\n  tcp dport 22 ` accept')).toBe("f.nft:2:16: Error: syntax error, unexpected character '`'");
     expect(fails('a \\ b')).toBe("f.nft:1:3: Error: syntax error, unexpected character '\\'");
+    // a backslash continues a line only right before its end (LF or CR LF)
+    expect(fails('a \\x\nb')).toBe("f.nft:1:3: Error: syntax error, unexpected character '\\'");
+    expect(fails('a \\\rb')).toBe("f.nft:1:3: Error: syntax error, unexpected character '\\'");
   });
 
   it('drops comments but keeps `# handle N` (nft -a) as a handle token', () => {
