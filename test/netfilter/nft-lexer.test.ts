@@ -46,6 +46,7 @@ describe('nft tokenizer', () => {
     expect(toks('a::')).toEqual([['word', 'a::', 1, 1], ['eof', '', 1, 4]]);
     expect(toks('1.2:')).toEqual([['word', '1.2:', 1, 1], ['eof', '', 1, 5]]);
     expect(toks('x-y:')).toEqual([['word', 'x-y:', 1, 1], ['eof', '', 1, 5]]);
+    expect(toks('a:b:')).toEqual([['word', 'a:b:', 1, 1], ['eof', '', 1, 5]]);
   });
 
   it('reads one- and two-character operators', () => {
@@ -58,14 +59,14 @@ describe('nft tokenizer', () => {
     expect(toks('<>')).toEqual([['punct', '<', 1, 1], ['punct', '>', 1, 2], ['eof', '', 1, 3]]);
   });
 
-  it('reads strings with escapes: \\* stays escaped (a literal star), any other escaped character is itself', () => {
+  it('reads strings with escapes: an escaped star stays escaped (a literal star), any other escaped character is itself', () => {
     expect(toks('iifname "eth\\*" "a\\"b" "x y"')).toEqual([
       ['word', 'iifname', 1, 1], ['str', 'eth\\*', 1, 9], ['str', 'a"b', 1, 17], ['str', 'x y', 1, 24], ['eof', '', 1, 29],
     ]);
     expect(toks('"" x')).toEqual([['str', '', 1, 1], ['word', 'x', 1, 4], ['eof', '', 1, 5]]);
   });
 
-  it('reads the \\"lo\\" device names nft 1.0.x lists as strings', () => {
+  it('reads the device names nft 1.0.x lists between escaped quotes as strings', () => {
     expect(toks('devices = { \\"lo\\", \\"eth0\\" }')).toEqual([
       ['word', 'devices', 1, 1], ['punct', '=', 1, 9], ['punct', '{', 1, 11], ['str', 'lo', 1, 13], ['punct', ',', 1, 19],
       ['str', 'eth0', 1, 21], ['punct', '}', 1, 30], ['eof', '', 1, 31],
@@ -109,7 +110,7 @@ describe('nft tokenizer', () => {
     expect(toks('#  handle   42  \n')).toEqual([['handle', '42', 1, 1], ['nl', '\n', 1, 17], ['eof', '', 2, 1]]);
   });
 
-  it('joins a line continued by a backslash (nft -c accepts `tcp dport 22 \\` then `accept`)', () => {
+  it('joins a line continued by a backslash (nft -c accepts it at the end of `tcp dport 22`, then `accept`)', () => {
     expect(toks('tcp dport 22 \\\n accept')).toEqual([
       ['word', 'tcp', 1, 1], ['word', 'dport', 1, 5], ['word', '22', 1, 11], ['word', 'accept', 2, 2], ['eof', '', 2, 8],
     ]);
