@@ -83,6 +83,14 @@ describe('iptables option parser: iptables 1.8.9\'s own verdicts and words', () 
     // --opt=value: the value's column is after the '='
     expect(load('-A INPUT -p tcp --dport=x')!.message).toMatch(/^r:6:17: /);
     expect(load('-A INPUT -ptcp --dport x')!.message).toMatch(/^r:6:16: /);
+    // the extension's name glued to -m or after --match= is placed where the name starts
+    expect(at('-A INPUT --match=nosuch')).toEqual([6, 18]);
+    expect(at('-A INPUT -mnosuch')).toEqual([6, 12]);
+    expect(load('-A INPUT -mnosuch')!.problem).toBe("Couldn't load match `nosuch':No such file or directory");
+    // `--=x` is no option with a value: getopt_long's unknown option, as iptables 1.8.9 says
+    expect(load('-A INPUT --=x')!.problem).toBe('unknown option "--=x"');
+    // a `!` as the last word after an option is its value, not a negation of nothing
+    expect(load('-A INPUT -p tcp --dport !')!.problem).toBe('tcp: bad value for option "--dport": "!" (bad port range)');
   });
 });
 
@@ -92,6 +100,10 @@ describe('iptables option parser: words, negation, implicit matches', () => {
     const r = parseXtRule(['-m', 'comment', '--comment', { w: '!', quoted: true }, '-j', 'ACCEPT'], cx());
     expect(r.matches[0]!.opts.get('comment')).toEqual({ neg: false, v: ['!'] });
     expect(r.target!.name).toBe('ACCEPT');
+    // only words starting with -- have the --opt=value form: a comment may hold '='
+    expect(parseXtRule(['-m', 'comment', '--comment', 'abc=def'], cx()).matches[0]!.opts.get('comment')!.v).toEqual(['abc=def']);
+    // a rule without -j or -g is no goto
+    expect(parseXtRule(['-s', '1.2.3.4'], cx()).goto).toBe(false);
     // a quoted word where an option is expected is a bad argument, as iptables says of any stray word
     expect(() => parseXtRule(['-s', '1.2.3.4', { w: 'x y', quoted: true }], cx())).toThrow("f:3:12: Error: Bad argument `x y'");
   });
@@ -203,7 +215,7 @@ describe('value types and final checks: iptables 1.8.9 and ip6tables in other ta
     ['-A POSTROUTING -j NETMAP --to 10.0.0.0/33', 'refused'],
   ]);
   it('refuses what iptables refuses, in its words where xtables_options_fcheck speaks', () => {
-    expect(rows.length).toBe(65);
+    expect(rows.length).toBe(72);
     const differ: string[] = [];
     for (const { family, table, rule, msg } of rows) {
       const got = loadIn(family, table, rule);
