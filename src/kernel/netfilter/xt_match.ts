@@ -48,12 +48,18 @@ const ipLen = (p: Pkt) => p.end - p.nh;
 /** xt_tcpudp.c tcp_find_option */
 export function tcpOption(option: number, invert: boolean): Mk {
   return () => (p) => {
-    if (p.l4proto !== 6 || p.th < 0 || p.fragoff !== 0) return false;
+    if (p.l4proto !== 6 || p.th < 0) return false;
+    // tcp_mt: a fragment never matches; an IPv4 one at offset 1 (8 bytes) is dropped
+    if (p.fragoff !== 0) return p.nfproto === NFPROTO_IPV4 && p.fragoff === 8 ? hotdrop(p) : false;
+    // skb_header_pointer of the header, then of the options: what is missing is dropped
+    if (p.th + 20 > p.end) return hotdrop(p);
     const d = p.d, th = p.th;
     const doff = (d[th + 12]! >> 4) * 4;
+    if (doff < 20) return hotdrop(p);
     const optlen = doff - 20;
-    if (optlen <= 0) return invert;
-    for (let i = 0; i < optlen && th + 20 + i < p.end;) {
+    if (optlen === 0) return invert;
+    if (th + doff > p.end) return hotdrop(p);
+    for (let i = 0; i < optlen;) {
       const k = d[th + 20 + i]!;
       if (k === option) return !invert;
       i += k < 2 ? 1 : d[th + 21 + i]! || 1;
@@ -62,10 +68,12 @@ export function tcpOption(option: number, invert: boolean): Mk {
   };
 }
 
-/** xt_tcpudp.c / ip_tables.c icmp_match with `!`: (type == t && code in [lo, hi]) ^ invert, no match on fragments */
+/** ip_tables.c icmp_match (ip6_tables.c icmp6_match) with `!`: (type == t && code in [lo, hi]) ^ invert, no match on fragments */
 export function icmpNotType(type: number, lo: number, hi: number): Mk {
   return () => (p) => {
-    if (p.th < 0 || p.fragoff !== 0 || (p.l4proto !== 1 && p.l4proto !== 58) || p.th + 2 > p.end) return false;
+    if (p.th < 0 || p.fragoff !== 0 || (p.l4proto !== 1 && p.l4proto !== 58)) return false;
+    // icmp_match / icmp6_match: the 8-byte header is read with skb_header_pointer, else hotdrop
+    if (p.th + 8 > p.end) return hotdrop(p);
     const t = p.d[p.th]!, c = p.d[p.th + 1]!;
     return !(type === 0xff || (t === type && c >= lo && c <= hi));
   };
@@ -74,7 +82,8 @@ export function icmpNotType(type: number, lo: number, hi: number): Mk {
 /** xt_multiport.c ports_match_v1 with --ports: the source or the destination port in the list */
 export function multiportEither(ranges: [number, number][], invert: boolean): Mk {
   return () => (p) => {
-    if (p.th < 0 || p.fragoff !== 0 || p.th + 4 > p.end) return false;
+    if (p.th < 0 || p.fragoff !== 0) return false;
+    if (p.th + 4 > p.end) return hotdrop(p); // multiport_mt: "Dropping evil offset=0 tinygram"
     const s = u16at(p.d, p.th), dp = u16at(p.d, p.th + 2);
     for (const [a, b] of ranges) if ((s >= a && s <= b) || (dp >= a && dp <= b)) return !invert;
     return invert;
@@ -112,7 +121,7 @@ export function ecn(x: XtExt): Mk {
     if (p.nh < 0) return false;
     if (ect && ((dsfield(p) & 3) === Number(ect.v[0])) === ect.neg) return false;
     if (ece || cwr) {
-      if (p.th < 0 || p.th + 14 > p.end) return false;
+      if (p.th < 0 || p.th + 20 > p.end) return false; // match_tcp: the whole struct tcphdr
       const f = p.d[p.th + 13]!;
       if (ece && ((f & 0x40) !== 0) === ece.neg) return false;
       if (cwr && ((f & 0x80) !== 0) === cwr.neg) return false;
@@ -134,12 +143,15 @@ export function mac(addr: string, invert: boolean): Mk {
 /** xt_tcpmss.c tcpmss_mt: the MSS option's value in [lo, hi] ^ invert; no option: invert */
 export function tcpmss(lo: number, hi: number, invert: boolean): Mk {
   return () => (p) => {
-    if (p.th < 0 || p.th + 20 > p.end) return false;
+    if (p.th < 0) return false;
+    // tcpmss_mt: the header and then the options are read with skb_header_pointer; a short
+    // header, th->doff * 4 < sizeof(*th) or options past the end go to dropit (hotdrop)
+    if (p.th + 20 > p.end) return hotdrop(p);
     const d = p.d, th = p.th;
     const doff = (d[th + 12]! >> 4) * 4;
-    if (doff < 20) return hotdrop(p); // tcpmss_mt: th->doff * 4 < sizeof(*th)
+    if (doff < 20 || th + doff > p.end) return hotdrop(p);
     const optlen = doff - 20;
-    for (let i = 0; i < optlen && th + 20 + i < p.end;) {
+    for (let i = 0; i < optlen;) {
       const o = th + 20 + i;
       if (d[o] === 2 && optlen - i >= 4 && d[o + 1] === 4) {
         const mss = u16at(d, o + 2);
@@ -202,7 +214,9 @@ export function conntrack(c: CtMatch): Mk {
       }
       if (((c.state & statebit) !== 0) === !!c.stateNeg) return false;
     }
-    if (!ct) return c.state !== undefined && c.status === undefined && c.proto === undefined && !c.addrs && !c.ports && c.dir === undefined && !c.expire;
+    // conntrack_mt: `if (ct == NULL) return info->match_flags & XT_CONNTRACK_STATE;` (the other
+    // criteria are not looked at: --ctstate UNTRACKED --ctproto tcp matches an untracked UDP packet)
+    if (!ct) return c.state !== undefined;
     if (c.dir !== undefined && (p.ctinfo >= IP_CT_IS_REPLY ? 1 : 0) !== c.dir) return false;
     if (c.addrs) for (const a of c.addrs) {
       const v = ct.tuple[a.dir][a.field];
