@@ -315,3 +315,86 @@ describe('xt_conntrack on an untracked packet, whole path (fixtures/rulesets/evi
     expect(matched.map((l) => lines.indexOf(l))).toEqual(counted.map(([n], i) => (n ? i : -1)).filter((i) => i >= 0));
   });
 });
+
+describe('xt_addrtype.c addrtype_mt_v1 (IPv4: inet_dev_addr_type on the local table fib_add_ifaddr builds)', () => {
+  const xt = (o: Record<string, string>, neg: string[] = []) => ({ name: 'addrtype', opts: new Map(Object.entries(o).map(([k, v]) => [k, { v: v === '' ? [] : [v], neg: neg.includes(k) }])) }) as never;
+  const a4 = (s: string) => s.split('.').map(Number);
+  const withAddrs = (addrs: string[], brd?: Record<string, string>) => {
+    const d = dev(2, 'eth0', addrs);
+    for (const a of d.addrs) if (brd?.[a.localStr]) (a as { broadcast?: number }).broadcast = a4(brd[a.localStr]!).reduce((x, y) => x * 256 + y, 0);
+    return [d, dev(3, 'eth1', ['192.0.2.1/24']), dev(1, 'lo', ['127.0.0.1/8'], 'loopback')];
+  };
+  const dstType = (devs: ReturnType<typeof withAddrs>, dst: string, type: string, o: Record<string, string> = {}, out?: string) => {
+    const p = pkt4(17, [0, 1, 0, 2, 0, 8, 0, 0], { dst: a4(dst) });
+    if (out) p.out = devs.find((d) => d.name === out)!;
+    return ev(M.addrtype(xt({ 'dst-type': type, ...o })), p, cx(devs));
+  };
+  it('the subnet broadcast of a primary address below /31, also when the address is the prefix itself; not of /31 or a /32 prefix address', () => {
+    const devs = withAddrs(['10.1.0.0/24', '10.2.0.0/32', '10.3.0.0/31', '10.0.0.1/24', '10.0.0.2/16']);
+    expect(dstType(devs, '10.1.0.255', 'BROADCAST')).toBe(true);
+    expect(dstType(devs, '10.1.0.0', 'LOCAL')).toBe(true);
+    expect(dstType(devs, '10.3.0.1', 'BROADCAST')).toBe(false); // /31: no broadcast (prefixlen < 31)
+    expect(dstType(devs, '10.3.0.1', 'UNICAST')).toBe(true);
+    expect(dstType(devs, '10.2.0.0', 'LOCAL')).toBe(true);
+    // 10.0.0.2/16 has another mask than 10.0.0.1/24: a primary of its own (inet_insert_ifa), so
+    // its subnet broadcast 10.0.255.255 is added too
+    expect(dstType(devs, '10.0.255.255', 'BROADCAST')).toBe(true);
+    expect(dstType(devs, '10.0.0.255', 'BROADCAST')).toBe(true);
+  });
+  it('a `brd` other than 255.255.255.255 is BROADCAST (fib_add_ifaddr: fib_magic RTN_BROADCAST ifa_broadcast)', () => {
+    const devs = withAddrs(['10.0.0.1/24'], { '10.0.0.1': '10.0.0.200' });
+    expect(dstType(devs, '10.0.0.200', 'BROADCAST')).toBe(true);
+    expect(dstType(devs, '10.0.0.201', 'BROADCAST')).toBe(false);
+  });
+  it('--limit-iface-out: an entry of another device than the output one is UNICAST', () => {
+    const devs = withAddrs(['10.0.0.1/24']);
+    expect(dstType(devs, '10.0.0.1', 'LOCAL', { 'limit-iface-out': '' }, 'eth0')).toBe(true);
+    expect(dstType(devs, '10.0.0.1', 'LOCAL', { 'limit-iface-out': '' }, 'eth1')).toBe(false);
+    expect(dstType(devs, '10.0.0.1', 'UNICAST', { 'limit-iface-out': '' }, 'eth1')).toBe(true);
+    expect(dstType(devs, '192.0.2.1', 'LOCAL', { 'limit-iface-out': '' }, 'eth1')).toBe(true);
+  });
+  it('IPv6 with a route type (ANYCAST, BLACKHOLE, UNREACHABLE) is reported and never matches', () => {
+    const c = cx();
+    const p = pkt6(17, [0, 1, 0, 2, 0, 8, 0, 0]);
+    expect(M.addrtype(xt({ 'dst-type': 'ANYCAST' }), true)(c, rule)(p)).toBe(false);
+    expect(c.reported).toEqual(['-m addrtype --dst-type ANYCAST (IPv6 route types)']);
+    expect(p.unsupported).toEqual(['iptables.rules:7: -m addrtype --dst-type ANYCAST (IPv6 route types)']);
+  });
+});
+
+describe('IPv6 extension header matches: ipv6_find_hdr, then the match\'s own header read (ip6t_rt.c, ip6t_frag.c, ip6t_hbh.c, ip6t_ah.c)', () => {
+  const xt = (name: string, o: Record<string, string> = {}) => ({ name, opts: new Map(Object.entries(o).map(([k, v]) => [k, { v: v === '' ? [] : [v], neg: false }])) }) as never;
+  const udp = [0, 1, 0, 2, 0, 8, 0, 0];
+  // routing header type 0 with 2 segments left, length 2 (24 bytes) -- next header UDP
+  const rt0 = [17, 2, 0, 2, 0, 0, 0, 0, ...Array(16).fill(0)];
+  const hbh = (next: number) => [next, 0, 1, 4, 0, 0, 0, 0]; // PadN of 4
+  const frag = (next: number, off = 0, more = false) => [next, 0, (off * 8) >> 8, ((off * 8) & 0xf8) | (more ? 1 : 0), 0, 0, 0, 9];
+  const ah = (next: number) => [next, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, ...Array(12).fill(0)]; // (4 + 2) * 4 = 24 bytes
+  it('walks hop-by-hop, destination, AH ((len + 2) * 4) and a first fragment to the header', () => {
+    expect(ev(M.rt(xt('rt', { 'rt-segsleft': '2' })), pkt6(0, [...hbh(43), ...rt0, ...udp]))).toBe(true);
+    expect(ev(M.rt(xt('rt', { 'rt-segsleft': '2' })), pkt6(51, [...ah(60), ...hbh(43), ...rt0, ...udp]))).toBe(true);
+    expect(ev(M.rt(xt('rt', { 'rt-segsleft': '2' })), pkt6(44, [...frag(43, 0, true), ...rt0, ...udp]))).toBe(true);
+    expect(ev(M.rt(xt('rt', { 'rt-segsleft': '3' })), pkt6(0, [...hbh(43), ...rt0, ...udp]))).toBe(false);
+    expect(ev(M.opts6(xt('dst', { 'dst-len': '8' })), pkt6(0, [...hbh(60), ...hbh(17), ...udp]))).toBe(true);
+    expect(ev(M.exthdr6(51), pkt6(0, [...hbh(51), ...ah(17), ...udp]))).toBe(true);
+  });
+  it('absent (-ENOENT: the chain reaches UDP, NONE, or a later fragment): no match, no drop', () => {
+    expect(ev(M.rt(xt('rt')), pkt6(0, [...hbh(17), ...udp]))).toBe(false);
+    expect(ev(M.rt(xt('rt')), pkt6(0, [...hbh(59)]))).toBe(false);
+    expect(ev(M.rt(xt('rt')), pkt6(44, [...frag(43, 2), ...rt0]))).toBe(false);
+    expect(ev(M.exthdr6(51), pkt6(17, udp))).toBe(false);
+    // the fragment header itself is found in a later fragment too
+    expect(ev(M.frag(xt('frag', { fragid: '9' })), pkt6(44, [...frag(17, 2), ...udp]))).toBe(true);
+  });
+  it('a header on the way cut short (-EBADMSG) or the found one shorter than its struct: hotdrop', () => {
+    expect(ev(M.rt(xt('rt')), pkt6(0, [43]))).toBe('drop'); // hop-by-hop: 1 byte
+    expect(ev(M.rt(xt('rt')), pkt6(44, [43, 0, 0]))).toBe('drop'); // fragment: frag_off unreadable
+    expect(ev(M.rt(xt('rt')), pkt6(0, [...hbh(43), 17, 2, 0]))).toBe('drop'); // ipv6_rt_hdr: 3 of 4 bytes
+    expect(ev(M.frag(xt('frag')), pkt6(0, [...hbh(44), 17, 0, 0, 0, 0, 0, 0]))).toBe('drop'); // frag_hdr: 7 of 8
+    expect(ev(M.opts6(xt('hbh')), pkt6(0, [17]))).toBe('drop'); // found, 1 byte: ipv6_find_hdr reads 2
+    expect(ev(M.exthdr6(51), pkt6(51, ah(17).slice(0, 11)))).toBe('drop'); // ip_auth_hdr: 11 of 12
+    expect(ev(M.exthdr6(51), pkt6(51, ah(17).slice(0, 12)))).toBe(true);
+    // the routing header found whole but shorter than its length field: no match (6.18 does not drop)
+    expect(ev(M.rt(xt('rt')), pkt6(43, rt0.slice(0, 16)))).toBe(false);
+  });
+});

@@ -321,30 +321,45 @@ export function addrtype(x: XtExt, v6: boolean): Mk {
 
 const isExt6 = (h: number) => h === 0 || h === 43 || h === 44 || h === 51 || h === 59 || h === 60;
 
-/** ipv6_find_hdr(skb, &off, target): offset of the first header `target`, -1 when absent (-ENOENT) */
+/**
+ * ipv6_find_hdr(skb, &off, target, NULL, NULL): offset of the first header `target`; -1 when it
+ * is absent (-ENOENT: the chain ends, or a later fragment hides the rest), -2 when a header on the
+ * way cannot be read (-EBADMSG: its first two bytes, a fragment header's first four). The rt, frag,
+ * hbh/dst and ah matches hotdrop on -EBADMSG and on a found header too short for their struct.
+ */
 export function findHdr6(p: Pkt, target: number): number {
   if (p.nfproto !== NFPROTO_IPV6 || p.nh < 0 || p.nh + 40 > p.end) return -1;
   const d = p.d;
   let nexthdr = d[p.nh + 6]!, off = p.nh + 40;
-  for (let n = 0; n < 64; n++) {
-    if (nexthdr === target) return off;
-    if (!isExt6(nexthdr) || nexthdr === 59) return -1;
-    if (off + 8 > p.end) return -1;
+  // each header moves `off` on by at least 8 bytes, so the walk ends at the packet's end
+  for (;;) {
+    const found = nexthdr === target;
+    if (!isExt6(nexthdr) || nexthdr === 59) return found ? off : -1;
+    if (off + 2 > p.end) return -2;
     let hdrlen: number;
     if (nexthdr === 44) {
+      if (off + 4 > p.end) return -2;
       // a later fragment: what follows its fragment header is not a header
-      if ((u16at(d, off + 2) & 0xfff8) !== 0) return -1;
+      if ((u16at(d, off + 2) & 0xfff8) !== 0) return found ? off : -1;
       hdrlen = 8;
     } else hdrlen = nexthdr === 51 ? (d[off + 1]! + 2) * 4 : (d[off + 1]! + 1) * 8;
+    if (found) return off;
     nexthdr = d[off]!;
     off += hdrlen;
   }
-  return -1;
 }
 
-/** a header's presence alone (-m ah on IPv6 without options) */
+/** the header of `-m xt` found and `size` bytes of it readable, or the kernel's answer when not */
+function extAt(p: Pkt, target: number, size: number): number {
+  const o = findHdr6(p, target);
+  if (o === -1) return -1;
+  if (o < 0 || o + size > p.end) { hotdrop(p); return -1; }
+  return o;
+}
+
+/** ip6t_ah.c ah_mt6 without options: an AH header (struct ip_auth_hdr, 12 bytes) is there */
 export function exthdr6(h: number): Mk {
-  return () => (p) => findHdr6(p, h) >= 0;
+  return () => (p) => extAt(p, h, 12) >= 0;
 }
 
 /** ip6t_rt.c rt_mt6: routing header's segments left in range, length, type, reserved field (type 0) */
@@ -355,8 +370,8 @@ export function rt(x: XtExt): Mk {
   return (cx, r) => {
     if (x.opts.has('rt-0-addrs')) return unsupportedHere(cx, r, `-m rt --rt-0-addrs ${val(x, 'rt-0-addrs')}`);
     return (p) => {
-      const o = findHdr6(p, 43);
-      if (o < 0 || o + 4 > p.end) return false;
+      const o = extAt(p, 43, 4); // struct ipv6_rt_hdr
+      if (o < 0) return false;
       const hdrlen = (p.d[o + 1]! + 1) * 8;
       if (p.end - o < hdrlen) return false;
       const segs = p.d[o + 3]!;
@@ -377,9 +392,8 @@ export function frag(x: XtExt): Mk {
   // --fraglen sets IP6T_FRAG_LEN, which frag_mt6 never reads (the fragment header has no length)
   return () => (p) => {
     // the fragment header itself is found even in a later fragment
-    if (p.nfproto !== NFPROTO_IPV6 || p.nh < 0) return false;
-    const o = findFragHdr(p);
-    if (o < 0 || o + 8 > p.end) return false;
+    const o = extAt(p, 44, 8); // struct frag_hdr
+    if (o < 0) return false;
     const ident = u32at(p.d, o + 4), fo = u16at(p.d, o + 2);
     if ((ident >= lo && ident <= hi) === !!id?.neg) return false;
     if (res && (p.d[o + 1] !== 0 || (fo & 0x6) !== 0)) return false;
@@ -388,19 +402,6 @@ export function frag(x: XtExt): Mk {
     if (last && (fo & 1)) return false;
     return true;
   };
-}
-
-function findFragHdr(p: Pkt): number {
-  const d = p.d;
-  let nexthdr = d[p.nh + 6]!, off = p.nh + 40;
-  for (let n = 0; n < 64; n++) {
-    if (nexthdr === 44) return off;
-    if (!isExt6(nexthdr) || nexthdr === 59 || off + 8 > p.end) return -1;
-    const hdrlen = nexthdr === 51 ? (d[off + 1]! + 2) * 4 : (d[off + 1]! + 1) * 8;
-    nexthdr = d[off]!;
-    off += hdrlen;
-  }
-  return -1;
 }
 
 /** ip6t_hbh.c hbh_mt6 (hbh and dst): header length and, strictly in order, the options type[:len] */
@@ -412,8 +413,8 @@ export function opts6(x: XtExt): Mk {
     return [Number(t), l === undefined ? 0xff : Number(l)] as [number, number];
   });
   return () => (p) => {
-    let o = findHdr6(p, isHbh ? 0 : 60);
-    if (o < 0 || o + 2 > p.end) return false;
+    let o = extAt(p, isHbh ? 0 : 60, 2); // struct ipv6_opt_hdr
+    if (o < 0) return false;
     let hdrlen = (p.d[o + 1]! + 1) * 8;
     if (p.end - o < hdrlen) return false;
     if (len && (Number(len.v[0]) === hdrlen) === len.neg) return false;
