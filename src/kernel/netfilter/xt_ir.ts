@@ -247,10 +247,15 @@ function matchIr(m: XtExt, ex: Expr[], cx: XtIrCtx, proto: number, err: (m: stri
       const o = (opt(m, 'match-set') ?? opt(m, 'set'))!;
       const [name, flags] = o.v as [string, string];
       const dirs = flags.split(',');
-      if (dirs.length !== 1 || [...m.opts.keys()].some((k) => k !== 'match-set' && k !== 'set')) { unsup(`-m set ${name} ${flags}${m.opts.size > 1 ? ' (counters)' : ' (multi-dimension set)'}`); return; }
+      if ([...m.opts.keys()].some((k) => k !== 'match-set' && k !== 'set')) { unsup(`-m set ${name} ${flags} (counters)`); return; }
       const def = cx.ipsets?.get(name);
       const why = def && ipsetUnsupported.get(def);
       if (why) { unsup(`-m set ${name} (${why})`); return; }
+      // ip_set_test: fewer directions than the set's dimension never match (`return 0`), more are
+      // ignored (hash:ip with src,dst looks up the source); a proto:port pair is one dimension
+      const dim = def ? def.keyTypes.filter((t) => t !== 'inet_proto').length : 1;
+      if (dirs.length < dim) { ex.push({ k: 'xt', name: 'set', mk: M.constant(o.neg) }); return; }
+      if (dim > 1) { unsup(`-m set ${name} ${flags} (multi-dimension set)`); return; }
       // a set keyed by port alone (bitmap:port): src/dst is the TCP or UDP port (ip_set_get_ip_port)
       if (def && def.keyTypes.length === 1 && def.keyTypes[0] === 'inet_service') { ex.push({ k: 'xt', name: 'set (port)', mk: M.setPort(def, dirs[0] === 'src', o.neg) }); return; }
       ex.push({ k: 'lookup', left: pay(ip, dirs[0] === 'src' ? 'saddr' : 'daddr'), neg: o.neg, set: name });
