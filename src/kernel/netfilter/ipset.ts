@@ -24,6 +24,9 @@ const TYPES: Record<string, (v6: boolean) => string[]> = {
   'hash:net,port,net': (v6) => [v6 ? 'ipv6_addr' : 'ipv4_addr', 'inet_proto', 'inet_service', v6 ? 'ipv6_addr' : 'ipv4_addr'],
 };
 
+/** entry options of `ipset save` that take a value (ipset(8): timeout, counters, comment, skbinfo) */
+const ENTRY_OPTS = new Set(['timeout', 'packets', 'bytes', 'comment', 'skbmark', 'skbprio', 'skbqueue']);
+
 /** sets whose lookups the model cannot answer, with the reason (rules naming them are unsupported) */
 export const ipsetUnsupported = new WeakMap<SetDef, string>();
 
@@ -58,7 +61,6 @@ export function parseIpsetSave(text: string, file: string, rs: IrRuleset): void 
   const lines = text.split('\n');
   const lists = new Map<string, string[]>();
   const netmasks = new Map<string, number>();
-  const nomatches = new Map<SetDef, number[]>();
   const nmElems = new Map<SetDef, number[]>();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
@@ -92,8 +94,14 @@ export function parseIpsetSave(text: string, file: string, rs: IrRuleset): void 
       if (!set || ipsetUnsupported.has(set)) continue; // set of an unmodelled type
       const members = lists.get(w[1]!);
       if (members) { members.push(w[2]!); continue; }
-      const nomatch = w.slice(3).includes('nomatch');
-      if (nomatch) (nomatches.get(set) ?? nomatches.set(set, []).get(set)!).push(i + 1);
+      // the entry's options after the element: `nomatch`, and `timeout N` (the seconds left when
+      // the save was taken; 0 is permanent); the others take a value too, and a comment's text is
+      // never an option (ipset-comment-words.txt)
+      let nomatch = false, ttl = 0;
+      for (let j = 3; j < w.length; j++) {
+        if (w[j] === 'nomatch') nomatch = true;
+        else if (ENTRY_OPTS.has(w[j]!)) { if (w[j] === 'timeout') ttl = Number(w[j + 1]); j++; }
+      }
       const parts = w[2]!.split(',');
       const lhs = typeLhs(set.keyTypes);
       const lp = lhs.parts ?? [lhs];
@@ -134,9 +142,7 @@ export function parseIpsetSave(text: string, file: string, rs: IrRuleset): void 
         set.interval = true;
         set.elems.push({ key: [concatKey(ranges.map((r) => r[0])), concatKey(ranges.map((r) => r[1]))], parts: ranges });
       }
-      // `timeout N` (N > 0; 0 is permanent): the seconds left when the save was taken
-      const to = w.indexOf('timeout', 3);
-      if (to > 0 && Number(w[to + 1]) > 0) set.elems[set.elems.length - 1]!.ttl = Number(w[to + 1]);
+      if (ttl > 0) set.elems[set.elems.length - 1]!.ttl = ttl;
     }
   }
   finish(rs, lists, nmElems, file);
