@@ -19,7 +19,8 @@ try {
 }
 fs.rmSync(outDir, { recursive: true, force: true });
 await build({
-  input: { inspect: path.join(cli, 'inspect.js'), replay: path.join(cli, 'replay.js') },
+  // the --jobs worker too: it starts beside the command and shares its modules' chunk
+  input: { inspect: path.join(cli, 'inspect.js'), replay: path.join(cli, 'replay.js'), 'jobs-worker': path.join(cli, 'jobs-worker.js') },
   platform: 'node',
   logLevel: 'warn',
   // node's own modules and npm packages stay outside (commander is main.js's; the timeline's

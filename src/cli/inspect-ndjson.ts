@@ -10,7 +10,7 @@ import { ipv4Text, ipv6Text } from '../packet/summary-addr.js';
 import { asciiBegin, asciiByte, asciiDec, asciiDec9, asciiEnd, asciiText } from '../packet/summary-line.js';
 import { tcpFlagLetters } from '../packet/tcp.js';
 import { appFields } from '../packet/app/record.js';
-import type { Out } from './out.js';
+import type { ByteOut } from './out.js';
 
 /** the fixed fields of every line: well under this many bytes (addresses 39, 8 layers, 8 VLANs) */
 const FIXED_MAX = 1024;
@@ -35,7 +35,7 @@ function isAscii(s: string): boolean {
 }
 
 /** ndjsonLine(f, d) as bytes at out's end, newline included; false (nothing written) where it cannot */
-export function ndjsonInto(out: Out, f: Frame, d: Decoded): boolean {
+export function ndjsonInto(out: ByteOut, f: Frame, d: Decoded): boolean {
   if (d.flags & (DF_TRUNCATED | DF_MALFORMED | DF_UNSUPPORTED_LINK)) return false;
   if (f.hasTs && !(f.tsSec >= 0 && f.tsSec <= 0xffffffff && f.tsNsec >= 0 && f.tsNsec < 1e9)) return false;
   const ifc = ifacePart(f.iface);

@@ -5,7 +5,7 @@
 // written; the error goes to stderr), 1 on bad usage or an --iface no interface carries.
 
 import type { Command } from 'commander';
-import { Out } from './out.js';
+import { Out, type ByteOut } from './out.js';
 import { ndjsonInto } from './inspect-ndjson.js';
 import { JobsFeed, parseJobs } from './jobs-feed.js';
 import { isRegularFile } from './regular-file.js';
@@ -84,7 +84,7 @@ export function inspectLine(f: Frame, d: Decoded, ndjson: boolean, st: SummarySt
 
 /** The text line of a common frame written as bytes straight into the output buffer (no string);
  *  false (nothing written) where inspectLine must make it. */
-function textInto(out: Out, f: Frame, d: Decoded, st: SummaryState, sumOpts: SummaryOptions): boolean {
+export function textInto(out: ByteOut, f: Frame, d: Decoded, st: SummaryState, sumOpts: SummaryOptions): boolean {
   out.room(FAST_LINE_MAX + 32);
   const b = out.buf;
   let p = tcpdumpTimeInto(b, out.pos, f.hasTs, f.tsSec, f.tsNsec);
@@ -121,10 +121,7 @@ export function runInspect(file: string, opts: Opts, write: ((s: string) => void
   if (jobs > 1 && isRegularFile(file)) {
     const feed = new JobsFeed(file, jobs, { mode: opts.format === 'ndjson' ? 'inspect-ndjson' : 'inspect-text', iface: opts.iface, link: opts.link, absoluteSeq: opts.absoluteSeq });
     try {
-      for (let l = feed.next(); l !== null; l = feed.next()) {
-        out.write(l);
-        if (out.closed) break;
-      }
+      while (!out.closed && feed.nextInto(out));
     } finally {
       feed.close();
     }

@@ -1,24 +1,28 @@
-// `--jobs N`: the per-frame text that does not depend on the kernel model (the decode, the
-// tcpdump-style summary with its relative TCP sequence numbers, inspect's lines) made by N worker
-// threads, each reading the capture itself, and handed back in frame order.
+// `--jobs N`: the per-frame text that does not depend on the kernel model, made by worker threads
+// (jobs-worker.ts) and handed to the main thread as bytes in transferred batches (jobs-batch.ts).
 //
-// Frames are spread the way RSS spreads them over CPUs: by a symmetric hash of the outermost IP
-// address pair, so both directions of every conversation (and every conversation tunnelled between
-// the same two endpoints) go to one worker. The only state the summaries keep is tcpdump's table of
-// TCP conversations (summary-tcpseq.ts), keyed by addresses and ports: each worker sees every
-// frame of the conversations it holds, in order, so its table gives the numbers one thread would.
-// (The table forgets nothing up to 2^20 conversations per table; past that, a conversation one
-// thread would print with absolute numbers may still fit a worker's table: the one case where the
-// output could differ, on captures of more than a million TCP conversations.)
-// Worker 0 also sends which worker holds each frame, so the main thread merges without decoding.
-//
-// The kernel model itself stays on the main thread, in frame order: bridge FDB learning,
-// neighbours, fragment queues, rate limits, conntrack and NAT span flows, and their order decides
-// answers. Only the work beside it is spread.
+// - `replay --format text` is a pipeline: one worker reads the capture and makes every frame's
+//   summary (the decode and the tcpdump-style text with its relative TCP sequence numbers), in
+//   frame order; the main thread runs the kernel model over its own reading of the capture, in
+//   frame order as with one thread, and writes each line from the frame number, the device, the
+//   worker's summary bytes and the fate. Nothing of the model is split: bridge FDB learning,
+//   neighbours, fragment queues, rate limits, conntrack expectations and NAT port choices span
+//   flows and their order decides answers. The summaries' one state, tcpdump's conversation
+//   table, sees the same frames in the same order as with one thread: the same bytes, with no
+//   proof of flow independence needed.
+// - `inspect` has no model: its lines are spread over N workers by a symmetric hash of the
+//   outermost IP address pair (jobs-hash.ts), as RSS spreads flows over CPUs, so every frame of a
+//   TCP conversation (the summaries' only state) is on one worker; the main thread merges the
+//   lines in frame order. (The conversation table forgets nothing up to 2^20 conversations per
+//   table; past that, a conversation one thread would print with absolute numbers may still fit a
+//   worker's table: the one case where the output could differ, on captures of more than a
+//   million TCP conversations.)
 import { receiveMessageOnPort, MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Batch } from './jobs-batch.js';
+import type { ByteOut } from './out.js';
 
 export type FeedMode = 'inspect-text' | 'inspect-ndjson' | 'replay-summary';
 
@@ -33,27 +37,18 @@ export interface FeedOptions {
 /** what a worker gets */
 export interface WorkerSetup extends FeedOptions {
   file: string;
+  /** workers making lines (the hash spreads over this many) */
   n: number;
   index: number;
   port: MessagePort;
   /** [posted batches per worker..., consumed batches per worker...] */
   counters: SharedArrayBuffer;
+  /** batches a worker may run ahead of the main thread (bounded memory) */
+  ahead: number;
 }
 
-/** a batch from a worker: its frames' texts in order; worker 0 adds the owner of each frame read */
-export interface Batch {
-  lines?: string[];
-  owners?: Uint8Array;
-  /** the capture's error after the last good frame (message, and whether it is a CaptureError) */
-  error?: { message: string; capture: boolean };
-  /** no more batches */
-  end?: boolean;
-}
-
-/** frames whose owner byte says "skipped" (inspect --iface on another interface) */
-export const SKIPPED = 255;
-/** batches a worker may run ahead of the main thread (bounded memory) */
-export const AHEAD = 16;
+/** batches a worker may run ahead of the main thread: ~4096 frames each, a few MB in all */
+const AHEAD = 8;
 
 /** --jobs: 0 is one per core; the default is 1 (see docs/perf.md) */
 export function parseJobs(v: string | undefined): number {
@@ -63,113 +58,134 @@ export function parseJobs(v: string | undefined): number {
   return n === 0 ? availableParallelism() : Math.min(n, 64);
 }
 
+/** an error a worker met, thrown again on the main thread where one thread would have met it */
+export class JobsError extends Error {
+  constructor(message: string, name: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+interface Queue {
+  b: Batch | null;
+  /** next line of b */
+  i: number;
+  ended: boolean;
+}
+
 export class JobsFeed {
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
   private readonly counters: Int32Array;
-  private readonly queues: { lines: string[]; at: number }[] = [];
-  private owners: Uint8Array = new Uint8Array(0);
-  private ownerAt = 0;
-  private ownersEnded = false;
-  private readonly ended: boolean[] = [];
-  /** the capture error worker 0 met, once every frame before it was handed out */
+  private readonly queues: Queue[] = [];
+  /** the first error (in frame order) a worker stopped at */
+  private stop: NonNullable<Batch['error']> | null = null;
+  /** the capture error (or other) that ended nextInto(), once every line before it was given out */
   error: { message: string; capture: boolean } | null = null;
-  /** some frame was on the wanted interface (inspect --iface) */
+  /** some frame had a line (inspect --iface: one was on the wanted interface) */
   seen = false;
 
-  constructor(file: string, readonly n: number, opts: FeedOptions) {
+  /** `n` workers; `replay-summary` takes one (it makes every frame's summary) */
+  constructor(file: string, n: number, opts: FeedOptions) {
+    if (opts.mode === 'replay-summary') n = 1;
     const sab = new SharedArrayBuffer(8 * n);
     this.counters = new Int32Array(sab);
     for (let i = 0; i < n; i++) {
       const { port1, port2 } = new MessageChannel();
-      const setup: WorkerSetup = { ...opts, file, n, index: i, port: port2, counters: sab };
+      const setup: WorkerSetup = { ...opts, file, n, index: i, port: port2, counters: sab, ahead: AHEAD };
       const w = new Worker(workerFile(), { workerData: setup, transferList: [port2] });
       w.unref();
       this.workers.push(w);
       this.ports.push(port1);
-      this.queues.push({ lines: [], at: 0 });
-      this.ended.push(false);
+      this.queues.push({ b: null, i: 0, ended: false });
     }
   }
 
-  /** next batch of worker i, waiting for it (synchronously: the callers' loops are synchronous) */
-  private receive(i: number): Batch | null {
+  get n(): number {
+    return this.workers.length;
+  }
+
+  /** worker i's next batch into its queue (waiting for it); false when it has ended */
+  private pull(i: number): boolean {
+    const q = this.queues[i]!;
+    if (q.ended) return false;
+    const port = this.ports[i]!;
     for (;;) {
-      const m = receiveMessageOnPort(this.ports[i]!);
-      if (m !== undefined) {
-        Atomics.add(this.counters, this.n + i, 1);
-        Atomics.notify(this.counters, this.n + i);
-        return m.message as Batch;
-      }
-      if (this.ended[i]) return null;
-      // the worker bumps its posted count after each post: wait for a change
+      // the worker bumps its posted count after each post: read it before looking, wait for a change
       const posted = Atomics.load(this.counters, i);
-      const again = receiveMessageOnPort(this.ports[i]!);
-      if (again !== undefined) {
+      const m = receiveMessageOnPort(port);
+      if (m !== undefined) {
+        const b = m.message as Batch;
         Atomics.add(this.counters, this.n + i, 1);
         Atomics.notify(this.counters, this.n + i);
-        return again.message as Batch;
+        q.b = b;
+        q.i = 0;
+        if (b.error && (this.stop === null || b.error.at < this.stop.at)) this.stop = b.error;
+        if (b.end) q.ended = true;
+        return true;
       }
       Atomics.wait(this.counters, i, posted, 200);
     }
   }
 
-  private take(b: Batch, i: number): void {
-    if (b.lines) {
-      const q = this.queues[i]!;
-      q.lines = q.at < q.lines.length ? q.lines.slice(q.at).concat(b.lines) : b.lines;
-      q.at = 0;
-    }
-    if (b.owners && i === 0) {
-      this.owners = this.ownerAt < this.owners.length ? concat(this.owners.subarray(this.ownerAt), b.owners) : b.owners;
-      this.ownerAt = 0;
-    }
-    if (b.error && i === 0) this.errorPending = b.error;
-    if (b.end) this.ended[i] = true;
-  }
-  private errorPending: { message: string; capture: boolean } | null = null;
-
-  /** number (1-based) of the frame whose text next() returned last */
-  frame = 0;
-
-  /** the text of frame `n` (frames before it that were not asked for are passed over), or null
-   *  when the capture ends before it */
-  textOf(n: number): string | null {
+  /** replay: frame `frame`'s summary bytes at out.pos (frames are asked for in order; the
+   *  worker's error is thrown where one thread would have met it) */
+  summaryInto(out: ByteOut, frame: number): void {
+    const q = this.queues[0]!;
     for (;;) {
-      const t = this.next();
-      if (t === null || this.frame === n) return t;
-      if (this.frame > n) throw new Error(`--jobs: frame ${n} asked for after frame ${this.frame}`);
-    }
-  }
-
-  /** the next frame's text (in frame order), or null at the end (then see `error`) */
-  next(): string | null {
-    for (;;) {
-      if (this.ownerAt < this.owners.length) {
-        const o = this.owners[this.ownerAt++]!;
-        this.frame++;
-        if (o === SKIPPED) continue;
-        this.seen = true;
-        const q = this.queues[o]!;
-        while (q.at >= q.lines.length) {
-          const b = this.receive(o);
-          if (b === null) throw new Error(`--jobs: worker ${o} ended before its frames`);
-          this.take(b, o);
+      const b = q.b;
+      if (b !== null && q.i < b.count) {
+        const i = q.i;
+        const f = b.frames[i]!;
+        if (f === frame) {
+          q.i++;
+          copyLine(out, b, i);
+          return;
         }
-        return q.lines[q.at++]!;
+        if (f < frame) {
+          q.i++;
+          continue;
+        }
       }
-      if (this.ownersEnded) {
-        this.error = this.errorPending;
-        return null;
+      if (b !== null && q.i < b.count) throw new Error(`--jobs: frame ${frame} asked for after frame ${b.frames[q.i]}`);
+      if (this.stop !== null && this.stop.at <= frame) throw new JobsError(this.stop.message, this.stop.name);
+      if (!this.pull(0)) throw new Error(`--jobs: no summary for frame ${frame}`);
+    }
+  }
+
+  /** inspect: the next line in frame order at out.pos; false at the end (then see `error`) */
+  nextInto(out: ByteOut): boolean {
+    const qs = this.queues;
+    for (;;) {
+      // the lowest frame number at the head of a queue
+      let best = -1, bestFrame = Infinity;
+      for (let i = 0; i < qs.length; i++) {
+        const q = qs[i]!;
+        if (q.b !== null && q.i < q.b.count && q.b.frames[q.i]! < bestFrame) {
+          bestFrame = q.b.frames[q.i]!;
+          best = i;
+        }
       }
-      const b = this.receive(0);
-      if (b === null || (b.end && !b.owners?.length && !b.lines?.length && !b.error)) {
-        if (b) this.take(b, 0);
-        this.ownersEnded = true;
-        continue;
+      // a worker whose queue is empty may still have a lower one to come: wait for its batch
+      let waited = false;
+      for (let i = 0; i < qs.length; i++) {
+        const q = qs[i]!;
+        if (q.b !== null && q.i < q.b.count) continue;
+        if (q.ended) continue;
+        if (q.b !== null && q.b.upTo >= bestFrame) continue;
+        this.pull(i);
+        waited = true;
       }
-      this.take(b, 0);
-      if (b.end) this.ownersEnded = true;
+      if (waited) continue;
+      const stopAt = this.stop === null ? Infinity : this.stop.at;
+      if (best < 0 || bestFrame >= stopAt) {
+        if (this.stop !== null) this.error = { message: this.stop.message, capture: this.stop.name === 'CaptureError' };
+        return false;
+      }
+      const q = qs[best]!;
+      this.seen = true;
+      copyLine(out, q.b!, q.i++);
+      return true;
     }
   }
 
@@ -179,16 +195,26 @@ export class JobsFeed {
   }
 }
 
-/** the worker's module: beside this one in dist/; from the sources (the tests), the built one */
+/** line i of batch b at out.pos */
+function copyLine(out: ByteOut, b: Batch, i: number): void {
+  const from = i === 0 ? 0 : b.ends[i - 1]!;
+  const n = b.ends[i]! - from;
+  out.room(n);
+  const dst = out.buf, src = b.bytes;
+  let p = out.pos;
+  // short lines byte by byte (no view made per line), long ones natively
+  if (n <= 256) for (let k = from, e = from + n; k < e; k++) dst[p++] = src[k]!;
+  else {
+    dst.set(src.subarray(from, from + n), p);
+    p += n;
+  }
+  out.pos = p;
+}
+
+/** the worker's module: beside this one (dist/cli, or the bundle's dist/cli-bundle); from the
+ *  sources (the tests), the built one */
 function workerFile(): URL {
   const here = new URL('./jobs-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(here))) return here;
   return new URL('../../dist/cli/jobs-worker.js', import.meta.url);
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const c = new Uint8Array(a.length + b.length);
-  c.set(a, 0);
-  c.set(b, a.length);
-  return c;
 }

@@ -4,7 +4,17 @@
 // the text in the same chunks.
 import { writeSync } from 'node:fs';
 
-export class Out {
+/** what the byte line writers (inspect's textInto / ndjsonInto, the replay's summaries) write
+ *  into: Out here, or a `--jobs` worker's batch (jobs-batch.ts) */
+export interface ByteOut {
+  readonly buf: Buffer;
+  pos: number;
+  /** room for `n` bytes at buf[pos] */
+  room(n: number): void;
+  write(s: string): void;
+}
+
+export class Out implements ByteOut {
   private static readonly SIZE = 1 << 18;
   /** the buffer and the end of what it holds: byte writers (summary-line.ts) write here after
    *  room(n), then move `pos` */

@@ -9,7 +9,8 @@ import type { ReplayItem } from '../replay-types.js';
 import { Decoded, decodeFrame } from '../packet/decode.js';
 import { summarize, summarizeInto, SummaryState, type SummaryOptions } from '../packet/summary.js';
 import { FAST_LINE_MAX, asciiBegin, asciiByte, asciiDec, asciiEnd } from '../packet/summary-line.js';
-import type { Out } from './out.js';
+import type { ByteOut, Out } from './out.js';
+import type { JobsFeed } from './jobs-feed.js';
 
 type Rec = ReplayItem['record'];
 
@@ -27,6 +28,20 @@ export function textTail(r: Rec): string {
 
 const TAIL_WAYS = 8;
 
+/** the replay line's summary of a decoded frame, as bytes at out.pos: TextLines, and the --jobs
+ *  worker that makes them beside the model (jobs-worker.ts) */
+export function summaryInto(out: ByteOut, d: Decoded, st: SummaryState, opts: SummaryOptions): void {
+  out.room(FAST_LINE_MAX);
+  const q = summarizeInto(out.buf, out.pos, d, st, opts);
+  if (q >= 0) out.pos = q;
+  else {
+    let s = summarize(d, st, opts);
+    // tcpdump prints a VXLAN frame's inner frame on a second line: one line here (replay.ts)
+    if (s.includes('\n')) s = s.replace(/\n/g, ' ');
+    out.write(s);
+  }
+}
+
 export class TextLines {
   private readonly d = new Decoded();
   private readonly st = new SummaryState();
@@ -35,14 +50,15 @@ export class TextLines {
   private readonly tails: { fate: string; reason: string | undefined; egress: readonly string[] | undefined; bytes: Uint8Array }[] = [];
   private next = 0;
 
-  constructor(private readonly out: Out, private readonly sumOpts: SummaryOptions) {}
+  /** `feed`: the summaries come from a --jobs worker (jobs-feed.ts), which makes them with
+   *  summaryInto from the capture's frames in the same order, beside the model */
+  constructor(private readonly out: Out, private readonly sumOpts: SummaryOptions, private readonly feed: JobsFeed | null = null) {}
 
   /** the item's line; the replay's items carry their bytes (replay.ts Item) */
   line(it: ReplayItem): void {
     const out = this.out, d = this.d;
-    const bytes = it.bytes;
-    if (bytes === undefined || it.linktype === undefined || it.wireLen === undefined) throw new Error(`frame ${it.frame}: a replay item without its bytes`);
-    decodeFrame(bytes, bytes.length, it.linktype, d, it.wireLen, false);
+    const bytes = this.feed === null ? it.bytes : undefined;
+    if (this.feed === null && (bytes === undefined || it.linktype === undefined || it.wireLen === undefined)) throw new Error(`frame ${it.frame}: a replay item without its bytes`);
     const name = it.iface ?? '-';
     let ifb = this.ifaces.get(name);
     if (ifb === undefined) { ifb = Buffer.from(name); this.ifaces.set(name, ifb); }
@@ -54,14 +70,11 @@ export class TextLines {
     out.buf.set(ifb, p);
     p += ifb.length;
     out.buf[p++] = 32;
-    const q = summarizeInto(out.buf, p, d, this.st, this.sumOpts);
-    if (q >= 0) out.pos = q;
+    out.pos = p;
+    if (this.feed !== null) this.feed.summaryInto(out, it.frame);
     else {
-      out.pos = p;
-      let s = summarize(d, this.st, this.sumOpts);
-      // tcpdump prints a VXLAN frame's inner frame on a second line: one line here (replay.ts)
-      if (s.includes('\n')) s = s.replace(/\n/g, ' ');
-      out.write(s);
+      decodeFrame(bytes!, bytes!.length, it.linktype!, d, it.wireLen!, false);
+      summaryInto(out, d, this.st, this.sumOpts);
     }
     const t = this.tail(it.record);
     if (t !== null) {

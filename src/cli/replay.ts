@@ -128,7 +128,7 @@ Examples:
     .option('--checksums <mode>', 'verify | trust | auto', 'auto')
     .option('--bpf <decl>', 'what an eBPF program returns (repeatable): DEV:xdp=pass|drop|tx|aborted|redirect:DEV2, DEV:tc-ingress=ok|shot|redirect:DEV2 (or tc-egress)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--write-pcap <file>', 'also write the frames matching --where to a pcapng, each with a comment naming its fate')
-    .option('--jobs <n>', 'text: worker threads making the frame summaries beside the model, conversations spread over them (0: one per core; default 1); the output is the same')
+    .option('--jobs <n>', 'text: 2 or more runs the decode and summaries in a worker thread beside the model (0: one per core; default 1); the output is the same')
     .option('--where <expr>', 'which frames --write-pcap keeps, e.g. "fate=dropped reason=NETFILTER_DROP" (default: all)')
     .action(async (capture: string, o: Opts) => {
       let where: ItemPred | null = null;
@@ -176,14 +176,15 @@ Examples:
         process.exitCode = 1;
         return;
       }
-      // --jobs: the summaries are made by worker threads (jobs-feed.ts) for the text output of a
-      // file; the model stays here. Not for the UI or --where (they read item.summary), nor a stream.
-      const feedSummaries = jobs > 1 && o.format === 'text' && where === null && isRegularFile(capture);
       // summaries cost a decode per frame: only the text output and the UI show them
-      // text to a file or pipe (no --where, no --jobs): the lines are written as bytes and their
-      // summaries made from the items' bytes (replay-text.ts), not by the replay
-      const textBytes = where === null && !feedSummaries && (o.format === 'text' || (!o.format && !process.stdout.isTTY));
-      const summaries = (!o.format || o.format === 'text' || where !== null) && !feedSummaries && !textBytes;
+      // text to a file or pipe (no --where): the lines are written as bytes and their summaries
+      // made from the items' bytes (replay-text.ts), not by the replay
+      const textBytes = where === null && (o.format === 'text' || (!o.format && !process.stdout.isTTY));
+      const summaries = (!o.format || o.format === 'text' || where !== null) && !textBytes;
+      // --jobs: those summaries are made by a worker thread reading the capture file beside the
+      // model (jobs-feed.ts), started now so it runs while this thread loads the host. Not for
+      // the UI, json/ndjson or --where, nor a stream (read once).
+      const feed = jobs > 1 && textBytes && isRegularFile(capture) ? new JobsFeed(capture, jobs, { mode: 'replay-summary' }) : null;
       // the timeline over a capture file: its replay worker starts now, beside this thread's
       // checks of the inputs and the loading of the UI (it is stopped if they fail)
       const uiWorker = !o.format && process.stdout.isTTY && where === null && process.stdin.isTTY && isRegularFile(capture) && replayWorkerAvailable()
@@ -201,6 +202,7 @@ Examples:
         // a capture that cannot be read is exit 2, like a read error later on; a bad host is 1
         process.exitCode = (e as Error).name === 'CaptureError' ? 2 : 1;
         uiWorker?.close();
+        feed?.close();
         return;
       }
       for (const n of src.notes ?? []) process.stderr.write(`pktlife replay: ${n}\n`);
@@ -229,12 +231,11 @@ Examples:
       const fmt = o.format ?? 'text';
       const out = new Out();
       // the device is the line's own column: not again in SLL2 summaries (as replay.ts)
-      const lines = textBytes ? new TextLines(out, { ifaceColumn: true }) : null;
+      const lines = textBytes ? new TextLines(out, { ifaceColumn: true }, feed) : null;
       const jl = new JsonLine();
       let first = true;
       if (fmt === 'json') out.write('[');
       let exporter: FateExporter | null = null;
-      const feed = feedSummaries ? new JobsFeed(capture, jobs, { mode: 'replay-summary' }) : null;
       // live input (stdin, a pipe): each frame's line goes out as soon as it is known
       const live = src.live === true;
       try {
@@ -242,11 +243,7 @@ Examples:
         for (let it = src.next(); it; it = src.next()) {
           if (out.closed && exporter === null) break;
           exporter?.add(it);
-          if (feed !== null) {
-            const sum = feed.textOf(it.frame);
-            if (sum === null) throw new Error(`--jobs: no summary for frame ${it.frame}${feed.error ? `: ${feed.error.message}` : ''}`);
-            out.line(textLine(it, sum));
-          } else if (lines !== null) lines.line(it);
+          if (lines !== null) lines.line(it);
           else if (fmt === 'text') out.line(textLine(it));
           else if (fmt === 'ndjson') ndjsonLine(out, jl, it);
           else {

@@ -1,17 +1,22 @@
-// --jobs N gives byte for byte what --jobs 1 gives: inspect (text, ndjson, -e, -S, --iface) on every
-// bundled capture, every kernel fixture's frames and the public corpus (every capture when
-// PKTLIFE_JOBS_CORPUS=all, else every fifth plus the tunnels, whose inner TCP conversations use the
-// summaries' state), and replay --format text on the bundled captures and kernel fixtures with
-// their host snapshots. Errors (a damaged corpus file) must be the same too, after the same lines.
+// --jobs N gives byte for byte what --jobs 1 gives (stdout, stderr, exit status):
+// - inspect (text, ndjson, -e, -S, --iface; lines spread over workers by conversation) on every
+//   bundled capture, every kernel fixture's frames and the public corpus (damaged files end with
+//   the same error after the same lines);
+// - replay --format text (summaries made by a worker beside the model) on every bundled capture,
+//   the kernel fixtures with their host snapshots, generated ordinary traffic through the bench
+//   router (many batches, the worker running ahead; --jobs 0) and corpus captures through it.
 // `npm test` runs a sample (every option on the bundled captures, text and ndjson on the fixtures,
-// every twentieth corpus capture plus the tunnels, replay on every third fixture); `npm run test:jobs`
-// (PKTLIFE_JOBS_FULL=1) runs all of it, the whole corpus included.
+// every twentieth corpus capture plus the tunnels; replay on every third fixture and half that
+// corpus sample); `npm run test:jobs` (PKTLIFE_JOBS_FULL=1) runs all of it, the whole corpus included.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runInspect } from '../../src/cli/inspect.js';
 import { CORPUS } from '../corpus-path.js';
+import { generateOrdinaryPcap } from '../../src/bench/gen-ordinary.js';
+import { benchHostFiles } from '../../src/bench/replay-bench.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MAIN = path.join(ROOT, 'dist/cli/main.js');
@@ -76,7 +81,7 @@ describe('--jobs gives the same bytes as one thread', () => {
     expect(errors).toBeGreaterThan(0);
   }, 600_000);
 
-  it('replay --format text: bundled captures and kernel fixtures with their snapshots', () => {
+  it('replay --format text: bundled captures, kernel fixtures, generated ordinary traffic and corpus captures', () => {
     const cases: [string, string, string[]][] = [];
     let k = 0;
     for (const d of fs.readdirSync(path.join(ROOT, 'fixtures/kernel'))) {
@@ -84,15 +89,43 @@ describe('--jobs gives the same bytes as one thread', () => {
       const h = path.join(ROOT, 'fixtures/kernel', d, 'host');
       if (fs.existsSync(f) && fs.existsSync(h) && (FULL || k++ % 3 === 0)) cases.push([f, h, []]);
     }
-    cases.push([path.join(ROOT, 'captures/basic.pcapng'), path.join(ROOT, 'captures/basic-host'), []]);
-    cases.push([path.join(ROOT, 'captures/tcp-close.pcap'), path.join(ROOT, 'captures/tcp-close-host'), []]);
-    expect(cases.length).toBeGreaterThan(FULL ? 15 : 6);
-    for (const [f, h, extra] of cases) {
-      const run = (jobs: string) => spawnSync(process.execPath, [MAIN, 'replay', f, '--host', h, '--format', 'text', '--jobs', jobs, ...extra], { encoding: 'utf8', maxBuffer: 1 << 26 });
-      const one = run('1');
-      const two = run('2');
-      expect({ out: two.stdout, err: two.stderr, status: two.status }, f).toEqual({ out: one.stdout, err: one.stderr, status: one.status });
-      expect(one.stdout.length, f).toBeGreaterThan(0);
+    // every bundled capture: with its own snapshot, else through basic-host's eth0
+    const cap = (f: string): string => path.join(ROOT, 'captures', f);
+    for (const [f, h] of [['basic.pcapng', 'basic-host'], ['basic-any.pcap', 'basic-host'], ['tcp-close.pcap', 'tcp-close-host'], ['app.pcap', 'app-host'],
+      ['nflog.pcap', 'nflog-host'], ['router-any.pcap', 'router-host'], ['vlan.pcapng', 'basic-host'], ['vxlan.pcap', 'basic-host'], ['snmp.pcap', 'basic-host']] as const) {
+      cases.push([cap(f), cap(h), h === 'basic-host' && f !== 'basic.pcapng' && f !== 'basic-any.pcap' ? ['--iface', 'eth0'] : []]);
     }
-  }, 240_000);
+    // many batches (4096 frames each) and the worker running ahead: ordinary traffic through the bench router
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jobs-id-'));
+    const router = path.join(tmp, 'router');
+    fs.mkdirSync(router);
+    for (const [n, t] of Object.entries(benchHostFiles())) fs.writeFileSync(path.join(router, n), t);
+    const ordinary = path.join(tmp, 'ordinary.pcap');
+    generateOrdinaryPcap(ordinary, FULL ? 300_000 : 60_000);
+    cases.push([ordinary, router, ['--iface', 'eth0']]);
+    // the corpus through the router (every link type and protocol the summaries know; damaged files end with an error)
+    for (const f of corpus()) if (FULL || k++ % 2 === 0) cases.push([f, router, ['--iface', 'eth0']]);
+    expect(cases.length).toBeGreaterThan(FULL ? 300 : 30);
+    let errors = 0;
+    try {
+      for (const [f, h, extra] of cases) {
+        const run = (jobs: string) => spawnSync(process.execPath, [MAIN, 'replay', f, '--host', h, '--format', 'text', '--jobs', jobs, ...extra], { encoding: 'utf8', maxBuffer: 1 << 28 });
+        const one = run('1');
+        const two = run(f === ordinary ? '0' : '2');
+        expect({ out: two.stdout, err: two.stderr, status: two.status }, f).toEqual({ out: one.stdout, err: one.stderr, status: one.status });
+        if (f === ordinary) {
+          // the worker really made the summaries (PKTLIFE_JOBS_STATS=1: it says so on stderr)
+          const seen = spawnSync(process.execPath, [MAIN, 'replay', f, '--host', h, '--format', 'text', '--jobs', '2', ...extra], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, PKTLIFE_JOBS_STATS: '1' } });
+          expect(seen.stdout).toBe(one.stdout);
+          expect(seen.stderr).toMatch(new RegExp(`--jobs worker 0: [0-9.]+ s CPU, ${FULL ? 300_000 : 60_000} frames`));
+        }
+        if (one.status !== 0) errors++;
+        else if (!f.startsWith(CORPUS)) expect(one.stdout.length, f).toBeGreaterThan(0);
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    // the error paths are compared too, not only clean replays
+    expect(errors).toBeGreaterThan(0);
+  }, 600_000);
 });
