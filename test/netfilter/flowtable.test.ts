@@ -240,6 +240,49 @@ describe('flowtable: flow add @ft and the fast path (nf_flow_offload_ip_hook)', 
     }
   });
 
+  it('DNAT on the fast path (nf_flow_dnat_ip, nf_flow_dnat_port): the original direction to the new destination, the reply from the old one', () => {
+    const rules = RULES.replace('table ip nat {\n\tchain postrouting {', 'table ip nat {\n\tchain prerouting {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\tiif "eth1" tcp dport 8080 dnat to 10.0.1.2:80\n\t}\n\tchain postrouting {');
+    const FAR = '198.51.100.7';
+    const { r, out } = replay([
+      wan(tcp4(FAR, PUB, 50000, 8080, S, 7000), 0),
+      lan(tcp4(C, FAR, 80, 50000, S | A, 9000, 7001), 1),
+      wan(tcp4(FAR, PUB, 50000, 8080, A, 7001, 9001), 2),
+      wan(tcp4(FAR, PUB, 50000, 8080, P | A, 7001, 9001, bytes('GET')), 3),
+      lan(tcp4(C, FAR, 80, 50000, P | A, 9001, 7004, bytes('OK')), 4),
+    ], flowHost(rules));
+    expect(r.map((x) => `${x.fate} ${(x.egress ?? []).join()}`)).toEqual(['forwarded eth0', 'forwarded eth1', 'forwarded eth0', 'forwarded eth0', 'forwarded eth1']);
+    expect(fns(r[2]!)).toContain('flow_offload_add');
+    // nft_flow_route: the reply leaves by the default route's gateway (nf_route to 198.51.100.7 out of eth1)
+    expect(r[2]!.events.find((e) => e.fn === 'flow_offload_add')?.what).toBe('src=198.51.100.7 dst=203.0.113.1 sport=50000 dport=8080 offloaded to inet filter @ft: original in eth1 out eth0, reply in eth0 out eth1 via gateway, DNAT; conntrack [OFFLOAD], timeout 86400 s');
+    expect(r[4]!.events.find((e) => e.fn === 'neigh_xmit')?.what).toBe("to eth1 via the route's gateway (cached route of the flow)");
+    expect(r[3]!.events.find((e) => e.fn === 'neigh_xmit')?.what).toBe('to eth0 (cached route of the flow)');
+    for (const x of [r[3]!, r[4]!]) {
+      expect(chains(x)).toEqual([]);
+      expect(fns(x)).toContain('nf_flow_dnat_ip');
+      expect(fns(x)).not.toContain('nf_flow_snat_ip');
+    }
+    // the fast path's bytes are what the slow path gave the handshake: 8080 -> 10.0.1.2:80, the reply back from PUB:8080
+    expect(show(out[3])).toBe('198.51.100.7:50000 > 10.0.1.2:80 ttl 63');
+    expect(show(out[4])).toBe('203.0.113.1:8080 > 198.51.100.7:50000 ttl 63');
+  });
+
+  it('IPv6: hop limit 1 leaves the fast path (nf_flow_offload_ipv6_hook: hop_limit <= 1 -> NF_ACCEPT), ip6_forward answers it', () => {
+    const h = flowHost(RULES, new URL('../../fixtures/kernel/ipv6/host', import.meta.url).pathname);
+    const v6 = (iface: 'eth0' | 'eth1', ip: Uint8Array, ms: number): Fr => ({ iface, ip, ms, v6: true });
+    const { r } = replay([
+      v6('eth0', udp6('fd00:1::2', 'fd00:2::2', 41003, 5000), 0),
+      v6('eth1', udp6('fd00:2::2', 'fd00:1::2', 5000, 41003), 1),
+      v6('eth0', udp6('fd00:1::2', 'fd00:2::2', 41003, 5000, 1), 2),
+      v6('eth0', udp6('fd00:1::2', 'fd00:2::2', 41003, 5000, 2), 3),
+    ], h);
+    expect(fns(r[2]!)).not.toContain('nf_flow_offload_ipv6_hook');
+    expect(r[2]!.fate).toBe('dropped');
+    expect(r[2]!.replies?.[0]?.summary).toMatch(/time exceeded/);
+    // hop limit 2 is forwarded on the fast path with 1 left
+    expect(fns(r[3]!)).toContain('nf_flow_offload_ipv6_hook');
+    expect(r[3]!.events.some((e) => e.fn === 'nf_flow_offload_ipv6_hook' && e.what === 'hop limit 2 -> 1')).toBe(true);
+  });
+
   it('never offloads ICMP; a device not in the flowtable never reaches the fast path', () => {
     const { r } = replay([lan(echo4(C, REM, 1), 0), wan(ipEcho(REM, C), 1)]);
     expect(r.map((x) => x.fate)).toEqual(['forwarded', 'forwarded']);

@@ -22,7 +22,7 @@ export interface HelpVerdict {
 }
 
 /** the command's address (IPv4 u32 or 16-byte string) and port: struct nf_conntrack_man */
-interface Cmd {
+export interface FtpCmd {
   addr: number | string;
   port: number;
 }
@@ -51,7 +51,7 @@ function tryNumber(d: Uint8Array, o: number, dlen: number, out: number[], n: num
 const nums = [0, 0, 0, 0, 0, 0];
 
 /** try_rfc959: h1,h2,h3,h4,p1,p2 */
-function tryRfc959(d: Uint8Array, o: number, dlen: number, cmd: Cmd, term: number): number {
+function tryRfc959(d: Uint8Array, o: number, dlen: number, cmd: FtpCmd, term: number): number {
   const len = tryNumber(d, o, dlen, nums, 6, 0x2c, term);
   if (!len) return 0;
   cmd.addr = ((nums[0]! << 24) | (nums[1]! << 16) | (nums[2]! << 8) | nums[3]!) >>> 0;
@@ -60,7 +60,7 @@ function tryRfc959(d: Uint8Array, o: number, dlen: number, cmd: Cmd, term: numbe
 }
 
 /** try_rfc1123: a 227 reply need not have the parentheses; scan for the first digit */
-function tryRfc1123(d: Uint8Array, o: number, dlen: number, cmd: Cmd): number {
+function tryRfc1123(d: Uint8Array, o: number, dlen: number, cmd: FtpCmd): number {
   let i = 0;
   while (i < dlen && !isDigit(d[o + i]!)) i++;
   if (i === dlen) return 0;
@@ -68,7 +68,7 @@ function tryRfc1123(d: Uint8Array, o: number, dlen: number, cmd: Cmd): number {
 }
 
 /** get_port: a u16 number up to the delimiter, not 0 */
-function getPort(d: Uint8Array, o: number, start: number, dlen: number, delim: number, cmd: Cmd): number {
+function getPort(d: Uint8Array, o: number, start: number, dlen: number, delim: number, cmd: FtpCmd): number {
   let port = 0;
   for (let i = start; i < dlen; i++) {
     const c = d[o + i]!;
@@ -86,7 +86,7 @@ function getPort(d: Uint8Array, o: number, start: number, dlen: number, delim: n
 const badDelim = (c: number) => isDigit(c) || c < 33 || c > 126;
 
 /** try_eprt: |1|132.235.1.2|6275| or |2|3ffe::1|6275| (the protocol must be the connection's) */
-function tryEprt(d: Uint8Array, o: number, dlen: number, cmd: Cmd, l3: number): number {
+function tryEprt(d: Uint8Array, o: number, dlen: number, cmd: FtpCmd, l3: number): number {
   if (dlen <= 3) return 0;
   const delim = d[o]!;
   if (badDelim(delim) || d[o + 2] !== delim) return 0;
@@ -109,7 +109,7 @@ function tryEprt(d: Uint8Array, o: number, dlen: number, cmd: Cmd, l3: number): 
 }
 
 /** try_epsv_response: |||6446| (the address is the server's own) */
-function tryEpsv(d: Uint8Array, o: number, dlen: number, cmd: Cmd): number {
+function tryEpsv(d: Uint8Array, o: number, dlen: number, cmd: FtpCmd): number {
   if (dlen <= 3) return 0;
   const delim = d[o]!;
   if (badDelim(delim) || d[o + 1] !== delim || d[o + 2] !== delim) return 0;
@@ -120,7 +120,7 @@ interface Search {
   pattern: string;
   skip: number;
   term: number;
-  getnum: (d: Uint8Array, o: number, dlen: number, cmd: Cmd, term: number, l3: number) => number;
+  getnum: (d: Uint8Array, o: number, dlen: number, cmd: FtpCmd, term: number, l3: number) => number;
 }
 
 /** search[IP_CT_DIR_MAX][2] */
@@ -148,7 +148,7 @@ function caseEq(d: Uint8Array, o: number, pattern: string, n: number): boolean {
 }
 
 /** find_pattern: 1 match, 0 none, -1 partial (the packet is dropped) */
-function findPattern(d: Uint8Array, o: number, dlen: number, s: Search, cmd: Cmd, l3: number): Found {
+function findPattern(d: Uint8Array, o: number, dlen: number, s: Search, cmd: FtpCmd, l3: number): Found {
   const plen = s.pattern.length;
   if (dlen <= plen) return caseEq(d, o, s.pattern, dlen) ? Found.Partial : Found.None;
   if (!caseEq(d, o, s.pattern, plen)) return Found.None;
@@ -158,6 +158,17 @@ function findPattern(d: Uint8Array, o: number, dlen: number, s: Search, cmd: Cmd
     i++;
   }
   return s.getnum(d, o + i, dlen - i, cmd, s.term, l3) ? Found.Match : Found.Partial;
+}
+
+/**
+ * help()'s search loop: find_pattern with search[dir][0], then [1], over the `dlen` bytes at `o`;
+ * found 1 (cmd holds the address and port), 0 (no command), -1 (partial: NF_DROP). `cmd.addr`
+ * starts as the sender's address (an EPSV reply names none).
+ */
+export function ftpSearch(d: Uint8Array, o: number, dlen: number, dir: number, l3: number, cmd: FtpCmd): { found: number; pattern: string } {
+  let found = Found.None, s: Search | undefined;
+  for (s of SEARCH[dir]!) if ((found = findPattern(d, o, dlen, s, cmd, l3)) !== Found.None) break;
+  return { found, pattern: s!.pattern };
 }
 
 const NONE: HelpVerdict = { what: '', drop: false };
@@ -181,14 +192,13 @@ export function ftpHelp(p: Pkt, ct: NfConn, ctinfo: number, expects: NfExpectTab
   // find_nl_seq: only data that starts just after a newline seen in this direction is read
   if (nl.includes(thSeq)) {
     const l3 = ct.tuple[0].l3;
-    const cmd: Cmd = { addr: ct.tuple[dir].src, port: 0 };
-    let found = Found.None, s: Search | undefined;
-    for (s of SEARCH[dir]) if ((found = findPattern(d, dataoff, datalen, s, cmd, l3)) !== Found.None) break;
+    const cmd: FtpCmd = { addr: ct.tuple[dir].src, port: 0 };
+    const { found, pattern } = ftpSearch(d, dataoff, datalen, dir, l3, cmd);
     if (found === Found.Partial) {
       // nf_ct_helper_log "partial matching of `%s'": NF_DROP, seq_aft_nl left as it was
-      return { what: `nf_conntrack_ftp: partial matching of \`${s!.pattern}': NF_DROP`, drop: true };
+      return { what: `nf_conntrack_ftp: partial matching of \`${pattern}': NF_DROP`, drop: true };
     }
-    if (found === Found.Match) res = ftpExpect(p, ct, dir, s!.pattern.trim(), cmd, expects, name);
+    if (found === Found.Match) res = ftpExpect(p, ct, dir, pattern.trim(), cmd, expects, name);
   }
   // out_update_nl: a segment ending in '\n' makes its end a place to read from
   if (endsInNl) ftpUpdateNlSeq(nl, seq);
@@ -196,7 +206,7 @@ export function ftpHelp(p: Pkt, ct: NfConn, ctinfo: number, expects: NfExpectTab
 }
 
 /** the expectation a parsed command announces (help() after find_pattern) */
-function ftpExpect(p: Pkt, ct: NfConn, dir: number, what: string, cmd: Cmd, expects: NfExpectTable, name: string): HelpVerdict {
+function ftpExpect(p: Pkt, ct: NfConn, dir: number, what: string, cmd: FtpCmd, expects: NfExpectTable, name: string): HelpVerdict {
   const own = ct.tuple[dir], other = ct.tuple[1 - dir]!;
   // an address other than the sender's own is not recorded unless the module's `loose` is set
   // (default off): "DMZ machines opening holes to internal networks"

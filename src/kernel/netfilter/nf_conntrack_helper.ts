@@ -67,9 +67,9 @@ export class NfExpectTable {
   add(e: NfExpect, maxExpected: number, now: number): boolean {
     // expired ones are unlinked on the way (nf_ct_exp_is_expired in __nf_ct_expect_check)
     if (this.list.some((o) => o.timeout <= now || o.master.dying)) this.list = this.list.filter((o) => o.timeout > now && !o.master.dying);
-    // expect_clash: another master's expectation for the same tuple (both masks leave only the
-    // source port open) -> -EBUSY
-    if (this.list.some((o) => o.master !== e.master && o.zone === e.zone && sameTuple(o.tuple, e.tuple) && o.sportExact === e.sportExact)) return false;
+    // expect_clash: another master's expectation for the same tuple under the intersection of both
+    // masks (the source port compared only when both keep it) -> -EBUSY
+    if (this.list.some((o) => o.master !== e.master && o.zone === e.zone && sameTuple(o.tuple, e.tuple, o.sportExact && e.sportExact))) return false;
     this.list = this.list.filter((o) => !(o.master === e.master && o.zone === e.zone && sameTuple(o.tuple, e.tuple) && o.sportExact === e.sportExact));
     const mine = this.list.filter((o) => o.master === e.master);
     if (mine.length >= maxExpected) this.list.splice(this.list.indexOf(mine[0]!), 1);
@@ -83,8 +83,8 @@ export class NfExpectTable {
   }
 }
 
-function sameTuple(a: Tuple, b: Tuple): boolean {
-  return a.l3 === b.l3 && a.proto === b.proto && a.src === b.src && a.dst === b.dst && a.sport === b.sport && a.dport === b.dport;
+function sameTuple(a: Tuple, b: Tuple, sport = true): boolean {
+  return a.l3 === b.l3 && a.proto === b.proto && a.src === b.src && a.dst === b.dst && (!sport || a.sport === b.sport) && a.dport === b.dport;
 }
 
 /** the helper's family name: tftp, tftp-1 ... (ports= module parameter) -> tftp */
