@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { NFPROTO_IPV4, NFPROTO_IPV6, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING } from '../../src/kernel/netfilter/hook.js';
 import type { NfTables } from '../../src/kernel/netfilter/index.js';
-import { IPS_ASSURED, IP_CT_UNTRACKED, type NfConn } from '../../src/kernel/netfilter/nf_conntrack.js';
+import { IPS_ASSURED, IP_CT_UNTRACKED, showTuple, type NfConn } from '../../src/kernel/netfilter/nf_conntrack.js';
 import { ipFastCsum } from '../../src/packet/checksum.js';
 import { SkBuff } from '../../src/kernel/skbuff.js';
 import { ReplySkb } from '../../src/kernel/core/dev.js';
@@ -233,7 +233,7 @@ describe('ICMP errors: the quoted packet names the connection (nf_conntrack_inet
     }
   });
 
-  it('a port unreachable quoting UDP: 4 bytes of it are enough, 3 are not; a quoted header of another IP version is none', () => {
+  it('a port unreachable quoting UDP: 4 bytes of it are enough, 3 are not; a quoted header of another IP version is read as IPv4, a later fragment is none', () => {
     const { h, nf, send } = hostOut();
     const u = skb4({ src: '10.0.0.1', dst: '198.51.100.9', proto: 'udp', sport: 7000, dport: 9999, t: T });
     send(u);
@@ -242,9 +242,22 @@ describe('ICMP errors: the quoted packet names the connection (nf_conntrack_inet
     expect(ctIn(err(q.slice(0, 24)).pre)).toBe('RELATED_REPLY (icmp error for src=10.0.0.1 dst=198.51.100.9 sport=7000 dport=9999)');
     expect(err(q.slice(0, 23)).state).toBe('invalid');
     expect(err(q.slice(0, 19)).state).toBe('invalid');
+    // ipv4_get_l4proto never looks at the version: a quoted header whose nibble says 6 is read as IPv4
     const v6 = q.slice();
     v6[0] = 0x65;
-    expect(ctIn(err(v6).pre)).toBe('icmp error without a valid quoted header: invalid');
+    expect(ctIn(err(v6).pre)).toBe('RELATED_REPLY (icmp error for src=10.0.0.1 dst=198.51.100.9 sport=7000 dport=9999)');
+    // a quoted later fragment (IP_OFFSET set) has no tuple: "we might still see fragments inside ICMP packets"
+    const frag = q.slice();
+    frag[6] = 0x00;
+    frag[7] = 0x01;
+    expect(ctIn(err(frag).pre)).toBe('icmp error without a valid quoted header: invalid');
+    // the first fragment (MF only) is read
+    const first = q.slice();
+    first[6] = 0x20;
+    expect(err(first).state).toBe('related');
+    // sent to another address than the connection's destination (nf_conntrack_inet_error: outer daddr != inner)
+    const elsewhere = deliver(nf, h, skb4({ src: '198.51.100.9', dst: '10.0.0.77', proto: 'icmp', type: 3, code: 3, inner: q, t: T + 1 }));
+    expect([elsewhere.state, ctIn(elsewhere.pre)]).toEqual(['invalid', 'icmp error: outer daddr 10.0.0.77 != inner 10.0.0.1: invalid']);
     // an error about a connection nobody made
     const other = q.slice();
     other[21] ^= 1; // source port 7000 -> 7001
@@ -319,9 +332,42 @@ describe('ICMPv6 errors (icmpv6_error -> nf_conntrack_inet_error)', () => {
     expect(recv(frame6(B, A, 58, icmp6(1, 4, 0, quoted.slice(0, 43)), T + 1))[0]).toBe('invalid');
     // the quoted IPv6 header cut short (39 bytes), or not IPv6 at all
     expect(recv(frame6(B, A, 58, icmp6(1, 4, 0, quoted.slice(0, 39)), T + 1))).toEqual(['invalid', 'icmp error without a valid quoted header: invalid']);
+    // ipv6_get_l4proto reads the next header and the addresses, never the version: a quoted header
+    // whose version nibble says 4 is still read as IPv6
     const v4 = quoted.slice();
     v4[0] = 0x45;
-    expect(recv(frame6(B, A, 58, icmp6(1, 4, 0, v4), T + 1))[0]).toBe('invalid');
+    expect(recv(frame6(B, A, 58, icmp6(1, 4, 0, v4), T + 1))[0]).toBe('related');
+  });
+
+  it('the quoted datagram behind extension headers: ipv6_skip_exthdr walks a destination options header and a first fragment; a later fragment has no tuple', () => {
+    const { send, recv } = setup();
+    const udp = new Uint8Array(8);
+    udp.set([0x1b, 0x59, 0x27, 0x0f, 0, 8, 0, 0]); // 7001 -> 9999
+    send(frame6(A, B, 17, udp, T));
+    const base = frame6(A, B, 17, udp, T).data.slice(14, 54);
+    /** the datagram's IPv6 header with `next` as its next header, then the extension header bytes, then UDP */
+    const q = (next: number, ext: number[]) => {
+      const h = base.slice();
+      h[6] = next;
+      return Uint8Array.from([...h, ...ext, ...udp]);
+    };
+    // destination options (next header UDP, length 0: 8 bytes, a PadN option)
+    expect(recv(frame6(B, A, 58, icmp6(1, 4, 0, q(60, [17, 0, 1, 4, 0, 0, 0, 0])), T + 1))).toEqual(['related', `RELATED_REPLY (icmp error for src=${A} dst=${B} sport=7001 dport=9999)`]);
+    // a first fragment (offset 0, more fragments)
+    expect(recv(frame6(B, A, 58, icmp6(1, 4, 0, q(44, [17, 0, 0, 1, 0, 0, 0, 7])), T + 1))[0]).toBe('related');
+    // a later fragment (offset 8): frag_off & ~0x7 -> no tuple
+    expect(recv(frame6(B, A, 58, icmp6(1, 4, 0, q(44, [17, 0, 0, 8, 0, 0, 0, 7])), T + 1))).toEqual(['invalid', 'icmp error without a valid quoted header: invalid']);
+    // no next header (NEXTHDR_NONE): no tuple
+    expect(recv(frame6(B, A, 58, icmp6(1, 4, 0, q(59, [])), T + 1))[0]).toBe('invalid');
+  });
+
+  it('an error sent to another address than the connection\'s destination is not RELATED (nf_conntrack_inet_error: outer daddr != inner)', () => {
+    const { send, recv } = setup();
+    const udp = new Uint8Array(8);
+    udp.set([0x1b, 0x5a, 0x27, 0x0f, 0, 8, 0, 0]); // 7002 -> 9999
+    const u = frame6(A, B, 17, udp, T);
+    send(u);
+    expect(recv(frame6(B, 'fd00::77', 58, icmp6(1, 4, 0, u.data.slice(14, 62)), T + 1))).toEqual(['invalid', 'icmp error: outer daddr fd00::77 != inner fd00::1: invalid']);
   });
 
   it('a packet too big quoting the host\'s echo request: RELATED_REPLY at 8 quoted bytes, INVALID at 7', () => {
@@ -507,5 +553,14 @@ describe('tcp: the host\'s sequence space learnt from the peer\'s ACKs when its 
     expect(c('A', 1001, 69242, T + 3)).toMatch(/^invalid: tcp_in_window: ACK is over upper bound 5002: it acknowledges data the host could not have sent \(its window from the peer ended at 69241;/);
     expect(c('A', 1001, 69241, T + 4)).toBe(`ESTABLISHED ${E} ESTABLISHED (the host's data up to 69241 inferred from this ACK (not in the capture))`);
     expect(c('RA', 1001, 200000, T + 6)).toMatch(/^invalid: tcp_in_window: ACK is over upper bound 69242/);
+  });
+});
+
+describe('showTuple: IPv6 addresses as conntrack -L prints them', () => {
+  it('the longest run of zero groups becomes "::" (the first of equal runs), a single zero group stays (inet_ntop, RFC 5952)', () => {
+    const t = (src: string, dst: string) => showTuple({ l3: 10, proto: 17, src: parseIPv6(src)!, dst: parseIPv6(dst)!, sport: 1, dport: 2 });
+    expect(t('::1', 'fd00::')).toBe('src=::1 dst=fd00:: sport=1 dport=2');
+    expect(t('fd00:0:0:1:0:0:0:1', '2001:db8:0:1:1:1:1:1')).toBe('src=fd00:0:0:1::1 dst=2001:db8:0:1:1:1:1:1 sport=1 dport=2');
+    expect(t('2001:db8:0:0:1:0:0:1', '::')).toBe('src=2001:db8::1:0:0:1 dst=:: sport=1 dport=2');
   });
 });

@@ -11,6 +11,8 @@ import { NF_INET_PRE_ROUTING } from './hook.js';
 import { CtHashTable } from './nf_conntrack_hash.js';
 import { NfExpectTable, nfCtHelp } from './nf_conntrack_helper.js';
 import type { HelpVerdict } from './nf_conntrack_ftp.js';
+import { formatIPv6 } from './ir.js';
+import { ipv6ExtHdr } from '../../packet/ipv6.js';
 
 /** enum ip_conntrack_info */
 export const IP_CT_ESTABLISHED = 0, IP_CT_RELATED = 1, IP_CT_NEW = 2, IP_CT_IS_REPLY = 3, IP_CT_ESTABLISHED_REPLY = 3, IP_CT_RELATED_REPLY = 4, IP_CT_UNTRACKED = 7;
@@ -166,14 +168,9 @@ function icmpInverse(proto: number, type: number): number {
 }
 
 export function showTuple(t: Tuple): string {
-  const a = (x: number | string) => (typeof x === 'number' ? `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}` : v6(x));
+  const a = (x: number | string) => (typeof x === 'number' ? `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}` : formatIPv6(x));
   const ports = t.proto === 6 || t.proto === 17 ? ` sport=${t.sport} dport=${t.dport}` : t.proto === 1 || t.proto === 58 ? ` type=${t.dport >> 8} code=${t.dport & 255} id=${t.sport}` : '';
   return `src=${a(t.src)} dst=${a(t.dst)}${ports}`;
-}
-function v6(s: string): string {
-  const w: string[] = [];
-  for (let i = 0; i < 16; i += 2) w.push(((s.charCodeAt(i) << 8) | s.charCodeAt(i + 1)).toString(16));
-  return w.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
 }
 
 export interface CtResult {
@@ -642,6 +639,15 @@ export class NfConntrack {
       skb.ctinfo = 0;
       return { drop: false, what: `icmp error for an unknown connection (${showTuple(q)}): invalid` };
     }
+    // "In both cases, conntrack[dir].dst == inner.dst": an error sent to another address than the
+    // connection's is not RELATED to it ("outer daddr != inner", -NF_ACCEPT)
+    const outer = t.l3 === 2 ? u32(p.d, p.nh + 16) : bin(p.d, p.nh + 24, 16);
+    const ctDaddr = h.ct.tuple[h.dir]!.dst;
+    if (outer !== ctDaddr) {
+      skb.ctinfo = 0;
+      const at = (x: number | string) => showTuple({ l3: t.l3, proto: 0, src: x, dst: x, sport: 0, dport: 0 }).split(' ')[0]!.slice(4);
+      return { drop: false, what: `icmp error: outer daddr ${at(outer)} != inner ${at(ctDaddr)}: invalid` };
+    }
     // the direction of the tuple found is the error's: IP_CT_RELATED_REPLY in the reply direction
     const ctinfo = h.dir === 1 ? IP_CT_RELATED_REPLY : IP_CT_RELATED;
     skb.ct = p.ct = h.ct;
@@ -748,7 +754,8 @@ function bin(d: Uint8Array, o: number, n: number): string {
 function quotedTuple(p: Pkt, o: number, l3: number): Tuple | null {
   const d = p.d;
   if (l3 === 2) {
-    if (o + 20 > p.end || d[o]! >> 4 !== 4) return null;
+    // ipv4_get_l4proto: the header whole, no later fragment (IP_OFFSET), the version not looked at
+    if (o + 20 > p.end || (((d[o + 6]! << 8) | d[o + 7]!) & 0x1fff) !== 0) return null;
     const ihl = (d[o]! & 15) * 4;
     const proto = d[o + 9]!;
     const th = o + ihl;
@@ -764,9 +771,22 @@ function quotedTuple(p: Pkt, o: number, l3: number): Tuple | null {
     }
     return { l3, proto, src: u32(d, o + 12), dst: u32(d, o + 16), sport, dport };
   }
-  if (o + 40 > p.end || d[o]! >> 4 !== 6) return null;
-  const proto = d[o + 6]!;
-  const th = o + 40;
+  // ipv6_get_l4proto: ipv6_skip_exthdr to the upper header; a later fragment has no tuple
+  if (o + 40 > p.end) return null;
+  let proto = d[o + 6]!;
+  let th = o + 40;
+  while (ipv6ExtHdr(proto)) {
+    if (proto === 59 || th + 2 > p.end) return null;
+    if (proto === 44) {
+      if (th + 4 > p.end || (((d[th + 2]! << 8) | d[th + 3]!) & ~7) !== 0) return null;
+      proto = d[th]!;
+      th += 8;
+    } else {
+      const len = proto === 51 ? (d[th + 1]! + 2) << 2 : (d[th + 1]! + 1) << 3;
+      proto = d[th]!;
+      th += len;
+    }
+  }
   let sport = 0, dport = 0;
   if (proto === 6 || proto === 17) {
     if (th + 4 > p.end) return null;
