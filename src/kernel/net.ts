@@ -216,7 +216,7 @@ export function NF_HOOK(net: Net, pf: number, hook: number, skb: SkBuff, indev: 
   }
 }
 
-const hookState: NfHookState = { pf: 0, hook: 0, in: null, out: null, trace: true };
+const hookState: NfHookState = { pf: 0, hook: 0, in: null, out: null, trace: true, reuse: true };
 
 const passEvents = new Map<number, TimelineEvent>();
 function passEvent(pf: number, hook: number): TimelineEvent {

@@ -74,4 +74,27 @@ describe('CtHashTable', () => {
     expect(h.delete(a, 0)).toBe(false);
     expect(h.find(() => true)?.ct.id).toBe(4);
   });
+
+  it('finds every key of thousands of entries (both directions) and deletes them all', () => {
+    // 6,000 entries (12,000 keys) of distinct random tuples, unlike the few keys of the walk
+    // above; the Map keyed by the text is the reference again
+    const R = rng(777);
+    const h = new CtHashTable();
+    const ref = new Map<string, { ct: NfConn; dir: number }>();
+    const cts: NfConn[] = [];
+    for (let id = 1; id <= 6000; id++) {
+      const t: Tuple = { l3: 2, proto: 6, src: (0xc6336400 + R(256)) >>> 0, dst: (0x0a000000 + R(1 << 16)) >>> 0, sport: 1024 + R(60000), dport: [22, 80, 443][R(3)]! };
+      const ct: NfConn = { tuple: [t, invertTuple(t)], status: 0, mark: 0, zone: 0, timeout: 0, tcpState: 0, seen: [] as unknown as NfConn['seen'], id };
+      cts.push(ct);
+      for (const dir of [0, 1]) { h.set(ct, dir); ref.set(text(ct.tuple[dir]!, 0), { ct, dir }); }
+    }
+    for (const ct of cts) for (const dir of [0, 1]) {
+      const a = h.get(ct.tuple[dir]!, 0), b = ref.get(text(ct.tuple[dir]!, 0))!;
+      expect([a?.ct.id, a?.dir]).toEqual([b.ct.id, b.dir]);
+    }
+    // insertion order survives the growth: the first key set is still found first
+    expect(h.find(() => true)?.ct.id).toBe(ref.values().next().value!.ct.id);
+    for (const ct of cts) for (const dir of [0, 1]) expect(h.delete(ct.tuple[dir]!, 0)).toBe(ref.delete(text(ct.tuple[dir]!, 0)));
+    expect(h.find(() => true)).toBeUndefined();
+  });
 });

@@ -7,7 +7,7 @@ import type { Net } from '../net.js';
 import type { SkBuff } from '../skbuff.js';
 import { NFPROTO_BRIDGE, hookName, pfName, type NfHookState } from '../netfilter/hook.js';
 
-const st: NfHookState = { pf: NFPROTO_BRIDGE, hook: 0, in: null, out: null };
+const st: NfHookState = { pf: NFPROTO_BRIDGE, hook: 0, in: null, out: null, reuse: true };
 
 /** null when accepted, else the drop reason (NETFILTER_DROP unless the rule set says otherwise) */
 export function brHook(net: Net, pf: number, hook: number, skb: SkBuff, indev: NetDevice | null, outdev: NetDevice | null, ctx: FrameCtx): string | null {

@@ -40,7 +40,7 @@ export interface Classifier {
 }
 
 const MIN_RULES = 8;
-const MAX_FIELDS = 4;
+const MAX_FIELDS = 6;
 /** words of bit sets one field may take (1014 rules x 2029 pieces is ~64 k words) */
 const MAX_WORDS = 1 << 20;
 

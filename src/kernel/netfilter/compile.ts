@@ -57,6 +57,8 @@ export interface CRule {
   writes: boolean;
   /** for the index: every payload == constant (or masked: aligned prefix range) conjunct; load gives the masked value */
   keys: { sig: string; load: NumFn; value: number }[];
+  /** the evaluator's last Verdict object for this rule (index.ts: made once per base chain, hook and code) */
+  verdictMemo: unknown;
 }
 
 export interface Block {
@@ -83,6 +85,8 @@ export interface CChain {
   cls: Classifier | null;
   /** some rule changes the packet (CRule.writes) */
   anyWrites: boolean;
+  /** the evaluator's last Verdict object for this base chain's policy (index.ts) */
+  verdictMemo: unknown;
 }
 
 /** interface names that rules compare with, as small numbers (0: a name no rule names) */
@@ -153,7 +157,7 @@ export function compileTable(tb: IrTable, cx: CompileCtx): CChain[] {
       name: ir.name, table: tb, ir, rules, blockOf: EMPTY, blocks: [],
       policy: ir.base?.policy === 'drop' ? V_DROP : V_ACCEPT, label: `${tb.family} ${tb.name} ${ir.name}`,
       match: rules.map((r) => r.match), code: Int32Array.from(rules.map((r) => r.code)),
-      cls: buildClassifier(rules.map((r) => r.bounds)), anyWrites: rules.some((r) => r.writes),
+      cls: buildClassifier(rules.map((r) => r.bounds)), anyWrites: rules.some((r) => r.writes), verdictMemo: null,
     };
     buildBlocks(ch);
     return ch;
@@ -223,7 +227,7 @@ function compileRule(r: IrRule, tb: IrTable, chainName: string, byName: Map<stri
   // iptables targets that mangle (TCPMSS, DSCP, TOS, TTL, HL, CHECKSUM...) are upper-case xt
   // expressions; fwd/dup send the packet from inside the rule
   const writes = r.exprs.some((e) => (e.k === 'xt' && /^[A-Z]/.test(e.name)) || e.k === 'fwd');
-  return { match, code, target, dyn, ir: r, id, source: src, traceContinue: `${tb.family} ${tb.name} ${chainName} rule ${id} (verdict continue)`, detail: { source: src, position }, bounds, keys, writes };
+  return { match, code, target, dyn, ir: r, id, source: src, traceContinue: `${tb.family} ${tb.name} ${chainName} rule ${id} (verdict continue)`, detail: { source: src, position }, bounds, keys, writes, verdictMemo: null };
 }
 
 /**

@@ -39,6 +39,9 @@ export interface NfHookState {
   /** the frame's timeline is being built (FrameCtx.tracing): texts only the timeline shows are
    *  made only then. Absent = true */
   trace?: boolean;
+  /** the caller copies the result out before it calls nf_hook again (NF_HOOK, brHook): the
+   *  implementation may hand back one reused result object */
+  reuse?: boolean;
 }
 
 export interface NfResult {

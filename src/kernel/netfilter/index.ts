@@ -228,6 +228,8 @@ export class NfTables implements NfHooks {
     return this.conntrack !== null && this.ctIn[pf & 15] === 1;
   }
 
+  /** the entries of `entries` by pf * 8 + hook, as an array (looked up on every hook call) */
+  private readonly byHook: (Entry[] | undefined)[] = Array.from({ length: 128 }, () => undefined);
   /** per pf * 8 + hook: 1 when an entry is registered (asked several times per frame) */
   private readonly hooked = new Uint8Array(128);
   /** per pf: 1 when conntrack runs at its PRE_ROUTING */
@@ -237,6 +239,7 @@ export class NfTables implements NfHooks {
     const k = pf * 8 + hook;
     let l = this.entries.get(k);
     if (!l) this.entries.set(k, (l = []));
+    this.byHook[k & 127] = l;
     l.push(e);
     this.hooked[k & 127] = 1;
     if (e.kind === 'ct_in' && hook === NF_INET_PRE_ROUTING) this.ctIn[pf & 15] = 1;
@@ -254,8 +257,27 @@ export class NfTables implements NfHooks {
   }
 
   nf_hook(state: NfHookState, skb: SkBuff, events: TimelineEvent[]): NfResult {
+    if (state.reuse !== true) return this.hookEntries(state, skb, events, [], null);
+    // the caller copies the result out before its next call: one verdict list and result object
+    // per nesting depth (a reject's answer runs the output hooks from inside this call)
+    const d = this.depth++;
+    const slot = (this.results[d] ??= { verdicts: [], res: { verdict: 'accept', verdicts: [] } });
+    slot.verdicts.length = 0;
+    try {
+      return this.hookEntries(state, skb, events, slot.verdicts, slot.res);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** nf_hook's reusable results, by nesting depth */
+  private readonly results: { verdicts: Verdict[]; res: NfResult }[] = [];
+  private depth = 0;
+
+  /** nf_hook_slow: the hook's entries in order; `into`: the result object to fill (null: a new one) */
+  private hookEntries(state: NfHookState, skb: SkBuff, events: TimelineEvent[], verdicts: Verdict[], into: NfResult | null): NfResult {
     const fam = pfName(state.pf), hk = hookName(state.pf, state.hook);
-    const list = this.entries.get(state.pf * 8 + state.hook);
+    const list = this.byHook[(state.pf * 8 + state.hook) & 127];
     if (!list || list.length === 0) {
       events.push({ fn: 'nf_hook_slow', what: `${fam} ${hk}: no rules, NF_ACCEPT` });
       return { verdict: 'accept', verdicts: [] };
@@ -266,7 +288,6 @@ export class NfTables implements NfHooks {
     this.events = events;
     // with the timeline off the trace texts are not even made (events is a scratch list then)
     this.traceOn = state.trace !== false;
-    const verdicts: Verdict[] = [];
     let unsupported: string[] | undefined;
     for (const e of list) {
       if (e.kind === 'ct_in') {
@@ -276,7 +297,7 @@ export class NfTables implements NfHooks {
         const r = this.conntrack.in(p, 0, trace);
         if (p.unsupported) unsupported = [...(unsupported ?? []), ...p.unsupported];
         if (trace) events.push(r.before !== undefined && r.after !== undefined ? { fn: 'nf_conntrack_in', what: r.what, diff: { 'ct.state': [r.before, r.after] } } : { fn: 'nf_conntrack_in', what: r.what });
-        if (r.drop) return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported);
+        if (r.drop) return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported, into);
         continue;
       }
       if (e.kind === 'ct_confirm') {
@@ -287,12 +308,12 @@ export class NfTables implements NfHooks {
           if (p.unsupported) unsupported = [...(unsupported ?? []), ...p.unsupported];
           if (hw?.what && state.trace !== false) events.push({ fn: 'nf_confirm', what: hw.what });
           // a helper's NF_DROP (nf_confirm returns it; nf_hook_slow frees the skb)
-          if (hw?.drop) return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported);
+          if (hw?.drop) return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported, into);
         }
         const r = this.conntrack?.confirm(p, state.trace !== false);
         if (r === 'table full') {
           events.push({ fn: '__nf_conntrack_confirm', what: 'table full: drop' });
-          return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported);
+          return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported, into);
         }
         if (r) events.push({ fn: '__nf_conntrack_confirm', what: r });
         continue;
@@ -302,15 +323,15 @@ export class NfTables implements NfHooks {
         p.unsupported = null;
         const v = nf_flow_offload_inet_hook(this.flowtables, e.ft!, p, this.traceOn ? events : null, this.flowXmit);
         if (p.unsupported) unsupported = [...(unsupported ?? []), ...p.unsupported];
-        if (v === 'stolen') return nfResult('stolen', verdicts, undefined, unsupported);
-        if (v === 'drop') return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported);
+        if (v === 'stolen') return nfResult('stolen', verdicts, undefined, unsupported, into);
+        if (v === 'drop') return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported, into);
         continue;
       }
       if (e.kind === 'nat') {
         p.unsupported = null;
         const r = this.natHook(p, e, fam, hk, verdicts);
         if (p.unsupported) unsupported = [...(unsupported ?? []), ...p.unsupported];
-        if (r === 'drop') return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported);
+        if (r === 'drop') return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported, into);
         continue;
       }
       const ch = e.chain!;
@@ -320,10 +341,10 @@ export class NfTables implements NfHooks {
       const v = this.runChain(p, ch, fam, hk, verdicts);
       if (p.unsupported) unsupported = [...(unsupported ?? []), ...p.unsupported];
       if (v === V_ACCEPT) continue;
-      if (v === V_STOLEN) return nfResult('stolen', verdicts, undefined, unsupported);
+      if (v === V_STOLEN) return nfResult('stolen', verdicts, undefined, unsupported, into);
       if (v === V_DROP) {
         if (p.rejectReq) this.reject(p, state, p.rejectReq as Extract<Expr, { k: 'reject' }>, events);
-        return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported);
+        return nfResult('drop', verdicts, 'NETFILTER_DROP', unsupported, into);
       }
       if (v === V_QUEUE_BYPASS) {
         // nf_queue: __nf_queue finds no listener (-ESRCH) and the bypass flag makes it return 1:
@@ -335,10 +356,10 @@ export class NfTables implements NfHooks {
       if (v === V_QUEUE) {
         (unsupported ??= []).push(`${ch.label}: queue to userspace is not modelled (dropped as with no listener)`);
         // nf_queue: no listener -> kfree_skb(), the unspecified reason (not NF_DROP's NETFILTER_DROP)
-        return nfResult('drop', verdicts, 'NOT_SPECIFIED', unsupported);
+        return nfResult('drop', verdicts, 'NOT_SPECIFIED', unsupported, into);
       }
     }
-    return nfResult('accept', verdicts, undefined, unsupported);
+    return nfResult('accept', verdicts, undefined, unsupported, into);
   }
 
   /** nft_do_chain for one base chain; records the trace and returns the final verdict code */
@@ -349,11 +370,11 @@ export class NfTables implements NfHooks {
       // a verdict decided inside a user chain is the base chain's decision (Verdict: one per base
       // chain); the rule says where it was taken, as `nft monitor trace` names that chain.
       // The object depends on (base chain, hook, rule, code) only: made once, shared (frozen)
-      let v = this.ruleVerdicts.get(r);
-      if (v === undefined || v.base !== base || v.hk !== hk || v.code !== code) {
+      let v = r.verdictMemo as SharedVerdict | null;
+      if (v === null || v.base !== base || v.hk !== hk || v.code !== code) {
         const rule = ch === base || r.id.startsWith('-A ') ? r.id : `${ch.name} ${r.id}`;
         v = { base, hk, code, v: Object.freeze({ hook: hk, family: base.table.family, table: base.table.name, chain: base.name, verdict: VERDICT_NAMES[code]!, rule, source: r.source }) };
-        this.ruleVerdicts.set(r, v);
+        r.verdictMemo = v;
       }
       verdicts.push(v.v);
     } else {
@@ -362,10 +383,10 @@ export class NfTables implements NfHooks {
         const mark = p.skb.mark >>> 0;
         this.events.push({ fn: 'nft_do_chain', what: `${base.label} policy ${VERDICT_NAMES[code]}${mark ? ` meta mark 0x${mark.toString(16).padStart(8, '0')}` : ''}` });
       }
-      let v = this.policyVerdicts.get(base);
-      if (v === undefined || v.hk !== hk || v.code !== code) {
+      let v = base.verdictMemo as SharedVerdict | null;
+      if (v === null || v.hk !== hk || v.code !== code) {
         v = { base, hk, code, v: Object.freeze({ hook: hk, family: base.table.family, table: base.table.name, chain: base.name, verdict: VERDICT_NAMES[code]! }) };
-        this.policyVerdicts.set(base, v);
+        base.verdictMemo = v;
       }
       verdicts.push(v.v);
     }
@@ -384,10 +405,6 @@ export class NfTables implements NfHooks {
     this.traceOn = trace;
   };
 
-  /** the Verdict a rule (or a base chain's policy) gives, made once per (base chain, hook, code) */
-  private readonly ruleVerdicts = new Map<CRule, SharedVerdict>();
-  private readonly policyVerdicts = new Map<CChain, SharedVerdict>();
-
   private lastRule: CRule | null = null;
   private lastChain: CChain | null = null;
 
@@ -401,7 +418,7 @@ export class NfTables implements NfHooks {
     // inside a rule (fwd/dup reaching another hook) stacks above the outer walk's entries
     const sp0 = this.sp;
     const chs = this.stackChains;
-    let pos = this.stackPos;
+    let pos = this.stackPos, gens = this.stackGen;
     let sp = sp0;
     let ch = base;
     let i = 0;
@@ -416,7 +433,9 @@ export class NfTables implements NfHooks {
         sp--;
         i = pos[sp]!;
         ch = chs[sp]!;
-        if (ch.cls !== null) classify(ch.cls, p);
+        // the chain's candidates still hold unless a rule changed the packet meanwhile (a chain on
+        // the stack is not entered again: the kernel refuses loops at load)
+        if (ch.cls !== null && gens[sp] !== this.wgen) classify(ch.cls, p);
         continue;
       }
       if (ch.blocks.length !== 0 && ch.blockOf[i]! >= 0) {
@@ -438,7 +457,10 @@ export class NfTables implements NfHooks {
       p.rejectReq = null;
       const matched = match[i]!(p);
       // a rule that changed the packet: the fields are read again for the rest of the chain
-      if (ch.anyWrites && cls !== null && ch.rules[i]!.writes) classify(cls, p);
+      if (ch.anyWrites && ch.rules[i]!.writes) {
+        this.wgen++;
+        if (cls !== null) classify(cls, p);
+      }
       if (!matched && p.fwdVerdict === 0) { i++; continue; } // a match's hotdrop (fwdVerdict) ends the walk like a verdict
       const r = ch.rules[i]!;
       let code = r.code, target = r.target;
@@ -460,9 +482,10 @@ export class NfTables implements NfHooks {
         if (target < 0) { i++; continue; }
         if (code === V_JUMP) {
           if (sp - sp0 >= 16) { i++; continue; } // NFT_JUMP_STACK_SIZE: the kernel rejects deeper rule sets at load
-          if (sp >= pos.length) pos = this.growStack();
+          if (sp >= pos.length) [pos, gens] = this.growStack();
           chs[sp] = ch;
           pos[sp] = i + 1;
+          gens[sp] = this.wgen;
           this.sp = ++sp;
         }
         ch = all[target]!;
@@ -475,7 +498,7 @@ export class NfTables implements NfHooks {
         sp--;
         i = pos[sp]!;
         ch = chs[sp]!;
-        if (ch.cls !== null) classify(ch.cls, p);
+        if (ch.cls !== null && gens[sp] !== this.wgen) classify(ch.cls, p);
         continue;
       }
       this.sp = sp0;
@@ -492,12 +515,17 @@ export class NfTables implements NfHooks {
   /** the walks' return stack: chain and position to go on at, `sp` entries in use */
   private stackChains: CChain[] = [];
   private stackPos: Int32Array = new Int32Array(64);
+  /** per entry: `wgen` when the jump was taken */
+  private stackGen: Int32Array = new Int32Array(64);
   private sp = 0;
+  /** counts the rules evaluated that may have changed the packet (CRule.writes) */
+  private wgen = 0;
 
-  private growStack(): Int32Array {
-    const n = new Int32Array(this.stackPos.length * 2);
+  private growStack(): [Int32Array, Int32Array] {
+    const n = new Int32Array(this.stackPos.length * 2), g = new Int32Array(n.length);
     n.set(this.stackPos);
-    return (this.stackPos = n);
+    g.set(this.stackGen);
+    return [(this.stackPos = n), (this.stackGen = g)];
   }
 
   private chainsOf(c: CChain): CChain[] {
@@ -607,7 +635,15 @@ function usesCt(e: Expr): boolean {
   return JSON.stringify(e).includes('"k":"ct"');
 }
 
-function nfResult(verdict: NfVerdictKind, verdicts: Verdict[], reason: string | undefined, unsupported: string[] | undefined): NfResult {
+function nfResult(verdict: NfVerdictKind, verdicts: Verdict[], reason: string | undefined, unsupported: string[] | undefined, into: NfResult | null): NfResult {
+  if (into !== null) {
+    // a reused object: every field written (absent ones as undefined)
+    into.verdict = verdict;
+    into.verdicts = verdicts;
+    into.reason = reason || undefined;
+    into.unsupported = unsupported;
+    return into;
+  }
   const r: NfResult = { verdict, verdicts };
   if (reason) r.reason = reason;
   if (unsupported) r.unsupported = unsupported;
