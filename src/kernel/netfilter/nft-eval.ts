@@ -15,6 +15,9 @@ export type Refuse = (at: At, problem: string) => never;
 /** the IANA numbers of the protocols nft has payload headers for (proto_tcp ... in src/proto.c) */
 const L4_OF_PAYLOAD: Record<string, number> = { tcp: 6, udp: 17, udplite: 136, sctp: 132, dccp: 33, icmp: 1, icmpv6: 58, esp: 50, ah: 51, comp: 108, igmp: 2, gre: 47 };
 const L4_NAME: Record<number, string> = Object.fromEntries(Object.entries(L4_OF_PAYLOAD).map(([k, v]) => [v, k]));
+/** icmp_dep_to_type: the message type an icmp / icmpv6 field belongs to (proto.c's icmp_dep) */
+const ICMP_FIELD_TYPE: Record<string, number> = { mtu: 3, gateway: 5 };
+const ICMP6_FIELD_TYPE: Record<string, number> = { mtu: 2, 'max-delay': 130, 'param-problem': 4 };
 /** ether types and nfproto values that select a network header */
 const L3_OF_ETHERTYPE: Record<number, string> = { 0x0800: 'ip', 0x86dd: 'ip6', 0x0806: 'arp', 0x8100: 'vlan', 0x88a8: 'vlan' };
 const L3_OF_NFPROTO: Record<number, string> = { 2: 'ip', 10: 'ip6' };
@@ -31,6 +34,8 @@ export class ProtoCtx {
   etherType: number | undefined;
   /** the first statement after which nothing runs (verdicts, reject, nat, queue, fwd) */
   terminal: At | undefined;
+  /** the icmp/icmpv6 type earlier matches or dependencies fixed (proto_ctx th_dep.icmp.type; 0: none) */
+  icmpType = 0;
 
   constructor(readonly family: TableFamily) {
     this.l3 = family === 'ip' || family === 'ip6' ? family : undefined;
@@ -54,6 +59,24 @@ export class ProtoCtx {
     this.l4 = n;
   }
 
+  /**
+   * payload_gen_icmp_dependency: a field that exists only in some icmp/icmpv6 types (id and
+   * sequence in echo messages, mtu, gateway, max-delay, param-problem) needs that type; another type
+   * fixed before is refused ("incompatible icmp match: rule has 2, need 3"), else the dependency
+   * fixes it for what follows.
+   */
+  icmpField(proto: string, field: string, at: At, refuse: Refuse): void {
+    if (proto !== 'icmp' && proto !== 'icmpv6') return;
+    const echo = field === 'id' || field === 'sequence';
+    const need = proto === 'icmp' ? (echo ? 8 : ICMP_FIELD_TYPE[field]) : echo ? 128 : ICMP6_FIELD_TYPE[field];
+    if (need === undefined) return;
+    const have = this.icmpType;
+    // PROTO_ICMP_ECHO / PROTO_ICMP6_ECHO: a request or a reply (icmpv6 129) both carry them
+    if (have === need || (echo && proto === 'icmpv6' && have === 129)) return;
+    if (have !== 0) refuse(at, `incompatible icmp match: rule has ${have}, need ${need}`);
+    this.icmpType = need;
+  }
+
   /** a match that selects a protocol for what follows (meta nfproto/protocol/l4proto, ether type, ip protocol, ip6 nexthdr) */
   learn(e: Expr): void {
     let left: Load, vals: Val[];
@@ -67,6 +90,12 @@ export class ProtoCtx {
     } else return;
     const v = vals[0];
     if (typeof v !== 'number') return;
+    // an `icmp type` / `icmpv6 type` value: echo-reply (0) is kept as echo-request, 0 meaning none
+    // (measured: `icmp type 0 icmp mtu 5` says "rule has 8")
+    if (left.k === 'payload' && left.field === 'type' && (left.proto === 'icmp' || left.proto === 'icmpv6')) {
+      this.icmpType = left.proto === 'icmp' && v === 0 ? 8 : v;
+      return;
+    }
     const isL4 = (left.k === 'meta' && left.key === 'l4proto') || (left.k === 'payload' && ((left.proto === 'ip' && left.field === 'protocol') || (left.proto === 'ip6' && left.field === 'nexthdr')));
     if (isL4) { this.l4 = v; return; }
     if (e.k !== 'cmp') return;

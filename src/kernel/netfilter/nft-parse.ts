@@ -12,6 +12,7 @@ import {
   type TableFamily, type Val, type VerdictExpr,
 } from './ir.js';
 import { IPV6_EXTHDR, TCP_OPTIONS, indexedAddr } from './nft-exthdr.js';
+import { validateFibHooks } from './nft-validate.js';
 import { CT_DIR_KEYS, CT_EVENTS, DAYS, EAI_ADDRFAMILY, ProtoCtx, checkIntRange, checkString, parseHour, validDate, wrongFamilyAddr, type At } from './nft-eval.js';
 import { concatKey, concatLhs, ctLhs, metaLhs, opaqueLhs, parseConst, parseTimeMs, payloadLhs, typeLhs, type Lhs } from './nft-values.js';
 
@@ -38,6 +39,8 @@ export function parseNftText(text: string, file: string, opts: NftParseOptions =
   const rs: IrRuleset = into ?? { tables: [], ipsets: new Map(), notes: [] };
   const p = new NftParser(rs, opts);
   p.parseFile(text, file, 0);
+  // the kernel's commit-time validation of each table read here (nft_table_validate)
+  for (const tb of rs.tables) if (tb.origin === 'nft') validateFibHooks(tb, (r) => p.anchors.get(r), p.refuse);
   return rs;
 }
 
@@ -73,7 +76,9 @@ class NftParser {
   private lines = new Map<string, string[]>();
   /** the protocol context of the rule being read (nft's proto_ctx); undefined outside rules */
   private pctx: ProtoCtx | undefined;
-  private readonly refuse = (at: At, problem: string): never => { throw new RulesetError(at.file, at.line, at.col, problem); };
+  readonly refuse = (at: At, problem: string): never => { throw new RulesetError(at.file, at.line, at.col, problem); };
+  /** where the kernel's refusal of a rule points (nft: the rule, or its `add rule` command) */
+  readonly anchors = new WeakMap<IrRule, At>();
 
   constructor(private rs: IrRuleset, private opts: NftParseOptions) {}
 
@@ -574,6 +579,7 @@ class NftParser {
       if (!ch) throw err(n, `No such file or directory; did you mean chain '${n.v}' in table ${family} '${name}'? (chain not defined)`);
       const stmt = this.expand(collect(c));
       const rule = this.parseRule(stmt, tb, ch, file);
+      this.anchors.set(rule, verb);
       if (verb.v === 'insert') ch.rules.unshift(rule);
       else ch.rules.push(rule);
       return;
@@ -625,6 +631,7 @@ class NftParser {
       return true;
     });
     const rule: IrRule = { handle, exprs: [], src: { file: first.file, line: first.line, text: srcLine.replace(/\s*# handle \d+$/, '') } };
+    this.anchors.set(rule, first);
     const c: Cursor = { toks: [...toks, eofTok(stmt)], pos: 0 };
     const outer = this.pctx;
     const pctx = this.pctx = new ProtoCtx(tb.family);
@@ -1313,6 +1320,7 @@ class NftParser {
       const l = payloadLhs(w, field);
       if (!l) throw err(f, `syntax error, unexpected ${f.v} (unknown ${w} field)`);
       this.pctx?.need(w, t, this.refuse);
+      this.pctx?.icmpField(w, field, t, this.refuse);
       f = t;
       return l;
     }
