@@ -12,6 +12,7 @@ import { nf_ct_attach } from '../netfilter/nf_ct_attach.js';
 import { l4CsumV6 } from '../../packet/checksum.js';
 import { writeIpv6Hdr, writeIcmpv6Hdr, fillL4ChecksumV6, icmp6QuoteLen } from '../../packet/build.js';
 import { ipv6ToString } from '../../packet/addr.js';
+import type { Rt6 } from './ip6_input.js';
 
 /** ip6_dst_hoplimit: idev->cnf.hop_limit of the route's device (the reply goes back by the ingress one) */
 function hopLimit(net: Net, dev: NetDevice | null): number {
@@ -32,6 +33,7 @@ export function icmpv6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, 
       if (net.sysctlInt('net.ipv6.icmp.echo_ignore_all')) return void ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'icmpv6 echo_ignore_all' } });
       // icmpv6_echo_reply returns its reason unchanged: icmpv6_rcv frees the request
       if (mcast && net.sysctlInt('net.ipv6.icmp.echo_ignore_multicast')) return void ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'echo_ignore_multicast' } });
+      if (anycastDst(skb) && net.sysctlInt('net.ipv6.icmp.echo_ignore_anycast')) return void ctx.drop(fn, 'NOT_SPECIFIED', { detail: { why: 'echo_ignore_anycast' } });
       // icmpv6_echo_reply returns SKB_CONSUMED once the reply is pushed; without a route (or a
       // source) back its reason stays NOT_SPECIFIED and icmpv6_rcv frees the request with it
       // (recorded: fixtures/kernel/ipv6-ctfrag, an echo from an off-link source, no default route)
@@ -60,14 +62,21 @@ export function icmpv6_rcv(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, 
   }
 }
 
+/** ipv6_anycast_destination: the input route is an anycast one (the snapshot's local table) */
+function anycastDst(skb: SkBuff): boolean {
+  return (skb.dst as Rt6 | null)?.acast === true;
+}
+
 /** true when the reply was routed (the kernel's SKB_CONSUMED) */
 function icmpv6_echo_reply(net: Net, skb: SkBuff, ctx: FrameCtx, l4len: number, mcast: boolean): boolean {
   const b = skb.data;
   const nh = skb.network_header;
   const th = skb.transport_header;
   const peer = b.slice(nh + 8, nh + 24);
-  // source: the address asked, or for multicast the device's address (ipv6_dev_get_saddr)
-  const src = mcast ? net.ipv6_get_saddr(skb.dev, peer) : b.slice(nh + 24, nh + 40);
+  // source: the address asked when it is a local (RTF_LOCAL) one; for multicast, or anycast unless
+  // anycast_src_echo_reply, none: the route lookup picks it (ipv6_dev_get_saddr). Recorded on 6.18:
+  // an echo to the subnet-router anycast fd00:1:: is answered from fd00:1::1 (fixtures/kernel/ipv6-paths)
+  const src = mcast || (anycastDst(skb) && !net.sysctlInt('net.ipv6.anycast_src_echo_reply')) ? net.ipv6_get_saddr(skb.dev, peer) : b.slice(nh + 24, nh + 40);
   if (!src) return void (ctx.tracing && ctx.ev('icmpv6_echo_reply', 'no source address: not answered')), false;
   const r = newReplySkb6(net, 40 + l4len);
   const o = r.data;
@@ -125,9 +134,12 @@ export function icmpv6_send(net: Net, skb: SkBuff, ctx: FrameCtx, type: number, 
   if (is_ineligible(skb)) return void (ctx.tracing && ctx.ev(fn, 'no ICMPv6 error about an ICMPv6 error'));
   const peer = b.slice(nh + 8, nh + 24);
   const odst = b.subarray(nh + 24, nh + 40);
-  // __icmpv6_send: the original destination when it is ours, else ipv6_dev_get_saddr on the input
-  // device (parm->iif: a forwarded packet whose next hop failed is on its output device by now)
-  const src = !dmc && net.isLocal6(b, nh + 24) ? odst.slice() : net.ipv6_get_saddr(skb.ip6_iif ?? skb.dev, peer);
+  // __icmpv6_send: the original destination when it is ours (ipv6_chk_addr) or one of our anycast
+  // addresses (ipv6_chk_acast_addr_src; recorded on 6.18: a port unreachable about UDP to the
+  // subnet-router anycast fd00:1:: comes from fd00:1::, fixtures/kernel/ipv6-paths), else
+  // ipv6_dev_get_saddr on the input device (parm->iif: a forwarded packet whose next hop failed is
+  // on its output device by now)
+  const src = !dmc && (net.isLocal6(b, nh + 24) || anycastDst(skb)) ? odst.slice() : net.ipv6_get_saddr(skb.ip6_iif ?? skb.dev, peer);
   if (!src) return void (ctx.tracing && ctx.ev(fn, 'no source address for the error'));
   // icmpv6_xrlim_allow (ratemask 0-1,3-127: errors other than PKT_TOOBIG): the peer's token bucket
   // costs net.ipv6.icmp.ratelimit per error, whatever the prefix length of the route to the peer.

@@ -31,6 +31,8 @@ export interface Rt6 {
   dev: NetDevice | null;
   gw: Uint8Array | null;
   mtu: number;
+  /** an anycast route (RTF_ANYCAST: ipv6_anycast_destination): the echo reply and errors pick their source by it */
+  acast?: boolean;
 }
 
 const flow6 = (() => {
@@ -202,7 +204,7 @@ function ip6_route_input_slow(net: Net, skb: SkBuff, ctx: FrameCtx): Rt6 {
     if (!e) evCache6.set(a, (e = sharedEvent({ fn: 'ip6_route_input', what: `${a.type} ${a.route.dstStr} table ${tableName(r.table)}`, detail: { table: tableName(r.table), route: a.route.dstStr + (a.route.gatewayStr ? ' via ' + a.route.gatewayStr : '') + (a.route.dev ? ' dev ' + a.route.dev : '') } })));
     if (ctx.tracing) ctx.events.push(e);
   }
-  if (a.type === 'local' || a.type === 'anycast') return { kind: 'local', dev, gw: null, mtu: 0 };
+  if (a.type === 'local' || a.type === 'anycast') return { kind: 'local', dev, gw: null, mtu: 0, acast: a.type === 'anycast' };
   if (a.type !== 'unicast') return { kind: 'discard', dev: null, gw: null, mtu: 0 };
   fibNoteMultipath(ctx, r, 'rt6_multipath_select');
   const out = r.nh.dev;
@@ -275,11 +277,22 @@ export function ip6_input(net: Net, skb: SkBuff, ctx: FrameCtx, mcast: boolean):
   let off = nh + 40;
   let nhoff = nh + 6;
   let end = nh + 40 + ((b[nh + 4] << 8) | b[nh + 5]);
+  // nf_ct_frag6_reasm ends with skb_reset_transport_header: the transport header is the reassembled
+  // payload's start (what followed the fragment header), while IP6CB(skb)->nhoff still names the
+  // header after the IPv6 (or hop-by-hop) header. ip6_protocol_deliver_rcu gives that header's
+  // handler the bytes at the transport header: a destination options or routing header before the
+  // fragment header is read from the upper-layer header (recorded on 6.18, fixtures/kernel/ipv6-paths
+  // frames 2, 4, 6: UDP behind them freed NOT_SPECIFIED in ipv6_destopt_rcv / ipv6_rthdr_rcv)
+  let ctReasmAt = skb.frag_max_size ? skb.transport_header : -1;
   for (let guard = 0; guard < 16; guard++) {
     switch (nexthdr) {
       case 0: // hop-by-hop (ipv6_parse_hopopts) only right after the header
       case 60: // destination options (ipv6_destopt_rcv)
       case 43: { // routing header (ipv6_rthdr_rcv)
+        if (ctReasmAt >= 0 && nexthdr !== 0) {
+          off = ctReasmAt;
+          ctReasmAt = -1;
+        }
         if (nexthdr === 0 && off !== nh + 40) {
           icmpv6_send(net, skb, ctx, ICMPV6_PARAMPROB, ICMPV6_UNK_NEXTHDR, nhoff - nh);
           return void ctx.drop('ip6_protocol_deliver_rcu', 'IP_NOPROTO');

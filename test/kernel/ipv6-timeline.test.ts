@@ -1,0 +1,170 @@
+// The timeline of IPv6 frames (what `pktlife` shows for each step), checked against sources outside
+// the model, on the kernel-recorded scenarios ipv6, ipv6-exthdr and ipv6-paths:
+// - ip6_rcv_core's step (`SRC > DST hlim H next N len L`) against tshark's fields of the same frame,
+//   for every frame the kernel did not free in ip6_rcv_core;
+// - the step that built each ICMPv6 answer (icmp6_send `ICMPv6 type T code C SRC > DST`,
+//   icmpv6_echo_reply `echo reply SRC > DST`) against the answer the kernel put on the wire
+//   (expected.ndjson: tcpdump's line for it; type and code from tcpdump's print-icmp6.c wording);
+// - the routes named by ip6_route_input for blackhole / prohibit / unreachable destinations
+//   against the scenario's setup.sh;
+// - the explanation of each drop against what the frame was built to show (its note in frames.py).
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { replay } from '../../src/replay.js';
+import type { FateRecord } from '../../src/kernel/fate.js';
+import { scenarios } from '../conformance/fixtures.js';
+import { hasTshark, tsharkRun } from '../capture/tshark-util.js';
+import { openCapture } from '../../src/capture/reader.js';
+
+const FIX = join(import.meta.dirname, '../../fixtures/kernel');
+const SCEN = ['ipv6', 'ipv6-exthdr', 'ipv6-paths'];
+
+function model(name: string): FateRecord[] {
+  const d = join(FIX, name);
+  const out: FateRecord[] = [];
+  for (const r of replay(join(d, 'frames.pcapng'), join(d, 'host'), { checksums: 'verify' })) out.push(JSON.parse(JSON.stringify(r.record)) as FateRecord);
+  return out;
+}
+
+function notes(name: string): string[] {
+  const cap = openCapture(join(FIX, name, 'frames.pcapng'));
+  const out: string[] = [];
+  for (const f of cap) out.push(f.comment ?? '');
+  cap.close();
+  return out;
+}
+
+const kernel = new Map(scenarios().filter((s) => SCEN.includes(s.name)).map((s) => [s.name, s.expected]));
+const got = new Map(SCEN.map((n) => [n, model(n)]));
+
+describe('ip6_rcv_core\'s step agrees with tshark on the header fields', () => {
+  for (const name of SCEN) {
+    it.skipIf(!hasTshark())(name, () => {
+      const file = join(FIX, name, 'frames.pcapng');
+      const rows = tsharkRun(file, ['-n', '-r', file, '-T', 'fields', '-E', 'separator=|', '-e', 'frame.number', '-e', 'eth.type', '-e', 'ipv6.src', '-e', 'ipv6.dst', '-e', 'ipv6.hlim', '-e', 'ipv6.nxt', '-e', 'ipv6.plen', '-E', 'occurrence=f']).trim().split('\n');
+      let checked = 0;
+      for (const row of rows) {
+        const [no, etype, src, dst, hlim, nxt, plen] = row.split('|');
+        if (etype !== '0x86dd' || !src) continue;
+        const exp = kernel.get(name)![Number(no) - 1];
+        // the kernel freed it in ip6_rcv_core (a header check failed): no step with the header
+        if (exp.events?.some((e) => /ip6_rcv_core/.test(e.fn) || /@?ip6_rcv_core/.test(e.what))) continue;
+        if (exp.fate === 'sent') continue;
+        const rec = got.get(name)![Number(no) - 1];
+        const step = rec.events.find((e) => e.fn === 'ip6_rcv_core');
+        expect(step?.what, `${name} frame ${no}`).toBe(`${src} > ${dst} hlim ${hlim} next ${nxt} len ${plen}`);
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(10);
+    });
+  }
+});
+
+/** tcpdump's wording of an ICMPv6 message (print-icmp6.c) -> [type, code]; null for an echo reply */
+function typeCode(summary: string): [number, number] | null | undefined {
+  const table: [RegExp, [number, number] | null][] = [
+    [/echo reply/, null],
+    [/unreachable route/, [1, 0]],
+    [/unreachable prohibited/, [1, 1]],
+    [/beyond scope/, [1, 2]],
+    [/unreachable address/, [1, 3]],
+    [/unreachable port/, [1, 4]],
+    [/packet too big/, [2, 0]],
+    [/time exceeded in-transit/, [3, 0]],
+    [/parameter problem, erroneous/, [4, 0]],
+    [/parameter problem, next header/, [4, 1]],
+    [/parameter problem, option/, [4, 2]],
+  ];
+  for (const [re, tc] of table) if (re.test(summary)) return tc;
+  return undefined;
+}
+
+describe('the step that built each ICMPv6 answer names what the kernel sent', () => {
+  for (const name of SCEN) {
+    it(name, () => {
+      let checked = 0;
+      for (const exp of kernel.get(name)!) {
+        for (const r of exp.replies ?? []) {
+          const m = /^IP6 (\S+) > (\S+): ICMP6, (.*)$/.exec(r.summary);
+          if (!m) continue;
+          const tc = typeCode(m[3]);
+          if (tc === undefined) continue; // neighbour discovery: ndisc's own steps
+          const rec = got.get(name)![exp.frame - 1];
+          const want = tc ? `ICMPv6 type ${tc[0]} code ${tc[1]} ${m[1]} > ${m[2]}` : `echo reply ${m[1]} > ${m[2]}`;
+          const fn = tc ? 'icmp6_send' : 'icmpv6_echo_reply';
+          expect(rec.events.some((e) => e.fn === fn && e.what === want), `${name} frame ${exp.frame}: ${fn} "${want}" in ${JSON.stringify(rec.events.map((e) => [e.fn, e.what]))}`).toBe(true);
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThan(name === 'ipv6' ? 3 : 10);
+    });
+  }
+});
+
+describe('ip6_route_input names the route that refused the packet (setup.sh of ipv6-exthdr)', () => {
+  // blackhole fd00:8::/64, prohibit fd00:7::/64, unreachable fd00:9::/64 (ip -6 route add ...)
+  const rows: [RegExp, RegExp][] = [
+    [/UDP to a blackhole route/, /^blackhole route fd00:8::\/64 table main$/],
+    [/UDP to a prohibit route/, /^prohibit route fd00:7::\/64 table main$/],
+    [/echo request to an unreachable route/, /^no route to fd00:9::1 \(unreachable\)$/],
+  ];
+  it('each of the three', () => {
+    const n = notes('ipv6-exthdr');
+    for (const [note, what] of rows) {
+      const i = n.findIndex((x) => note.test(x));
+      expect(i, String(note)).toBeGreaterThanOrEqual(0);
+      const ev = got.get('ipv6-exthdr')![i].events.filter((e) => e.fn === 'ip6_route_input');
+      expect(ev.map((e) => e.what), String(note)).toEqual([expect.stringMatching(what)]);
+    }
+  });
+});
+
+describe('each IPv6 drop explains itself with what the frame was built to show', () => {
+  // [scenario, the frame's note, function that freed it (the kernel's kfree location), what the drop step must say]
+  // the model's name for a kernel location where the kernel inlined the function (as in ipv6-exthdr-kfree.test.ts)
+  const modelFn: Record<string, string> = { dst_discard_out: 'dst_discard', ip6_input_finish: 'ip6_protocol_deliver_rcu' };
+  const rows: [string, RegExp, string, (d: Record<string, unknown>) => boolean][] = [
+    ['ipv6-exthdr', /^IPv6 header cut at 30 bytes$/, 'ip6_rcv_core', (d) => /shorter than an IPv6 header/.test(String(d.why))],
+    ['ipv6-exthdr', /^version 4 in an IPv6/, 'ip6_rcv_core', (d) => d.version === 4],
+    ['ipv6-exthdr', /^source ::1 on the wire$/, 'ip6_rcv_core', (d) => /loopback address/.test(String(d.why))],
+    ['ipv6-exthdr', /^destination ::1 on the wire$/, 'ip6_rcv_core', (d) => /loopback address/.test(String(d.why))],
+    ['ipv6-exthdr', /^multicast destination with scope 0$/, 'ip6_rcv_core', (d) => /scope 0/.test(String(d.why))],
+    ['ipv6-exthdr', /^multicast source$/, 'ip6_rcv_core', (d) => /multicast source/.test(String(d.why))],
+    // payload length 100 in the header, 5 bytes of UDP data + 8 of header present
+    ['ipv6-exthdr', /^payload length 100, 13 bytes present$/, 'ip6_rcv_core', (d) => d.payload_len === 100 && d.bytes === 13],
+    ['ipv6-exthdr', /^hop-by-hop PadN of 9 bytes/, 'ip6_parse_tlv', (d) => /past its header/.test(String(d.why))],
+    ['ipv6-exthdr', /^hop-by-hop header says 16 bytes, 8 present$/, 'ipv6_parse_hopopts', (d) => /beyond the packet/.test(String(d.why))],
+    ['ipv6-exthdr', /^destination options header cut at 6 bytes$/, 'ipv6_destopt_rcv', (d) => /beyond the packet/.test(String(d.why))],
+    ['ipv6-exthdr', /^routing header type 0, segments left 1$/, 'ipv6_rthdr_rcv', (d) => /type 0 with segments left/.test(String(d.why))],
+    ['ipv6-exthdr', /^no next header \(59\)$/, 'dst_discard_out', (d) => /no next header/.test(String(d.why))],
+    ['ipv6-exthdr', /^destination options then next header 253$/, 'ip6_input_finish', (d) => d.nexthdr === 253],
+    ['ipv6-exthdr', /^hop limit 0 to be forwarded/, 'ip6_forward', (d) => d.hop_limit === 0],
+    ['ipv6-exthdr', /^echo request of 6 bytes/, 'icmpv6_rcv', (d) => /struct icmp6hdr/.test(String(d.why))],
+    ['ipv6-exthdr', /^unknown informational type 200$/, 'icmpv6_rcv', (d) => /informational type 200/.test(String(d.why))],
+    ['ipv6-exthdr', /^non-last fragment of 13 bytes/, 'ipv6_frag_rcv', (d) => /multiple of 8/.test(String(d.why))],
+    ['ipv6-exthdr', /^fragment at offset 65528 with 16 bytes/, 'ipv6_frag_rcv', (d) => /65535/.test(String(d.why))],
+    // 1300-byte packets to eth1 (mtu 1280): the length is the whole IPv6 packet
+    ['ipv6-paths', /packet too big 1 of 8$/, 'ip6_forward', (d) => d.len === 1300 && d.mtu === 1280],
+  ];
+  for (const [name, note, fn, ok] of rows) {
+    it(`${name}: ${note.source}`, () => {
+      const n = notes(name);
+      const i = n.findIndex((x) => note.test(x));
+      expect(i, 'frame with that note').toBeGreaterThanOrEqual(0);
+      const k = kernel.get(name)![i];
+      // the kernel freed it where the model says (its kfree_skb location)
+      expect(k.events?.some((e) => e.fn === fn && /^kfree_skb/.test(e.what)), `kernel kfree in ${fn}: ${JSON.stringify(k.events)}`).toBe(true);
+      const drop = got.get(name)![i].events.find((e) => e.fn === (modelFn[fn] ?? fn) && e.what.startsWith('drop '));
+      expect(drop, JSON.stringify(got.get(name)![i].events)).toBeDefined();
+      expect(ok((drop!.detail ?? {}) as Record<string, unknown>), JSON.stringify(drop)).toBe(true);
+    });
+  }
+  it('ipv6-paths: disable_ipv6 and otherhost drops name the device they came in on (eth2, eth0)', () => {
+    const n = notes('ipv6-paths');
+    for (const [note, dev] of [[/disable_ipv6/, 'eth2'], [/otherhost/, 'eth0']] as const) {
+      const rec = got.get('ipv6-paths')![n.findIndex((x) => note.test(x))];
+      const drop = rec.events.find((e) => e.fn === 'ip6_rcv_core' && e.what.startsWith('drop '));
+      expect(drop?.dev, JSON.stringify(rec.events)).toBe(dev);
+    }
+  });
+});
