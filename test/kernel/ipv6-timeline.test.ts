@@ -12,17 +12,18 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { replay } from '../../src/replay.js';
 import type { FateRecord } from '../../src/kernel/fate.js';
-import { scenarios } from '../conformance/fixtures.js';
+import { FIELDS, compare, kernelIsns, knownDisagreements, normaliseIsn, scenarios } from '../conformance/fixtures.js';
 import { hasTshark, tsharkRun } from '../capture/tshark-util.js';
 import { openCapture } from '../../src/capture/reader.js';
 
 const FIX = join(import.meta.dirname, '../../fixtures/kernel');
-const SCEN = ['ipv6', 'ipv6-exthdr', 'ipv6-paths'];
+const SCEN = ['ipv6', 'ipv6-exthdr', 'ipv6-paths', 'ipv6-ndisc', 'ipv6-ctfrag', 'ipv6-firewall'];
 
 function model(name: string): FateRecord[] {
   const d = join(FIX, name);
   const out: FateRecord[] = [];
   for (const r of replay(join(d, 'frames.pcapng'), join(d, 'host'), { checksums: 'verify' })) out.push(JSON.parse(JSON.stringify(r.record)) as FateRecord);
+  normaliseIsn(out, kernelIsns(d));
   return out;
 }
 
@@ -34,8 +35,34 @@ function notes(name: string): string[] {
   return out;
 }
 
+function ifaces(name: string): string[] {
+  const cap = openCapture(join(FIX, name, 'frames.pcapng'));
+  const out: string[] = [];
+  for (const f of cap) out.push(f.iface.name);
+  cap.close();
+  return out;
+}
+
 const kernel = new Map(scenarios().filter((s) => SCEN.includes(s.name)).map((s) => [s.name, s.expected]));
 const got = new Map(SCEN.map((n) => [n, model(n)]));
+
+// The same records as test/conformance/kernel-fixtures.test.ts compares (its known disagreements
+// allowed), here so that a narrowed mutation run of src/kernel/ipv6 (docs/testing.md) can judge
+// mutants by the IPv6 scenarios alone; the nft trace is left to the conformance test.
+describe('the IPv6 scenarios\' records agree with the kernel (fate, reason, egress, replies, verdicts, socket)', () => {
+  const known = knownDisagreements();
+  for (const name of SCEN) {
+    it(name, () => {
+      const bad: string[] = [];
+      for (const exp of kernel.get(name)!) {
+        if (exp.fate === 'sent') continue;
+        const diffs = compare(exp, got.get(name)![exp.frame - 1], FIELDS.filter((f) => f !== 'trace'));
+        for (const d of diffs) if (!known.some((k) => k.scenario === name && k.frame === exp.frame && k.field === d.field)) bad.push(`frame ${exp.frame} ${d.field}: kernel ${d.exp} | pktlife ${d.got}`);
+      }
+      expect(bad).toEqual([]);
+    });
+  }
+});
 
 describe('ip6_rcv_core\'s step agrees with tshark on the header fields', () => {
   for (const name of SCEN) {
@@ -80,7 +107,7 @@ function typeCode(summary: string): [number, number] | null | undefined {
 }
 
 describe('the step that built each ICMPv6 answer names what the kernel sent', () => {
-  for (const name of SCEN) {
+  for (const name of ['ipv6', 'ipv6-exthdr', 'ipv6-paths']) {
     it(name, () => {
       let checked = 0;
       for (const exp of kernel.get(name)!) {
@@ -123,6 +150,47 @@ describe('each IPv6 drop explains itself with what the frame was built to show',
   // [scenario, the frame's note, function that freed it (the kernel's kfree location), what the drop step must say]
   // the model's name for a kernel location where the kernel inlined the function (as in ipv6-exthdr-kfree.test.ts)
   const modelFn: Record<string, string> = { dst_discard_out: 'dst_discard', ip6_input_finish: 'ip6_protocol_deliver_rcu' };
+  // ndisc_rcv's handlers return a reason that icmpv6_rcv frees the skb with: the kernel location is
+  // icmpv6_rcv, the model's step names the handler that decided (its `fn` below)
+  const nd: [string, RegExp, string, RegExp][] = [
+    ['ipv6', /^NS with hop limit 64/, 'ndisc_rcv', /hop-limit: 64/],
+    ['ipv6-exthdr', /^NS with a multicast target$/, 'ndisc_recv_ns', /multicast target/],
+    ['ipv6-exthdr', /^DAD NS \(from ::\) to our unicast address/, 'ndisc_recv_ns', /DAD.*destination/],
+    ['ipv6-exthdr', /^DAD NS with a source link-layer option$/, 'ndisc_recv_ns', /DAD.*link-layer/],
+    ['ipv6-exthdr', /^NS with a 16-byte source link-layer option$/, 'ndisc_recv_ns', /link-layer address length/],
+    ['ipv6-exthdr', /^NS of 20 bytes/, 'ndisc_recv_ns', /shorter than struct nd_msg/],
+    ['ipv6-exthdr', /^multicast NS without source option/, 'ndisc_recv_ns', /without source link-layer/],
+    ['ipv6-exthdr', /^NA with a multicast target$/, 'ndisc_recv_na', /target address is multicast/],
+    ['ipv6-exthdr', /^solicited NA to ff02::1$/, 'ndisc_recv_na', /solicited NA is multicast/],
+    ['ipv6-exthdr', /^NA for our own address$/, 'ndisc_recv_na', /our address fd00:1::1/],
+    ['ipv6-exthdr', /^NA with a zero-length option$/, 'ndisc_recv_na', /malformed ND options/],
+    ['ipv6-exthdr', /^NA for fd00:1::88/, 'ndisc_recv_na', /fd00:1::88: no neighbour entry/],
+    ['ipv6-exthdr', /^NA with a 16-byte target link-layer option$/, 'ndisc_recv_na', /link-layer address length/],
+    ['ipv6-exthdr', /^NA of 16 bytes$/, 'ndisc_recv_na', /shorter than struct nd_msg/],
+    ['ipv6-exthdr', /^RS from ::$/, 'ndisc_recv_rs', /from ::/],
+    ['ipv6-exthdr', /^RS with a zero-length option$/, 'ndisc_recv_rs', /malformed ND options/],
+    ['ipv6-exthdr', /^RS with a 16-byte source option$/, 'ndisc_recv_rs', /link-layer address length/],
+    ['ipv6-exthdr', /^RA from a global address$/, 'ndisc_router_discovery', /not link-local/],
+    ['ipv6-exthdr', /^RA of 12 bytes$/, 'ndisc_router_discovery', /too short/],
+    ['ipv6-exthdr', /^RA with a zero-length option$/, 'ndisc_router_discovery', /malformed ND options/],
+    ['ipv6-ndisc', /^unsolicited NA on eth1 \(drop_unsolicited_na\)$/, 'ndisc_recv_na', /drop_unsolicited_na/],
+    ['ipv6-ndisc', /^unsolicited NA for fd00:1::52 without a target link-layer option/, 'ndisc_recv_na', /fd00:1::52: no neighbour entry/],
+  ];
+  for (const [name, note, fn, why] of nd) {
+    it(`${name}: ${note.source}`, () => {
+      const n = notes(name);
+      const i = n.findIndex((x) => note.test(x));
+      expect(i, 'frame with that note').toBeGreaterThanOrEqual(0);
+      const k = kernel.get(name)![i];
+      expect(k.events?.some((e) => e.fn === 'icmpv6_rcv' && /^kfree_skb/.test(e.what)), `kernel kfree in icmpv6_rcv: ${JSON.stringify(k.events)}`).toBe(true);
+      const rec = got.get(name)![i];
+      const drop = rec.events.find((e) => e.fn === fn && e.what === `drop ${k.reason}`);
+      expect(drop, JSON.stringify(rec.events)).toBeDefined();
+      // the device it came in on, and why
+      expect(drop!.dev).toBe(ifaces(name)[i]);
+      expect(String((drop!.detail as Record<string, unknown> | undefined)?.why), JSON.stringify(drop)).toMatch(why);
+    });
+  }
   const rows: [string, RegExp, string, (d: Record<string, unknown>) => boolean][] = [
     ['ipv6-exthdr', /^IPv6 header cut at 30 bytes$/, 'ip6_rcv_core', (d) => /shorter than an IPv6 header/.test(String(d.why))],
     ['ipv6-exthdr', /^version 4 in an IPv6/, 'ip6_rcv_core', (d) => d.version === 4],
