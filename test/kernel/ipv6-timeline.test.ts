@@ -236,3 +236,29 @@ describe('each IPv6 drop explains itself with what the frame was built to show',
     }
   });
 });
+
+describe('reassembly and icmp6_send refusals say what happened (hand-derived from frames.py)', () => {
+  // the reassembled payload length: the headers before the fragment header plus the whole UDP
+  // datagram (8 + 26 bytes of '0123456789abcdef0123456789'); the frames are the two fragments'
+  const rows: [string, RegExp, string, string][] = [
+    ['ipv6-exthdr', /^last fragment: reassembled UDP to :53$/, 'ip6_frag_reasm', 'reassembled 34 payload bytes from frames 27,28'],
+    ['ipv6-ctfrag', /^A last fragment: reassembled/, 'nf_ct_frag6_reasm', 'reassembled 34 payload bytes from frames 1,2'],
+    // + 8 bytes of destination options
+    ['ipv6-paths', /^A: destination options, then last fragment/, 'nf_ct_frag6_reasm', 'reassembled 42 payload bytes from frames 1,2'],
+    // + 8 hop-by-hop + 8 destination options
+    ['ipv6-paths', /^B: hop-by-hop, destination options, last fragment/, 'nf_ct_frag6_reasm', 'reassembled 50 payload bytes from frames 3,4'],
+    // + 24 bytes of routing header (8 + one address)
+    ['ipv6-paths', /^C: routing header, last fragment/, 'nf_ct_frag6_reasm', 'reassembled 58 payload bytes from frames 5,6'],
+    ['ipv6-exthdr', /^UDP from :: to closed port 54/, 'icmp6_send', 'no ICMPv6 error to an unspecified/multicast source'],
+    ['ipv6-exthdr', /^ICMPv6 error to an unreachable route/, 'icmp6_send', 'no ICMPv6 error about an ICMPv6 error'],
+    ['ipv6-exthdr', /^UDP to closed port 54 from fd00:1::112, error 7 of a burst$/, 'icmp6_send', 'ICMPv6 type 1 rate-limited'],
+  ];
+  for (const [name, note, fn, what] of rows) {
+    it(`${name}: ${note.source}`, () => {
+      const i = notes(name).findIndex((x) => note.test(x));
+      expect(i, 'frame with that note').toBeGreaterThanOrEqual(0);
+      const rec = got.get(name)![i];
+      expect(rec.events.filter((e) => e.fn === fn).map((e) => e.what), JSON.stringify(rec.events)).toContain(what);
+    });
+  }
+});
