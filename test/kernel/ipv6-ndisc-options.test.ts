@@ -1,0 +1,59 @@
+// ndisc_parse_options (net/ipv6/ndisc.c, 6.x) with an option given twice: for the source and target
+// link-layer address options `if (ndopts->nd_opt_array[nd_opt->nd_opt_type]) ND_PRINTK(2, warn,
+// "%s: duplicated ND6 option found: type=%d\n", ...); else ndopts->nd_opt_array[...] = nd_opt;`:
+// the first one counts, the second is only warned about. Host: fixtures/host-samples/bridge (br0
+// fd00:10::1/64).
+import { describe, expect, test } from 'vitest';
+import { ndisc_rcv } from '../../src/kernel/ipv6/ndisc.js';
+import { neigh_resolve, nudName } from '../../src/kernel/neigh/neighbour.js';
+import { at, eth, ip6, mac, nd, netFor, newCtx, sample, skbOn } from './bridge-helpers.js';
+
+const H2 = '02:00:00:00:0c:02';
+const OTHER = '02:00:00:00:0c:99';
+
+function setup() {
+  const host = sample('bridge');
+  const net = netFor(host);
+  at(net, 1000);
+  return { net, br0: host.byName.get('br0')! };
+}
+function ipSkb(frame: Uint8Array, dev: Parameters<typeof skbOn>[1]) {
+  const skb = skbOn(frame, dev);
+  skb.transport_header = 54;
+  return skb;
+}
+const lladdr = (type: number, m: string) => [type, 1, ...mac(m)];
+const hex = (b: Uint8Array | null | undefined) => (b ? Buffer.from(b).toString('hex') : String(b));
+
+describe('ndisc_parse_options: a duplicated link-layer address option', () => {
+  test('an NS with two source link-layer options: the neighbour learns the first address', () => {
+    const { net, br0 } = setup();
+    const ctx = newCtx();
+    const body = [0, 0, 0, 0, ...ip6('fd00:10::1'), ...lladdr(1, H2), ...lladdr(1, OTHER)];
+    ndisc_rcv(net, ipSkb(eth('33:33:ff:00:00:01', H2, 0x86dd, nd('fd00:10::2', 'ff02::1:ff00:1', 135, body)), br0), ctx);
+    expect(ctx.toRecord().fate).toBe('consumed');
+    expect(hex(net.neigh.lookup(6, ip6('fd00:10::2'), br0, 1000e9)?.ha)).toBe(hex(mac(H2)));
+  });
+  test('a solicited NA with two target link-layer options: the entry takes the first address', () => {
+    const { net, br0 } = setup();
+    // an IPv6 packet to fd00:10::2 makes an INCOMPLETE entry (ndisc_solicit)
+    expect(neigh_resolve(net, 6, ip6('fd00:10::2'), br0, newCtx(1))).toBeNull();
+    const ctx = newCtx(2);
+    const body = [0x60, 0, 0, 0, ...ip6('fd00:10::2'), ...lladdr(2, H2), ...lladdr(2, OTHER)];
+    ndisc_rcv(net, ipSkb(eth('02:00:00:00:0b:00', H2, 0x86dd, nd('fd00:10::2', 'fd00:10::1', 136, body)), br0), ctx);
+    expect(ctx.toRecord().fate).toBe('consumed');
+    expect(hex(net.neigh.lookup(6, ip6('fd00:10::2'), br0, 1000e9)?.ha)).toBe(hex(mac(H2)));
+  });
+  test('an MTU option (type 5, 8 bytes) in an NA is no target address: the INCOMPLETE entry stays so', () => {
+    const { net, br0 } = setup();
+    expect(neigh_resolve(net, 6, ip6('fd00:10::2'), br0, newCtx(1))).toBeNull();
+    const ctx = newCtx(2);
+    const body = [0x60, 0, 0, 0, ...ip6('fd00:10::2'), 5, 1, 0, 0, 0, 0, 0x05, 0xdc];
+    ndisc_rcv(net, ipSkb(eth('02:00:00:00:0b:00', H2, 0x86dd, nd('fd00:10::2', 'fd00:10::1', 136, body)), br0), ctx);
+    // ndisc_recv_na: lladdr only from ndopts.nd_opts_tgt_lladdr; neigh_update of an entry that has
+    // no address with none given: `if (!lladdr) goto out` for a device with an address: unchanged
+    const n = net.neigh.lookup(6, ip6('fd00:10::2'), br0, 1000e9)!;
+    expect(nudName(n.state)).toBe('INCOMPLETE');
+    expect(n.ha).toBeNull();
+  });
+});
