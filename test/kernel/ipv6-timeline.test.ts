@@ -264,6 +264,22 @@ describe('reassembly and icmp6_send refusals say what happened (hand-derived fro
     ['ipv6-exthdr', /^UDP from :: to closed port 54/, 'icmp6_send', 'no ICMPv6 error to an unspecified/multicast source'],
     ['ipv6-exthdr', /^ICMPv6 error to an unreachable route/, 'icmp6_send', 'no ICMPv6 error about an ICMPv6 error'],
     ['ipv6-exthdr', /^UDP to closed port 54 from fd00:1::112, error 7 of a burst$/, 'icmp6_send', 'ICMPv6 type 1 rate-limited'],
+    // ip6_parse_tlv / ip6_tlvopt_unknown: the option's type, its octet (40 + 2: the first option of
+    // the first extension header) and the action in its two high bits
+    ['ipv6-exthdr', /^hop-by-hop unknown option 0x1e \(action 00: skip\)/, 'ip6_tlvopt_unknown', 'unknown option type 30 at octet 42: action 0'],
+    ['ipv6-exthdr', /^hop-by-hop unknown option 0x5e \(action 01: discard\)/, 'ip6_tlvopt_unknown', 'unknown option type 94 at octet 42: action 1'],
+    ['ipv6-exthdr', /^hop-by-hop unknown option 0x9e \(action 10: parameter problem\)/, 'ip6_tlvopt_unknown', 'unknown option type 158 at octet 42: action 2'],
+    ['ipv6-exthdr', /^hop-by-hop unknown option 0xde \(action 11\) to a unicast/, 'ip6_tlvopt_unknown', 'unknown option type 222 at octet 42: action 3'],
+    ['ipv6-exthdr', /^destination options unknown 0x1e \(skip\)/, 'ip6_tlvopt_unknown', 'unknown option type 30 at octet 42: action 0'],
+    // ip6_mc_input: the group and the device the frame came in on
+    ['ipv6-exthdr', /^UDP to another solicited-node group$/, 'ip6_mc_input', 'group ff02::1:ff00:99 not joined on eth0'],
+    ['ipv6-paths', /^UDP to ff02::1:3 :53 \(a group nobody joined\)$/, 'ip6_mc_input', 'group ff02::1:3 not joined on eth0'],
+    // ip6_forward decrements the hop limit the frame carried
+    ['ipv6-paths', /^forward with hop limit 2: forwarded with 1$/, 'ip6_forward', 'hop limit 2 -> 1'],
+    ['ipv6-paths', /^forward exactly 1280 bytes to eth1/, 'ip6_forward', 'hop limit 64 -> 63'],
+    // setup.sh: default via fd00:1::2 dev eth0, and the frame came in by eth0
+    ['ipv6-exthdr', /^UDP to ::$/, 'ip6_route_input', 'unicast default table main'],
+    ['ipv6-exthdr', /^UDP to ::$/, 'ip6_forward', 'forwarded back out the ingress device (ndisc_send_redirect not modelled)'],
   ];
   for (const name of [...new Set(rows.map((r) => r[0]))]) {
     it(name, () => {
@@ -276,4 +292,13 @@ describe('reassembly and icmp6_send refusals say what happened (hand-derived fro
       }
     });
   }
+  it('ip6_route_input details the route it took (setup.sh of ipv6-exthdr: default via fd00:1::2 dev eth0; ipv6-paths: fd00:2::/64 on eth1)', () => {
+    const exthdr = got.get('ipv6-exthdr');
+    const e = exthdr[notes('ipv6-exthdr').findIndex((x) => /^UDP to ::$/.test(x))].events.find((x) => x.fn === 'ip6_route_input');
+    expect(e?.detail).toEqual({ table: 'main', route: 'default via fd00:1::2 dev eth0' });
+    const paths = got.get('ipv6-paths');
+    const f = paths[notes('ipv6-paths').findIndex((x) => /^forward with hop limit 2/.test(x))].events.find((x) => x.fn === 'ip6_route_input');
+    expect(f?.detail).toEqual({ table: 'main', route: 'fd00:2::/64 dev eth1' });
+    expect(f?.what).toBe('unicast fd00:2::/64 table main');
+  });
 });
