@@ -44,18 +44,23 @@ function ifaces(name: string): string[] {
 }
 
 const kernel = new Map(scenarios().filter((s) => SCEN.includes(s.name)).map((s) => [s.name, s.expected]));
-// replayed inside each test, never at collection: Stryker's per-test coverage only sees what a test runs
-const got = { get: (name: string): FateRecord[] => model(name) };
+// Each check below registers for the scenarios it reads; one test per scenario replays it once, inside
+// the test (Stryker's per-test coverage only sees what a test runs, and a mutant then costs one replay
+// per scenario), and runs the checks in turn.
+type Check = { what: string; fn: (recs: FateRecord[]) => void };
+const checks = new Map<string, Check[]>();
+function check(scenario: string, what: string, fn: (recs: FateRecord[]) => void): void {
+  (checks.get(scenario) ?? checks.set(scenario, []).get(scenario)!).push({ what, fn });
+}
 
 // The same records as test/conformance/kernel-fixtures.test.ts compares (its known disagreements
 // allowed), here so that a narrowed mutation run of src/kernel/ipv6 (docs/testing.md) can judge
 // mutants by the IPv6 scenarios alone; the nft trace is left to the conformance test.
-describe('the IPv6 scenarios\' records agree with the kernel (fate, reason, egress, replies, verdicts, socket)', () => {
+{
   const known = knownDisagreements();
   for (const name of SCEN) {
-    it(name, () => {
+    check(name, 'the records agree with the kernel (fate, reason, egress, replies, verdicts, socket)', (recs) => {
       const bad: string[] = [];
-      const recs = got.get(name);
       for (const exp of kernel.get(name)!) {
         if (exp.fate === 'sent') continue;
         const diffs = compare(exp, recs[exp.frame - 1], FIELDS.filter((f) => f !== 'trace'));
@@ -64,16 +69,21 @@ describe('the IPv6 scenarios\' records agree with the kernel (fate, reason, egre
       expect(bad).toEqual([]);
     });
   }
-});
+}
 
-describe('ip6_rcv_core\'s step agrees with tshark on the header fields', () => {
+// ip6_rcv_core's step against tshark's header fields: registered only where tshark is installed; the
+// test 'tshark reads the IPv6 scenarios' below is then run, else reported skipped
+const tsharkCache = new Map<string, string[]>();
+const tsharkRows = (name: string): string[] => {
+  const file = join(FIX, name, 'frames.pcapng');
+  if (tsharkCache.has(name)) return tsharkCache.get(name)!;
+  return tsharkCache.set(name, tsharkRun(file, ['-n', '-r', file, '-T', 'fields', '-E', 'separator=|', '-e', 'frame.number', '-e', 'eth.type', '-e', 'ipv6.src', '-e', 'ipv6.dst', '-e', 'ipv6.hlim', '-e', 'ipv6.nxt', '-e', 'ipv6.plen', '-E', 'occurrence=f']).trim().split('\n')).get(name)!;
+};
+if (hasTshark()) {
   for (const name of SCEN) {
-    it.skipIf(!hasTshark())(name, () => {
-      const file = join(FIX, name, 'frames.pcapng');
-      const rows = tsharkRun(file, ['-n', '-r', file, '-T', 'fields', '-E', 'separator=|', '-e', 'frame.number', '-e', 'eth.type', '-e', 'ipv6.src', '-e', 'ipv6.dst', '-e', 'ipv6.hlim', '-e', 'ipv6.nxt', '-e', 'ipv6.plen', '-E', 'occurrence=f']).trim().split('\n');
+    check(name, 'ip6_rcv_core\'s step agrees with tshark on the header fields', (recs) => {
       let checked = 0;
-      const recs = got.get(name);
-      for (const row of rows) {
+      for (const row of tsharkRows(name)) {
         const [no, etype, src, dst, hlim, nxt, plen] = row.split('|');
         if (etype !== '0x86dd' || !src) continue;
         const exp = kernel.get(name)![Number(no) - 1];
@@ -88,6 +98,9 @@ describe('ip6_rcv_core\'s step agrees with tshark on the header fields', () => {
       expect(checked).toBeGreaterThan(10);
     });
   }
+}
+it.skipIf(!hasTshark())('tshark reads the IPv6 scenarios (the header-field check above runs)', () => {
+  for (const name of SCEN) expect(tsharkRows(name).length, name).toBe(kernel.get(name)!.length);
 });
 
 /** tcpdump's wording of an ICMPv6 message (print-icmp6.c) -> [type, code]; null for an echo reply */
@@ -109,11 +122,10 @@ function typeCode(summary: string): [number, number] | null | undefined {
   return undefined;
 }
 
-describe('the step that built each ICMPv6 answer names what the kernel sent', () => {
+{
   for (const name of ['ipv6', 'ipv6-exthdr', 'ipv6-paths']) {
-    it(name, () => {
+    check(name, 'the step that built each ICMPv6 answer names what the kernel sent', (recs) => {
       let checked = 0;
-      const recs = got.get(name);
       for (const exp of kernel.get(name)!) {
         for (const r of exp.replies ?? []) {
           const m = /^IP6 (\S+) > (\S+): ICMP6, (.*)$/.exec(r.summary);
@@ -130,18 +142,17 @@ describe('the step that built each ICMPv6 answer names what the kernel sent', ()
       expect(checked).toBeGreaterThan(name === 'ipv6' ? 3 : 10);
     });
   }
-});
+}
 
-describe('ip6_route_input names the route that refused the packet (setup.sh of ipv6-exthdr)', () => {
+{
   // blackhole fd00:8::/64, prohibit fd00:7::/64, unreachable fd00:9::/64 (ip -6 route add ...)
   const rows: [RegExp, RegExp][] = [
     [/UDP to a blackhole route/, /^blackhole route fd00:8::\/64 table main$/],
     [/UDP to a prohibit route/, /^prohibit route fd00:7::\/64 table main$/],
     [/echo request to an unreachable route/, /^no route to fd00:9::1 \(unreachable\)$/],
   ];
-  it('each of the three', () => {
+  check('ipv6-exthdr', 'ip6_route_input names the route that refused the packet (setup.sh)', (recs) => {
     const n = notes('ipv6-exthdr');
-    const recs = got.get('ipv6-exthdr');
     for (const [note, what] of rows) {
       const i = n.findIndex((x) => note.test(x));
       expect(i, String(note)).toBeGreaterThanOrEqual(0);
@@ -149,9 +160,9 @@ describe('ip6_route_input names the route that refused the packet (setup.sh of i
       expect(ev.map((e) => e.what), String(note)).toEqual([expect.stringMatching(what)]);
     }
   });
-});
+}
 
-describe('each IPv6 drop explains itself with what the frame was built to show', () => {
+{
   // [scenario, the frame's note, function that freed it (the kernel's kfree location), what the drop step must say]
   // the model's name for a kernel location where the kernel inlined the function (as in ipv6-exthdr-kfree.test.ts)
   const modelFn: Record<string, string> = { dst_discard_out: 'dst_discard', ip6_input_finish: 'ip6_protocol_deliver_rcu' };
@@ -182,10 +193,9 @@ describe('each IPv6 drop explains itself with what the frame was built to show',
     ['ipv6-ndisc', /^unsolicited NA for fd00:1::52 without a target link-layer option/, 'ndisc_recv_na', /fd00:1::52: no neighbour entry/],
   ];
   for (const name of [...new Set(nd.map((r) => r[0]))]) {
-    it(`${name}: neighbour discovery`, () => {
+    check(name, 'each neighbour discovery drop explains itself', (recs) => {
       const n = notes(name);
       const dev = ifaces(name);
-      const recs = got.get(name);
       for (const [, note, fn, why] of nd.filter((r) => r[0] === name)) {
         const i = n.findIndex((x) => note.test(x));
         expect(i, `frame with the note ${note}`).toBeGreaterThanOrEqual(0);
@@ -223,9 +233,8 @@ describe('each IPv6 drop explains itself with what the frame was built to show',
     ['ipv6-paths', /packet too big 1 of 8$/, 'ip6_forward', (d) => d.len === 1300 && d.mtu === 1280],
   ];
   for (const name of [...new Set(rows.map((r) => r[0]))]) {
-    it(name, () => {
+    check(name, 'each drop explains itself with what the frame was built to show', (recs) => {
       const n = notes(name);
-      const recs = got.get(name);
       for (const [, note, fn, ok] of rows.filter((r) => r[0] === name)) {
         const i = n.findIndex((x) => note.test(x));
         expect(i, `frame with the note ${note}`).toBeGreaterThanOrEqual(0);
@@ -238,18 +247,17 @@ describe('each IPv6 drop explains itself with what the frame was built to show',
       }
     });
   }
-  it('ipv6-paths: disable_ipv6 and otherhost drops name the device they came in on (eth2, eth0)', () => {
+  check('ipv6-paths', 'disable_ipv6 and otherhost drops name the device they came in on (eth2, eth0)', (recs) => {
     const n = notes('ipv6-paths');
-    const recs = got.get('ipv6-paths');
     for (const [note, dev] of [[/disable_ipv6/, 'eth2'], [/otherhost/, 'eth0']] as const) {
       const rec = recs[n.findIndex((x) => note.test(x))];
       const drop = rec.events.find((e) => e.fn === 'ip6_rcv_core' && e.what.startsWith('drop '));
       expect(drop?.dev, JSON.stringify(rec.events)).toBe(dev);
     }
   });
-});
+}
 
-describe('reassembly and icmp6_send refusals say what happened (hand-derived from frames.py)', () => {
+{
   // the reassembled payload length: the headers before the fragment header plus the whole UDP
   // datagram (8 + 26 bytes of '0123456789abcdef0123456789'); the frames are the two fragments'
   const rows: [string, RegExp, string, string][] = [
@@ -282,9 +290,8 @@ describe('reassembly and icmp6_send refusals say what happened (hand-derived fro
     ['ipv6-exthdr', /^UDP to ::$/, 'ip6_forward', 'forwarded back out the ingress device (ndisc_send_redirect not modelled)'],
   ];
   for (const name of [...new Set(rows.map((r) => r[0]))]) {
-    it(name, () => {
+    check(name, 'reassembly, refusal, option, group, hop limit and route steps say what happened (hand-derived from frames.py)', (recs) => {
       const n = notes(name);
-      const recs = got.get(name);
       for (const [, note, fn, what] of rows.filter((r) => r[0] === name)) {
         const i = n.findIndex((x) => note.test(x));
         expect(i, `frame with the note ${note}`).toBeGreaterThanOrEqual(0);
@@ -292,13 +299,30 @@ describe('reassembly and icmp6_send refusals say what happened (hand-derived fro
       }
     });
   }
-  it('ip6_route_input details the route it took (setup.sh of ipv6-exthdr: default via fd00:1::2 dev eth0; ipv6-paths: fd00:2::/64 on eth1)', () => {
-    const exthdr = got.get('ipv6-exthdr');
+  // setup.sh of ipv6-exthdr: default via fd00:1::2 dev eth0; of ipv6-paths: fd00:2::/64 on eth1
+  check('ipv6-exthdr', 'ip6_route_input details the route it took', (exthdr) => {
     const e = exthdr[notes('ipv6-exthdr').findIndex((x) => /^UDP to ::$/.test(x))].events.find((x) => x.fn === 'ip6_route_input');
     expect(e?.detail).toEqual({ table: 'main', route: 'default via fd00:1::2 dev eth0' });
-    const paths = got.get('ipv6-paths');
+  });
+  check('ipv6-paths', 'ip6_route_input details the route it took', (paths) => {
     const f = paths[notes('ipv6-paths').findIndex((x) => /^forward with hop limit 2/.test(x))].events.find((x) => x.fn === 'ip6_route_input');
     expect(f?.detail).toEqual({ table: 'main', route: 'fd00:2::/64 dev eth1' });
     expect(f?.what).toBe('unicast fd00:2::/64 table main');
   });
+}
+
+describe('the IPv6 scenarios against the kernel recordings, tshark and frames.py (one replay each)', () => {
+  for (const name of SCEN) {
+    it(name, () => {
+      const recs = model(name);
+      for (const c of checks.get(name) ?? []) {
+        try {
+          c.fn(recs);
+        } catch (e) {
+          (e as Error).message = `${name}: ${c.what}: ${(e as Error).message}`;
+          throw e;
+        }
+      }
+    });
+  }
 });
