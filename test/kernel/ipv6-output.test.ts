@@ -9,7 +9,11 @@
 //   entry's queue and ndisc_solicit sends a neighbour solicitation from the packet's source to the
 //   solicited-node group of the next hop (ndisc_send_ns).
 // Host: the "router" sample (eth0 2001:db8:1::1/64, eth1 2001:db8:2::1/64, forwarding on).
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadHost } from '../../src/host/load.js';
 import { createNet, type Net } from '../../src/kernel/net.js';
 import { parseIpv6 } from '../../src/packet/addr.js';
 import { run, eth, expectFate, sample, udp6 } from './helpers.js';
@@ -73,5 +77,30 @@ describe('an answer to a peer without a neighbour entry waits for it (ip6_finish
       .dropped('NO_SOCKET')
       .reply('eth0', /^IP6 2001:db8:1::1 > ff02::1:ff00:99: ICMP6, neighbor solicitation, who has 2001:db8:1::99/)
       .event('ip6_finish_output2', /^reply waits for neighbour 2001:db8:1::99$/);
+  });
+});
+
+describe('ndisc_send_ns without a link-local address (net/ipv6/ndisc.c)', () => {
+  // ndisc_send_ns: `if (!saddr) { if (ipv6_get_lladdr(dev, &addr_buf, (IFA_F_TENTATIVE | IFA_F_OPTIMISTIC)))
+  // return; saddr = &addr_buf; }`: a forwarded packet's solicitation comes from the link-local
+  // address of the output device; without one no solicitation goes out
+  function routerWithout(linkLocalOn: string | null) {
+    const dir = mkdtempSync(join(tmpdir(), 'ip6out-'));
+    cpSync(new URL('../../fixtures/host-samples/router', import.meta.url).pathname, dir, { recursive: true });
+    const p = join(dir, 'ip-addr.json');
+    const links = JSON.parse(readFileSync(p, 'utf8')) as { ifname: string; addr_info: { family: string; scope?: string }[] }[];
+    for (const l of links) if (l.ifname === linkLocalOn) l.addr_info = l.addr_info.filter((a) => !(a.family === 'inet6' && a.scope === 'link'));
+    writeFileSync(p, JSON.stringify(links));
+    return loadHost(dir);
+  }
+  const fwd = () => eth(RMAC, '02:00:00:00:01:02', 0x86dd, udp6('2001:db8:1::2', '2001:db8:2::9', 40000, 53));
+  it('with eth1\'s link-local address: an NS from fe80::ff:fe00:201 to ff02::1:ff00:9', () => {
+    const { rec } = run(routerWithout(null), fwd(), 'eth0');
+    expect(rec.replies?.map((r) => r.summary)).toContain('IP6 fe80::ff:fe00:201 > ff02::1:ff00:9: ICMP6, neighbor solicitation, who has 2001:db8:2::9, length 32');
+  });
+  it('without it: no solicitation, the step says why', () => {
+    const { rec } = run(routerWithout('eth1'), fwd(), 'eth0');
+    expect(rec.replies ?? []).toEqual([]);
+    expectFate(rec).event('ndisc_send_ns', /^eth1 has no link-local address: no solicitation$/);
   });
 });
