@@ -58,6 +58,10 @@ export const SYSCTL_DEFAULTS: Readonly<Record<string, string>> = {
   'net.ipv6.icmp.echo_ignore_all': '0',
   'net.ipv6.icmp.echo_ignore_multicast': '0',
   'net.ipv6.icmp.echo_ignore_anycast': '0',
+  'net.ipv6.anycast_src_echo_reply': '0',
+  // ip6_parse_tlv's option counts (IP6_DEFAULT_MAX_HBH_OPTS_CNT, IP6_DEFAULT_MAX_DST_OPTS_CNT)
+  'net.ipv6.max_hbh_opts_number': '8',
+  'net.ipv6.max_dst_opts_number': '8',
   'net.ipv6.ip6frag_time': '60',
   // conntrack (nf_conntrack_proto_*.c, nf_conntrack_core.c)
   'net.netfilter.nf_conntrack_tcp_loose': '1',

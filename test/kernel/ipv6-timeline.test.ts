@@ -17,7 +17,7 @@ import { hasTshark, tsharkRun } from '../capture/tshark-util.js';
 import { openCapture } from '../../src/capture/reader.js';
 
 const FIX = join(import.meta.dirname, '../../fixtures/kernel');
-const SCEN = ['ipv6', 'ipv6-exthdr', 'ipv6-paths', 'ipv6-ndisc', 'ipv6-ctfrag', 'ipv6-firewall'];
+const SCEN = ['ipv6', 'ipv6-exthdr', 'ipv6-paths', 'ipv6-ndisc', 'ipv6-ctfrag', 'ipv6-firewall', 'ipv6-tlv'];
 
 function model(name: string): FateRecord[] {
   const d = join(FIX, name);
@@ -229,6 +229,14 @@ function typeCode(summary: string): [number, number] | null | undefined {
     ['ipv6-exthdr', /^unknown informational type 200$/, 'icmpv6_rcv', (d) => /informational type 200/.test(String(d.why))],
     ['ipv6-exthdr', /^non-last fragment of 13 bytes/, 'ipv6_frag_rcv', (d) => /multiple of 8/.test(String(d.why))],
     ['ipv6-exthdr', /^fragment at offset 65528 with 16 bytes/, 'ipv6_frag_rcv', (d) => /65535/.test(String(d.why))],
+    // ip6_parse_tlv's limits (frames.py of ipv6-tlv: padding over 7 bytes in a row, PadN of 0x55s, 9 options)
+    ['ipv6-tlv', /^hop-by-hop PadN of 6 with non-zero contents$/, 'ip6_parse_tlv', (d) => /PadN with non-zero contents/.test(String(d.why))],
+    ['ipv6-tlv', /^hop-by-hop PadN of 8 then 6/, 'ip6_parse_tlv', (d) => /more than 7 bytes of padding/.test(String(d.why))],
+    ['ipv6-tlv', /^hop-by-hop 6 Pad1 then PadN of 8$/, 'ip6_parse_tlv', (d) => /more than 7 bytes of padding/.test(String(d.why))],
+    ['ipv6-tlv', /^hop-by-hop 14 Pad1$/, 'ip6_parse_tlv', (d) => /more than 7 bytes of padding/.test(String(d.why))],
+    ['ipv6-tlv', /^hop-by-hop with 9 unknown skip options$/, 'ip6_parse_tlv', (d) => /more than 8 options/.test(String(d.why))],
+    ['ipv6-tlv', /^destination options PadN of 6 with non-zero contents$/, 'ip6_parse_tlv', (d) => /PadN with non-zero contents/.test(String(d.why))],
+    ['ipv6-tlv', /^destination options with 9 unknown skip options$/, 'ip6_parse_tlv', (d) => /more than 8 options/.test(String(d.why))],
     // 1300-byte packets to eth1 (mtu 1280): the length is the whole IPv6 packet
     ['ipv6-paths', /packet too big 1 of 8$/, 'ip6_forward', (d) => d.len === 1300 && d.mtu === 1280],
   ];

@@ -361,20 +361,39 @@ function ip6_parse_tlv(net: Net, skb: SkBuff, ctx: FrameCtx, off: number, hopbyh
   const b = skb.data;
   const nh = skb.network_header;
   const end = off + ((b[off + 1] + 1) << 3);
+  // padding: at most 7 bytes in a row, PadN all zeros; options other than padding: at most
+  // net.ipv6.max_hbh_opts_number / max_dst_opts_number (a negative value: as many, and unknown
+  // options dropped whatever their action). Each violation is `goto bad`: kfree_skb IP_INHDR
+  // (recorded on 6.18: fixtures/kernel/ipv6-tlv)
+  const maxCount = net.sysctlInt(hopbyhop ? 'net.ipv6.max_hbh_opts_number' : 'net.ipv6.max_dst_opts_number');
+  let padlen = 0;
+  let tlvCount = 0;
   for (let p = off + 2; p < end; ) {
     const t = b[p];
     if (t === 0) {
+      if (++padlen > 7) return tlvBad(ctx, 'more than 7 bytes of padding in a row');
       p++;
       continue;
     }
-    if (p + 2 > end || p + 2 + b[p + 1] > end) {
-      ctx.drop('ip6_parse_tlv', 'IP_INHDR', { detail: { why: 'option runs past its header' } });
-      return false;
+    if (p + 2 > end || p + 2 + b[p + 1] > end) return tlvBad(ctx, 'option runs past its header');
+    if (t === 1) {
+      padlen += 2 + b[p + 1];
+      if (padlen > 7) return tlvBad(ctx, 'more than 7 bytes of padding in a row');
+      for (let i = p + 2; i < p + 2 + b[p + 1]; i++) if (b[i] !== 0) return tlvBad(ctx, 'PadN with non-zero contents');
+      p += 2 + b[p + 1];
+      continue;
     }
-    const known = t === 1 || (hopbyhop ? t === 5 || t === 0xc2 || t === 7 || t === 0x31 : t === 0xc9);
+    if (++tlvCount > Math.abs(maxCount)) return tlvBad(ctx, `more than ${Math.abs(maxCount)} options`);
+    padlen = 0;
+    const known = hopbyhop ? t === 5 || t === 0xc2 || t === 7 || t === 0x31 : t === 0xc9;
     if (!known) {
       const action = t >> 6;
       ctx.tracing && ctx.ev('ip6_tlvopt_unknown', `unknown option type ${t} at octet ${p - nh}: action ${action}`);
+      if (maxCount < 0) {
+        // disallow_unknowns: always a silent drop
+        ctx.drop('ip6_tlvopt_unknown', 'UNHANDLED_PROTO');
+        return false;
+      }
       if (action === 0) {
         p += 2 + b[p + 1];
         continue;
@@ -387,6 +406,12 @@ function ip6_parse_tlv(net: Net, skb: SkBuff, ctx: FrameCtx, off: number, hopbyh
     p += 2 + b[p + 1];
   }
   return true;
+}
+
+/** ip6_parse_tlv's `goto bad`: kfree_skb IP_INHDR */
+function tlvBad(ctx: FrameCtx, why: string): false {
+  ctx.drop('ip6_parse_tlv', 'IP_INHDR', { detail: { why } });
+  return false;
 }
 
 /** ip6_forward: forwarding sysctl, hop limit, source checks, MTU, NF FORWARD */
