@@ -25,6 +25,12 @@ export default defineConfig({
     include,
     exclude: ['test/fuzz/**', 'node_modules/**', 'dist/**'],
     testTimeout: 60_000,
+    // MUTATE_ISOLATE=0: one module graph for all test files of a mutant run (and across runs), instead
+    // of importing src/ again for each test file: several times faster for a part whose tests replay
+    // recordings. Mutants switch at run time, so cached modules still run the active one; what a
+    // module-level cache kept from an earlier mutant's run is not rebuilt (docs/testing.md names
+    // such caches where a part used it).
+    isolate: process.env.MUTATE_ISOLATE !== '0',
     reporters: ['default'],
     // tshark's answers kept by the hash of the bytes it read (test/capture/tshark-util.ts tsharkRun):
     // a capture mutant that leaves a file's bytes alone does not start tshark again
