@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { Out, type ByteOut } from './out.js';
 import { ndjsonInto } from './inspect-ndjson.js';
 import { JobsFeed, parseJobs } from './jobs-feed.js';
+import { fastOwner, flowOwner } from './jobs-hash.js';
 import { isRegularFile } from './regular-file.js';
 import { openCapture, CaptureError, type CaptureReader } from '../capture/reader.js';
 import type { CaptureInterface, Frame } from '../capture/types.js';
@@ -117,27 +118,12 @@ export function runInspect(file: string, opts: Opts, write: ((s: string) => void
   let reader: CaptureReader | null = null;
   let status = 0;
   let ifaceSeen = false;
-  // the workers read the file themselves: a stream (stdin, a pipe) can be read only once
-  if (jobs > 1 && isRegularFile(file)) {
-    const feed = new JobsFeed(file, jobs, { mode: opts.format === 'ndjson' ? 'inspect-ndjson' : 'inspect-text', iface: opts.iface, link: opts.link, absoluteSeq: opts.absoluteSeq });
-    try {
-      while (!out.closed && feed.nextInto(out));
-    } finally {
-      feed.close();
-    }
-    out.flush();
-    ifaceSeen = feed.seen;
-    if (feed.error) {
-      writeErr(`pktlife inspect: ${feed.error.message}\n`);
-      if (!feed.error.capture) return 1;
-      return 2;
-    }
-    if (opts.iface !== undefined && !ifaceSeen) {
-      // the names for the message: the one-thread path below reads them (and finds no frame either)
-      return runInspect(file, { ...opts, jobs: '1' }, write, writeErr);
-    }
-    return 0;
-  }
+  // --jobs: worker threads make the lines of the conversations the hash gives them (jobs-feed.ts),
+  // this thread those of owner 0 and puts the workers' lines in between, in frame order. The
+  // workers read the file themselves: not for a stream (stdin, a pipe), which can be read once.
+  const feed = jobs > 1 && isRegularFile(file)
+    ? new JobsFeed(file, jobs, { mode: opts.format === 'ndjson' ? 'inspect-ndjson' : 'inspect-text', iface: opts.iface, link: opts.link, absoluteSeq: opts.absoluteSeq })
+    : null;
   try {
     reader = openCapture(file);
     const d = new Decoded();
@@ -152,19 +138,36 @@ export function runInspect(file: string, opts: Opts, write: ((s: string) => void
         if (f.iface.name !== want) continue;
         ifaceSeen = true;
       }
+      let decoded = false;
+      if (feed !== null) {
+        // another thread's conversation (as the workers find it: jobs-worker.ts), else theirs first
+        let o = fastOwner(f.buf, f.offset, f.caplen, f.iface.linktype, jobs);
+        if (o < 0) {
+          decodeFrame(f.data, f.caplen, f.iface.linktype, d, f.len, ndjson);
+          decoded = true;
+          o = flowOwner(d, jobs);
+        }
+        if (o !== 0) continue;
+        feed.copyBefore(out, f.index);
+      }
       // the text line shows no checksum state (tcpdump -nn verifies none): only ndjson sums payloads
-      decodeFrame(f.data, f.caplen, f.iface.linktype, d, f.len, ndjson);
+      if (!decoded) decodeFrame(f.data, f.caplen, f.iface.linktype, d, f.len, ndjson);
       if (!(ndjson ? ndjsonInto(out, f, d) : textInto(out, f, d, st, sumOpts))) out.write(inspectLine(f, d, ndjson, st, sumOpts));
       // live input (stdin, a pipe): each frame's line goes out as soon as it is known
       if (live) out.flush();
     }
+    // the workers' lines after this thread's last
+    if (feed !== null && !out.closed) feed.copyBefore(out, Infinity);
   } catch (e) {
+    // the workers' lines before the capture's error (they stop at the same frame)
+    if (feed !== null && e instanceof CaptureError && !out.closed) feed.copyBefore(out, Infinity);
     out.flush();
     if (!(e instanceof CaptureError)) throw e;
     writeErr(`pktlife inspect: ${e.message}\n`);
     status = 2;
   } finally {
     reader?.close();
+    feed?.close();
   }
   out.flush();
   if (status === 0 && opts.iface !== undefined && !ifaceSeen) {

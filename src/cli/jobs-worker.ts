@@ -21,13 +21,13 @@ function run(w: WorkerSetup): void {
   const counters = new Int32Array(w.counters);
   const post = (b: Batch): void => {
     w.port.postMessage(b, [b.bytes.buffer as ArrayBuffer, b.ends.buffer as ArrayBuffer, b.frames.buffer as ArrayBuffer]);
-    const posted = Atomics.add(counters, w.index, 1) + 1;
-    Atomics.notify(counters, w.index);
+    const posted = Atomics.add(counters, w.slot, 1) + 1;
+    Atomics.notify(counters, w.slot);
     // bounded memory: at most AHEAD batches not yet taken by the main thread
     for (;;) {
-      const consumed = Atomics.load(counters, w.n + w.index);
+      const consumed = Atomics.load(counters, w.workers + w.slot);
       if (posted - consumed <= w.ahead) break;
-      Atomics.wait(counters, w.n + w.index, consumed, 200);
+      Atomics.wait(counters, w.workers + w.slot, consumed, 200);
     }
   };
   const d = new Decoded();

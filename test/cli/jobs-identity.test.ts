@@ -68,6 +68,21 @@ describe('--jobs gives the same bytes as one thread', () => {
     expect(none).toEqual(inspectOut(multi, { iface: 'nosuch0' }, '1'));
   }, 240_000);
 
+  it('inspect: generated ordinary traffic (many batches, the workers running ahead of the main thread)', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'jobs-id-'));
+    try {
+      const f = path.join(tmp, 'ordinary.pcap');
+      generateOrdinaryPcap(f, 60_000);
+      for (const opts of [{}, { format: 'ndjson' }]) {
+        const one = inspectOut(f, opts, '1');
+        expect(one.out.split('\n').length).toBe(60_001);
+        for (const jobs of ['2', '3']) expect(inspectOut(f, opts, jobs), `${JSON.stringify(opts)} --jobs ${jobs}`).toEqual(one);
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 240_000);
+
   it.skipIf(corpus().length === 0)('inspect: the public corpus (text and ndjson; damaged files end with the same error)', () => {
     let errors = 0;
     for (const f of corpus()) {
