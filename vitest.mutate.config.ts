@@ -5,6 +5,17 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/** the conformance files (corpus-wide, seconds each) after the unit tests: a mutant stops at its first
+ * failing test (Stryker's bail), so one a quick test kills never waits for a corpus run */
+class QuickFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const slow = (f: TestSpecification) => f.moduleId.includes('/test/conformance/');
+    return [...sorted.filter((f) => !slow(f)), ...sorted.filter(slow)];
+  }
+}
 
 const mod = process.env.MUTATE_MODULE ?? '';
 const KERNEL = ['test/kernel/**/*.test.ts', 'test/netfilter/**/*.test.ts', 'test/conformance/kernel-fixtures.test.ts', 'test/conformance/normalise.test.ts', 'test/host/**/*.test.ts'];
@@ -32,6 +43,7 @@ export default defineConfig({
     // such caches where a part used it).
     isolate: process.env.MUTATE_ISOLATE !== '0',
     reporters: ['default'],
+    sequence: { sequencer: QuickFirst },
     // tshark's answers kept by the hash of the bytes it read (test/capture/tshark-util.ts tsharkRun):
     // a capture mutant that leaves a file's bytes alone does not start tshark again
     env: { PKTLIFE_TSHARK_CACHE: path.join(os.tmpdir(), 'pktlife-tshark-cache') },

@@ -19,7 +19,10 @@ import { host, dev } from '../netfilter/helpers.js';
 import type { IrRuleset, SrcRef } from '../../src/kernel/netfilter/ir.js';
 
 const have = fs.existsSync(PY_DIR);
-const SAMPLES = 48;
+// NFT_DIFF_SAMPLES (packets per rule) and NFT_DIFF_FAILFAST=1 (stop a directory at its first unknown
+// disagreement) make the mutation runs affordable (docs/testing.md); `npm test` uses 48 and runs all
+const SAMPLES = Number(process.env.NFT_DIFF_SAMPLES) || 48;
+const FAILFAST = process.env.NFT_DIFF_FAILFAST === '1';
 
 /** mulberry32: a small seeded generator, so every run sees the same packets */
 function rng(seed: number): () => number {
@@ -302,11 +305,14 @@ function entriesFor(tfile: string): VmEntry[] {
   return out;
 }
 
-export function runDifferential() {
+/** the rules of one tests/py directory (any, arp, bridge, inet, ip, ip6, netdev); seeds are numbered
+ * per directory so each directory's packets do not depend on the others */
+export function runDifferential(dir: string) {
   const results: Outcome[] = [];
   let rulesInCorpus = 0, noProgram = 0;
   let seed = 1;
   for (const f of listPyFiles()) {
+    if (path.basename(path.dirname(f)) !== dir) continue;
     const pf = readPyFile(f);
     const entries = entriesFor(f);
     for (const t of pf.tables) {
@@ -319,19 +325,25 @@ export function runDifferential() {
         const e = entries.some((x) => x.file === famFile) ? entries.find((x) => x.file === famFile && x.rule === text)
           : entries.find((x) => x.file === `${pf.rel}.payload` && x.rule === text && x.family === t.family) ?? entries.find((x) => x.file === `${pf.rel}.payload` && x.rule === text);
         if (!e) { noProgram++; continue; }
-        const res = tryPyRule(pf, t.family, t.name, t.chains, rule);
+        const res = tryPyRule(pf, t.family, t.name, t.chains, rule, false);
         if (!res.rs) continue;
         const spec = pf.chains.get(t.chains[0]!)?.spec ?? '';
-        results.push(checkRule({ ...e, family: t.family, chain: t.chains[0]! }, res.rs, spec, seed++));
+        const o = checkRule({ ...e, family: t.family, chain: t.chains[0]! }, res.rs, spec, seed++);
+        results.push(o);
+        if (FAILFAST && o.disagreements.length && !KNOWN_DISAGREEMENTS.includes(o.key)) return { results, rulesInCorpus, noProgram };
       }
     }
   }
   return { results, rulesInCorpus, noProgram };
 }
 
+// netdev/ is left out: none of its 30 `;ok` rules has a program the interpreter models
+const DIRS = ['any', 'arp', 'bridge', 'inet', 'ip', 'ip6'];
+
 describe.skipIf(!have)('differential test against the real nft compiler (tests/py .payload programs)', () => {
-  it('gives the same match, verdict and mark as the real program on generated packets', () => {
-    const { results, rulesInCorpus, noProgram } = runDifferential();
+  // one test per directory: a mutation run then reruns only the directories that reach a mutant
+  it.each(DIRS)('gives the same match, verdict and mark as the real program on generated packets: %s/', (dir) => {
+    const { results, rulesInCorpus, noProgram } = runDifferential(dir);
     const checked = results.filter((x) => x.checked);
     const agreeing = checked.filter((x) => x.disagreements.length === 0);
     const samples = checked.reduce((a, x) => a + x.samples, 0), agree = checked.reduce((a, x) => a + x.agree, 0), unsup = checked.reduce((a, x) => a + x.unsupported, 0);
@@ -339,22 +351,24 @@ describe.skipIf(!have)('differential test against the real nft compiler (tests/p
     for (const x of results) if (!x.checked) reasons.set(x.reason!, (reasons.get(x.reason!) ?? 0) + 1);
     const bad = checked.filter((x) => x.disagreements.length);
     console.log(
-      `nft differential: ${checked.length}/${rulesInCorpus} ';ok' rule x family checked against the real program (${noProgram} have no program in the .payload files, ` +
+      `nft differential ${dir}/: ${checked.length}/${rulesInCorpus} ';ok' rule x family checked against the real program (${noProgram} have no program in the .payload files, ` +
         `${results.length - checked.length} use instructions the interpreter does not model); ${agreeing.length}/${checked.length} agree on every packet; ` +
         `${agree}/${samples - unsup} packets agree (${unsup} packets reported unsupported by pktlife, not compared); seed fixed, ${SAMPLES} packets per rule\n` +
         `  not checked, by instruction: ${[...reasons.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}\n` +
         `  disagreements (${bad.length}):\n    ${bad.slice(0, process.env.NFT_CONF_ALL ? undefined : 40).map((x) => `${x.key}\n      ${x.disagreements.join('\n      ')}`).join('\n    ')}`,
     );
-    expect(checked.length).toBeGreaterThanOrEqual(CHECKED_FLOOR);
     // every disagreement is a known one, with its reason below
     expect(bad.map((x) => x.key).filter((k) => !KNOWN_DISAGREEMENTS.includes(k))).toEqual([]);
+    expect(checked.length).toBeGreaterThanOrEqual(CHECKED_FLOOR[dir]!);
   });
 });
 
-const CHECKED_FLOOR = 3044;
+/** rules x family checked per directory (3461 in all when written) */
+const CHECKED_FLOOR: Record<string, number> = { any: 1092, arp: 88, bridge: 78, inet: 1056, ip: 462, ip6: 685 };
 /** rules where pktlife and the real program disagree, each with its reason (none expected) */
 const KNOWN_DISAGREEMENTS: string[] = [
   // nft 1.0.2 (the corpus) sends `burst 5` for a bytes limit written without a burst; nft 1.0.6 (Debian 12,
   // this machine's --debug=netlink) sends `burst 0`, and the listing does not show it: pktlife follows 1.0.6
-  ...['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'].flatMap((f) => [`any/limit.t.payload: [${f}] limit rate 1 kbytes/second`, `any/limit.t.payload: [${f}] limit rate over 1 kbytes/second`]),
+  // (the `1 kbytes / second` spelling: the same program, in the entries whose family line is the family alone)
+  ...['ip', 'ip6', 'inet', 'arp', 'bridge', 'netdev'].flatMap((f) => [`any/limit.t.payload: [${f}] limit rate 1 kbytes/second`, `any/limit.t.payload: [${f}] limit rate over 1 kbytes/second`, `any/limit.t.payload: [${f}] limit rate 1 kbytes / second`]),
 ];

@@ -123,8 +123,9 @@ function devices() {
 
 export interface PyOutcome { file: string; family: string; rule: PyRule; error: string | null; unsupported: number; what: string[] }
 
-/** parse + compile one py rule in one family's table; the rule is the last line of the text so errors point at it */
-export function tryPyRule(pf: PyFile, family: string, table: string, chains: string[], rule: PyRule): { error: string | null; rs?: IrRuleset; unsupported?: string[] } {
+/** parse + compile one py rule in one family's table; the rule is the last line of the text so errors point at it
+ * (`hooks` false: parse only, for a caller that compiles the table itself) */
+export function tryPyRule(pf: PyFile, family: string, table: string, chains: string[], rule: PyRule, hooks = true): { error: string | null; rs?: IrRuleset; unsupported?: string[] } {
   const head = [`add table ${family} ${table}`];
   for (const c of chains) {
     const ch = pf.chains.get(c);
@@ -138,6 +139,7 @@ export function tryPyRule(pf: PyFile, family: string, table: string, chains: str
   const rel = pf.rel;
   try {
     const rs = parseNftText(text, rel);
+    if (!hooks) return { error: null, rs };
     const h = host({}, devices());
     const nf = createNfHooks(h, { sendReject: () => undefined }, rs) as { unsupported?: string[] };
     return { error: null, rs, unsupported: nf.unsupported ?? [] };

@@ -13,7 +13,7 @@
 export interface VmSet {
   name: string;
   flags: number;
-  elems: { key: Uint8Array; hi?: Uint8Array; data?: Uint8Array; verdict?: string; end: boolean }[];
+  elems: { key: Uint8Array; hi?: Uint8Array; data?: Uint8Array; verdict?: string; end: boolean; catchall?: boolean }[];
 }
 
 export type Instr =
@@ -107,13 +107,14 @@ export function parsePayloadFile(text: string, file: string): VmEntry[] {
     if (/^\s+element /.test(line) || /^\telement/.test(line)) {
       if (!curSet) continue;
       for (const el of line.replace(/\s*userdata = .*$/, '').trim().split(/(?=element )/)) {
-        const m = /^element ((?:[0-9a-f]{8} ?)+?)\s*(?:-\s*((?:[0-9a-f]{8} ?)+?))?\s*:\s*(.*?)\s*\[end\]\s*$/.exec(el.trim());
+        // a catch-all element has no key: `element  : accept 2 [end]` (flags NFT_SET_ELEM_CATCHALL)
+        const m = /^element ((?:[0-9a-f]{8} ?)*?)\s*(?:-\s*((?:[0-9a-f]{8} ?)+?))?\s*:\s*(.*?)\s*\[end\]\s*$/.exec(el.trim());
         if (!m) continue;
-        const key = wordsToBytes(m[1]!.trim().split(/\s+/));
+        const key = m[1]!.trim() ? wordsToBytes(m[1]!.trim().split(/\s+/)) : new Uint8Array(0);
         const hi = m[2] ? wordsToBytes(m[2].trim().split(/\s+/)) : undefined;
         const rest = m[3]!.split(/\s+/);
         const flags = Number(rest.pop());
-        const e: VmSet['elems'][number] = { key, hi, end: (flags & 1) === 1 };
+        const e: VmSet['elems'][number] = { key, hi, end: (flags & 1) === 1, catchall: (flags & 2) === 2 };
         if (rest.length && VERDICT_WORDS.has(rest[0]!)) e.verdict = rest[0];
         else if (rest.length) e.data = wordsToBytes(rest);
         curSet.elems.push(e);
@@ -129,8 +130,9 @@ export function parsePayloadFile(text: string, file: string): VmEntry[] {
       }
       continue;
     }
-    const hm = /^(ip|ip6|inet|arp|bridge|netdev) (\S+) (\S+)$/.exec(line.trim());
-    if (hm && !cur.family) { cur.family = hm[1]!; cur.chain = hm[3]!; continue; }
+    // "inet test-inet input", or the family alone (tcpopt.t.payload, sctp.t.payload, frag.t.payload.netdev...)
+    const hm = /^(ip|ip6|inet|arp|bridge|netdev)(?: (\S+) (\S+))?$/.exec(line.trim());
+    if (hm && !cur.family) { cur.family = hm[1]!; cur.chain = hm[3] ?? ''; continue; }
   }
   return out.filter((e) => e.family);
 }
@@ -384,7 +386,7 @@ export function runProgram(e: VmEntry, p: VmPacket, state: VmState = new Map()):
       case 'lookup': {
         const set = ins.set.startsWith('__') ? e.sets.filter((x) => x.name === ins.set)[setIdx++] : undefined;
         if (!set) return { ...res, unknown: `lookup in named set ${ins.set}` };
-        const hit = lookup(set, regs, regOff(ins.sreg));
+        const hit = lookup(set, regs, regOff(ins.sreg), set.flags & CONCAT ? concatFields(e.prog, pc, ins.sreg) : null);
         if ((hit !== null) === ins.inv) return brk(res, mark);
         if (ins.dreg !== undefined && hit) {
           if (ins.dreg === 0) { res.verdict = hit.verdict; return { ...res, mark }; }
@@ -411,14 +413,49 @@ function brk(res: VmResult, mark: number): VmResult {
   return { ...res, broke: true, mark };
 }
 
-/** nft_lookup on the set types nft picks: hash (exact), rbtree (intervals with end markers), pipapo (concatenated ranges) */
-function lookup(set: VmSet, regs: Uint8Array, o: number): VmSet['elems'][number] | null {
+/** NFT_SET_CONCAT: the key is several fields, each in its own 4-byte aligned registers */
+const CONCAT = 0x80;
+
+/** the byte widths (register-aligned) of the fields loaded into consecutive registers from `sreg` before
+ * instruction `pc` (pipapo's field_len: nft sends them as NFTA_SET_DESC_CONCAT, not in the listing) */
+function concatFields(prog: Instr[], pc: number, sreg: number): number[] {
+  const len = new Map<number, number>();
+  for (let i = 0; i < pc; i++) {
+    const x = prog[i]!;
+    if (x.op === 'payload' || x.op === 'exthdr') len.set(regOff(x.dreg), x.len);
+    else if (x.op === 'meta') len.set(regOff(x.dreg), /name$/.test(x.key) ? 16 : 4);
+  }
+  const out: number[] = [];
+  for (let o = regOff(sreg); len.has(o); ) { const w = Math.ceil(len.get(o)! / 4) * 4; out.push(w); o += w; }
+  return out;
+}
+
+/** nft_lookup on the set types nft picks: hash (exact), rbtree (intervals with end markers), pipapo
+ * (concatenated ranges: every field within its own range); the catch-all element when none matches
+ * (nft_lookup_eval -> nft_set_catchall_lookup) */
+function lookup(set: VmSet, regs: Uint8Array, o: number, fields: number[] | null): VmSet['elems'][number] | null {
+  const elems = set.elems.filter((x) => !x.catchall);
+  return lookupElems(set.flags, elems, regs, o, fields) ?? set.elems.find((x) => x.catchall) ?? null;
+}
+
+function lookupElems(flags: number, elems: VmSet['elems'], regs: Uint8Array, o: number, fields: number[] | null): VmSet['elems'][number] | null {
   const INTERVAL = 4;
-  const len = set.elems[0]?.key.length ?? 0;
-  if (set.elems.some((x) => x.hi)) {
-    for (const el of set.elems) if (memcmp(regs, o, el.key, len) >= 0 && memcmp(regs, o, el.hi ?? el.key, len) <= 0) return el;
+  const len = elems[0]?.key.length ?? 0;
+  if (elems.some((x) => x.hi)) {
+    const widths = fields && fields.reduce((a, b) => a + b, 0) === len ? fields : [len];
+    const within = (el: VmSet['elems'][number]) => {
+      let at = 0;
+      for (const w of widths) {
+        const lo = el.key.subarray(at, at + w), hi = (el.hi ?? el.key).subarray(at, at + w);
+        if (memcmp(regs, o + at, lo, w) < 0 || memcmp(regs, o + at, hi, w) > 0) return false;
+        at += w;
+      }
+      return true;
+    };
+    for (const el of elems) if (within(el)) return el;
     return null;
   }
+  const set = { flags, elems };
   if (set.flags & INTERVAL) {
     // rbtree: the greatest element <= key decides; an interval end marker means outside
     let best: VmSet['elems'][number] | null = null;

@@ -656,7 +656,7 @@ class NftParser {
     if (t.t !== 'word') throw err(t, `syntax error, unexpected ${show(t)}`);
     const w = t.v;
     if ((w === 'jump' || w === 'goto') && c.toks[c.pos + 1]?.v === '{') return this.parseChainBinding(c, tb, rule);
-    if (w === 'queue') return this.parseQueue(c, tb);
+    if (w === 'queue') return this.parseQueue(c, tb, rule);
     if (VERDICTS.has(w) || w === 'jump' || w === 'goto') return this.parseVerdict(c);
     switch (w) {
       case 'counter': {
@@ -885,7 +885,7 @@ class NftParser {
   }
 
   /** queue [flags bypass,fanout] [num N[-M] | to VALUE]: the packet leaves for a userspace program */
-  private parseQueue(c: Cursor, tb: IrTable): Expr {
+  private parseQueue(c: Cursor, tb: IrTable, rule: IrRule): Expr {
     const q = next(c);
     let flags = 0;
     let bypass = false, fanout = false, range = true;
@@ -917,6 +917,9 @@ class NftParser {
           // the grammar takes a hash, numgen or map here; stmt_evaluate_queue bounds it to 16 bits
           if (typeof v === 'object' && v.k !== 'hash' && v.k !== 'numgen' && v.k !== 'map') throw err(peek(c), `syntax error, unexpected ${show(peek(c))}, expecting . or map`);
           if (typeof v === 'object' && (v.k === 'hash' || v.k === 'numgen') && v.mod + (v.offset ?? 0) - 1 > 65535) throw err(x, 'queue expression max value exceeds 65535');
+          // `queue to KEY map { ... }`: nft_lookup with a data register ends the rule (NFT_BREAK) when the
+          // key has no element, before nft_queue_sreg_eval runs (tests/py any/queue.t.payload)
+          if (typeof v === 'object' && v.k === 'map') rule.exprs.push({ k: 'cmp', left: v, op: 'gte', value: 0 });
         } else throw err(x, `syntax error, unexpected ${show(x)}`);
       } else break;
     }
