@@ -22,7 +22,7 @@ import { receiveMessageOnPort, MessageChannel, Worker, type MessagePort } from '
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Batch } from './jobs-batch.js';
+import { recycled, type Batch } from './jobs-batch.js';
 import type { ByteOut } from './out.js';
 
 export type FeedMode = 'inspect-text' | 'inspect-ndjson' | 'replay-summary';
@@ -120,6 +120,11 @@ export class JobsFeed {
       const m = receiveMessageOnPort(port);
       if (m !== undefined) {
         const b = m.message as Batch;
+        // the batch done with goes back to be filled again
+        if (q.b !== null && !q.ended) {
+          const r = recycled(q.b);
+          port.postMessage(r, [r.bytes, r.ends, r.frames]);
+        }
         Atomics.add(this.counters, this.n + i, 1);
         Atomics.notify(this.counters, this.n + i);
         q.b = b;

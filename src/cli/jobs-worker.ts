@@ -5,12 +5,12 @@
 //   which runs the kernel model meanwhile and writes each line's other parts;
 // - `inspect-text` / `inspect-ndjson`: the whole line of every frame whose conversation it holds
 //   (jobs-hash.ts: each conversation on one worker, as RSS keeps a flow on one CPU).
-import { workerData } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import { openCapture, CaptureError, type CaptureReader } from '../capture/reader.js';
 import { Decoded, decodeFrame } from '../packet/decode.js';
 import { SummaryState } from '../packet/summary.js';
-import { BATCH_FRAMES, LineBatch, type Batch } from './jobs-batch.js';
+import { BATCH_FRAMES, LineBatch, type Batch, type Recycled } from './jobs-batch.js';
 import type { WorkerSetup } from './jobs-feed.js';
 import { inspectLine, textInto } from './inspect.js';
 import { ndjsonInto } from './inspect-ndjson.js';
@@ -38,6 +38,8 @@ function run(w: WorkerSetup): void {
   // as the one-thread replay's lines (replay.ts): the device has its own column
   const REPLAY_SUMMARY = { ifaceColumn: true };
   const batch = new LineBatch();
+  // buffers of a batch the main thread is done with, when it gave one back
+  const reuse = (): Recycled | null => (receiveMessageOnPort(w.port)?.message as Recycled | undefined) ?? null;
   let frame = 0;
   let reader: CaptureReader | undefined;
   try {
@@ -67,7 +69,7 @@ function run(w: WorkerSetup): void {
         }
       }
       if (++sinceBatch === BATCH_FRAMES || batch.full) {
-        post(batch.take(frame));
+        post(batch.take(frame, reuse()));
         sinceBatch = 0;
       }
     }
