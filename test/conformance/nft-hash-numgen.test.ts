@@ -1,5 +1,6 @@
 // jhash and numgen inc (nft-stateful.ts) against the kernel's algorithm: no tests/py rule evaluates
-// them where the interpreter can compare (the corpus uses them for ct mark and nat maps), so these
+// them where the interpreter can compare (the corpus uses them for ct mark and nat maps); likewise
+// the indexed routing-header addresses `rt0 addr[1]`, `srh sid[N]` (nft-exthdr.ts indexedAddr). These
 // rules' VM programs were recorded from this machine's nft 1.0.6 (`nft --debug=netlink -f` in a
 // private network namespace, session 7) and run through nft-vm.ts (nft_hash.c's jhash and
 // reciprocal_scale, nft_numgen.c's counter) and through pktlife's compiled rule on the same
@@ -82,13 +83,31 @@ ip6 t c
 ip6 t c
   [ numgen reg 1 = inc mod 4 ]
   [ meta set mark with reg 1 ]
+
+# rt0 addr[1] ::1 drop
+ip6 t c
+  [ exthdr load ipv6 16b @ 43 + 8 => reg 1 ]
+  [ cmp eq reg 1 0x00000000 0x00000000 0x00000000 0x01000000 ]
+  [ immediate reg 0 drop ]
+
+# srh sid[1] ::2 drop
+ip6 t c
+  [ exthdr load ipv6 16b @ 43 + 8 => reg 1 ]
+  [ cmp eq reg 1 0x00000000 0x00000000 0x00000000 0x02000000 ]
+  [ immediate reg 0 drop ]
+
+# srh sid[2] 2001:db8::5 drop
+ip6 t c
+  [ exthdr load ipv6 16b @ 43 + 24 => reg 1 ]
+  [ cmp eq reg 1 0xb80d0120 0x00000000 0x00000000 0x05000000 ]
+  [ immediate reg 0 drop ]
 `;
 
 const entries = parsePayloadFile(RECORDED, 'recorded');
 
-describe('jhash and numgen inc against the programs nft 1.0.6 generated', () => {
-  it('reads the ten recorded programs', () => expect(entries.map((e) => e.family)).toEqual(['ip', 'ip', 'ip', 'ip', 'ip', 'ip', 'ip6', 'ip6', 'ip6', 'ip6']));
-  it.each(entries.map((e) => [`[${e.family}] ${e.rule}`, e] as const))('%s: the same mark as the program on every packet', (_name, e) => {
+describe('jhash, numgen inc and indexed routing-header addresses against the programs nft 1.0.6 generated', () => {
+  it('reads the thirteen recorded programs', () => expect(entries.map((e) => e.family)).toEqual(['ip', 'ip', 'ip', 'ip', 'ip', 'ip', 'ip6', 'ip6', 'ip6', 'ip6', 'ip6', 'ip6', 'ip6']));
+  it.each(entries.map((e) => [`[${e.family}] ${e.rule}`, e] as const))('%s: the same match, verdict and mark as the program on every packet', (_name, e) => {
     const spec = 'type filter hook input priority 0';
     const rs = parseNftText(`add table ${e.family} t\nadd chain ${e.family} t c { ${spec}; }\nadd rule ${e.family} t c ${e.rule}\n`, 'r.nft');
     const o = checkRule({ ...e, chain: 'c' }, rs, spec, 7);
