@@ -7,7 +7,7 @@
 // generated packets, as the differential test does: the mark each sets must agree on every packet.
 import { describe, expect, it } from 'vitest';
 import { parsePayloadFile } from './nft-vm.js';
-import { checkRule } from './nft-differential-run.js';
+import { checkRule, SAMPLES } from './nft-differential-run.js';
 import { parseNftText } from '../../src/kernel/netfilter/nft-parse.js';
 
 const RECORDED = `
@@ -113,7 +113,7 @@ describe('jhash, numgen inc and indexed routing-header addresses against the pro
     const o = checkRule({ ...e, chain: 'c' }, rs, spec, 7);
     expect(o.checked).toBe(true);
     expect(o.unsupported).toBe(0);
-    expect(o.samples).toBeGreaterThanOrEqual(40);
+    expect(o.samples).toBeGreaterThanOrEqual(Math.floor(SAMPLES * 0.8)); // every generated packet but some ARP (none here)
     expect(o.disagreements).toEqual([]);
   });
 });
