@@ -331,8 +331,9 @@ export function findHdr6(p: Pkt, target: number): number {
   if (p.nfproto !== NFPROTO_IPV6 || p.nh < 0 || p.nh + 40 > p.end) return -1;
   const d = p.d;
   let nexthdr = d[p.nh + 6]!, off = p.nh + 40;
-  // each header moves `off` on by at least 8 bytes, so the walk ends at the packet's end
-  for (;;) {
+  // each header moves `off` on by at least 8 bytes, so the walk ends at the packet's end: a
+  // 64 KiB packet holds fewer than 8192 headers
+  for (let n = 0; n < 8192; n++) {
     const found = nexthdr === target;
     if (!isExt6(nexthdr) || nexthdr === 59) return found ? off : -1;
     if (off + 2 > p.end) return -2;
@@ -347,6 +348,7 @@ export function findHdr6(p: Pkt, target: number): number {
     nexthdr = d[off]!;
     off += hdrlen;
   }
+  return -2;
 }
 
 /** the header of `-m xt` found and `size` bytes of it readable, or the kernel's answer when not */
