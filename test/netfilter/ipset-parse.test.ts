@@ -122,3 +122,18 @@ describe('ipset save: entries as the kernel holds them', () => {
     expect(load('create s hash:ip family inet6\nadd s 2001:db8::1-2001:db8::5\n')).toBe("ipset.txt:2:1: Error: bad value '2001:db8::1-2001:db8::5'");
   });
 });
+
+describe('hash:mac (hash_mac4_kadt: the Ethernet source for src, the destination for dst)', () => {
+  // skb4's frame: destination 02:00:00:00:00:01, source 02:00:00:00:00:02 (test/netfilter/helpers.ts)
+  const verdict = (mac: string, dir: string) => {
+    const h = host({ ipset: `create m hash:mac hashsize 1024 maxelem 65536\nadd m ${mac}\n`, iptables: `*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m set --match-set m ${dir} -j DROP\nCOMMIT\n` });
+    const r = run(hooks(h), NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp' }), h, 'eth0');
+    return r.unsupported ? `unsupported: ${r.unsupported.join('; ')}` : r.verdict;
+  };
+  it('looks up the frame\'s MAC address, not the IP address', () => {
+    expect(verdict('02:00:00:00:00:02', 'src')).toBe('drop');
+    expect(verdict('02:00:00:00:00:01', 'src')).toBe('accept');
+    expect(verdict('02:00:00:00:00:01', 'dst')).toBe('drop');
+    expect(verdict('02:00:00:00:00:02', 'dst')).toBe('accept');
+  });
+});

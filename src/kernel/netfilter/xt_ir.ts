@@ -258,7 +258,9 @@ function matchIr(m: XtExt, ex: Expr[], cx: XtIrCtx, proto: number, err: (m: stri
       if (dim > 1) { unsup(`-m set ${name} ${flags} (multi-dimension set)`); return; }
       // a set keyed by port alone (bitmap:port): src/dst is the TCP or UDP port (ip_set_get_ip_port)
       if (def && def.keyTypes.length === 1 && def.keyTypes[0] === 'inet_service') { ex.push({ k: 'xt', name: 'set (port)', mk: M.setPort(def, dirs[0] === 'src', o.neg) }); return; }
-      ex.push({ k: 'lookup', left: pay(ip, dirs[0] === 'src' ? 'saddr' : 'daddr'), neg: o.neg, set: name });
+      // hash:mac (hash_mac4_kadt): the Ethernet source (src) or destination (dst) address
+      const mac = def?.keyTypes[0] === 'ether_addr';
+      ex.push({ k: 'lookup', left: mac ? pay('ether', dirs[0] === 'src' ? 'saddr' : 'daddr') : pay(ip, dirs[0] === 'src' ? 'saddr' : 'daddr'), neg: o.neg, set: name });
       return;
     }
     case 'pkttype': {
