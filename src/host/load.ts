@@ -24,6 +24,7 @@ export const SNAPSHOT_FILES = [
   'ip-rule.json',
   'ip6-rule.json',
   'ip-neigh.json',
+  'ip-neigh-proxy.json',
   'ip-maddr.json',
   'bridge-fdb.json',
   'bridge-vlan.json',
@@ -229,6 +230,17 @@ export function loadHostFromFiles(files: Record<string, string>, dir = '(in memo
     for (const c of new Cursor(f, '', parseJson(f, files[f]!)).array()) {
       needDev(f, c, 'dev', 'neighbour');
       neigh.push(parseNeigh(c));
+    }
+  }
+  // proxy entries (`ip -j neigh show proxy`: {"dst", "dev", "proxy": null[, "router": null]}), kept
+  // beside the neighbours with the state PROXY: pneigh_lookup's table (arp_fwd_proxy, ndisc_recv_ns)
+  if (files['ip-neigh-proxy.json'] !== undefined) {
+    const f = 'ip-neigh-proxy.json';
+    for (const c of new Cursor(f, '', parseJson(f, files[f]!)).array()) {
+      needDev(f, c, 'dev', 'proxy neighbour');
+      const n = parseNeigh(c);
+      n.state = ['PROXY'];
+      neigh.push(n);
     }
   }
 

@@ -85,6 +85,8 @@ export const SNAPSHOT_COMMANDS: SnapshotCommand[] = [
   { file: 'ip-rule.json', argv: ['ip', '-j', 'rule', 'show'] },
   { file: 'ip6-rule.json', argv: ['ip', '-j', '-6', 'rule', 'show'] },
   { file: 'ip-neigh.json', argv: ['ip', '-j', 'neigh', 'show'] },
+  // proxy entries (ip neigh add proxy ADDR dev DEV: the kernel's pneigh table) are listed apart
+  { file: 'ip-neigh-proxy.json', argv: ['ip', '-j', 'neigh', 'show', 'proxy'] },
   { file: 'ip-maddr.json', argv: ['ip', '-j', 'maddr', 'show'] },
   { file: 'bridge-fdb.json', argv: ['bridge', '-j', 'fdb', 'show'] },
   { file: 'bridge-vlan.json', argv: ['bridge', '-j', 'vlan', 'show'] },

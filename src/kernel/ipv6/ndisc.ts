@@ -142,7 +142,8 @@ function ndisc_recv_ns(net: Net, skb: SkBuff, ctx: FrameCtx, th: number, end: nu
   let isRouter = -1;
   if (!ifp) {
     const proxy = forwarding && (net.host.sysctls.conf(6, 'all', 'proxy_ndp') || net.host.sysctls.conf(6, dev.name, 'proxy_ndp'));
-    const pneigh = proxy ? net.host.neigh.find((n) => n.family === 6 && n.state.includes('PROXY') && eq16(n.dst as Uint8Array, target)) : undefined;
+    // pneigh_lookup(&nd_tbl, net, &msg->target, dev, 0): the target on this device (or on none)
+    const pneigh = proxy ? net.host.neigh.find((n) => n.family === 6 && n.state.includes('PROXY') && eq16(n.dst as Uint8Array, target) && (!n.dev || n.dev === dev.name)) : undefined;
     if (pneigh) {
       isRouter = pneigh.router ? 1 : 0;
       if (skb.pkt_type !== PACKET_HOST && inc) ctx.tracing && ctx.ev('pneigh_enqueue', 'proxy NA delayed by proxy_delay (random up to 0.8 s)', { dev: dev.name });

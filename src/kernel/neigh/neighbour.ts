@@ -175,6 +175,8 @@ export class NeighTable {
     for (const n of host.neigh) {
       const dev = host.byName.get(n.dev);
       if (!dev) continue; // the loader reports neighbours on unknown devices
+      // a proxy entry lives in the pneigh table (arp.ts, ndisc.ts ask for it), not the neighbours
+      if (n.state.includes('PROXY')) continue;
       const state = nudFromStrings(n.state);
       const e = this.create(n.family, n.dst, dev);
       e.ha = n.lladdr;
