@@ -192,7 +192,7 @@ Examples:
     .option('--iface <name>', 'only frames captured on this interface (pcapng if_name)')
     .option('-e, --link', 'text: print the link-level header too (tcpdump -e)')
     .option('-S, --absolute-seq', 'text: absolute TCP sequence numbers (tcpdump -S)')
-    .option('--jobs <n>', 'worker threads decoding and printing, conversations spread over them (0: one per core; default 1); the output is the same', undefined)
+    .option('--jobs <n>', 'threads decoding and printing (this one and N - 1 workers), conversations spread over them (0: one per core; default 1); the output is the same', undefined)
     .action((file: string, opts: Opts) => {
       process.exitCode = runInspect(file, opts);
     });
