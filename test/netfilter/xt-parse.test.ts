@@ -156,6 +156,20 @@ describe('iptables option parser: words, negation, implicit matches', () => {
     expect([m.matches[0]!.opts.get('mark')!.v, m.target!.opts.get('set-mark')!.v]).toEqual([['1'], ['2']]);
   });
 
+  it('reads two-argument, optional-argument and repeatable options (the option tables\' #, ? and *)', () => {
+    // libxt_set: --match-set NAME FLAGS
+    expect(parseXtRule(['-m', 'set', '--match-set', 's', 'src,dst'], cx()).matches[0]!.opts.get('match-set')).toEqual({ neg: false, v: ['s', 'src,dst'] });
+    expect(parseXtRule(['-m', 'set', '!', '--match-set', 's', 'src'], cx()).matches[0]!.opts.get('match-set')).toEqual({ neg: true, v: ['s', 'src'] });
+    // libxt_rateest: --rateest-bps takes a value only when one follows (iptables' own libxt_rateest.t lines)
+    const re = parseXtRule(['-m', 'rateest', '--rateest', 'RE1', '--rateest-lt', '--rateest-bps', '8bit'], cx()).matches[0]!.opts;
+    expect([re.get('rateest-lt'), re.get('rateest-bps')]).toEqual([{ neg: false, v: [] }, { neg: false, v: ['8bit'] }]);
+    const re2 = parseXtRule(['-m', 'rateest', '--rateest1', 'a', '--rateest-bps1', '--rateest2', 'b', '--rateest-bps2', '--rateest-gt'], cx()).matches[0]!.opts;
+    expect([re2.get('rateest-bps1')!.v, re2.get('rateest-bps2')!.v, re2.get('rateest2')!.v]).toEqual([[], [], ['b']]);
+    // libxt_policy: --tunnel-src once per policy element (--next): the values are kept in order
+    const pol = parseXtRule(['-m', 'policy', '--dir', 'in', '--pol', 'ipsec', '--mode', 'tunnel', '--tunnel-src', '1.2.3.4', '--next', '--mode', 'tunnel', '--tunnel-src', '5.6.7.8'], cx()).matches[0]!.opts;
+    expect(pol.get('tunnel-src')!.v).toEqual(['1.2.3.4', '5.6.7.8']);
+  });
+
   it('in a dump, turns what the model does not know into XtUnknown (the rule is unsupported), not an error', () => {
     const dump = cx({ strict: false });
     expect(() => parseXtRule(['-m', 'nosuch'], dump)).toThrow('-m nosuch (not known to the model)');
