@@ -33,5 +33,6 @@ describe('iptables numbers and ranges (xtables_strtoui: strtoul with base 0)', (
     expect([xtPortRange('ssh:http'), xtPortRange(':ssh'), xtPortRange('ssh:'), xtPortRange('http:ssh'), xtPortRange('x:1')]).toEqual([[22, 80], [0, 22], [22, 65535], null, null]);
     expect([xtPortRange(':'), xtPortRange('22'), xtPortRange('ssh'), xtPortRange('1:x'), xtPortRange('x'), xtPortRange('5:5'), xtPortRange('0x16:0x50')]).toEqual([[0, 65535], [22, 22], [22, 22], null, null, [5, 5], [22, 80]]);
     expect([xtPort('0'), xtPort('0x50'), xtPort('Domain'), xtPort('')]).toEqual([0, 80, 53, null]);
+    expect([xtPortRange(':x'), xtPortRange('0:x')]).toEqual([null, null]);
   });
 });
