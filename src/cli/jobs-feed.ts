@@ -50,7 +50,23 @@ export interface WorkerSetup extends FeedOptions {
   counters: SharedArrayBuffer;
   /** batches a worker may run ahead of the main thread (bounded memory) */
   ahead: number;
+  /** the worker's module (BOOTSTRAP imports it) */
+  url: string;
 }
+
+/** A worker starts from this script, which imports the worker's module: a module that cannot be
+ *  loaded (or an exception out of it) comes back as the worker's last batch, with the error, so
+ *  the main thread, which waits synchronously and never sees a Worker's 'error' event, says so
+ *  instead of waiting for ever. */
+const BOOTSTRAP = `
+const { workerData: w } = require('node:worker_threads');
+import(w.url).catch((e) => {
+  w.port.postMessage({ bytes: new Uint8Array(0), ends: new Int32Array(0), frames: new Int32Array(0), count: 0, upTo: 0, end: true,
+    error: { message: '--jobs: a worker thread failed: ' + (e && e.message), name: 'Error', at: 0 } });
+  const c = new Int32Array(w.counters);
+  Atomics.add(c, w.slot, 1);
+  Atomics.notify(c, w.slot);
+});`;
 
 /** batches a worker may run ahead of the main thread: ~4096 frames each, a few MB in all */
 const AHEAD = 8;
@@ -89,15 +105,15 @@ export class JobsFeed {
   /** `jobs` threads in all: `replay-summary` starts one worker (it makes every frame's summary);
    *  inspect starts jobs - 1, holding the conversations of owners 1 .. jobs - 1 (jobs-hash.ts),
    *  while the main thread makes owner 0's lines itself (copyBefore puts the workers' in between) */
-  constructor(file: string, jobs: number, opts: FeedOptions) {
+  constructor(file: string, jobs: number, opts: FeedOptions, worker: URL = workerFile()) {
     const replay = opts.mode === 'replay-summary';
     const n = replay ? 1 : jobs - 1;
     const sab = new SharedArrayBuffer(8 * n);
     this.counters = new Int32Array(sab);
     for (let i = 0; i < n; i++) {
       const { port1, port2 } = new MessageChannel();
-      const setup: WorkerSetup = { ...opts, file, n: replay ? 1 : jobs, index: replay ? 0 : i + 1, slot: i, workers: n, port: port2, counters: sab, ahead: AHEAD };
-      const w = new Worker(workerFile(), { workerData: setup, transferList: [port2] });
+      const setup: WorkerSetup = { ...opts, file, n: replay ? 1 : jobs, index: replay ? 0 : i + 1, slot: i, workers: n, port: port2, counters: sab, ahead: AHEAD, url: worker.href };
+      const w = new Worker(BOOTSTRAP, { eval: true, workerData: setup, transferList: [port2] });
       w.unref();
       this.workers.push(w);
       this.ports.push(port1);
