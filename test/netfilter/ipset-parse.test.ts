@@ -76,6 +76,16 @@ describe('ipset save: the element of every set type (ipset(8) TYPES), and its di
       const save = `create s ${type} family inet\nadd s ${good}\n`;
       expect(verdict(save, '-m set ! --match-set s src')).toBe('drop');
       expect(verdict(save, '-m set --match-set s src')).toBe('accept');
+      // each part unreadable in turn (an address 'x.y' / 'x:y::g', a port 'zz': ipset refuses them,
+      // 'cannot parse ...'): refused, naming the line
+      for (const fam of ['inet', 'inet6']) {
+        const parts = (fam === 'inet' ? good : good.replace(/10\.0\.0\.1\b/g, '2001:db8::1').replace(/10\.\d+\.0\.0\/\d+/g, '2001:db8::/32').replace(/10\.0\.0\.2/g, '2001:db8::2')).split(',');
+        parts.forEach((part, j) => {
+          const bad = /^(tcp|udp):|^\d+$/.test(part) ? part.replace(/\d+$/, 'zz') : part.replace(/^[^/]+/, fam === 'inet' ? 'x.y' : 'x:y::g');
+          const elem = parts.map((q, k) => (k === j ? bad : q)).join(',');
+          expect(load(`create s ${type} family ${fam}\nadd s ${elem}\n`)).toMatch(/^ipset\.txt:2:1: Error: bad (value|address) '/);
+        });
+      }
       const all = Array(dim).fill('src').join(',');
       expect(verdict(save, `-m set --match-set s ${all}`)).toBe(`unsupported: iptables.rules:5: -m set s ${all} (multi-dimension set)`);
     });
