@@ -104,6 +104,10 @@ describe('ipset save: entries as the kernel holds them', () => {
     const tested = [...ev.matchAll(/^(?:Warning: )?(\S+) is (NOT )?in set c\.$/gm)].map((m) => [m[1]!, m[2] ? 'out' : 'in']);
     expect(tested).toEqual([['10.2.0.1', 'in'], ['10.1.0.1', 'out'], ['10.9.0.1', 'in']]);
     for (const [a, want] of tested) expect(verdict(save, 'c', a!, 1000)).toBe(want);
+    // the same rule for a comment of several words (ipset save quotes the whole text) and for a
+    // '#' line whose second word names a set (a comment, not an `add`)
+    const more = 'create c hash:net family inet comment\nadd c 10.0.0.0/8 comment "a nomatch b"\n# c 11.0.0.7\n';
+    expect([verdict(more, 'c', '10.2.0.1'), verdict(more, 'c', '11.0.0.7')]).toEqual(['in', 'out']);
   });
   it('hash:net nomatch: the longest prefix decides, at every boundary and three levels deep (hash_net4_kadt)', () => {
     const save = 'create n hash:net family inet\nadd n 10.0.0.0/8\nadd n 10.1.0.0/16 nomatch\nadd n 10.1.2.0/24\nadd n 10.1.2.7 nomatch\nadd n 128.0.0.0/1\nadd n 200.0.0.0/8 nomatch\n';
@@ -113,6 +117,9 @@ describe('ipset save: entries as the kernel holds them', () => {
     // an entry reaching 255.255.255.255 and a nomatch inside it
     expect(['127.255.255.255', '128.0.0.0', '199.255.255.255', '200.0.0.0', '200.255.255.255', '201.0.0.0', '255.255.255.255'].map(at))
       .toEqual(['out', 'in', 'in', 'out', 'out', 'in', 'in']);
+    // a /31 with one address excepted leaves a stretch of one address
+    const one = 'create o hash:net family inet\nadd o 10.5.0.0/31\nadd o 10.5.0.0 nomatch\n';
+    expect(['10.5.0.0', '10.5.0.1', '10.5.0.2'].map((a) => verdict(one, 'o', a))).toEqual(['out', 'in', 'out']);
   });
   it('ranges FROM-TO, IPv6 prefixes, an empty list:set', () => {
     const r = 'create r hash:ip family inet\nadd r 10.0.0.3-10.0.0.5\n';
