@@ -18,6 +18,8 @@ describe('ipset save: bad elements', () => {
     expect(load('create s hash:ip family inet\nadd s 10.0.0.300\n')).toBe("ipset.txt:2:1: Error: bad value '10.0.0.300'");
     expect(load('create s hash:net family inet\nadd s 10.0.x.0/24\n')).toBe("ipset.txt:2:1: Error: bad address '10.0.x.0/24'");
     expect(load('create p hash:ip,port family inet\nadd p 10.0.0.1\n')).toBe("ipset.txt:2:1: Error: element '10.0.0.1' does not fit set p");
+    // ipset 7.17 restore: 'Error in line 2: The set with the given name does not exist'
+    expect(load('create s hash:ip family inet\nadd nosuch 10.0.0.1\n')).toBe('ipset.txt:2:1: Error: set nosuch does not exist');
     expect(load('# comment\ncreate s hash:ip family inet\nadd s 10.0.0.1 comment "a \\"quoted\\" word"\n')).toBe('loaded');
   });
 });
@@ -106,6 +108,13 @@ describe('ipset save: entries as the kernel holds them', () => {
     for (const [a, want] of tested) expect(verdict(save, 'c', a!, 1000)).toBe(want);
     // the same rule for a comment of several words (ipset save quotes the whole text) and for a
     // '#' line whose second word names a set (a comment, not an `add`)
+    // `timeout` is followed by packets/bytes/comment in a save (fixtures/rulesets/ipset-save-types.txt):
+    // only the timeout's value is the entry's seconds (30 here, expired 60 s after the first lookup)
+    const timed = 'create t hash:ip family inet timeout 600 counters comment\nadd t 10.0.0.2 timeout 30 packets 5 bytes 300 comment "x"\n';
+    const ht = host({ ipset: timed, iptables: rules('t') });
+    const nt = hooks(ht);
+    const at = (t: number) => run(nt, NFPROTO_IPV4, NF_INET_LOCAL_IN, skb4({ src: '10.0.0.2', dst: '10.0.0.9', proto: 'udp', t }), ht, 'eth0').verdict;
+    expect([at(1000), at(1029), at(1030), at(1300)]).toEqual(['drop', 'drop', 'accept', 'accept']);
     const more = 'create c hash:net family inet comment\nadd c 10.0.0.0/8 comment "a nomatch b"\n# c 11.0.0.7\n';
     expect([verdict(more, 'c', '10.2.0.1'), verdict(more, 'c', '11.0.0.7')]).toEqual(['in', 'out']);
   });

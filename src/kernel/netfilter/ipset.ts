@@ -91,7 +91,9 @@ export function parseIpsetSave(text: string, file: string, rs: IrRuleset): void 
       rs.ipsets.set(name, set);
     } else if (w[0] === 'add') {
       const set = rs.ipsets.get(w[1]!);
-      if (!set || ipsetUnsupported.has(set)) continue; // set of an unmodelled type
+      // ipset restore: 'The set with the given name does not exist'
+      if (!set) throw new RulesetError(file, i + 1, 1, `set ${w[1]} does not exist`);
+      if (ipsetUnsupported.has(set)) continue; // set of an unmodelled type
       const members = lists.get(w[1]!);
       if (members) { members.push(w[2]!); continue; }
       // the entry's options after the element: `nomatch`, and `timeout N` (the seconds left when
