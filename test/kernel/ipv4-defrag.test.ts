@@ -46,6 +46,18 @@ describe('inet_frag_find: ipfrag_high_thresh (recorded on 6.18)', () => {
     expect(put(q, 0, 24, true, 31_000, 'b').kind).toBe('queued');
     expect(q.size).toBe(1);
   });
+  it('a fragment arriving after ipfrag_time finds its queue expired (ip_expire ran): it starts a new one, nothing completes', () => {
+    const q = queues(30);
+    expect(put(q, 0, 24, true, 0).kind).toBe('queued');
+    // 30.5 s later: the 30 s timer has fired, the first fragment is gone with its queue
+    expect(put(q, 24, 40, false, 30_500).kind).toBe('queued');
+    expect(q.size).toBe(1);
+    expect(q.memory).toBe(16);
+    // within ipfrag_time the same two fragments complete
+    const q2 = queues(30);
+    put(q2, 0, 24, true, 0);
+    expect(put(q2, 24, 40, false, 29_500).kind).toBe('complete');
+  });
   it('through ip_defrag: the refused fragment is dropped by ip_defrag itself, NOT_SPECIFIED', () => {
     const host = sample('router');
     const net = createNet(host, { checksums: 'verify' });
@@ -170,9 +182,9 @@ describe('ip_frag_reasm: the datagram is built from copies', () => {
 });
 
 /** run one IPv4 packet (Ethernet in front) into ip_defrag */
-function defrag(net: Net, ip: Uint8Array, user: IpDefragUser = 'local') {
+function defrag(net: Net, ip: Uint8Array, user: IpDefragUser = 'local', captured = ip.length) {
   const f = eth('02:00:00:00:01:01', '02:00:00:00:01:02', 0x0800, ip);
-  const skb = new SkBuff(f, f.length);
+  const skb = new SkBuff(f, 14 + captured, f.length);
   skb.network_header = 14;
   skb.frameNo = 1;
   const ctx = new FrameCtx();
@@ -229,6 +241,21 @@ describe('ip_defrag: the queue key (ip_find: saddr, daddr, id, protocol, user)',
     expect(defrag(net, a2, 'conntrack_in').out).toBeNull();
     expect(net.ipq.size).toBe(2);
     expect(defrag(net, a2, 'local').out).not.toBeNull();
+  });
+});
+
+describe('ip_defrag: a fragment the capture cut short', () => {
+  it('is not queued (its bytes are missing): unsupported, dropped at ip_defrag', () => {
+    const net = createNet(sample('router'), { checksums: 'verify' });
+    const ip = ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: false, id: 15, frag: 0x2000 }, bytes(0, 32));
+    const { out, rec } = defrag(net, ip, 'local', 28);
+    expect(out).toBeNull();
+    expectFate(rec).dropped('NOT_SPECIFIED', 'ip_defrag');
+    expect(rec.unsupported).toEqual([expect.stringMatching(/snaplen/)]);
+    expect(net.ipq.size).toBe(0);
+    // captured whole (52 of 52 bytes) it is queued
+    expect(defrag(net, ip, 'local', 52).out).toBeNull();
+    expect(net.ipq.size).toBe(1);
   });
 });
 
