@@ -10,6 +10,7 @@ import { createNet, type Net } from '../../src/kernel/net.js';
 import { FrameCtx } from '../../src/kernel/ctx.js';
 import { SkBuff } from '../../src/kernel/skbuff.js';
 import { sample, eth, ipv4, udp4, expectFate } from './helpers.js';
+import { ipSendCheck } from '../../src/packet/build.js';
 
 /** a host whose only sysctls are the two the queues read */
 function queues(time = 30, high = 4194304): IpFragQueues {
@@ -296,5 +297,38 @@ describe('ip_frag_reasm: the rebuilt header', () => {
     defrag(net, ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: false, id: 14, frag: 0x2000 }, l4.subarray(0, 16)));
     const r2 = defrag(net, ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: false, id: 14, frag: 2 }, l4.subarray(16)));
     expect(r2.out!.frag_max_size).toBe(52);
+    // the non-last fragment the largest: [0,32) (52) then [32,48) last (36)
+    defrag(net, ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: false, id: 16, frag: 0x2000 }, l4.subarray(0, 32)));
+    const r3 = defrag(net, ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: false, id: 16, frag: 4 }, l4.subarray(32)));
+    expect(r3.out!.frag_max_size).toBe(52);
+  });
+  it('a first fragment with IP options (ihl 6) and 8 data bytes: the datagram keeps its whole header, options included', () => {
+    const net = createNet(host, { checksums: 'verify' });
+    // ip_frag_reasm keeps the head fragment's header: 24 bytes with four NOP option bytes
+    const plain = ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: false, id: 17, frag: 0x2000 }, l4.subarray(0, 8));
+    const first = new Uint8Array(24 + 8);
+    first.set(plain.subarray(0, 20), 0);
+    first.fill(1, 20, 24);
+    first.set(l4.subarray(0, 8), 24);
+    first[0] = 0x46;
+    first[3] = 32;
+    ipSendCheck(first, 0);
+    defrag(net, first);
+    const { out } = defrag(net, ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: false, id: 17, frag: 1 }, l4.subarray(8)));
+    expect(out).not.toBeNull();
+    const b = out!.data;
+    expect(out!.transport_header).toBe(14 + 24);
+    expect([...b.subarray(14 + 20, 14 + 24)]).toEqual([1, 1, 1, 1]);
+    expect((b[16] << 8) | b[17]).toBe(24 + 48);
+    expect([...b.subarray(14 + 24)]).toEqual([...l4]);
+  });
+  it('a duplicate through ip_defrag is dropped at ip_frag_queue (DUP_FRAG), the queue kept', () => {
+    const net = createNet(host, { checksums: 'verify' });
+    const f1 = ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: false, id: 18, frag: 0x2000 }, l4.subarray(0, 24));
+    defrag(net, f1);
+    const { out, rec } = defrag(net, f1);
+    expect(out).toBeNull();
+    expectFate(rec).dropped('DUP_FRAG', 'ip_frag_queue');
+    expect(net.ipq.size).toBe(1);
   });
 });
