@@ -59,6 +59,14 @@ describe('inet_frag_find: ipfrag_high_thresh (recorded on 6.18)', () => {
     put(q2, 0, 24, true, 0);
     expect(put(q2, 24, 40, false, 29_500).kind).toBe('complete');
   });
+  it('the age of a queue is the time since it was created: 5 s after a queue made at 20 s it is alive (refused under thresh 1, completed without)', () => {
+    const q = queues(30, 1);
+    put(q, 0, 24, true, 20_000, 'a');
+    expect(drop(put(q, 0, 24, true, 25_000, 'b'))).toMatchObject({ reason: 'NOT_SPECIFIED' });
+    const q2 = queues(30);
+    put(q2, 0, 24, true, 20_000);
+    expect(put(q2, 24, 40, false, 25_000).kind).toBe('complete');
+  });
   it('through ip_defrag: the refused fragment is dropped by ip_defrag itself, NOT_SPECIFIED', () => {
     const host = sample('router');
     const net = createNet(host, { checksums: 'verify' });
@@ -90,6 +98,12 @@ describe('ip_frag_queue: discard_qp (the whole queue goes, NOT_SPECIFIED)', () =
     const q = queues();
     put(q, 0, 24, true); // q.len 24 from a non-last fragment
     expect(drop(put(q, 16, 24, false))).toEqual({ reason: 'DUP_FRAG', why: 'duplicate fragment (IPFRAG_DUP)' });
+    expect(q.size).toBe(1);
+  });
+  it('the same last fragment twice: not a different end, a duplicate (DUP_FRAG), the queue kept', () => {
+    const q = queues();
+    put(q, 24, 40, false);
+    expect(drop(put(q, 24, 40, false))).toEqual({ reason: 'DUP_FRAG', why: 'duplicate fragment (IPFRAG_DUP)' });
     expect(q.size).toBe(1);
   });
   it('a non-last fragment beyond the last one', () => {
@@ -132,6 +146,16 @@ describe('inet_frag_queue_insert: runs', () => {
     const r = put(q, 24, 32, false);
     expect(r.kind).toBe('complete');
     if (r.kind === 'complete') expect([...r.payload]).toEqual([...bytes(0, 32)]);
+  });
+});
+
+describe('inet_frag_queue_insert: overlaps before the tail', () => {
+  it('a fragment starting inside a run before the tail and ending beyond it: IPFRAG_OVERLAP, queue discarded', () => {
+    const q = queues();
+    put(q, 0, 16, true);
+    put(q, 48, 64, false); // the tail
+    expect(drop(put(q, 8, 24, true))).toEqual({ reason: 'NOT_SPECIFIED', why: 'overlapping fragment (IPFRAG_OVERLAP): queue discarded' });
+    expect(q.size).toBe(0);
   });
 });
 
