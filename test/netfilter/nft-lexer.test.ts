@@ -57,6 +57,7 @@ describe('nft tokenizer', () => {
     expect(toks('a>=b')).toEqual([['word', 'a', 1, 1], ['punct', '>=', 1, 2], ['word', 'b', 1, 4], ['eof', '', 1, 5]]);
     expect(toks('!x')).toEqual([['punct', '!', 1, 1], ['word', 'x', 1, 2], ['eof', '', 1, 3]]);
     expect(toks('<>')).toEqual([['punct', '<', 1, 1], ['punct', '>', 1, 2], ['eof', '', 1, 3]]);
+    expect(toks('><')).toEqual([['punct', '>', 1, 1], ['punct', '<', 1, 2], ['eof', '', 1, 3]]);
   });
 
   it('reads strings with escapes: an escaped star stays escaped (a literal star), any other escaped character is itself', () => {
