@@ -18,9 +18,13 @@ const rel = (f) => (path.isAbsolute(f) ? path.relative(root, f) : f).split(path.
 const moduleOf = (file) => MODULES.find((m) => file === `src/${m}` || file.startsWith(`src/${m}/`));
 const key = (file, line, column, mutator, replacement) => `${file}\t${line}:${column}\t${mutator}\t${replacement}`;
 
-// results per source file; a file measured in several incremental files takes the newest source match
+// results per source file. Parts may each have measured some lines of one file: the results of
+// every incremental file whose stored source is today's are merged (one result per mutant); when
+// none is today's, the results of one file are shown (flagged), and stale ones beside current
+// ones are named in the notes.
 const perFile = new Map();
 const incDir = path.join(root, 'stryker');
+const mkey = (m) => `${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column}\t${m.mutatorName}\t${m.replacement ?? ''}`;
 for (const name of fs.readdirSync(incDir).filter((n) => n.endsWith('.json')).sort()) {
   let j;
   try {
@@ -33,12 +37,26 @@ for (const name of fs.readdirSync(incDir).filter((n) => n.endsWith('.json')).sor
   for (const [f, body] of Object.entries(j.files ?? {})) {
     const file = rel(f);
     const now = fs.existsSync(path.join(root, file)) ? fs.readFileSync(path.join(root, file), 'utf8') : null;
-    const cand = { from: name, mutants: body.mutants ?? [], current: now !== null && now === body.source, gone: now === null };
+    const current = now !== null && now === body.source;
     const prev = perFile.get(file);
-    // prefer results of today's source, then a part's file over the module's own
-    if (!prev || (cand.current && !prev.current) || (cand.current === prev.current && name.includes('.') && !prev.from.includes('.'))) perFile.set(file, cand);
+    const mutants = body.mutants ?? [];
+    if (!prev) {
+      perFile.set(file, { from: [name], current, gone: now === null, mutants: new Map(mutants.map((m) => [mkey(m), m])), stale: [] });
+    } else if (current && prev.current) {
+      prev.from.push(name);
+      for (const m of mutants) {
+        const old = prev.mutants.get(mkey(m));
+        // a result beats no result; a kill (from another part's tests) beats a survivor
+        if (!old || (old.status !== 'Killed' && old.status !== 'Timeout')) prev.mutants.set(mkey(m), m);
+      }
+    } else if (current && !prev.current) {
+      perFile.set(file, { from: [name], current, gone: false, mutants: new Map(mutants.map((m) => [mkey(m), m])), stale: [...prev.stale, ...prev.from] });
+    } else {
+      prev.stale.push(name);
+    }
   }
 }
+for (const r of perFile.values()) r.mutants = [...r.mutants.values()];
 
 const equivalents = new Map();
 const eqDir = path.join(incDir, 'equivalent');
@@ -117,7 +135,7 @@ for (const m of MODULES) {
       }
     }
     const lines = fs.existsSync(path.join(root, file)) ? fs.readFileSync(path.join(root, file), 'utf8').split('\n').length : 0;
-    const flags = [r.current ? '' : r.gone ? 'file gone' : 'source changed since measured', c.n && (lo > 40 || hi < lines - 40) ? `mutants only on lines ${lo}-${hi} of ${lines}` : '', `from stryker/${r.from}`].filter(Boolean).join('; ');
+    const flags = [r.current ? '' : r.gone ? 'file gone' : 'source changed since measured', c.n && (lo > 40 || hi < lines - 40) ? `mutants only on lines ${lo}-${hi} of ${lines}` : '', `from ${r.from.map((n) => `stryker/${n}`).join(' + ')}`, r.stale.length ? `older results not counted in ${r.stale.map((n) => `stryker/${n}`).join(', ')}` : ''].filter(Boolean).join('; ');
     rows.push([`  ${file}`, c.n, c.k, c.s, c.nc, c.eq, pct(c.k, c.n), pct(c.k, c.n - c.eq), flags]);
     for (const k of Object.keys(tot)) tot[k] += c[k];
   }
