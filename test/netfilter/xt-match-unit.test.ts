@@ -369,7 +369,8 @@ describe('IPv6 extension header matches: ipv6_find_hdr, then the match\'s own he
   const rt0 = [17, 2, 0, 2, 0, 0, 0, 0, ...Array(16).fill(0)];
   const hbh = (next: number) => [next, 0, 1, 4, 0, 0, 0, 0]; // PadN of 4
   const frag = (next: number, off = 0, more = false) => [next, 0, (off * 8) >> 8, ((off * 8) & 0xf8) | (more ? 1 : 0), 0, 0, 0, 9];
-  const ah = (next: number) => [next, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, ...Array(12).fill(0)]; // (4 + 2) * 4 = 24 bytes
+  // (4 + 2) * 4 = 24 bytes; the ICV bytes are 17 (UDP) so a walk that misreads AH's length stops there
+  const ah = (next: number) => [next, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, ...Array(12).fill(17)];
   it('walks hop-by-hop, destination, AH ((len + 2) * 4) and a first fragment to the header', () => {
     expect(ev(M.rt(xt('rt', { 'rt-segsleft': '2' })), pkt6(0, [...hbh(43), ...rt0, ...udp]))).toBe(true);
     expect(ev(M.rt(xt('rt', { 'rt-segsleft': '2' })), pkt6(51, [...ah(60), ...hbh(43), ...rt0, ...udp]))).toBe(true);
@@ -394,6 +395,17 @@ describe('IPv6 extension header matches: ipv6_find_hdr, then the match\'s own he
     expect(ev(M.opts6(xt('hbh')), pkt6(0, [17]))).toBe('drop'); // found, 1 byte: ipv6_find_hdr reads 2
     expect(ev(M.exthdr6(51), pkt6(51, ah(17).slice(0, 11)))).toBe('drop'); // ip_auth_hdr: 11 of 12
     expect(ev(M.exthdr6(51), pkt6(51, ah(17).slice(0, 12)))).toBe(true);
+    // a header-only packet (40 bytes) announcing a routing header: ipv6_find_hdr cannot read it
+    expect(ev(M.rt(xt('rt')), pkt6(43, []))).toBe('drop');
+    // the destination options header found with exactly its 2 first bytes: read, then shorter
+    // than its length field: no match, no drop (hbh_mt6 in 6.18)
+    expect(ev(M.opts6(xt('dst')), pkt6(60, [17, 0]))).toBe(false);
+    // a later fragment's header with exactly its 4 first bytes: frag_off is read, -ENOENT for what
+    // follows (no drop); with 3 bytes and padding after the packet: -EBADMSG (drop)
+    expect(ev(M.rt(xt('rt')), pkt6(44, [43, 0, 0, 16]))).toBe(false);
+    const padded = pkt6(44, [43, 0, 0, 16, 0, 0, 0, 0]);
+    padded.end -= 5; // payload_len 3: the frame's last 5 bytes are padding after the packet
+    expect(ev(M.rt(xt('rt')), padded)).toBe('drop');
     // the routing header found whole but shorter than its length field: no match (6.18 does not drop)
     expect(ev(M.rt(xt('rt')), pkt6(43, rt0.slice(0, 16)))).toBe(false);
   });
