@@ -49,6 +49,18 @@ describe('nf_ct_find_expectation', () => {
     expect(t.size).toBe(0);
   });
 
+  it('an expired expectation ahead of a live one is unlinked and the live one behind it still found; another destination finds nothing', () => {
+    const t = new NfExpectTable();
+    const a = master(), b = master();
+    t.add(exp(a, { timeout: 1100 }), 1, 1000);
+    t.add(exp(b, { tuple: { ...DATA, dport: 40002 } }), 1, 1000);
+    expect(t.find(tup(0x0a000001, 0x0a000002, 20, 40002), 0, 1200)?.master).toBe(b);
+    expect(t.size).toBe(0);
+    t.add(exp(b, { tuple: { ...DATA, dport: 40002 } }), 1, 1200);
+    expect(t.find(tup(0x0a000001, 0x0a000003, 20, 40002), 0, 1200)).toBeUndefined();
+    expect(t.size).toBe(1);
+  });
+
   it('a master not confirmed yet gives nothing, and keeps its expectation', () => {
     const t = new NfExpectTable();
     t.add(exp(master(0)), 1, 1000);
@@ -77,6 +89,17 @@ describe('nf_ct_expect_related (__nf_ct_expect_check)', () => {
     b.dying = true;
     expect(t.add(exp(c), 1, 1100)).toBe(true);
     expect(t.find(tup(0x0a000001, 0x0a000002, 9, 40001), 0, 1100)?.master).toBe(c);
+  });
+
+  it('add() unlinks only the expired ones: a live expectation of another master stays, an expired one of the same tuple no longer clashes', () => {
+    const t = new NfExpectTable();
+    const a = master(), b = master(), c = master();
+    t.add(exp(a, { timeout: 1100 }), 1, 1000);
+    t.add(exp(b, { tuple: { ...DATA, dport: 7 } }), 1, 1000);
+    expect(t.add(exp(c), 1, 1200)).toBe(true);
+    expect(t.size).toBe(2);
+    expect(t.find(tup(0x0a000001, 0x0a000002, 9, 7), 0, 1200)?.master).toBe(b);
+    expect(t.find(tup(0x0a000001, 0x0a000002, 9, 40001), 0, 1200)?.master).toBe(c);
   });
 
   it('the same master\'s identical expectation is replaced, not counted twice; past max_expected its oldest is evicted', () => {

@@ -75,6 +75,30 @@ describe('PORT / EPRT from the client (search[IP_CT_DIR_ORIGINAL])', () => {
   });
 });
 
+describe('only the data length is read (the helper copies datalen bytes: skb_header_pointer(skb, dataoff, datalen))', () => {
+  /** ftpSearch over the first `dlen` bytes of a longer buffer */
+  function cut(line: string, dlen: number, dir: 0 | 1, l3 = 2): string {
+    const d = ascii(line);
+    const cmd: FtpCmd = { addr: l3 === 2 ? SENDER4 : SENDER6, port: 0 };
+    const { found, pattern } = ftpSearch(d, 0, dlen, dir, l3, cmd);
+    return found === 0 ? 'none' : found < 0 ? `partial ${pattern.trim()}` : `${pattern.trim()} ${cmd.port}`;
+  }
+  it('a port whose closing delimiter lies past the data is partial (get_port stops at dlen)', () => {
+    const line = '229 x (|||6446|)';
+    expect(cut(line, line.length, 1)).toBe('229 6446');
+    expect(cut(line, line.lastIndexOf('|'), 1)).toBe('partial 229');
+  });
+  it('"PORT" as the whole data is partial (dlen <= plen: strnicmp over dlen)', () => {
+    expect(parse('PORT', 0)).toBe('partial PORT');
+    expect(parse('229 ', 1)).toBe('partial 229');
+  });
+  it('an EPRT whose address fails is partial even when a port could be read after it (try_eprt returns 0 before get_port)', () => {
+    expect(parse('EPRT |1|!5|\r\n', 0)).toBe('partial EPRT');
+    // in6_pton meets no delimiter before the end: no address
+    expect(parse('EPRT |2|fd00::2\r\n', 0, 10)).toBe('partial EPRT');
+  });
+});
+
 describe('227 / 229 from the server (search[IP_CT_DIR_REPLY])', () => {
   it('227: try_rfc1123 scans to the first digit (parentheses optional) and reads six numbers ended by anything', () => {
     expect(parse('227 Entering Passive Mode (10,0,0,1,195,80)\r\n', 1)).toBe('227 10.0.0.1 50000');
