@@ -1,6 +1,10 @@
 // jhash and numgen inc (nft-stateful.ts) against the kernel's algorithm: no tests/py rule evaluates
 // them where the interpreter can compare (the corpus uses them for ct mark and nat maps); likewise
-// the indexed routing-header addresses `rt0 addr[1]`, `srh sid[N]` (nft-exthdr.ts indexedAddr). These
+// the indexed routing-header addresses `rt0 addr[1]`, `srh sid[N]` (nft-exthdr.ts indexedAddr), and
+// IPv6 extension headers and TCP options beyond what the differential's sample of tests/py reaches
+// in a mutation run (hbh, dst, frag, mh, rt fields and `exists`; maxseg, sack, window, timestamp,
+// fastopen: each field's offset and mask; the generated packets carry one such header, so the walk through
+// chains of several headers stays the differential's). These
 // rules' VM programs were recorded from this machine's nft 1.0.6 (`nft --debug=netlink -f` in a
 // private network namespace, session 7) and run through nft-vm.ts (nft_hash.c's jhash and
 // reciprocal_scale, nft_numgen.c's counter) and through pktlife's compiled rule on the same
@@ -101,12 +105,91 @@ ip6 t c
   [ exthdr load ipv6 16b @ 43 + 24 => reg 1 ]
   [ cmp eq reg 1 0xb80d0120 0x00000000 0x00000000 0x05000000 ]
   [ immediate reg 0 drop ]
+
+# exthdr hbh exists drop
+ip6 t c
+  [ exthdr load ipv6 1b @ 0 + 0 present => reg 1 ]
+  [ cmp eq reg 1 0x00000001 ]
+  [ immediate reg 0 drop ]
+
+# exthdr dst exists drop
+ip6 t c
+  [ exthdr load ipv6 1b @ 60 + 0 present => reg 1 ]
+  [ cmp eq reg 1 0x00000001 ]
+  [ immediate reg 0 drop ]
+
+# dst nexthdr 6 drop
+ip6 t c
+  [ exthdr load ipv6 1b @ 60 + 0 => reg 1 ]
+  [ cmp eq reg 1 0x00000006 ]
+  [ immediate reg 0 drop ]
+
+# frag more-fragments 1 drop
+ip6 t c
+  [ exthdr load ipv6 1b @ 44 + 3 => reg 1 ]
+  [ bitwise reg 1 = ( reg 1 & 0x00000001 ) ^ 0x00000000 ]
+  [ cmp eq reg 1 0x00000001 ]
+  [ immediate reg 0 drop ]
+
+# frag id 5 drop
+ip6 t c
+  [ exthdr load ipv6 4b @ 44 + 4 => reg 1 ]
+  [ cmp eq reg 1 0x05000000 ]
+  [ immediate reg 0 drop ]
+
+# mh type 1 drop
+ip6 t c
+  [ exthdr load ipv6 1b @ 135 + 2 => reg 1 ]
+  [ cmp eq reg 1 0x00000001 ]
+  [ immediate reg 0 drop ]
+
+# rt seg-left 2 drop
+ip6 t c
+  [ exthdr load ipv6 1b @ 43 + 3 => reg 1 ]
+  [ cmp eq reg 1 0x00000002 ]
+  [ immediate reg 0 drop ]
+
+# hbh hdrlength 1 drop
+ip6 t c
+  [ exthdr load ipv6 1b @ 0 + 1 => reg 1 ]
+  [ cmp eq reg 1 0x00000001 ]
+  [ immediate reg 0 drop ]
+
+# tcp option maxseg size 1460 drop
+inet t c
+  [ exthdr load tcpopt 2b @ 2 + 2 => reg 1 ]
+  [ cmp eq reg 1 0x0000b405 ]
+  [ immediate reg 0 drop ]
+
+# tcp option sack left 1 drop
+inet t c
+  [ exthdr load tcpopt 4b @ 5 + 2 => reg 1 ]
+  [ cmp eq reg 1 0x01000000 ]
+  [ immediate reg 0 drop ]
+
+# tcp option window count 7 drop
+inet t c
+  [ exthdr load tcpopt 1b @ 3 + 2 => reg 1 ]
+  [ cmp eq reg 1 0x00000007 ]
+  [ immediate reg 0 drop ]
+
+# tcp option timestamp tsecr 9 drop
+inet t c
+  [ exthdr load tcpopt 4b @ 8 + 6 => reg 1 ]
+  [ cmp eq reg 1 0x09000000 ]
+  [ immediate reg 0 drop ]
+
+# tcp option fastopen exists drop
+inet t c
+  [ exthdr load tcpopt 1b @ 34 + 0 present => reg 1 ]
+  [ cmp eq reg 1 0x00000001 ]
+  [ immediate reg 0 drop ]
 `;
 
 const entries = parsePayloadFile(RECORDED, 'recorded');
 
-describe('jhash, numgen inc and indexed routing-header addresses against the programs nft 1.0.6 generated', () => {
-  it('reads the thirteen recorded programs', () => expect(entries.map((e) => e.family)).toEqual(['ip', 'ip', 'ip', 'ip', 'ip', 'ip', 'ip6', 'ip6', 'ip6', 'ip6', 'ip6', 'ip6', 'ip6']));
+describe('jhash, numgen inc, IPv6 extension headers and TCP options against the programs nft 1.0.6 generated', () => {
+  it('reads the 26 recorded programs', () => expect(entries.map((e) => e.family).join(' ')).toBe('ip ip ip ip ip ip ' + 'ip6 '.repeat(15) + 'inet inet inet inet inet'));
   it.each(entries.map((e) => [`[${e.family}] ${e.rule}`, e] as const))('%s: the same match, verdict and mark as the program on every packet', (_name, e) => {
     const spec = 'type filter hook input priority 0';
     const rs = parseNftText(`add table ${e.family} t\nadd chain ${e.family} t c { ${spec}; }\nadd rule ${e.family} t c ${e.rule}\n`, 'r.nft');
