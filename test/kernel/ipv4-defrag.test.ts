@@ -76,6 +76,7 @@ describe('inet_frag_find: ipfrag_high_thresh (recorded on 6.18)', () => {
     const r = defrag(net, ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: false, id: 7, frag: 3 }, whole.subarray(24)));
     expect(r.out).toBeNull();
     expectFate(r.rec).dropped('NOT_SPECIFIED', 'ip_defrag');
+    expect(r.rec.events.some((e) => e.fn === 'ip_defrag' && /ipfrag_high_thresh/.test(e.what))).toBe(true);
   });
 });
 
@@ -305,6 +306,14 @@ describe('ip_frag_reasm: the rebuilt header', () => {
     expect(s).toBe(0xffff);
     expect(rec.unsupported ?? []).toEqual([]);
   });
+  it('a datagram over 255 bytes: both tot_len bytes are rewritten; the ip_frag_reasm step names the frames', () => {
+    const net = createNet(host, { checksums: 'verify' });
+    const big = new Uint8Array(400).map((_, i) => i & 0xff);
+    defrag(net, ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: false, id: 19, frag: 0x2000 }, big.subarray(0, 200)));
+    const { out, rec } = defrag(net, ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: false, id: 19, frag: 25 }, big.subarray(200)));
+    expect((out!.data[16] << 8) | out!.data[17]).toBe(420);
+    expect(rec.events.some((e) => e.fn === 'ip_frag_reasm' && e.what === 'reassembled 420 bytes from frames 1,1')).toBe(true);
+  });
   it('fragments that all carry DF: DF kept (max_df_size == max_size), MF and offset cleared', () => {
     const net = createNet(host, { checksums: 'verify' });
     defrag(net, ipv4({ src: '10.1.0.2', dst: '10.2.0.1', proto: 17, df: true, id: 12, frag: 0x2000 }, l4.subarray(0, 24)));
@@ -353,6 +362,7 @@ describe('ip_frag_reasm: the rebuilt header', () => {
     const { out, rec } = defrag(net, f1);
     expect(out).toBeNull();
     expectFate(rec).dropped('DUP_FRAG', 'ip_frag_queue');
+    expect(rec.events.some((e) => e.fn === 'ip_frag_queue' && /IPFRAG_DUP/.test(e.what))).toBe(true);
     expect(net.ipq.size).toBe(1);
   });
 });
