@@ -181,7 +181,11 @@ describe('xt_mac.c mac_mt', () => {
     // one byte differs (the last): not equal
     expect(ev(M.mac(addr, false), pkt4(17, [], { srcMac: [2, 0, 0, 0, 0, 8] }))).toBe(false);
     expect(ev(M.mac(addr, true), pkt4(17, [], { srcMac: [3, 0, 0, 0, 0, 9] }))).toBe(true);
-    for (const kind of ['loopback', 'tun', 'wireguard']) expect(ev(M.mac(addr, true), pkt4(17, [], { kind }))).toBe(false);
+    // not ARPHRD_ETHER: no match, also when the bytes before the IP header would match
+    for (const kind of ['loopback', 'tun', 'wireguard']) {
+      expect(ev(M.mac(addr, false), pkt4(17, [], { kind }))).toBe(false);
+      expect(ev(M.mac(addr, true), pkt4(17, [], { kind, srcMac: [9, 9, 9, 9, 9, 9] }))).toBe(false);
+    }
     expect(ev(M.mac(addr, true), pkt4(17, [], { ll: false }))).toBe(false);
   });
 });
