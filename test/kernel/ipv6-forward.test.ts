@@ -31,7 +31,10 @@ describe('ip6_forward', () => {
   it('all.forwarding=0: IP_INADDRERRORS in ip6_forward', () => {
     const host = loadHost(HOSTDIR);
     for (const k of ['all', 'default', 'eth0', 'eth1', 'eth2', 'lo']) host.sysctls.raw.set(`net.ipv6.conf.${k}.forwarding`, '0');
-    expectFate(run(host, eth(HM, CM, 0x86dd, udp6('fd00:1::2', 'fd00:2::2', 40000, 53)), 'eth0').rec).dropped('IP_INADDRERRORS', 'ip6_forward').noReply();
+    const { rec } = run(host, eth(HM, CM, 0x86dd, udp6('fd00:1::2', 'fd00:2::2', 40000, 53)), 'eth0');
+    expectFate(rec).dropped('IP_INADDRERRORS', 'ip6_forward').noReply();
+    // the step names the knob this test turned off
+    expect(rec.events.find((e) => e.fn === 'ip6_forward')?.detail).toEqual({ why: 'net.ipv6.conf.all.forwarding=0' });
   });
   it('source :: to another device: IP_INADDRERRORS, no error sent', () => {
     expectFate(run(loadHost(HOSTDIR), eth(HM, CM, 0x86dd, udp6('::', 'fd00:2::2', 40000, 53)), 'eth0').rec).dropped('IP_INADDRERRORS', 'ip6_forward').noReply();

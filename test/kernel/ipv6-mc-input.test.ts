@@ -81,3 +81,13 @@ describe('ip6_parse_tlv: options the model does not interpret are reported', () 
     expectFate(run(host, eth('02:00:00:00:01:01', CM, 0x86dd, b), 'eth0').rec).dropped('IP_INHDR', 'ip6_parse_tlv');
   });
 });
+
+describe('ip6_rcv_core: a packet of just the 40-byte header', () => {
+  // `if (!pskb_may_pull(skb, sizeof(*hdr))) goto err;`: 40 bytes are enough. Next header 59 with
+  // payload length 0: no next header, freed where ipv6-exthdr's recording freed one (dst_discard_out)
+  it('passes the header checks and is freed NOT_SPECIFIED as "no next header", not IP_INHDR', () => {
+    const b = new Uint8Array(40);
+    writeIpv6Hdr(b, 0, 0, 0, 0, 59, 64, parseIpv6('fd00:1::2')!, 0, parseIpv6('fd00:1::1')!, 0);
+    expectFate(run(host, eth('02:00:00:00:01:01', CM, 0x86dd, b), 'eth0').rec).dropped('NOT_SPECIFIED', 'dst_discard');
+  });
+});

@@ -319,6 +319,18 @@ function typeCode(summary: string): [number, number] | null | undefined {
   });
 }
 
+// the kernel frees the skb where it drops it and does nothing more with it: the drop is the frame's
+// last step (a reply built before it, e.g. the ICMPv6 error of ip6_pkt_drop, comes first)
+for (const name of SCEN) {
+  check(name, 'a dropped frame\'s drop step is its last', (recs) => {
+    for (const r of recs) {
+      if (r.fate !== 'dropped') continue;
+      const last = r.events[r.events.length - 1];
+      expect(last?.what, `frame ${r.frame}: ${JSON.stringify(r.events.slice(-3))}`).toBe(`drop ${r.reason}`);
+    }
+  });
+}
+
 describe('the IPv6 scenarios against the kernel recordings, tshark and frames.py (one replay each)', () => {
   for (const name of SCEN) {
     it(name, () => {
