@@ -57,3 +57,44 @@ describe('ndisc_parse_options: a duplicated link-layer address option', () => {
     expect(n.ha).toBeNull();
   });
 });
+
+describe('ndisc_recv_ns: proxy NDP (pneigh entries, `ip neigh add proxy ADDR dev DEV`)', () => {
+  // `if (ipv6_chk_acast_addr(net, dev, &msg->target) || (READ_ONCE(idev->cnf.forwarding) &&
+  // (READ_ONCE(net->ipv6.devconf_all->proxy_ndp) || READ_ONCE(idev->cnf.proxy_ndp)) &&
+  // (pneigh = pneigh_lookup(&nd_tbl, net, &msg->target, dev, 0)) != NULL))`: answered for the
+  // proxied address (is_router from the pneigh entry's flags); without forwarding or proxy_ndp, not
+  // an address of ours: IPV6_NDISC_NS_OTHERHOST
+  function proxyHost(sysctls: Record<string, string>) {
+    const host = sample('bridge');
+    for (const [k, v] of Object.entries(sysctls)) host.sysctls.raw.set(k, v);
+    host.neigh.push({ family: 6, dst: ip6('fd00:10::99'), dstStr: 'fd00:10::99', dev: 'br0', lladdr: null, lladdrStr: null, state: ['PROXY'] });
+    const net = netFor(host);
+    at(net, 1000);
+    return { net, br0: host.byName.get('br0')! };
+  }
+  // a unicast NS (PACKET_HOST, so no proxy_delay) for the proxied address, with the asker's address
+  const ns = () => eth('02:00:00:00:0b:00', H2, 0x86dd, nd('fd00:10::2', 'fd00:10::1', 135, [0, 0, 0, 0, ...ip6('fd00:10::99'), ...lladdr(1, H2)]));
+  const on = { 'net.ipv6.conf.all.forwarding': '1', 'net.ipv6.conf.br0.forwarding': '1' };
+  test('forwarding and all.proxy_ndp: an NA for fd00:10::99 from the host (fd00:10::1, no option: the NS was unicast)', () => {
+    const { net, br0 } = proxyHost({ ...on, 'net.ipv6.conf.all.proxy_ndp': '1' });
+    const ctx = newCtx();
+    ndisc_rcv(net, ipSkb(ns(), br0), ctx);
+    const rec = ctx.toRecord();
+    expect(rec.fate).toBe('consumed');
+    expect(rec.replies?.map((r) => r.summary)).toEqual(['IP6 fd00:10::1 > fd00:10::2: ICMP6, neighbor advertisement, tgt is fd00:10::99, length 24']);
+  });
+  test('the device\'s own proxy_ndp is enough', () => {
+    const { net, br0 } = proxyHost({ ...on, 'net.ipv6.conf.br0.proxy_ndp': '1' });
+    const ctx = newCtx();
+    ndisc_rcv(net, ipSkb(ns(), br0), ctx);
+    expect(ctx.toRecord().fate).toBe('consumed');
+  });
+  test('proxy_ndp off, or forwarding off: not ours, IPV6_NDISC_NS_OTHERHOST', () => {
+    for (const s of [on, { 'net.ipv6.conf.all.proxy_ndp': '1' }]) {
+      const { net, br0 } = proxyHost(s);
+      const ctx = newCtx();
+      ndisc_rcv(net, ipSkb(ns(), br0), ctx);
+      expect(ctx.toRecord()).toMatchObject({ fate: 'dropped', reason: 'IPV6_NDISC_NS_OTHERHOST' });
+    }
+  });
+});
