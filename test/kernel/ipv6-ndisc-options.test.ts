@@ -98,3 +98,33 @@ describe('ndisc_recv_ns: proxy NDP (pneigh entries, `ip neigh add proxy ADDR dev
     }
   });
 });
+
+describe('ndisc_recv_ns: what the drop step says', () => {
+  test('malformed options (a zero-length option): freed by ndisc_recv_ns\'s reason, the step says why', () => {
+    const { net, br0 } = setup();
+    const ctx = newCtx();
+    ndisc_rcv(net, ipSkb(eth('33:33:ff:00:00:01', H2, 0x86dd, nd('fd00:10::2', 'ff02::1:ff00:1', 135, [0, 0, 0, 0, ...ip6('fd00:10::1'), 1, 0, 0, 0, 0, 0, 0, 0])), br0), ctx);
+    const drop = ctx.events.find((e) => e.what === 'drop IPV6_NDISC_BAD_OPTIONS');
+    expect(drop?.fn).toBe('ndisc_recv_ns');
+    expect(drop?.dev).toBe('br0');
+    expect(String((drop?.detail as { why?: string } | undefined)?.why)).toMatch(/malformed ND options/);
+  });
+  // ndisc_recv_ns, IFA_F_TENTATIVE: `if (dad) { ... addrconf_dad_failure(skb, ifp); return; }` (a DAD
+  // collision changes the address's state, which the model does not follow: reported), else `goto out`
+  test('an NS for a tentative address: a DAD one is a collision (reported unsupported), another is ignored', () => {
+    const host = sample('bridge');
+    host.byName.get('br0')!.addrs.find((x) => x.localStr === 'fd00:10::1')!.tentative = true;
+    const net = netFor(host);
+    at(net, 1000);
+    const br0 = host.byName.get('br0')!;
+    const ns = (src: string) => eth('33:33:ff:00:00:01', H2, 0x86dd, nd(src, 'ff02::1:ff00:1', 135, [0, 0, 0, 0, ...ip6('fd00:10::1'), ...(src === '::' ? [] : lladdr(1, H2))]));
+    const dad = newCtx();
+    ndisc_rcv(net, ipSkb(ns('::'), br0), dad);
+    expect(dad.toRecord().unsupported?.join(' ')).toMatch(/addrconf_dad_failure/);
+    expect(String((dad.events.find((e) => e.what === 'drop NOT_SPECIFIED')?.detail as { why?: string }).why)).toMatch(/fd00:10::1: DAD collision/);
+    const other = newCtx();
+    ndisc_rcv(net, ipSkb(ns('fd00:10::2'), br0), other);
+    expect(other.toRecord().unsupported).toBeUndefined();
+    expect(String((other.events.find((e) => e.what === 'drop NOT_SPECIFIED')?.detail as { why?: string }).why)).toMatch(/fd00:10::1: ignored/);
+  });
+});
