@@ -39,6 +39,15 @@ describe('ip6_forward', () => {
   it('source :: to another device: IP_INADDRERRORS, no error sent', () => {
     expectFate(run(loadHost(HOSTDIR), eth(HM, CM, 0x86dd, udp6('::', 'fd00:2::2', 40000, 53)), 'eth0').rec).dropped('IP_INADDRERRORS', 'ip6_forward').noReply();
   });
+  // ipv6_addr_type: only fe80::/10 is IPV6_ADDR_LINKLOCAL (icmpv6_send ICMPV6_NOT_NEIGHBOUR, IP_INADDRERRORS);
+  // a site-local fec0::/10 or a ULA fd80::/16 source is forwarded
+  it('sources fec0::5 (site-local) and fd80::5 (ULA, second byte 0x80) are forwarded to eth1', () => {
+    for (const src of ['fec0::5', 'fd80::5']) expectFate(run(loadHost(HOSTDIR), eth(HM, CM, 0x86dd, udp6(src, 'fd00:2::2', 40000, 53)), 'eth0').rec).forwarded('eth1');
+  });
+  it('source ::1 on lo (where ip6_rcv_core lets a loopback address pass) to fd00:2::2: IP_INADDRERRORS in ip6_forward', () => {
+    const f = eth('00:00:00:00:00:00', '00:00:00:00:00:00', 0x86dd, udp6('::1', 'fd00:2::2', 40000, 53));
+    expectFate(run(loadHost(HOSTDIR), f, 'lo').rec).dropped('IP_INADDRERRORS', 'ip6_forward').noReply();
+  });
   it('a route with mtu 1000 counts as 1280 (IPV6_MIN_MTU): 1280 bytes pass, 1281 get packet too big mtu 1280', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ip6fwd-'));
     cpSync(HOSTDIR, dir, { recursive: true });
