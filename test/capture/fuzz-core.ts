@@ -5,17 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CaptureError, captureFromBuffer, openCapture, MAX_CAPLEN } from '../../src/capture/reader.js';
+import { mulberry32 } from '../../src/bench/gen-capture.js';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 const EXTREMES = [0, 1, 3, 4, 7, 8, 11, 12, 16, 28, 31, 32, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffc, MAX_CAPLEN, MAX_CAPLEN + 1, 0x10000, 65535];
 

@@ -5,6 +5,7 @@
 import { runProgram, type Instr, type VmDevice, type VmEntry, type VmPacket, type VmState } from './nft-vm.js';
 import { compileTable, V_ACCEPT, V_DROP, V_CONTINUE, V_RETURN, V_JUMP, V_GOTO, V_QUEUE, V_QUEUE_BYPASS, type CompileCtx } from '../../src/kernel/netfilter/compile.js';
 import { Pkt } from '../../src/kernel/netfilter/pkt.js';
+import { mulberry32 } from '../../src/bench/gen-capture.js';
 import { SkBuff } from '../../src/kernel/skbuff.js';
 import { host, dev } from '../netfilter/helpers.js';
 import type { IrRuleset, SrcRef } from '../../src/kernel/netfilter/ir.js';
@@ -13,17 +14,8 @@ import type { IrRuleset, SrcRef } from '../../src/kernel/netfilter/ir.js';
 // disagreement) make the mutation runs affordable (docs/testing.md); `npm test` uses 48 and runs all
 export const SAMPLES = Number(process.env.NFT_DIFF_SAMPLES) || 48;
 
-/** mulberry32: a small seeded generator, so every run sees the same packets */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32 (seeded, src/bench/gen-capture.ts): every run sees the same packets
+const rng = mulberry32;
 
 const DEVS: VmDevice[] = [
   { name: 'lo', ifindex: 1, type: 772 },
