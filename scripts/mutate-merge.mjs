@@ -1,7 +1,8 @@
 // node scripts/mutate-merge.mjs OUT IN...: one Stryker incremental file from the files of line-range runs
-// of a part (e.g. MUTATE_PART=v6a, v6b ... into stryker/kernel-ipv6.v6.json; mutate-score.mjs takes one
-// file per source file): the union of the mutants of each source file (the same source in each input),
-// test ids prefixed per input so killedBy / coveredBy still point at their own tests.
+// of a part (e.g. MUTATE_PART=v6a, v6b ... into stryker/kernel-ipv6.v6.json), so a later incremental
+// run of the whole part reuses them all (mutate-score.mjs merges parts itself for its table): the
+// union of the mutants of each source file (the same source in each input), test ids prefixed per
+// input so killedBy / coveredBy still point at their own tests.
 import * as fs from 'node:fs';
 const [out, ...ins] = process.argv.slice(2);
 let res = null;

@@ -103,7 +103,6 @@ const HOOK_NUM: Record<string, number> = { prerouting: 0, input: 1, forward: 2, 
 const ARP_HOOK: Record<string, number> = { input: 0, output: 1, forward: 2 };
 
 export class NfTables implements NfHooks {
-  private entries = new Map<number, Entry[]>();
   /** chains of each table, for jump targets */
   private tableChains = new Map<object, CChain[]>();
   private pkt = new Pkt();
@@ -203,7 +202,7 @@ export class NfTables implements NfHooks {
       chains.reverse().sort((a, b) => a.ir.base!.priority - b.ir.base!.priority);
       // nf_nat_ipv4_ops: dst manip at prerouting/output (-100), src at postrouting/input (+100)
       const manip: 0 | 1 = hook === NF_INET_PRE_ROUTING || hook === NF_INET_LOCAL_OUT ? 1 : 0;
-      const ex = this.entries.get(pf * 8 + hook)?.find((e) => e.kind === 'nat');
+      const ex = this.byHook[(pf * 8 + hook) & 127]?.find((e) => e.kind === 'nat');
       if (ex) ex.nat!.push(...chains);
       else this.add(pf, hook, { prio: manip === 1 ? -100 : 100, seq: -1, kind: 'nat', nat: chains, manip });
     }
@@ -211,13 +210,13 @@ export class NfTables implements NfHooks {
     if (natChains.size) {
       for (const pf of [NFPROTO_IPV4, NFPROTO_IPV6]) {
         for (const hook of [NF_INET_PRE_ROUTING, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, NF_INET_LOCAL_IN]) {
-          if (this.entries.get(pf * 8 + hook)?.some((e) => e.kind === 'nat')) continue;
+          if (this.byHook[(pf * 8 + hook) & 127]?.some((e) => e.kind === 'nat')) continue;
           const manip: 0 | 1 = hook === NF_INET_PRE_ROUTING || hook === NF_INET_LOCAL_OUT ? 1 : 0;
           this.add(pf, hook, { prio: manip === 1 ? -100 : 100, seq: -1, kind: 'nat', nat: [], manip });
         }
       }
     }
-    for (const l of this.entries.values()) l.sort((a, b) => a.prio - b.prio || b.seq - a.seq);
+    for (const l of this.byHook) l?.sort((a, b) => a.prio - b.prio || b.seq - a.seq);
     this.conntrack = needCt
       ? new NfConntrack(num('net.netfilter.nf_conntrack_max', 262144), num('net.netfilter.nf_conntrack_tcp_loose', 1) !== 0, num('net.netfilter.nf_conntrack_tcp_be_liberal', 0) !== 0, num('net.netfilter.nf_conntrack_checksum', 1) !== 0, ctTimeouts)
       : null;
@@ -228,30 +227,23 @@ export class NfTables implements NfHooks {
     return this.conntrack !== null && this.ctIn[pf & 15] === 1;
   }
 
-  /** the entries of `entries` by pf * 8 + hook, as an array (looked up on every hook call) */
+  /** the hook entries by pf * 8 + hook (looked up on every hook call); undefined: none registered */
   private readonly byHook: (Entry[] | undefined)[] = Array.from({ length: 128 }, () => undefined);
-  /** per pf * 8 + hook: 1 when an entry is registered (asked several times per frame) */
-  private readonly hooked = new Uint8Array(128);
   /** per pf: 1 when conntrack runs at its PRE_ROUTING */
   private readonly ctIn = new Uint8Array(16);
 
   private add(pf: number, hook: number, e: Entry): void {
-    const k = pf * 8 + hook;
-    let l = this.entries.get(k);
-    if (!l) this.entries.set(k, (l = []));
-    this.byHook[k & 127] = l;
-    l.push(e);
-    this.hooked[k & 127] = 1;
+    (this.byHook[(pf * 8 + hook) & 127] ??= []).push(e);
     if (e.kind === 'ct_in' && hook === NF_INET_PRE_ROUTING) this.ctIn[pf & 15] = 1;
   }
 
   active(pf: number, hook: number): boolean {
-    return this.hooked[(pf * 8 + hook) & 127] === 1;
+    return this.byHook[(pf * 8 + hook) & 127] !== undefined;
   }
 
   /** registered entries per hook, in run order (for docs/tests: `pktlife` shows the hook layout) */
   layout(pf: number, hook: number): string[] {
-    return (this.entries.get(pf * 8 + hook) ?? []).map((e) =>
+    return (this.byHook[(pf * 8 + hook) & 127] ?? []).map((e) =>
       e.kind === 'chain' ? `${e.prio} ${e.chain!.label}` : e.kind === 'flowtable' ? `${e.prio} flowtable ${e.ft!.label}` : e.kind === 'nat' ? `${e.prio} nat(${e.nat!.map((c) => c.label).join(', ')})` : `${e.prio} ${e.kind === 'ct_in' ? 'nf_conntrack_in' : 'nf_conntrack_confirm'}`,
     );
   }
